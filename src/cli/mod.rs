@@ -1,0 +1,130 @@
+//! The `modelgate` command line: global flags (layered over the config file and the
+//! environment) and one module per subcommand.
+
+mod config;
+mod demo;
+mod keys;
+mod migrate;
+mod publish;
+mod serve;
+mod verify;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use figment::value::{Dict, Value};
+
+use crate::config::Settings;
+
+/// Region-aware model licensing and distribution gateway.
+#[derive(Debug, Parser)]
+#[command(name = "modelgate", version, about)]
+pub struct Cli {
+    /// Configuration file (default: ./modelgate.toml when present).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Data directory for the SQLite database, blobs and keys.
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Database URL, `sqlite://…` or `postgres://…`.
+    #[arg(long, global = true, value_name = "URL")]
+    database_url: Option<String>,
+    /// Log filter, e.g. `info` or `modelgate=debug`.
+    #[arg(long, global = true, value_name = "FILTER")]
+    log_level: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the gateway.
+    Serve(serve::ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Publish a model directory as a new signed revision.
+    Publish(publish::PublishArgs),
+    /// Verify a downloaded model directory against its model.sig.
+    Verify(verify::VerifyArgs),
+    /// Demo models.
+    #[command(subcommand)]
+    Demo(demo::DemoCommand),
+    /// Show the resolved configuration.
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
+    /// Publisher keys.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
+}
+
+impl Cli {
+    /// The command-line layer of the configuration.
+    fn overrides(&self) -> Dict {
+        let mut sections: Dict = Dict::new();
+        let mut set = |section: &str, key: &str, value: Value| {
+            let entry = sections.entry(section.to_string()).or_insert_with(|| Value::from(Dict::new()));
+            if let Value::Dict(_, dict) = entry {
+                dict.insert(key.to_string(), value);
+            }
+        };
+        if let Some(dir) = &self.data_dir {
+            set("storage", "data_dir", Value::from(dir.display().to_string()));
+        }
+        if let Some(url) = &self.database_url {
+            set("database", "url", Value::from(url.clone()));
+        }
+        if let Some(level) = &self.log_level {
+            set("log", "level", Value::from(level.clone()));
+        }
+        if let Command::Serve(args) = &self.command {
+            args.add_overrides(&mut set);
+        }
+        sections
+    }
+
+    /// Loads the settings, sets up logging and runs the subcommand.
+    pub fn run(self) -> ExitCode {
+        let settings = match Settings::load(self.config.as_deref(), &self.overrides()) {
+            Ok(settings) => settings,
+            Err(err) => {
+                eprintln!("error: {err:#}");
+                return ExitCode::from(2);
+            }
+        };
+        crate::telemetry::init(&settings.log);
+        let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+            Ok(rt) => rt,
+            Err(err) => {
+                eprintln!("error: cannot start the async runtime: {err}");
+                return ExitCode::from(2);
+            }
+        };
+        let result = match self.command {
+            Command::Serve(args) => serve::run(settings, args),
+            Command::Migrate => runtime.block_on(migrate::run(settings)),
+            Command::Publish(args) => runtime.block_on(publish::run(settings, args)),
+            Command::Verify(args) => verify::run(settings, args),
+            Command::Demo(cmd) => demo::run(cmd),
+            Command::Config(cmd) => config::run(settings, cmd),
+            Command::Keys(cmd) => keys::run(settings, cmd),
+        };
+        match result {
+            Ok(code) => code,
+            Err(err) => {
+                eprintln!("error: {err:#}");
+                ExitCode::from(2)
+            }
+        }
+    }
+}
+
+/// A progress bar on a terminal, nothing otherwise.
+pub fn progress_bar() -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::new(0)
+    } else {
+        indicatif::ProgressBar::hidden()
+    }
+}

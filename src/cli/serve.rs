@@ -1,0 +1,63 @@
+//! `modelgate serve [--demo]`: run the gateway; with `--demo`, generate and publish the
+//! demo models first.
+
+use std::net::IpAddr;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use figment::value::Value;
+
+use crate::config::Settings;
+use crate::demo;
+use crate::startup::{open_state, Application};
+use crate::store::publish::{publish_dir, PublishRequest};
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to bind.
+    #[arg(long)]
+    host: Option<IpAddr>,
+    /// Port to bind (0 picks a free one).
+    #[arg(long)]
+    port: Option<u16>,
+    /// Generate and publish the demo models before serving.
+    #[arg(long)]
+    demo: bool,
+}
+
+impl ServeArgs {
+    pub fn add_overrides(&self, set: &mut impl FnMut(&str, &str, Value)) {
+        if let Some(host) = self.host {
+            set("server", "host", Value::from(host.to_string()));
+        }
+        if let Some(port) = self.port {
+            set("server", "port", Value::from(port));
+        }
+    }
+}
+
+pub fn run(settings: Settings, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    // actix runs its own runtime with one thread per worker plus this one.
+    actix_web::rt::System::new().block_on(async move {
+        let (state, key) = open_state(&settings).await?;
+        if args.demo {
+            let root = settings.storage.data_dir.join("demo-models");
+            let models = tokio::task::spawn_blocking(move || demo::generate(&root)).await??;
+            for model in models {
+                let request = PublishRequest { model: model.id.clone(), license: demo::DEMO_LICENSE.into(), modality: model.modality };
+                let published = publish_dir(&state.db, &state.blobs, &key, &model.dir, request, indicatif::ProgressBar::hidden())
+                    .await
+                    .with_context(|| format!("publishing demo model {}", model.id))?;
+                println!("published {} ({}) revision {}", model.id, model.modality, published.revision);
+            }
+        }
+        let app = Application::build_with_state(state)?;
+        let url = app.url();
+        println!("modelgate is serving on {url}");
+        println!("  catalog:        curl {url}/v1/models");
+        println!("  publisher key:  curl {url}/v1/keys/publisher");
+        println!("  stop with Ctrl-C");
+        app.run_until_stopped().await?;
+        Ok(ExitCode::SUCCESS)
+    })
+}

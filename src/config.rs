@@ -1,0 +1,270 @@
+//! Typed settings, layered: built-in defaults -> `modelgate.toml` -> `MODELGATE__SECTION__KEY`
+//! environment variables (secrets also as `..._FILE`) -> command-line flags.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+/// The whole configuration of one gateway process.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub storage: StorageSettings,
+    pub database: DatabaseSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Address to bind; `127.0.0.1` by default so a fresh start is never public.
+    pub host: IpAddr,
+    /// Port to bind; 0 picks a free port (tests use this).
+    pub port: u16,
+    /// HTTP worker threads; 0 means one per CPU core.
+    pub workers: usize,
+    /// Largest accepted JSON request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Seconds given to in-flight requests on shutdown.
+    pub shutdown_timeout_secs: u64,
+    /// Base URL printed for people and used in absolute links; derived from host/port when empty.
+    pub public_url: String,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            host: IpAddr::from([127, 0, 0, 1]),
+            port: 8080,
+            workers: 0,
+            max_body_bytes: 1 << 20,
+            shutdown_timeout_secs: 30,
+            public_url: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageSettings {
+    /// Holds the SQLite database, the blob store and the generated keys.
+    pub data_dir: PathBuf,
+}
+
+impl Default for StorageSettings {
+    fn default() -> Self {
+        StorageSettings {
+            data_dir: PathBuf::from("data"),
+        }
+    }
+}
+
+impl StorageSettings {
+    pub fn blob_dir(&self) -> PathBuf {
+        self.data_dir.join("blobs")
+    }
+
+    pub fn key_dir(&self) -> PathBuf {
+        self.data_dir.join("keys")
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `sqlite://…` or `postgres://…`; empty means `modelgate.db` in the data directory.
+    pub url: Secret,
+    pub max_connections: u32,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        DatabaseSettings {
+            url: Secret::default(),
+            max_connections: 16,
+        }
+    }
+}
+
+impl Settings {
+    /// The database URL to connect to, after applying the embedded default.
+    pub fn database_url(&self) -> String {
+        if self.database.url.expose().is_empty() {
+            let file = self.storage.data_dir.join("modelgate.db");
+            format!("sqlite://{}?mode=rwc", file.display())
+        } else {
+            self.database.url.expose().to_owned()
+        }
+    }
+
+    /// The URL people should open; `public_url` when set.
+    pub fn public_url(&self, bound_port: u16) -> String {
+        if !self.server.public_url.is_empty() {
+            return self.server.public_url.trim_end_matches('/').to_owned();
+        }
+        match self.server.host {
+            IpAddr::V6(v6) => format!("http://[{v6}]:{bound_port}"),
+            IpAddr::V4(v4) => format!("http://{v4}:{bound_port}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    /// A `tracing` filter, e.g. `info` or `modelgate=debug,actix_web=info`; `RUST_LOG` wins.
+    pub level: String,
+    /// `text` for people, `json` for log pipelines.
+    pub format: LogFormat,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        LogSettings {
+            level: "info".into(),
+            format: LogFormat::Text,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// A secret string: never printed by `Debug`, redacted by `config show`.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() { "\"\"" } else { "\"[redacted]\"" })
+    }
+}
+
+/// Prefix of every environment variable that configures modelgate.
+pub const ENV_PREFIX: &str = "MODELGATE__";
+
+/// The settings that hold secrets, as `(section, key)`; each may also come from a file
+/// named by `MODELGATE__SECTION__KEY_FILE` (Docker and Kubernetes secrets).
+const SECRET_KEYS: &[(&str, &str)] = &[("database", "url")];
+
+impl Settings {
+    /// Resolves the layers. `file` is the TOML file to read (missing is fine unless it was
+    /// named explicitly); `overrides` are the command-line flags, applied last.
+    pub fn load(file: Option<&Path>, overrides: &figment::value::Dict) -> anyhow::Result<Settings> {
+        let (path, required) = match file {
+            Some(p) => (p.to_path_buf(), true),
+            None => (PathBuf::from("modelgate.toml"), false),
+        };
+        if required && !path.exists() {
+            anyhow::bail!("config file `{}` does not exist", path.display());
+        }
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::file(&path))
+            .merge(Env::prefixed(ENV_PREFIX).split("__").filter(|k| !k.as_str().ends_with("_file")));
+        for (section, key) in SECRET_KEYS {
+            let var = format!("{ENV_PREFIX}{}__{}_FILE", section.to_uppercase(), key.to_uppercase());
+            if let Ok(secret_path) = std::env::var(&var) {
+                let value = std::fs::read_to_string(&secret_path)
+                    .with_context(|| format!("reading `{secret_path}` named by {var}"))?;
+                figment = figment.merge(Serialized::default(&format!("{section}.{key}"), value.trim_end()));
+            }
+        }
+        let settings: Settings = figment
+            .merge(Serialized::defaults(overrides))
+            .extract()
+            .context("invalid configuration")?;
+        Ok(settings)
+    }
+
+    /// The resolved settings as TOML with every secret replaced by `[redacted]`.
+    pub fn redacted_toml(&self) -> anyhow::Result<String> {
+        let mut copy = self.clone();
+        if !copy.database.url.expose().is_empty() {
+            copy.database.url = Secret::new("[redacted]");
+        }
+        Ok(toml_string(&copy)?)
+    }
+}
+
+fn toml_string(settings: &Settings) -> anyhow::Result<String> {
+    let value = figment::value::Value::serialize(settings)?;
+    let dict = value.into_dict().context("settings serialise to a table")?;
+    let mut out = String::new();
+    for (section, body) in dict {
+        out.push_str(&format!("[{section}]\n"));
+        if let Some(entries) = body.into_dict() {
+            for (key, value) in entries {
+                let json = serde_json::to_string(&value)?;
+                out.push_str(&format!("{key} = {json}    # {ENV_PREFIX}{}__{}\n", section.to_uppercase(), key.to_uppercase()));
+            }
+        }
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_apply_in_order_file_then_env_then_flags() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("modelgate.toml", "[server]\nport = 9000\nworkers = 3\n[log]\nlevel = \"debug\"\n")?;
+            jail.set_env("MODELGATE__SERVER__PORT", "9100");
+            let mut flags = figment::value::Dict::new();
+            flags.insert("log".into(), figment::value::Value::from(figment::value::Dict::from_iter([(
+                "level".to_string(),
+                figment::value::Value::from("warn"),
+            )])));
+            let s = Settings::load(None, &flags).map_err(|e| e.to_string())?;
+            assert_eq!(s.server.workers, 3, "file beats default");
+            assert_eq!(s.server.port, 9100, "env beats file");
+            assert_eq!(s.log.level, "warn", "flag beats file");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn secrets_come_from_files_and_never_print() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("db-url", "postgres://u:hunter2@db/modelgate\n")?;
+            jail.set_env("MODELGATE__DATABASE__URL_FILE", "db-url");
+            let s = Settings::load(None, &Default::default()).map_err(|e| e.to_string())?;
+            assert_eq!(s.database.url.expose(), "postgres://u:hunter2@db/modelgate");
+            assert!(!format!("{s:?}").contains("hunter2"));
+            assert!(!s.redacted_toml().map_err(|e| e.to_string())?.contains("hunter2"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("modelgate.toml", "[server]\nprot = 1\n")?;
+            assert!(Settings::load(None, &Default::default()).is_err());
+            Ok(())
+        });
+    }
+}

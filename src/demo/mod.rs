@@ -1,0 +1,63 @@
+//! `modelgate demo`: small, seeded Llama 3.2 text and Vision models in the real Hugging
+//! Face layout (config, generation config, tokenizer, sharded safetensors with an index),
+//! so every loading and serving path runs on the same files real weights would use.
+
+pub mod llama;
+pub mod mllama;
+pub mod tokenizer;
+pub mod weights;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde_json::Value;
+
+use crate::domain::{Modality, ModelId};
+
+/// The license the demo models are published under.
+pub const DEMO_LICENSE: &str = "llama-3.2";
+/// The seed of every demo weight; change it and every digest changes.
+pub const DEMO_SEED: u64 = 0x6d67_3332_2026;
+
+/// One generated demo model.
+#[derive(Debug, Clone)]
+pub struct DemoModel {
+    pub id: ModelId,
+    pub modality: Modality,
+    pub dir: PathBuf,
+}
+
+/// Writes pretty JSON with a trailing newline, as `transformers` does.
+pub fn write_json(path: &Path, value: &Value) -> anyhow::Result<()> {
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    std::fs::write(path, text).with_context(|| format!("writing `{}`", path.display()))
+}
+
+/// Generates both demo models under `root` (one directory each) and returns them.
+pub fn generate(root: &Path) -> anyhow::Result<Vec<DemoModel>> {
+    let text_dir = root.join("Llama-3.2-Tiny");
+    let vision_dir = root.join("Llama-3.2-Tiny-Vision");
+    for dir in [&text_dir, &vision_dir] {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating `{}`", dir.display()))?;
+    }
+
+    write_json(&text_dir.join("config.json"), &llama::config_json(&llama::DEMO_TEXT))?;
+    write_json(&text_dir.join("generation_config.json"), &llama::generation_config_json())?;
+    write_json(&text_dir.join("tokenizer.json"), &tokenizer::tokenizer_json(false))?;
+    write_json(&text_dir.join("tokenizer_config.json"), &tokenizer::tokenizer_config_json(false))?;
+    weights::write_sharded(&text_dir, &llama::tensors(&llama::DEMO_TEXT), DEMO_SEED, 192 * 1024)?;
+
+    let (v, t) = (&mllama::DEMO_VISION, &mllama::DEMO_VISION_TEXT);
+    write_json(&vision_dir.join("config.json"), &mllama::config_json(v, t))?;
+    write_json(&vision_dir.join("generation_config.json"), &mllama::generation_config_json())?;
+    write_json(&vision_dir.join("preprocessor_config.json"), &mllama::preprocessor_config_json(v))?;
+    write_json(&vision_dir.join("tokenizer.json"), &tokenizer::tokenizer_json(true))?;
+    write_json(&vision_dir.join("tokenizer_config.json"), &tokenizer::tokenizer_config_json(true))?;
+    weights::write_sharded(&vision_dir, &mllama::tensors(v, t), DEMO_SEED, 256 * 1024)?;
+
+    Ok(vec![
+        DemoModel { id: ModelId::new("demo", "Llama-3.2-Tiny")?, modality: Modality::Text, dir: text_dir },
+        DemoModel { id: ModelId::new("demo", "Llama-3.2-Tiny-Vision")?, modality: Modality::Multimodal, dir: vision_dir },
+    ])
+}

@@ -1,0 +1,16 @@
+//! The publisher's public key, for clients that verify `model.sig`.
+
+use actix_web::{http::header, web::Data, HttpResponse};
+
+use crate::state::AppState;
+
+/// Header carrying the publisher key fingerprint (`sha256:` + hex of the PEM).
+pub const FINGERPRINT_HEADER: &str = "Modelgate-Key-Fingerprint";
+
+/// `GET /v1/keys/publisher`: the key as PEM, its fingerprint in a header.
+pub async fn get_publisher_key(state: Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "application/x-pem-file"))
+        .insert_header((FINGERPRINT_HEADER, state.publisher.fingerprint()))
+        .body(state.publisher.pem())
+}

@@ -1,0 +1,120 @@
+//! Building and running the HTTP server: `Application::build(settings)`, then `port()`,
+//! then `run_until_stopped()`. Port 0 works, so tests start the real application.
+
+use std::net::TcpListener;
+use std::time::Instant;
+
+use actix_web::dev::{Server, Service};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::web::{self, Data};
+use actix_web::{App, HttpServer};
+use anyhow::Context;
+
+use crate::config::Settings;
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::routes;
+use crate::state::AppState;
+use crate::store::blobs::{random_name, BlobStore};
+use crate::store::signing::PublisherKey;
+
+const REQUEST_ID: &str = "x-request-id";
+
+/// A bound, not yet running, gateway.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+}
+
+/// Opens everything the gateway needs from `settings`: database (migrated), blob store and
+/// publisher key (generated on first start).
+pub async fn open_state(settings: &Settings) -> anyhow::Result<(AppState, PublisherKey)> {
+    std::fs::create_dir_all(&settings.storage.data_dir)
+        .with_context(|| format!("creating data directory `{}`", settings.storage.data_dir.display()))?;
+    let db = Db::connect(&settings.database_url(), settings.database.max_connections).await?;
+    let blobs = BlobStore::open(&settings.storage.blob_dir()).context("opening the blob store")?;
+    let key = PublisherKey::load_or_generate(&settings.storage.key_dir())?;
+    let state = AppState { settings: settings.clone(), db, blobs, publisher: key.public() };
+    Ok((state, key))
+}
+
+impl Application {
+    /// Opens the state and binds the listener.
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let (state, _) = open_state(&settings).await?;
+        Application::build_with_state(state)
+    }
+
+    /// Binds the listener for an already opened state.
+    pub fn build_with_state(state: AppState) -> anyhow::Result<Application> {
+        let server_settings = &state.settings.server;
+        let listener = TcpListener::bind((server_settings.host, server_settings.port))
+            .with_context(|| format!("binding {}:{}", server_settings.host, server_settings.port))?;
+        let port = listener.local_addr()?.port();
+        let server = run(listener, state.clone())?;
+        Ok(Application { port, server, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The URL people should open.
+    pub fn url(&self) -> String {
+        self.state.settings.public_url(self.port)
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, then drains in-flight requests.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
+    let settings = state.settings.server.clone();
+    let state = Data::new(state);
+    let workers = if settings.workers == 0 { std::thread::available_parallelism().map_or(2, |n| n.get()) } else { settings.workers };
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(web::JsonConfig::default().limit(settings.max_body_bytes).error_handler(|err, _| {
+                ApiError::BadRequest(format!("invalid JSON body: {err}")).into()
+            }))
+            .app_data(web::PathConfig::default().error_handler(|err, _| ApiError::BadRequest(err.to_string()).into()))
+            .app_data(web::QueryConfig::default().error_handler(|err, _| ApiError::BadRequest(err.to_string()).into()))
+            .wrap_fn(|req, srv| {
+                let started = Instant::now();
+                let request_id = req
+                    .headers()
+                    .get(REQUEST_ID)
+                    .and_then(|v| v.to_str().ok())
+                    .filter(|v| v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+                    .map_or_else(random_name, str::to_owned);
+                let (method, path) = (req.method().clone(), req.path().to_owned());
+                let future = srv.call(req);
+                async move {
+                    let mut response = future.await?;
+                    let status = response.status().as_u16();
+                    tracing::info!(request.id = %request_id, http.method = %method, http.path = %path,
+                                   http.status = status, duration_ms = started.elapsed().as_millis() as u64, "request");
+                    if let Ok(value) = HeaderValue::from_str(&request_id) {
+                        response.headers_mut().insert(HeaderName::from_static(REQUEST_ID), value);
+                    }
+                    Ok(response)
+                }
+            })
+            .configure(routes::configure)
+            .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::RouteNotFound) }))
+    })
+    .on_connect(|connection, _| {
+        if let Some(tcp) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {
+            let _ = tcp.set_nodelay(true);
+        }
+    })
+    .workers(workers)
+    .shutdown_timeout(settings.shutdown_timeout_secs)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

@@ -1,0 +1,69 @@
+//! Serving a blob over HTTP without buffering it: the file is read in large chunks on the
+//! blocking pool, one chunk ahead of the socket, and handed to actix as a sized stream.
+
+use std::fs::File;
+use std::io;
+use std::os::unix::fs::FileExt;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use actix_web::rt::task::{spawn_blocking, JoinHandle};
+use bytes::Bytes;
+use futures_util::{FutureExt, Stream};
+
+/// Bytes read from the file per chunk.
+pub const CHUNK_BYTES: usize = 1 << 20;
+
+/// A byte range of a file as a stream of chunks, prefetching the next chunk while the
+/// current one is written.
+pub struct FileChunks {
+    file: Arc<File>,
+    next_offset: u64,
+    end: u64,
+    in_flight: Option<JoinHandle<io::Result<Bytes>>>,
+}
+
+impl FileChunks {
+    /// Streams `file[first..=last]`.
+    pub fn new(file: File, first: u64, len: u64) -> Self {
+        FileChunks { file: Arc::new(file), next_offset: first, end: first + len, in_flight: None }
+    }
+
+    fn start_next_read(&mut self) {
+        if self.next_offset >= self.end {
+            return;
+        }
+        let len = usize::try_from((self.end - self.next_offset).min(CHUNK_BYTES as u64)).unwrap_or(CHUNK_BYTES);
+        let (file, offset) = (Arc::clone(&self.file), self.next_offset);
+        self.next_offset += len as u64;
+        self.in_flight = Some(spawn_blocking(move || {
+            let mut buffer = vec![0u8; len];
+            file.read_exact_at(&mut buffer, offset)?;
+            Ok(Bytes::from(buffer))
+        }));
+    }
+}
+
+impl Stream for FileChunks {
+    type Item = io::Result<Bytes>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.in_flight.is_none() {
+            self.start_next_read();
+        }
+        let Some(read) = self.in_flight.as_mut() else { return Poll::Ready(None) };
+        let result = match read.poll_unpin(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(Ok(result)) => result,
+            Poll::Ready(Err(join_error)) => Err(io::Error::other(join_error.to_string())),
+        };
+        self.in_flight = None;
+        if result.is_ok() {
+            self.start_next_read();
+        } else {
+            self.next_offset = self.end;
+        }
+        Poll::Ready(Some(result))
+    }
+}

@@ -1,0 +1,105 @@
+//! Publishing a model directory: every file is streamed once into the blob store while
+//! it is hashed, then the manifest is signed and the revision recorded in one transaction.
+//! Until that commit nothing of the publication is visible.
+
+use std::fs::File;
+use std::path::Path;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::db::{catalog, Db};
+use crate::domain::{Modality, ModelId, Sha256Digest};
+use crate::store::blobs::{BlobError, BlobStore};
+use crate::store::manifest::{Manifest, ManifestFile};
+use crate::store::signing::PublisherKey;
+use crate::store::walk::{list_model_files, WalkError};
+
+/// What to publish.
+#[derive(Debug, Clone)]
+pub struct PublishRequest {
+    pub model: ModelId,
+    pub license: String,
+    pub modality: Modality,
+}
+
+/// The result of a publication.
+#[derive(Debug, Clone)]
+pub struct Published {
+    pub manifest: Manifest,
+    pub revision: Sha256Digest,
+    pub signature: String,
+    pub new_blobs: usize,
+    pub reused_blobs: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error(transparent)]
+    Walk(#[from] WalkError),
+    #[error("`{0}` holds no files; an empty model cannot be published")]
+    EmptyModel(std::path::PathBuf),
+    #[error("license id `{0}` is invalid (expected lowercase letters, digits, `.` and `-`)")]
+    InvalidLicense(String),
+    #[error(transparent)]
+    Blob(#[from] BlobError),
+    #[error("recording the revision failed")]
+    Database(#[from] sqlx::Error),
+    #[error("publishing task failed: {0}")]
+    Task(String),
+}
+
+fn valid_license_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+}
+
+/// Publishes `dir` as a new revision of `request.model`. Publishing the same bytes again
+/// yields the same revision digest and copies no blob twice.
+#[tracing::instrument(skip_all, fields(model.id = %request.model, dir = %dir.display()))]
+pub async fn publish_dir(
+    db: &Db,
+    store: &BlobStore,
+    key: &PublisherKey,
+    dir: &Path,
+    request: PublishRequest,
+    progress: ProgressBar,
+) -> Result<Published, PublishError> {
+    if !valid_license_id(&request.license) {
+        return Err(PublishError::InvalidLicense(request.license));
+    }
+    let files = list_model_files(dir)?;
+    if files.is_empty() {
+        return Err(PublishError::EmptyModel(dir.to_path_buf()));
+    }
+    progress.set_length(files.iter().map(|f| f.size).sum());
+    progress.set_style(
+        ProgressStyle::with_template("{msg:>12} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    progress.set_message("publishing");
+    let store_for_copy = store.clone();
+    let bar = progress.clone();
+    let copied = tokio::task::spawn_blocking(move || -> Result<_, PublishError> {
+        let mut entries = Vec::with_capacity(files.len());
+        let (mut new_blobs, mut reused_blobs) = (0, 0);
+        for file in files {
+            let reader = File::open(&file.full_path).map_err(|source| WalkError::Io { path: file.full_path.clone(), source })?;
+            let stored = store_for_copy.put(bar.wrap_read(reader), None)?;
+            if stored.newly_written { new_blobs += 1 } else { reused_blobs += 1 }
+            entries.push(ManifestFile { path: file.path, size: stored.size, sha256: stored.digest });
+        }
+        Ok((entries, new_blobs, reused_blobs))
+    })
+    .await
+    .map_err(|e| PublishError::Task(e.to_string()))?;
+    let (entries, new_blobs, reused_blobs) = copied?;
+    progress.finish_and_clear();
+
+    let manifest = Manifest::new(request.model, request.license, request.modality, entries);
+    let signature = key.sign_manifest(&manifest);
+    let mut tx = db.pool.begin().await?;
+    catalog::record_revision(&mut tx, &manifest, &signature).await?;
+    tx.commit().await?;
+    let revision = manifest.digest();
+    tracing::info!(revision = %revision, new_blobs, reused_blobs, "published");
+    Ok(Published { manifest, revision, signature, new_blobs, reused_blobs })
+}
