@@ -181,7 +181,7 @@ impl Settings {
         }
         let mut figment = Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file(&path))
-            .merge(Env::prefixed(ENV_PREFIX).split("__").filter(|k| !k.as_str().ends_with("_file")));
+            .merge(Env::prefixed(ENV_PREFIX).split("__").filter(|k| !k.as_str().to_ascii_lowercase().ends_with("_file")));
         for (section, key) in SECRET_KEYS {
             let var = format!("{ENV_PREFIX}{}__{}_FILE", section.to_uppercase(), key.to_uppercase());
             if let Ok(secret_path) = std::env::var(&var) {
@@ -193,7 +193,7 @@ impl Settings {
         let settings: Settings = figment
             .merge(Serialized::defaults(overrides))
             .extract()
-            .context("invalid configuration")?;
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
         Ok(settings)
     }
 

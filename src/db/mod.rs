@@ -123,7 +123,7 @@ mod tests {
     use std::collections::BTreeSet;
 
     fn versions(dir: &str) -> BTreeSet<String> {
-        std::fs::read_dir(dir)
+        std::fs::read_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir))
             .expect("migrations dir")
             .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
             .collect()

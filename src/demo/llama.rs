@@ -14,9 +14,11 @@ pub struct TextSizes {
     pub kv_heads: usize,
     pub layers: usize,
     pub vocab: usize,
+    /// Gated cross-attention layers among `layers` (Mllama only; 0 for text models).
+    pub cross_layers: usize,
 }
 
-pub const DEMO_TEXT: TextSizes = TextSizes { hidden: 64, intermediate: 192, heads: 4, kv_heads: 2, layers: 4, vocab: VOCAB_SIZE };
+pub const DEMO_TEXT: TextSizes = TextSizes { hidden: 64, intermediate: 192, heads: 4, kv_heads: 2, layers: 4, vocab: VOCAB_SIZE, cross_layers: 0 };
 
 impl TextSizes {
     pub fn head_dim(&self) -> usize {

@@ -35,7 +35,7 @@ pub const DEMO_VISION: VisionSizes = VisionSizes {
 };
 
 /// The demo text decoder: 4 self-attention layers plus 2 cross-attention layers.
-pub const DEMO_VISION_TEXT: TextSizes = TextSizes { hidden: 64, intermediate: 192, heads: 4, kv_heads: 2, layers: 6, vocab: VOCAB_SIZE };
+pub const DEMO_VISION_TEXT: TextSizes = TextSizes { hidden: 64, intermediate: 192, heads: 4, kv_heads: 2, layers: 6, vocab: VOCAB_SIZE, cross_layers: 2 };
 
 /// Tile layouts (rows, columns) the processor may choose, as in the published config.
 pub const SUPPORTED_ASPECT_RATIOS: [[usize; 2]; 8] = [[1, 1], [1, 2], [1, 3], [1, 4], [2, 1], [2, 2], [3, 1], [4, 1]];
@@ -59,8 +59,6 @@ pub fn cross_attention_layers(total_layers: usize, cross_layers: usize) -> Vec<u
     (freq - 1..total_layers).step_by(freq + 1).collect()
 }
 
-const CROSS_LAYERS: usize = 2;
-
 pub fn config_json(v: &VisionSizes, t: &TextSizes) -> Value {
     json!({
         "architectures": ["MllamaForConditionalGeneration"],
@@ -77,7 +75,7 @@ pub fn config_json(v: &VisionSizes, t: &TextSizes) -> Value {
             "num_attention_heads": t.heads,
             "num_key_value_heads": t.kv_heads,
             "hidden_act": "silu",
-            "cross_attention_layers": cross_attention_layers(t.layers, CROSS_LAYERS),
+            "cross_attention_layers": cross_attention_layers(t.layers, t.cross_layers),
             "max_position_embeddings": 131072,
             "rms_norm_eps": 1e-05,
             "rope_theta": 500000.0,
@@ -217,7 +215,7 @@ fn cross_attention_layer(prefix: &str, t: &TextSizes) -> Vec<TensorSpec> {
 
 /// Every tensor of the checkpoint, in the published (transformers 4.45) naming.
 pub fn tensors(v: &VisionSizes, t: &TextSizes) -> Vec<TensorSpec> {
-    let cross = cross_attention_layers(t.layers, CROSS_LAYERS);
+    let cross = cross_attention_layers(t.layers, t.cross_layers);
     let mut out = vision_tensors(v);
     out.push(TensorSpec::normal("multi_modal_projector.weight", &[t.hidden, v.output_dim()], 0.02));
     out.push(TensorSpec::normal("multi_modal_projector.bias", &[t.hidden], 0.02));
@@ -252,7 +250,7 @@ mod tests {
     fn published_11b_sizes_give_the_published_tensor_count_and_shapes() {
         let v = VisionSizes { hidden: 1280, intermediate: 5120, local_layers: 32, global_layers: 8, heads: 16,
             image_size: 560, patch_size: 14, max_tiles: 4, intermediate_layers: &[3, 7, 15, 23, 30] };
-        let t = TextSizes { hidden: 4096, intermediate: 14336, heads: 32, kv_heads: 8, layers: 40, vocab: 128_256 };
+        let t = TextSizes { hidden: 4096, intermediate: 14336, heads: 32, kv_heads: 8, layers: 40, vocab: 128_256, cross_layers: 8 };
         let specs = tensors(&v, &t);
         assert_eq!(specs.len(), 906, "the published checkpoint holds 906 tensors");
         let shape = |name: &str| specs.iter().find(|s| s.name == name).map(|s| s.shape.clone()).expect(name);
