@@ -1,0 +1,152 @@
+//! `GET`/`HEAD /v1/blobs/sha256:{hex}`: ETag, Repr-Digest, ranges, conditionals, bad input.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use base64::Engine;
+use common::{backends, error_code, spawn_app, Backend, TestApp};
+use modelgate::domain::{Modality, Sha256Digest};
+
+/// Publishes a model holding one 3 MiB file of known bytes; returns its digest and bytes.
+async fn publish_known_blob(app: &TestApp) -> (Sha256Digest, Vec<u8>) {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes: Vec<u8> = (0..3 * 1024 * 1024 + 17).map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    std::fs::write(dir.path().join("weights.bin"), &bytes).unwrap();
+    app.publish(dir.path(), "test/blob", Modality::Text).await;
+    (Sha256Digest::of(&bytes), bytes)
+}
+
+#[tokio::test]
+async fn full_download_has_strong_etag_repr_digest_and_exact_bytes() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let (digest, bytes) = publish_known_blob(&app).await;
+        let response = app.get(&format!("/v1/blobs/sha256:{digest}")).await;
+        assert_eq!(response.status(), 200);
+        let headers = response.headers().clone();
+        assert_eq!(headers["etag"], format!("\"{digest}\"").as_str());
+        let b64 = base64::engine::general_purpose::STANDARD.encode(digest.as_bytes());
+        assert_eq!(headers["repr-digest"], format!("sha-256=:{b64}:").as_str());
+        assert_eq!(headers["accept-ranges"], "bytes");
+        assert_eq!(headers["content-length"], bytes.len().to_string().as_str());
+        assert_eq!(response.bytes().await.unwrap().as_ref(), bytes.as_slice());
+    }
+}
+
+#[tokio::test]
+async fn head_reports_length_and_sends_no_body() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let (digest, bytes) = publish_known_blob(&app).await;
+    let response = app.client.head(app.url(&format!("/v1/blobs/sha256:{digest}"))).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-length"], bytes.len().to_string().as_str());
+    assert!(response.bytes().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn single_ranges_are_served_as_206_with_content_range() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let (digest, bytes) = publish_known_blob(&app).await;
+    let path = format!("/v1/blobs/sha256:{digest}");
+    let len = bytes.len();
+    for (range, first, last) in [
+        ("bytes=0-9".to_string(), 0, 9),
+        (format!("bytes={}-", len - 5), len - 5, len - 1),
+        ("bytes=-100".to_string(), len - 100, len - 1),
+        (format!("bytes=1048570-{}", len + 1000), 1_048_570, len - 1),
+        ("bytes=1048575-2097152".to_string(), 1_048_575, 2_097_152),
+    ] {
+        let response = app.get_with(&path, &[("Range", &range)]).await;
+        assert_eq!(response.status(), 206, "{range}");
+        assert_eq!(response.headers()["content-range"], format!("bytes {first}-{last}/{len}").as_str());
+        assert_eq!(response.bytes().await.unwrap().as_ref(), &bytes[first..=last], "{range}");
+    }
+}
+
+#[tokio::test]
+async fn unsatisfiable_reversed_malformed_and_overflowing_ranges_get_416() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let (digest, bytes) = publish_known_blob(&app).await;
+    let path = format!("/v1/blobs/sha256:{digest}");
+    let len = bytes.len();
+    for range in [
+        format!("bytes={len}-"),
+        format!("bytes={}-{}", len + 10, len + 20),
+        "bytes=10-5".to_string(),
+        "bytes=-0".to_string(),
+        "bytes=abc-def".to_string(),
+        "bytes=18446744073709551616-".to_string(),
+        "bytes=0-99999999999999999999999999".to_string(),
+    ] {
+        let response = app.get_with(&path, &[("Range", &range)]).await;
+        assert_eq!(response.status(), 416, "{range}");
+        assert_eq!(response.headers()["content-range"], format!("bytes */{len}").as_str(), "{range}");
+        assert_eq!(error_code(response).await, "range-not-satisfiable");
+    }
+}
+
+#[tokio::test]
+async fn multi_range_and_unknown_units_get_the_whole_blob() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let (digest, bytes) = publish_known_blob(&app).await;
+    let path = format!("/v1/blobs/sha256:{digest}");
+    for range in ["bytes=0-1,5-9", "items=0-5"] {
+        let response = app.get_with(&path, &[("Range", range)]).await;
+        assert_eq!(response.status(), 200, "{range}");
+        assert_eq!(response.bytes().await.unwrap().len(), bytes.len());
+    }
+}
+
+#[tokio::test]
+async fn conditional_requests_follow_the_etag() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let (digest, bytes) = publish_known_blob(&app).await;
+    let path = format!("/v1/blobs/sha256:{digest}");
+    let etag = format!("\"{digest}\"");
+
+    let not_modified = app.get_with(&path, &[("If-None-Match", &etag)]).await;
+    assert_eq!(not_modified.status(), 304);
+    assert!(not_modified.bytes().await.unwrap().is_empty());
+    let weak = app.get_with(&path, &[("If-None-Match", &format!("\"other\", W/{etag}"))]).await;
+    assert_eq!(weak.status(), 304);
+    assert_eq!(app.get_with(&path, &[("If-None-Match", "\"other\"")]).await.status(), 200);
+
+    let resumed = app.get_with(&path, &[("Range", "bytes=100-"), ("If-Range", &etag)]).await;
+    assert_eq!(resumed.status(), 206);
+    assert_eq!(resumed.bytes().await.unwrap().as_ref(), &bytes[100..]);
+    let changed = app.get_with(&path, &[("Range", "bytes=100-"), ("If-Range", "\"something-else\"")]).await;
+    assert_eq!(changed.status(), 200, "a stale If-Range gets the whole blob");
+    assert_eq!(changed.bytes().await.unwrap().len(), bytes.len());
+}
+
+#[tokio::test]
+async fn malformed_and_unknown_digests_are_refused() {
+    let app = spawn_app(Backend::Sqlite).await;
+    publish_known_blob(&app).await;
+    for bad in ["sha256:xyz", "sha256:ABCDEF", "md5:d41d8cd98f00b204e9800998ecf8427e", "sha256:..%2F..%2Fetc%2Fpasswd"] {
+        let response = app.get(&format!("/v1/blobs/{bad}")).await;
+        assert_eq!(response.status(), 400, "{bad}");
+        assert_eq!(error_code(response).await, "invalid-digest");
+    }
+    let unknown = app.get(&format!("/v1/blobs/sha256:{}", "0".repeat(64))).await;
+    assert_eq!(unknown.status(), 404);
+    assert_eq!(error_code(unknown).await, "blob-not-found");
+}
+
+#[tokio::test]
+async fn curl_resumes_an_interrupted_download_to_the_manifest_digest() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let (digest, bytes) = publish_known_blob(&app).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("weights.bin");
+    // An interrupted transfer: the first 1,000,001 bytes are already on disk.
+    std::fs::write(&out, &bytes[..1_000_001]).unwrap();
+    let status = std::process::Command::new("curl")
+        .args(["-sS", "--fail", "-C", "-", "-o"])
+        .arg(&out)
+        .arg(app.url(&format!("/v1/blobs/sha256:{digest}")))
+        .status()
+        .expect("curl is installed");
+    assert!(status.success());
+    assert_eq!(Sha256Digest::of(&std::fs::read(&out).unwrap()), digest);
+}

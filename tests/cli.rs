@@ -1,0 +1,208 @@
+//! The `modelgate` binary as a person runs it: `serve --demo`, SIGTERM, `verify` exit
+//! codes, the OpenSSF reference verifier, and `kill -9` in the middle of a publish.
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use modelgate::domain::Sha256Digest;
+
+fn modelgate(data_dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_modelgate"));
+    command.arg("--data-dir").arg(data_dir).env("RUST_LOG", "warn").env_remove("MODELGATE__DATABASE__URL");
+    command
+}
+
+/// Starts `modelgate serve --demo --port 0` and returns the child and its printed URL.
+fn serve_demo(data_dir: &Path) -> (Child, String) {
+    let mut child = modelgate(data_dir)
+        .args(["serve", "--demo", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let url = loop {
+        let line = lines.next().expect("serve printed its URL").unwrap();
+        if let Some(url) = line.strip_prefix("modelgate is serving on ") {
+            break url.trim().to_string();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    (child, url)
+}
+
+fn wait_for_exit(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(started.elapsed() < limit, "process did not exit within {limit:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn signal(child: &Child, name: &str) {
+    assert!(Command::new("kill").args([&format!("-{name}"), &child.id().to_string()]).status().unwrap().success());
+}
+
+async fn download(client: &reqwest::Client, url: &str, model: &str, dir: &Path) {
+    let manifest: serde_json::Value = client.get(format!("{url}/v1/models/{model}/manifest")).send().await.unwrap().json().await.unwrap();
+    for file in manifest["files"].as_array().unwrap() {
+        let blob = format!("{url}/v1/blobs/sha256:{}", file["sha256"].as_str().unwrap());
+        let bytes = client.get(blob).send().await.unwrap().bytes().await.unwrap();
+        std::fs::write(dir.join(file["path"].as_str().unwrap()), bytes).unwrap();
+    }
+    let sig = client.get(format!("{url}/v1/models/{model}/model.sig")).send().await.unwrap().bytes().await.unwrap();
+    std::fs::write(dir.join("model.sig"), sig).unwrap();
+}
+
+/// Runs the OpenSSF reference verifier when it is installed; CI sets
+/// `MODELGATE_REQUIRE_MODEL_SIGNING=1` so a missing verifier fails there.
+fn reference_verifier(dir: &Path, key: &Path) -> Option<std::process::Output> {
+    let output = Command::new("model_signing")
+        .args(["verify", "key", "--signature"])
+        .arg(dir.join("model.sig"))
+        .arg("--public_key")
+        .arg(key)
+        .arg(dir)
+        .output();
+    match output {
+        Ok(output) => Some(output),
+        Err(_) if std::env::var("MODELGATE_REQUIRE_MODEL_SIGNING").as_deref() != Ok("1") => {
+            eprintln!("model_signing is not installed; skipping the reference verifier");
+            None
+        }
+        Err(e) => panic!("model_signing is required but cannot run: {e}"),
+    }
+}
+
+#[tokio::test]
+async fn serve_demo_serves_both_models_verifiable_by_modelgate_and_the_reference_verifier_and_stops_on_sigterm() {
+    let data = tempfile::tempdir().unwrap();
+    let (mut child, url) = serve_demo(data.path());
+    let client = reqwest::Client::new();
+    let catalog: serde_json::Value = client.get(format!("{url}/v1/models")).send().await.unwrap().json().await.unwrap();
+    let ids: Vec<&str> = catalog["models"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, vec!["demo/Llama-3.2-Tiny", "demo/Llama-3.2-Tiny-Vision"]);
+
+    let work = tempfile::tempdir().unwrap();
+    let key = work.path().join("publisher.pem");
+    std::fs::write(&key, client.get(format!("{url}/v1/keys/publisher")).send().await.unwrap().bytes().await.unwrap()).unwrap();
+    for model in ids {
+        let dir = work.path().join(model.replace('/', "_"));
+        std::fs::create_dir_all(&dir).unwrap();
+        download(&client, &url, model, &dir).await;
+
+        let ok = modelgate(data.path()).arg("verify").arg(&dir).arg("--public-key").arg(&key).output().unwrap();
+        assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
+        assert!(String::from_utf8_lossy(&ok.stdout).starts_with("OK: "));
+        if let Some(reference) = reference_verifier(&dir, &key) {
+            assert!(reference.status.success(), "model_signing: {}{}",
+                String::from_utf8_lossy(&reference.stdout), String::from_utf8_lossy(&reference.stderr));
+        }
+
+        let shard = dir.join("model-00001-of-00003.safetensors");
+        let mut bytes = std::fs::read(&shard).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 0x80;
+        std::fs::write(&shard, &bytes).unwrap();
+        let bad = modelgate(data.path()).arg("verify").arg(&dir).arg("--public-key").arg(&key).output().unwrap();
+        assert_eq!(bad.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&bad.stderr);
+        assert!(stderr.contains("model-00001-of-00003.safetensors: sha256 mismatch"), "{stderr}");
+        if let Some(reference) = reference_verifier(&dir, &key) {
+            assert!(!reference.status.success(), "the reference verifier must refuse a flipped byte too");
+        }
+    }
+
+    signal(&child, "TERM");
+    let status = wait_for_exit(&mut child, Duration::from_secs(20));
+    assert!(status.success(), "graceful shutdown exits 0, got {status}");
+}
+
+#[test]
+fn serve_demo_twice_on_the_same_data_dir_keeps_the_same_revisions_and_key() {
+    let data = tempfile::tempdir().unwrap();
+    let run = || {
+        let (mut child, url) = serve_demo(data.path());
+        let body = get_json(&format!("{url}/v1/models"));
+        signal(&child, "INT");
+        assert!(wait_for_exit(&mut child, Duration::from_secs(20)).success());
+        body
+    };
+    let first = run();
+    let second = run();
+    assert_eq!(first["publisher_key_fingerprint"], second["publisher_key_fingerprint"]);
+    assert_eq!(first["models"][0]["latest_revision"], second["models"][0]["latest_revision"]);
+    assert_eq!(first["models"][1]["latest_revision"], second["models"][1]["latest_revision"]);
+}
+
+/// A GET returning JSON for sync tests, on a throwaway runtime.
+fn get_json(url: &str) -> serde_json::Value {
+    tokio::runtime::Runtime::new().unwrap().block_on(async { reqwest::get(url).await.unwrap().json().await.unwrap() })
+}
+
+fn visible_blobs_are_intact(blob_root: &Path) -> usize {
+    let mut count = 0;
+    for prefix in std::fs::read_dir(blob_root.join("sha256")).unwrap() {
+        for blob in std::fs::read_dir(prefix.unwrap().path()).unwrap() {
+            let blob = blob.unwrap();
+            let name = blob.file_name().into_string().unwrap();
+            let digest = Sha256Digest::of(&std::fs::read(blob.path()).unwrap());
+            assert_eq!(digest.hex(), name, "a visible blob holds exactly the bytes its name says");
+            count += 1;
+        }
+    }
+    count
+}
+
+#[test]
+fn kill_9_in_the_middle_of_a_publish_leaves_no_partial_blob_and_a_rerun_succeeds() {
+    let data = tempfile::tempdir().unwrap();
+    let model = tempfile::tempdir().unwrap();
+    std::fs::write(model.path().join("config.json"), "{}").unwrap();
+    let big: Vec<u8> = (0..768u32 * 1024 * 1024 / 4).flat_map(|i| i.wrapping_mul(2_654_435_761).to_le_bytes()).collect();
+    std::fs::write(model.path().join("model-00001-of-00001.safetensors"), &big).unwrap();
+    drop(big);
+    let publish = || {
+        let mut command = modelgate(data.path());
+        command.arg("publish").arg(model.path()).args(["--model", "test/big", "--license", "llama-3.2", "--modality", "text"]);
+        command
+    };
+
+    let mut child = publish().stdout(Stdio::null()).spawn().unwrap();
+    let temp_dir = data.path().join("blobs").join("tmp");
+    let started = Instant::now();
+    loop {
+        let writing = std::fs::read_dir(&temp_dir)
+            .map(|entries| entries.flatten().any(|e| e.metadata().map(|m| m.len() > 64 << 20).unwrap_or(false)))
+            .unwrap_or(false);
+        if writing {
+            break;
+        }
+        assert!(child.try_wait().unwrap().is_none(), "publish finished before it could be killed");
+        assert!(started.elapsed() < Duration::from_secs(60));
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    signal(&child, "KILL");
+    child.wait().unwrap();
+
+    let blobs = visible_blobs_are_intact(&data.path().join("blobs"));
+    assert!(blobs <= 1, "at most the small config blob is visible, found {blobs}");
+    let db_url = format!("sqlite://{}", data.path().join("modelgate.db").display());
+    let models = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let db = modelgate::db::Db::connect(&db_url, 1).await.unwrap();
+        modelgate::db::catalog::list_models(&db).await.unwrap()
+    });
+    assert!(models.is_empty(), "no revision may be recorded by a killed publish");
+
+    let rerun = publish().output().unwrap();
+    assert!(rerun.status.success(), "{}", String::from_utf8_lossy(&rerun.stderr));
+    assert!(String::from_utf8_lossy(&rerun.stdout).contains("published test/big revision"));
+    assert_eq!(visible_blobs_are_intact(&data.path().join("blobs")), 2);
+}

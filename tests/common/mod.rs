@@ -1,0 +1,139 @@
+//! Shared test support: `spawn_app` starts the real gateway on port 0 with a temp data
+//! directory, on SQLite and (when `TEST_DATABASE_URL` is set) on a fresh PostgreSQL database.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use modelgate::config::{Secret, Settings};
+use modelgate::demo;
+use modelgate::startup::{open_state, Application};
+use modelgate::state::AppState;
+use modelgate::store::publish::{publish_dir, PublishRequest, Published};
+use modelgate::store::signing::PublisherKey;
+use sqlx::Executor;
+use tempfile::TempDir;
+
+/// The database backends every DB test runs on.
+pub fn backends() -> Vec<Backend> {
+    let mut out = vec![Backend::Sqlite];
+    if let Ok(url) = std::env::var("TEST_DATABASE_URL") {
+        if !url.is_empty() {
+            out.push(Backend::Postgres(url));
+        }
+    }
+    out
+}
+
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Sqlite,
+    Postgres(String),
+}
+
+/// A running gateway plus what tests need to drive it.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    pub key: PublisherKey,
+    pub data_dir: TempDir,
+    pub backend: Backend,
+}
+
+/// Creates a database of its own on the PostgreSQL server behind `admin_url`.
+async fn fresh_postgres_database(admin_url: &str) -> String {
+    sqlx::any::install_default_drivers();
+    let name = format!("mg_test_{}", modelgate::store::blobs::random_name());
+    let pool = sqlx::AnyPool::connect(admin_url).await.expect("connect TEST_DATABASE_URL");
+    pool.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create database");
+    pool.close().await;
+    let (base, query) = admin_url.split_once('?').map_or((admin_url, None), |(b, q)| (b, Some(q)));
+    let base = base.rsplit_once('/').map_or(base, |(prefix, _)| prefix);
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// Settings for a test: port 0, a temp data dir, quiet logs, the given backend.
+pub async fn test_settings(data_dir: &Path, backend: &Backend) -> Settings {
+    let mut settings = Settings::default();
+    settings.server.port = 0;
+    settings.server.workers = 2;
+    settings.server.shutdown_timeout_secs = 1;
+    settings.storage.data_dir = data_dir.to_path_buf();
+    settings.log.level = "warn".into();
+    if let Backend::Postgres(admin) = backend {
+        settings.database.url = Secret::new(fresh_postgres_database(admin).await);
+    }
+    settings
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    let data_dir = tempfile::tempdir().unwrap();
+    let settings = test_settings(data_dir.path(), &backend).await;
+    let (state, key) = open_state(&settings).await.unwrap();
+    let app = Application::build_with_state(state.clone()).unwrap();
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    TestApp { address, client: reqwest::Client::new(), state, key, data_dir, backend }
+}
+
+/// The demo models, generated once per test binary.
+pub fn demo_models() -> &'static (PathBuf, Vec<demo::DemoModel>) {
+    static DEMO: OnceLock<(PathBuf, Vec<demo::DemoModel>)> = OnceLock::new();
+    DEMO.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap().keep();
+        let models = demo::generate(&dir).unwrap();
+        (dir, models)
+    })
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn publish(&self, dir: &Path, model: &str, modality: modelgate::domain::Modality) -> Published {
+        self.try_publish(dir, model, modality).await.unwrap()
+    }
+
+    pub async fn try_publish(
+        &self,
+        dir: &Path,
+        model: &str,
+        modality: modelgate::domain::Modality,
+    ) -> Result<Published, modelgate::store::publish::PublishError> {
+        let request = PublishRequest { model: model.parse().unwrap(), license: "llama-3.2".into(), modality };
+        publish_dir(&self.state.db, &self.state.blobs, &self.key, dir, request, indicatif::ProgressBar::hidden()).await
+    }
+
+    /// Publishes both demo models; returns (text, vision).
+    pub async fn publish_demo(&self) -> (Published, Published) {
+        let (_, models) = demo_models();
+        let text = self.publish(&models[0].dir, &models[0].id.to_string(), models[0].modality).await;
+        let vision = self.publish(&models[1].dir, &models[1].id.to_string(), models[1].modality).await;
+        (text, vision)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+        let mut request = self.client.get(self.url(path));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send().await.unwrap()
+    }
+}
+
+/// Asserts the JSON error envelope and returns its code.
+pub async fn error_code(response: reqwest::Response) -> String {
+    let body: serde_json::Value = response.json().await.unwrap();
+    let error = &body["error"];
+    assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()), "error has a message: {body}");
+    error["code"].as_str().unwrap().to_string()
+}
