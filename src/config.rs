@@ -17,6 +17,7 @@ pub struct Settings {
     pub server: ServerSettings,
     pub storage: StorageSettings,
     pub database: DatabaseSettings,
+    pub catalog: CatalogSettings,
     pub log: LogSettings,
 }
 
@@ -112,6 +113,20 @@ impl Settings {
             IpAddr::V6(v6) => format!("http://[{v6}]:{bound_port}"),
             IpAddr::V4(v4) => format!("http://{v4}:{bound_port}"),
         }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CatalogSettings {
+    /// How long an answer to "which revision is latest" is reused, in milliseconds; a
+    /// publish by another process becomes visible within this time. 0 disables reuse.
+    pub latest_ttl_ms: u64,
+}
+
+impl Default for CatalogSettings {
+    fn default() -> Self {
+        CatalogSettings { latest_ttl_ms: 1000 }
     }
 }
 

@@ -2,7 +2,8 @@
 //! then `run_until_stopped()`. Port 0 works, so tests start the real application.
 
 use std::net::TcpListener;
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use actix_web::dev::{Server, Service};
 use actix_web::http::header::{HeaderName, HeaderValue};
@@ -10,6 +11,7 @@ use actix_web::web::{self, Data};
 use actix_web::{App, HttpServer};
 use anyhow::Context;
 
+use crate::catalog::Catalog;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::ApiError;
@@ -35,7 +37,8 @@ pub async fn open_state(settings: &Settings) -> anyhow::Result<(AppState, Publis
     let db = Db::connect(&settings.database_url(), settings.database.max_connections).await?;
     let blobs = BlobStore::open(&settings.storage.blob_dir()).context("opening the blob store")?;
     let key = PublisherKey::load_or_generate(&settings.storage.key_dir())?;
-    let state = AppState { settings: settings.clone(), db, blobs, publisher: key.public() };
+    let catalog = Arc::new(Catalog::new(db.clone(), Duration::from_millis(settings.catalog.latest_ttl_ms)));
+    let state = AppState { settings: settings.clone(), db, catalog, blobs, publisher: key.public() };
     Ok((state, key))
 }
 

@@ -1,5 +1,8 @@
 //! `AppState`: what every handler shares.
 
+use std::sync::Arc;
+
+use crate::catalog::Catalog;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::store::blobs::BlobStore;
@@ -10,6 +13,7 @@ use crate::store::signing::PublicKey;
 pub struct AppState {
     pub settings: Settings,
     pub db: Db,
+    pub catalog: Arc<Catalog>,
     pub blobs: BlobStore,
     pub publisher: PublicKey,
 }

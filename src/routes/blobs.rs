@@ -7,17 +7,16 @@ use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse};
 use base64::Engine;
 
-use crate::db::catalog;
 use crate::domain::Sha256Digest;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::http::FileChunks;
+use crate::store::http::range_body;
 use crate::store::range::{parse_range, ByteRange, RangeRequest};
 
 /// Decides whether this request may read the blob. Today every published blob is public;
 /// the policy layer replaces this with a grant check (licensee, revision, expiry, quota).
 async fn authorize_blob_access(state: &AppState, digest: &Sha256Digest) -> Result<(), ApiError> {
-    if catalog::blob_is_published(&state.db, digest).await? {
+    if state.catalog.blob_is_published(digest).await? {
         Ok(())
     } else {
         Err(ApiError::BlobNotFound(digest.reference()))
@@ -77,5 +76,5 @@ pub async fn download_blob(req: HttpRequest, state: Data<AppState>, reference: P
     if req.method() == Method::HEAD {
         return Ok(response.body(SizedStream::new(len, futures_util::stream::empty::<Result<bytes::Bytes, std::io::Error>>())));
     }
-    Ok(response.body(SizedStream::new(len, FileChunks::new(file, range.first, len))))
+    Ok(response.body(range_body(file, range.first, len).map_err(ApiError::internal)?))
 }

@@ -1,5 +1,7 @@
 //! The catalog: models, their revisions, manifests and signatures.
 
+use std::sync::Arc;
+
 use actix_web::http::header;
 use actix_web::web::{Data, Path, Query};
 use actix_web::HttpResponse;
@@ -102,10 +104,10 @@ pub async fn get_model(state: Data<AppState>, path: Path<(String, String)>) -> R
     })))
 }
 
-async fn revision_for(state: &AppState, path: &(String, String), query: &RevisionQuery) -> Result<RevisionRow, ApiError> {
+async fn revision_for(state: &AppState, path: &(String, String), query: &RevisionQuery) -> Result<Arc<RevisionRow>, ApiError> {
     let id = model_id(path)?;
     let digest = query.digest()?;
-    match catalog::find_revision(&state.db, &id, digest.as_ref()).await? {
+    match state.catalog.revision(&id, digest.as_ref()).await? {
         Some(row) => Ok(row),
         None if digest.is_none() => Err(ApiError::ModelNotFound(id.to_string())),
         None => Err(ApiError::RevisionNotFound(query.revision.clone().unwrap_or_default())),

@@ -1,5 +1,6 @@
 //! Serving a blob over HTTP without buffering it: the file is read in large chunks on the
 //! blocking pool, one chunk ahead of the socket, and handed to actix as a sized stream.
+//! Ranges of at most `INLINE_READ_BYTES` are read at once, skipping the blocking pool.
 
 use std::fs::File;
 use std::io;
@@ -8,12 +9,26 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use actix_web::body::{BoxBody, SizedStream};
 use actix_web::rt::task::{spawn_blocking, JoinHandle};
 use bytes::Bytes;
 use futures_util::{FutureExt, Stream};
 
 /// Bytes read from the file per chunk.
 pub const CHUNK_BYTES: usize = 1 << 20;
+
+/// Ranges up to this size (configs, tokenizers, indexes) are answered from one read.
+pub const INLINE_READ_BYTES: u64 = 64 * 1024;
+
+/// The response body for `len` bytes of `file` starting at `first`.
+pub fn range_body(file: File, first: u64, len: u64) -> io::Result<BoxBody> {
+    if len <= INLINE_READ_BYTES {
+        let mut buffer = vec![0u8; usize::try_from(len).unwrap_or(0)];
+        file.read_exact_at(&mut buffer, first)?;
+        return Ok(BoxBody::new(Bytes::from(buffer)));
+    }
+    Ok(BoxBody::new(SizedStream::new(len, FileChunks::new(file, first, len))))
+}
 
 /// A byte range of a file as a stream of chunks, prefetching the next chunk while the
 /// current one is written.

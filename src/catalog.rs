@@ -1,0 +1,101 @@
+//! `Catalog`: the read path of the model catalog with an in-process cache in front of
+//! `db::catalog`. Revisions and published blobs never change once recorded, so they are
+//! cached until evicted; which revision is *latest* changes on publish, so that answer is
+//! cached for `catalog.latest_ttl_ms` only (another replica's publish is seen within it).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use crate::db::catalog::{self, RevisionRow};
+use crate::db::Db;
+use crate::domain::{ModelId, Sha256Digest};
+
+/// Entries per map before it is emptied and refilled; bounds memory on huge catalogs.
+const MAX_ENTRIES: usize = 8192;
+
+/// Cached catalog reads for one process.
+#[derive(Debug)]
+pub struct Catalog {
+    db: Db,
+    latest_ttl: Duration,
+    revisions: RwLock<HashMap<Sha256Digest, Arc<RevisionRow>>>,
+    latest: RwLock<HashMap<ModelId, (Instant, Arc<RevisionRow>)>>,
+    published_blobs: RwLock<HashSet<Sha256Digest>>,
+}
+
+fn insert_bounded<K: std::hash::Hash + Eq, V>(map: &RwLock<HashMap<K, V>>, key: K, value: V) {
+    if let Ok(mut map) = map.write() {
+        if map.len() >= MAX_ENTRIES {
+            map.clear();
+        }
+        map.insert(key, value);
+    }
+}
+
+impl Catalog {
+    pub fn new(db: Db, latest_ttl: Duration) -> Self {
+        Catalog {
+            db,
+            latest_ttl,
+            revisions: RwLock::default(),
+            latest: RwLock::default(),
+            published_blobs: RwLock::default(),
+        }
+    }
+
+    /// A revision of `model`: the one with `digest`, or the latest when `None`.
+    pub async fn revision(&self, model: &ModelId, digest: Option<&Sha256Digest>) -> Result<Option<Arc<RevisionRow>>, sqlx::Error> {
+        match digest {
+            Some(digest) => self.revision_by_digest(model, digest).await,
+            None => self.latest_revision(model).await,
+        }
+    }
+
+    async fn revision_by_digest(&self, model: &ModelId, digest: &Sha256Digest) -> Result<Option<Arc<RevisionRow>>, sqlx::Error> {
+        let cached = self.revisions.read().ok().and_then(|m| m.get(digest).cloned());
+        let row = match cached {
+            Some(row) => row,
+            None => match catalog::find_revision(&self.db, model, Some(digest)).await? {
+                Some(row) => {
+                    let row = Arc::new(row);
+                    insert_bounded(&self.revisions, *digest, Arc::clone(&row));
+                    row
+                }
+                None => return Ok(None),
+            },
+        };
+        // INVARIANT: a digest names one manifest, and a manifest names its model.
+        Ok((row.model_id == model.to_string()).then_some(row))
+    }
+
+    async fn latest_revision(&self, model: &ModelId) -> Result<Option<Arc<RevisionRow>>, sqlx::Error> {
+        let fresh = self.latest.read().ok().and_then(|m| {
+            m.get(model).filter(|(at, _)| at.elapsed() < self.latest_ttl).map(|(_, row)| Arc::clone(row))
+        });
+        if let Some(row) = fresh {
+            return Ok(Some(row));
+        }
+        let Some(row) = catalog::find_revision(&self.db, model, None).await? else { return Ok(None) };
+        let row = Arc::new(row);
+        insert_bounded(&self.latest, model.clone(), (Instant::now(), Arc::clone(&row)));
+        Ok(Some(row))
+    }
+
+    /// Whether the blob belongs to a published revision.
+    pub async fn blob_is_published(&self, digest: &Sha256Digest) -> Result<bool, sqlx::Error> {
+        if self.published_blobs.read().is_ok_and(|s| s.contains(digest)) {
+            return Ok(true);
+        }
+        let published = catalog::blob_is_published(&self.db, digest).await?;
+        if published {
+            if let Ok(mut set) = self.published_blobs.write() {
+                if set.len() >= MAX_ENTRIES {
+                    set.clear();
+                }
+                set.insert(*digest);
+            }
+        }
+        Ok(published)
+    }
+}
