@@ -42,7 +42,7 @@ async fn catalog_lists_both_demo_models_with_modality_license_and_files() {
         assert_eq!(detail["license"], "llama-3.2");
         let files = detail["revisions"][0]["files"].as_array().unwrap();
         let names: Vec<&str> = files.iter().map(|f| f["path"].as_str().unwrap()).collect();
-        for expected in ["config.json", "model.safetensors.index.json", "tokenizer.json", "model-00001-of-00003.safetensors"] {
+        for expected in ["config.json", "model.safetensors.index.json", "tokenizer.json", "model-00001-of-00004.safetensors"] {
             assert!(names.contains(&expected), "{expected} in {names:?}");
         }
         assert!(files.iter().all(|f| f["sha256"].as_str().unwrap().len() == 64 && f["size"].as_u64().unwrap() > 0));

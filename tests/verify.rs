@@ -37,15 +37,15 @@ async fn a_downloaded_copy_verifies_and_each_kind_of_damage_is_named() {
     assert!(report.passed(), "{:?}", report.problems());
     assert_eq!(report.facts.unwrap().model.to_string(), "demo/Llama-3.2-Tiny-Vision");
 
-    let shard = dir.path().join("model-00002-of-00003.safetensors");
+    let shard = dir.path().join("model-00002-of-00004.safetensors");
     let mut bytes = std::fs::read(&shard).unwrap();
     bytes[4096] ^= 0x01;
     std::fs::write(&shard, &bytes).unwrap();
     let report = verify(dir.path(), &key);
     assert!(!report.passed());
-    assert!(matches!(report.files[&"model-00002-of-00003.safetensors".parse().unwrap()], FileVerdict::Mismatch { .. }));
+    assert!(matches!(report.files[&"model-00002-of-00004.safetensors".parse().unwrap()], FileVerdict::Mismatch { .. }));
     assert_eq!(report.problems().len(), 1);
-    assert!(report.problems()[0].starts_with("model-00002-of-00003.safetensors: sha256 mismatch"));
+    assert!(report.problems()[0].starts_with("model-00002-of-00004.safetensors: sha256 mismatch"));
     bytes[4096] ^= 0x01;
     std::fs::write(&shard, &bytes).unwrap();
 
