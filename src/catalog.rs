@@ -45,15 +45,27 @@ impl Catalog {
     }
 
     /// A revision of `model`: the one with `digest`, or the latest when `None`.
-    pub async fn revision(&self, model: &ModelId, digest: Option<&Sha256Digest>) -> Result<Option<Arc<RevisionRow>>, sqlx::Error> {
+    pub async fn revision(
+        &self,
+        model: &ModelId,
+        digest: Option<&Sha256Digest>,
+    ) -> Result<Option<Arc<RevisionRow>>, sqlx::Error> {
         match digest {
             Some(digest) => self.revision_by_digest(model, digest).await,
             None => self.latest_revision(model).await,
         }
     }
 
-    async fn revision_by_digest(&self, model: &ModelId, digest: &Sha256Digest) -> Result<Option<Arc<RevisionRow>>, sqlx::Error> {
-        let cached = self.revisions.read().ok().and_then(|m| m.get(digest).cloned());
+    async fn revision_by_digest(
+        &self,
+        model: &ModelId,
+        digest: &Sha256Digest,
+    ) -> Result<Option<Arc<RevisionRow>>, sqlx::Error> {
+        let cached = self
+            .revisions
+            .read()
+            .ok()
+            .and_then(|m| m.get(digest).cloned());
         let row = match cached {
             Some(row) => row,
             None => match catalog::find_revision(&self.db, model, Some(digest)).await? {
@@ -69,22 +81,37 @@ impl Catalog {
         Ok((row.model_id == model.to_string()).then_some(row))
     }
 
-    async fn latest_revision(&self, model: &ModelId) -> Result<Option<Arc<RevisionRow>>, sqlx::Error> {
+    async fn latest_revision(
+        &self,
+        model: &ModelId,
+    ) -> Result<Option<Arc<RevisionRow>>, sqlx::Error> {
         let fresh = self.latest.read().ok().and_then(|m| {
-            m.get(model).filter(|(at, _)| at.elapsed() < self.latest_ttl).map(|(_, row)| Arc::clone(row))
+            m.get(model)
+                .filter(|(at, _)| at.elapsed() < self.latest_ttl)
+                .map(|(_, row)| Arc::clone(row))
         });
         if let Some(row) = fresh {
             return Ok(Some(row));
         }
-        let Some(row) = catalog::find_revision(&self.db, model, None).await? else { return Ok(None) };
+        let Some(row) = catalog::find_revision(&self.db, model, None).await? else {
+            return Ok(None);
+        };
         let row = Arc::new(row);
-        insert_bounded(&self.latest, model.clone(), (Instant::now(), Arc::clone(&row)));
+        insert_bounded(
+            &self.latest,
+            model.clone(),
+            (Instant::now(), Arc::clone(&row)),
+        );
         Ok(Some(row))
     }
 
     /// Whether the blob belongs to a published revision.
     pub async fn blob_is_published(&self, digest: &Sha256Digest) -> Result<bool, sqlx::Error> {
-        if self.published_blobs.read().is_ok_and(|s| s.contains(digest)) {
+        if self
+            .published_blobs
+            .read()
+            .is_ok_and(|s| s.contains(digest))
+        {
             return Ok(true);
         }
         let published = catalog::blob_is_published(&self.db, digest).await?;

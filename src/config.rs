@@ -126,7 +126,9 @@ pub struct CatalogSettings {
 
 impl Default for CatalogSettings {
     fn default() -> Self {
-        CatalogSettings { latest_ttl_ms: 1000 }
+        CatalogSettings {
+            latest_ttl_ms: 1000,
+        }
     }
 }
 
@@ -172,7 +174,11 @@ impl Secret {
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.0.is_empty() { "\"\"" } else { "\"[redacted]\"" })
+        f.write_str(if self.0.is_empty() {
+            "\"\""
+        } else {
+            "\"[redacted]\""
+        })
     }
 }
 
@@ -196,13 +202,24 @@ impl Settings {
         }
         let mut figment = Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file(&path))
-            .merge(Env::prefixed(ENV_PREFIX).split("__").filter(|k| !k.as_str().to_ascii_lowercase().ends_with("_file")));
+            .merge(
+                Env::prefixed(ENV_PREFIX)
+                    .split("__")
+                    .filter(|k| !k.as_str().to_ascii_lowercase().ends_with("_file")),
+            );
         for (section, key) in SECRET_KEYS {
-            let var = format!("{ENV_PREFIX}{}__{}_FILE", section.to_uppercase(), key.to_uppercase());
+            let var = format!(
+                "{ENV_PREFIX}{}__{}_FILE",
+                section.to_uppercase(),
+                key.to_uppercase()
+            );
             if let Ok(secret_path) = std::env::var(&var) {
                 let value = std::fs::read_to_string(&secret_path)
                     .with_context(|| format!("reading `{secret_path}` named by {var}"))?;
-                figment = figment.merge(Serialized::default(&format!("{section}.{key}"), value.trim_end()));
+                figment = figment.merge(Serialized::default(
+                    &format!("{section}.{key}"),
+                    value.trim_end(),
+                ));
             }
         }
         let settings: Settings = figment
@@ -218,7 +235,7 @@ impl Settings {
         if !copy.database.url.expose().is_empty() {
             copy.database.url = Secret::new("[redacted]");
         }
-        Ok(toml_string(&copy)?)
+        toml_string(&copy)
     }
 }
 
@@ -231,7 +248,11 @@ fn toml_string(settings: &Settings) -> anyhow::Result<String> {
         if let Some(entries) = body.into_dict() {
             for (key, value) in entries {
                 let json = serde_json::to_string(&value)?;
-                out.push_str(&format!("{key} = {json}    # {ENV_PREFIX}{}__{}\n", section.to_uppercase(), key.to_uppercase()));
+                out.push_str(&format!(
+                    "{key} = {json}    # {ENV_PREFIX}{}__{}\n",
+                    section.to_uppercase(),
+                    key.to_uppercase()
+                ));
             }
         }
         out.push('\n');
@@ -240,19 +261,26 @@ fn toml_string(settings: &Settings) -> anyhow::Result<String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment::Jail's closure returns figment::Error
 mod tests {
     use super::*;
 
     #[test]
     fn layers_apply_in_order_file_then_env_then_flags() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("modelgate.toml", "[server]\nport = 9000\nworkers = 3\n[log]\nlevel = \"debug\"\n")?;
+            jail.create_file(
+                "modelgate.toml",
+                "[server]\nport = 9000\nworkers = 3\n[log]\nlevel = \"debug\"\n",
+            )?;
             jail.set_env("MODELGATE__SERVER__PORT", "9100");
             let mut flags = figment::value::Dict::new();
-            flags.insert("log".into(), figment::value::Value::from(figment::value::Dict::from_iter([(
-                "level".to_string(),
-                figment::value::Value::from("warn"),
-            )])));
+            flags.insert(
+                "log".into(),
+                figment::value::Value::from(figment::value::Dict::from_iter([(
+                    "level".to_string(),
+                    figment::value::Value::from("warn"),
+                )])),
+            );
             let s = Settings::load(None, &flags).map_err(|e| e.to_string())?;
             assert_eq!(s.server.workers, 3, "file beats default");
             assert_eq!(s.server.port, 9100, "env beats file");
@@ -269,7 +297,10 @@ mod tests {
             let s = Settings::load(None, &Default::default()).map_err(|e| e.to_string())?;
             assert_eq!(s.database.url.expose(), "postgres://u:hunter2@db/modelgate");
             assert!(!format!("{s:?}").contains("hunter2"));
-            assert!(!s.redacted_toml().map_err(|e| e.to_string())?.contains("hunter2"));
+            assert!(!s
+                .redacted_toml()
+                .map_err(|e| e.to_string())?
+                .contains("hunter2"));
             Ok(())
         });
     }

@@ -32,13 +32,26 @@ pub struct Application {
 /// Opens everything the gateway needs from `settings`: database (migrated), blob store and
 /// publisher key (generated on first start).
 pub async fn open_state(settings: &Settings) -> anyhow::Result<(AppState, PublisherKey)> {
-    std::fs::create_dir_all(&settings.storage.data_dir)
-        .with_context(|| format!("creating data directory `{}`", settings.storage.data_dir.display()))?;
+    std::fs::create_dir_all(&settings.storage.data_dir).with_context(|| {
+        format!(
+            "creating data directory `{}`",
+            settings.storage.data_dir.display()
+        )
+    })?;
     let db = Db::connect(&settings.database_url(), settings.database.max_connections).await?;
     let blobs = BlobStore::open(&settings.storage.blob_dir()).context("opening the blob store")?;
     let key = PublisherKey::load_or_generate(&settings.storage.key_dir())?;
-    let catalog = Arc::new(Catalog::new(db.clone(), Duration::from_millis(settings.catalog.latest_ttl_ms)));
-    let state = AppState { settings: settings.clone(), db, catalog, blobs, publisher: key.public() };
+    let catalog = Arc::new(Catalog::new(
+        db.clone(),
+        Duration::from_millis(settings.catalog.latest_ttl_ms),
+    ));
+    let state = AppState {
+        settings: settings.clone(),
+        db,
+        catalog,
+        blobs,
+        publisher: key.public(),
+    };
     Ok((state, key))
 }
 
@@ -53,10 +66,16 @@ impl Application {
     pub fn build_with_state(state: AppState) -> anyhow::Result<Application> {
         let server_settings = &state.settings.server;
         let listener = TcpListener::bind((server_settings.host, server_settings.port))
-            .with_context(|| format!("binding {}:{}", server_settings.host, server_settings.port))?;
+            .with_context(|| {
+                format!("binding {}:{}", server_settings.host, server_settings.port)
+            })?;
         let port = listener.local_addr()?.port();
         let server = run(listener, state.clone())?;
-        Ok(Application { port, server, state })
+        Ok(Application {
+            port,
+            server,
+            state,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -77,7 +96,11 @@ impl Application {
 fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     let settings = state.settings.server.clone();
     let state = Data::new(state);
-    let workers = if settings.workers == 0 { std::thread::available_parallelism().map_or(2, |n| n.get()) } else { settings.workers };
+    let workers = if settings.workers == 0 {
+        std::thread::available_parallelism().map_or(2, |n| n.get())
+    } else {
+        settings.workers
+    };
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())

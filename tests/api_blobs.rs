@@ -10,7 +10,9 @@ use modelgate::domain::{Modality, Sha256Digest};
 /// Publishes a model holding one 3 MiB file of known bytes; returns its digest and bytes.
 async fn publish_known_blob(app: &TestApp) -> (Sha256Digest, Vec<u8>) {
     let dir = tempfile::tempdir().unwrap();
-    let bytes: Vec<u8> = (0..3 * 1024 * 1024 + 17).map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let bytes: Vec<u8> = (0..3 * 1024 * 1024 + 17)
+        .map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
     std::fs::write(dir.path().join("weights.bin"), &bytes).unwrap();
     app.publish(dir.path(), "test/blob", Modality::Text).await;
     (Sha256Digest::of(&bytes), bytes)
@@ -37,9 +39,17 @@ async fn full_download_has_strong_etag_repr_digest_and_exact_bytes() {
 async fn head_reports_length_and_sends_no_body() {
     let app = spawn_app(Backend::Sqlite).await;
     let (digest, bytes) = publish_known_blob(&app).await;
-    let response = app.client.head(app.url(&format!("/v1/blobs/sha256:{digest}"))).send().await.unwrap();
+    let response = app
+        .client
+        .head(app.url(&format!("/v1/blobs/sha256:{digest}")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
-    assert_eq!(response.headers()["content-length"], bytes.len().to_string().as_str());
+    assert_eq!(
+        response.headers()["content-length"],
+        bytes.len().to_string().as_str()
+    );
     assert!(response.bytes().await.unwrap().is_empty());
 }
 
@@ -58,8 +68,15 @@ async fn single_ranges_are_served_as_206_with_content_range() {
     ] {
         let response = app.get_with(&path, &[("Range", &range)]).await;
         assert_eq!(response.status(), 206, "{range}");
-        assert_eq!(response.headers()["content-range"], format!("bytes {first}-{last}/{len}").as_str());
-        assert_eq!(response.bytes().await.unwrap().as_ref(), &bytes[first..=last], "{range}");
+        assert_eq!(
+            response.headers()["content-range"],
+            format!("bytes {first}-{last}/{len}").as_str()
+        );
+        assert_eq!(
+            response.bytes().await.unwrap().as_ref(),
+            &bytes[first..=last],
+            "{range}"
+        );
     }
 }
 
@@ -80,7 +97,11 @@ async fn unsatisfiable_reversed_malformed_and_overflowing_ranges_get_416() {
     ] {
         let response = app.get_with(&path, &[("Range", &range)]).await;
         assert_eq!(response.status(), 416, "{range}");
-        assert_eq!(response.headers()["content-range"], format!("bytes */{len}").as_str(), "{range}");
+        assert_eq!(
+            response.headers()["content-range"],
+            format!("bytes */{len}").as_str(),
+            "{range}"
+        );
         assert_eq!(error_code(response).await, "range-not-satisfiable");
     }
 }
@@ -107,15 +128,33 @@ async fn conditional_requests_follow_the_etag() {
     let not_modified = app.get_with(&path, &[("If-None-Match", &etag)]).await;
     assert_eq!(not_modified.status(), 304);
     assert!(not_modified.bytes().await.unwrap().is_empty());
-    let weak = app.get_with(&path, &[("If-None-Match", &format!("\"other\", W/{etag}"))]).await;
+    let weak = app
+        .get_with(&path, &[("If-None-Match", &format!("\"other\", W/{etag}"))])
+        .await;
     assert_eq!(weak.status(), 304);
-    assert_eq!(app.get_with(&path, &[("If-None-Match", "\"other\"")]).await.status(), 200);
+    assert_eq!(
+        app.get_with(&path, &[("If-None-Match", "\"other\"")])
+            .await
+            .status(),
+        200
+    );
 
-    let resumed = app.get_with(&path, &[("Range", "bytes=100-"), ("If-Range", &etag)]).await;
+    let resumed = app
+        .get_with(&path, &[("Range", "bytes=100-"), ("If-Range", &etag)])
+        .await;
     assert_eq!(resumed.status(), 206);
     assert_eq!(resumed.bytes().await.unwrap().as_ref(), &bytes[100..]);
-    let changed = app.get_with(&path, &[("Range", "bytes=100-"), ("If-Range", "\"something-else\"")]).await;
-    assert_eq!(changed.status(), 200, "a stale If-Range gets the whole blob");
+    let changed = app
+        .get_with(
+            &path,
+            &[("Range", "bytes=100-"), ("If-Range", "\"something-else\"")],
+        )
+        .await;
+    assert_eq!(
+        changed.status(),
+        200,
+        "a stale If-Range gets the whole blob"
+    );
     assert_eq!(changed.bytes().await.unwrap().len(), bytes.len());
 }
 
@@ -123,12 +162,19 @@ async fn conditional_requests_follow_the_etag() {
 async fn malformed_and_unknown_digests_are_refused() {
     let app = spawn_app(Backend::Sqlite).await;
     publish_known_blob(&app).await;
-    for bad in ["sha256:xyz", "sha256:ABCDEF", "md5:d41d8cd98f00b204e9800998ecf8427e", "sha256:..%2F..%2Fetc%2Fpasswd"] {
+    for bad in [
+        "sha256:xyz",
+        "sha256:ABCDEF",
+        "md5:d41d8cd98f00b204e9800998ecf8427e",
+        "sha256:..%2F..%2Fetc%2Fpasswd",
+    ] {
         let response = app.get(&format!("/v1/blobs/{bad}")).await;
         assert_eq!(response.status(), 400, "{bad}");
         assert_eq!(error_code(response).await, "invalid-digest");
     }
-    let unknown = app.get(&format!("/v1/blobs/sha256:{}", "0".repeat(64))).await;
+    let unknown = app
+        .get(&format!("/v1/blobs/sha256:{}", "0".repeat(64)))
+        .await;
     assert_eq!(unknown.status(), 404);
     assert_eq!(error_code(unknown).await, "blob-not-found");
 }

@@ -36,16 +36,31 @@ async fn catalog_lists_both_demo_models_with_modality_license_and_files() {
         assert_eq!(models[1]["modality"], "multimodal");
         assert_eq!(models[0]["latest_revision"], text.revision.hex());
         assert_eq!(models[1]["latest_revision"], vision.revision.hex());
-        assert_eq!(body["publisher_key_fingerprint"], app.key.public().fingerprint());
+        assert_eq!(
+            body["publisher_key_fingerprint"],
+            app.key.public().fingerprint()
+        );
 
-        let detail: serde_json::Value = app.get("/v1/models/demo/Llama-3.2-Tiny-Vision").await.json().await.unwrap();
+        let detail: serde_json::Value = app
+            .get("/v1/models/demo/Llama-3.2-Tiny-Vision")
+            .await
+            .json()
+            .await
+            .unwrap();
         assert_eq!(detail["license"], "llama-3.2");
         let files = detail["revisions"][0]["files"].as_array().unwrap();
         let names: Vec<&str> = files.iter().map(|f| f["path"].as_str().unwrap()).collect();
-        for expected in ["config.json", "model.safetensors.index.json", "tokenizer.json", "model-00001-of-00004.safetensors"] {
+        for expected in [
+            "config.json",
+            "model.safetensors.index.json",
+            "tokenizer.json",
+            "model-00001-of-00004.safetensors",
+        ] {
             assert!(names.contains(&expected), "{expected} in {names:?}");
         }
-        assert!(files.iter().all(|f| f["sha256"].as_str().unwrap().len() == 64 && f["size"].as_u64().unwrap() > 0));
+        assert!(files
+            .iter()
+            .all(|f| f["sha256"].as_str().unwrap().len() == 64 && f["size"].as_u64().unwrap() > 0));
     }
 }
 
@@ -55,16 +70,31 @@ async fn manifest_and_signature_are_served_bound_to_the_revision_and_verify() {
         let app = spawn_app(backend).await;
         let (text, _) = app.publish_demo().await;
         let manifest = app.get("/v1/models/demo/Llama-3.2-Tiny/manifest").await;
-        assert_eq!(manifest.headers()["modelgate-revision"], text.revision.hex().as_str());
+        assert_eq!(
+            manifest.headers()["modelgate-revision"],
+            text.revision.hex().as_str()
+        );
         let bytes = manifest.bytes().await.unwrap();
-        assert_eq!(Sha256Digest::of(&bytes), text.revision, "revision digest = sha256 of the served manifest");
+        assert_eq!(
+            Sha256Digest::of(&bytes),
+            text.revision,
+            "revision digest = sha256 of the served manifest"
+        );
 
         let key_response = app.get("/v1/keys/publisher").await;
-        let fingerprint = key_response.headers()["modelgate-key-fingerprint"].to_str().unwrap().to_string();
+        let fingerprint = key_response.headers()["modelgate-key-fingerprint"]
+            .to_str()
+            .unwrap()
+            .to_string();
         let key = PublicKey::from_pem(&key_response.text().await.unwrap()).unwrap();
         assert_eq!(fingerprint, key.fingerprint());
 
-        let sig = app.get(&format!("/v1/models/demo/Llama-3.2-Tiny/model.sig?revision=sha256:{}", text.revision)).await;
+        let sig = app
+            .get(&format!(
+                "/v1/models/demo/Llama-3.2-Tiny/model.sig?revision=sha256:{}",
+                text.revision
+            ))
+            .await;
         assert_eq!(sig.status(), 200);
         let statement = verify_bundle(&sig.bytes().await.unwrap(), &key).unwrap();
         let facts = statement.modelgate.unwrap();
@@ -81,16 +111,25 @@ async fn unknown_models_revisions_and_bad_ids_get_stable_codes() {
     let unknown = app.get("/v1/models/demo/nope").await;
     assert_eq!(unknown.status(), 404);
     assert_eq!(error_code(unknown).await, "model-not-found");
-    let revision = app.get(&format!("/v1/models/demo/Llama-3.2-Tiny/manifest?revision={}", "ab".repeat(32))).await;
+    let revision = app
+        .get(&format!(
+            "/v1/models/demo/Llama-3.2-Tiny/manifest?revision={}",
+            "ab".repeat(32)
+        ))
+        .await;
     assert_eq!(revision.status(), 404);
     assert_eq!(error_code(revision).await, "revision-not-found");
-    let bad_revision = app.get("/v1/models/demo/Llama-3.2-Tiny/manifest?revision=xyz").await;
+    let bad_revision = app
+        .get("/v1/models/demo/Llama-3.2-Tiny/manifest?revision=xyz")
+        .await;
     assert_eq!(bad_revision.status(), 400);
     assert_eq!(error_code(bad_revision).await, "invalid-digest");
     let bad_id = app.get("/v1/models/demo/-bad").await;
     assert_eq!(bad_id.status(), 400);
     assert_eq!(error_code(bad_id).await, "invalid-model-id");
-    let unknown_param = app.get("/v1/models/demo/Llama-3.2-Tiny/manifest?rev=1").await;
+    let unknown_param = app
+        .get("/v1/models/demo/Llama-3.2-Tiny/manifest?rev=1")
+        .await;
     assert_eq!(unknown_param.status(), 400);
     assert_eq!(error_code(unknown_param).await, "bad-request");
 }

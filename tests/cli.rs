@@ -11,7 +11,11 @@ use modelgate::domain::Sha256Digest;
 
 fn modelgate(data_dir: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_modelgate"));
-    command.arg("--data-dir").arg(data_dir).env("RUST_LOG", "warn").env_remove("MODELGATE__DATABASE__URL");
+    command
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env("RUST_LOG", "warn")
+        .env_remove("MODELGATE__DATABASE__URL");
     command
 }
 
@@ -41,23 +45,51 @@ fn wait_for_exit(child: &mut Child, limit: Duration) -> std::process::ExitStatus
         if let Some(status) = child.try_wait().unwrap() {
             return status;
         }
-        assert!(started.elapsed() < limit, "process did not exit within {limit:?}");
+        assert!(
+            started.elapsed() < limit,
+            "process did not exit within {limit:?}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
 
 fn signal(child: &Child, name: &str) {
-    assert!(Command::new("kill").args([&format!("-{name}"), &child.id().to_string()]).status().unwrap().success());
+    assert!(Command::new("kill")
+        .args([&format!("-{name}"), &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
 }
 
 async fn download(client: &reqwest::Client, url: &str, model: &str, dir: &Path) {
-    let manifest: serde_json::Value = client.get(format!("{url}/v1/models/{model}/manifest")).send().await.unwrap().json().await.unwrap();
+    let manifest: serde_json::Value = client
+        .get(format!("{url}/v1/models/{model}/manifest"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     for file in manifest["files"].as_array().unwrap() {
         let blob = format!("{url}/v1/blobs/sha256:{}", file["sha256"].as_str().unwrap());
-        let bytes = client.get(blob).send().await.unwrap().bytes().await.unwrap();
+        let bytes = client
+            .get(blob)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
         std::fs::write(dir.join(file["path"].as_str().unwrap()), bytes).unwrap();
     }
-    let sig = client.get(format!("{url}/v1/models/{model}/model.sig")).send().await.unwrap().bytes().await.unwrap();
+    let sig = client
+        .get(format!("{url}/v1/models/{model}/model.sig"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
     std::fs::write(dir.join("model.sig"), sig).unwrap();
 }
 
@@ -82,31 +114,74 @@ fn reference_verifier(dir: &Path, key: &Path) -> Option<std::process::Output> {
 }
 
 #[tokio::test]
-async fn serve_demo_serves_both_models_verifiable_by_modelgate_and_the_reference_verifier_and_stops_on_sigterm() {
+async fn serve_demo_serves_both_models_verifiable_by_modelgate_and_the_reference_verifier_and_stops_on_sigterm(
+) {
     let data = tempfile::tempdir().unwrap();
     let (mut child, url) = serve_demo(data.path());
     let client = reqwest::Client::new();
-    let catalog: serde_json::Value = client.get(format!("{url}/v1/models")).send().await.unwrap().json().await.unwrap();
-    let ids: Vec<&str> = catalog["models"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, vec!["demo/Llama-3.2-Tiny", "demo/Llama-3.2-Tiny-Vision"]);
+    let catalog: serde_json::Value = client
+        .get(format!("{url}/v1/models"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = catalog["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        vec!["demo/Llama-3.2-Tiny", "demo/Llama-3.2-Tiny-Vision"]
+    );
 
     let work = tempfile::tempdir().unwrap();
     let key = work.path().join("publisher.pem");
-    std::fs::write(&key, client.get(format!("{url}/v1/keys/publisher")).send().await.unwrap().bytes().await.unwrap()).unwrap();
+    std::fs::write(
+        &key,
+        client
+            .get(format!("{url}/v1/keys/publisher"))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
     for model in ids {
         let dir = work.path().join(model.replace('/', "_"));
         std::fs::create_dir_all(&dir).unwrap();
         download(&client, &url, model, &dir).await;
 
-        let ok = modelgate(data.path()).arg("verify").arg(&dir).arg("--public-key").arg(&key).output().unwrap();
-        assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
+        let ok = modelgate(data.path())
+            .arg("verify")
+            .arg(&dir)
+            .arg("--public-key")
+            .arg(&key)
+            .output()
+            .unwrap();
+        assert_eq!(
+            ok.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&ok.stderr)
+        );
         assert!(String::from_utf8_lossy(&ok.stdout).starts_with("OK: "));
         if let Some(reference) = reference_verifier(&dir, &key) {
-            assert!(reference.status.success(), "model_signing: {}{}",
-                String::from_utf8_lossy(&reference.stdout), String::from_utf8_lossy(&reference.stderr));
+            assert!(
+                reference.status.success(),
+                "model_signing: {}{}",
+                String::from_utf8_lossy(&reference.stdout),
+                String::from_utf8_lossy(&reference.stderr)
+            );
         }
 
-        let shard_name = std::fs::read_dir(&dir).unwrap()
+        let shard_name = std::fs::read_dir(&dir)
+            .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .find(|n| n.starts_with("model-00001-of-"))
             .unwrap();
@@ -115,12 +190,24 @@ async fn serve_demo_serves_both_models_verifiable_by_modelgate_and_the_reference
         let last = bytes.len() - 1;
         bytes[last] ^= 0x80;
         std::fs::write(&shard, &bytes).unwrap();
-        let bad = modelgate(data.path()).arg("verify").arg(&dir).arg("--public-key").arg(&key).output().unwrap();
+        let bad = modelgate(data.path())
+            .arg("verify")
+            .arg(&dir)
+            .arg("--public-key")
+            .arg(&key)
+            .output()
+            .unwrap();
         assert_eq!(bad.status.code(), Some(1));
         let stderr = String::from_utf8_lossy(&bad.stderr);
-        assert!(stderr.contains(&format!("{shard_name}: sha256 mismatch")), "{stderr}");
+        assert!(
+            stderr.contains(&format!("{shard_name}: sha256 mismatch")),
+            "{stderr}"
+        );
         if let Some(reference) = reference_verifier(&dir, &key) {
-            assert!(!reference.status.success(), "the reference verifier must refuse a flipped byte too");
+            assert!(
+                !reference.status.success(),
+                "the reference verifier must refuse a flipped byte too"
+            );
         }
     }
 
@@ -141,14 +228,25 @@ fn serve_demo_twice_on_the_same_data_dir_keeps_the_same_revisions_and_key() {
     };
     let first = run();
     let second = run();
-    assert_eq!(first["publisher_key_fingerprint"], second["publisher_key_fingerprint"]);
-    assert_eq!(first["models"][0]["latest_revision"], second["models"][0]["latest_revision"]);
-    assert_eq!(first["models"][1]["latest_revision"], second["models"][1]["latest_revision"]);
+    assert_eq!(
+        first["publisher_key_fingerprint"],
+        second["publisher_key_fingerprint"]
+    );
+    assert_eq!(
+        first["models"][0]["latest_revision"],
+        second["models"][0]["latest_revision"]
+    );
+    assert_eq!(
+        first["models"][1]["latest_revision"],
+        second["models"][1]["latest_revision"]
+    );
 }
 
 /// A GET returning JSON for sync tests, on a throwaway runtime.
 fn get_json(url: &str) -> serde_json::Value {
-    tokio::runtime::Runtime::new().unwrap().block_on(async { reqwest::get(url).await.unwrap().json().await.unwrap() })
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(async { reqwest::get(url).await.unwrap().json().await.unwrap() })
 }
 
 fn visible_blobs_are_intact(blob_root: &Path) -> usize {
@@ -158,7 +256,11 @@ fn visible_blobs_are_intact(blob_root: &Path) -> usize {
             let blob = blob.unwrap();
             let name = blob.file_name().into_string().unwrap();
             let digest = Sha256Digest::of(&std::fs::read(blob.path()).unwrap());
-            assert_eq!(digest.hex(), name, "a visible blob holds exactly the bytes its name says");
+            assert_eq!(
+                digest.hex(),
+                name,
+                "a visible blob holds exactly the bytes its name says"
+            );
             count += 1;
         }
     }
@@ -170,12 +272,21 @@ fn kill_9_in_the_middle_of_a_publish_leaves_no_partial_blob_and_a_rerun_succeeds
     let data = tempfile::tempdir().unwrap();
     let model = tempfile::tempdir().unwrap();
     std::fs::write(model.path().join("config.json"), "{}").unwrap();
-    let big: Vec<u8> = (0..768u32 * 1024 * 1024 / 4).flat_map(|i| i.wrapping_mul(2_654_435_761).to_le_bytes()).collect();
+    let big: Vec<u8> = (0..768u32 * 1024 * 1024 / 4)
+        .flat_map(|i| i.wrapping_mul(2_654_435_761).to_le_bytes())
+        .collect();
     std::fs::write(model.path().join("model-00001-of-00001.safetensors"), &big).unwrap();
     drop(big);
     let publish = || {
         let mut command = modelgate(data.path());
-        command.arg("publish").arg(model.path()).args(["--model", "test/big", "--license", "llama-3.2", "--modality", "text"]);
+        command.arg("publish").arg(model.path()).args([
+            "--model",
+            "test/big",
+            "--license",
+            "llama-3.2",
+            "--modality",
+            "text",
+        ]);
         command
     };
 
@@ -184,12 +295,19 @@ fn kill_9_in_the_middle_of_a_publish_leaves_no_partial_blob_and_a_rerun_succeeds
     let started = Instant::now();
     loop {
         let writing = std::fs::read_dir(&temp_dir)
-            .map(|entries| entries.flatten().any(|e| e.metadata().map(|m| m.len() > 64 << 20).unwrap_or(false)))
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .any(|e| e.metadata().map(|m| m.len() > 64 << 20).unwrap_or(false))
+            })
             .unwrap_or(false);
         if writing {
             break;
         }
-        assert!(child.try_wait().unwrap().is_none(), "publish finished before it could be killed");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "publish finished before it could be killed"
+        );
         assert!(started.elapsed() < Duration::from_secs(60));
         std::thread::sleep(Duration::from_millis(5));
     }
@@ -197,16 +315,26 @@ fn kill_9_in_the_middle_of_a_publish_leaves_no_partial_blob_and_a_rerun_succeeds
     child.wait().unwrap();
 
     let blobs = visible_blobs_are_intact(&data.path().join("blobs"));
-    assert!(blobs <= 1, "at most the small config blob is visible, found {blobs}");
+    assert!(
+        blobs <= 1,
+        "at most the small config blob is visible, found {blobs}"
+    );
     let db_url = format!("sqlite://{}", data.path().join("modelgate.db").display());
     let models = tokio::runtime::Runtime::new().unwrap().block_on(async {
         let db = modelgate::db::Db::connect(&db_url, 1).await.unwrap();
         modelgate::db::catalog::list_models(&db).await.unwrap()
     });
-    assert!(models.is_empty(), "no revision may be recorded by a killed publish");
+    assert!(
+        models.is_empty(),
+        "no revision may be recorded by a killed publish"
+    );
 
     let rerun = publish().output().unwrap();
-    assert!(rerun.status.success(), "{}", String::from_utf8_lossy(&rerun.stderr));
+    assert!(
+        rerun.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rerun.stderr)
+    );
     assert!(String::from_utf8_lossy(&rerun.stdout).contains("published test/big revision"));
     assert_eq!(visible_blobs_are_intact(&data.path().join("blobs")), 2);
 }

@@ -29,7 +29,9 @@ async fn publishing_the_same_directory_twice_yields_the_same_revision_and_copies
         assert_eq!(first.new_blobs, first.manifest.files.len());
         assert_eq!(second.new_blobs, 0);
         assert_eq!(second.reused_blobs, first.manifest.files.len());
-        let revisions = catalog::revisions_of(&app.state.db, &"demo/t".parse().unwrap()).await.unwrap();
+        let revisions = catalog::revisions_of(&app.state.db, &"demo/t".parse().unwrap())
+            .await
+            .unwrap();
         assert_eq!(revisions.len(), 1);
         for file in &first.manifest.files {
             assert!(app.state.blobs.contains(&file.sha256));
@@ -45,21 +47,39 @@ async fn a_changed_file_makes_a_new_latest_revision_and_the_old_one_stays_addres
         let dir = tempfile::tempdir().unwrap();
         copy_dir(&models[0].dir, dir.path());
         let old = app.publish(dir.path(), "demo/t", Modality::Text).await;
-        std::fs::write(dir.path().join("generation_config.json"), "{\"temperature\": 0.1}\n").unwrap();
+        std::fs::write(
+            dir.path().join("generation_config.json"),
+            "{\"temperature\": 0.1}\n",
+        )
+        .unwrap();
         let new = app.publish(dir.path(), "demo/t", Modality::Text).await;
         assert_ne!(old.revision, new.revision);
         assert_eq!(new.new_blobs, 1, "only the changed file is stored");
-        let latest = catalog::find_revision(&app.state.db, &"demo/t".parse().unwrap(), None).await.unwrap().unwrap();
+        let latest = catalog::find_revision(&app.state.db, &"demo/t".parse().unwrap(), None)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(latest.digest, new.revision.hex());
-        let old_manifest = app.get(&format!("/v1/models/demo/t/manifest?revision={}", old.revision)).await;
+        let old_manifest = app
+            .get(&format!(
+                "/v1/models/demo/t/manifest?revision={}",
+                old.revision
+            ))
+            .await;
         assert_eq!(old_manifest.status(), 200);
     }
 }
 
 async fn assert_nothing_published(app: &common::TestApp) {
-    assert!(catalog::list_models(&app.state.db).await.unwrap().is_empty());
+    assert!(catalog::list_models(&app.state.db)
+        .await
+        .unwrap()
+        .is_empty());
     let visible = walk_blobs(&app.state.settings.storage.blob_dir().join("sha256"));
-    assert!(visible.is_empty(), "no blob may become visible: {visible:?}");
+    assert!(
+        visible.is_empty(),
+        "no blob may become visible: {visible:?}"
+    );
 }
 
 fn walk_blobs(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
@@ -80,8 +100,14 @@ async fn symlinks_are_refused_and_nothing_is_published() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("config.json"), "{}").unwrap();
     std::os::unix::fs::symlink("/etc/passwd", dir.path().join("tokenizer.json")).unwrap();
-    let err = app.try_publish(dir.path(), "demo/x", Modality::Text).await.unwrap_err();
-    assert!(matches!(err, PublishError::Walk(WalkError::Symlink(_))), "{err}");
+    let err = app
+        .try_publish(dir.path(), "demo/x", Modality::Text)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, PublishError::Walk(WalkError::Symlink(_))),
+        "{err}"
+    );
     assert!(err.to_string().contains("tokenizer.json"), "{err}");
     assert_nothing_published(&app).await;
 }
@@ -91,16 +117,31 @@ async fn empty_models_missing_dirs_and_bad_names_are_refused() {
     let app = spawn_app(Backend::Sqlite).await;
     let empty = tempfile::tempdir().unwrap();
     std::fs::create_dir(empty.path().join("nested")).unwrap();
-    let err = app.try_publish(empty.path(), "demo/x", Modality::Text).await.unwrap_err();
+    let err = app
+        .try_publish(empty.path(), "demo/x", Modality::Text)
+        .await
+        .unwrap_err();
     assert!(matches!(err, PublishError::EmptyModel(_)), "{err}");
 
-    let missing = app.try_publish(&empty.path().join("absent"), "demo/x", Modality::Text).await.unwrap_err();
-    assert!(matches!(missing, PublishError::Walk(WalkError::Io { .. })), "{missing}");
+    let missing = app
+        .try_publish(&empty.path().join("absent"), "demo/x", Modality::Text)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(missing, PublishError::Walk(WalkError::Io { .. })),
+        "{missing}"
+    );
 
     let odd = tempfile::tempdir().unwrap();
     std::fs::write(odd.path().join("back\\slash.json"), "{}").unwrap();
-    let err = app.try_publish(odd.path(), "demo/x", Modality::Text).await.unwrap_err();
-    assert!(matches!(err, PublishError::Walk(WalkError::Path(_))), "{err}");
+    let err = app
+        .try_publish(odd.path(), "demo/x", Modality::Text)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, PublishError::Walk(WalkError::Path(_))),
+        "{err}"
+    );
     assert_nothing_published(&app).await;
 }
 
@@ -112,8 +153,17 @@ async fn the_signature_file_and_git_metadata_are_not_part_of_a_model() {
     std::fs::write(dir.path().join("model.sig"), "old signature").unwrap();
     std::fs::create_dir(dir.path().join(".git")).unwrap();
     std::fs::write(dir.path().join(".git").join("HEAD"), "ref").unwrap();
-    std::fs::write(dir.path().join(".gitattributes"), "*.safetensors filter=lfs").unwrap();
+    std::fs::write(
+        dir.path().join(".gitattributes"),
+        "*.safetensors filter=lfs",
+    )
+    .unwrap();
     let published = app.publish(dir.path(), "demo/x", Modality::Text).await;
-    let paths: Vec<&str> = published.manifest.files.iter().map(|f| f.path.as_str()).collect();
+    let paths: Vec<&str> = published
+        .manifest
+        .files
+        .iter()
+        .map(|f| f.path.as_str())
+        .collect();
     assert_eq!(paths, vec!["config.json"]);
 }

@@ -11,14 +11,32 @@ use modelgate::store::signing::PublicKey;
 use modelgate::store::verify::{verify_dir, FileVerdict};
 
 async fn download(app: &TestApp, model: &str, dir: &Path) {
-    let manifest: serde_json::Value = app.get(&format!("/v1/models/{model}/manifest")).await.json().await.unwrap();
+    let manifest: serde_json::Value = app
+        .get(&format!("/v1/models/{model}/manifest"))
+        .await
+        .json()
+        .await
+        .unwrap();
     for file in manifest["files"].as_array().unwrap() {
-        let bytes = app.get(&format!("/v1/blobs/sha256:{}", file["sha256"].as_str().unwrap())).await.bytes().await.unwrap();
+        let bytes = app
+            .get(&format!(
+                "/v1/blobs/sha256:{}",
+                file["sha256"].as_str().unwrap()
+            ))
+            .await
+            .bytes()
+            .await
+            .unwrap();
         let path = dir.join(file["path"].as_str().unwrap());
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, bytes).unwrap();
     }
-    let sig = app.get(&format!("/v1/models/{model}/model.sig")).await.bytes().await.unwrap();
+    let sig = app
+        .get(&format!("/v1/models/{model}/model.sig"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
     std::fs::write(dir.join("model.sig"), sig).unwrap();
 }
 
@@ -30,12 +48,16 @@ fn verify(dir: &Path, key: &PublicKey) -> modelgate::store::verify::VerifyReport
 async fn a_downloaded_copy_verifies_and_each_kind_of_damage_is_named() {
     let app = spawn_app(Backend::Sqlite).await;
     app.publish_demo().await;
-    let key = PublicKey::from_pem(&app.get("/v1/keys/publisher").await.text().await.unwrap()).unwrap();
+    let key =
+        PublicKey::from_pem(&app.get("/v1/keys/publisher").await.text().await.unwrap()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     download(&app, "demo/Llama-3.2-Tiny-Vision", dir.path()).await;
     let report = verify(dir.path(), &key);
     assert!(report.passed(), "{:?}", report.problems());
-    assert_eq!(report.facts.unwrap().model.to_string(), "demo/Llama-3.2-Tiny-Vision");
+    assert_eq!(
+        report.facts.unwrap().model.to_string(),
+        "demo/Llama-3.2-Tiny-Vision"
+    );
 
     let shard = dir.path().join("model-00002-of-00004.safetensors");
     let mut bytes = std::fs::read(&shard).unwrap();
@@ -43,7 +65,10 @@ async fn a_downloaded_copy_verifies_and_each_kind_of_damage_is_named() {
     std::fs::write(&shard, &bytes).unwrap();
     let report = verify(dir.path(), &key);
     assert!(!report.passed());
-    assert!(matches!(report.files[&"model-00002-of-00004.safetensors".parse().unwrap()], FileVerdict::Mismatch { .. }));
+    assert!(matches!(
+        report.files[&"model-00002-of-00004.safetensors".parse().unwrap()],
+        FileVerdict::Mismatch { .. }
+    ));
     assert_eq!(report.problems().len(), 1);
     assert!(report.problems()[0].starts_with("model-00002-of-00004.safetensors: sha256 mismatch"));
     bytes[4096] ^= 0x01;
@@ -52,7 +77,13 @@ async fn a_downloaded_copy_verifies_and_each_kind_of_damage_is_named() {
     std::fs::remove_file(dir.path().join("tokenizer.json")).unwrap();
     std::fs::write(dir.path().join("extra.bin"), b"smuggled").unwrap();
     let problems = verify(dir.path(), &key).problems();
-    assert_eq!(problems, vec!["tokenizer.json: missing".to_string(), "extra.bin: not covered by the signature".to_string()]);
+    assert_eq!(
+        problems,
+        vec![
+            "tokenizer.json: missing".to_string(),
+            "extra.bin: not covered by the signature".to_string()
+        ]
+    );
 }
 
 #[tokio::test]
@@ -61,8 +92,16 @@ async fn another_publisher_key_is_refused() {
     app.publish_demo().await;
     let dir = tempfile::tempdir().unwrap();
     download(&app, "demo/Llama-3.2-Tiny", dir.path()).await;
-    let other = modelgate::store::signing::PublisherKey::load_or_generate(&dir.path().join("other-key")).unwrap();
+    let other =
+        modelgate::store::signing::PublisherKey::load_or_generate(&dir.path().join("other-key"))
+            .unwrap();
     std::fs::remove_dir_all(dir.path().join("other-key")).unwrap();
-    let err = verify_dir(dir.path(), &other.public(), 2, &indicatif::ProgressBar::hidden()).unwrap_err();
+    let err = verify_dir(
+        dir.path(),
+        &other.public(),
+        2,
+        &indicatif::ProgressBar::hidden(),
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("another key"), "{err}");
 }

@@ -14,7 +14,12 @@ pub enum DemoCommand {
 pub fn run(command: DemoCommand) -> anyhow::Result<ExitCode> {
     let DemoCommand::Generate { dir } = command;
     for model in demo::generate(&dir)? {
-        println!("{} ({}) -> {}", model.id, model.modality, model.dir.display());
+        println!(
+            "{} ({}) -> {}",
+            model.id,
+            model.modality,
+            model.dir.display()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -63,13 +63,19 @@ impl Cli {
     fn overrides(&self) -> Dict {
         let mut sections: Dict = Dict::new();
         let mut set = |section: &str, key: &str, value: Value| {
-            let entry = sections.entry(section.to_string()).or_insert_with(|| Value::from(Dict::new()));
+            let entry = sections
+                .entry(section.to_string())
+                .or_insert_with(|| Value::from(Dict::new()));
             if let Value::Dict(_, dict) = entry {
                 dict.insert(key.to_string(), value);
             }
         };
         if let Some(dir) = &self.data_dir {
-            set("storage", "data_dir", Value::from(dir.display().to_string()));
+            set(
+                "storage",
+                "data_dir",
+                Value::from(dir.display().to_string()),
+            );
         }
         if let Some(url) = &self.database_url {
             set("database", "url", Value::from(url.clone()));
@@ -93,7 +99,10 @@ impl Cli {
             }
         };
         crate::telemetry::init(&settings.log);
-        let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        let runtime = match tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+        {
             Ok(rt) => rt,
             Err(err) => {
                 eprintln!("error: cannot start the async runtime: {err}");

@@ -25,11 +25,29 @@ pub struct PublishArgs {
 
 pub async fn run(settings: Settings, args: PublishArgs) -> anyhow::Result<ExitCode> {
     let (state, key) = open_state(&settings).await?;
-    let request = PublishRequest { model: args.model, license: args.license, modality: args.modality };
-    let published = publish_dir(&state.db, &state.blobs, &key, &args.dir, request, super::progress_bar()).await?;
+    let request = PublishRequest {
+        model: args.model,
+        license: args.license,
+        modality: args.modality,
+    };
+    let published = publish_dir(
+        &state.db,
+        &state.blobs,
+        &key,
+        &args.dir,
+        request,
+        super::progress_bar(),
+    )
+    .await?;
     let m = &published.manifest;
     println!("published {} revision {}", m.model, published.revision);
-    println!("  {} files, {} bytes ({} new blobs, {} already stored)", m.files.len(), m.total_size(), published.new_blobs, published.reused_blobs);
+    println!(
+        "  {} files, {} bytes ({} new blobs, {} already stored)",
+        m.files.len(),
+        m.total_size(),
+        published.new_blobs,
+        published.reused_blobs
+    );
     println!("  signed by {}", key.public().fingerprint());
     Ok(ExitCode::SUCCESS)
 }

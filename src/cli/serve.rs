@@ -44,11 +44,25 @@ pub fn run(settings: Settings, args: ServeArgs) -> anyhow::Result<ExitCode> {
             let root = settings.storage.data_dir.join("demo-models");
             let models = tokio::task::spawn_blocking(move || demo::generate(&root)).await??;
             for model in models {
-                let request = PublishRequest { model: model.id.clone(), license: demo::DEMO_LICENSE.into(), modality: model.modality };
-                let published = publish_dir(&state.db, &state.blobs, &key, &model.dir, request, indicatif::ProgressBar::hidden())
-                    .await
-                    .with_context(|| format!("publishing demo model {}", model.id))?;
-                println!("published {} ({}) revision {}", model.id, model.modality, published.revision);
+                let request = PublishRequest {
+                    model: model.id.clone(),
+                    license: demo::DEMO_LICENSE.into(),
+                    modality: model.modality,
+                };
+                let published = publish_dir(
+                    &state.db,
+                    &state.blobs,
+                    &key,
+                    &model.dir,
+                    request,
+                    indicatif::ProgressBar::hidden(),
+                )
+                .await
+                .with_context(|| format!("publishing demo model {}", model.id))?;
+                println!(
+                    "published {} ({}) revision {}",
+                    model.id, model.modality, published.revision
+                );
             }
         }
         let app = Application::build_with_state(state)?;

@@ -38,7 +38,11 @@ const REVISION_COLUMNS: &str =
 /// registers the blobs, inserts the revision (or marks an identical one as newly
 /// published) and its files.
 #[tracing::instrument(skip_all, fields(model.id = %manifest.model))]
-pub async fn record_revision(conn: &mut AnyConnection, manifest: &Manifest, signature: &str) -> Result<(), sqlx::Error> {
+pub async fn record_revision(
+    conn: &mut AnyConnection,
+    manifest: &Manifest,
+    signature: &str,
+) -> Result<(), sqlx::Error> {
     let now = now_ms();
     let digest = manifest.digest().hex();
     sqlx::query(
@@ -124,7 +128,11 @@ pub async fn revisions_of(db: &Db, model: &ModelId) -> Result<Vec<RevisionRow>, 
 
 /// One revision of a model: the given digest, or the latest when `None`.
 #[tracing::instrument(skip_all, fields(model.id = %model))]
-pub async fn find_revision(db: &Db, model: &ModelId, digest: Option<&Sha256Digest>) -> Result<Option<RevisionRow>, sqlx::Error> {
+pub async fn find_revision(
+    db: &Db,
+    model: &ModelId,
+    digest: Option<&Sha256Digest>,
+) -> Result<Option<RevisionRow>, sqlx::Error> {
     match digest {
         Some(digest) => {
             sqlx::query_as::<_, RevisionRow>(&format!(

@@ -80,7 +80,10 @@ impl Db {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
-        migrator.run(&self.pool).await.context("applying database migrations")?;
+        migrator
+            .run(&self.pool)
+            .await
+            .context("applying database migrations")?;
         Ok(())
     }
 
@@ -114,7 +117,9 @@ fn create_sqlite_parent_dir(url: &str) -> anyhow::Result<()> {
 
 /// Now, in unix milliseconds, the time unit of every table.
 pub fn now_ms() -> i64 {
-    let elapsed = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let elapsed = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
     i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
 }
 
@@ -131,6 +136,9 @@ mod tests {
 
     #[test]
     fn both_backends_have_the_same_migration_versions() {
-        assert_eq!(versions("migrations/sqlite"), versions("migrations/postgres"));
+        assert_eq!(
+            versions("migrations/sqlite"),
+            versions("migrations/postgres")
+        );
     }
 }

@@ -18,7 +18,15 @@ pub struct TextSizes {
     pub cross_layers: usize,
 }
 
-pub const DEMO_TEXT: TextSizes = TextSizes { hidden: 64, intermediate: 192, heads: 4, kv_heads: 2, layers: 4, vocab: VOCAB_SIZE, cross_layers: 0 };
+pub const DEMO_TEXT: TextSizes = TextSizes {
+    hidden: 64,
+    intermediate: 192,
+    heads: 4,
+    kv_heads: 2,
+    layers: 4,
+    vocab: VOCAB_SIZE,
+    cross_layers: 0,
+};
 
 impl TextSizes {
     pub fn head_dim(&self) -> usize {
@@ -79,11 +87,31 @@ pub fn decoder_layer(prefix: &str, s: &TextSizes) -> Vec<TensorSpec> {
     let (h, i, d) = (s.hidden, s.intermediate, s.head_dim());
     vec![
         TensorSpec::constant(format!("{prefix}.input_layernorm.weight"), &[h], 1.0),
-        TensorSpec::normal(format!("{prefix}.self_attn.q_proj.weight"), &[s.heads * d, h], 0.02),
-        TensorSpec::normal(format!("{prefix}.self_attn.k_proj.weight"), &[s.kv_heads * d, h], 0.02),
-        TensorSpec::normal(format!("{prefix}.self_attn.v_proj.weight"), &[s.kv_heads * d, h], 0.02),
-        TensorSpec::normal(format!("{prefix}.self_attn.o_proj.weight"), &[h, s.heads * d], 0.02),
-        TensorSpec::constant(format!("{prefix}.post_attention_layernorm.weight"), &[h], 1.0),
+        TensorSpec::normal(
+            format!("{prefix}.self_attn.q_proj.weight"),
+            &[s.heads * d, h],
+            0.02,
+        ),
+        TensorSpec::normal(
+            format!("{prefix}.self_attn.k_proj.weight"),
+            &[s.kv_heads * d, h],
+            0.02,
+        ),
+        TensorSpec::normal(
+            format!("{prefix}.self_attn.v_proj.weight"),
+            &[s.kv_heads * d, h],
+            0.02,
+        ),
+        TensorSpec::normal(
+            format!("{prefix}.self_attn.o_proj.weight"),
+            &[h, s.heads * d],
+            0.02,
+        ),
+        TensorSpec::constant(
+            format!("{prefix}.post_attention_layernorm.weight"),
+            &[h],
+            1.0,
+        ),
         TensorSpec::normal(format!("{prefix}.mlp.gate_proj.weight"), &[i, h], 0.02),
         TensorSpec::normal(format!("{prefix}.mlp.up_proj.weight"), &[i, h], 0.02),
         TensorSpec::normal(format!("{prefix}.mlp.down_proj.weight"), &[h, i], 0.02),
@@ -92,7 +120,11 @@ pub fn decoder_layer(prefix: &str, s: &TextSizes) -> Vec<TensorSpec> {
 
 /// Every tensor of the checkpoint; no `lm_head.weight`, as the embeddings are tied.
 pub fn tensors(s: &TextSizes) -> Vec<TensorSpec> {
-    let mut out = vec![TensorSpec::normal("model.embed_tokens.weight", &[s.vocab, s.hidden], 0.02)];
+    let mut out = vec![TensorSpec::normal(
+        "model.embed_tokens.weight",
+        &[s.vocab, s.hidden],
+        0.02,
+    )];
     for layer in 0..s.layers {
         out.extend(decoder_layer(&format!("model.layers.{layer}"), s));
     }

@@ -35,10 +35,27 @@ pub const DEMO_VISION: VisionSizes = VisionSizes {
 };
 
 /// The demo text decoder: 4 self-attention layers plus 2 cross-attention layers.
-pub const DEMO_VISION_TEXT: TextSizes = TextSizes { hidden: 64, intermediate: 192, heads: 4, kv_heads: 2, layers: 6, vocab: VOCAB_SIZE, cross_layers: 2 };
+pub const DEMO_VISION_TEXT: TextSizes = TextSizes {
+    hidden: 64,
+    intermediate: 192,
+    heads: 4,
+    kv_heads: 2,
+    layers: 6,
+    vocab: VOCAB_SIZE,
+    cross_layers: 2,
+};
 
 /// Tile layouts (rows, columns) the processor may choose, as in the published config.
-pub const SUPPORTED_ASPECT_RATIOS: [[usize; 2]; 8] = [[1, 1], [1, 2], [1, 3], [1, 4], [2, 1], [2, 2], [3, 1], [4, 1]];
+pub const SUPPORTED_ASPECT_RATIOS: [[usize; 2]; 8] = [
+    [1, 1],
+    [1, 2],
+    [1, 3],
+    [1, 4],
+    [2, 1],
+    [2, 2],
+    [3, 1],
+    [4, 1],
+];
 
 impl VisionSizes {
     /// Patches per tile plus the class token.
@@ -153,7 +170,11 @@ fn vision_layer(prefix: &str, v: &VisionSizes, gated: bool) -> Vec<TensorSpec> {
         TensorSpec::normal(format!("{prefix}.self_attn.k_proj.weight"), &[h, h], 0.02),
         TensorSpec::normal(format!("{prefix}.self_attn.v_proj.weight"), &[h, h], 0.02),
         TensorSpec::normal(format!("{prefix}.self_attn.o_proj.weight"), &[h, h], 0.02),
-        TensorSpec::constant(format!("{prefix}.post_attention_layernorm.weight"), &[h], 1.0),
+        TensorSpec::constant(
+            format!("{prefix}.post_attention_layernorm.weight"),
+            &[h],
+            1.0,
+        ),
         TensorSpec::constant(format!("{prefix}.post_attention_layernorm.bias"), &[h], 0.0),
         TensorSpec::normal(format!("{prefix}.mlp.fc1.weight"), &[i, h], 0.02),
         TensorSpec::normal(format!("{prefix}.mlp.fc1.bias"), &[i], 0.02),
@@ -161,8 +182,16 @@ fn vision_layer(prefix: &str, v: &VisionSizes, gated: bool) -> Vec<TensorSpec> {
         TensorSpec::normal(format!("{prefix}.mlp.fc2.bias"), &[h], 0.02),
     ];
     if gated {
-        out.push(TensorSpec::constant(format!("{prefix}.gate_attn"), &[1], 0.5));
-        out.push(TensorSpec::constant(format!("{prefix}.gate_ffn"), &[1], 0.5));
+        out.push(TensorSpec::constant(
+            format!("{prefix}.gate_attn"),
+            &[1],
+            0.5,
+        ));
+        out.push(TensorSpec::constant(
+            format!("{prefix}.gate_ffn"),
+            &[1],
+            0.5,
+        ));
     }
     out
 }
@@ -171,25 +200,57 @@ fn vision_tensors(v: &VisionSizes) -> Vec<TensorSpec> {
     let (h, p, tiles) = (v.hidden, v.positions(), v.max_tiles);
     let ratio_rows = SUPPORTED_ASPECT_RATIOS.len() + 1;
     let mut out = vec![
-        TensorSpec::normal("vision_model.patch_embedding.weight", &[h, 3, v.patch_size, v.patch_size], 0.02),
+        TensorSpec::normal(
+            "vision_model.patch_embedding.weight",
+            &[h, 3, v.patch_size, v.patch_size],
+            0.02,
+        ),
         TensorSpec::normal("vision_model.class_embedding", &[h], 0.02),
-        TensorSpec::normal("vision_model.gated_positional_embedding.embedding", &[p, h], 0.02),
+        TensorSpec::normal(
+            "vision_model.gated_positional_embedding.embedding",
+            &[p, h],
+            0.02,
+        ),
         TensorSpec::constant("vision_model.gated_positional_embedding.gate", &[1], 0.5),
-        TensorSpec::normal("vision_model.gated_positional_embedding.tile_embedding.weight", &[ratio_rows, tiles * p * h], 0.02),
-        TensorSpec::normal("vision_model.pre_tile_positional_embedding.embedding.weight", &[ratio_rows, tiles * h], 0.02),
+        TensorSpec::normal(
+            "vision_model.gated_positional_embedding.tile_embedding.weight",
+            &[ratio_rows, tiles * p * h],
+            0.02,
+        ),
+        TensorSpec::normal(
+            "vision_model.pre_tile_positional_embedding.embedding.weight",
+            &[ratio_rows, tiles * h],
+            0.02,
+        ),
         TensorSpec::constant("vision_model.pre_tile_positional_embedding.gate", &[1], 0.5),
-        TensorSpec::normal("vision_model.post_tile_positional_embedding.embedding.weight", &[ratio_rows, tiles * h], 0.02),
-        TensorSpec::constant("vision_model.post_tile_positional_embedding.gate", &[1], 0.5),
+        TensorSpec::normal(
+            "vision_model.post_tile_positional_embedding.embedding.weight",
+            &[ratio_rows, tiles * h],
+            0.02,
+        ),
+        TensorSpec::constant(
+            "vision_model.post_tile_positional_embedding.gate",
+            &[1],
+            0.5,
+        ),
         TensorSpec::constant("vision_model.layernorm_pre.weight", &[h], 1.0),
         TensorSpec::constant("vision_model.layernorm_pre.bias", &[h], 0.0),
         TensorSpec::constant("vision_model.layernorm_post.weight", &[h], 1.0),
         TensorSpec::constant("vision_model.layernorm_post.bias", &[h], 0.0),
     ];
     for layer in 0..v.local_layers {
-        out.extend(vision_layer(&format!("vision_model.transformer.layers.{layer}"), v, false));
+        out.extend(vision_layer(
+            &format!("vision_model.transformer.layers.{layer}"),
+            v,
+            false,
+        ));
     }
     for layer in 0..v.global_layers {
-        out.extend(vision_layer(&format!("vision_model.global_transformer.layers.{layer}"), v, true));
+        out.extend(vision_layer(
+            &format!("vision_model.global_transformer.layers.{layer}"),
+            v,
+            true,
+        ));
     }
     out
 }
@@ -198,14 +259,34 @@ fn cross_attention_layer(prefix: &str, t: &TextSizes) -> Vec<TensorSpec> {
     let (h, i, d) = (t.hidden, t.intermediate, t.head_dim());
     vec![
         TensorSpec::constant(format!("{prefix}.input_layernorm.weight"), &[h], 1.0),
-        TensorSpec::normal(format!("{prefix}.cross_attn.q_proj.weight"), &[t.heads * d, h], 0.02),
-        TensorSpec::normal(format!("{prefix}.cross_attn.k_proj.weight"), &[t.kv_heads * d, h], 0.02),
-        TensorSpec::normal(format!("{prefix}.cross_attn.v_proj.weight"), &[t.kv_heads * d, h], 0.02),
-        TensorSpec::normal(format!("{prefix}.cross_attn.o_proj.weight"), &[h, t.heads * d], 0.02),
+        TensorSpec::normal(
+            format!("{prefix}.cross_attn.q_proj.weight"),
+            &[t.heads * d, h],
+            0.02,
+        ),
+        TensorSpec::normal(
+            format!("{prefix}.cross_attn.k_proj.weight"),
+            &[t.kv_heads * d, h],
+            0.02,
+        ),
+        TensorSpec::normal(
+            format!("{prefix}.cross_attn.v_proj.weight"),
+            &[t.kv_heads * d, h],
+            0.02,
+        ),
+        TensorSpec::normal(
+            format!("{prefix}.cross_attn.o_proj.weight"),
+            &[h, t.heads * d],
+            0.02,
+        ),
         TensorSpec::constant(format!("{prefix}.cross_attn.q_norm.weight"), &[d], 1.0),
         TensorSpec::constant(format!("{prefix}.cross_attn.k_norm.weight"), &[d], 1.0),
         TensorSpec::constant(format!("{prefix}.cross_attn_attn_gate"), &[1], 0.5),
-        TensorSpec::constant(format!("{prefix}.post_attention_layernorm.weight"), &[h], 1.0),
+        TensorSpec::constant(
+            format!("{prefix}.post_attention_layernorm.weight"),
+            &[h],
+            1.0,
+        ),
         TensorSpec::normal(format!("{prefix}.mlp.gate_proj.weight"), &[i, h], 0.02),
         TensorSpec::normal(format!("{prefix}.mlp.up_proj.weight"), &[i, h], 0.02),
         TensorSpec::normal(format!("{prefix}.mlp.down_proj.weight"), &[h, i], 0.02),
@@ -217,10 +298,22 @@ fn cross_attention_layer(prefix: &str, t: &TextSizes) -> Vec<TensorSpec> {
 pub fn tensors(v: &VisionSizes, t: &TextSizes) -> Vec<TensorSpec> {
     let cross = cross_attention_layers(t.layers, t.cross_layers);
     let mut out = vision_tensors(v);
-    out.push(TensorSpec::normal("multi_modal_projector.weight", &[t.hidden, v.output_dim()], 0.02));
-    out.push(TensorSpec::normal("multi_modal_projector.bias", &[t.hidden], 0.02));
+    out.push(TensorSpec::normal(
+        "multi_modal_projector.weight",
+        &[t.hidden, v.output_dim()],
+        0.02,
+    ));
+    out.push(TensorSpec::normal(
+        "multi_modal_projector.bias",
+        &[t.hidden],
+        0.02,
+    ));
     // Eight rows beyond the vocabulary: `<|image|>` and Meta's learnable embeddings.
-    out.push(TensorSpec::normal("language_model.model.embed_tokens.weight", &[t.vocab + 8, t.hidden], 0.02));
+    out.push(TensorSpec::normal(
+        "language_model.model.embed_tokens.weight",
+        &[t.vocab + 8, t.hidden],
+        0.02,
+    ));
     for layer in 0..t.layers {
         let prefix = format!("language_model.model.layers.{layer}");
         if cross.contains(&layer) {
@@ -229,8 +322,16 @@ pub fn tensors(v: &VisionSizes, t: &TextSizes) -> Vec<TensorSpec> {
             out.extend(decoder_layer(&prefix, t));
         }
     }
-    out.push(TensorSpec::constant("language_model.model.norm.weight", &[t.hidden], 1.0));
-    out.push(TensorSpec::normal("language_model.lm_head.weight", &[t.vocab, t.hidden], 0.02));
+    out.push(TensorSpec::constant(
+        "language_model.model.norm.weight",
+        &[t.hidden],
+        1.0,
+    ));
+    out.push(TensorSpec::normal(
+        "language_model.lm_head.weight",
+        &[t.vocab, t.hidden],
+        0.02,
+    ));
     out
 }
 
@@ -240,7 +341,10 @@ mod tests {
 
     #[test]
     fn cross_layer_placement_matches_the_published_11b_and_90b_configs() {
-        assert_eq!(cross_attention_layers(40, 8), vec![3, 8, 13, 18, 23, 28, 33, 38]);
+        assert_eq!(
+            cross_attention_layers(40, 8),
+            vec![3, 8, 13, 18, 23, 28, 33, 38]
+        );
         assert_eq!(cross_attention_layers(100, 20).len(), 20);
         assert_eq!(cross_attention_layers(100, 20)[19], 98);
         assert_eq!(cross_attention_layers(6, 2), vec![1, 4]);
@@ -248,16 +352,55 @@ mod tests {
 
     #[test]
     fn published_11b_sizes_give_the_published_tensor_count_and_shapes() {
-        let v = VisionSizes { hidden: 1280, intermediate: 5120, local_layers: 32, global_layers: 8, heads: 16,
-            image_size: 560, patch_size: 14, max_tiles: 4, intermediate_layers: &[3, 7, 15, 23, 30] };
-        let t = TextSizes { hidden: 4096, intermediate: 14336, heads: 32, kv_heads: 8, layers: 40, vocab: 128_256, cross_layers: 8 };
+        let v = VisionSizes {
+            hidden: 1280,
+            intermediate: 5120,
+            local_layers: 32,
+            global_layers: 8,
+            heads: 16,
+            image_size: 560,
+            patch_size: 14,
+            max_tiles: 4,
+            intermediate_layers: &[3, 7, 15, 23, 30],
+        };
+        let t = TextSizes {
+            hidden: 4096,
+            intermediate: 14336,
+            heads: 32,
+            kv_heads: 8,
+            layers: 40,
+            vocab: 128_256,
+            cross_layers: 8,
+        };
         let specs = tensors(&v, &t);
-        assert_eq!(specs.len(), 906, "the published checkpoint holds 906 tensors");
-        let shape = |name: &str| specs.iter().find(|s| s.name == name).map(|s| s.shape.clone()).expect(name);
-        assert_eq!(shape("vision_model.gated_positional_embedding.tile_embedding.weight"), vec![9, 8_197_120]);
-        assert_eq!(shape("vision_model.gated_positional_embedding.embedding"), vec![1601, 1280]);
+        assert_eq!(
+            specs.len(),
+            906,
+            "the published checkpoint holds 906 tensors"
+        );
+        let shape = |name: &str| {
+            specs
+                .iter()
+                .find(|s| s.name == name)
+                .map(|s| s.shape.clone())
+                .expect(name)
+        };
+        assert_eq!(
+            shape("vision_model.gated_positional_embedding.tile_embedding.weight"),
+            vec![9, 8_197_120]
+        );
+        assert_eq!(
+            shape("vision_model.gated_positional_embedding.embedding"),
+            vec![1601, 1280]
+        );
         assert_eq!(shape("multi_modal_projector.weight"), vec![4096, 7680]);
-        assert_eq!(shape("language_model.model.embed_tokens.weight"), vec![128_264, 4096]);
-        assert_eq!(shape("language_model.model.layers.3.cross_attn.k_norm.weight"), vec![128]);
+        assert_eq!(
+            shape("language_model.model.embed_tokens.weight"),
+            vec![128_264, 4096]
+        );
+        assert_eq!(
+            shape("language_model.model.layers.3.cross_attn.k_norm.weight"),
+            vec![128]
+        );
     }
 }

@@ -42,22 +42,59 @@ pub fn generate(root: &Path) -> anyhow::Result<Vec<DemoModel>> {
         std::fs::create_dir_all(dir).with_context(|| format!("creating `{}`", dir.display()))?;
     }
 
-    write_json(&text_dir.join("config.json"), &llama::config_json(&llama::DEMO_TEXT))?;
-    write_json(&text_dir.join("generation_config.json"), &llama::generation_config_json())?;
-    write_json(&text_dir.join("tokenizer.json"), &tokenizer::tokenizer_json(false))?;
-    write_json(&text_dir.join("tokenizer_config.json"), &tokenizer::tokenizer_config_json(false))?;
-    weights::write_sharded(&text_dir, &llama::tensors(&llama::DEMO_TEXT), DEMO_SEED, 192 * 1024)?;
+    write_json(
+        &text_dir.join("config.json"),
+        &llama::config_json(&llama::DEMO_TEXT),
+    )?;
+    write_json(
+        &text_dir.join("generation_config.json"),
+        &llama::generation_config_json(),
+    )?;
+    write_json(
+        &text_dir.join("tokenizer.json"),
+        &tokenizer::tokenizer_json(false),
+    )?;
+    write_json(
+        &text_dir.join("tokenizer_config.json"),
+        &tokenizer::tokenizer_config_json(false),
+    )?;
+    weights::write_sharded(
+        &text_dir,
+        &llama::tensors(&llama::DEMO_TEXT),
+        DEMO_SEED,
+        192 * 1024,
+    )?;
 
     let (v, t) = (&mllama::DEMO_VISION, &mllama::DEMO_VISION_TEXT);
     write_json(&vision_dir.join("config.json"), &mllama::config_json(v, t))?;
-    write_json(&vision_dir.join("generation_config.json"), &mllama::generation_config_json())?;
-    write_json(&vision_dir.join("preprocessor_config.json"), &mllama::preprocessor_config_json(v))?;
-    write_json(&vision_dir.join("tokenizer.json"), &tokenizer::tokenizer_json(true))?;
-    write_json(&vision_dir.join("tokenizer_config.json"), &tokenizer::tokenizer_config_json(true))?;
+    write_json(
+        &vision_dir.join("generation_config.json"),
+        &mllama::generation_config_json(),
+    )?;
+    write_json(
+        &vision_dir.join("preprocessor_config.json"),
+        &mllama::preprocessor_config_json(v),
+    )?;
+    write_json(
+        &vision_dir.join("tokenizer.json"),
+        &tokenizer::tokenizer_json(true),
+    )?;
+    write_json(
+        &vision_dir.join("tokenizer_config.json"),
+        &tokenizer::tokenizer_config_json(true),
+    )?;
     weights::write_sharded(&vision_dir, &mllama::tensors(v, t), DEMO_SEED, 256 * 1024)?;
 
     Ok(vec![
-        DemoModel { id: ModelId::new("demo", "Llama-3.2-Tiny")?, modality: Modality::Text, dir: text_dir },
-        DemoModel { id: ModelId::new("demo", "Llama-3.2-Tiny-Vision")?, modality: Modality::Multimodal, dir: vision_dir },
+        DemoModel {
+            id: ModelId::new("demo", "Llama-3.2-Tiny")?,
+            modality: Modality::Text,
+            dir: text_dir,
+        },
+        DemoModel {
+            id: ModelId::new("demo", "Llama-3.2-Tiny-Vision")?,
+            modality: Modality::Multimodal,
+            dir: vision_dir,
+        },
     ])
 }

@@ -38,10 +38,16 @@ fn special_tokens(with_image: bool) -> Vec<(usize, String)> {
         "<|eot_id|>",
         "<|python_tag|>",
     ];
-    let mut tokens: Vec<(usize, String)> =
-        named.iter().enumerate().map(|(i, t)| (REGULAR_VOCAB + i, (*t).to_string())).collect();
+    let mut tokens: Vec<(usize, String)> = named
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (REGULAR_VOCAB + i, (*t).to_string()))
+        .collect();
     for slot in named.len()..SPECIAL_SLOTS {
-        tokens.push((REGULAR_VOCAB + slot, format!("<|reserved_special_token_{}|>", slot - named.len() + 3)));
+        tokens.push((
+            REGULAR_VOCAB + slot,
+            format!("<|reserved_special_token_{}|>", slot - named.len() + 3),
+        ));
     }
     if with_image {
         tokens.push((IMAGE_TOKEN_ID, "<|image|>".to_string()));
@@ -69,11 +75,15 @@ fn byte_to_char() -> [char; 256] {
 /// Learns merges from the corpus until the vocabulary holds `REGULAR_VOCAB` distinct
 /// tokens; ties break on the pair's text, so the result is the same everywhere.
 fn learn_merges(alphabet: &[char; 256]) -> Vec<(String, String)> {
-    let mut known: std::collections::HashSet<String> = alphabet.iter().map(|c| c.to_string()).collect();
+    let mut known: std::collections::HashSet<String> =
+        alphabet.iter().map(|c| c.to_string()).collect();
     let mut words: HashMap<Vec<String>, usize> = HashMap::new();
     for word in CORPUS.split_inclusive(' ') {
         let word = format!(" {}", word.trim());
-        let symbols = word.bytes().map(|b| alphabet[usize::from(b)].to_string()).collect();
+        let symbols = word
+            .bytes()
+            .map(|b| alphabet[usize::from(b)].to_string())
+            .collect();
         *words.entry(symbols).or_default() += 1;
     }
     let mut merges = Vec::new();
@@ -81,7 +91,9 @@ fn learn_merges(alphabet: &[char; 256]) -> Vec<(String, String)> {
         let mut counts: BTreeMap<(String, String), usize> = BTreeMap::new();
         for (symbols, freq) in &words {
             for pair in symbols.windows(2) {
-                *counts.entry((pair[0].clone(), pair[1].clone())).or_default() += freq;
+                *counts
+                    .entry((pair[0].clone(), pair[1].clone()))
+                    .or_default() += freq;
             }
         }
         let Some(best) = counts
@@ -175,8 +187,11 @@ pub fn tokenizer_config_json(with_image: bool) -> Value {
     let decoder: serde_json::Map<String, Value> = special_tokens(with_image)
         .into_iter()
         .map(|(id, content)| {
-            (id.to_string(), json!({ "content": content, "lstrip": false, "normalized": false,
-                                     "rstrip": false, "single_word": false, "special": true }))
+            (
+                id.to_string(),
+                json!({ "content": content, "lstrip": false, "normalized": false,
+                                     "rstrip": false, "single_word": false, "special": true }),
+            )
         })
         .collect();
     json!({
@@ -211,6 +226,10 @@ mod tests {
         assert_eq!(vocab.len(), REGULAR_VOCAB);
         let mut ids: Vec<u64> = vocab.values().filter_map(Value::as_u64).collect();
         ids.sort_unstable();
-        assert_eq!(ids, (0..REGULAR_VOCAB as u64).collect::<Vec<_>>(), "ids are contiguous");
+        assert_eq!(
+            ids,
+            (0..REGULAR_VOCAB as u64).collect::<Vec<_>>(),
+            "ids are contiguous"
+        );
     }
 }

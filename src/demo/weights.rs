@@ -28,11 +28,19 @@ pub struct TensorSpec {
 
 impl TensorSpec {
     pub fn normal(name: impl Into<String>, shape: &[usize], std: f32) -> Self {
-        TensorSpec { name: name.into(), shape: shape.to_vec(), init: Init::Normal(std) }
+        TensorSpec {
+            name: name.into(),
+            shape: shape.to_vec(),
+            init: Init::Normal(std),
+        }
     }
 
     pub fn constant(name: impl Into<String>, shape: &[usize], value: f32) -> Self {
-        TensorSpec { name: name.into(), shape: shape.to_vec(), init: Init::Constant(value) }
+        TensorSpec {
+            name: name.into(),
+            shape: shape.to_vec(),
+            init: Init::Constant(value),
+        }
     }
 
     fn element_count(&self) -> usize {
@@ -83,12 +91,19 @@ impl SplitMix64 {
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// Writes `tensors` as bf16 safetensors shards of at most `max_shard_bytes` each (a tensor
 /// never spans shards), in the order given, plus `model.safetensors.index.json`.
-pub fn write_sharded(dir: &Path, tensors: &[TensorSpec], seed: u64, max_shard_bytes: usize) -> anyhow::Result<()> {
+pub fn write_sharded(
+    dir: &Path,
+    tensors: &[TensorSpec],
+    seed: u64,
+    max_shard_bytes: usize,
+) -> anyhow::Result<()> {
     let mut shards: Vec<Vec<&TensorSpec>> = vec![Vec::new()];
     let mut current_bytes = 0usize;
     for tensor in tensors {
@@ -106,11 +121,16 @@ pub fn write_sharded(dir: &Path, tensors: &[TensorSpec], seed: u64, max_shard_by
     let count = shards.len();
     let mut weight_map = BTreeMap::new();
     let mut total_size = 0usize;
-    let metadata = Some(std::collections::HashMap::from([("format".to_string(), "pt".to_string())]));
+    let metadata = Some(std::collections::HashMap::from([(
+        "format".to_string(),
+        "pt".to_string(),
+    )]));
     for (index, shard) in shards.iter().enumerate() {
         let file_name = format!("model-{:05}-of-{:05}.safetensors", index + 1, count);
-        let data: Vec<(String, Vec<u8>, Vec<usize>)> =
-            shard.iter().map(|t| (t.name.clone(), t.bf16_bytes(seed), t.shape.clone())).collect();
+        let data: Vec<(String, Vec<u8>, Vec<usize>)> = shard
+            .iter()
+            .map(|t| (t.name.clone(), t.bf16_bytes(seed), t.shape.clone()))
+            .collect();
         let mut views = Vec::with_capacity(data.len());
         for (name, bytes, shape) in &data {
             total_size += bytes.len();
@@ -136,9 +156,13 @@ mod tests {
         let a = spec.bf16_bytes(7);
         assert_eq!(a, spec.bf16_bytes(7));
         assert_ne!(a, spec.bf16_bytes(8));
-        let values: Vec<f32> = a.chunks(2).map(|c| bf16::from_le_bytes([c[0], c[1]]).to_f32()).collect();
+        let values: Vec<f32> = a
+            .chunks(2)
+            .map(|c| bf16::from_le_bytes([c[0], c[1]]).to_f32())
+            .collect();
         let mean = values.iter().sum::<f32>() / values.len() as f32;
-        let std = (values.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / values.len() as f32).sqrt();
+        let std =
+            (values.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / values.len() as f32).sqrt();
         assert!(mean.abs() < 0.002, "mean {mean}");
         assert!((std - 0.02).abs() < 0.002, "std {std}");
     }

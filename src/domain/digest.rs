@@ -107,7 +107,10 @@ mod tests {
             "md5:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
             "",
         ] {
-            assert!(bad.parse::<Sha256Digest>().is_err(), "{bad} should be rejected");
+            assert!(
+                bad.parse::<Sha256Digest>().is_err(),
+                "{bad} should be rejected"
+            );
         }
     }
 }

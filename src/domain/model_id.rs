@@ -88,8 +88,23 @@ mod tests {
 
     #[test]
     fn rejects_traversal_and_odd_shapes() {
-        for bad in ["", "a", "a/", "/b", "a/b/c", "../b", "a/..", "a/.hidden", "a b/c", "a/-x", "a\\b/c"] {
-            assert!(bad.parse::<ModelId>().is_err(), "{bad:?} should be rejected");
+        for bad in [
+            "",
+            "a",
+            "a/",
+            "/b",
+            "a/b/c",
+            "../b",
+            "a/..",
+            "a/.hidden",
+            "a b/c",
+            "a/-x",
+            "a\\b/c",
+        ] {
+            assert!(
+                bad.parse::<ModelId>().is_err(),
+                "{bad:?} should be rejected"
+            );
         }
     }
 }

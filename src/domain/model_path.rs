@@ -90,13 +90,31 @@ mod tests {
     #[test]
     fn accepts_nested_relative_paths() {
         let p: ModelPath = "original/params.json".parse().expect("valid");
-        assert_eq!(p.under(Path::new("/m")), PathBuf::from("/m/original/params.json"));
+        assert_eq!(
+            p.under(Path::new("/m")),
+            PathBuf::from("/m/original/params.json")
+        );
     }
 
     #[test]
     fn rejects_everything_that_could_escape() {
-        for bad in ["", "/etc/passwd", "../x", "a/../../x", "a/./b", "a//b", "a\\..\\b", "a\0b", "a/", "..", "."] {
-            assert!(bad.parse::<ModelPath>().is_err(), "{bad:?} should be rejected");
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "a/../../x",
+            "a/./b",
+            "a//b",
+            "a\\..\\b",
+            "a\0b",
+            "a/",
+            "..",
+            ".",
+        ] {
+            assert!(
+                bad.parse::<ModelPath>().is_err(),
+                "{bad:?} should be rejected"
+            );
         }
     }
 }

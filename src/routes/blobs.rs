@@ -23,14 +23,17 @@ async fn authorize_blob_access(state: &AppState, digest: &Sha256Digest) -> Resul
     }
 }
 
-fn header_str<'a>(req: &'a HttpRequest, name: header::HeaderName) -> Option<&'a str> {
+fn header_str(req: &HttpRequest, name: header::HeaderName) -> Option<&str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
 /// `If-None-Match` uses the weak comparison: `W/"x"` matches `"x"`, `*` matches anything.
 fn none_match(req: &HttpRequest, etag: &str) -> bool {
     header_str(req, header::IF_NONE_MATCH).is_some_and(|value| {
-        value.split(',').map(str::trim).any(|tag| tag == "*" || tag.trim_start_matches("W/") == etag)
+        value
+            .split(',')
+            .map(str::trim)
+            .any(|tag| tag == "*" || tag.trim_start_matches("W/") == etag)
     })
 }
 
@@ -41,7 +44,11 @@ fn if_range_allows_partial(req: &HttpRequest, etag: &str) -> bool {
 
 /// `GET|HEAD /v1/blobs/{reference}`.
 #[tracing::instrument(skip_all, fields(blob.digest))]
-pub async fn download_blob(req: HttpRequest, state: Data<AppState>, reference: Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn download_blob(
+    req: HttpRequest,
+    state: Data<AppState>,
+    reference: Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let digest: Sha256Digest = reference.parse()?;
     tracing::Span::current().record("blob.digest", tracing::field::display(&digest));
     authorize_blob_access(&state, &digest).await?;
@@ -51,30 +58,50 @@ pub async fn download_blob(req: HttpRequest, state: Data<AppState>, reference: P
     })?;
 
     let etag = format!("\"{}\"", digest.hex());
-    let repr_digest = format!("sha-256=:{}:", base64::engine::general_purpose::STANDARD.encode(digest.as_bytes()));
+    let repr_digest = format!(
+        "sha-256=:{}:",
+        base64::engine::general_purpose::STANDARD.encode(digest.as_bytes())
+    );
     let mut response = HttpResponse::build(StatusCode::OK);
     response
         .insert_header((header::ETAG, etag.clone()))
         .insert_header(("Repr-Digest", repr_digest))
         .insert_header((header::ACCEPT_RANGES, "bytes"))
-        .insert_header((header::CACHE_CONTROL, "private, max-age=31536000, immutable"));
+        .insert_header((
+            header::CACHE_CONTROL,
+            "private, max-age=31536000, immutable",
+        ));
     if none_match(&req, &etag) {
         return Ok(response.status(StatusCode::NOT_MODIFIED).finish());
     }
 
-    let range_header = if if_range_allows_partial(&req, &etag) { header_str(&req, header::RANGE) } else { None };
+    let range_header = if if_range_allows_partial(&req, &etag) {
+        header_str(&req, header::RANGE)
+    } else {
+        None
+    };
     let range = match parse_range(range_header, size) {
-        RangeRequest::Full => ByteRange { first: 0, last: size.saturating_sub(1) },
+        RangeRequest::Full => ByteRange {
+            first: 0,
+            last: size.saturating_sub(1),
+        },
         RangeRequest::Partial(range) => {
-            response.status(StatusCode::PARTIAL_CONTENT).insert_header((header::CONTENT_RANGE, range.content_range(size)));
+            response
+                .status(StatusCode::PARTIAL_CONTENT)
+                .insert_header((header::CONTENT_RANGE, range.content_range(size)));
             range
         }
-        RangeRequest::Unsatisfiable(message) => return Err(ApiError::RangeNotSatisfiable { message, size }),
+        RangeRequest::Unsatisfiable(message) => {
+            return Err(ApiError::RangeNotSatisfiable { message, size })
+        }
     };
-    let len = if size == 0 { 0 } else { range.len() };
+    let len = if size == 0 { 0 } else { range.byte_count() };
     response.insert_header((header::CONTENT_TYPE, "application/octet-stream"));
     if req.method() == Method::HEAD {
-        return Ok(response.body(SizedStream::new(len, futures_util::stream::empty::<Result<bytes::Bytes, std::io::Error>>())));
+        return Ok(response.body(SizedStream::new(
+            len,
+            futures_util::stream::empty::<Result<bytes::Bytes, std::io::Error>>(),
+        )));
     }
     Ok(response.body(range_body(file, range.first, len).map_err(ApiError::internal)?))
 }

@@ -17,10 +17,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::scope("/v1/models")
                     .route("", web::get().to(models::list_models))
                     .route("/{org}/{name}", web::get().to(models::get_model))
-                    .route("/{org}/{name}/manifest", web::get().to(models::get_manifest))
-                    .route("/{org}/{name}/model.sig", web::get().to(models::get_signature)),
+                    .route(
+                        "/{org}/{name}/manifest",
+                        web::get().to(models::get_manifest),
+                    )
+                    .route(
+                        "/{org}/{name}/model.sig",
+                        web::get().to(models::get_signature),
+                    ),
             )
-            .service(web::scope("/v1/keys").route("/publisher", web::get().to(keys::get_publisher_key)))
+            .service(
+                web::scope("/v1/keys").route("/publisher", web::get().to(keys::get_publisher_key)),
+            )
             .service(
                 web::scope("/v1/blobs")
                     .route("/{reference}", web::get().to(blobs::download_blob))

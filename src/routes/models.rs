@@ -37,7 +37,10 @@ impl RevisionQuery {
 pub fn rfc3339(ms: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_default()
 }
 
@@ -87,13 +90,21 @@ pub async fn list_models(state: Data<AppState>) -> Result<HttpResponse, ApiError
 
 /// `GET /v1/models/{org}/{name}`: the model, all its revisions and their files.
 #[tracing::instrument(skip_all, fields(model.id))]
-pub async fn get_model(state: Data<AppState>, path: Path<(String, String)>) -> Result<HttpResponse, ApiError> {
+pub async fn get_model(
+    state: Data<AppState>,
+    path: Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
     let id = model_id(&path)?;
     tracing::Span::current().record("model.id", tracing::field::display(&id));
     let rows = catalog::revisions_of(&state.db, &id).await?;
-    let Some(latest) = rows.first() else { return Err(ApiError::ModelNotFound(id.to_string())) };
+    let Some(latest) = rows.first() else {
+        return Err(ApiError::ModelNotFound(id.to_string()));
+    };
     let manifest: Manifest = serde_json::from_str(&latest.manifest).map_err(ApiError::internal)?;
-    let revisions = rows.iter().map(RevisionView::from_row).collect::<Result<Vec<_>, _>>()?;
+    let revisions = rows
+        .iter()
+        .map(RevisionView::from_row)
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(HttpResponse::Ok().json(json!({
         "id": id.to_string(),
         "modality": manifest.modality,
@@ -104,13 +115,19 @@ pub async fn get_model(state: Data<AppState>, path: Path<(String, String)>) -> R
     })))
 }
 
-async fn revision_for(state: &AppState, path: &(String, String), query: &RevisionQuery) -> Result<Arc<RevisionRow>, ApiError> {
+async fn revision_for(
+    state: &AppState,
+    path: &(String, String),
+    query: &RevisionQuery,
+) -> Result<Arc<RevisionRow>, ApiError> {
     let id = model_id(path)?;
     let digest = query.digest()?;
     match state.catalog.revision(&id, digest.as_ref()).await? {
         Some(row) => Ok(row),
         None if digest.is_none() => Err(ApiError::ModelNotFound(id.to_string())),
-        None => Err(ApiError::RevisionNotFound(query.revision.clone().unwrap_or_default())),
+        None => Err(ApiError::RevisionNotFound(
+            query.revision.clone().unwrap_or_default(),
+        )),
     }
 }
 
@@ -124,7 +141,11 @@ fn signed_document(row: &RevisionRow, content_type: &str, body: String) -> HttpR
 
 /// `GET /v1/models/{org}/{name}/manifest[?revision=]`: the canonical manifest bytes.
 #[tracing::instrument(skip_all)]
-pub async fn get_manifest(state: Data<AppState>, path: Path<(String, String)>, query: Query<RevisionQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn get_manifest(
+    state: Data<AppState>,
+    path: Path<(String, String)>,
+    query: Query<RevisionQuery>,
+) -> Result<HttpResponse, ApiError> {
     let row = revision_for(&state, &path, &query).await?;
     let body = row.manifest.clone();
     Ok(signed_document(&row, "application/json", body))
@@ -132,7 +153,11 @@ pub async fn get_manifest(state: Data<AppState>, path: Path<(String, String)>, q
 
 /// `GET /v1/models/{org}/{name}/model.sig[?revision=]`: the model-signing bundle.
 #[tracing::instrument(skip_all)]
-pub async fn get_signature(state: Data<AppState>, path: Path<(String, String)>, query: Query<RevisionQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn get_signature(
+    state: Data<AppState>,
+    path: Path<(String, String)>,
+    query: Query<RevisionQuery>,
+) -> Result<HttpResponse, ApiError> {
     let row = revision_for(&state, &path, &query).await?;
     let body = row.signature.clone();
     Ok(signed_document(&row, "application/json", body))

@@ -79,7 +79,9 @@ impl BlobStore {
 
     /// Whether the store's directory can be read; `/readyz` uses this.
     pub fn is_reachable(&self) -> bool {
-        fs::metadata(self.root.join("sha256")).map(|m| m.is_dir()).unwrap_or(false)
+        fs::metadata(self.root.join("sha256"))
+            .map(|m| m.is_dir())
+            .unwrap_or(false)
     }
 
     pub fn contains(&self, digest: &Sha256Digest) -> bool {
@@ -95,7 +97,11 @@ impl BlobStore {
 
     /// Streams `reader` into the store once, hashing while writing. When `expected` is
     /// given and differs from the content's digest, nothing becomes visible. Blocking.
-    pub fn put(&self, mut reader: impl Read, expected: Option<&Sha256Digest>) -> Result<StoredBlob, BlobError> {
+    pub fn put(
+        &self,
+        mut reader: impl Read,
+        expected: Option<&Sha256Digest>,
+    ) -> Result<StoredBlob, BlobError> {
         let temp_path = self.temp_dir().join(format!("{}.partial", random_name()));
         let guard = TempFile(temp_path.clone());
         let mut file = File::create(&temp_path).map_err(io_at(&temp_path))?;
@@ -124,7 +130,11 @@ impl BlobStore {
         }
         let final_path = self.path_of(&digest);
         if final_path.is_file() {
-            return Ok(StoredBlob { digest, size, newly_written: false });
+            return Ok(StoredBlob {
+                digest,
+                size,
+                newly_written: false,
+            });
         }
         file.sync_all().map_err(io_at(&temp_path))?;
         drop(file);
@@ -133,11 +143,17 @@ impl BlobStore {
         fs::rename(&temp_path, &final_path).map_err(io_at(&final_path))?;
         std::mem::forget(guard);
         sync_dir(parent).map_err(io_at(parent))?;
-        Ok(StoredBlob { digest, size, newly_written: true })
+        Ok(StoredBlob {
+            digest,
+            size,
+            newly_written: true,
+        })
     }
 
     fn remove_stale_temp_files(&self) {
-        let Ok(entries) = fs::read_dir(self.temp_dir()) else { return };
+        let Ok(entries) = fs::read_dir(self.temp_dir()) else {
+            return;
+        };
         let now = SystemTime::now();
         for entry in entries.flatten() {
             let old = entry
@@ -203,10 +219,17 @@ mod tests {
         let first = store.put(&b"hello weights"[..], None).expect("put");
         assert!(first.newly_written);
         assert_eq!(first.digest, Sha256Digest::of(b"hello weights"));
-        assert_eq!(fs::read(store.path_of(&first.digest)).expect("read"), b"hello weights");
+        assert_eq!(
+            fs::read(store.path_of(&first.digest)).expect("read"),
+            b"hello weights"
+        );
         let second = store.put(&b"hello weights"[..], None).expect("put again");
         assert!(!second.newly_written);
-        assert_eq!(fs::read_dir(store.temp_dir()).expect("tmp").count(), 0, "no temp file left");
+        assert_eq!(
+            fs::read_dir(store.temp_dir()).expect("tmp").count(),
+            0,
+            "no temp file left"
+        );
     }
 
     #[test]
@@ -214,7 +237,9 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = BlobStore::open(dir.path()).expect("open");
         let wrong = Sha256Digest::of(b"other");
-        let err = store.put(&b"content"[..], Some(&wrong)).expect_err("must fail");
+        let err = store
+            .put(&b"content"[..], Some(&wrong))
+            .expect_err("must fail");
         assert!(matches!(err, BlobError::DigestMismatch { .. }));
         assert!(!store.contains(&Sha256Digest::of(b"content")));
         assert_eq!(fs::read_dir(store.temp_dir()).expect("tmp").count(), 0);

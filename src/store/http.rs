@@ -27,7 +27,10 @@ pub fn range_body(file: File, first: u64, len: u64) -> io::Result<BoxBody> {
         file.read_exact_at(&mut buffer, first)?;
         return Ok(BoxBody::new(Bytes::from(buffer)));
     }
-    Ok(BoxBody::new(SizedStream::new(len, FileChunks::new(file, first, len))))
+    Ok(BoxBody::new(SizedStream::new(
+        len,
+        FileChunks::new(file, first, len),
+    )))
 }
 
 /// A byte range of a file as a stream of chunks, prefetching the next chunk while the
@@ -42,14 +45,20 @@ pub struct FileChunks {
 impl FileChunks {
     /// Streams `file[first..=last]`.
     pub fn new(file: File, first: u64, len: u64) -> Self {
-        FileChunks { file: Arc::new(file), next_offset: first, end: first + len, in_flight: None }
+        FileChunks {
+            file: Arc::new(file),
+            next_offset: first,
+            end: first + len,
+            in_flight: None,
+        }
     }
 
     fn start_next_read(&mut self) {
         if self.next_offset >= self.end {
             return;
         }
-        let len = usize::try_from((self.end - self.next_offset).min(CHUNK_BYTES as u64)).unwrap_or(CHUNK_BYTES);
+        let len = usize::try_from((self.end - self.next_offset).min(CHUNK_BYTES as u64))
+            .unwrap_or(CHUNK_BYTES);
         let (file, offset) = (Arc::clone(&self.file), self.next_offset);
         self.next_offset += len as u64;
         self.in_flight = Some(spawn_blocking(move || {
@@ -67,7 +76,9 @@ impl Stream for FileChunks {
         if self.in_flight.is_none() {
             self.start_next_read();
         }
-        let Some(read) = self.in_flight.as_mut() else { return Poll::Ready(None) };
+        let Some(read) = self.in_flight.as_mut() else {
+            return Poll::Ready(None);
+        };
         let result = match read.poll_unpin(cx) {
             Poll::Pending => return Poll::Pending,
             Poll::Ready(Ok(result)) => result,

@@ -33,7 +33,12 @@ pub struct ManifestFile {
 impl Manifest {
     /// Builds a manifest, sorting the files by path components (as OpenSSF model-signing
     /// does) so the digest does not depend on the order a directory was walked in.
-    pub fn new(model: ModelId, license: String, modality: Modality, mut files: Vec<ManifestFile>) -> Self {
+    pub fn new(
+        model: ModelId,
+        license: String,
+        modality: Modality,
+        mut files: Vec<ManifestFile>,
+    ) -> Self {
         files.sort_by(|a, b| a.path.as_str().split('/').cmp(b.path.as_str().split('/')));
         Manifest {
             schema: MANIFEST_SCHEMA.into(),
@@ -80,12 +85,30 @@ mod tests {
     #[test]
     fn digest_ignores_walk_order_and_changes_with_content() {
         let id: ModelId = "demo/m".parse().expect("id");
-        let a = Manifest::new(id.clone(), "l".into(), Modality::Text, vec![file("a", 1), file("b", 2)]);
-        let b = Manifest::new(id.clone(), "l".into(), Modality::Text, vec![file("b", 2), file("a", 1)]);
-        let c = Manifest::new(id, "l".into(), Modality::Text, vec![file("a", 1), file("b", 3)]);
+        let a = Manifest::new(
+            id.clone(),
+            "l".into(),
+            Modality::Text,
+            vec![file("a", 1), file("b", 2)],
+        );
+        let b = Manifest::new(
+            id.clone(),
+            "l".into(),
+            Modality::Text,
+            vec![file("b", 2), file("a", 1)],
+        );
+        let c = Manifest::new(
+            id,
+            "l".into(),
+            Modality::Text,
+            vec![file("a", 1), file("b", 3)],
+        );
         assert_eq!(a.digest(), b.digest());
         assert_ne!(a.digest(), c.digest());
         let text = String::from_utf8(a.canonical_bytes()).expect("utf8");
-        assert!(text.starts_with(r#"{"files":[{"path":"a","sha256":""#), "{text}");
+        assert!(
+            text.starts_with(r#"{"files":[{"path":"a","sha256":""#),
+            "{text}"
+        );
     }
 }

@@ -49,7 +49,11 @@ pub enum PublishError {
 }
 
 fn valid_license_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
 }
 
 /// Publishes `dir` as a new revision of `request.model`. Publishing the same bytes again
@@ -82,10 +86,21 @@ pub async fn publish_dir(
         let mut entries = Vec::with_capacity(files.len());
         let (mut new_blobs, mut reused_blobs) = (0, 0);
         for file in files {
-            let reader = File::open(&file.full_path).map_err(|source| WalkError::Io { path: file.full_path.clone(), source })?;
+            let reader = File::open(&file.full_path).map_err(|source| WalkError::Io {
+                path: file.full_path.clone(),
+                source,
+            })?;
             let stored = store_for_copy.put(bar.wrap_read(reader), None)?;
-            if stored.newly_written { new_blobs += 1 } else { reused_blobs += 1 }
-            entries.push(ManifestFile { path: file.path, size: stored.size, sha256: stored.digest });
+            if stored.newly_written {
+                new_blobs += 1
+            } else {
+                reused_blobs += 1
+            }
+            entries.push(ManifestFile {
+                path: file.path,
+                size: stored.size,
+                sha256: stored.digest,
+            });
         }
         Ok((entries, new_blobs, reused_blobs))
     })
@@ -101,5 +116,11 @@ pub async fn publish_dir(
     tx.commit().await?;
     let revision = manifest.digest();
     tracing::info!(revision = %revision, new_blobs, reused_blobs, "published");
-    Ok(Published { manifest, revision, signature, new_blobs, reused_blobs })
+    Ok(Published {
+        manifest,
+        revision,
+        signature,
+        new_blobs,
+        reused_blobs,
+    })
 }

@@ -10,7 +10,8 @@ pub struct ByteRange {
 }
 
 impl ByteRange {
-    pub fn len(&self) -> u64 {
+    /// Number of bytes in the range; never zero.
+    pub fn byte_count(&self) -> u64 {
         self.last - self.first + 1
     }
 
@@ -33,7 +34,9 @@ pub enum RangeRequest {
 
 /// Interprets `header` (the raw `Range` value, if any) against a representation of `size` bytes.
 pub fn parse_range(header: Option<&str>, size: u64) -> RangeRequest {
-    let Some(header) = header else { return RangeRequest::Full };
+    let Some(header) = header else {
+        return RangeRequest::Full;
+    };
     let header = header.trim();
     let Some((unit, spec)) = header.split_once('=') else {
         return RangeRequest::Unsatisfiable(format!("malformed range `{}`", clip(header)));
@@ -73,7 +76,11 @@ fn parse_spec(spec: &str, size: u64) -> Result<ByteRange, &'static str> {
         });
     }
     let first = number(first)?;
-    let last = if last.is_empty() { None } else { Some(number(last)?) };
+    let last = if last.is_empty() {
+        None
+    } else {
+        Some(number(last)?)
+    };
     if let Some(last) = last {
         if last < first {
             return Err("is reversed");
@@ -128,7 +135,10 @@ mod tests {
                 "{bad} should be unsatisfiable"
             );
         }
-        assert!(matches!(parse_range(Some("bytes=0-"), 0), RangeRequest::Unsatisfiable(_)));
+        assert!(matches!(
+            parse_range(Some("bytes=0-"), 0),
+            RangeRequest::Unsatisfiable(_)
+        ));
     }
 
     #[test]

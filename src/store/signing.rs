@@ -13,7 +13,9 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use p256::ecdsa::signature::{Signer, Verifier};
 use p256::ecdsa::{DerSignature, SigningKey, VerifyingKey};
-use p256::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding};
+use p256::pkcs8::{
+    DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding,
+};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -27,7 +29,13 @@ pub const PREDICATE_TYPE: &str = "https://model_signing/signature/v1.0";
 /// The file name of the signature inside a model directory.
 pub const SIGNATURE_FILE: &str = "model.sig";
 /// Top-level paths that are never part of a model (model-signing ignores them by default).
-pub const IGNORED_TOP_LEVEL: &[&str] = &[SIGNATURE_FILE, ".git", ".gitattributes", ".github", ".gitignore"];
+pub const IGNORED_TOP_LEVEL: &[&str] = &[
+    SIGNATURE_FILE,
+    ".git",
+    ".gitattributes",
+    ".github",
+    ".gitignore",
+];
 
 const KEY_FILE: &str = "publisher.key.pem";
 
@@ -60,14 +68,21 @@ impl PublisherKey {
     pub fn load_or_generate(key_dir: &Path) -> anyhow::Result<PublisherKey> {
         let path = key_dir.join(KEY_FILE);
         if path.exists() {
-            let pem = fs::read_to_string(&path).with_context(|| format!("reading `{}`", path.display()))?;
-            let signing = SigningKey::from_pkcs8_pem(&pem)
-                .map_err(|e| anyhow::anyhow!("`{}` is not a PKCS#8 P-256 private key: {e}", path.display()))?;
+            let pem = fs::read_to_string(&path)
+                .with_context(|| format!("reading `{}`", path.display()))?;
+            let signing = SigningKey::from_pkcs8_pem(&pem).map_err(|e| {
+                anyhow::anyhow!(
+                    "`{}` is not a PKCS#8 P-256 private key: {e}",
+                    path.display()
+                )
+            })?;
             return Ok(PublisherKey { signing });
         }
         fs::create_dir_all(key_dir).with_context(|| format!("creating `{}`", key_dir.display()))?;
         let signing = SigningKey::random(&mut rand_core::OsRng);
-        let pem = signing.to_pkcs8_pem(LineEnding::LF).context("encoding the new publisher key")?;
+        let pem = signing
+            .to_pkcs8_pem(LineEnding::LF)
+            .context("encoding the new publisher key")?;
         write_private_file(&path, pem.as_bytes())?;
         tracing::info!(key.path = %path.display(), "generated a new publisher key");
         Ok(PublisherKey { signing })
@@ -102,7 +117,9 @@ fn write_private_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&temp).with_context(|| format!("creating `{}`", temp.display()))?;
+    let mut file = options
+        .open(&temp)
+        .with_context(|| format!("creating `{}`", temp.display()))?;
     file.write_all(bytes)?;
     file.sync_all()?;
     fs::rename(&temp, path).with_context(|| format!("renaming into `{}`", path.display()))?;
@@ -139,7 +156,13 @@ impl PublicKey {
 
 /// PAE of DSSE v1: what the signature is computed over.
 fn pae(payload: &[u8]) -> Vec<u8> {
-    let mut out = format!("DSSEv1 {} {} {} ", PAYLOAD_TYPE.len(), PAYLOAD_TYPE, payload.len()).into_bytes();
+    let mut out = format!(
+        "DSSEv1 {} {} {} ",
+        PAYLOAD_TYPE.len(),
+        PAYLOAD_TYPE,
+        payload.len()
+    )
+    .into_bytes();
     out.extend_from_slice(payload);
     out
 }
@@ -254,24 +277,44 @@ fn malformed(what: impl std::fmt::Display) -> SignatureError {
 pub fn verify_bundle(bundle: &[u8], key: &PublicKey) -> Result<SignedStatement, SignatureError> {
     let bundle: Bundle = serde_json::from_slice(bundle).map_err(malformed)?;
     if bundle.media_type != BUNDLE_MEDIA_TYPE {
-        return Err(malformed(format!("unsupported media type `{}`", bundle.media_type)));
+        return Err(malformed(format!(
+            "unsupported media type `{}`",
+            bundle.media_type
+        )));
     }
     if let Some(hint) = bundle.verification_material["publicKey"]["hint"].as_str() {
         if !hint.is_empty() && hint != key.hint() {
-            return Err(SignatureError::KeyMismatch { found: hint.into(), expected: key.hint() });
+            return Err(SignatureError::KeyMismatch {
+                found: hint.into(),
+                expected: key.hint(),
+            });
         }
     }
     let envelope = bundle.dsse_envelope;
     if envelope.payload_type != PAYLOAD_TYPE {
-        return Err(malformed(format!("unsupported payload type `{}`", envelope.payload_type)));
+        return Err(malformed(format!(
+            "unsupported payload type `{}`",
+            envelope.payload_type
+        )));
     }
-    let payload = B64.decode(&envelope.payload).map_err(|e| malformed(format!("payload: {e}")))?;
-    let first = envelope.signatures.first().ok_or_else(|| malformed("no signature"))?;
-    let sig_bytes = B64.decode(&first.sig).map_err(|e| malformed(format!("signature: {e}")))?;
-    let signature = DerSignature::from_bytes(&sig_bytes).map_err(|_| malformed("signature is not DER"))?;
-    key.0.verify(&pae(&payload), &signature).map_err(|_| SignatureError::BadSignature)?;
+    let payload = B64
+        .decode(&envelope.payload)
+        .map_err(|e| malformed(format!("payload: {e}")))?;
+    let first = envelope
+        .signatures
+        .first()
+        .ok_or_else(|| malformed("no signature"))?;
+    let sig_bytes = B64
+        .decode(&first.sig)
+        .map_err(|e| malformed(format!("signature: {e}")))?;
+    let signature =
+        DerSignature::from_bytes(&sig_bytes).map_err(|_| malformed("signature is not DER"))?;
+    key.0
+        .verify(&pae(&payload), &signature)
+        .map_err(|_| SignatureError::BadSignature)?;
 
-    let statement: Statement = serde_json::from_slice(&payload).map_err(|e| malformed(format!("statement: {e}")))?;
+    let statement: Statement =
+        serde_json::from_slice(&payload).map_err(|e| malformed(format!("statement: {e}")))?;
     if statement.statement_type != STATEMENT_TYPE || statement.predicate_type != PREDICATE_TYPE {
         return Err(malformed("not a model-signing v1.0 in-toto statement"));
     }
@@ -282,7 +325,10 @@ pub fn verify_bundle(bundle: &[u8], key: &PublicKey) -> Result<SignedStatement, 
     let mut files = Vec::with_capacity(statement.predicate.resources.len());
     for resource in statement.predicate.resources {
         if resource.algorithm != "sha256" {
-            return Err(malformed(format!("unsupported algorithm `{}`", resource.algorithm)));
+            return Err(malformed(format!(
+                "unsupported algorithm `{}`",
+                resource.algorithm
+            )));
         }
         sha2::Digest::update(&mut root, resource.digest.as_bytes());
         files.push((resource.name, resource.digest));
@@ -290,7 +336,10 @@ pub fn verify_bundle(bundle: &[u8], key: &PublicKey) -> Result<SignedStatement, 
     if Sha256Digest::from_bytes(sha2::Digest::finalize(root).into()) != subject.digest.sha256 {
         return Err(malformed("subject digest does not match the resources"));
     }
-    Ok(SignedStatement { files, modelgate: statement.predicate.modelgate })
+    Ok(SignedStatement {
+        files,
+        modelgate: statement.predicate.modelgate,
+    })
 }
 
 #[cfg(test)]
@@ -299,9 +348,17 @@ mod tests {
     use crate::store::manifest::ManifestFile;
 
     fn manifest() -> Manifest {
-        let file = |p: &str, c: &[u8]| ManifestFile { path: p.parse().expect("path"), size: c.len() as u64, sha256: Sha256Digest::of(c) };
-        Manifest::new("demo/m".parse().expect("id"), "llama-3.2".into(), Modality::Multimodal,
-                      vec![file("config.json", b"{}"), file("a/b.safetensors", b"w")])
+        let file = |p: &str, c: &[u8]| ManifestFile {
+            path: p.parse().expect("path"),
+            size: c.len() as u64,
+            sha256: Sha256Digest::of(c),
+        };
+        Manifest::new(
+            "demo/m".parse().expect("id"),
+            "llama-3.2".into(),
+            Modality::Multimodal,
+            vec![file("config.json", b"{}"), file("a/b.safetensors", b"w")],
+        )
     }
 
     #[test]
@@ -311,7 +368,8 @@ mod tests {
         let again = PublisherKey::load_or_generate(dir.path()).expect("reload");
         assert_eq!(key.public(), again.public(), "the saved key is reused");
         let m = manifest();
-        let signed = verify_bundle(key.sign_manifest(&m).as_bytes(), &key.public()).expect("verifies");
+        let signed =
+            verify_bundle(key.sign_manifest(&m).as_bytes(), &key.public()).expect("verifies");
         assert_eq!(signed.files.len(), 2);
         let facts = signed.modelgate.expect("facts");
         assert_eq!(facts.manifest_digest, m.digest());
@@ -324,19 +382,32 @@ mod tests {
         let key = PublisherKey::load_or_generate(&dir.path().join("a")).expect("key");
         let other = PublisherKey::load_or_generate(&dir.path().join("b")).expect("key");
         let bundle = key.sign_manifest(&manifest());
-        assert!(matches!(verify_bundle(bundle.as_bytes(), &other.public()), Err(SignatureError::KeyMismatch { .. })));
+        assert!(matches!(
+            verify_bundle(bundle.as_bytes(), &other.public()),
+            Err(SignatureError::KeyMismatch { .. })
+        ));
 
         let mut value: Value = serde_json::from_str(&bundle).expect("json");
-        let payload = B64.decode(value["dsseEnvelope"]["payload"].as_str().expect("payload")).expect("b64");
-        let tampered = String::from_utf8(payload).expect("utf8").replace("multimodal", "text");
+        let payload = B64
+            .decode(value["dsseEnvelope"]["payload"].as_str().expect("payload"))
+            .expect("b64");
+        let tampered = String::from_utf8(payload)
+            .expect("utf8")
+            .replace("multimodal", "text");
         value["dsseEnvelope"]["payload"] = json!(B64.encode(tampered));
-        assert!(matches!(verify_bundle(value.to_string().as_bytes(), &key.public()), Err(SignatureError::BadSignature)));
+        assert!(matches!(
+            verify_bundle(value.to_string().as_bytes(), &key.public()),
+            Err(SignatureError::BadSignature)
+        ));
     }
 
     #[test]
     fn public_pem_has_the_canonical_shape() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let pem = PublisherKey::load_or_generate(dir.path()).expect("key").public().pem();
+        let pem = PublisherKey::load_or_generate(dir.path())
+            .expect("key")
+            .public()
+            .pem();
         assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----\n"));
         assert!(pem.ends_with("-----END PUBLIC KEY-----\n"));
     }

@@ -12,7 +12,9 @@ use indicatif::ProgressBar;
 
 use crate::domain::{ModelPath, Sha256Digest};
 use crate::store::blobs::hash_reader;
-use crate::store::signing::{verify_bundle, PublicKey, SignatureError, SignedFacts, SIGNATURE_FILE};
+use crate::store::signing::{
+    verify_bundle, PublicKey, SignatureError, SignedFacts, SIGNATURE_FILE,
+};
 use crate::store::walk::{list_model_files, FoundFile, WalkError};
 
 /// The verdict on one signed file.
@@ -20,7 +22,10 @@ use crate::store::walk::{list_model_files, FoundFile, WalkError};
 pub enum FileVerdict {
     Ok,
     Missing,
-    Mismatch { expected: Sha256Digest, actual: Sha256Digest },
+    Mismatch {
+        expected: Sha256Digest,
+        actual: Sha256Digest,
+    },
     Unreadable(String),
 }
 
@@ -48,13 +53,17 @@ impl VerifyReport {
             .filter_map(|(path, verdict)| match verdict {
                 FileVerdict::Ok => None,
                 FileVerdict::Missing => Some(format!("{path}: missing")),
-                FileVerdict::Mismatch { expected, actual } => {
-                    Some(format!("{path}: sha256 mismatch (expected {expected}, found {actual})"))
-                }
+                FileVerdict::Mismatch { expected, actual } => Some(format!(
+                    "{path}: sha256 mismatch (expected {expected}, found {actual})"
+                )),
                 FileVerdict::Unreadable(e) => Some(format!("{path}: unreadable ({e})")),
             })
             .collect();
-        lines.extend(self.unsigned.iter().map(|p| format!("{p}: not covered by the signature")));
+        lines.extend(
+            self.unsigned
+                .iter()
+                .map(|p| format!("{p}: not covered by the signature")),
+        );
         lines
     }
 }
@@ -70,12 +79,20 @@ pub enum VerifyError {
 }
 
 /// Verifies `dir` against `dir/model.sig` and `key`, hashing with up to `threads` threads.
-pub fn verify_dir(dir: &Path, key: &PublicKey, threads: usize, progress: &ProgressBar) -> Result<VerifyReport, VerifyError> {
+pub fn verify_dir(
+    dir: &Path,
+    key: &PublicKey,
+    threads: usize,
+    progress: &ProgressBar,
+) -> Result<VerifyReport, VerifyError> {
     let sig_path = dir.join(SIGNATURE_FILE);
-    let bundle = std::fs::read(&sig_path).map_err(|e| VerifyError::MissingSignature(sig_path.display().to_string(), e))?;
+    let bundle = std::fs::read(&sig_path)
+        .map_err(|e| VerifyError::MissingSignature(sig_path.display().to_string(), e))?;
     let statement = verify_bundle(&bundle, key)?;
-    let present: BTreeMap<ModelPath, FoundFile> =
-        list_model_files(dir)?.into_iter().map(|f| (f.path.clone(), f)).collect();
+    let present: BTreeMap<ModelPath, FoundFile> = list_model_files(dir)?
+        .into_iter()
+        .map(|f| (f.path.clone(), f))
+        .collect();
 
     let mut files = BTreeMap::new();
     let mut work: Vec<(&FoundFile, Sha256Digest)> = Vec::new();
@@ -93,7 +110,7 @@ pub fn verify_dir(dir: &Path, key: &PublicKey, threads: usize, progress: &Progre
         .cloned()
         .collect();
     // Largest first, so one big shard does not start last and finish alone.
-    work.sort_by(|a, b| b.0.size.cmp(&a.0.size));
+    work.sort_by_key(|(found, _)| std::cmp::Reverse(found.size));
     progress.set_length(work.iter().map(|(f, _)| f.size).sum());
 
     let next = AtomicUsize::new(0);
@@ -102,10 +119,17 @@ pub fn verify_dir(dir: &Path, key: &PublicKey, threads: usize, progress: &Progre
         for _ in 0..threads.clamp(1, work.len().max(1)) {
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some((found, expected)) = work.get(i) else { break };
-                let verdict = match File::open(&found.full_path).and_then(|f| hash_reader(progress.wrap_read(f))) {
+                let Some((found, expected)) = work.get(i) else {
+                    break;
+                };
+                let verdict = match File::open(&found.full_path)
+                    .and_then(|f| hash_reader(progress.wrap_read(f)))
+                {
                     Ok((actual, _)) if actual == *expected => FileVerdict::Ok,
-                    Ok((actual, _)) => FileVerdict::Mismatch { expected: *expected, actual },
+                    Ok((actual, _)) => FileVerdict::Mismatch {
+                        expected: *expected,
+                        actual,
+                    },
                     Err(e) => FileVerdict::Unreadable(e.to_string()),
                 };
                 if let Ok(mut v) = verdicts.lock() {
@@ -117,5 +141,10 @@ pub fn verify_dir(dir: &Path, key: &PublicKey, threads: usize, progress: &Progre
     progress.finish_and_clear();
     files.extend(verdicts.into_inner().unwrap_or_default());
     let bytes_hashed = work.iter().map(|(f, _)| f.size).sum();
-    Ok(VerifyReport { facts: statement.modelgate, files, unsigned, bytes_hashed })
+    Ok(VerifyReport {
+        facts: statement.modelgate,
+        files,
+        unsigned,
+        bytes_hashed,
+    })
 }

@@ -39,7 +39,10 @@ pub enum WalkError {
 
 /// Lists every file below `root`, sorted by path.
 pub fn list_model_files(root: &Path) -> Result<Vec<FoundFile>, WalkError> {
-    let meta = fs::metadata(root).map_err(|source| WalkError::Io { path: root.into(), source })?;
+    let meta = fs::metadata(root).map_err(|source| WalkError::Io {
+        path: root.into(),
+        source,
+    })?;
     if !meta.is_dir() {
         return Err(WalkError::NotADirectory(root.into()));
     }
@@ -58,7 +61,9 @@ fn walk(root: &Path, dir: &Path, found: &mut Vec<FoundFile>) -> Result<(), WalkE
         let entry = entry.map_err(io(dir))?;
         let full_path = entry.path();
         let name = entry.file_name();
-        let Some(name) = name.to_str() else { return Err(WalkError::NonUtf8Name(full_path)) };
+        let Some(name) = name.to_str() else {
+            return Err(WalkError::NonUtf8Name(full_path));
+        };
         if dir == root && IGNORED_TOP_LEVEL.contains(&name) {
             continue;
         }
@@ -70,9 +75,15 @@ fn walk(root: &Path, dir: &Path, found: &mut Vec<FoundFile>) -> Result<(), WalkE
             walk(root, &full_path, found)?;
         } else if file_type.is_file() {
             let relative = full_path.strip_prefix(root).unwrap_or(&full_path);
-            let relative = relative.to_str().ok_or_else(|| WalkError::NonUtf8Name(full_path.clone()))?;
+            let relative = relative
+                .to_str()
+                .ok_or_else(|| WalkError::NonUtf8Name(full_path.clone()))?;
             let path: ModelPath = relative.parse()?;
-            found.push(FoundFile { path, full_path, size: meta.len() });
+            found.push(FoundFile {
+                path,
+                full_path,
+                size: meta.len(),
+            });
         } else {
             return Err(WalkError::SpecialFile(full_path));
         }

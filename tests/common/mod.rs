@@ -45,10 +45,16 @@ pub struct TestApp {
 async fn fresh_postgres_database(admin_url: &str) -> String {
     sqlx::any::install_default_drivers();
     let name = format!("mg_test_{}", modelgate::store::blobs::random_name());
-    let pool = sqlx::AnyPool::connect(admin_url).await.expect("connect TEST_DATABASE_URL");
-    pool.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create database");
+    let pool = sqlx::AnyPool::connect(admin_url)
+        .await
+        .expect("connect TEST_DATABASE_URL");
+    pool.execute(format!("CREATE DATABASE {name}").as_str())
+        .await
+        .expect("create database");
     pool.close().await;
-    let (base, query) = admin_url.split_once('?').map_or((admin_url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = admin_url
+        .split_once('?')
+        .map_or((admin_url, None), |(b, q)| (b, Some(q)));
     let base = base.rsplit_once('/').map_or(base, |(prefix, _)| prefix);
     match query {
         Some(q) => format!("{base}/{name}?{q}"),
@@ -77,7 +83,14 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     let app = Application::build_with_state(state.clone()).unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    TestApp { address, client: reqwest::Client::new(), state, key, data_dir, backend }
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        state,
+        key,
+        data_dir,
+        backend,
+    }
 }
 
 /// The demo models, generated once per test binary.
@@ -95,7 +108,12 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
-    pub async fn publish(&self, dir: &Path, model: &str, modality: modelgate::domain::Modality) -> Published {
+    pub async fn publish(
+        &self,
+        dir: &Path,
+        model: &str,
+        modality: modelgate::domain::Modality,
+    ) -> Published {
         self.try_publish(dir, model, modality).await.unwrap()
     }
 
@@ -105,15 +123,39 @@ impl TestApp {
         model: &str,
         modality: modelgate::domain::Modality,
     ) -> Result<Published, modelgate::store::publish::PublishError> {
-        let request = PublishRequest { model: model.parse().unwrap(), license: "llama-3.2".into(), modality };
-        publish_dir(&self.state.db, &self.state.blobs, &self.key, dir, request, indicatif::ProgressBar::hidden()).await
+        let request = PublishRequest {
+            model: model.parse().unwrap(),
+            license: "llama-3.2".into(),
+            modality,
+        };
+        publish_dir(
+            &self.state.db,
+            &self.state.blobs,
+            &self.key,
+            dir,
+            request,
+            indicatif::ProgressBar::hidden(),
+        )
+        .await
     }
 
     /// Publishes both demo models; returns (text, vision).
     pub async fn publish_demo(&self) -> (Published, Published) {
         let (_, models) = demo_models();
-        let text = self.publish(&models[0].dir, &models[0].id.to_string(), models[0].modality).await;
-        let vision = self.publish(&models[1].dir, &models[1].id.to_string(), models[1].modality).await;
+        let text = self
+            .publish(
+                &models[0].dir,
+                &models[0].id.to_string(),
+                models[0].modality,
+            )
+            .await;
+        let vision = self
+            .publish(
+                &models[1].dir,
+                &models[1].id.to_string(),
+                models[1].modality,
+            )
+            .await;
         (text, vision)
     }
 
@@ -134,6 +176,9 @@ impl TestApp {
 pub async fn error_code(response: reqwest::Response) -> String {
     let body: serde_json::Value = response.json().await.unwrap();
     let error = &body["error"];
-    assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()), "error has a message: {body}");
+    assert!(
+        error["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "error has a message: {body}"
+    );
     error["code"].as_str().unwrap().to_string()
 }
