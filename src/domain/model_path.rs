@@ -13,6 +13,12 @@ const MAX_PATH_LEN: usize = 1024;
 
 /// A `/`-separated relative path of normal components: no `..`, no `.`, no empty
 /// components, no leading `/`, no backslash, no NUL or control characters.
+///
+/// ```
+/// use modelgate::domain::ModelPath;
+/// assert!("original/params.json".parse::<ModelPath>().is_ok());
+/// assert!("../../etc/passwd".parse::<ModelPath>().is_err());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct ModelPath(String);

@@ -33,6 +33,13 @@ pub enum RangeRequest {
 }
 
 /// Interprets `header` (the raw `Range` value, if any) against a representation of `size` bytes.
+///
+/// ```
+/// use modelgate::store::range::{parse_range, ByteRange, RangeRequest};
+/// assert_eq!(parse_range(Some("bytes=-10"), 100), RangeRequest::Partial(ByteRange { first: 90, last: 99 }));
+/// assert!(matches!(parse_range(Some("bytes=5-2"), 100), RangeRequest::Unsatisfiable(_)));
+/// assert_eq!(parse_range(Some("bytes=0-1,4-5"), 100), RangeRequest::Full);
+/// ```
 pub fn parse_range(header: Option<&str>, size: u64) -> RangeRequest {
     let Some(header) = header else {
         return RangeRequest::Full;
