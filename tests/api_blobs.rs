@@ -195,4 +195,13 @@ async fn curl_resumes_an_interrupted_download_to_the_manifest_digest() {
         .expect("curl is installed");
     assert!(status.success());
     assert_eq!(Sha256Digest::of(&std::fs::read(&out).unwrap()), digest);
+    // Resuming a complete file is a no-op: the 416 answer must not end up in the file.
+    let again = std::process::Command::new("curl")
+        .args(["-sS", "-C", "-", "-o"])
+        .arg(&out)
+        .arg(app.url(&format!("/v1/blobs/sha256:{digest}")))
+        .status()
+        .unwrap();
+    assert!(again.success());
+    assert_eq!(Sha256Digest::of(&std::fs::read(&out).unwrap()), digest);
 }

@@ -14,8 +14,10 @@ use actix_web::rt::task::{spawn_blocking, JoinHandle};
 use bytes::Bytes;
 use futures_util::{FutureExt, Stream};
 
-/// Bytes read from the file per chunk.
-pub const CHUNK_BYTES: usize = 1 << 20;
+/// Bytes read from the file per chunk: large enough for full loopback speed, small enough
+/// that a slow client costs about two chunks of memory (the prefetched one and actix's
+/// write buffer).
+pub const CHUNK_BYTES: usize = 256 * 1024;
 
 /// Ranges up to this size (configs, tokenizers, indexes) are answered from one read.
 pub const INLINE_READ_BYTES: u64 = 64 * 1024;

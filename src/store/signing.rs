@@ -44,6 +44,8 @@ const KEY_FILE: &str = "publisher.key.pem";
 pub enum SignatureError {
     #[error("signature bundle is malformed: {0}")]
     Malformed(String),
+    #[error("not a P-256 public key in PEM: {0}")]
+    InvalidKey(String),
     #[error("signature was made with another key (key hint {found}, expected {expected})")]
     KeyMismatch { found: String, expected: String },
     #[error("signature does not verify with the publisher key")]
@@ -135,7 +137,7 @@ impl PublicKey {
     pub fn from_pem(pem: &str) -> Result<PublicKey, SignatureError> {
         VerifyingKey::from_public_key_pem(pem)
             .map(PublicKey)
-            .map_err(|e| SignatureError::Malformed(format!("not a P-256 public key in PEM: {e}")))
+            .map_err(|e| SignatureError::InvalidKey(e.to_string()))
     }
 
     /// PEM SubjectPublicKeyInfo with 64-character lines and a trailing newline.

@@ -80,8 +80,9 @@ best_stream() { # best of 3 single-stream downloads, bytes/s
 parallel_streams() { # 4 concurrent downloads, aggregate bytes/s
     local start end
     start=$(date +%s.%N)
-    for _ in 1 2 3 4; do curl -fs -o /dev/null "$1" & done
-    wait
+    local pids=()
+    for _ in 1 2 3 4; do curl -fs -o /dev/null "$1" & pids+=($!); done
+    wait "${pids[@]}"
     end=$(date +%s.%N)
     awk -v s="$start" -v e="$end" -v n="$((4 * SIZE_MIB * 1024 * 1024))" 'BEGIN { print n / (e - s) }'
 }
@@ -107,8 +108,11 @@ CFG_DIGEST=$(sha256sum "$WORK/model/config.json" | cut -d' ' -f1)
 NGB=$(wrk_rps "$NG/config.json"); MGB=$(wrk_rps "$MG/v1/blobs/sha256:$CFG_DIGEST")
 echo "GET small blob: nginx ${NGB} req/s   modelgate ${MGB} req/s   ratio $(ratio "$MGB" "$NGB")"
 
-echo "== server memory"
-echo "modelgate peak RSS: $(awk '/VmHWM/ { print $2, $3 }' /proc/$MG_PID/status)"
+echo "== server memory: 64 concurrent downloads of the blob (rate-limited clients, 4 s)"
+pids=()
+for _ in $(seq 1 64); do curl -fs -o /dev/null --max-time 4 --limit-rate 30M "$MG/v1/blobs/sha256:$DIGEST" & pids+=($!); done
+wait "${pids[@]}" || true
+echo "modelgate peak RSS: $(awk '/VmHWM/ { print $2, $3 }' /proc/$MG_PID/status) (target: under 256 MiB)"
 
 echo "== SHA-256 verify (page cache warm)"
 mkdir -p "$WORK/dl-one" "$WORK/dl-four"
