@@ -128,12 +128,17 @@ impl Cli {
     }
 }
 
-/// A progress bar on a terminal, nothing otherwise.
-pub fn progress_bar() -> indicatif::ProgressBar {
+/// A byte-counting progress bar labelled `message` on a terminal, nothing otherwise.
+pub fn progress_bar(message: &'static str) -> indicatif::ProgressBar {
     use std::io::IsTerminal;
-    if std::io::stderr().is_terminal() {
-        indicatif::ProgressBar::new(0)
-    } else {
-        indicatif::ProgressBar::hidden()
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
     }
+    let style = indicatif::ProgressStyle::with_template(
+        "{msg:>10} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+    )
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    indicatif::ProgressBar::new(0)
+        .with_style(style)
+        .with_message(message)
 }

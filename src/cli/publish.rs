@@ -36,7 +36,7 @@ pub async fn run(settings: Settings, args: PublishArgs) -> anyhow::Result<ExitCo
         &key,
         &args.dir,
         request,
-        super::progress_bar(),
+        super::progress_bar("publishing"),
     )
     .await?;
     let m = &published.manifest;

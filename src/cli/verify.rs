@@ -48,7 +48,7 @@ pub fn run(settings: Settings, args: VerifyArgs) -> anyhow::Result<ExitCode> {
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
     let started = Instant::now();
-    let report = match verify_dir(&args.dir, &key, threads, &super::progress_bar()) {
+    let report = match verify_dir(&args.dir, &key, threads, &super::progress_bar("verifying")) {
         Ok(report) => report,
         Err(err @ (VerifyError::Signature(_) | VerifyError::MissingSignature(..))) => {
             eprintln!(

@@ -5,7 +5,7 @@
 use std::fs::File;
 use std::path::Path;
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 
 use crate::db::{catalog, Db};
 use crate::domain::{Modality, ModelId, Sha256Digest};
@@ -75,11 +75,6 @@ pub async fn publish_dir(
         return Err(PublishError::EmptyModel(dir.to_path_buf()));
     }
     progress.set_length(files.iter().map(|f| f.size).sum());
-    progress.set_style(
-        ProgressStyle::with_template("{msg:>12} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    progress.set_message("publishing");
     let store_for_copy = store.clone();
     let bar = progress.clone();
     let copied = tokio::task::spawn_blocking(move || -> Result<_, PublishError> {
