@@ -7,7 +7,10 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::{download_model, get_bytes, get_json};
 use modelgate::domain::Sha256Digest;
+
+mod common;
 
 fn modelgate(data_dir: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_modelgate"));
@@ -61,38 +64,6 @@ fn signal(child: &Child, name: &str) {
         .success());
 }
 
-async fn download(client: &reqwest::Client, url: &str, model: &str, dir: &Path) {
-    let manifest: serde_json::Value = client
-        .get(format!("{url}/v1/models/{model}/manifest"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    for file in manifest["files"].as_array().unwrap() {
-        let blob = format!("{url}/v1/blobs/sha256:{}", file["sha256"].as_str().unwrap());
-        let bytes = client
-            .get(blob)
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
-        std::fs::write(dir.join(file["path"].as_str().unwrap()), bytes).unwrap();
-    }
-    let sig = client
-        .get(format!("{url}/v1/models/{model}/model.sig"))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    std::fs::write(dir.join("model.sig"), sig).unwrap();
-}
-
 /// Runs the OpenSSF reference verifier when it is installed; CI sets
 /// `MODELGATE_REQUIRE_MODEL_SIGNING=1` so a missing verifier fails there.
 fn reference_verifier(dir: &Path, key: &Path) -> Option<std::process::Output> {
@@ -119,14 +90,7 @@ async fn serve_demo_serves_both_models_verifiable_by_modelgate_and_the_reference
     let data = tempfile::tempdir().unwrap();
     let (mut child, url) = serve_demo(data.path());
     let client = reqwest::Client::new();
-    let catalog: serde_json::Value = client
-        .get(format!("{url}/v1/models"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let catalog = get_json(&client, &format!("{url}/v1/models")).await;
     let ids: Vec<&str> = catalog["models"]
         .as_array()
         .unwrap()
@@ -140,22 +104,12 @@ async fn serve_demo_serves_both_models_verifiable_by_modelgate_and_the_reference
 
     let work = tempfile::tempdir().unwrap();
     let key = work.path().join("publisher.pem");
-    std::fs::write(
-        &key,
-        client
-            .get(format!("{url}/v1/keys/publisher"))
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap(),
-    )
-    .unwrap();
+    let pem = get_bytes(&client, &format!("{url}/v1/keys/publisher")).await;
+    std::fs::write(&key, pem).unwrap();
     for model in ids {
         let dir = work.path().join(model.replace('/', "_"));
         std::fs::create_dir_all(&dir).unwrap();
-        download(&client, &url, model, &dir).await;
+        download_model(&client, &url, model, &dir).await;
 
         let ok = modelgate(data.path())
             .arg("verify")
@@ -221,7 +175,10 @@ fn serve_demo_twice_on_the_same_data_dir_keeps_the_same_revisions_and_key() {
     let data = tempfile::tempdir().unwrap();
     let run = || {
         let (mut child, url) = serve_demo(data.path());
-        let body = get_json(&format!("{url}/v1/models"));
+        let body = tokio::runtime::Runtime::new().unwrap().block_on(get_json(
+            &reqwest::Client::new(),
+            &format!("{url}/v1/models"),
+        ));
         signal(&child, "INT");
         assert!(wait_for_exit(&mut child, Duration::from_secs(20)).success());
         body
@@ -240,13 +197,6 @@ fn serve_demo_twice_on_the_same_data_dir_keeps_the_same_revisions_and_key() {
         first["models"][1]["latest_revision"],
         second["models"][1]["latest_revision"]
     );
-}
-
-/// A GET returning JSON for sync tests, on a throwaway runtime.
-fn get_json(url: &str) -> serde_json::Value {
-    tokio::runtime::Runtime::new()
-        .unwrap()
-        .block_on(async { reqwest::get(url).await.unwrap().json().await.unwrap() })
 }
 
 fn visible_blobs_are_intact(blob_root: &Path) -> usize {

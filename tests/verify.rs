@@ -6,39 +6,9 @@ mod common;
 
 use std::path::Path;
 
-use common::{spawn_app, Backend, TestApp};
+use common::{download_model, spawn_app, Backend};
 use modelgate::store::signing::PublicKey;
 use modelgate::store::verify::{verify_dir, FileVerdict};
-
-async fn download(app: &TestApp, model: &str, dir: &Path) {
-    let manifest: serde_json::Value = app
-        .get(&format!("/v1/models/{model}/manifest"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    for file in manifest["files"].as_array().unwrap() {
-        let bytes = app
-            .get(&format!(
-                "/v1/blobs/sha256:{}",
-                file["sha256"].as_str().unwrap()
-            ))
-            .await
-            .bytes()
-            .await
-            .unwrap();
-        let path = dir.join(file["path"].as_str().unwrap());
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, bytes).unwrap();
-    }
-    let sig = app
-        .get(&format!("/v1/models/{model}/model.sig"))
-        .await
-        .bytes()
-        .await
-        .unwrap();
-    std::fs::write(dir.join("model.sig"), sig).unwrap();
-}
 
 fn verify(dir: &Path, key: &PublicKey) -> modelgate::store::verify::VerifyReport {
     verify_dir(dir, key, 4, &indicatif::ProgressBar::hidden()).unwrap()
@@ -51,7 +21,13 @@ async fn a_downloaded_copy_verifies_and_each_kind_of_damage_is_named() {
     let key =
         PublicKey::from_pem(&app.get("/v1/keys/publisher").await.text().await.unwrap()).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    download(&app, "demo/Llama-3.2-Tiny-Vision", dir.path()).await;
+    download_model(
+        &app.client,
+        &app.address,
+        "demo/Llama-3.2-Tiny-Vision",
+        dir.path(),
+    )
+    .await;
     let report = verify(dir.path(), &key);
     assert!(report.passed(), "{:?}", report.problems());
     assert_eq!(
@@ -91,7 +67,7 @@ async fn another_publisher_key_is_refused() {
     let app = spawn_app(Backend::Sqlite).await;
     app.publish_demo().await;
     let dir = tempfile::tempdir().unwrap();
-    download(&app, "demo/Llama-3.2-Tiny", dir.path()).await;
+    download_model(&app.client, &app.address, "demo/Llama-3.2-Tiny", dir.path()).await;
     let other =
         modelgate::store::signing::PublisherKey::load_or_generate(&dir.path().join("other-key"))
             .unwrap();

@@ -82,40 +82,44 @@ pub fn generation_config_json() -> Value {
     })
 }
 
-/// One decoder layer's self-attention and MLP tensors under `prefix` (e.g. `model.layers.0`).
-pub fn decoder_layer(prefix: &str, s: &TextSizes) -> Vec<TensorSpec> {
-    let (h, i, d) = (s.hidden, s.intermediate, s.head_dim());
+/// The q/k/v/o projections of grouped-query attention under `{prefix}.{kind}`, where
+/// `kind` is `self_attn` or (in Mllama) `cross_attn`.
+pub fn attention_projections(prefix: &str, kind: &str, s: &TextSizes) -> Vec<TensorSpec> {
+    let (h, d) = (s.hidden, s.head_dim());
+    let name = |proj: &str| format!("{prefix}.{kind}.{proj}_proj.weight");
     vec![
-        TensorSpec::constant(format!("{prefix}.input_layernorm.weight"), &[h], 1.0),
-        TensorSpec::normal(
-            format!("{prefix}.self_attn.q_proj.weight"),
-            &[s.heads * d, h],
-            0.02,
-        ),
-        TensorSpec::normal(
-            format!("{prefix}.self_attn.k_proj.weight"),
-            &[s.kv_heads * d, h],
-            0.02,
-        ),
-        TensorSpec::normal(
-            format!("{prefix}.self_attn.v_proj.weight"),
-            &[s.kv_heads * d, h],
-            0.02,
-        ),
-        TensorSpec::normal(
-            format!("{prefix}.self_attn.o_proj.weight"),
-            &[h, s.heads * d],
-            0.02,
-        ),
-        TensorSpec::constant(
-            format!("{prefix}.post_attention_layernorm.weight"),
-            &[h],
-            1.0,
-        ),
+        TensorSpec::normal(name("q"), &[s.heads * d, h], 0.02),
+        TensorSpec::normal(name("k"), &[s.kv_heads * d, h], 0.02),
+        TensorSpec::normal(name("v"), &[s.kv_heads * d, h], 0.02),
+        TensorSpec::normal(name("o"), &[h, s.heads * d], 0.02),
+    ]
+}
+
+/// The SwiGLU MLP under `{prefix}.mlp`.
+pub fn gated_mlp(prefix: &str, s: &TextSizes) -> Vec<TensorSpec> {
+    let (h, i) = (s.hidden, s.intermediate);
+    vec![
         TensorSpec::normal(format!("{prefix}.mlp.gate_proj.weight"), &[i, h], 0.02),
         TensorSpec::normal(format!("{prefix}.mlp.up_proj.weight"), &[i, h], 0.02),
         TensorSpec::normal(format!("{prefix}.mlp.down_proj.weight"), &[h, i], 0.02),
     ]
+}
+
+/// One decoder layer's self-attention and MLP tensors under `prefix` (e.g. `model.layers.0`).
+pub fn decoder_layer(prefix: &str, s: &TextSizes) -> Vec<TensorSpec> {
+    let mut out = vec![TensorSpec::constant(
+        format!("{prefix}.input_layernorm.weight"),
+        &[s.hidden],
+        1.0,
+    )];
+    out.extend(attention_projections(prefix, "self_attn", s));
+    out.push(TensorSpec::constant(
+        format!("{prefix}.post_attention_layernorm.weight"),
+        &[s.hidden],
+        1.0,
+    ));
+    out.extend(gated_mlp(prefix, s));
+    out
 }
 
 /// Every tensor of the checkpoint; no `lm_head.weight`, as the embeddings are tied.

@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use super::llama::{decoder_layer, TextSizes};
+use super::llama::{attention_projections, decoder_layer, gated_mlp, TextSizes};
 use super::tokenizer::{BOS_ID, EOS_ID, IMAGE_TOKEN_ID, PAD_ID, VOCAB_SIZE};
 use super::weights::TensorSpec;
 
@@ -255,30 +255,16 @@ fn vision_tensors(v: &VisionSizes) -> Vec<TensorSpec> {
     out
 }
 
+/// A gated cross-attention layer: no self-attention and no RoPE; q/k normed per head.
 fn cross_attention_layer(prefix: &str, t: &TextSizes) -> Vec<TensorSpec> {
-    let (h, i, d) = (t.hidden, t.intermediate, t.head_dim());
-    vec![
-        TensorSpec::constant(format!("{prefix}.input_layernorm.weight"), &[h], 1.0),
-        TensorSpec::normal(
-            format!("{prefix}.cross_attn.q_proj.weight"),
-            &[t.heads * d, h],
-            0.02,
-        ),
-        TensorSpec::normal(
-            format!("{prefix}.cross_attn.k_proj.weight"),
-            &[t.kv_heads * d, h],
-            0.02,
-        ),
-        TensorSpec::normal(
-            format!("{prefix}.cross_attn.v_proj.weight"),
-            &[t.kv_heads * d, h],
-            0.02,
-        ),
-        TensorSpec::normal(
-            format!("{prefix}.cross_attn.o_proj.weight"),
-            &[h, t.heads * d],
-            0.02,
-        ),
+    let (h, d) = (t.hidden, t.head_dim());
+    let mut out = vec![TensorSpec::constant(
+        format!("{prefix}.input_layernorm.weight"),
+        &[h],
+        1.0,
+    )];
+    out.extend(attention_projections(prefix, "cross_attn", t));
+    out.extend([
         TensorSpec::constant(format!("{prefix}.cross_attn.q_norm.weight"), &[d], 1.0),
         TensorSpec::constant(format!("{prefix}.cross_attn.k_norm.weight"), &[d], 1.0),
         TensorSpec::constant(format!("{prefix}.cross_attn_attn_gate"), &[1], 0.5),
@@ -287,11 +273,14 @@ fn cross_attention_layer(prefix: &str, t: &TextSizes) -> Vec<TensorSpec> {
             &[h],
             1.0,
         ),
-        TensorSpec::normal(format!("{prefix}.mlp.gate_proj.weight"), &[i, h], 0.02),
-        TensorSpec::normal(format!("{prefix}.mlp.up_proj.weight"), &[i, h], 0.02),
-        TensorSpec::normal(format!("{prefix}.mlp.down_proj.weight"), &[h, i], 0.02),
-        TensorSpec::constant(format!("{prefix}.cross_attn_mlp_gate"), &[1], 0.5),
-    ]
+    ]);
+    out.extend(gated_mlp(prefix, t));
+    out.push(TensorSpec::constant(
+        format!("{prefix}.cross_attn_mlp_gate"),
+        &[1],
+        0.5,
+    ));
+    out
 }
 
 /// Every tensor of the checkpoint, in the published (transformers 4.45) naming.

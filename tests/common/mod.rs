@@ -172,6 +172,37 @@ impl TestApp {
     }
 }
 
+/// GET `url` and parse the JSON body.
+pub async fn get_json(client: &reqwest::Client, url: &str) -> serde_json::Value {
+    client.get(url).send().await.unwrap().json().await.unwrap()
+}
+
+/// GET `url` and return the body.
+pub async fn get_bytes(client: &reqwest::Client, url: &str) -> bytes::Bytes {
+    client.get(url).send().await.unwrap().bytes().await.unwrap()
+}
+
+/// Downloads every file of `model`'s latest revision from the gateway at `base` into `dir`,
+/// plus its `model.sig`, the way a client following the manifest would.
+pub async fn download_model(client: &reqwest::Client, base: &str, model: &str, dir: &Path) {
+    let manifest = get_json(client, &format!("{base}/v1/models/{model}/manifest")).await;
+    for file in manifest["files"].as_array().unwrap() {
+        let bytes = get_bytes(
+            client,
+            &format!(
+                "{base}/v1/blobs/sha256:{}",
+                file["sha256"].as_str().unwrap()
+            ),
+        )
+        .await;
+        let path = dir.join(file["path"].as_str().unwrap());
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+    let sig = get_bytes(client, &format!("{base}/v1/models/{model}/model.sig")).await;
+    std::fs::write(dir.join("model.sig"), sig).unwrap();
+}
+
 /// Asserts the JSON error envelope and returns its code.
 pub async fn error_code(response: reqwest::Response) -> String {
     let body: serde_json::Value = response.json().await.unwrap();
