@@ -18,6 +18,8 @@ pub struct Settings {
     pub storage: StorageSettings,
     pub database: DatabaseSettings,
     pub catalog: CatalogSettings,
+    pub auth: AuthSettings,
+    pub policy: PolicySettings,
     pub log: LogSettings,
 }
 
@@ -36,6 +38,8 @@ pub struct ServerSettings {
     pub shutdown_timeout_secs: u64,
     /// Base URL printed for people and used in absolute links; derived from host/port when empty.
     pub public_url: String,
+    /// Proxies (CIDRs or addresses) whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for ServerSettings {
@@ -47,6 +51,7 @@ impl Default for ServerSettings {
             max_body_bytes: 1 << 20,
             shutdown_timeout_secs: 30,
             public_url: String::new(),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -129,6 +134,59 @@ impl Default for CatalogSettings {
         CatalogSettings {
             latest_ttl_ms: 1000,
         }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthSettings {
+    /// Lifetime of a session token, in seconds.
+    pub session_ttl_secs: u64,
+    /// `iss` of session tokens; `modelgate` when empty.
+    pub issuer: String,
+    /// `aud` of session tokens.
+    pub audience: String,
+    /// Clock skew tolerated on `exp` and `nbf`, in seconds.
+    pub leeway_secs: u64,
+    /// Failed sign-ins per account within the window before sign-in is refused.
+    pub max_failures_per_account: usize,
+    /// Failed sign-ins per client IP within the window before sign-in is refused.
+    pub max_failures_per_ip: usize,
+    /// The throttling window, in seconds.
+    pub throttle_window_secs: u64,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        AuthSettings {
+            session_ttl_secs: 3600,
+            issuer: String::new(),
+            audience: "modelgate".into(),
+            leeway_secs: 30,
+            max_failures_per_account: 5,
+            max_failures_per_ip: 50,
+            throttle_window_secs: 900,
+        }
+    }
+}
+
+impl AuthSettings {
+    pub fn issuer(&self) -> &str {
+        if self.issuer.is_empty() { "modelgate" } else { &self.issuer }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PolicySettings {
+    /// The policy bundle: licenses, regions, rules. The compiled-in demo license is used
+    /// when `licenses/` is missing there.
+    pub dir: PathBuf,
+}
+
+impl Default for PolicySettings {
+    fn default() -> Self {
+        PolicySettings { dir: PathBuf::from("policies") }
     }
 }
 

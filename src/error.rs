@@ -24,8 +24,30 @@ pub enum ApiError {
     RangeNotSatisfiable { message: String, size: u64 },
     #[error("request body too large")]
     PayloadTooLarge,
-    #[error("not found")]
-    RouteNotFound,
+    #[error("{0}")]
+    NotFound(String),
+    #[error("authentication required: send `Authorization: Bearer <token>`")]
+    Unauthenticated,
+    #[error("invalid token: {0}")]
+    InvalidToken(String),
+    #[error("email or password is wrong")]
+    InvalidCredentials,
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error("too many failed sign-ins; try again in {retry_after_secs} seconds")]
+    TooManyAttempts { retry_after_secs: u64 },
+    #[error("an account with this email already exists")]
+    EmailTaken,
+    #[error("invalid country: {0}")]
+    InvalidCountry(String),
+    #[error("license `{0}` not found")]
+    LicenseNotFound(String),
+    #[error("the license text you accepted is not the current version; the current version is `{current_version}` with digest {current_digest}")]
+    StaleLicenseVersion { current_version: String, current_digest: String },
+    #[error("state your domicile first: PUT /v1/me/attestation")]
+    AttestationRequired,
+    #[error("{0}")]
+    Conflict(String),
     #[error("service unavailable: {0}")]
     Unavailable(String),
     #[error("internal error")]
@@ -44,7 +66,18 @@ impl ApiError {
             ApiError::BlobNotFound(_) => "blob-not-found",
             ApiError::RangeNotSatisfiable { .. } => "range-not-satisfiable",
             ApiError::PayloadTooLarge => "payload-too-large",
-            ApiError::RouteNotFound => "not-found",
+            ApiError::NotFound(_) => "not-found",
+            ApiError::Unauthenticated => "unauthenticated",
+            ApiError::InvalidToken(_) => "invalid-token",
+            ApiError::InvalidCredentials => "invalid-credentials",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::TooManyAttempts { .. } => "too-many-attempts",
+            ApiError::EmailTaken => "email-taken",
+            ApiError::InvalidCountry(_) => "invalid-country",
+            ApiError::LicenseNotFound(_) => "license-not-found",
+            ApiError::StaleLicenseVersion { .. } => "stale-license-version",
+            ApiError::AttestationRequired => "attestation-required",
+            ApiError::Conflict(_) => "conflict",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
         }
@@ -53,6 +86,10 @@ impl ApiError {
     fn details(&self) -> Value {
         match self {
             ApiError::RangeNotSatisfiable { size, .. } => json!({ "size": size }),
+            ApiError::TooManyAttempts { retry_after_secs } => json!({ "retry_after_secs": retry_after_secs }),
+            ApiError::StaleLicenseVersion { current_version, current_digest } => {
+                json!({ "current_version": current_version, "current_digest": current_digest })
+            }
             _ => json!({}),
         }
     }
@@ -75,6 +112,7 @@ impl From<crate::domain::DomainError> for ApiError {
         match err {
             DomainError::Digest(_) => ApiError::InvalidDigest(err.to_string()),
             DomainError::ModelId(_) => ApiError::InvalidModelId(err.to_string()),
+            DomainError::Country(_) => ApiError::InvalidCountry(err.to_string()),
             _ => ApiError::BadRequest(err.to_string()),
         }
     }
@@ -86,10 +124,21 @@ impl ResponseError for ApiError {
             ApiError::BadRequest(_) | ApiError::InvalidDigest(_) | ApiError::InvalidModelId(_) => {
                 StatusCode::BAD_REQUEST
             }
+            ApiError::InvalidCountry(_) => StatusCode::BAD_REQUEST,
             ApiError::ModelNotFound(_)
             | ApiError::RevisionNotFound(_)
             | ApiError::BlobNotFound(_)
-            | ApiError::RouteNotFound => StatusCode::NOT_FOUND,
+            | ApiError::LicenseNotFound(_)
+            | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Unauthenticated | ApiError::InvalidToken(_) | ApiError::InvalidCredentials => {
+                StatusCode::UNAUTHORIZED
+            }
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::EmailTaken
+            | ApiError::StaleLicenseVersion { .. }
+            | ApiError::AttestationRequired
+            | ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -102,8 +151,24 @@ impl ResponseError for ApiError {
             tracing::error!(error.cause_chain = ?cause, "request failed");
         }
         let mut response = HttpResponse::build(self.status_code());
-        if let ApiError::RangeNotSatisfiable { size, .. } = self {
-            response.insert_header((header::CONTENT_RANGE, format!("bytes */{size}")));
+        match self {
+            ApiError::RangeNotSatisfiable { size, .. } => {
+                response.insert_header((header::CONTENT_RANGE, format!("bytes */{size}")));
+            }
+            ApiError::TooManyAttempts { retry_after_secs } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            ApiError::Unauthenticated => {
+                response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"modelgate\""));
+            }
+            ApiError::InvalidToken(reason) => {
+                let reason = reason.replace('"', "'");
+                response.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    format!("Bearer realm=\"modelgate\", error=\"invalid_token\", error_description=\"{reason}\""),
+                ));
+            }
+            _ => {}
         }
         response.json(json!({
             "error": { "code": self.code(), "message": self.to_string(), "details": self.details() }

@@ -1,5 +1,6 @@
 //! modelgate: a region-aware model licensing and distribution gateway.
 
+pub mod auth;
 pub mod catalog;
 pub mod cli;
 pub mod config;
@@ -7,6 +8,10 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod export;
+pub mod geo;
+pub mod licensing;
+pub mod random;
 pub mod routes;
 pub mod startup;
 pub mod state;

@@ -7,17 +7,23 @@ use std::time::{Duration, Instant};
 
 use actix_web::dev::{Server, Service};
 use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::error::JsonPayloadError;
 use actix_web::web::{self, Data};
 use actix_web::{App, HttpServer};
 use anyhow::Context;
 
+use crate::auth::jwt::SessionKeys;
+use crate::auth::throttle::LoginThrottle;
 use crate::catalog::Catalog;
+use crate::geo::TrustedProxies;
+use crate::licensing;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::routes;
 use crate::state::AppState;
-use crate::store::blobs::{random_name, BlobStore};
+use crate::random::random_hex;
+use crate::store::blobs::BlobStore;
 use crate::store::signing::PublisherKey;
 
 const REQUEST_ID: &str = "x-request-id";
@@ -45,12 +51,33 @@ pub async fn open_state(settings: &Settings) -> anyhow::Result<(AppState, Publis
         db.clone(),
         Duration::from_millis(settings.catalog.latest_ttl_ms),
     ));
+    let auth = &settings.auth;
+    let session_keys = SessionKeys::load_or_generate(
+        &settings.storage.key_dir().join("session"),
+        auth.issuer(),
+        &auth.audience,
+        auth.session_ttl_secs,
+        auth.leeway_secs,
+    )?;
+    let throttle = LoginThrottle::new(
+        auth.max_failures_per_account,
+        auth.max_failures_per_ip,
+        Duration::from_secs(auth.throttle_window_secs),
+    );
+    let proxies = TrustedProxies::parse(&settings.server.trusted_proxies)
+        .map_err(|e| anyhow::anyhow!("server.trusted_proxies: {e}"))?;
+    licensing::service::import_shipped(&db, &settings.policy.dir)
+        .await
+        .context("importing the shipped licenses")?;
     let state = AppState {
         settings: settings.clone(),
         db,
         catalog,
         blobs,
         publisher: key.public(),
+        session_keys: Arc::new(session_keys),
+        throttle: Arc::new(throttle),
+        proxies,
     };
     Ok((state, key))
 }
@@ -105,7 +132,12 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
         App::new()
             .app_data(state.clone())
             .app_data(web::JsonConfig::default().limit(settings.max_body_bytes).error_handler(|err, _| {
-                ApiError::BadRequest(format!("invalid JSON body: {err}")).into()
+                match err {
+                    JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+                        ApiError::PayloadTooLarge.into()
+                    }
+                    other => ApiError::BadRequest(format!("invalid JSON body: {other}")).into(),
+                }
             }))
             .app_data(web::PathConfig::default().error_handler(|err, _| ApiError::BadRequest(err.to_string()).into()))
             .app_data(web::QueryConfig::default().error_handler(|err, _| ApiError::BadRequest(err.to_string()).into()))
@@ -116,7 +148,7 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
                     .get(REQUEST_ID)
                     .and_then(|v| v.to_str().ok())
                     .filter(|v| v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
-                    .map_or_else(random_name, str::to_owned);
+                    .map_or_else(|| random_hex(12), str::to_owned);
                 let (method, path) = (req.method().clone(), req.path().to_owned());
                 let future = srv.call(req);
                 async move {
@@ -131,7 +163,7 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
                 }
             })
             .configure(routes::configure)
-            .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::RouteNotFound) }))
+            .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::NotFound("no such route".into())) }))
     })
     .on_connect(|connection, _| {
         if let Some(tcp) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {

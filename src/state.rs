@@ -2,7 +2,10 @@
 
 use std::sync::Arc;
 
+use crate::auth::jwt::SessionKeys;
+use crate::auth::throttle::LoginThrottle;
 use crate::catalog::Catalog;
+use crate::geo::TrustedProxies;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::store::blobs::BlobStore;
@@ -16,4 +19,7 @@ pub struct AppState {
     pub catalog: Arc<Catalog>,
     pub blobs: BlobStore,
     pub publisher: PublicKey,
+    pub session_keys: Arc<SessionKeys>,
+    pub throttle: Arc<LoginThrottle>,
+    pub proxies: TrustedProxies,
 }

@@ -1,9 +1,11 @@
 //! The `modelgate` command line: global flags (layered over the config file and the
 //! environment) and one module per subcommand.
 
+mod admin;
 mod config;
 mod demo;
 mod keys;
+mod license;
 mod migrate;
 mod publish;
 mod serve;
@@ -53,9 +55,15 @@ enum Command {
     /// Show the resolved configuration.
     #[command(subcommand)]
     Config(config::ConfigCommand),
-    /// Publisher keys.
+    /// Publisher and session keys.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// Accounts with staff roles.
+    #[command(subcommand)]
+    Admin(admin::AdminCommand),
+    /// License versions.
+    #[command(subcommand)]
+    License(license::LicenseCommand),
 }
 
 impl Cli {
@@ -117,6 +125,8 @@ impl Cli {
             Command::Demo(cmd) => demo::run(cmd),
             Command::Config(cmd) => config::run(settings, cmd),
             Command::Keys(cmd) => keys::run(settings, cmd),
+            Command::Admin(cmd) => runtime.block_on(admin::run(settings, cmd)),
+            Command::License(cmd) => runtime.block_on(license::run(settings, cmd)),
         };
         match result {
             Ok(code) => code,

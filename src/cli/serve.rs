@@ -9,6 +9,7 @@ use figment::value::Value;
 
 use crate::config::Settings;
 use crate::demo;
+use crate::domain::{Email, Role};
 use crate::startup::{open_state, Application};
 use crate::store::publish::{publish_dir, PublishRequest};
 
@@ -35,6 +36,22 @@ impl ServeArgs {
         }
     }
 }
+
+/// Creates `admin@modelgate.demo` with a generated password, once, and prints it.
+async fn create_demo_admin(state: &crate::state::AppState) -> anyhow::Result<()> {
+    if crate::db::accounts::role_exists(&state.db, Role::Admin.as_str()).await? {
+        return Ok(());
+    }
+    let email: Email = DEMO_ADMIN.parse()?;
+    let password = super::admin::generated_password();
+    crate::routes::create_account(state, &email, password.clone(), Role::Admin)
+        .await
+        .map_err(|e| anyhow::anyhow!("creating the demo admin: {e}"))?;
+    println!("demo admin: {DEMO_ADMIN} / {password} (shown once)");
+    Ok(())
+}
+
+const DEMO_ADMIN: &str = "admin@modelgate.demo";
 
 pub fn run(settings: Settings, args: ServeArgs) -> anyhow::Result<ExitCode> {
     // actix runs its own runtime with one thread per worker plus this one.
@@ -64,6 +81,9 @@ pub fn run(settings: Settings, args: ServeArgs) -> anyhow::Result<ExitCode> {
                     model.id, model.modality, published.revision
                 );
             }
+        }
+        if args.demo {
+            create_demo_admin(&state).await?;
         }
         let app = Application::build_with_state(state)?;
         let url = app.url();

@@ -2,7 +2,9 @@
 //! migrations applied at start, and all SQL one module down (one file per table group).
 //! Queries use `$n` placeholders, which both backends accept.
 
+pub mod accounts;
 pub mod catalog;
+pub mod licensing;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

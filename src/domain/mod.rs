@@ -1,15 +1,21 @@
 //! Newtypes that parse once and are trusted afterwards: model ids, digests, relative
 //! file paths inside a model, and modalities.
 
+mod country;
 mod digest;
+mod email;
 mod modality;
 mod model_id;
 mod model_path;
+mod role;
 
+pub use country::{countries, CountryCode};
 pub use digest::Sha256Digest;
+pub use email::Email;
 pub use modality::Modality;
 pub use model_id::ModelId;
 pub use model_path::ModelPath;
+pub use role::Role;
 
 /// Why a piece of user input is not a valid domain value.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -22,4 +28,10 @@ pub enum DomainError {
     Path { path: String, reason: &'static str },
     #[error("`{0}` is not a modality (expected `text` or `multimodal`)")]
     Modality(String),
+    #[error("`{0}` is not an ISO 3166-1 alpha-2 country code")]
+    Country(String),
+    #[error("`{0}` is not a role (expected `user`, `compliance`, `admin` or `partner`)")]
+    Role(String),
+    #[error("`{0}` is not a valid email address")]
+    Email(String),
 }

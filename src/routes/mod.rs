@@ -1,11 +1,25 @@
 //! The JSON API: one `web::scope` per resource, all wired in `configure`.
 
+mod admin;
+mod auth;
 mod blobs;
 mod health;
 mod keys;
+mod licenses;
+mod me;
 mod models;
 
+pub use auth::create_account;
+
 use actix_web::web;
+
+/// RFC 3339 in UTC for a unix-millisecond time, the time format of every response.
+pub fn rfc3339(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_default()
+}
 
 /// Registers every API route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -14,21 +28,43 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/healthz", web::get().to(health::live))
             .route("/readyz", web::get().to(health::ready))
             .service(
+                web::scope("/v1/auth")
+                    .route("/register", web::post().to(auth::register))
+                    .route("/login", web::post().to(auth::login))
+                    .route("/logout", web::post().to(auth::logout))
+                    .route("/jwks", web::get().to(auth::jwks)),
+            )
+            .route("/.well-known/jwks.json", web::get().to(auth::jwks))
+            .service(
+                web::scope("/v1/me")
+                    .route("", web::get().to(me::get_me))
+                    .route("/attestation", web::put().to(me::put_attestation))
+                    .route("/attestation", web::get().to(me::get_attestation))
+                    .route("/tokens", web::post().to(me::create_token))
+                    .route("/tokens", web::get().to(me::list_tokens))
+                    .route("/tokens/{id}", web::delete().to(me::revoke_token))
+                    .route("/licenses", web::get().to(me::my_licenses)),
+            )
+            .service(
+                web::scope("/v1/licenses")
+                    .route("", web::get().to(licenses::list_licenses))
+                    .route("/{id}", web::get().to(licenses::get_license))
+                    .route("/{id}/accept", web::post().to(licenses::accept_license)),
+            )
+            .service(
+                web::scope("/v1/admin")
+                    .route("/licenses/{id}/versions", web::post().to(admin::publish_license_version))
+                    .route("/licenses/{id}/acceptances", web::get().to(admin::list_acceptances))
+                    .route("/acceptances/{id}/revoke", web::post().to(admin::revoke_acceptance)),
+            )
+            .service(
                 web::scope("/v1/models")
                     .route("", web::get().to(models::list_models))
                     .route("/{org}/{name}", web::get().to(models::get_model))
-                    .route(
-                        "/{org}/{name}/manifest",
-                        web::get().to(models::get_manifest),
-                    )
-                    .route(
-                        "/{org}/{name}/model.sig",
-                        web::get().to(models::get_signature),
-                    ),
+                    .route("/{org}/{name}/manifest", web::get().to(models::get_manifest))
+                    .route("/{org}/{name}/model.sig", web::get().to(models::get_signature)),
             )
-            .service(
-                web::scope("/v1/keys").route("/publisher", web::get().to(keys::get_publisher_key)),
-            )
+            .service(web::scope("/v1/keys").route("/publisher", web::get().to(keys::get_publisher_key)))
             .service(
                 web::scope("/v1/blobs")
                     .route("/{reference}", web::get().to(blobs::download_blob))

@@ -11,6 +11,7 @@ use serde_json::json;
 use crate::db::catalog::{self, RevisionRow};
 use crate::domain::{ModelId, Sha256Digest};
 use crate::error::ApiError;
+use crate::routes::rfc3339;
 use crate::state::AppState;
 use crate::store::manifest::{Manifest, ManifestFile};
 
@@ -33,16 +34,6 @@ impl RevisionQuery {
     }
 }
 
-/// RFC 3339 in UTC for a unix-millisecond time.
-pub fn rfc3339(ms: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
-}
 
 #[derive(Serialize)]
 struct RevisionView {

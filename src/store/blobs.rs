@@ -102,7 +102,7 @@ impl BlobStore {
         mut reader: impl Read,
         expected: Option<&Sha256Digest>,
     ) -> Result<StoredBlob, BlobError> {
-        let temp_path = self.temp_dir().join(format!("{}.partial", random_name()));
+        let temp_path = self.temp_dir().join(format!("{}.partial", crate::random::random_hex(12)));
         let guard = TempFile(temp_path.clone());
         let mut file = File::create(&temp_path).map_err(io_at(&temp_path))?;
         let mut hasher = Sha256::new();
@@ -180,13 +180,6 @@ impl Drop for TempFile {
 /// Makes a rename in `dir` durable.
 pub fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
-}
-
-/// A random hex name for temp files.
-pub fn random_name() -> String {
-    let mut bytes = [0u8; 12];
-    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut bytes);
-    hex::encode(bytes)
 }
 
 /// Hashes a reader to the end with the store's buffer size, returning digest and size.

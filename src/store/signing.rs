@@ -112,7 +112,8 @@ impl PublisherKey {
     }
 }
 
-fn write_private_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+/// Writes a secret file atomically with mode 0600.
+pub fn write_private_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     use std::io::Write;
     let temp = path.with_extension("tmp");
     let mut options = fs::OpenOptions::new();

@@ -44,7 +44,7 @@ pub struct TestApp {
 /// Creates a database of its own on the PostgreSQL server behind `admin_url`.
 async fn fresh_postgres_database(admin_url: &str) -> String {
     sqlx::any::install_default_drivers();
-    let name = format!("mg_test_{}", modelgate::store::blobs::random_name());
+    let name = format!("mg_test_{}", modelgate::random::random_hex(8));
     let pool = sqlx::AnyPool::connect(admin_url)
         .await
         .expect("connect TEST_DATABASE_URL");
@@ -169,6 +169,60 @@ impl TestApp {
             request = request.header(*name, *value);
         }
         request.send().await.unwrap()
+    }
+}
+
+impl TestApp {
+    /// Creates an account with `role` directly (as `modelgate admin create` does) and signs
+    /// it in; returns the session token.
+    pub async fn account(&self, email: &str, role: modelgate::domain::Role) -> String {
+        let password = "correct horse battery staple".to_string();
+        modelgate::routes::create_account(&self.state, &email.parse().unwrap(), password.clone(), role).await.unwrap();
+        self.login(email, &password).await
+    }
+
+    /// Signs in; returns the session token.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let response = self.post_json("/v1/auth/login", None, &serde_json::json!({ "email": email, "password": password })).await;
+        assert_eq!(response.status(), 200, "login of {email}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        body["token"].as_str().unwrap().to_string()
+    }
+
+    pub async fn post_json(&self, path: &str, token: Option<&str>, body: &serde_json::Value) -> reqwest::Response {
+        self.send(self.client.post(self.url(path)).json(body), token).await
+    }
+
+    pub async fn put_json(&self, path: &str, token: Option<&str>, body: &serde_json::Value) -> reqwest::Response {
+        self.send(self.client.put(self.url(path)).json(body), token).await
+    }
+
+    pub async fn get_auth(&self, path: &str, token: &str) -> reqwest::Response {
+        self.send(self.client.get(self.url(path)), Some(token)).await
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder, token: Option<&str>) -> reqwest::Response {
+        match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+        .send()
+        .await
+        .unwrap()
+    }
+
+    /// A plain attestation for a person domiciled in `country`.
+    pub async fn attest(&self, token: &str, country: &str) -> serde_json::Value {
+        let body = serde_json::json!({ "legal_name": "Ada Lovelace", "domicile_country": country, "on_behalf_of_organisation": false });
+        let response = self.put_json("/v1/me/attestation", Some(token), &body).await;
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+
+    /// The current digest of a license.
+    pub async fn license_digest(&self, id: &str) -> String {
+        let body: serde_json::Value = self.get(&format!("/v1/licenses/{id}")).await.json().await.unwrap();
+        body["digest"].as_str().unwrap().to_string()
     }
 }
 

@@ -1,0 +1,224 @@
+//! Session tokens: ES256 JWTs (the algorithm is pinned) with a `kid` header, `iss`, `aud`,
+//! `sub`, `exp` and `nbf` required and a small leeway. Signing keys live in
+//! `keys/session/<kid>.pem`; the newest signs, all verify, so rotating a key (adding a new
+//! one) logs nobody out. The public keys are published as a JWKS.
+
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::Context;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
+use base64::Engine;
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use p256::ecdsa::SigningKey;
+use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// The one algorithm session tokens may use.
+pub const ALGORITHM: Algorithm = Algorithm::ES256;
+
+/// The claims of a session token.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SessionClaims {
+    pub iss: String,
+    pub aud: String,
+    /// The user id.
+    pub sub: String,
+    /// The session id; sign-out revokes it.
+    pub sid: String,
+    pub iat: u64,
+    pub nbf: u64,
+    pub exp: u64,
+}
+
+/// Why a session token was refused; shown to the client.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("token is malformed")]
+    Malformed,
+    #[error("token algorithm is not allowed (only ES256)")]
+    Algorithm,
+    #[error("token was signed with an unknown key")]
+    UnknownKey,
+    #[error("token signature is invalid")]
+    Signature,
+    #[error("token has expired")]
+    Expired,
+    #[error("token is not valid yet")]
+    NotYetValid,
+    #[error("token was issued for another audience")]
+    Audience,
+    #[error("token was issued by another issuer")]
+    Issuer,
+    #[error("token lacks a required claim")]
+    MissingClaim,
+    #[error("session was signed out")]
+    Revoked,
+}
+
+struct SessionKey {
+    kid: String,
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    jwk: Value,
+}
+
+/// The session signing keys and the token rules.
+pub struct SessionKeys {
+    /// Sorted by kid, oldest first; the last one signs.
+    keys: Vec<SessionKey>,
+    issuer: String,
+    audience: String,
+    ttl_secs: u64,
+    leeway_secs: u64,
+}
+
+impl std::fmt::Debug for SessionKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kids: Vec<&str> = self.keys.iter().map(|k| k.kid.as_str()).collect();
+        f.debug_struct("SessionKeys").field("kids", &kids).field("issuer", &self.issuer).finish()
+    }
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
+}
+
+/// Creates a new signing key file in `dir` and returns its kid.
+pub fn generate_key(dir: &Path) -> anyhow::Result<String> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating `{}`", dir.display()))?;
+    let millis = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or_default();
+    let kid = format!("{millis:013}-{}", crate::random::random_hex(4));
+    let key = SigningKey::random(&mut rand_core::OsRng);
+    let pem = key.to_pkcs8_pem(LineEnding::LF).context("encoding the session key")?;
+    crate::store::signing::write_private_file(&dir.join(format!("{kid}.pem")), pem.as_bytes())?;
+    Ok(kid)
+}
+
+fn load_key(path: &Path) -> anyhow::Result<SessionKey> {
+    let kid = path.file_stem().and_then(|s| s.to_str()).context("key file name")?.to_owned();
+    let pem = std::fs::read_to_string(path).with_context(|| format!("reading `{}`", path.display()))?;
+    let signing = SigningKey::from_pkcs8_pem(&pem).map_err(|e| anyhow::anyhow!("`{}`: {e}", path.display()))?;
+    let der = signing.to_pkcs8_der().context("encoding the session key")?;
+    let point = signing.verifying_key().to_encoded_point(false);
+    let (x, y) = (B64URL.encode(point.x().context("x")?), B64URL.encode(point.y().context("y")?));
+    Ok(SessionKey {
+        encoding: EncodingKey::from_ec_der(der.as_bytes()),
+        decoding: DecodingKey::from_ec_components(&x, &y).context("session public key")?,
+        jwk: json!({ "kty": "EC", "crv": "P-256", "x": x, "y": y, "kid": kid, "use": "sig", "alg": "ES256" }),
+        kid,
+    })
+}
+
+impl SessionKeys {
+    /// Loads every key in `dir`, generating the first one when there is none.
+    pub fn load_or_generate(dir: &Path, issuer: &str, audience: &str, ttl_secs: u64, leeway_secs: u64) -> anyhow::Result<Self> {
+        let mut paths = list_key_files(dir)?;
+        if paths.is_empty() {
+            generate_key(dir)?;
+            paths = list_key_files(dir)?;
+        }
+        let keys = paths.iter().map(|p| load_key(p)).collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(SessionKeys { keys, issuer: issuer.into(), audience: audience.into(), ttl_secs, leeway_secs })
+    }
+
+    fn active(&self) -> Option<&SessionKey> {
+        self.keys.last()
+    }
+
+    /// Signs a session token for `user_id` and session `sid`; returns it and its expiry.
+    pub fn issue(&self, user_id: &str, sid: &str) -> anyhow::Result<(String, u64)> {
+        let key = self.active().context("no session signing key")?;
+        let now = now_secs();
+        let claims = SessionClaims {
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            sub: user_id.into(),
+            sid: sid.into(),
+            iat: now,
+            nbf: now,
+            exp: now + self.ttl_secs,
+        };
+        let mut header = Header::new(ALGORITHM);
+        header.kid = Some(key.kid.clone());
+        let token = jsonwebtoken::encode(&header, &claims, &key.encoding).context("signing a session token")?;
+        Ok((token, claims.exp))
+    }
+
+    /// Verifies signature, algorithm, key id and every required claim.
+    pub fn verify(&self, token: &str) -> Result<SessionClaims, TokenError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
+        if header.alg != ALGORITHM {
+            return Err(TokenError::Algorithm);
+        }
+        let kid = header.kid.ok_or(TokenError::UnknownKey)?;
+        let key = self.keys.iter().find(|k| k.kid == kid).ok_or(TokenError::UnknownKey)?;
+        let mut validation = Validation::new(ALGORITHM);
+        validation.leeway = self.leeway_secs;
+        validation.validate_nbf = true;
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[&self.audience]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        jsonwebtoken::decode::<SessionClaims>(token, &key.decoding, &validation)
+            .map(|data| data.claims)
+            .map_err(|e| match e.kind() {
+                ErrorKind::ExpiredSignature => TokenError::Expired,
+                ErrorKind::ImmatureSignature => TokenError::NotYetValid,
+                ErrorKind::InvalidAudience => TokenError::Audience,
+                ErrorKind::InvalidIssuer => TokenError::Issuer,
+                ErrorKind::InvalidSignature => TokenError::Signature,
+                ErrorKind::InvalidAlgorithm => TokenError::Algorithm,
+                ErrorKind::MissingRequiredClaim(_) => TokenError::MissingClaim,
+                _ => TokenError::Malformed,
+            })
+    }
+
+    /// The public keys as a JWKS document.
+    pub fn jwks(&self) -> Value {
+        json!({ "keys": self.keys.iter().map(|k| k.jwk.clone()).collect::<Vec<_>>() })
+    }
+
+    pub fn ttl_secs(&self) -> u64 {
+        self.ttl_secs
+    }
+}
+
+fn list_key_files(dir: &Path) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    let mut paths: Vec<_> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "pem"))
+            .collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(e).with_context(|| format!("reading `{}`", dir.display())),
+    };
+    paths.sort();
+    Ok(paths)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(dir: &Path) -> SessionKeys {
+        SessionKeys::load_or_generate(dir, "https://gate.example", "modelgate", 600, 5).expect("keys")
+    }
+
+    #[test]
+    fn issued_tokens_verify_and_survive_rotation() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let before = keys(dir.path());
+        let (token, _) = before.issue("u1", "s1").expect("issue");
+        assert_eq!(before.verify(&token).expect("verifies").sub, "u1");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        let new_kid = generate_key(dir.path()).expect("rotate");
+        let after = keys(dir.path());
+        assert_eq!(after.verify(&token).expect("old token still verifies").sid, "s1");
+        let (fresh, _) = after.issue("u2", "s2").expect("issue");
+        assert_eq!(jsonwebtoken::decode_header(&fresh).expect("header").kid.as_deref(), Some(new_kid.as_str()));
+        assert_eq!(after.jwks()["keys"].as_array().map(Vec::len), Some(2));
+    }
+}

@@ -1,0 +1,105 @@
+//! `Principal`: the one extractor that authenticates a request. It accepts
+//! `Authorization: Bearer <session JWT>` or `Bearer mg_…` (an API token), loads the account
+//! (so role changes and disabling apply at once) and yields who is asking and how.
+//! A role check is one line in a handler: `who.authorize(&[Role::Admin], Scope::Admin)?`.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::web::Data;
+use actix_web::{FromRequest, HttpRequest};
+
+use crate::auth::api_tokens::{hash_token, Scope, TOKEN_PREFIX};
+use crate::auth::jwt::TokenError;
+use crate::db::accounts::{self, UserRow};
+use crate::domain::Role;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// How the request proved who it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    Session { session_id: String },
+    ApiToken { token_id: String, scopes: Vec<Scope> },
+}
+
+/// An authenticated account.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user_id: String,
+    pub email: String,
+    pub role: Role,
+    pub credential: Credential,
+}
+
+/// Every role; for routes any signed-in account may use.
+pub const ANY_ROLE: &[Role] = &[Role::User, Role::Compliance, Role::Admin, Role::Partner];
+
+impl Principal {
+    /// Allows the request when the account has one of `roles` and, for an API token, the
+    /// token carries `scope`. Sessions carry every scope of their role.
+    pub fn authorize(&self, roles: &[Role], scope: Scope) -> Result<(), ApiError> {
+        if !roles.contains(&self.role) {
+            return Err(ApiError::Forbidden(format!("the `{}` role may not do this", self.role)));
+        }
+        if let Credential::ApiToken { scopes, .. } = &self.credential {
+            if !scopes.contains(&scope) {
+                return Err(ApiError::Forbidden(format!("this API token lacks the `{scope}` scope")));
+            }
+        }
+        Ok(())
+    }
+
+    fn from_user(user: UserRow, credential: Credential) -> Result<Principal, ApiError> {
+        if user.disabled_at.is_some() {
+            return Err(ApiError::InvalidToken("account is disabled".into()));
+        }
+        let role = user.role.parse().map_err(ApiError::internal)?;
+        Ok(Principal { user_id: user.id, email: user.email, role, credential })
+    }
+}
+
+fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
+    let value = req.headers().get(header::AUTHORIZATION).ok_or(ApiError::Unauthenticated)?;
+    let value = value.to_str().map_err(|_| ApiError::InvalidToken(TokenError::Malformed.to_string()))?;
+    match value.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+            Ok(token.trim().to_owned())
+        }
+        _ => Err(ApiError::InvalidToken("expected `Authorization: Bearer <token>`".into())),
+    }
+}
+
+async fn authenticate(state: &AppState, token: &str) -> Result<Principal, ApiError> {
+    if token.starts_with(TOKEN_PREFIX) {
+        let (row, user) = accounts::api_token_by_hash(&state.db, &hash_token(token))
+            .await?
+            .ok_or_else(|| ApiError::InvalidToken("API token is unknown, revoked or expired".into()))?;
+        let scopes = serde_json::from_str(&row.scopes).map_err(ApiError::internal)?;
+        return Principal::from_user(user, Credential::ApiToken { token_id: row.id, scopes });
+    }
+    let claims = state.session_keys.verify(token).map_err(|e| ApiError::InvalidToken(e.to_string()))?;
+    if !accounts::session_is_active(&state.db, &claims.sid, &claims.sub).await? {
+        return Err(ApiError::InvalidToken(TokenError::Revoked.to_string()));
+    }
+    let user = accounts::user_by_id(&state.db, &claims.sub)
+        .await?
+        .ok_or_else(|| ApiError::InvalidToken("account no longer exists".into()))?;
+    Principal::from_user(user, Credential::Session { session_id: claims.sid })
+}
+
+impl FromRequest for Principal {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<Data<AppState>>().cloned();
+        let token = bearer(req);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("AppState missing")))?;
+            authenticate(&state, &token?).await
+        })
+    }
+}

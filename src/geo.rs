@@ -1,0 +1,87 @@
+//! Where a request comes from: the client IP behind trusted proxies (the socket peer,
+//! unless the peer is a trusted proxy; then `X-Forwarded-For` read right to left, skipping
+//! trusted hops; never the left-most value on trust).
+
+use std::net::IpAddr;
+
+use actix_web::HttpRequest;
+use ipnet::IpNet;
+
+/// The proxies whose `X-Forwarded-For` is believed.
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxies(Vec<IpNet>);
+
+impl TrustedProxies {
+    /// Parses CIDRs (`10.0.0.0/8`) or single addresses.
+    pub fn parse(entries: &[String]) -> Result<Self, String> {
+        entries
+            .iter()
+            .map(|e| {
+                e.parse::<IpNet>()
+                    .or_else(|_| e.parse::<IpAddr>().map(IpNet::from))
+                    .map_err(|_| format!("`{e}` is not an IP address or CIDR"))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(TrustedProxies)
+    }
+
+    fn trusts(&self, ip: &IpAddr) -> bool {
+        self.0.iter().any(|net| net.contains(ip))
+    }
+
+    /// The client address of `peer` with the given `X-Forwarded-For` values.
+    pub fn client_ip(&self, peer: Option<IpAddr>, forwarded_for: &[&str]) -> Option<IpAddr> {
+        let peer = peer?;
+        if !self.trusts(&peer) {
+            return Some(peer);
+        }
+        let hops: Vec<&str> = forwarded_for.iter().flat_map(|v| v.split(',')).map(str::trim).collect();
+        let mut client = peer;
+        for hop in hops.iter().rev() {
+            match hop.parse::<IpAddr>() {
+                Ok(ip) if self.trusts(&ip) => client = ip,
+                Ok(ip) => return Some(ip),
+                // A malformed hop ends what can be believed; the last trusted hop is the answer.
+                Err(_) => return Some(client),
+            }
+        }
+        Some(client)
+    }
+
+    /// The client IP of an actix request.
+    pub fn client_ip_of(&self, req: &HttpRequest) -> Option<IpAddr> {
+        let values: Vec<&str> =
+            req.headers().get_all("x-forwarded-for").filter_map(|v| v.to_str().ok()).collect();
+        self.client_ip(req.peer_addr().map(|a| a.ip()), &values)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().expect("ip")
+    }
+
+    #[test]
+    fn untrusted_peers_are_the_client_whatever_they_claim() {
+        let proxies = TrustedProxies::parse(&["10.0.0.0/8".into()]).expect("cidr");
+        assert_eq!(proxies.client_ip(Some(ip("203.0.113.9")), &["1.2.3.4"]), Some(ip("203.0.113.9")));
+    }
+
+    #[test]
+    fn trusted_hops_are_skipped_right_to_left_and_the_leftmost_is_never_trusted() {
+        let proxies = TrustedProxies::parse(&["10.0.0.0/8".into(), "192.0.2.1".into()]).expect("cidr");
+        let peer = Some(ip("10.1.1.1"));
+        assert_eq!(proxies.client_ip(peer, &["6.6.6.6, 198.51.100.7, 192.0.2.1"]), Some(ip("198.51.100.7")));
+        assert_eq!(proxies.client_ip(peer, &["6.6.6.6", "198.51.100.7"]), Some(ip("198.51.100.7")));
+        assert_eq!(proxies.client_ip(peer, &[]), Some(ip("10.1.1.1")));
+        assert_eq!(proxies.client_ip(peer, &["garbage, 10.2.2.2"]), Some(ip("10.2.2.2")));
+    }
+
+    #[test]
+    fn bad_cidrs_are_refused() {
+        assert!(TrustedProxies::parse(&["10.0.0.0/33".into()]).is_err());
+    }
+}

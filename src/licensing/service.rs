@@ -1,0 +1,44 @@
+//! Publishing license versions (from the repository at start, from the CLI, from the admin
+//! API) and answering which version is current.
+
+use std::path::Path;
+
+use crate::db::licensing::{self, LicenseVersionRow};
+use crate::db::{now_ms, Db};
+use crate::licensing::documents::{LicenseDocuments, LicenseError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PublishLicenseError {
+    #[error(transparent)]
+    Invalid(#[from] LicenseError),
+    #[error("license `{id}` already has a version `{version}` (or identical documents)")]
+    Exists { id: String, version: String },
+    #[error("recording the license version failed")]
+    Database(#[from] sqlx::Error),
+}
+
+/// Publishes a new version; it becomes the current one, so earlier acceptances stop counting.
+pub async fn publish_version(db: &Db, docs: &LicenseDocuments, by: Option<String>) -> Result<LicenseVersionRow, PublishLicenseError> {
+    docs.validate()?;
+    let row = docs.to_row(now_ms(), by);
+    if !licensing::insert_license_version(db, &row).await? {
+        return Err(PublishLicenseError::Exists { id: row.license_id, version: row.version });
+    }
+    tracing::info!(license.id = %row.license_id, license.version = %row.version, license.digest = %row.digest, "license version published");
+    Ok(row)
+}
+
+/// Records the licenses shipped under `policy_dir` whose version is not known yet.
+pub async fn import_shipped(db: &Db, policy_dir: &Path) -> anyhow::Result<()> {
+    for docs in LicenseDocuments::shipped(policy_dir)? {
+        let known = licensing::current_version(db, &docs.metadata.id).await?;
+        if known.is_some_and(|row| row.version == docs.metadata.version || row.digest == docs.digest().hex()) {
+            continue;
+        }
+        match publish_version(db, &docs, Some("repository".into())).await {
+            Ok(_) | Err(PublishLicenseError::Exists { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}

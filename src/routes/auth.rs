@@ -1,0 +1,105 @@
+//! Accounts: registration, sign-in (session token), sign-out, and the session JWKS.
+
+use actix_web::http::header;
+use actix_web::web::{Data, Json};
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::password::{self, PasswordError};
+use crate::auth::principal::Credential;
+use crate::auth::Principal;
+use crate::db::accounts;
+use crate::domain::{Email, Role};
+use crate::error::ApiError;
+use crate::random::new_id;
+use crate::routes::rfc3339;
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Credentials {
+    email: String,
+    password: String,
+}
+
+fn password_error(err: PasswordError) -> ApiError {
+    match err {
+        PasswordError::Hashing(e) => ApiError::internal(anyhow::anyhow!(e)),
+        policy => ApiError::BadRequest(policy.to_string()),
+    }
+}
+
+/// Creates an account with `role`; used by registration, `admin create` and the demo.
+pub async fn create_account(state: &AppState, email: &Email, password: String, role: Role) -> Result<String, ApiError> {
+    let hash = password::hash_password(password).await.map_err(password_error)?;
+    let id = new_id();
+    if !accounts::insert_user(&state.db, &id, email.as_str(), &hash, role.as_str()).await? {
+        return Err(ApiError::EmailTaken);
+    }
+    tracing::info!(user.id = %id, user.role = %role, "account created");
+    Ok(id)
+}
+
+/// `POST /v1/auth/register`: a new `user` account.
+#[tracing::instrument(skip_all)]
+pub async fn register(state: Data<AppState>, body: Json<Credentials>) -> Result<HttpResponse, ApiError> {
+    let Credentials { email, password } = body.into_inner();
+    let email: Email = email.parse()?;
+    let id = create_account(&state, &email, password, Role::User).await?;
+    Ok(HttpResponse::Created().json(json!({ "id": id, "email": email, "role": Role::User })))
+}
+
+/// `POST /v1/auth/login`: a session token. Throttled per account and per IP; the answer
+/// takes as long whether or not the account exists.
+#[tracing::instrument(skip_all)]
+pub async fn login(req: HttpRequest, state: Data<AppState>, body: Json<Credentials>) -> Result<HttpResponse, ApiError> {
+    let Credentials { email, password } = body.into_inner();
+    let email = email.trim().to_lowercase();
+    let ip = state.proxies.client_ip_of(&req);
+    if let Err(wait) = state.throttle.check(&email, ip) {
+        return Err(ApiError::TooManyAttempts { retry_after_secs: wait.as_secs().max(1) });
+    }
+    let user = accounts::user_by_email(&state.db, &email).await?;
+    let matches = password::verify_password(password, user.as_ref().map(|u| u.password_hash.clone())).await;
+    let user = match user {
+        Some(user) if matches && user.disabled_at.is_none() => user,
+        _ => {
+            state.throttle.record_failure(&email, ip);
+            return Err(ApiError::InvalidCredentials);
+        }
+    };
+    state.throttle.record_success(&email);
+    let session_id = new_id();
+    let (token, expires) = state.session_keys.issue(&user.id, &session_id).map_err(ApiError::internal)?;
+    let expires_ms = i64::try_from(expires).unwrap_or(i64::MAX / 1000) * 1000;
+    let user_agent = req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok());
+    accounts::insert_session(&state.db, &session_id, &user.id, expires_ms, ip.map(|i| i.to_string()).as_deref(), user_agent)
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "token": token,
+        "token_type": "Bearer",
+        "expires_in": state.session_keys.ttl_secs(),
+        "expires_at": rfc3339(expires_ms),
+        "user": { "id": user.id, "email": user.email, "role": user.role },
+    })))
+}
+
+/// `POST /v1/auth/logout`: revokes the session the token belongs to.
+#[tracing::instrument(skip_all)]
+pub async fn logout(state: Data<AppState>, who: Principal) -> Result<HttpResponse, ApiError> {
+    match &who.credential {
+        Credential::Session { session_id } => {
+            accounts::revoke_session(&state.db, session_id).await?;
+            Ok(HttpResponse::NoContent().finish())
+        }
+        Credential::ApiToken { .. } => Err(ApiError::BadRequest(
+            "API tokens are not sessions; revoke one with DELETE /v1/me/tokens/{id}".into(),
+        )),
+    }
+}
+
+/// `GET /v1/auth/jwks`: the public keys session tokens are signed with.
+pub async fn jwks(state: Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "public, max-age=300")).json(state.session_keys.jwks())
+}

@@ -1,0 +1,214 @@
+//! The signed-in account: profile, attestation (with history), API tokens and the status of
+//! each license for this account.
+
+use actix_web::web::{Data, Json, Path};
+use actix_web::HttpResponse;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::auth::api_tokens::{self, Scope};
+use crate::auth::principal::Credential;
+use crate::auth::{Principal, ANY_ROLE};
+use crate::db::licensing::{self, AttestationRow};
+use crate::db::{accounts, now_ms};
+use crate::domain::{CountryCode, Role};
+use crate::error::ApiError;
+use crate::random::new_id;
+use crate::routes::rfc3339;
+use crate::state::AppState;
+
+const MAX_TEXT_CHARS: usize = 200;
+
+/// The JSON form of an attestation.
+pub fn attestation_json(a: &AttestationRow) -> Value {
+    json!({
+        "id": a.id,
+        "legal_name": a.legal_name,
+        "domicile_country": a.domicile_country,
+        "on_behalf_of_organisation": a.on_behalf_of_organisation != 0,
+        "organisation_name": a.organisation_name,
+        "organisation_country": a.organisation_country,
+        "created_at": rfc3339(a.created_at),
+    })
+}
+
+/// `GET /v1/me`.
+#[tracing::instrument(skip_all, fields(user.id = %who.user_id))]
+pub async fn get_me(state: Data<AppState>, who: Principal) -> Result<HttpResponse, ApiError> {
+    who.authorize(ANY_ROLE, Scope::Read)?;
+    let current = licensing::attestations_of(&state.db, &who.user_id).await?.into_iter().next();
+    Ok(HttpResponse::Ok().json(json!({
+        "id": who.user_id,
+        "email": who.email,
+        "role": who.role,
+        "attestation": current.as_ref().map(attestation_json),
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttestationBody {
+    legal_name: String,
+    domicile_country: String,
+    on_behalf_of_organisation: bool,
+    organisation_name: Option<String>,
+    organisation_country: Option<String>,
+}
+
+fn bounded_text(field: &str, value: &str) -> Result<String, ApiError> {
+    let value = value.trim();
+    if value.is_empty() || value.chars().count() > MAX_TEXT_CHARS || value.chars().any(char::is_control) {
+        return Err(ApiError::BadRequest(format!("`{field}` must be 1-{MAX_TEXT_CHARS} characters without control characters")));
+    }
+    Ok(value.to_owned())
+}
+
+/// `PUT /v1/me/attestation`: a new attestation; earlier ones stay as history.
+#[tracing::instrument(skip_all, fields(user.id = %who.user_id))]
+pub async fn put_attestation(state: Data<AppState>, who: Principal, body: Json<AttestationBody>) -> Result<HttpResponse, ApiError> {
+    who.authorize(ANY_ROLE, Scope::Accept)?;
+    let body = body.into_inner();
+    let legal_name = bounded_text("legal_name", &body.legal_name)?;
+    let domicile: CountryCode = body.domicile_country.parse()?;
+    let (organisation_name, organisation_country) = if body.on_behalf_of_organisation {
+        let name = body.organisation_name.as_deref().ok_or_else(|| {
+            ApiError::BadRequest("`organisation_name` is required when accepting on behalf of an organisation".into())
+        })?;
+        let country = body.organisation_country.as_deref().ok_or_else(|| {
+            ApiError::BadRequest("`organisation_country` (principal place of business) is required when accepting on behalf of an organisation".into())
+        })?;
+        (Some(bounded_text("organisation_name", name)?), Some(country.parse::<CountryCode>()?.to_string()))
+    } else if body.organisation_name.is_some() || body.organisation_country.is_some() {
+        return Err(ApiError::BadRequest(
+            "organisation fields are only allowed with `on_behalf_of_organisation: true`".into(),
+        ));
+    } else {
+        (None, None)
+    };
+    let row = AttestationRow {
+        id: new_id(),
+        user_id: who.user_id.clone(),
+        legal_name,
+        domicile_country: domicile.to_string(),
+        on_behalf_of_organisation: i64::from(body.on_behalf_of_organisation),
+        organisation_name,
+        organisation_country,
+        created_at: now_ms(),
+    };
+    licensing::insert_attestation(&state.db, &row).await?;
+    Ok(HttpResponse::Ok().json(attestation_json(&row)))
+}
+
+/// `GET /v1/me/attestation`: the current attestation and every earlier one.
+#[tracing::instrument(skip_all, fields(user.id = %who.user_id))]
+pub async fn get_attestation(state: Data<AppState>, who: Principal) -> Result<HttpResponse, ApiError> {
+    who.authorize(ANY_ROLE, Scope::Read)?;
+    let history = licensing::attestations_of(&state.db, &who.user_id).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "current": history.first().map(attestation_json),
+        "history": history.iter().map(attestation_json).collect::<Vec<_>>(),
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewTokenBody {
+    name: String,
+    #[serde(default = "default_scopes")]
+    scopes: Vec<String>,
+    expires_in_days: Option<u32>,
+}
+
+fn default_scopes() -> Vec<String> {
+    vec!["read".into(), "download".into()]
+}
+
+/// `POST /v1/me/tokens`: a new API token, shown once. Only a signed-in session may mint one.
+#[tracing::instrument(skip_all, fields(user.id = %who.user_id))]
+pub async fn create_token(state: Data<AppState>, who: Principal, body: Json<NewTokenBody>) -> Result<HttpResponse, ApiError> {
+    if !matches!(who.credential, Credential::Session { .. }) {
+        return Err(ApiError::Forbidden("API tokens can only be created from a signed-in session".into()));
+    }
+    let body = body.into_inner();
+    let name = bounded_text("name", &body.name)?;
+    let mut scopes = body.scopes.iter().map(|s| s.parse::<Scope>()).collect::<Result<Vec<_>, _>>().map_err(ApiError::BadRequest)?;
+    scopes.sort();
+    scopes.dedup();
+    if scopes.is_empty() {
+        return Err(ApiError::BadRequest("a token needs at least one scope".into()));
+    }
+    if scopes.contains(&Scope::Admin) && !matches!(who.role, Role::Admin | Role::Compliance) {
+        return Err(ApiError::Forbidden("only admin and compliance accounts may hold the `admin` scope".into()));
+    }
+    let expires_at = body.expires_in_days.map(|days| now_ms() + i64::from(days.clamp(1, 3650)) * 86_400_000);
+    let (secret, hash) = api_tokens::generate();
+    let id = new_id();
+    let scopes_json = serde_json::to_string(&scopes).map_err(ApiError::internal)?;
+    accounts::insert_api_token(&state.db, &id, &who.user_id, &name, &hash, &scopes_json, expires_at).await?;
+    Ok(HttpResponse::Created().json(json!({
+        "id": id, "name": name, "token": secret, "scopes": scopes,
+        "expires_at": expires_at.map(rfc3339),
+        "note": "store this token now; it is not shown again",
+    })))
+}
+
+/// `GET /v1/me/tokens`: the account's tokens, without secrets.
+#[tracing::instrument(skip_all, fields(user.id = %who.user_id))]
+pub async fn list_tokens(state: Data<AppState>, who: Principal) -> Result<HttpResponse, ApiError> {
+    who.authorize(ANY_ROLE, Scope::Read)?;
+    let rows = accounts::api_tokens_of(&state.db, &who.user_id).await?;
+    let tokens: Vec<Value> = rows
+        .iter()
+        .map(|t| {
+            json!({ "id": t.id, "name": t.name,
+                    "scopes": serde_json::from_str::<Value>(&t.scopes).unwrap_or(Value::Null),
+                    "created_at": rfc3339(t.created_at), "expires_at": t.expires_at.map(rfc3339),
+                    "last_used_at": t.last_used_at.map(rfc3339), "revoked_at": t.revoked_at.map(rfc3339) })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({ "tokens": tokens })))
+}
+
+/// `DELETE /v1/me/tokens/{id}`.
+#[tracing::instrument(skip_all, fields(user.id = %who.user_id))]
+pub async fn revoke_token(state: Data<AppState>, who: Principal, id: Path<String>) -> Result<HttpResponse, ApiError> {
+    who.authorize(ANY_ROLE, Scope::Read)?;
+    if accounts::revoke_api_token(&state.db, &who.user_id, &id).await? {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(ApiError::NotFound(format!("no live token `{}` on this account", id.chars().take(64).collect::<String>())))
+    }
+}
+
+/// `GET /v1/me/licenses`: per license, the current version and whether this account's
+/// acceptance covers it (`accepted`), covers an older one (`needs-reacceptance`), was
+/// revoked, or is missing (`not-accepted`).
+#[tracing::instrument(skip_all, fields(user.id = %who.user_id))]
+pub async fn my_licenses(state: Data<AppState>, who: Principal) -> Result<HttpResponse, ApiError> {
+    who.authorize(ANY_ROLE, Scope::Read)?;
+    let current = licensing::current_versions(&state.db).await?;
+    let accepted = licensing::latest_acceptances_of(&state.db, &who.user_id).await?;
+    let licenses: Vec<Value> = current
+        .iter()
+        .map(|license| {
+            let mine = accepted.iter().find(|a| a.license_id == license.license_id);
+            let status = match mine {
+                None => "not-accepted",
+                Some(a) if a.revoked_at.is_some() => "revoked",
+                Some(a) if a.digest == license.digest => "accepted",
+                Some(_) => "needs-reacceptance",
+            };
+            json!({
+                "license": license.license_id,
+                "current_version": license.version,
+                "current_digest": license.digest,
+                "status": status,
+                "accepted_version": mine.map(|a| a.version.clone()),
+                "accepted_digest": mine.map(|a| a.digest.clone()),
+                "accepted_at": mine.map(|a| rfc3339(a.accepted_at)),
+                "revoke_reason": mine.and_then(|a| a.revoke_reason.clone()),
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({ "licenses": licenses })))
+}
