@@ -172,7 +172,11 @@ impl Default for AuthSettings {
 
 impl AuthSettings {
     pub fn issuer(&self) -> &str {
-        if self.issuer.is_empty() { "modelgate" } else { &self.issuer }
+        if self.issuer.is_empty() {
+            "modelgate"
+        } else {
+            &self.issuer
+        }
     }
 }
 
@@ -186,7 +190,9 @@ pub struct PolicySettings {
 
 impl Default for PolicySettings {
     fn default() -> Self {
-        PolicySettings { dir: PathBuf::from("policies") }
+        PolicySettings {
+            dir: PathBuf::from("policies"),
+        }
     }
 }
 

@@ -43,7 +43,10 @@ pub enum ApiError {
     #[error("license `{0}` not found")]
     LicenseNotFound(String),
     #[error("the license text you accepted is not the current version; the current version is `{current_version}` with digest {current_digest}")]
-    StaleLicenseVersion { current_version: String, current_digest: String },
+    StaleLicenseVersion {
+        current_version: String,
+        current_digest: String,
+    },
     #[error("state your domicile first: PUT /v1/me/attestation")]
     AttestationRequired,
     #[error("{0}")]
@@ -86,8 +89,13 @@ impl ApiError {
     fn details(&self) -> Value {
         match self {
             ApiError::RangeNotSatisfiable { size, .. } => json!({ "size": size }),
-            ApiError::TooManyAttempts { retry_after_secs } => json!({ "retry_after_secs": retry_after_secs }),
-            ApiError::StaleLicenseVersion { current_version, current_digest } => {
+            ApiError::TooManyAttempts { retry_after_secs } => {
+                json!({ "retry_after_secs": retry_after_secs })
+            }
+            ApiError::StaleLicenseVersion {
+                current_version,
+                current_digest,
+            } => {
                 json!({ "current_version": current_version, "current_digest": current_digest })
             }
             _ => json!({}),
@@ -130,9 +138,9 @@ impl ResponseError for ApiError {
             | ApiError::BlobNotFound(_)
             | ApiError::LicenseNotFound(_)
             | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Unauthenticated | ApiError::InvalidToken(_) | ApiError::InvalidCredentials => {
-                StatusCode::UNAUTHORIZED
-            }
+            ApiError::Unauthenticated
+            | ApiError::InvalidToken(_)
+            | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::EmailTaken

@@ -6,7 +6,11 @@ use serde_json::Value;
 /// One CSV field: quoted when it holds a comma, quote or line break; a leading `=`, `+`,
 /// `-`, `@`, tab or carriage return gets a `'` so spreadsheets do not run it as a formula.
 pub fn csv_field(value: &str) -> String {
-    let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_owned() };
+    let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
     if guarded.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", guarded.replace('"', "\"\""))
     } else {
@@ -49,7 +53,13 @@ mod tests {
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        let csv = to_csv(&["a", "b"], &[json!({"a": "x", "b": 1}), json!({"a": null, "b": "line\nbreak"})]);
+        let csv = to_csv(
+            &["a", "b"],
+            &[
+                json!({"a": "x", "b": 1}),
+                json!({"a": null, "b": "line\nbreak"}),
+            ],
+        );
         assert_eq!(csv, "a,b\r\nx,1\r\n,\"line\nbreak\"\r\n");
     }
 }

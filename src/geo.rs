@@ -35,7 +35,11 @@ impl TrustedProxies {
         if !self.trusts(&peer) {
             return Some(peer);
         }
-        let hops: Vec<&str> = forwarded_for.iter().flat_map(|v| v.split(',')).map(str::trim).collect();
+        let hops: Vec<&str> = forwarded_for
+            .iter()
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .collect();
         let mut client = peer;
         for hop in hops.iter().rev() {
             match hop.parse::<IpAddr>() {
@@ -50,8 +54,11 @@ impl TrustedProxies {
 
     /// The client IP of an actix request.
     pub fn client_ip_of(&self, req: &HttpRequest) -> Option<IpAddr> {
-        let values: Vec<&str> =
-            req.headers().get_all("x-forwarded-for").filter_map(|v| v.to_str().ok()).collect();
+        let values: Vec<&str> = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .filter_map(|v| v.to_str().ok())
+            .collect();
         self.client_ip(req.peer_addr().map(|a| a.ip()), &values)
     }
 }
@@ -67,17 +74,30 @@ mod tests {
     #[test]
     fn untrusted_peers_are_the_client_whatever_they_claim() {
         let proxies = TrustedProxies::parse(&["10.0.0.0/8".into()]).expect("cidr");
-        assert_eq!(proxies.client_ip(Some(ip("203.0.113.9")), &["1.2.3.4"]), Some(ip("203.0.113.9")));
+        assert_eq!(
+            proxies.client_ip(Some(ip("203.0.113.9")), &["1.2.3.4"]),
+            Some(ip("203.0.113.9"))
+        );
     }
 
     #[test]
     fn trusted_hops_are_skipped_right_to_left_and_the_leftmost_is_never_trusted() {
-        let proxies = TrustedProxies::parse(&["10.0.0.0/8".into(), "192.0.2.1".into()]).expect("cidr");
+        let proxies =
+            TrustedProxies::parse(&["10.0.0.0/8".into(), "192.0.2.1".into()]).expect("cidr");
         let peer = Some(ip("10.1.1.1"));
-        assert_eq!(proxies.client_ip(peer, &["6.6.6.6, 198.51.100.7, 192.0.2.1"]), Some(ip("198.51.100.7")));
-        assert_eq!(proxies.client_ip(peer, &["6.6.6.6", "198.51.100.7"]), Some(ip("198.51.100.7")));
+        assert_eq!(
+            proxies.client_ip(peer, &["6.6.6.6, 198.51.100.7, 192.0.2.1"]),
+            Some(ip("198.51.100.7"))
+        );
+        assert_eq!(
+            proxies.client_ip(peer, &["6.6.6.6", "198.51.100.7"]),
+            Some(ip("198.51.100.7"))
+        );
         assert_eq!(proxies.client_ip(peer, &[]), Some(ip("10.1.1.1")));
-        assert_eq!(proxies.client_ip(peer, &["garbage, 10.2.2.2"]), Some(ip("10.2.2.2")));
+        assert_eq!(
+            proxies.client_ip(peer, &["garbage, 10.2.2.2"]),
+            Some(ip("10.2.2.2"))
+        );
     }
 
     #[test]

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_web::dev::{Server, Service};
-use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::error::JsonPayloadError;
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::web::{self, Data};
 use actix_web::{App, HttpServer};
 use anyhow::Context;
@@ -15,14 +15,14 @@ use anyhow::Context;
 use crate::auth::jwt::SessionKeys;
 use crate::auth::throttle::LoginThrottle;
 use crate::catalog::Catalog;
-use crate::geo::TrustedProxies;
-use crate::licensing;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::ApiError;
+use crate::geo::TrustedProxies;
+use crate::licensing;
+use crate::random::random_hex;
 use crate::routes;
 use crate::state::AppState;
-use crate::random::random_hex;
 use crate::store::blobs::BlobStore;
 use crate::store::signing::PublisherKey;
 

@@ -5,9 +5,9 @@ use std::sync::Arc;
 use crate::auth::jwt::SessionKeys;
 use crate::auth::throttle::LoginThrottle;
 use crate::catalog::Catalog;
-use crate::geo::TrustedProxies;
 use crate::config::Settings;
 use crate::db::Db;
+use crate::geo::TrustedProxies;
 use crate::store::blobs::BlobStore;
 use crate::store::signing::PublicKey;
 

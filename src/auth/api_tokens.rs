@@ -33,7 +33,10 @@ impl FromStr for Scope {
             "download" => Ok(Scope::Download),
             "accept" => Ok(Scope::Accept),
             "admin" => Ok(Scope::Admin),
-            other => Err(format!("`{}` is not a scope (expected read, download, accept or admin)", other.chars().take(40).collect::<String>())),
+            other => Err(format!(
+                "`{}` is not a scope (expected read, download, accept or admin)",
+                other.chars().take(40).collect::<String>()
+            )),
         }
     }
 }

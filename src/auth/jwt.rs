@@ -78,32 +78,52 @@ pub struct SessionKeys {
 impl std::fmt::Debug for SessionKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let kids: Vec<&str> = self.keys.iter().map(|k| k.kid.as_str()).collect();
-        f.debug_struct("SessionKeys").field("kids", &kids).field("issuer", &self.issuer).finish()
+        f.debug_struct("SessionKeys")
+            .field("kids", &kids)
+            .field("issuer", &self.issuer)
+            .finish()
     }
 }
 
 fn now_secs() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
 }
 
 /// Creates a new signing key file in `dir` and returns its kid.
 pub fn generate_key(dir: &Path) -> anyhow::Result<String> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating `{}`", dir.display()))?;
-    let millis = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or_default();
+    let millis = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or_default();
     let kid = format!("{millis:013}-{}", crate::random::random_hex(4));
     let key = SigningKey::random(&mut rand_core::OsRng);
-    let pem = key.to_pkcs8_pem(LineEnding::LF).context("encoding the session key")?;
+    let pem = key
+        .to_pkcs8_pem(LineEnding::LF)
+        .context("encoding the session key")?;
     crate::store::signing::write_private_file(&dir.join(format!("{kid}.pem")), pem.as_bytes())?;
     Ok(kid)
 }
 
 fn load_key(path: &Path) -> anyhow::Result<SessionKey> {
-    let kid = path.file_stem().and_then(|s| s.to_str()).context("key file name")?.to_owned();
-    let pem = std::fs::read_to_string(path).with_context(|| format!("reading `{}`", path.display()))?;
-    let signing = SigningKey::from_pkcs8_pem(&pem).map_err(|e| anyhow::anyhow!("`{}`: {e}", path.display()))?;
+    let kid = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .context("key file name")?
+        .to_owned();
+    let pem =
+        std::fs::read_to_string(path).with_context(|| format!("reading `{}`", path.display()))?;
+    let signing = SigningKey::from_pkcs8_pem(&pem)
+        .map_err(|e| anyhow::anyhow!("`{}`: {e}", path.display()))?;
     let der = signing.to_pkcs8_der().context("encoding the session key")?;
     let point = signing.verifying_key().to_encoded_point(false);
-    let (x, y) = (B64URL.encode(point.x().context("x")?), B64URL.encode(point.y().context("y")?));
+    let (x, y) = (
+        B64URL.encode(point.x().context("x")?),
+        B64URL.encode(point.y().context("y")?),
+    );
     Ok(SessionKey {
         encoding: EncodingKey::from_ec_der(der.as_bytes()),
         decoding: DecodingKey::from_ec_components(&x, &y).context("session public key")?,
@@ -114,14 +134,29 @@ fn load_key(path: &Path) -> anyhow::Result<SessionKey> {
 
 impl SessionKeys {
     /// Loads every key in `dir`, generating the first one when there is none.
-    pub fn load_or_generate(dir: &Path, issuer: &str, audience: &str, ttl_secs: u64, leeway_secs: u64) -> anyhow::Result<Self> {
+    pub fn load_or_generate(
+        dir: &Path,
+        issuer: &str,
+        audience: &str,
+        ttl_secs: u64,
+        leeway_secs: u64,
+    ) -> anyhow::Result<Self> {
         let mut paths = list_key_files(dir)?;
         if paths.is_empty() {
             generate_key(dir)?;
             paths = list_key_files(dir)?;
         }
-        let keys = paths.iter().map(|p| load_key(p)).collect::<anyhow::Result<Vec<_>>>()?;
-        Ok(SessionKeys { keys, issuer: issuer.into(), audience: audience.into(), ttl_secs, leeway_secs })
+        let keys = paths
+            .iter()
+            .map(|p| load_key(p))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(SessionKeys {
+            keys,
+            issuer: issuer.into(),
+            audience: audience.into(),
+            ttl_secs,
+            leeway_secs,
+        })
     }
 
     fn active(&self) -> Option<&SessionKey> {
@@ -143,7 +178,8 @@ impl SessionKeys {
         };
         let mut header = Header::new(ALGORITHM);
         header.kid = Some(key.kid.clone());
-        let token = jsonwebtoken::encode(&header, &claims, &key.encoding).context("signing a session token")?;
+        let token = jsonwebtoken::encode(&header, &claims, &key.encoding)
+            .context("signing a session token")?;
         Ok((token, claims.exp))
     }
 
@@ -154,7 +190,11 @@ impl SessionKeys {
             return Err(TokenError::Algorithm);
         }
         let kid = header.kid.ok_or(TokenError::UnknownKey)?;
-        let key = self.keys.iter().find(|k| k.kid == kid).ok_or(TokenError::UnknownKey)?;
+        let key = self
+            .keys
+            .iter()
+            .find(|k| k.kid == kid)
+            .ok_or(TokenError::UnknownKey)?;
         let mut validation = Validation::new(ALGORITHM);
         validation.leeway = self.leeway_secs;
         validation.validate_nbf = true;
@@ -204,7 +244,8 @@ mod tests {
     use super::*;
 
     fn keys(dir: &Path) -> SessionKeys {
-        SessionKeys::load_or_generate(dir, "https://gate.example", "modelgate", 600, 5).expect("keys")
+        SessionKeys::load_or_generate(dir, "https://gate.example", "modelgate", 600, 5)
+            .expect("keys")
     }
 
     #[test]
@@ -216,9 +257,18 @@ mod tests {
         std::thread::sleep(std::time::Duration::from_millis(5));
         let new_kid = generate_key(dir.path()).expect("rotate");
         let after = keys(dir.path());
-        assert_eq!(after.verify(&token).expect("old token still verifies").sid, "s1");
+        assert_eq!(
+            after.verify(&token).expect("old token still verifies").sid,
+            "s1"
+        );
         let (fresh, _) = after.issue("u2", "s2").expect("issue");
-        assert_eq!(jsonwebtoken::decode_header(&fresh).expect("header").kid.as_deref(), Some(new_kid.as_str()));
+        assert_eq!(
+            jsonwebtoken::decode_header(&fresh)
+                .expect("header")
+                .kid
+                .as_deref(),
+            Some(new_kid.as_str())
+        );
         assert_eq!(after.jwks()["keys"].as_array().map(Vec::len), Some(2));
     }
 }

@@ -75,7 +75,11 @@ pub async fn verify_password(password: String, stored: Option<String>) -> bool {
         let known = stored.is_some();
         let phc = stored.unwrap_or_else(|| decoy_hash().to_owned());
         let matches = PasswordHash::new(&phc)
-            .map(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+            .map(|parsed| {
+                argon2()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
             .unwrap_or(false);
         known && matches
     })
@@ -89,8 +93,13 @@ mod tests {
 
     #[tokio::test]
     async fn hashes_verify_and_are_argon2id() {
-        let hash = hash_password("correct horse battery".into()).await.expect("hash");
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        let hash = hash_password("correct horse battery".into())
+            .await
+            .expect("hash");
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
         assert!(verify_password("correct horse battery".into(), Some(hash.clone())).await);
         assert!(!verify_password("wrong horse battery".into(), Some(hash)).await);
         assert!(!verify_password("correct horse battery".into(), None).await);
@@ -98,8 +107,14 @@ mod tests {
 
     #[test]
     fn policy_bounds_length() {
-        assert!(matches!(check_policy("short"), Err(PasswordError::TooShort)));
-        assert!(matches!(check_policy(&"x".repeat(2000)), Err(PasswordError::TooLong)));
+        assert!(matches!(
+            check_policy("short"),
+            Err(PasswordError::TooShort)
+        ));
+        assert!(matches!(
+            check_policy(&"x".repeat(2000)),
+            Err(PasswordError::TooLong)
+        ));
         assert!(check_policy("twelve chars").is_ok());
     }
 }

@@ -21,8 +21,13 @@ use crate::state::AppState;
 /// How the request proved who it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Credential {
-    Session { session_id: String },
-    ApiToken { token_id: String, scopes: Vec<Scope> },
+    Session {
+        session_id: String,
+    },
+    ApiToken {
+        token_id: String,
+        scopes: Vec<Scope>,
+    },
 }
 
 /// An authenticated account.
@@ -42,11 +47,16 @@ impl Principal {
     /// token carries `scope`. Sessions carry every scope of their role.
     pub fn authorize(&self, roles: &[Role], scope: Scope) -> Result<(), ApiError> {
         if !roles.contains(&self.role) {
-            return Err(ApiError::Forbidden(format!("the `{}` role may not do this", self.role)));
+            return Err(ApiError::Forbidden(format!(
+                "the `{}` role may not do this",
+                self.role
+            )));
         }
         if let Credential::ApiToken { scopes, .. } = &self.credential {
             if !scopes.contains(&scope) {
-                return Err(ApiError::Forbidden(format!("this API token lacks the `{scope}` scope")));
+                return Err(ApiError::Forbidden(format!(
+                    "this API token lacks the `{scope}` scope"
+                )));
             }
         }
         Ok(())
@@ -57,18 +67,32 @@ impl Principal {
             return Err(ApiError::InvalidToken("account is disabled".into()));
         }
         let role = user.role.parse().map_err(ApiError::internal)?;
-        Ok(Principal { user_id: user.id, email: user.email, role, credential })
+        Ok(Principal {
+            user_id: user.id,
+            email: user.email,
+            role,
+            credential,
+        })
     }
 }
 
 fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
-    let value = req.headers().get(header::AUTHORIZATION).ok_or(ApiError::Unauthenticated)?;
-    let value = value.to_str().map_err(|_| ApiError::InvalidToken(TokenError::Malformed.to_string()))?;
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or(ApiError::Unauthenticated)?;
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::InvalidToken(TokenError::Malformed.to_string()))?;
     match value.split_once(' ') {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
             Ok(token.trim().to_owned())
         }
-        _ => Err(ApiError::InvalidToken("expected `Authorization: Bearer <token>`".into())),
+        _ => Err(ApiError::InvalidToken(
+            "expected `Authorization: Bearer <token>`".into(),
+        )),
     }
 }
 
@@ -76,18 +100,34 @@ async fn authenticate(state: &AppState, token: &str) -> Result<Principal, ApiErr
     if token.starts_with(TOKEN_PREFIX) {
         let (row, user) = accounts::api_token_by_hash(&state.db, &hash_token(token))
             .await?
-            .ok_or_else(|| ApiError::InvalidToken("API token is unknown, revoked or expired".into()))?;
+            .ok_or_else(|| {
+                ApiError::InvalidToken("API token is unknown, revoked or expired".into())
+            })?;
         let scopes = serde_json::from_str(&row.scopes).map_err(ApiError::internal)?;
-        return Principal::from_user(user, Credential::ApiToken { token_id: row.id, scopes });
+        return Principal::from_user(
+            user,
+            Credential::ApiToken {
+                token_id: row.id,
+                scopes,
+            },
+        );
     }
-    let claims = state.session_keys.verify(token).map_err(|e| ApiError::InvalidToken(e.to_string()))?;
+    let claims = state
+        .session_keys
+        .verify(token)
+        .map_err(|e| ApiError::InvalidToken(e.to_string()))?;
     if !accounts::session_is_active(&state.db, &claims.sid, &claims.sub).await? {
         return Err(ApiError::InvalidToken(TokenError::Revoked.to_string()));
     }
     let user = accounts::user_by_id(&state.db, &claims.sub)
         .await?
         .ok_or_else(|| ApiError::InvalidToken("account no longer exists".into()))?;
-    Principal::from_user(user, Credential::Session { session_id: claims.sid })
+    Principal::from_user(
+        user,
+        Credential::Session {
+            session_id: claims.sid,
+        },
+    )
 }
 
 impl FromRequest for Principal {
@@ -98,7 +138,8 @@ impl FromRequest for Principal {
         let state = req.app_data::<Data<AppState>>().cloned();
         let token = bearer(req);
         Box::pin(async move {
-            let state = state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("AppState missing")))?;
+            let state =
+                state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("AppState missing")))?;
             authenticate(&state, &token?).await
         })
     }

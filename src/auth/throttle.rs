@@ -18,22 +18,42 @@ pub struct LoginThrottle {
 
 impl LoginThrottle {
     pub fn new(max_per_account: usize, max_per_ip: usize, window: Duration) -> Self {
-        LoginThrottle { max_per_account, max_per_ip, window, failures: Mutex::default() }
+        LoginThrottle {
+            max_per_account,
+            max_per_ip,
+            window,
+            failures: Mutex::default(),
+        }
     }
 
     fn keys(email: &str, ip: Option<IpAddr>) -> [(String, bool); 2] {
-        [(format!("account:{email}"), true), (format!("ip:{}", ip.map(|i| i.to_string()).unwrap_or_default()), false)]
+        [
+            (format!("account:{email}"), true),
+            (
+                format!("ip:{}", ip.map(|i| i.to_string()).unwrap_or_default()),
+                false,
+            ),
+        ]
     }
 
     /// `Err(retry_after)` when this account or IP has failed too often recently.
     pub fn check(&self, email: &str, ip: Option<IpAddr>) -> Result<(), Duration> {
         let now = Instant::now();
-        let Ok(mut failures) = self.failures.lock() else { return Ok(()) };
+        let Ok(mut failures) = self.failures.lock() else {
+            return Ok(());
+        };
         let mut wait = Duration::ZERO;
         for (key, is_account) in Self::keys(email, ip) {
-            let limit = if is_account { self.max_per_account } else { self.max_per_ip };
+            let limit = if is_account {
+                self.max_per_account
+            } else {
+                self.max_per_ip
+            };
             if let Some(times) = failures.get_mut(&key) {
-                while times.front().is_some_and(|t| now.duration_since(*t) >= self.window) {
+                while times
+                    .front()
+                    .is_some_and(|t| now.duration_since(*t) >= self.window)
+                {
                     times.pop_front();
                 }
                 if times.len() >= limit {
@@ -43,7 +63,11 @@ impl LoginThrottle {
                 }
             }
         }
-        if wait.is_zero() { Ok(()) } else { Err(wait) }
+        if wait.is_zero() {
+            Ok(())
+        } else {
+            Err(wait)
+        }
     }
 
     pub fn record_failure(&self, email: &str, ip: Option<IpAddr>) {
@@ -78,9 +102,17 @@ mod tests {
             throttle.record_failure("a@x.org", ip);
         }
         assert!(throttle.check("a@x.org", ip).is_err(), "account locked");
-        assert!(throttle.check("b@x.org", Some(IpAddr::from([10, 0, 0, 2]))).is_ok(), "others unaffected");
+        assert!(
+            throttle
+                .check("b@x.org", Some(IpAddr::from([10, 0, 0, 2])))
+                .is_ok(),
+            "others unaffected"
+        );
         throttle.record_failure("b@x.org", ip);
         throttle.record_failure("c@x.org", ip);
-        assert!(throttle.check("d@x.org", ip).is_err(), "the IP is locked after 5 failures");
+        assert!(
+            throttle.check("d@x.org", ip).is_err(),
+            "the IP is locked after 5 failures"
+        );
     }
 }

@@ -29,7 +29,11 @@ pub fn generated_password() -> String {
 }
 
 pub async fn run(settings: Settings, command: AdminCommand) -> anyhow::Result<ExitCode> {
-    let AdminCommand::Create { email, role, password_stdin } = command;
+    let AdminCommand::Create {
+        email,
+        role,
+        password_stdin,
+    } = command;
     let (password, generated) = if password_stdin {
         let mut input = String::new();
         std::io::stdin().read_to_string(&mut input)?;

@@ -20,7 +20,12 @@ pub async fn run(settings: Settings, command: LicenseCommand) -> anyhow::Result<
     let docs = LicenseDocuments::load_dir(&dir)?;
     let (state, _) = open_state(&settings).await?;
     let row = publish_version(&state.db, &docs, Some("cli".into())).await?;
-    println!("published license {} version {} (digest {})", row.license_id, row.version, row.digest);
-    println!("accounts that accepted an earlier version must accept this one before their next download");
+    println!(
+        "published license {} version {} (digest {})",
+        row.license_id, row.version, row.digest
+    );
+    println!(
+        "accounts that accepted an earlier version must accept this one before their next download"
+    );
     Ok(ExitCode::SUCCESS)
 }

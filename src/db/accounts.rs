@@ -27,11 +27,18 @@ pub struct ApiTokenRow {
 }
 
 const USER_COLUMNS: &str = "id, email, password_hash, role, created_at, disabled_at";
-const TOKEN_COLUMNS: &str = "id, user_id, name, scopes, created_at, expires_at, last_used_at, revoked_at";
+const TOKEN_COLUMNS: &str =
+    "id, user_id, name, scopes, created_at, expires_at, last_used_at, revoked_at";
 
 /// Inserts a user; `Ok(false)` when the email is taken.
 #[tracing::instrument(skip_all)]
-pub async fn insert_user(db: &Db, id: &str, email: &str, password_hash: &str, role: &str) -> Result<bool, sqlx::Error> {
+pub async fn insert_user(
+    db: &Db,
+    id: &str,
+    email: &str,
+    password_hash: &str,
+    role: &str,
+) -> Result<bool, sqlx::Error> {
     let result = sqlx::query(
         "INSERT INTO users (id, email, password_hash, role, created_at) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (email) DO NOTHING",
@@ -48,10 +55,12 @@ pub async fn insert_user(db: &Db, id: &str, email: &str, password_hash: &str, ro
 
 #[tracing::instrument(skip_all)]
 pub async fn user_by_email(db: &Db, email: &str) -> Result<Option<UserRow>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1"))
-        .bind(email)
-        .fetch_optional(&db.pool)
-        .await
+    sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE email = $1"
+    ))
+    .bind(email)
+    .fetch_optional(&db.pool)
+    .await
 }
 
 #[tracing::instrument(skip_all, fields(user.id = %id))]
@@ -96,11 +105,12 @@ pub async fn insert_session(
 
 /// Whether the session exists, belongs to `user_id` and was not revoked.
 pub async fn session_is_active(db: &Db, id: &str, user_id: &str) -> Result<bool, sqlx::Error> {
-    let row: Option<(Option<i64>,)> = sqlx::query_as("SELECT revoked_at FROM sessions WHERE id = $1 AND user_id = $2")
-        .bind(id)
-        .bind(user_id)
-        .fetch_optional(&db.pool)
-        .await?;
+    let row: Option<(Option<i64>,)> =
+        sqlx::query_as("SELECT revoked_at FROM sessions WHERE id = $1 AND user_id = $2")
+            .bind(id)
+            .bind(user_id)
+            .fetch_optional(&db.pool)
+            .await?;
     Ok(matches!(row, Some((None,))))
 }
 
@@ -140,7 +150,10 @@ pub async fn insert_api_token(
 }
 
 /// The live token with this hash and its owner; marks it used.
-pub async fn api_token_by_hash(db: &Db, token_hash: &str) -> Result<Option<(ApiTokenRow, UserRow)>, sqlx::Error> {
+pub async fn api_token_by_hash(
+    db: &Db,
+    token_hash: &str,
+) -> Result<Option<(ApiTokenRow, UserRow)>, sqlx::Error> {
     let token: Option<ApiTokenRow> = sqlx::query_as(&format!(
         "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL"
     ))
@@ -151,7 +164,9 @@ pub async fn api_token_by_hash(db: &Db, token_hash: &str) -> Result<Option<(ApiT
     if token.expires_at.is_some_and(|at| at <= now_ms()) {
         return Ok(None);
     }
-    let Some(user) = user_by_id(db, &token.user_id).await? else { return Ok(None) };
+    let Some(user) = user_by_id(db, &token.user_id).await? else {
+        return Ok(None);
+    };
     sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
         .bind(now_ms())
         .bind(&token.id)
@@ -161,10 +176,12 @@ pub async fn api_token_by_hash(db: &Db, token_hash: &str) -> Result<Option<(ApiT
 }
 
 pub async fn api_tokens_of(db: &Db, user_id: &str) -> Result<Vec<ApiTokenRow>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE user_id = $1 ORDER BY created_at, id"))
-        .bind(user_id)
-        .fetch_all(&db.pool)
-        .await
+    sqlx::query_as(&format!(
+        "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE user_id = $1 ORDER BY created_at, id"
+    ))
+    .bind(user_id)
+    .fetch_all(&db.pool)
+    .await
 }
 
 /// Revokes the user's token `id`; `Ok(false)` when there is no such live token.

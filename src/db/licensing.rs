@@ -51,7 +51,8 @@ pub struct AcceptanceRow {
 
 const VERSION_COLUMNS: &str =
     "license_id, version, digest, title, modalities, license_text, aup_text, notice, published_at, published_by";
-const ATTESTATION_COLUMNS: &str = "id, user_id, legal_name, domicile_country, on_behalf_of_organisation, \
+const ATTESTATION_COLUMNS: &str =
+    "id, user_id, legal_name, domicile_country, on_behalf_of_organisation, \
      organisation_name, organisation_country, created_at";
 const ACCEPTANCE_COLUMNS: &str = "a.id, a.user_id, u.email, a.license_id, a.version, a.digest, a.attestation_id, \
      a.attestation, a.accepted_at, a.client_ip, a.geo_country, a.user_agent, a.revoked_at, a.revoked_by, a.revoke_reason";
@@ -91,7 +92,10 @@ pub async fn current_versions(db: &Db) -> Result<Vec<LicenseVersionRow>, sqlx::E
 }
 
 /// The current version of one license.
-pub async fn current_version(db: &Db, license_id: &str) -> Result<Option<LicenseVersionRow>, sqlx::Error> {
+pub async fn current_version(
+    db: &Db,
+    license_id: &str,
+) -> Result<Option<LicenseVersionRow>, sqlx::Error> {
     sqlx::query_as(&format!(
         "SELECT {VERSION_COLUMNS} FROM license_versions WHERE license_id = $1
          ORDER BY published_at DESC, version DESC LIMIT 1"
@@ -102,17 +106,19 @@ pub async fn current_version(db: &Db, license_id: &str) -> Result<Option<License
 }
 
 pub async fn insert_attestation(db: &Db, row: &AttestationRow) -> Result<(), sqlx::Error> {
-    sqlx::query(&format!("INSERT INTO attestations ({ATTESTATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
-        .bind(&row.id)
-        .bind(&row.user_id)
-        .bind(&row.legal_name)
-        .bind(&row.domicile_country)
-        .bind(row.on_behalf_of_organisation)
-        .bind(&row.organisation_name)
-        .bind(&row.organisation_country)
-        .bind(row.created_at)
-        .execute(&db.pool)
-        .await?;
+    sqlx::query(&format!(
+        "INSERT INTO attestations ({ATTESTATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+    ))
+    .bind(&row.id)
+    .bind(&row.user_id)
+    .bind(&row.legal_name)
+    .bind(&row.domicile_country)
+    .bind(row.on_behalf_of_organisation)
+    .bind(&row.organisation_name)
+    .bind(&row.organisation_country)
+    .bind(row.created_at)
+    .execute(&db.pool)
+    .await?;
     Ok(())
 }
 
@@ -141,7 +147,10 @@ pub struct NewAcceptance<'a> {
     pub user_agent: Option<&'a str>,
 }
 
-pub async fn insert_acceptance(conn: &mut AnyConnection, a: &NewAcceptance<'_>) -> Result<i64, sqlx::Error> {
+pub async fn insert_acceptance(
+    conn: &mut AnyConnection,
+    a: &NewAcceptance<'_>,
+) -> Result<i64, sqlx::Error> {
     let now = now_ms();
     sqlx::query(
         "INSERT INTO acceptances (id, user_id, license_id, version, digest, attestation_id, attestation, accepted_at,
@@ -165,7 +174,10 @@ pub async fn insert_acceptance(conn: &mut AnyConnection, a: &NewAcceptance<'_>) 
 }
 
 /// The user's latest acceptance of each license (revoked ones included), by license id.
-pub async fn latest_acceptances_of(db: &Db, user_id: &str) -> Result<Vec<AcceptanceRow>, sqlx::Error> {
+pub async fn latest_acceptances_of(
+    db: &Db,
+    user_id: &str,
+) -> Result<Vec<AcceptanceRow>, sqlx::Error> {
     sqlx::query_as(&format!(
         "SELECT {ACCEPTANCE_COLUMNS} FROM acceptances a JOIN users u ON u.id = a.user_id
          WHERE a.user_id = $1 AND a.id = (SELECT a2.id FROM acceptances a2
@@ -192,7 +204,11 @@ pub struct AcceptanceFilter {
 }
 
 /// Acceptances of a license, oldest first, filtered.
-pub async fn acceptances_of_license(db: &Db, license_id: &str, f: &AcceptanceFilter) -> Result<Vec<AcceptanceRow>, sqlx::Error> {
+pub async fn acceptances_of_license(
+    db: &Db,
+    license_id: &str,
+    f: &AcceptanceFilter,
+) -> Result<Vec<AcceptanceRow>, sqlx::Error> {
     sqlx::query_as(&format!(
         "SELECT {ACCEPTANCE_COLUMNS} FROM acceptances a
          JOIN users u ON u.id = a.user_id JOIN attestations t ON t.id = a.attestation_id
@@ -207,7 +223,12 @@ pub async fn acceptances_of_license(db: &Db, license_id: &str, f: &AcceptanceFil
     .bind(license_id)
     .bind(f.version.clone().unwrap_or_default())
     .bind(f.country.clone().unwrap_or_default())
-    .bind(f.organisation.as_deref().map(escape_like).unwrap_or_default())
+    .bind(
+        f.organisation
+            .as_deref()
+            .map(escape_like)
+            .unwrap_or_default(),
+    )
     .bind(f.since_ms.unwrap_or(i64::MIN))
     .bind(f.until_ms.unwrap_or(i64::MAX))
     .bind(i64::from(f.include_revoked))
@@ -221,7 +242,12 @@ fn escape_like(s: &str) -> String {
 }
 
 /// Revokes an acceptance; `Ok(false)` when it does not exist or is already revoked.
-pub async fn revoke_acceptance(db: &Db, id: &str, by: &str, reason: &str) -> Result<bool, sqlx::Error> {
+pub async fn revoke_acceptance(
+    db: &Db,
+    id: &str,
+    by: &str,
+    reason: &str,
+) -> Result<bool, sqlx::Error> {
     let result = sqlx::query(
         "UPDATE acceptances SET revoked_at = $1, revoked_by = $2, revoke_reason = $3 WHERE id = $4 AND revoked_at IS NULL",
     )

@@ -81,12 +81,25 @@ mod tests {
     fn the_list_is_complete_and_codes_parse_case_insensitively() {
         assert_eq!(countries().len(), 249);
         assert_eq!("gr".parse::<CountryCode>().map(|c| c.name()), Ok("Greece"));
-        assert_eq!("AX".parse::<CountryCode>().map(|c| c.to_string()), Ok("AX".to_string()));
+        assert_eq!(
+            "AX".parse::<CountryCode>().map(|c| c.to_string()),
+            Ok("AX".to_string())
+        );
     }
 
     #[test]
     fn pseudo_codes_and_free_text_are_refused() {
-        for bad in ["EU", "UK", "EL", "XK", "", "Germany", "D", "DEU", "'; DROP TABLE users; --"] {
+        for bad in [
+            "EU",
+            "UK",
+            "EL",
+            "XK",
+            "",
+            "Germany",
+            "D",
+            "DEU",
+            "'; DROP TABLE users; --",
+        ] {
             assert!(bad.parse::<CountryCode>().is_err(), "{bad}");
         }
     }

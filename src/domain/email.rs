@@ -67,8 +67,20 @@ mod tests {
 
     #[test]
     fn normalises_and_validates() {
-        assert_eq!("  Ada@Example.ORG ".parse::<Email>().map(String::from), Ok("ada@example.org".to_string()));
-        for bad in ["", "ada", "ada@", "@x.org", "ada@x", "a b@x.org", "a@b@x.org", "ada@.org"] {
+        assert_eq!(
+            "  Ada@Example.ORG ".parse::<Email>().map(String::from),
+            Ok("ada@example.org".to_string())
+        );
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@x.org",
+            "ada@x",
+            "a b@x.org",
+            "a@b@x.org",
+            "ada@.org",
+        ] {
             assert!(bad.parse::<Email>().is_err(), "{bad}");
         }
     }

@@ -59,7 +59,11 @@ pub enum LicenseError {
 
 /// Whether `id` is a valid license id.
 pub fn valid_license_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
 }
 
 impl LicenseDocuments {
@@ -71,11 +75,18 @@ impl LicenseDocuments {
         }
         let version_ok = !m.version.is_empty()
             && m.version.len() <= 64
-            && m.version.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+            && m.version
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
         if !version_ok {
             return Err(LicenseError::Version(m.version.chars().take(80).collect()));
         }
-        for (name, text) in [("title", &m.title), ("license text", &self.license_text), ("AUP text", &self.aup_text), ("NOTICE", &self.notice)] {
+        for (name, text) in [
+            ("title", &m.title),
+            ("license text", &self.license_text),
+            ("AUP text", &self.aup_text),
+            ("NOTICE", &self.notice),
+        ] {
             if text.trim().is_empty() {
                 return Err(LicenseError::Empty(name));
             }
@@ -94,7 +105,11 @@ impl LicenseDocuments {
     pub fn digest(&self) -> Sha256Digest {
         let mut hasher = Sha256::new();
         hasher.update(DIGEST_DOMAIN.as_bytes());
-        for (name, text) in [("LICENSE.md", &self.license_text), ("USE_POLICY.md", &self.aup_text), ("NOTICE", &self.notice)] {
+        for (name, text) in [
+            ("LICENSE.md", &self.license_text),
+            ("USE_POLICY.md", &self.aup_text),
+            ("NOTICE", &self.notice),
+        ] {
             hasher.update(format!("\0{name}\0{}\0", text.len()).as_bytes());
             hasher.update(text.as_bytes());
         }
@@ -103,7 +118,12 @@ impl LicenseDocuments {
 
     fn from_parts(metadata: &str, license: &str, aup: &str, notice: &str) -> anyhow::Result<Self> {
         let metadata: LicenseMetadata = toml::from_str(metadata).context("parsing license.toml")?;
-        let docs = LicenseDocuments { metadata, license_text: license.into(), aup_text: aup.into(), notice: notice.into() };
+        let docs = LicenseDocuments {
+            metadata,
+            license_text: license.into(),
+            aup_text: aup.into(),
+            notice: notice.into(),
+        };
         docs.validate()?;
         Ok(docs)
     }
@@ -111,10 +131,16 @@ impl LicenseDocuments {
     /// Reads a license version from its directory.
     pub fn load_dir(dir: &Path) -> anyhow::Result<Self> {
         let read = |name: &str| {
-            std::fs::read_to_string(dir.join(name)).with_context(|| format!("reading `{}`", dir.join(name).display()))
+            std::fs::read_to_string(dir.join(name))
+                .with_context(|| format!("reading `{}`", dir.join(name).display()))
         };
-        Self::from_parts(&read("license.toml")?, &read("LICENSE.md")?, &read("USE_POLICY.md")?, &read("NOTICE")?)
-            .with_context(|| format!("license in `{}`", dir.display()))
+        Self::from_parts(
+            &read("license.toml")?,
+            &read("LICENSE.md")?,
+            &read("USE_POLICY.md")?,
+            &read("NOTICE")?,
+        )
+        .with_context(|| format!("license in `{}`", dir.display()))
     }
 
     /// The licenses under `policy_dir/licenses/`, or the compiled-in demo license when that
@@ -122,7 +148,10 @@ impl LicenseDocuments {
     pub fn shipped(policy_dir: &Path) -> anyhow::Result<Vec<Self>> {
         let root = policy_dir.join("licenses");
         if !root.is_dir() {
-            return SHIPPED.iter().map(|(m, l, a, n)| Self::from_parts(m, l, a, n)).collect();
+            return SHIPPED
+                .iter()
+                .map(|(m, l, a, n)| Self::from_parts(m, l, a, n))
+                .collect();
         }
         let mut dirs: Vec<_> = std::fs::read_dir(&root)
             .with_context(|| format!("reading `{}`", root.display()))?
@@ -157,19 +186,26 @@ mod tests {
 
     #[test]
     fn the_shipped_demo_license_loads_from_the_repository_and_from_the_binary() {
-        let from_repo = LicenseDocuments::shipped(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/policies"))).expect("repo");
+        let from_repo =
+            LicenseDocuments::shipped(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/policies")))
+                .expect("repo");
         let embedded = LicenseDocuments::shipped(Path::new("/nonexistent")).expect("embedded");
         assert_eq!(from_repo, embedded);
         let demo = &from_repo[0];
         assert_eq!(demo.metadata.id, "llama-3.2");
         assert!(demo.license_text.contains("Built with Llama"));
         assert!(demo.license_text.contains("European Union"));
-        assert_eq!(demo.metadata.modalities, vec![Modality::Text, Modality::Multimodal]);
+        assert_eq!(
+            demo.metadata.modalities,
+            vec![Modality::Text, Modality::Multimodal]
+        );
     }
 
     #[test]
     fn digest_covers_every_document_and_their_boundaries() {
-        let base = LicenseDocuments::shipped(Path::new("/nonexistent")).expect("embedded").remove(0);
+        let base = LicenseDocuments::shipped(Path::new("/nonexistent"))
+            .expect("embedded")
+            .remove(0);
         let mut aup = base.clone();
         aup.aup_text.push(' ');
         let mut moved = base.clone();
@@ -179,6 +215,10 @@ mod tests {
         assert_ne!(base.digest(), moved.digest());
         let mut renamed = base.clone();
         renamed.metadata.title = "other".into();
-        assert_eq!(base.digest(), renamed.digest(), "metadata is not part of the documents");
+        assert_eq!(
+            base.digest(),
+            renamed.digest(),
+            "metadata is not part of the documents"
+        );
     }
 }

@@ -18,11 +18,18 @@ pub enum PublishLicenseError {
 }
 
 /// Publishes a new version; it becomes the current one, so earlier acceptances stop counting.
-pub async fn publish_version(db: &Db, docs: &LicenseDocuments, by: Option<String>) -> Result<LicenseVersionRow, PublishLicenseError> {
+pub async fn publish_version(
+    db: &Db,
+    docs: &LicenseDocuments,
+    by: Option<String>,
+) -> Result<LicenseVersionRow, PublishLicenseError> {
     docs.validate()?;
     let row = docs.to_row(now_ms(), by);
     if !licensing::insert_license_version(db, &row).await? {
-        return Err(PublishLicenseError::Exists { id: row.license_id, version: row.version });
+        return Err(PublishLicenseError::Exists {
+            id: row.license_id,
+            version: row.version,
+        });
     }
     tracing::info!(license.id = %row.license_id, license.version = %row.version, license.digest = %row.digest, "license version published");
     Ok(row)
@@ -32,7 +39,9 @@ pub async fn publish_version(db: &Db, docs: &LicenseDocuments, by: Option<String
 pub async fn import_shipped(db: &Db, policy_dir: &Path) -> anyhow::Result<()> {
     for docs in LicenseDocuments::shipped(policy_dir)? {
         let known = licensing::current_version(db, &docs.metadata.id).await?;
-        if known.is_some_and(|row| row.version == docs.metadata.version || row.digest == docs.digest().hex()) {
+        if known.is_some_and(|row| {
+            row.version == docs.metadata.version || row.digest == docs.digest().hex()
+        }) {
             continue;
         }
         match publish_version(db, &docs, Some("repository".into())).await {

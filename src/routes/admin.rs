@@ -42,16 +42,23 @@ pub async fn publish_license_version(
     who.authorize(&[Role::Admin], Scope::Admin)?;
     let b = body.into_inner();
     let docs = LicenseDocuments {
-        metadata: LicenseMetadata { id: id.into_inner(), version: b.version, title: b.title, modalities: b.modalities },
+        metadata: LicenseMetadata {
+            id: id.into_inner(),
+            version: b.version,
+            title: b.title,
+            modalities: b.modalities,
+        },
         license_text: b.license_text,
         aup_text: b.aup_text,
         notice: b.notice,
     };
-    let row = publish_version(&state.db, &docs, Some(who.email.clone())).await.map_err(|e| match e {
-        PublishLicenseError::Invalid(e) => ApiError::BadRequest(e.to_string()),
-        PublishLicenseError::Exists { .. } => ApiError::Conflict(e.to_string()),
-        PublishLicenseError::Database(e) => ApiError::from(e),
-    })?;
+    let row = publish_version(&state.db, &docs, Some(who.email.clone()))
+        .await
+        .map_err(|e| match e {
+            PublishLicenseError::Invalid(e) => ApiError::BadRequest(e.to_string()),
+            PublishLicenseError::Exists { .. } => ApiError::Conflict(e.to_string()),
+            PublishLicenseError::Database(e) => ApiError::from(e),
+        })?;
     Ok(HttpResponse::Created().json(json!({
         "id": row.license_id, "version": row.version, "digest": row.digest,
         "published_at": rfc3339(row.published_at), "published_by": row.published_by,
@@ -86,9 +93,24 @@ fn parse_time(field: &str, value: &str) -> Result<i64, ApiError> {
 }
 
 const REPORT_COLUMNS: &[&str] = &[
-    "id", "license", "version", "digest", "accepted_at", "user_id", "email", "legal_name", "domicile_country",
-    "on_behalf_of_organisation", "organisation_name", "organisation_country", "client_ip", "geo_country",
-    "user_agent", "revoked_at", "revoked_by", "revoke_reason",
+    "id",
+    "license",
+    "version",
+    "digest",
+    "accepted_at",
+    "user_id",
+    "email",
+    "legal_name",
+    "domicile_country",
+    "on_behalf_of_organisation",
+    "organisation_name",
+    "organisation_country",
+    "client_ip",
+    "geo_country",
+    "user_agent",
+    "revoked_at",
+    "revoked_by",
+    "revoke_reason",
 ];
 
 fn report_row(a: &AcceptanceRow) -> Value {
@@ -117,25 +139,57 @@ pub async fn list_acceptances(
     let q = query.into_inner();
     let filter = AcceptanceFilter {
         version: q.version,
-        country: q.country.as_deref().map(str::parse::<CountryCode>).transpose()?.map(|c| c.to_string()),
+        country: q
+            .country
+            .as_deref()
+            .map(str::parse::<CountryCode>)
+            .transpose()?
+            .map(|c| c.to_string()),
         organisation: q.organisation,
-        since_ms: q.since.as_deref().map(|s| parse_time("since", s)).transpose()?,
-        until_ms: q.until.as_deref().map(|s| parse_time("until", s)).transpose()?,
+        since_ms: q
+            .since
+            .as_deref()
+            .map(|s| parse_time("since", s))
+            .transpose()?,
+        until_ms: q
+            .until
+            .as_deref()
+            .map(|s| parse_time("until", s))
+            .transpose()?,
         include_revoked: q.include_revoked,
     };
-    let rows: Vec<Value> = licensing::acceptances_of_license(&state.db, &id, &filter).await?.iter().map(report_row).collect();
-    let file = format!("acceptances-{}", id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-').collect::<String>());
+    let rows: Vec<Value> = licensing::acceptances_of_license(&state.db, &id, &filter)
+        .await?
+        .iter()
+        .map(report_row)
+        .collect();
+    let file = format!(
+        "acceptances-{}",
+        id.chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-')
+            .collect::<String>()
+    );
     match q.format.as_deref().unwrap_or("json") {
-        "json" => Ok(HttpResponse::Ok().json(json!({ "license": id.as_str(), "count": rows.len(), "acceptances": rows }))),
+        "json" => Ok(HttpResponse::Ok()
+            .json(json!({ "license": id.as_str(), "count": rows.len(), "acceptances": rows }))),
         "csv" => Ok(HttpResponse::Ok()
             .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
-            .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}.csv\"")))
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}.csv\""),
+            ))
             .body(to_csv(REPORT_COLUMNS, &rows))),
         "jsonl" => Ok(HttpResponse::Ok()
             .insert_header((header::CONTENT_TYPE, "application/jsonl"))
-            .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}.jsonl\"")))
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}.jsonl\""),
+            ))
             .body(to_json_lines(&rows))),
-        other => Err(ApiError::BadRequest(format!("`format` must be json, csv or jsonl, not `{}`", other.chars().take(20).collect::<String>()))),
+        other => Err(ApiError::BadRequest(format!(
+            "`format` must be json, csv or jsonl, not `{}`",
+            other.chars().take(20).collect::<String>()
+        ))),
     }
 }
 
@@ -157,10 +211,17 @@ pub async fn revoke_acceptance(
     who.authorize(&[Role::Admin], Scope::Admin)?;
     let reason = body.reason.trim();
     if reason.is_empty() || reason.chars().count() > 1000 {
-        return Err(ApiError::BadRequest("`reason` must be 1-1000 characters".into()));
+        return Err(ApiError::BadRequest(
+            "`reason` must be 1-1000 characters".into(),
+        ));
     }
     if !licensing::revoke_acceptance(&state.db, &id, &who.email, reason).await? {
-        return Err(ApiError::NotFound(format!("no live acceptance `{}`", id.chars().take(64).collect::<String>())));
+        return Err(ApiError::NotFound(format!(
+            "no live acceptance `{}`",
+            id.chars().take(64).collect::<String>()
+        )));
     }
-    Ok(HttpResponse::Ok().json(json!({ "id": id.as_str(), "revoked": true, "reason": reason, "revoked_by": who.email })))
+    Ok(HttpResponse::Ok().json(
+        json!({ "id": id.as_str(), "revoked": true, "reason": reason, "revoked_by": who.email }),
+    ))
 }

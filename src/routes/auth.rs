@@ -31,8 +31,15 @@ fn password_error(err: PasswordError) -> ApiError {
 }
 
 /// Creates an account with `role`; used by registration, `admin create` and the demo.
-pub async fn create_account(state: &AppState, email: &Email, password: String, role: Role) -> Result<String, ApiError> {
-    let hash = password::hash_password(password).await.map_err(password_error)?;
+pub async fn create_account(
+    state: &AppState,
+    email: &Email,
+    password: String,
+    role: Role,
+) -> Result<String, ApiError> {
+    let hash = password::hash_password(password)
+        .await
+        .map_err(password_error)?;
     let id = new_id();
     if !accounts::insert_user(&state.db, &id, email.as_str(), &hash, role.as_str()).await? {
         return Err(ApiError::EmailTaken);
@@ -43,7 +50,10 @@ pub async fn create_account(state: &AppState, email: &Email, password: String, r
 
 /// `POST /v1/auth/register`: a new `user` account.
 #[tracing::instrument(skip_all)]
-pub async fn register(state: Data<AppState>, body: Json<Credentials>) -> Result<HttpResponse, ApiError> {
+pub async fn register(
+    state: Data<AppState>,
+    body: Json<Credentials>,
+) -> Result<HttpResponse, ApiError> {
     let Credentials { email, password } = body.into_inner();
     let email: Email = email.parse()?;
     let id = create_account(&state, &email, password, Role::User).await?;
@@ -53,15 +63,22 @@ pub async fn register(state: Data<AppState>, body: Json<Credentials>) -> Result<
 /// `POST /v1/auth/login`: a session token. Throttled per account and per IP; the answer
 /// takes as long whether or not the account exists.
 #[tracing::instrument(skip_all)]
-pub async fn login(req: HttpRequest, state: Data<AppState>, body: Json<Credentials>) -> Result<HttpResponse, ApiError> {
+pub async fn login(
+    req: HttpRequest,
+    state: Data<AppState>,
+    body: Json<Credentials>,
+) -> Result<HttpResponse, ApiError> {
     let Credentials { email, password } = body.into_inner();
     let email = email.trim().to_lowercase();
     let ip = state.proxies.client_ip_of(&req);
     if let Err(wait) = state.throttle.check(&email, ip) {
-        return Err(ApiError::TooManyAttempts { retry_after_secs: wait.as_secs().max(1) });
+        return Err(ApiError::TooManyAttempts {
+            retry_after_secs: wait.as_secs().max(1),
+        });
     }
     let user = accounts::user_by_email(&state.db, &email).await?;
-    let matches = password::verify_password(password, user.as_ref().map(|u| u.password_hash.clone())).await;
+    let matches =
+        password::verify_password(password, user.as_ref().map(|u| u.password_hash.clone())).await;
     let user = match user {
         Some(user) if matches && user.disabled_at.is_none() => user,
         _ => {
@@ -71,11 +88,24 @@ pub async fn login(req: HttpRequest, state: Data<AppState>, body: Json<Credentia
     };
     state.throttle.record_success(&email);
     let session_id = new_id();
-    let (token, expires) = state.session_keys.issue(&user.id, &session_id).map_err(ApiError::internal)?;
+    let (token, expires) = state
+        .session_keys
+        .issue(&user.id, &session_id)
+        .map_err(ApiError::internal)?;
     let expires_ms = i64::try_from(expires).unwrap_or(i64::MAX / 1000) * 1000;
-    let user_agent = req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok());
-    accounts::insert_session(&state.db, &session_id, &user.id, expires_ms, ip.map(|i| i.to_string()).as_deref(), user_agent)
-        .await?;
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
+    accounts::insert_session(
+        &state.db,
+        &session_id,
+        &user.id,
+        expires_ms,
+        ip.map(|i| i.to_string()).as_deref(),
+        user_agent,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(json!({
         "token": token,
         "token_type": "Bearer",
@@ -101,5 +131,7 @@ pub async fn logout(state: Data<AppState>, who: Principal) -> Result<HttpRespons
 
 /// `GET /v1/auth/jwks`: the public keys session tokens are signed with.
 pub async fn jwks(state: Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "public, max-age=300")).json(state.session_keys.jwks())
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .json(state.session_keys.jwks())
 }

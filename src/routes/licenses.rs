@@ -36,12 +36,16 @@ async fn current(state: &AppState, id: &str) -> Result<LicenseVersionRow, ApiErr
 #[tracing::instrument(skip_all)]
 pub async fn list_licenses(state: Data<AppState>) -> Result<HttpResponse, ApiError> {
     let versions = licensing::current_versions(&state.db).await?;
-    Ok(HttpResponse::Ok().json(json!({ "licenses": versions.iter().map(summary).collect::<Vec<_>>() })))
+    Ok(HttpResponse::Ok()
+        .json(json!({ "licenses": versions.iter().map(summary).collect::<Vec<_>>() })))
 }
 
 /// `GET /v1/licenses/{id}`: the current version with its license, AUP and NOTICE texts.
 #[tracing::instrument(skip_all)]
-pub async fn get_license(state: Data<AppState>, id: Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn get_license(
+    state: Data<AppState>,
+    id: Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let v = current(&state, &id).await?;
     let mut body = summary(&v);
     body["license_text"] = json!(v.license_text);
@@ -71,7 +75,10 @@ pub async fn accept_license(
     let seen: Sha256Digest = body.digest.parse()?;
     let license = current(&state, &id).await?;
     if seen.hex() != license.digest {
-        return Err(ApiError::StaleLicenseVersion { current_version: license.version, current_digest: license.digest });
+        return Err(ApiError::StaleLicenseVersion {
+            current_version: license.version,
+            current_digest: license.digest,
+        });
     }
     let attestation = licensing::attestations_of(&state.db, &who.user_id)
         .await?
@@ -81,7 +88,11 @@ pub async fn accept_license(
     let snapshot = attestation_json(&attestation);
     let acceptance_id = new_id();
     let client_ip = state.proxies.client_ip_of(&req).map(|ip| ip.to_string());
-    let user_agent = req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(|ua| ua.chars().take(512).collect::<String>());
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|ua| ua.chars().take(512).collect::<String>());
     let mut tx = state.db.pool.begin().await?;
     let accepted_at = licensing::insert_acceptance(
         &mut tx,

@@ -36,7 +36,10 @@ pub fn attestation_json(a: &AttestationRow) -> Value {
 #[tracing::instrument(skip_all, fields(user.id = %who.user_id))]
 pub async fn get_me(state: Data<AppState>, who: Principal) -> Result<HttpResponse, ApiError> {
     who.authorize(ANY_ROLE, Scope::Read)?;
-    let current = licensing::attestations_of(&state.db, &who.user_id).await?.into_iter().next();
+    let current = licensing::attestations_of(&state.db, &who.user_id)
+        .await?
+        .into_iter()
+        .next();
     Ok(HttpResponse::Ok().json(json!({
         "id": who.user_id,
         "email": who.email,
@@ -57,27 +60,42 @@ pub struct AttestationBody {
 
 fn bounded_text(field: &str, value: &str) -> Result<String, ApiError> {
     let value = value.trim();
-    if value.is_empty() || value.chars().count() > MAX_TEXT_CHARS || value.chars().any(char::is_control) {
-        return Err(ApiError::BadRequest(format!("`{field}` must be 1-{MAX_TEXT_CHARS} characters without control characters")));
+    if value.is_empty()
+        || value.chars().count() > MAX_TEXT_CHARS
+        || value.chars().any(char::is_control)
+    {
+        return Err(ApiError::BadRequest(format!(
+            "`{field}` must be 1-{MAX_TEXT_CHARS} characters without control characters"
+        )));
     }
     Ok(value.to_owned())
 }
 
 /// `PUT /v1/me/attestation`: a new attestation; earlier ones stay as history.
 #[tracing::instrument(skip_all, fields(user.id = %who.user_id))]
-pub async fn put_attestation(state: Data<AppState>, who: Principal, body: Json<AttestationBody>) -> Result<HttpResponse, ApiError> {
+pub async fn put_attestation(
+    state: Data<AppState>,
+    who: Principal,
+    body: Json<AttestationBody>,
+) -> Result<HttpResponse, ApiError> {
     who.authorize(ANY_ROLE, Scope::Accept)?;
     let body = body.into_inner();
     let legal_name = bounded_text("legal_name", &body.legal_name)?;
     let domicile: CountryCode = body.domicile_country.parse()?;
     let (organisation_name, organisation_country) = if body.on_behalf_of_organisation {
         let name = body.organisation_name.as_deref().ok_or_else(|| {
-            ApiError::BadRequest("`organisation_name` is required when accepting on behalf of an organisation".into())
+            ApiError::BadRequest(
+                "`organisation_name` is required when accepting on behalf of an organisation"
+                    .into(),
+            )
         })?;
         let country = body.organisation_country.as_deref().ok_or_else(|| {
             ApiError::BadRequest("`organisation_country` (principal place of business) is required when accepting on behalf of an organisation".into())
         })?;
-        (Some(bounded_text("organisation_name", name)?), Some(country.parse::<CountryCode>()?.to_string()))
+        (
+            Some(bounded_text("organisation_name", name)?),
+            Some(country.parse::<CountryCode>()?.to_string()),
+        )
     } else if body.organisation_name.is_some() || body.organisation_country.is_some() {
         return Err(ApiError::BadRequest(
             "organisation fields are only allowed with `on_behalf_of_organisation: true`".into(),
@@ -101,7 +119,10 @@ pub async fn put_attestation(state: Data<AppState>, who: Principal, body: Json<A
 
 /// `GET /v1/me/attestation`: the current attestation and every earlier one.
 #[tracing::instrument(skip_all, fields(user.id = %who.user_id))]
-pub async fn get_attestation(state: Data<AppState>, who: Principal) -> Result<HttpResponse, ApiError> {
+pub async fn get_attestation(
+    state: Data<AppState>,
+    who: Principal,
+) -> Result<HttpResponse, ApiError> {
     who.authorize(ANY_ROLE, Scope::Read)?;
     let history = licensing::attestations_of(&state.db, &who.user_id).await?;
     Ok(HttpResponse::Ok().json(json!({
@@ -125,26 +146,52 @@ fn default_scopes() -> Vec<String> {
 
 /// `POST /v1/me/tokens`: a new API token, shown once. Only a signed-in session may mint one.
 #[tracing::instrument(skip_all, fields(user.id = %who.user_id))]
-pub async fn create_token(state: Data<AppState>, who: Principal, body: Json<NewTokenBody>) -> Result<HttpResponse, ApiError> {
+pub async fn create_token(
+    state: Data<AppState>,
+    who: Principal,
+    body: Json<NewTokenBody>,
+) -> Result<HttpResponse, ApiError> {
     if !matches!(who.credential, Credential::Session { .. }) {
-        return Err(ApiError::Forbidden("API tokens can only be created from a signed-in session".into()));
+        return Err(ApiError::Forbidden(
+            "API tokens can only be created from a signed-in session".into(),
+        ));
     }
     let body = body.into_inner();
     let name = bounded_text("name", &body.name)?;
-    let mut scopes = body.scopes.iter().map(|s| s.parse::<Scope>()).collect::<Result<Vec<_>, _>>().map_err(ApiError::BadRequest)?;
+    let mut scopes = body
+        .scopes
+        .iter()
+        .map(|s| s.parse::<Scope>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(ApiError::BadRequest)?;
     scopes.sort();
     scopes.dedup();
     if scopes.is_empty() {
-        return Err(ApiError::BadRequest("a token needs at least one scope".into()));
+        return Err(ApiError::BadRequest(
+            "a token needs at least one scope".into(),
+        ));
     }
     if scopes.contains(&Scope::Admin) && !matches!(who.role, Role::Admin | Role::Compliance) {
-        return Err(ApiError::Forbidden("only admin and compliance accounts may hold the `admin` scope".into()));
+        return Err(ApiError::Forbidden(
+            "only admin and compliance accounts may hold the `admin` scope".into(),
+        ));
     }
-    let expires_at = body.expires_in_days.map(|days| now_ms() + i64::from(days.clamp(1, 3650)) * 86_400_000);
+    let expires_at = body
+        .expires_in_days
+        .map(|days| now_ms() + i64::from(days.clamp(1, 3650)) * 86_400_000);
     let (secret, hash) = api_tokens::generate();
     let id = new_id();
     let scopes_json = serde_json::to_string(&scopes).map_err(ApiError::internal)?;
-    accounts::insert_api_token(&state.db, &id, &who.user_id, &name, &hash, &scopes_json, expires_at).await?;
+    accounts::insert_api_token(
+        &state.db,
+        &id,
+        &who.user_id,
+        &name,
+        &hash,
+        &scopes_json,
+        expires_at,
+    )
+    .await?;
     Ok(HttpResponse::Created().json(json!({
         "id": id, "name": name, "token": secret, "scopes": scopes,
         "expires_at": expires_at.map(rfc3339),
@@ -171,12 +218,19 @@ pub async fn list_tokens(state: Data<AppState>, who: Principal) -> Result<HttpRe
 
 /// `DELETE /v1/me/tokens/{id}`.
 #[tracing::instrument(skip_all, fields(user.id = %who.user_id))]
-pub async fn revoke_token(state: Data<AppState>, who: Principal, id: Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn revoke_token(
+    state: Data<AppState>,
+    who: Principal,
+    id: Path<String>,
+) -> Result<HttpResponse, ApiError> {
     who.authorize(ANY_ROLE, Scope::Read)?;
     if accounts::revoke_api_token(&state.db, &who.user_id, &id).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {
-        Err(ApiError::NotFound(format!("no live token `{}` on this account", id.chars().take(64).collect::<String>())))
+        Err(ApiError::NotFound(format!(
+            "no live token `{}` on this account",
+            id.chars().take(64).collect::<String>()
+        )))
     }
 }
 

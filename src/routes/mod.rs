@@ -17,7 +17,10 @@ use actix_web::web;
 pub fn rfc3339(ms: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_default()
 }
 
@@ -53,18 +56,35 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .service(
                 web::scope("/v1/admin")
-                    .route("/licenses/{id}/versions", web::post().to(admin::publish_license_version))
-                    .route("/licenses/{id}/acceptances", web::get().to(admin::list_acceptances))
-                    .route("/acceptances/{id}/revoke", web::post().to(admin::revoke_acceptance)),
+                    .route(
+                        "/licenses/{id}/versions",
+                        web::post().to(admin::publish_license_version),
+                    )
+                    .route(
+                        "/licenses/{id}/acceptances",
+                        web::get().to(admin::list_acceptances),
+                    )
+                    .route(
+                        "/acceptances/{id}/revoke",
+                        web::post().to(admin::revoke_acceptance),
+                    ),
             )
             .service(
                 web::scope("/v1/models")
                     .route("", web::get().to(models::list_models))
                     .route("/{org}/{name}", web::get().to(models::get_model))
-                    .route("/{org}/{name}/manifest", web::get().to(models::get_manifest))
-                    .route("/{org}/{name}/model.sig", web::get().to(models::get_signature)),
+                    .route(
+                        "/{org}/{name}/manifest",
+                        web::get().to(models::get_manifest),
+                    )
+                    .route(
+                        "/{org}/{name}/model.sig",
+                        web::get().to(models::get_signature),
+                    ),
             )
-            .service(web::scope("/v1/keys").route("/publisher", web::get().to(keys::get_publisher_key)))
+            .service(
+                web::scope("/v1/keys").route("/publisher", web::get().to(keys::get_publisher_key)),
+            )
             .service(
                 web::scope("/v1/blobs")
                     .route("/{reference}", web::get().to(blobs::download_blob))

@@ -34,7 +34,6 @@ impl RevisionQuery {
     }
 }
 
-
 #[derive(Serialize)]
 struct RevisionView {
     digest: String,

@@ -102,7 +102,9 @@ impl BlobStore {
         mut reader: impl Read,
         expected: Option<&Sha256Digest>,
     ) -> Result<StoredBlob, BlobError> {
-        let temp_path = self.temp_dir().join(format!("{}.partial", crate::random::random_hex(12)));
+        let temp_path = self
+            .temp_dir()
+            .join(format!("{}.partial", crate::random::random_hex(12)));
         let guard = TempFile(temp_path.clone());
         let mut file = File::create(&temp_path).map_err(io_at(&temp_path))?;
         let mut hasher = Sha256::new();

@@ -177,31 +177,61 @@ impl TestApp {
     /// it in; returns the session token.
     pub async fn account(&self, email: &str, role: modelgate::domain::Role) -> String {
         let password = "correct horse battery staple".to_string();
-        modelgate::routes::create_account(&self.state, &email.parse().unwrap(), password.clone(), role).await.unwrap();
+        modelgate::routes::create_account(
+            &self.state,
+            &email.parse().unwrap(),
+            password.clone(),
+            role,
+        )
+        .await
+        .unwrap();
         self.login(email, &password).await
     }
 
     /// Signs in; returns the session token.
     pub async fn login(&self, email: &str, password: &str) -> String {
-        let response = self.post_json("/v1/auth/login", None, &serde_json::json!({ "email": email, "password": password })).await;
+        let response = self
+            .post_json(
+                "/v1/auth/login",
+                None,
+                &serde_json::json!({ "email": email, "password": password }),
+            )
+            .await;
         assert_eq!(response.status(), 200, "login of {email}");
         let body: serde_json::Value = response.json().await.unwrap();
         body["token"].as_str().unwrap().to_string()
     }
 
-    pub async fn post_json(&self, path: &str, token: Option<&str>, body: &serde_json::Value) -> reqwest::Response {
-        self.send(self.client.post(self.url(path)).json(body), token).await
+    pub async fn post_json(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        self.send(self.client.post(self.url(path)).json(body), token)
+            .await
     }
 
-    pub async fn put_json(&self, path: &str, token: Option<&str>, body: &serde_json::Value) -> reqwest::Response {
-        self.send(self.client.put(self.url(path)).json(body), token).await
+    pub async fn put_json(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        self.send(self.client.put(self.url(path)).json(body), token)
+            .await
     }
 
     pub async fn get_auth(&self, path: &str, token: &str) -> reqwest::Response {
-        self.send(self.client.get(self.url(path)), Some(token)).await
+        self.send(self.client.get(self.url(path)), Some(token))
+            .await
     }
 
-    async fn send(&self, request: reqwest::RequestBuilder, token: Option<&str>) -> reqwest::Response {
+    async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+        token: Option<&str>,
+    ) -> reqwest::Response {
         match token {
             Some(token) => request.bearer_auth(token),
             None => request,
@@ -214,14 +244,21 @@ impl TestApp {
     /// A plain attestation for a person domiciled in `country`.
     pub async fn attest(&self, token: &str, country: &str) -> serde_json::Value {
         let body = serde_json::json!({ "legal_name": "Ada Lovelace", "domicile_country": country, "on_behalf_of_organisation": false });
-        let response = self.put_json("/v1/me/attestation", Some(token), &body).await;
+        let response = self
+            .put_json("/v1/me/attestation", Some(token), &body)
+            .await;
         assert_eq!(response.status(), 200);
         response.json().await.unwrap()
     }
 
     /// The current digest of a license.
     pub async fn license_digest(&self, id: &str) -> String {
-        let body: serde_json::Value = self.get(&format!("/v1/licenses/{id}")).await.json().await.unwrap();
+        let body: serde_json::Value = self
+            .get(&format!("/v1/licenses/{id}"))
+            .await
+            .json()
+            .await
+            .unwrap();
         body["digest"].as_str().unwrap().to_string()
     }
 }
