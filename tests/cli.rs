@@ -24,6 +24,12 @@ fn modelgate(data_dir: &Path) -> Command {
 
 /// Starts `modelgate serve --demo --port 0` and returns the child and its printed URL.
 fn serve_demo(data_dir: &Path) -> (Child, String) {
+    let (child, url, _) = serve_demo_with_output(data_dir);
+    (child, url)
+}
+
+/// Like `serve_demo`, also returning what it printed before the URL.
+fn serve_demo_with_output(data_dir: &Path) -> (Child, String, Vec<String>) {
     let mut child = modelgate(data_dir)
         .args(["serve", "--demo", "--port", "0"])
         .stdout(Stdio::piped())
@@ -32,14 +38,91 @@ fn serve_demo(data_dir: &Path) -> (Child, String) {
         .unwrap();
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
+    let mut printed = Vec::new();
     let url = loop {
         let line = lines.next().expect("serve printed its URL").unwrap();
         if let Some(url) = line.strip_prefix("modelgate is serving on ") {
             break url.trim().to_string();
         }
+        printed.push(line);
     };
     std::thread::spawn(move || for _ in lines {});
-    (child, url)
+    (child, url, printed)
+}
+
+async fn login(
+    client: &reqwest::Client,
+    url: &str,
+    email: &str,
+    password: &str,
+) -> serde_json::Value {
+    let response = client
+        .post(format!("{url}/v1/auth/login"))
+        .json(&serde_json::json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "sign-in as {email}");
+    response.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_demo_prints_a_working_admin_once_and_admin_create_makes_staff_accounts() {
+    let data = tempfile::tempdir().unwrap();
+    let (mut child, url, printed) = serve_demo_with_output(data.path());
+    let line = printed
+        .iter()
+        .find(|l| l.starts_with("demo admin: "))
+        .expect("demo admin printed");
+    let (email, password) = line["demo admin: ".len()..].split_once(" / ").unwrap();
+    let password = password.trim_end_matches(" (shown once)");
+    let client = reqwest::Client::new();
+    let session = login(&client, &url, email, password).await;
+    assert_eq!(session["user"]["role"], "admin");
+    signal(&child, "TERM");
+    assert!(wait_for_exit(&mut child, Duration::from_secs(20)).success());
+
+    let mut create = modelgate(data.path())
+        .args([
+            "admin",
+            "create",
+            "--email",
+            "auditor@example.org",
+            "--role",
+            "compliance",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(
+        &mut create.stdin.take().unwrap(),
+        b"a long compliance password\n",
+    )
+    .unwrap();
+    let output = create.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+
+    let (mut child, url, printed) = serve_demo_with_output(data.path());
+    assert!(
+        !printed.iter().any(|l| l.starts_with("demo admin: ")),
+        "the demo admin is created once"
+    );
+    let auditor = login(
+        &client,
+        &url,
+        "auditor@example.org",
+        "a long compliance password",
+    )
+    .await;
+    assert_eq!(auditor["user"]["role"], "compliance");
+    signal(&child, "TERM");
+    assert!(wait_for_exit(&mut child, Duration::from_secs(20)).success());
 }
 
 fn wait_for_exit(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
