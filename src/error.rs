@@ -42,7 +42,7 @@ pub enum ApiError {
     InvalidCountry(String),
     #[error("license `{0}` not found")]
     LicenseNotFound(String),
-    #[error("the license text you accepted is not the current version; the current version is `{current_version}` with digest {current_digest}")]
+    #[error("the digest you sent is not the current version of this license; read and accept version `{current_version}` (digest {current_digest})")]
     StaleLicenseVersion {
         current_version: String,
         current_digest: String,
