@@ -47,6 +47,8 @@ pub enum ApiError {
         current_version: String,
         current_digest: String,
     },
+    #[error("your license was terminated ({0}); contact the publisher")]
+    LicenseTerminated(String),
     #[error("state your domicile first: PUT /v1/me/attestation")]
     AttestationRequired,
     #[error("{0}")]
@@ -80,6 +82,7 @@ impl ApiError {
             ApiError::LicenseNotFound(_) => "license-not-found",
             ApiError::StaleLicenseVersion { .. } => "stale-license-version",
             ApiError::AttestationRequired => "attestation-required",
+            ApiError::LicenseTerminated(_) => "license-terminated",
             ApiError::Conflict(_) => "conflict",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
@@ -141,7 +144,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthenticated
             | ApiError::InvalidToken(_)
             | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Forbidden(_) | ApiError::LicenseTerminated(_) => StatusCode::FORBIDDEN,
             ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::EmailTaken
             | ApiError::StaleLicenseVersion { .. }

@@ -51,6 +51,14 @@ async fn head_reports_length_and_sends_no_body() {
         bytes.len().to_string().as_str()
     );
     assert!(response.bytes().await.unwrap().is_empty());
+    let ranged = app
+        .client
+        .head(app.url(&format!("/v1/blobs/sha256:{digest}")))
+        .header("Range", "bytes=999999999-")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ranged.status(), 200, "Range applies to GET only");
 }
 
 #[tokio::test]

@@ -244,6 +244,12 @@ async fn the_acceptance_report_filters_exports_and_revocation_terminates() {
         assert_eq!(german["acceptances"][0]["email"], "org@example.org");
         let acme: Value = report("?organisation=acme").await.json().await.unwrap();
         assert_eq!(acme["count"], 1);
+        let vision: Value = report("?organisation=%22VISION%22")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(vision["count"], 1, "case-insensitive on both backends");
         let future: Value = report("?since=2999-01-01").await.json().await.unwrap();
         assert_eq!(future["count"], 0);
         let injected: Value = report("?organisation=%27%20OR%201%3D1%20--")
@@ -304,6 +310,26 @@ async fn the_acceptance_report_filters_exports_and_revocation_terminates() {
         assert_eq!(live["count"], 2);
         let with_revoked: Value = report("?include_revoked=true").await.json().await.unwrap();
         assert_eq!(with_revoked["count"], 3);
+
+        let digest = app.license_digest("llama-3.2").await;
+        let back = app
+            .post_json(
+                "/v1/licenses/llama-3.2/accept",
+                Some(&org_user),
+                &json!({ "digest": digest }),
+            )
+            .await;
+        assert_eq!(
+            back.status(),
+            403,
+            "a terminated license cannot be re-accepted by the user"
+        );
+        let back: Value = back.json().await.unwrap();
+        assert_eq!(back["error"]["code"], "license-terminated");
+        assert!(back["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("terms breached"));
     }
 }
 

@@ -1,10 +1,13 @@
 //! Session tokens: ES256 JWTs (the algorithm is pinned) with a `kid` header, `iss`, `aud`,
 //! `sub`, `exp` and `nbf` required and a small leeway. Signing keys live in
-//! `keys/session/<kid>.pem`; the newest signs, all verify, so rotating a key (adding a new
-//! one) logs nobody out. The public keys are published as a JWKS.
+//! `keys/session/<kid>.pem`; the newest generated one signs, all verify, so rotating a key
+//! (adding a new one) logs nobody out. A token with an unknown `kid` makes the directory be
+//! read again (at most every few seconds), so replicas sharing it pick up each other's keys.
+//! The public keys are published as a JWKS.
 
-use std::path::Path;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
@@ -65,10 +68,15 @@ struct SessionKey {
     jwk: Value,
 }
 
+/// How often an unknown `kid` may trigger a re-read of the key directory.
+const RELOAD_INTERVAL: Duration = Duration::from_secs(5);
+
 /// The session signing keys and the token rules.
 pub struct SessionKeys {
-    /// Sorted by kid, oldest first; the last one signs.
-    keys: Vec<SessionKey>,
+    dir: PathBuf,
+    /// Sorted by kid, oldest first.
+    keys: RwLock<Vec<Arc<SessionKey>>>,
+    last_reload: Mutex<Instant>,
     issuer: String,
     audience: String,
     ttl_secs: u64,
@@ -77,7 +85,7 @@ pub struct SessionKeys {
 
 impl std::fmt::Debug for SessionKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let kids: Vec<&str> = self.keys.iter().map(|k| k.kid.as_str()).collect();
+        let kids: Vec<String> = self.snapshot().iter().map(|k| k.kid.clone()).collect();
         f.debug_struct("SessionKeys")
             .field("kids", &kids)
             .field("issuer", &self.issuer)
@@ -141,17 +149,13 @@ impl SessionKeys {
         ttl_secs: u64,
         leeway_secs: u64,
     ) -> anyhow::Result<Self> {
-        let mut paths = list_key_files(dir)?;
-        if paths.is_empty() {
+        if list_key_files(dir)?.is_empty() {
             generate_key(dir)?;
-            paths = list_key_files(dir)?;
         }
-        let keys = paths
-            .iter()
-            .map(|p| load_key(p))
-            .collect::<anyhow::Result<Vec<_>>>()?;
         Ok(SessionKeys {
-            keys,
+            dir: dir.to_path_buf(),
+            keys: RwLock::new(load_all(dir)?),
+            last_reload: Mutex::new(Instant::now()),
             issuer: issuer.into(),
             audience: audience.into(),
             ttl_secs,
@@ -159,8 +163,46 @@ impl SessionKeys {
         })
     }
 
-    fn active(&self) -> Option<&SessionKey> {
-        self.keys.last()
+    fn snapshot(&self) -> Vec<Arc<SessionKey>> {
+        self.keys.read().map(|k| k.clone()).unwrap_or_default()
+    }
+
+    /// The signing key: the newest generated one (kids `<13-digit millis>-<8 hex>`);
+    /// keys named otherwise only verify, unless there is no other.
+    fn active(&self) -> Option<Arc<SessionKey>> {
+        let keys = self.snapshot();
+        keys.iter()
+            .rev()
+            .find(|k| is_generated_kid(&k.kid))
+            .or(keys.last())
+            .cloned()
+    }
+
+    /// The key with `kid`, re-reading the directory (at most every `RELOAD_INTERVAL`) when
+    /// it is not known yet.
+    fn find(&self, kid: &str) -> Option<Arc<SessionKey>> {
+        if let Some(key) = self.snapshot().into_iter().find(|k| k.kid == kid) {
+            return Some(key);
+        }
+        let due = self.last_reload.lock().is_ok_and(|mut last| {
+            let due = last.elapsed() >= RELOAD_INTERVAL;
+            if due {
+                *last = Instant::now();
+            }
+            due
+        });
+        if !due {
+            return None;
+        }
+        match load_all(&self.dir) {
+            Ok(fresh) => {
+                if let Ok(mut keys) = self.keys.write() {
+                    *keys = fresh;
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "re-reading session keys failed"),
+        }
+        self.snapshot().into_iter().find(|k| k.kid == kid)
     }
 
     /// Signs a session token for `user_id` and session `sid`; returns it and its expiry.
@@ -190,11 +232,7 @@ impl SessionKeys {
             return Err(TokenError::Algorithm);
         }
         let kid = header.kid.ok_or(TokenError::UnknownKey)?;
-        let key = self
-            .keys
-            .iter()
-            .find(|k| k.kid == kid)
-            .ok_or(TokenError::UnknownKey)?;
+        let key = self.find(&kid).ok_or(TokenError::UnknownKey)?;
         let mut validation = Validation::new(ALGORITHM);
         validation.leeway = self.leeway_secs;
         validation.validate_nbf = true;
@@ -217,12 +255,28 @@ impl SessionKeys {
 
     /// The public keys as a JWKS document.
     pub fn jwks(&self) -> Value {
-        json!({ "keys": self.keys.iter().map(|k| k.jwk.clone()).collect::<Vec<_>>() })
+        json!({ "keys": self.snapshot().iter().map(|k| k.jwk.clone()).collect::<Vec<_>>() })
     }
 
     pub fn ttl_secs(&self) -> u64 {
         self.ttl_secs
     }
+}
+
+fn is_generated_kid(kid: &str) -> bool {
+    kid.split_once('-').is_some_and(|(millis, suffix)| {
+        millis.len() == 13
+            && millis.bytes().all(|b| b.is_ascii_digit())
+            && suffix.len() == 8
+            && suffix.bytes().all(|b| b.is_ascii_hexdigit())
+    })
+}
+
+fn load_all(dir: &Path) -> anyhow::Result<Vec<Arc<SessionKey>>> {
+    list_key_files(dir)?
+        .iter()
+        .map(|p| load_key(p).map(Arc::new))
+        .collect()
 }
 
 fn list_key_files(dir: &Path) -> anyhow::Result<Vec<std::path::PathBuf>> {
@@ -270,5 +324,30 @@ mod tests {
             Some(new_kid.as_str())
         );
         assert_eq!(after.jwks()["keys"].as_array().map(Vec::len), Some(2));
+    }
+
+    #[test]
+    fn a_key_added_by_another_replica_is_found_and_foreign_names_never_sign() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let this_replica = keys(dir.path());
+        let other_dir = tempfile::tempdir().expect("tempdir");
+        let other_kid = generate_key(other_dir.path()).expect("key");
+        let other_file = other_dir.path().join(format!("{other_kid}.pem"));
+        std::fs::copy(&other_file, dir.path().join(format!("{other_kid}.pem"))).expect("copy");
+        std::fs::copy(&other_file, dir.path().join("zz-operator.pem")).expect("copy");
+        let other_replica = keys(dir.path());
+        let (token, _) = other_replica.issue("u", "s").expect("issue");
+        let kid = jsonwebtoken::decode_header(&token).expect("header").kid;
+        assert_eq!(kid, Some(other_kid), "zz-operator never signs");
+        if let Ok(mut last) = this_replica.last_reload.lock() {
+            *last -= RELOAD_INTERVAL;
+        }
+        assert_eq!(
+            this_replica
+                .verify(&token)
+                .expect("found after a re-read")
+                .sub,
+            "u"
+        );
     }
 }

@@ -22,6 +22,16 @@ pub enum PasswordError {
     Hashing(String),
 }
 
+/// Hashes running at once: each holds 19 MiB, so a flood of sign-ins must queue rather
+/// than exhaust memory.
+fn hashing_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+    PERMITS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new(cores * 2)
+    })
+}
+
 fn argon2() -> Argon2<'static> {
     // 19 MiB, 2 passes, 1 lane: the OWASP minimum for Argon2id.
     let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
@@ -42,6 +52,10 @@ pub fn check_policy(password: &str) -> Result<(), PasswordError> {
 /// Hashes a password (PHC string) on the blocking pool.
 pub async fn hash_password(password: String) -> Result<String, PasswordError> {
     check_policy(&password)?;
+    let _permit = hashing_permits()
+        .acquire()
+        .await
+        .map_err(|e| PasswordError::Hashing(e.to_string()))?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut rand_core::OsRng);
         argon2()
@@ -71,6 +85,9 @@ pub async fn verify_password(password: String, stored: Option<String>) -> bool {
     if password.len() > MAX_PASSWORD_BYTES {
         return false;
     }
+    let Ok(_permit) = hashing_permits().acquire().await else {
+        return false;
+    };
     tokio::task::spawn_blocking(move || {
         let known = stored.is_some();
         let phc = stored.unwrap_or_else(|| decoy_hash().to_owned());

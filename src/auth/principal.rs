@@ -62,6 +62,16 @@ impl Principal {
         Ok(())
     }
 
+    /// Allows only a signed-in session (not an API token): for minting and revoking tokens.
+    pub fn require_session(&self) -> Result<(), ApiError> {
+        match self.credential {
+            Credential::Session { .. } => Ok(()),
+            Credential::ApiToken { .. } => Err(ApiError::Forbidden(
+                "API tokens are managed from a signed-in session only".into(),
+            )),
+        }
+    }
+
     fn from_user(user: UserRow, credential: Credential) -> Result<Principal, ApiError> {
         if user.disabled_at.is_some() {
             return Err(ApiError::InvalidToken("account is disabled".into()));

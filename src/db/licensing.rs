@@ -203,59 +203,92 @@ pub struct AcceptanceFilter {
     pub include_revoked: bool,
 }
 
-/// Acceptances of a license, oldest first, filtered.
+/// Acceptances of a license, oldest first, filtered. The organisation filter is applied
+/// here rather than in SQL so it folds case the same way (Unicode) on both backends.
 pub async fn acceptances_of_license(
     db: &Db,
     license_id: &str,
     f: &AcceptanceFilter,
 ) -> Result<Vec<AcceptanceRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
+    let mut rows: Vec<AcceptanceRow> = sqlx::query_as(&format!(
         "SELECT {ACCEPTANCE_COLUMNS} FROM acceptances a
          JOIN users u ON u.id = a.user_id JOIN attestations t ON t.id = a.attestation_id
          WHERE a.license_id = $1
            AND ($2 = '' OR a.version = $2)
            AND ($3 = '' OR t.domicile_country = $3 OR t.organisation_country = $3)
-           AND ($4 = '' OR LOWER(COALESCE(t.organisation_name, '')) LIKE '%' || $4 || '%')
-           AND a.accepted_at >= $5 AND a.accepted_at < $6
-           AND ($7 = 1 OR a.revoked_at IS NULL)
+           AND a.accepted_at >= $4 AND a.accepted_at < $5
+           AND ($6 = 1 OR a.revoked_at IS NULL)
          ORDER BY a.accepted_at, a.id"
     ))
     .bind(license_id)
     .bind(f.version.clone().unwrap_or_default())
     .bind(f.country.clone().unwrap_or_default())
-    .bind(
-        f.organisation
-            .as_deref()
-            .map(escape_like)
-            .unwrap_or_default(),
-    )
     .bind(f.since_ms.unwrap_or(i64::MIN))
     .bind(f.until_ms.unwrap_or(i64::MAX))
     .bind(i64::from(f.include_revoked))
     .fetch_all(&db.pool)
-    .await
+    .await?;
+    if let Some(needle) = f
+        .organisation
+        .as_deref()
+        .map(str::to_lowercase)
+        .filter(|n| !n.is_empty())
+    {
+        rows.retain(|row| {
+            serde_json::from_str::<serde_json::Value>(&row.attestation)
+                .ok()
+                .and_then(|a| a["organisation_name"].as_str().map(str::to_lowercase))
+                .is_some_and(|name| name.contains(&needle))
+        });
+    }
+    Ok(rows)
 }
 
-/// Lower-cases and strips LIKE wildcards so user input matches literally.
-fn escape_like(s: &str) -> String {
-    s.to_lowercase().replace(['%', '_'], "")
-}
-
-/// Revokes an acceptance; `Ok(false)` when it does not exist or is already revoked.
+/// Terminates a user's license: revokes the acceptance `id` and every other live
+/// acceptance of the same user for the same license. `Ok(false)` when `id` is unknown or
+/// already revoked.
 pub async fn revoke_acceptance(
     db: &Db,
     id: &str,
     by: &str,
     reason: &str,
 ) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query(
-        "UPDATE acceptances SET revoked_at = $1, revoked_by = $2, revoke_reason = $3 WHERE id = $4 AND revoked_at IS NULL",
+    let target: Option<(String, String)> = sqlx::query_as(
+        "SELECT user_id, license_id FROM acceptances WHERE id = $1 AND revoked_at IS NULL",
+    )
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some((user_id, license_id)) = target else {
+        return Ok(false);
+    };
+    sqlx::query(
+        "UPDATE acceptances SET revoked_at = $1, revoked_by = $2, revoke_reason = $3
+         WHERE user_id = $4 AND license_id = $5 AND revoked_at IS NULL",
     )
     .bind(now_ms())
     .bind(by)
     .bind(reason)
-    .bind(id)
+    .bind(&user_id)
+    .bind(&license_id)
     .execute(&db.pool)
     .await?;
-    Ok(result.rows_affected() == 1)
+    Ok(true)
+}
+
+/// The reason the user's license was terminated, if it was.
+pub async fn termination_of(
+    db: &Db,
+    user_id: &str,
+    license_id: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    let row: Option<(Option<String>,)> = sqlx::query_as(
+        "SELECT revoke_reason FROM acceptances WHERE user_id = $1 AND license_id = $2 AND revoked_at IS NOT NULL
+         ORDER BY revoked_at DESC LIMIT 1",
+    )
+    .bind(user_id)
+    .bind(license_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.map(|(reason,)| reason.unwrap_or_default()))
 }

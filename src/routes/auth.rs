@@ -71,7 +71,7 @@ pub async fn login(
     let Credentials { email, password } = body.into_inner();
     let email = email.trim().to_lowercase();
     let ip = state.proxies.client_ip_of(&req);
-    if let Err(wait) = state.throttle.check(&email, ip) {
+    if let Err(wait) = state.throttle.begin_attempt(&email, ip) {
         return Err(ApiError::TooManyAttempts {
             retry_after_secs: wait.as_secs().max(1),
         });
@@ -81,12 +81,9 @@ pub async fn login(
         password::verify_password(password, user.as_ref().map(|u| u.password_hash.clone())).await;
     let user = match user {
         Some(user) if matches && user.disabled_at.is_none() => user,
-        _ => {
-            state.throttle.record_failure(&email, ip);
-            return Err(ApiError::InvalidCredentials);
-        }
+        _ => return Err(ApiError::InvalidCredentials),
     };
-    state.throttle.record_success(&email);
+    state.throttle.succeeded(&email, ip);
     let session_id = new_id();
     let (token, expires) = state
         .session_keys

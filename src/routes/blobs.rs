@@ -75,7 +75,8 @@ pub async fn download_blob(
         return Ok(response.status(StatusCode::NOT_MODIFIED).finish());
     }
 
-    let range_header = if if_range_allows_partial(&req, &etag) {
+    // RFC 9110 §14.2: Range applies to GET only.
+    let range_header = if req.method() == Method::GET && if_range_allows_partial(&req, &etag) {
         header_str(&req, header::RANGE)
     } else {
         None

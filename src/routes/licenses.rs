@@ -80,6 +80,11 @@ pub async fn accept_license(
             current_digest: license.digest,
         });
     }
+    if let Some(reason) =
+        licensing::termination_of(&state.db, &who.user_id, &license.license_id).await?
+    {
+        return Err(ApiError::LicenseTerminated(reason));
+    }
     let attestation = licensing::attestations_of(&state.db, &who.user_id)
         .await?
         .into_iter()

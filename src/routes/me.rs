@@ -7,7 +7,6 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::auth::api_tokens::{self, Scope};
-use crate::auth::principal::Credential;
 use crate::auth::{Principal, ANY_ROLE};
 use crate::db::licensing::{self, AttestationRow};
 use crate::db::{accounts, now_ms};
@@ -151,11 +150,7 @@ pub async fn create_token(
     who: Principal,
     body: Json<NewTokenBody>,
 ) -> Result<HttpResponse, ApiError> {
-    if !matches!(who.credential, Credential::Session { .. }) {
-        return Err(ApiError::Forbidden(
-            "API tokens can only be created from a signed-in session".into(),
-        ));
-    }
+    who.require_session()?;
     let body = body.into_inner();
     let name = bounded_text("name", &body.name)?;
     let mut scopes = body
@@ -216,14 +211,14 @@ pub async fn list_tokens(state: Data<AppState>, who: Principal) -> Result<HttpRe
     Ok(HttpResponse::Ok().json(json!({ "tokens": tokens })))
 }
 
-/// `DELETE /v1/me/tokens/{id}`.
+/// `DELETE /v1/me/tokens/{id}`; like creating one, only from a signed-in session.
 #[tracing::instrument(skip_all, fields(user.id = %who.user_id))]
 pub async fn revoke_token(
     state: Data<AppState>,
     who: Principal,
     id: Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    who.authorize(ANY_ROLE, Scope::Read)?;
+    who.require_session()?;
     if accounts::revoke_api_token(&state.db, &who.user_id, &id).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {

@@ -141,7 +141,12 @@ impl BlobStore {
         file.sync_all().map_err(io_at(&temp_path))?;
         drop(file);
         let parent = final_path.parent().unwrap_or(&self.root);
-        fs::create_dir_all(parent).map_err(io_at(parent))?;
+        if !parent.is_dir() {
+            fs::create_dir_all(parent).map_err(io_at(parent))?;
+            // The new shard directory must survive a crash as much as the blob in it.
+            let shards = parent.parent().unwrap_or(&self.root);
+            sync_dir(shards).map_err(io_at(shards))?;
+        }
         fs::rename(&temp_path, &final_path).map_err(io_at(&final_path))?;
         std::mem::forget(guard);
         sync_dir(parent).map_err(io_at(parent))?;

@@ -85,7 +85,13 @@ impl PublisherKey {
         let pem = signing
             .to_pkcs8_pem(LineEnding::LF)
             .context("encoding the new publisher key")?;
-        write_private_file(&path, pem.as_bytes())?;
+        if let Err(e) = write_private_file(&path, pem.as_bytes()) {
+            if path.exists() {
+                // Another process created it first: use theirs.
+                return Self::load_or_generate(key_dir);
+            }
+            return Err(e);
+        }
         tracing::info!(key.path = %path.display(), "generated a new publisher key");
         Ok(PublisherKey { signing })
     }
@@ -113,19 +119,25 @@ impl PublisherKey {
 }
 
 /// Writes a secret file atomically with mode 0600.
+/// Never replaces an existing file: the final name is linked only if absent, so two
+/// processes creating the same key at once cannot each keep a different one.
 pub fn write_private_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     use std::io::Write;
-    let temp = path.with_extension("tmp");
+    let temp = path.with_extension(format!("{}.tmp", crate::random::random_hex(8)));
     let mut options = fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options
         .open(&temp)
         .with_context(|| format!("creating `{}`", temp.display()))?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    fs::rename(&temp, path).with_context(|| format!("renaming into `{}`", path.display()))?;
+    let written = file.write_all(bytes).and_then(|()| file.sync_all());
+    let linked = written.and_then(|()| fs::hard_link(&temp, path));
+    let _ = fs::remove_file(&temp);
+    linked.with_context(|| format!("creating `{}`", path.display()))?;
+    if let Some(dir) = path.parent() {
+        crate::store::blobs::sync_dir(dir)?;
+    }
     Ok(())
 }
 
