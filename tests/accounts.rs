@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine;
-use common::{backends, error_code, spawn_app, Backend, TestApp};
+use common::{backends, error_code, spawn_app, TestApp};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use modelgate::domain::Role;
 use serde_json::json;
@@ -62,69 +62,73 @@ async fn register_sign_in_read_me_and_sign_out() {
 
 #[tokio::test]
 async fn sign_in_failures_look_the_same_and_are_throttled_per_account() {
-    let app = spawn_app(Backend::Sqlite).await;
-    app.account("ada@example.org", Role::User).await;
-    let wrong = app
-        .post_json(
-            "/v1/auth/login",
-            None,
-            &json!({ "email": "ada@example.org", "password": "wrong password!!" }),
-        )
-        .await;
-    assert_eq!(wrong.status(), 401);
-    let wrong_body: serde_json::Value = wrong.json().await.unwrap();
-    let unknown = app
-        .post_json(
-            "/v1/auth/login",
-            None,
-            &json!({ "email": "nobody@example.org", "password": "wrong password!!" }),
-        )
-        .await;
-    assert_eq!(unknown.status(), 401);
-    let unknown_body: serde_json::Value = unknown.json().await.unwrap();
-    assert_eq!(
-        wrong_body, unknown_body,
-        "no difference between a wrong password and no account"
-    );
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        app.account("ada@example.org", Role::User).await;
+        let wrong = app
+            .post_json(
+                "/v1/auth/login",
+                None,
+                &json!({ "email": "ada@example.org", "password": "wrong password!!" }),
+            )
+            .await;
+        assert_eq!(wrong.status(), 401);
+        let wrong_body: serde_json::Value = wrong.json().await.unwrap();
+        let unknown = app
+            .post_json(
+                "/v1/auth/login",
+                None,
+                &json!({ "email": "nobody@example.org", "password": "wrong password!!" }),
+            )
+            .await;
+        assert_eq!(unknown.status(), 401);
+        let unknown_body: serde_json::Value = unknown.json().await.unwrap();
+        assert_eq!(
+            wrong_body, unknown_body,
+            "no difference between a wrong password and no account"
+        );
 
-    for _ in 0..4 {
-        app.post_json(
-            "/v1/auth/login",
-            None,
-            &json!({ "email": "ada@example.org", "password": "wrong password!!" }),
-        )
-        .await;
+        for _ in 0..4 {
+            app.post_json(
+                "/v1/auth/login",
+                None,
+                &json!({ "email": "ada@example.org", "password": "wrong password!!" }),
+            )
+            .await;
+        }
+        let locked = app
+            .post_json(
+                "/v1/auth/login",
+                None,
+                &json!({ "email": "ada@example.org", "password": "correct horse battery staple" }),
+            )
+            .await;
+        assert_eq!(
+            locked.status(),
+            429,
+            "even the right password waits once the account is throttled"
+        );
+        assert!(locked.headers().contains_key("retry-after"));
+        assert_eq!(error_code(locked).await, "too-many-attempts");
     }
-    let locked = app
-        .post_json(
-            "/v1/auth/login",
-            None,
-            &json!({ "email": "ada@example.org", "password": "correct horse battery staple" }),
-        )
-        .await;
-    assert_eq!(
-        locked.status(),
-        429,
-        "even the right password waits once the account is throttled"
-    );
-    assert!(locked.headers().contains_key("retry-after"));
-    assert_eq!(error_code(locked).await, "too-many-attempts");
 }
 
 #[tokio::test]
 async fn jwks_publishes_the_session_key() {
-    let app = spawn_app(Backend::Sqlite).await;
-    let jwks: serde_json::Value = app.get("/v1/auth/jwks").await.json().await.unwrap();
-    let key = &jwks["keys"][0];
-    assert_eq!(key["kty"], "EC");
-    assert_eq!(key["alg"], "ES256");
-    let well_known: serde_json::Value = app
-        .get("/.well-known/jwks.json")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(jwks, well_known);
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let jwks: serde_json::Value = app.get("/v1/auth/jwks").await.json().await.unwrap();
+        let key = &jwks["keys"][0];
+        assert_eq!(key["kty"], "EC");
+        assert_eq!(key["alg"], "ES256");
+        let well_known: serde_json::Value = app
+            .get("/.well-known/jwks.json")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(jwks, well_known);
+    }
 }
 
 fn now() -> u64 {
@@ -174,105 +178,107 @@ async fn refused(app: &TestApp, token: &str) -> String {
 
 #[tokio::test]
 async fn forged_expired_premature_misdirected_and_tampered_tokens_are_refused() {
-    let app = spawn_app(Backend::Sqlite).await;
-    let valid = app.account("ada@example.org", Role::User).await;
-    let me: serde_json::Value = app.get_auth("/v1/me", &valid).await.json().await.unwrap();
-    let user_id = me["id"].as_str().unwrap();
-    let (kid, pem) = session_key(&app);
-    let parts: Vec<&str> = valid.split('.').collect();
-    let valid_claims: serde_json::Value =
-        serde_json::from_slice(&B64URL.decode(parts[1]).unwrap()).unwrap();
-    let sid = valid_claims["sid"].as_str().unwrap();
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let valid = app.account("ada@example.org", Role::User).await;
+        let me: serde_json::Value = app.get_auth("/v1/me", &valid).await.json().await.unwrap();
+        let user_id = me["id"].as_str().unwrap();
+        let (kid, pem) = session_key(&app);
+        let parts: Vec<&str> = valid.split('.').collect();
+        let valid_claims: serde_json::Value =
+            serde_json::from_slice(&B64URL.decode(parts[1]).unwrap()).unwrap();
+        let sid = valid_claims["sid"].as_str().unwrap();
 
-    // alg: none, no signature.
-    let header = B64URL.encode(json!({ "alg": "none", "typ": "JWT", "kid": kid }).to_string());
-    let payload = B64URL.encode(claims(user_id, sid).to_string());
-    assert!(refused(&app, &format!("{header}.{payload}."))
-        .await
-        .contains("malformed"));
+        // alg: none, no signature.
+        let header = B64URL.encode(json!({ "alg": "none", "typ": "JWT", "kid": kid }).to_string());
+        let payload = B64URL.encode(claims(user_id, sid).to_string());
+        assert!(refused(&app, &format!("{header}.{payload}."))
+            .await
+            .contains("malformed"));
 
-    // HS256 keyed with the public key (algorithm confusion).
-    let public_pem = p256::SecretKey::from_sec1_pem(std::str::from_utf8(&pem).unwrap())
-        .or_else(|_| {
-            <p256::SecretKey as p256::pkcs8::DecodePrivateKey>::from_pkcs8_pem(
-                std::str::from_utf8(&pem).unwrap(),
-            )
-        })
-        .map(|k| {
-            p256::pkcs8::EncodePublicKey::to_public_key_pem(
-                &k.public_key(),
-                p256::pkcs8::LineEnding::LF,
-            )
-            .unwrap()
-        })
-        .unwrap();
-    let mut hs_header = Header::new(Algorithm::HS256);
-    hs_header.kid = Some(kid.clone());
-    let confused = jsonwebtoken::encode(
-        &hs_header,
-        &claims(user_id, sid),
-        &EncodingKey::from_secret(public_pem.as_bytes()),
-    )
-    .unwrap();
-    assert!(refused(&app, &confused).await.contains("algorithm"));
-
-    let mut expired = claims(user_id, sid);
-    expired["exp"] = json!(now() - 3600);
-    expired["nbf"] = json!(now() - 7200);
-    assert!(refused(&app, &sign(&kid, &pem, &expired))
-        .await
-        .contains("expired"));
-
-    let mut premature = claims(user_id, sid);
-    premature["nbf"] = json!(now() + 3600);
-    premature["exp"] = json!(now() + 7200);
-    assert!(refused(&app, &sign(&kid, &pem, &premature))
-        .await
-        .contains("not valid yet"));
-
-    let mut elsewhere = claims(user_id, sid);
-    elsewhere["aud"] = json!("another-service");
-    assert!(refused(&app, &sign(&kid, &pem, &elsewhere))
-        .await
-        .contains("audience"));
-
-    let mut no_exp = claims(user_id, sid);
-    no_exp.as_object_mut().unwrap().remove("exp");
-    refused(&app, &sign(&kid, &pem, &no_exp)).await;
-
-    let mut other_user = valid_claims.clone();
-    other_user["sub"] = json!("someone-else");
-    let tampered = format!(
-        "{}.{}.{}",
-        parts[0],
-        B64URL.encode(other_user.to_string()),
-        parts[2]
-    );
-    assert!(refused(&app, &tampered).await.contains("signature"));
-
-    let stranger = p256::SecretKey::random(&mut rand_core::OsRng);
-    let stranger_pem =
-        p256::pkcs8::EncodePrivateKey::to_pkcs8_pem(&stranger, p256::pkcs8::LineEnding::LF)
+        // HS256 keyed with the public key (algorithm confusion).
+        let public_pem = p256::SecretKey::from_sec1_pem(std::str::from_utf8(&pem).unwrap())
+            .or_else(|_| {
+                <p256::SecretKey as p256::pkcs8::DecodePrivateKey>::from_pkcs8_pem(
+                    std::str::from_utf8(&pem).unwrap(),
+                )
+            })
+            .map(|k| {
+                p256::pkcs8::EncodePublicKey::to_public_key_pem(
+                    &k.public_key(),
+                    p256::pkcs8::LineEnding::LF,
+                )
+                .unwrap()
+            })
             .unwrap();
-    assert!(refused(
-        &app,
-        &sign(
-            "unknown-kid",
-            stranger_pem.as_bytes(),
-            &claims(user_id, sid)
+        let mut hs_header = Header::new(Algorithm::HS256);
+        hs_header.kid = Some(kid.clone());
+        let confused = jsonwebtoken::encode(
+            &hs_header,
+            &claims(user_id, sid),
+            &EncodingKey::from_secret(public_pem.as_bytes()),
         )
-    )
-    .await
-    .contains("unknown key"));
+        .unwrap();
+        assert!(refused(&app, &confused).await.contains("algorithm"));
 
-    let missing = app.client.get(app.url("/v1/me")).send().await.unwrap();
-    assert_eq!(missing.status(), 401);
-    assert_eq!(error_code(missing).await, "unauthenticated");
-    assert_eq!(
-        app.get_auth("/v1/me", &valid).await.status(),
-        200,
-        "the genuine token still works"
-    );
+        let mut expired = claims(user_id, sid);
+        expired["exp"] = json!(now() - 3600);
+        expired["nbf"] = json!(now() - 7200);
+        assert!(refused(&app, &sign(&kid, &pem, &expired))
+            .await
+            .contains("expired"));
+
+        let mut premature = claims(user_id, sid);
+        premature["nbf"] = json!(now() + 3600);
+        premature["exp"] = json!(now() + 7200);
+        assert!(refused(&app, &sign(&kid, &pem, &premature))
+            .await
+            .contains("not valid yet"));
+
+        let mut elsewhere = claims(user_id, sid);
+        elsewhere["aud"] = json!("another-service");
+        assert!(refused(&app, &sign(&kid, &pem, &elsewhere))
+            .await
+            .contains("audience"));
+
+        let mut no_exp = claims(user_id, sid);
+        no_exp.as_object_mut().unwrap().remove("exp");
+        refused(&app, &sign(&kid, &pem, &no_exp)).await;
+
+        let mut other_user = valid_claims.clone();
+        other_user["sub"] = json!("someone-else");
+        let tampered = format!(
+            "{}.{}.{}",
+            parts[0],
+            B64URL.encode(other_user.to_string()),
+            parts[2]
+        );
+        assert!(refused(&app, &tampered).await.contains("signature"));
+
+        let stranger = p256::SecretKey::random(&mut rand_core::OsRng);
+        let stranger_pem =
+            p256::pkcs8::EncodePrivateKey::to_pkcs8_pem(&stranger, p256::pkcs8::LineEnding::LF)
+                .unwrap();
+        assert!(refused(
+            &app,
+            &sign(
+                "unknown-kid",
+                stranger_pem.as_bytes(),
+                &claims(user_id, sid)
+            )
+        )
+        .await
+        .contains("unknown key"));
+
+        let missing = app.client.get(app.url("/v1/me")).send().await.unwrap();
+        assert_eq!(missing.status(), 401);
+        assert_eq!(error_code(missing).await, "unauthenticated");
+        assert_eq!(
+            app.get_auth("/v1/me", &valid).await.status(),
+            200,
+            "the genuine token still works"
+        );
+    }
 }
 
 #[tokio::test]
@@ -349,47 +355,51 @@ async fn api_tokens_are_shown_once_scoped_listed_and_revocable() {
 
 #[tokio::test]
 async fn user_partner_and_compliance_tokens_are_kept_off_admin_routes() {
-    let app = spawn_app(Backend::Sqlite).await;
-    let user = app.account("user@example.org", Role::User).await;
-    let partner = app.account("partner@example.org", Role::Partner).await;
-    let compliance = app
-        .account("compliance@example.org", Role::Compliance)
-        .await;
-    let body = json!({ "version": "x", "title": "t", "modalities": ["text"], "license_text": "l", "aup_text": "a", "notice": "n" });
-    for token in [&user, &partner, &compliance] {
-        let response = app
-            .post_json("/v1/admin/licenses/llama-3.2/versions", Some(token), &body)
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let user = app.account("user@example.org", Role::User).await;
+        let partner = app.account("partner@example.org", Role::Partner).await;
+        let compliance = app
+            .account("compliance@example.org", Role::Compliance)
             .await;
-        assert_eq!(response.status(), 403);
-        assert_eq!(error_code(response).await, "forbidden");
-    }
-    for token in [&user, &partner] {
+        let body = json!({ "version": "x", "title": "t", "modalities": ["text"], "license_text": "l", "aup_text": "a", "notice": "n" });
+        for token in [&user, &partner, &compliance] {
+            let response = app
+                .post_json("/v1/admin/licenses/llama-3.2/versions", Some(token), &body)
+                .await;
+            assert_eq!(response.status(), 403);
+            assert_eq!(error_code(response).await, "forbidden");
+        }
+        for token in [&user, &partner] {
+            assert_eq!(
+                app.get_auth("/v1/admin/licenses/llama-3.2/acceptances", token)
+                    .await
+                    .status(),
+                403
+            );
+        }
         assert_eq!(
-            app.get_auth("/v1/admin/licenses/llama-3.2/acceptances", token)
+            app.get_auth("/v1/admin/licenses/llama-3.2/acceptances", &compliance)
                 .await
                 .status(),
-            403
+            200
         );
     }
-    assert_eq!(
-        app.get_auth("/v1/admin/licenses/llama-3.2/acceptances", &compliance)
-            .await
-            .status(),
-        200
-    );
 }
 
 #[tokio::test]
 async fn oversized_bodies_are_refused_before_any_work() {
-    let app = spawn_app(Backend::Sqlite).await;
-    let huge = "x".repeat(2 * 1024 * 1024);
-    let response = app
-        .post_json(
-            "/v1/auth/register",
-            None,
-            &json!({ "email": "a@example.org", "password": huge }),
-        )
-        .await;
-    assert_eq!(response.status(), 413);
-    assert_eq!(error_code(response).await, "payload-too-large");
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let huge = "x".repeat(2 * 1024 * 1024);
+        let response = app
+            .post_json(
+                "/v1/auth/register",
+                None,
+                &json!({ "email": "a@example.org", "password": huge }),
+            )
+            .await;
+        assert_eq!(response.status(), 413);
+        assert_eq!(error_code(response).await, "payload-too-large");
+    }
 }

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{backends, error_code, spawn_app, Backend, TestApp};
+use common::{backends, error_code, spawn_app, TestApp};
 use modelgate::domain::Role;
 use serde_json::{json, Value};
 
@@ -368,45 +368,99 @@ async fn sql_looking_text_is_stored_verbatim_and_harms_nothing() {
         assert_eq!(me["attestation"]["legal_name"], evil);
         assert_eq!(me["attestation"]["organisation_name"], "x' OR '1'='1");
         assert_eq!(me["role"], "user");
+        let admin = app.account("admin@example.org", Role::Admin).await;
+        let mut version = new_version("x1");
+        version["title"] = json!("x'); DROP TABLE license_versions; --");
+        version["notice"] = json!("'; DELETE FROM acceptances; --");
+        assert_eq!(
+            app.post_json(
+                "/v1/admin/licenses/llama-3.2/versions",
+                Some(&admin),
+                &version
+            )
+            .await
+            .status(),
+            201
+        );
+        let license: Value = app
+            .get("/v1/licenses/llama-3.2")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(license["title"], "x'); DROP TABLE license_versions; --");
+        let digest = license["digest"].as_str().unwrap().to_string();
+        let accepted = app
+            .post_json(
+                "/v1/licenses/llama-3.2/accept",
+                Some(&token),
+                &json!({ "digest": digest }),
+            )
+            .await;
+        let acceptance = accepted.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let revoke = app
+            .post_json(
+                &format!("/v1/admin/acceptances/{acceptance}/revoke"),
+                Some(&admin),
+                &json!({ "reason": "1'; UPDATE acceptances SET revoked_at = NULL; --" }),
+            )
+            .await;
+        assert_eq!(revoke.status(), 200);
+        let status: Value = app
+            .get_auth("/v1/me/licenses", &token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(status["licenses"][0]["status"], "revoked");
+        assert_eq!(
+            status["licenses"][0]["revoke_reason"],
+            "1'; UPDATE acceptances SET revoked_at = NULL; --"
+        );
         let bad_license = app.get("/v1/licenses/x'%20OR%20'1'='1").await;
         assert_eq!(bad_license.status(), 404);
         let (users,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
             .fetch_one(&app.state.db.pool)
             .await
             .unwrap();
-        assert_eq!(users, 1);
+        assert_eq!(users, 2, "the user and the admin, nothing dropped");
     }
 }
 
 #[tokio::test]
 async fn unknown_licenses_and_malformed_digests_are_refused() {
-    let app = spawn_app(Backend::Sqlite).await;
-    let user = app.account("ada@example.org", Role::User).await;
-    app.attest(&user, "JP").await;
-    let unknown = app
-        .post_json(
-            "/v1/licenses/nope/accept",
-            Some(&user),
-            &json!({ "digest": "ab".repeat(32) }),
-        )
-        .await;
-    assert_eq!(unknown.status(), 404);
-    assert_eq!(error_code(unknown).await, "license-not-found");
-    let malformed = app
-        .post_json(
-            "/v1/licenses/llama-3.2/accept",
-            Some(&user),
-            &json!({ "digest": "latest" }),
-        )
-        .await;
-    assert_eq!(malformed.status(), 400);
-    assert_eq!(error_code(malformed).await, "invalid-digest");
-    let anonymous = app
-        .post_json(
-            "/v1/licenses/llama-3.2/accept",
-            None,
-            &json!({ "digest": "ab".repeat(32) }),
-        )
-        .await;
-    assert_eq!(anonymous.status(), 401);
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let user = app.account("ada@example.org", Role::User).await;
+        app.attest(&user, "JP").await;
+        let unknown = app
+            .post_json(
+                "/v1/licenses/nope/accept",
+                Some(&user),
+                &json!({ "digest": "ab".repeat(32) }),
+            )
+            .await;
+        assert_eq!(unknown.status(), 404);
+        assert_eq!(error_code(unknown).await, "license-not-found");
+        let malformed = app
+            .post_json(
+                "/v1/licenses/llama-3.2/accept",
+                Some(&user),
+                &json!({ "digest": "latest" }),
+            )
+            .await;
+        assert_eq!(malformed.status(), 400);
+        assert_eq!(error_code(malformed).await, "invalid-digest");
+        let anonymous = app
+            .post_json(
+                "/v1/licenses/llama-3.2/accept",
+                None,
+                &json!({ "digest": "ab".repeat(32) }),
+            )
+            .await;
+        assert_eq!(anonymous.status(), 401);
+    }
 }
