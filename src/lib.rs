@@ -11,6 +11,7 @@ pub mod error;
 pub mod export;
 pub mod geo;
 pub mod licensing;
+pub mod policy;
 pub mod random;
 pub mod routes;
 pub mod startup;

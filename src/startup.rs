@@ -20,6 +20,7 @@ use crate::db::Db;
 use crate::error::ApiError;
 use crate::geo::TrustedProxies;
 use crate::licensing;
+use crate::policy::PolicyBundle;
 use crate::random::random_hex;
 use crate::routes;
 use crate::state::AppState;
@@ -66,6 +67,13 @@ pub async fn open_state(settings: &Settings) -> anyhow::Result<(AppState, Publis
     );
     let proxies = TrustedProxies::parse(&settings.server.trusted_proxies)
         .map_err(|e| anyhow::anyhow!("server.trusted_proxies: {e}"))?;
+    let policy = PolicyBundle::load(&settings.policy.dir).map_err(|e| {
+        anyhow::anyhow!(
+            "invalid policy bundle in `{}`: {e}",
+            settings.policy.dir.display()
+        )
+    })?;
+    tracing::info!(policy.digest = %policy.digest(), "policy bundle loaded");
     licensing::service::import_shipped(&db, &settings.policy.dir)
         .await
         .context("importing the shipped licenses")?;
@@ -78,6 +86,7 @@ pub async fn open_state(settings: &Settings) -> anyhow::Result<(AppState, Publis
         session_keys: Arc::new(session_keys),
         throttle: Arc::new(throttle),
         proxies,
+        policy: Arc::new(policy),
     };
     Ok((state, key))
 }

@@ -8,6 +8,7 @@ use crate::catalog::Catalog;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::geo::TrustedProxies;
+use crate::policy::PolicyBundle;
 use crate::store::blobs::BlobStore;
 use crate::store::signing::PublicKey;
 
@@ -22,4 +23,5 @@ pub struct AppState {
     pub session_keys: Arc<SessionKeys>,
     pub throttle: Arc<LoginThrottle>,
     pub proxies: TrustedProxies,
+    pub policy: Arc<PolicyBundle>,
 }

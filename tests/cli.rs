@@ -371,3 +371,85 @@ fn kill_9_in_the_middle_of_a_publish_leaves_no_partial_blob_and_a_rerun_succeeds
     assert!(String::from_utf8_lossy(&rerun.stdout).contains("published test/big revision"));
     assert_eq!(visible_blobs_are_intact(&data.path().join("blobs")), 2);
 }
+
+fn copy_policies(to: &Path) {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
+    let status = Command::new("cp")
+        .arg("-r")
+        .arg(format!("{}/.", from.display()))
+        .arg(to)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn policy_test_reports_every_case_and_fails_on_a_mismatch() {
+    let data = tempfile::tempdir().unwrap();
+    let ok = modelgate(data.path())
+        .args(["policy", "test", "--dir"])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("policies"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&ok.stdout);
+    assert!(ok.status.success(), "{stdout}");
+    assert!(stdout.contains("ok    deny   EU member states and EU territories: multimodal withheld from individuals [GR]"), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("policy test: 110 passed, 0 failed"),
+        "{stdout}"
+    );
+
+    let bundle = tempfile::tempdir().unwrap();
+    copy_policies(bundle.path());
+    let table = bundle.path().join("tests").join("decisions.toml");
+    let text = std::fs::read_to_string(&table).unwrap().replacen(
+        "expect = \"deny\"",
+        "expect = \"allow\"",
+        1,
+    );
+    std::fs::write(&table, text).unwrap();
+    let bad = modelgate(data.path())
+        .args(["policy", "test", "--dir"])
+        .arg(bundle.path())
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stdout).contains("FAIL  deny"));
+}
+
+#[test]
+fn an_invalid_policy_bundle_stops_the_server_naming_file_and_line() {
+    let bundle = tempfile::tempdir().unwrap();
+    copy_policies(bundle.path());
+    let rule = "\n// Intent: a typo\n@id(\"typo\")\n@reason(\"r\")\nforbid (principal, action == Action::\"download\", resource)\nwhen { principal.domicile == \"FR\" };\n";
+    let file = bundle.path().join("revocation.cedar");
+    let lines = std::fs::read_to_string(&file).unwrap().lines().count();
+    std::fs::write(
+        &file,
+        format!("{}{rule}", std::fs::read_to_string(&file).unwrap()),
+    )
+    .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let check = modelgate(data.path())
+        .args(["policy", "check", "--dir"])
+        .arg(bundle.path())
+        .output()
+        .unwrap();
+    assert_eq!(check.status.code(), Some(1));
+    let serve = modelgate(data.path())
+        .args(["serve", "--port", "0"])
+        .env("MODELGATE__POLICY__DIR", bundle.path())
+        .output()
+        .unwrap();
+    assert!(!serve.status.success());
+    let stderr = String::from_utf8_lossy(&serve.stderr);
+    assert!(
+        stderr.contains(&format!("revocation.cedar:{}:", lines + 3)),
+        "{stderr}"
+    );
+    assert!(stderr.contains("domicile"), "{stderr}");
+}

@@ -7,6 +7,7 @@ mod demo;
 mod keys;
 mod license;
 mod migrate;
+mod policy;
 mod publish;
 mod serve;
 mod verify;
@@ -64,6 +65,9 @@ enum Command {
     /// License versions.
     #[command(subcommand)]
     License(license::LicenseCommand),
+    /// The policy bundle: validate it, run its expected-decision table.
+    #[command(subcommand)]
+    Policy(policy::PolicyCommand),
 }
 
 impl Cli {
@@ -127,6 +131,7 @@ impl Cli {
             Command::Keys(cmd) => keys::run(settings, cmd),
             Command::Admin(cmd) => runtime.block_on(admin::run(settings, cmd)),
             Command::License(cmd) => runtime.block_on(license::run(settings, cmd)),
+            Command::Policy(cmd) => policy::run(settings, cmd),
         };
         match result {
             Ok(code) => code,

@@ -1,0 +1,10 @@
+//! The policy engine: Cedar rules under `policies/` decide who may receive which model.
+//! `bundle` loads and validates them, `decide` answers one access question with reasons,
+//! `table` runs the expected-decision table under `policies/tests/`.
+
+pub mod bundle;
+pub mod decide;
+pub mod table;
+
+pub use bundle::{BundleError, PolicyBundle};
+pub use decide::{Action, Decision, LicenseeFacts, ModelFacts, Outcome, Reason, Signals};
