@@ -276,6 +276,11 @@ impl PolicyBundle {
         self.reasons.keys().map(String::as_str)
     }
 
+    /// Every region with its member codes.
+    pub fn regions(&self) -> &BTreeMap<String, BTreeSet<String>> {
+        &self.regions
+    }
+
     /// Whether `country` belongs to region `name`.
     pub fn in_region(&self, name: &str, country: &str) -> bool {
         self.regions.get(name).is_some_and(|m| m.contains(country))

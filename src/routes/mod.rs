@@ -8,6 +8,7 @@ mod keys;
 mod licenses;
 mod me;
 mod models;
+mod policy;
 
 pub use auth::create_account;
 
@@ -38,6 +39,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route("/jwks", web::get().to(auth::jwks)),
             )
             .route("/.well-known/jwks.json", web::get().to(auth::jwks))
+            .route("/v1/policy", web::get().to(policy::get_policy))
             .service(
                 web::scope("/v1/me")
                     .route("", web::get().to(me::get_me))
