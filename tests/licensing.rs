@@ -25,6 +25,26 @@ async fn my_license_status(app: &TestApp, token: &str) -> Value {
         .unwrap()
 }
 
+/// Accepts llama-3.2 with `digest` as the holder of `token`.
+async fn accept(app: &TestApp, token: &str, digest: &str) -> reqwest::Response {
+    app.post_json(
+        "/v1/licenses/llama-3.2/accept",
+        Some(token),
+        &json!({ "digest": digest }),
+    )
+    .await
+}
+
+/// Publishes a llama-3.2 version as the admin holding `token`.
+async fn publish_version(app: &TestApp, token: &str, version: &Value) -> reqwest::Response {
+    app.post_json(
+        "/v1/admin/licenses/llama-3.2/versions",
+        Some(token),
+        version,
+    )
+    .await
+}
+
 fn new_version(version: &str) -> Value {
     json!({ "version": version, "title": "Llama 3.2 Community License (revised)", "modalities": ["text", "multimodal"],
             "license_text": format!("Revised license text {version}."), "aup_text": "Revised acceptable use policy.",
@@ -64,24 +84,12 @@ async fn register_attest_read_accept_and_reaccept_after_a_new_version() {
             "not-accepted"
         );
 
-        let before_attesting = app
-            .post_json(
-                "/v1/licenses/llama-3.2/accept",
-                Some(&user),
-                &json!({ "digest": digest }),
-            )
-            .await;
+        let before_attesting = accept(&app, &user, &digest).await;
         assert_eq!(before_attesting.status(), 409);
         assert_eq!(error_code(before_attesting).await, "attestation-required");
 
         app.attest(&user, "de").await;
-        let accepted = app
-            .post_json(
-                "/v1/licenses/llama-3.2/accept",
-                Some(&user),
-                &json!({ "digest": digest }),
-            )
-            .await;
+        let accepted = accept(&app, &user, &digest).await;
         assert_eq!(accepted.status(), 201, "{backend:?}");
         let accepted: Value = accepted.json().await.unwrap();
         assert_eq!(accepted["attestation"]["domicile_country"], "DE");
@@ -89,13 +97,7 @@ async fn register_attest_read_accept_and_reaccept_after_a_new_version() {
         assert_eq!(status["status"], "accepted");
         assert_eq!(status["accepted_digest"], digest.as_str());
 
-        let published = app
-            .post_json(
-                "/v1/admin/licenses/llama-3.2/versions",
-                Some(&admin),
-                &new_version("2026-11-27"),
-            )
-            .await;
+        let published = publish_version(&app, &admin, &new_version("2026-11-27")).await;
         assert_eq!(published.status(), 201);
         let new_digest = published.json::<Value>().await.unwrap()["digest"]
             .as_str()
@@ -106,13 +108,7 @@ async fn register_attest_read_accept_and_reaccept_after_a_new_version() {
         assert_eq!(status["status"], "needs-reacceptance");
         assert_eq!(status["current_version"], "2026-11-27");
 
-        let stale = app
-            .post_json(
-                "/v1/licenses/llama-3.2/accept",
-                Some(&user),
-                &json!({ "digest": digest }),
-            )
-            .await;
+        let stale = accept(&app, &user, &digest).await;
         assert_eq!(stale.status(), 409);
         let stale: Value = stale.json().await.unwrap();
         assert_eq!(stale["error"]["code"], "stale-license-version");
@@ -122,23 +118,11 @@ async fn register_attest_read_accept_and_reaccept_after_a_new_version() {
             .unwrap()
             .contains("2026-11-27"));
 
-        let again = app
-            .post_json(
-                "/v1/licenses/llama-3.2/accept",
-                Some(&user),
-                &json!({ "digest": new_digest }),
-            )
-            .await;
+        let again = accept(&app, &user, &new_digest).await;
         assert_eq!(again.status(), 201);
         assert_eq!(my_license_status(&app, &user).await["status"], "accepted");
 
-        let duplicate = app
-            .post_json(
-                "/v1/admin/licenses/llama-3.2/versions",
-                Some(&admin),
-                &new_version("2026-11-27"),
-            )
-            .await;
+        let duplicate = publish_version(&app, &admin, &new_version("2026-11-27")).await;
         assert_eq!(duplicate.status(), 409);
     }
 }
@@ -200,13 +184,7 @@ async fn accept_as(app: &TestApp, email: &str, attestation: Value) -> String {
         200
     );
     let digest = app.license_digest("llama-3.2").await;
-    let response = app
-        .post_json(
-            "/v1/licenses/llama-3.2/accept",
-            Some(&token),
-            &json!({ "digest": digest }),
-        )
-        .await;
+    let response = accept(app, &token, &digest).await;
     assert_eq!(response.status(), 201);
     response.json::<Value>().await.unwrap()["id"]
         .as_str()
@@ -312,13 +290,7 @@ async fn the_acceptance_report_filters_exports_and_revocation_terminates() {
         assert_eq!(with_revoked["count"], 3);
 
         let digest = app.license_digest("llama-3.2").await;
-        let back = app
-            .post_json(
-                "/v1/licenses/llama-3.2/accept",
-                Some(&org_user),
-                &json!({ "digest": digest }),
-            )
-            .await;
+        let back = accept(&app, &org_user, &digest).await;
         assert_eq!(
             back.status(),
             403,
@@ -372,16 +344,7 @@ async fn sql_looking_text_is_stored_verbatim_and_harms_nothing() {
         let mut version = new_version("x1");
         version["title"] = json!("x'); DROP TABLE license_versions; --");
         version["notice"] = json!("'; DELETE FROM acceptances; --");
-        assert_eq!(
-            app.post_json(
-                "/v1/admin/licenses/llama-3.2/versions",
-                Some(&admin),
-                &version
-            )
-            .await
-            .status(),
-            201
-        );
+        assert_eq!(publish_version(&app, &admin, &version).await.status(), 201);
         let license: Value = app
             .get("/v1/licenses/llama-3.2")
             .await
@@ -390,13 +353,7 @@ async fn sql_looking_text_is_stored_verbatim_and_harms_nothing() {
             .unwrap();
         assert_eq!(license["title"], "x'); DROP TABLE license_versions; --");
         let digest = license["digest"].as_str().unwrap().to_string();
-        let accepted = app
-            .post_json(
-                "/v1/licenses/llama-3.2/accept",
-                Some(&token),
-                &json!({ "digest": digest }),
-            )
-            .await;
+        let accepted = accept(&app, &token, &digest).await;
         let acceptance = accepted.json::<Value>().await.unwrap()["id"]
             .as_str()
             .unwrap()
@@ -445,13 +402,7 @@ async fn unknown_licenses_and_malformed_digests_are_refused() {
             .await;
         assert_eq!(unknown.status(), 404);
         assert_eq!(error_code(unknown).await, "license-not-found");
-        let malformed = app
-            .post_json(
-                "/v1/licenses/llama-3.2/accept",
-                Some(&user),
-                &json!({ "digest": "latest" }),
-            )
-            .await;
+        let malformed = accept(&app, &user, "latest").await;
         assert_eq!(malformed.status(), 400);
         assert_eq!(error_code(malformed).await, "invalid-digest");
         let anonymous = app
