@@ -7,6 +7,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use crate::config::Settings;
+use crate::domain::{Email, ModelId};
+use crate::policy::decide::{Action, Signals};
+use crate::policy::facts::{licensee_facts, model_facts};
 use crate::policy::table::{parse_table, run_table};
 use crate::policy::PolicyBundle;
 
@@ -23,10 +26,97 @@ pub enum PolicyCommand {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// What would be decided for a user and a model, and why; grants nothing.
+    Explain {
+        /// The user's email.
+        #[arg(long)]
+        user: Email,
+        /// The model, `org/name`.
+        #[arg(long)]
+        model: ModelId,
+        #[arg(long, value_enum, default_value = "download")]
+        action: ExplainAction,
+        /// A GeoIP country to assume (`EU` for a continent-level answer).
+        #[arg(long, default_value = "")]
+        geo_country: String,
+        /// Assume the request comes through an anonymising proxy.
+        #[arg(long)]
+        anonymous_proxy: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ExplainAction {
+    Download,
+    Validate,
+    Mirror,
+}
+
+async fn explain(
+    settings: Settings,
+    user: Email,
+    model: ModelId,
+    action: Action,
+    signals: Signals,
+) -> anyhow::Result<ExitCode> {
+    let (state, _) = crate::startup::open_state(&settings).await?;
+    let account = crate::db::accounts::user_by_email(&state.db, user.as_str())
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no account `{user}`"))?;
+    let model_facts = model_facts(&state.db, &model).await?;
+    let licensee = licensee_facts(&state.db, &account.id, &model_facts.license).await?;
+    let decision = state
+        .policy
+        .decide(&licensee, action, &model_facts, &signals)?;
+    println!("{:?} for {user} to {action:?} {model}", decision.outcome);
+    println!(
+        "  licensee: {} in {} (accepted current license: {}, terminated: {})",
+        licensee.kind,
+        licensee.country,
+        licensee.accepted_current_license,
+        licensee.entitlement_revoked
+    );
+    println!(
+        "  model: {} ({}, license {})",
+        model_facts.id,
+        if model_facts.multimodal {
+            "multimodal"
+        } else {
+            "text"
+        },
+        model_facts.license
+    );
+    for reason in &decision.reasons {
+        println!("  {}: {}", reason.policy, reason.message);
+    }
+    println!("  policy bundle sha256:{}", decision.bundle_digest);
+    Ok(ExitCode::SUCCESS)
 }
 
 pub fn run(settings: Settings, command: PolicyCommand) -> anyhow::Result<ExitCode> {
     match command {
+        PolicyCommand::Explain {
+            user,
+            model,
+            action,
+            geo_country,
+            anonymous_proxy,
+        } => {
+            let action = match action {
+                ExplainAction::Download => Action::Download,
+                ExplainAction::Validate => Action::Validate,
+                ExplainAction::Mirror => Action::Mirror,
+            };
+            let signals = Signals {
+                geo_country,
+                anonymous_proxy,
+                review: "none".into(),
+            };
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(explain(settings, user, model, action, signals))
+        }
         PolicyCommand::Check { dir } => {
             let dir = dir.unwrap_or(settings.policy.dir);
             let bundle = match PolicyBundle::load(&dir) {

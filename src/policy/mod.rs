@@ -1,9 +1,11 @@
 //! The policy engine: Cedar rules under `policies/` decide who may receive which model.
 //! `bundle` loads and validates them, `decide` answers one access question with reasons,
-//! `table` runs the expected-decision table under `policies/tests/`.
+//! `facts` reads what a decision needs from the database, `table` runs the
+//! expected-decision table under `policies/tests/`.
 
 pub mod bundle;
 pub mod decide;
+pub mod facts;
 pub mod table;
 
 pub use bundle::{BundleError, PolicyBundle};
