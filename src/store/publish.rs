@@ -9,6 +9,7 @@ use indicatif::ProgressBar;
 
 use crate::db::{catalog, Db};
 use crate::domain::{Modality, ModelId, Sha256Digest};
+use crate::licensing::documents::valid_license_id;
 use crate::store::blobs::{BlobError, BlobStore};
 use crate::store::manifest::{Manifest, ManifestFile};
 use crate::store::signing::PublisherKey;
@@ -46,14 +47,6 @@ pub enum PublishError {
     Database(#[from] sqlx::Error),
     #[error("publishing task failed: {0}")]
     Task(String),
-}
-
-fn valid_license_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 64
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
 }
 
 /// Publishes `dir` as a new revision of `request.model`. Publishing the same bytes again
