@@ -1,5 +1,5 @@
 //! `Catalog`: the read path of the model catalog with an in-process cache in front of
-//! `db::catalog`. Revisions and published blobs never change once recorded, so they are
+//! `db::catalog`. Revisions and the blobs of each revision never change once recorded, so they are
 //! cached until evicted; which revision is *latest* changes on publish, so that answer is
 //! cached for `catalog.latest_ttl_ms` only (another replica's publish is seen within it).
 
@@ -21,7 +21,8 @@ pub struct Catalog {
     latest_ttl: Duration,
     revisions: RwLock<HashMap<Sha256Digest, Arc<RevisionRow>>>,
     latest: RwLock<HashMap<ModelId, (Instant, Arc<RevisionRow>)>>,
-    published_blobs: RwLock<HashSet<Sha256Digest>>,
+    /// The blob digests of each revision (immutable once published).
+    revision_blobs: RwLock<HashMap<Sha256Digest, Arc<HashSet<Sha256Digest>>>>,
 }
 
 fn insert_bounded<K: std::hash::Hash + Eq, V>(map: &RwLock<HashMap<K, V>>, key: K, value: V) {
@@ -40,7 +41,7 @@ impl Catalog {
             latest_ttl,
             revisions: RwLock::default(),
             latest: RwLock::default(),
-            published_blobs: RwLock::default(),
+            revision_blobs: RwLock::default(),
         }
     }
 
@@ -105,24 +106,33 @@ impl Catalog {
         Ok(Some(row))
     }
 
-    /// Whether the blob belongs to a published revision.
-    pub async fn blob_is_published(&self, digest: &Sha256Digest) -> Result<bool, sqlx::Error> {
-        if self
-            .published_blobs
+    /// Whether `blob` is one of the files of revision `revision`.
+    pub async fn revision_has_blob(
+        &self,
+        revision: &Sha256Digest,
+        blob: &Sha256Digest,
+    ) -> Result<bool, sqlx::Error> {
+        let cached = self
+            .revision_blobs
             .read()
-            .is_ok_and(|s| s.contains(digest))
-        {
-            return Ok(true);
-        }
-        let published = catalog::blob_is_published(&self.db, digest).await?;
-        if published {
-            if let Ok(mut set) = self.published_blobs.write() {
-                if set.len() >= MAX_ENTRIES {
-                    set.clear();
+            .ok()
+            .and_then(|m| m.get(revision).cloned());
+        let blobs = match cached {
+            Some(blobs) => blobs,
+            None => {
+                let blobs: HashSet<Sha256Digest> = catalog::blobs_of_revision(&self.db, revision)
+                    .await?
+                    .iter()
+                    .filter_map(|hex| hex.parse().ok())
+                    .collect();
+                let blobs = Arc::new(blobs);
+                // An unknown revision is not cached: it may be published in a moment.
+                if !blobs.is_empty() {
+                    insert_bounded(&self.revision_blobs, *revision, Arc::clone(&blobs));
                 }
-                set.insert(*digest);
+                blobs
             }
-        }
-        Ok(published)
+        };
+        Ok(blobs.contains(blob))
     }
 }

@@ -20,6 +20,8 @@ pub struct Settings {
     pub catalog: CatalogSettings,
     pub auth: AuthSettings,
     pub policy: PolicySettings,
+    pub geoip: GeoIpSettings,
+    pub grants: GrantSettings,
     pub log: LogSettings,
 }
 
@@ -196,6 +198,32 @@ impl Default for PolicySettings {
     }
 }
 
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GeoIpSettings {
+    /// A MaxMind DB file (GeoIP2/GeoLite2 Country or DB-IP country); re-read when it
+    /// changes. Unset, missing or unreadable means no GeoIP signal.
+    pub database: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GrantSettings {
+    /// How long a download grant stays valid, in seconds.
+    pub ttl_secs: u64,
+    /// Fresh (not resumed) downloads of each blob one grant allows; at least 1.
+    pub downloads_per_blob: u32,
+}
+
+impl Default for GrantSettings {
+    fn default() -> Self {
+        GrantSettings {
+            ttl_secs: 24 * 3600,
+            downloads_per_blob: 5,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LogSettings {
@@ -290,6 +318,11 @@ impl Settings {
             .merge(Serialized::defaults(overrides))
             .extract()
             .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        if settings.grants.downloads_per_blob == 0 || settings.grants.ttl_secs == 0 {
+            anyhow::bail!(
+                "invalid configuration: grants.ttl_secs and grants.downloads_per_blob must be at least 1"
+            );
+        }
         Ok(settings)
     }
 

@@ -51,6 +51,23 @@ pub enum ApiError {
     LicenseTerminated(String),
     #[error("state your domicile first: PUT /v1/me/attestation")]
     AttestationRequired,
+    #[error("this blob needs a download grant: POST /v1/models/{{org}}/{{name}}/access, then send `Modelgate-Grant: <token>` or `?grant=<token>`")]
+    GrantRequired,
+    #[error("invalid grant: {0}")]
+    InvalidGrant(String),
+    #[error("the grant has expired; ask for a new one at POST /v1/models/{{org}}/{{name}}/access")]
+    GrantExpired,
+    #[error("the grant does not cover this blob; grants open only the files of the model revision they were issued for")]
+    GrantNotForBlob,
+    #[error("the entitlement behind this grant was revoked: {0}")]
+    EntitlementRevoked(String),
+    #[error("this grant was used for {limit} fresh downloads of this blob; resume an interrupted download with a Range request, or ask for a new grant")]
+    DownloadLimitReached { limit: i64 },
+    #[error("access denied: {message}")]
+    AccessDenied {
+        message: String,
+        decision: Value,
+    },
     #[error("{0}")]
     Conflict(String),
     #[error("service unavailable: {0}")]
@@ -83,6 +100,13 @@ impl ApiError {
             ApiError::StaleLicenseVersion { .. } => "stale-license-version",
             ApiError::AttestationRequired => "attestation-required",
             ApiError::LicenseTerminated(_) => "license-terminated",
+            ApiError::GrantRequired => "grant-required",
+            ApiError::InvalidGrant(_) => "invalid-grant",
+            ApiError::GrantExpired => "grant-expired",
+            ApiError::GrantNotForBlob => "grant-not-for-blob",
+            ApiError::EntitlementRevoked(_) => "entitlement-revoked",
+            ApiError::DownloadLimitReached { .. } => "download-limit-reached",
+            ApiError::AccessDenied { .. } => "access-denied",
             ApiError::Conflict(_) => "conflict",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
@@ -101,6 +125,8 @@ impl ApiError {
             } => {
                 json!({ "current_version": current_version, "current_digest": current_digest })
             }
+            ApiError::DownloadLimitReached { limit } => json!({ "limit": limit }),
+            ApiError::AccessDenied { decision, .. } => json!({ "decision": decision }),
             _ => json!({}),
         }
     }
@@ -143,8 +169,16 @@ impl ResponseError for ApiError {
             | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Unauthenticated
             | ApiError::InvalidToken(_)
-            | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) | ApiError::LicenseTerminated(_) => StatusCode::FORBIDDEN,
+            | ApiError::InvalidCredentials
+            | ApiError::GrantRequired
+            | ApiError::InvalidGrant(_)
+            | ApiError::GrantExpired => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_)
+            | ApiError::LicenseTerminated(_)
+            | ApiError::GrantNotForBlob
+            | ApiError::EntitlementRevoked(_)
+            | ApiError::DownloadLimitReached { .. }
+            | ApiError::AccessDenied { .. } => StatusCode::FORBIDDEN,
             ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::EmailTaken
             | ApiError::StaleLicenseVersion { .. }

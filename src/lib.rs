@@ -1,5 +1,6 @@
 //! modelgate: a region-aware model licensing and distribution gateway.
 
+pub mod access;
 pub mod auth;
 pub mod catalog;
 pub mod cli;

@@ -18,7 +18,7 @@ use crate::catalog::Catalog;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::ApiError;
-use crate::geo::TrustedProxies;
+use crate::geo::{GeoIp, TrustedProxies};
 use crate::licensing;
 use crate::policy::PolicyBundle;
 use crate::random::random_hex;
@@ -86,6 +86,7 @@ pub async fn open_state(settings: &Settings) -> anyhow::Result<(AppState, Publis
         session_keys: Arc::new(session_keys),
         throttle: Arc::new(throttle),
         proxies,
+        geoip: Arc::new(GeoIp::new(settings.geoip.database.clone())),
         policy: Arc::new(policy),
     };
     Ok((state, key))

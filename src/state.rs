@@ -7,7 +7,7 @@ use crate::auth::throttle::LoginThrottle;
 use crate::catalog::Catalog;
 use crate::config::Settings;
 use crate::db::Db;
-use crate::geo::TrustedProxies;
+use crate::geo::{GeoIp, TrustedProxies};
 use crate::policy::PolicyBundle;
 use crate::store::blobs::BlobStore;
 use crate::store::signing::PublicKey;
@@ -23,5 +23,6 @@ pub struct AppState {
     pub session_keys: Arc<SessionKeys>,
     pub throttle: Arc<LoginThrottle>,
     pub proxies: TrustedProxies,
+    pub geoip: Arc<GeoIp>,
     pub policy: Arc<PolicyBundle>,
 }

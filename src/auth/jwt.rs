@@ -16,6 +16,7 @@ use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use p256::ecdsa::SigningKey;
 use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -93,7 +94,7 @@ impl std::fmt::Debug for SessionKeys {
     }
 }
 
-fn now_secs() -> u64 {
+pub fn now_secs() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -205,9 +206,16 @@ impl SessionKeys {
         self.snapshot().into_iter().find(|k| k.kid == kid)
     }
 
+    /// Signs `claims` with the active key (ES256, `kid` set).
+    pub fn sign<T: Serialize>(&self, claims: &T) -> anyhow::Result<String> {
+        let key = self.active().context("no session signing key")?;
+        let mut header = Header::new(ALGORITHM);
+        header.kid = Some(key.kid.clone());
+        jsonwebtoken::encode(&header, claims, &key.encoding).context("signing a token")
+    }
+
     /// Signs a session token for `user_id` and session `sid`; returns it and its expiry.
     pub fn issue(&self, user_id: &str, sid: &str) -> anyhow::Result<(String, u64)> {
-        let key = self.active().context("no session signing key")?;
         let now = now_secs();
         let claims = SessionClaims {
             iss: self.issuer.clone(),
@@ -218,15 +226,21 @@ impl SessionKeys {
             nbf: now,
             exp: now + self.ttl_secs,
         };
-        let mut header = Header::new(ALGORITHM);
-        header.kid = Some(key.kid.clone());
-        let token = jsonwebtoken::encode(&header, &claims, &key.encoding)
-            .context("signing a session token")?;
-        Ok((token, claims.exp))
+        Ok((self.sign(&claims)?, claims.exp))
     }
 
-    /// Verifies signature, algorithm, key id and every required claim.
+    /// Verifies a session token: signature, algorithm, key id and every required claim.
     pub fn verify(&self, token: &str) -> Result<SessionClaims, TokenError> {
+        self.verify_for(token, &self.audience)
+    }
+
+    /// Verifies a token issued for `audience` (sessions and grants use different ones, so
+    /// neither can stand in for the other).
+    pub fn verify_for<T: DeserializeOwned>(
+        &self,
+        token: &str,
+        audience: &str,
+    ) -> Result<T, TokenError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
         if header.alg != ALGORITHM {
             return Err(TokenError::Algorithm);
@@ -237,9 +251,9 @@ impl SessionKeys {
         validation.leeway = self.leeway_secs;
         validation.validate_nbf = true;
         validation.set_issuer(&[&self.issuer]);
-        validation.set_audience(&[&self.audience]);
+        validation.set_audience(&[audience]);
         validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
-        jsonwebtoken::decode::<SessionClaims>(token, &key.decoding, &validation)
+        jsonwebtoken::decode::<T>(token, &key.decoding, &validation)
             .map(|data| data.claims)
             .map_err(|e| match e.kind() {
                 ErrorKind::ExpiredSignature => TokenError::Expired,
@@ -260,6 +274,15 @@ impl SessionKeys {
 
     pub fn ttl_secs(&self) -> u64 {
         self.ttl_secs
+    }
+
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The audience of download grants: the session audience with `:grant` appended.
+    pub fn grant_audience(&self) -> String {
+        format!("{}:grant", self.audience)
     }
 }
 

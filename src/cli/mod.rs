@@ -9,6 +9,7 @@ mod license;
 mod migrate;
 mod policy;
 mod publish;
+mod review;
 mod serve;
 mod verify;
 
@@ -68,6 +69,9 @@ enum Command {
     /// The policy bundle: validate it, run its expected-decision table.
     #[command(subcommand)]
     Policy(policy::PolicyCommand),
+    /// The compliance review queue: list, show, approve, deny.
+    #[command(subcommand)]
+    Review(review::ReviewCommand),
 }
 
 impl Cli {
@@ -132,6 +136,7 @@ impl Cli {
             Command::Admin(cmd) => runtime.block_on(admin::run(settings, cmd)),
             Command::License(cmd) => runtime.block_on(license::run(settings, cmd)),
             Command::Policy(cmd) => policy::run(settings, cmd),
+            Command::Review(cmd) => runtime.block_on(review::run(settings, cmd)),
         };
         match result {
             Ok(code) => code,

@@ -8,8 +8,9 @@ use anyhow::Context;
 
 use crate::config::Settings;
 use crate::domain::{Email, ModelId};
-use crate::policy::decide::{Action, Signals};
-use crate::policy::facts::{licensee_facts, model_facts};
+use crate::access::gather;
+use crate::geo::GeoSignal;
+use crate::policy::decide::Action;
 use crate::policy::table::{parse_table, run_table};
 use crate::policy::PolicyBundle;
 
@@ -26,7 +27,8 @@ pub enum PolicyCommand {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
-    /// What would be decided for a user and a model, and why; grants nothing.
+    /// What would be decided for a user and a model, and why (with the user's review
+    /// state); grants nothing and records nothing.
     Explain {
         /// The user's email.
         #[arg(long)]
@@ -36,6 +38,10 @@ pub enum PolicyCommand {
         model: ModelId,
         #[arg(long, value_enum, default_value = "download")]
         action: ExplainAction,
+        /// A client IP to look up in the configured GeoIP database (instead of assuming
+        /// `--geo-country` and `--anonymous-proxy`).
+        #[arg(long)]
+        ip: Option<std::net::IpAddr>,
         /// A GeoIP country to assume (`EU` for a continent-level answer).
         #[arg(long, default_value = "")]
         geo_country: String,
@@ -57,17 +63,23 @@ async fn explain(
     user: Email,
     model: ModelId,
     action: Action,
-    signals: Signals,
+    signals: ExplainSignals,
 ) -> anyhow::Result<ExitCode> {
     let (state, _) = crate::startup::open_state(&settings).await?;
     let account = crate::db::accounts::user_by_email(&state.db, user.as_str())
         .await?
         .ok_or_else(|| anyhow::anyhow!("no account `{user}`"))?;
-    let model_facts = model_facts(&state.db, &model).await?;
-    let licensee = licensee_facts(&state.db, &account.id, &model_facts.license).await?;
+    let assumed = signals.ip.is_none().then(|| GeoSignal {
+        country: (!signals.geo_country.is_empty()).then(|| signals.geo_country.to_ascii_uppercase()),
+        anonymous_proxy: signals.anonymous_proxy,
+    });
+    let inputs = gather(&state, &account.id, &model, signals.ip, assumed)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let decision = state
         .policy
-        .decide(&licensee, action, &model_facts, &signals)?;
+        .decide(&inputs.licensee.facts, action, &inputs.model, &inputs.signals)?;
+    let licensee = &inputs.licensee.facts;
     println!("{:?} for {user} to {action:?} {model}", decision.outcome);
     println!(
         "  licensee: {} in {} (accepted current license: {}, terminated: {})",
@@ -77,14 +89,25 @@ async fn explain(
         licensee.entitlement_revoked
     );
     println!(
-        "  model: {} ({}, license {})",
-        model_facts.id,
-        if model_facts.multimodal {
+        "  model: {} ({}, license {}, revision sha256:{})",
+        inputs.model.id,
+        if inputs.model.multimodal {
             "multimodal"
         } else {
             "text"
         },
-        model_facts.license
+        inputs.model.license,
+        inputs.revision.digest
+    );
+    println!(
+        "  signals: GeoIP country {}, anonymising proxy {}, review {}",
+        if inputs.signals.geo_country.is_empty() {
+            "unknown"
+        } else {
+            &inputs.signals.geo_country
+        },
+        inputs.signals.anonymous_proxy,
+        inputs.signals.review
     );
     for reason in &decision.reasons {
         println!("  {}: {}", reason.policy, reason.message);
@@ -93,12 +116,21 @@ async fn explain(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The signals `explain` assumes: looked up for `--ip`, else as given.
+#[derive(Debug)]
+struct ExplainSignals {
+    ip: Option<std::net::IpAddr>,
+    geo_country: String,
+    anonymous_proxy: bool,
+}
+
 pub fn run(settings: Settings, command: PolicyCommand) -> anyhow::Result<ExitCode> {
     match command {
         PolicyCommand::Explain {
             user,
             model,
             action,
+            ip,
             geo_country,
             anonymous_proxy,
         } => {
@@ -107,10 +139,10 @@ pub fn run(settings: Settings, command: PolicyCommand) -> anyhow::Result<ExitCod
                 ExplainAction::Validate => Action::Validate,
                 ExplainAction::Mirror => Action::Mirror,
             };
-            let signals = Signals {
+            let signals = ExplainSignals {
+                ip,
                 geo_country,
                 anonymous_proxy,
-                review: "none".into(),
             };
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()

@@ -155,12 +155,16 @@ pub async fn find_revision(
     }
 }
 
-/// Whether a blob belongs to some published revision.
-#[tracing::instrument(skip_all, fields(blob.digest = %digest))]
-pub async fn blob_is_published(db: &Db, digest: &Sha256Digest) -> Result<bool, sqlx::Error> {
-    let row: Option<(i64,)> = sqlx::query_as("SELECT size FROM blobs WHERE sha256 = $1")
-        .bind(digest.hex())
-        .fetch_optional(&db.pool)
-        .await?;
-    Ok(row.is_some())
+/// The blob digests of the files of revision `revision` (empty when it does not exist).
+#[tracing::instrument(skip_all, fields(revision.digest = %revision))]
+pub async fn blobs_of_revision(
+    db: &Db,
+    revision: &Sha256Digest,
+) -> Result<Vec<String>, sqlx::Error> {
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT sha256 FROM revision_files WHERE revision_digest = $1")
+            .bind(revision.hex())
+            .fetch_all(&db.pool)
+            .await?;
+    Ok(rows.into_iter().map(|(sha,)| sha).collect())
 }

@@ -3,8 +3,11 @@
 //! Queries use `$n` placeholders, which both backends accept.
 
 pub mod accounts;
+pub mod audit;
 pub mod catalog;
+pub mod grants;
 pub mod licensing;
+pub mod reviews;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

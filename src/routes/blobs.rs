@@ -1,27 +1,19 @@
 //! `GET`/`HEAD /v1/blobs/sha256:{hex}`: content-addressed downloads with strong ETags,
-//! `Repr-Digest`, single byte ranges, `If-Range` and `If-None-Match`.
+//! `Repr-Digest`, single byte ranges, `If-Range` and `If-None-Match`. Every request needs a
+//! grant covering the blob (`access::grant`) and is audited, served or refused.
 
 use actix_web::body::SizedStream;
 use actix_web::http::{header, Method, StatusCode};
 use actix_web::web::{Data, Path};
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use base64::Engine;
 
+use crate::access::grant::{self, BlobRequest};
 use crate::domain::Sha256Digest;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::http::range_body;
 use crate::store::range::{parse_range, ByteRange, RangeRequest};
-
-/// Decides whether this request may read the blob. Today every published blob is public;
-/// the policy layer replaces this with a grant check (licensee, revision, expiry, quota).
-async fn authorize_blob_access(state: &AppState, digest: &Sha256Digest) -> Result<(), ApiError> {
-    if state.catalog.blob_is_published(digest).await? {
-        Ok(())
-    } else {
-        Err(ApiError::BlobNotFound(digest.reference()))
-    }
-}
 
 fn header_str(req: &HttpRequest, name: header::HeaderName) -> Option<&str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
@@ -51,7 +43,22 @@ pub async fn download_blob(
 ) -> Result<HttpResponse, ApiError> {
     let digest: Sha256Digest = reference.parse()?;
     tracing::Span::current().record("blob.digest", tracing::field::display(&digest));
-    authorize_blob_access(&state, &digest).await?;
+    let mut request = BlobRequest {
+        blob: &digest,
+        method: req.method(),
+        range: header_str(&req, header::RANGE),
+        status: 0,
+        bytes: 0,
+        fresh: false,
+    };
+    let grant = match grant::check(&state, grant::token_of(&req).as_deref(), &digest).await {
+        Ok(grant) => grant,
+        Err(refusal) => {
+            request.status = refusal.status_code().as_u16();
+            grant::record_refusal(&state, None, &request, &refusal).await;
+            return Err(refusal);
+        }
+    };
     let (file, size) = state.blobs.open_blob(&digest).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => ApiError::BlobNotFound(digest.reference()),
         _ => ApiError::internal(e),
@@ -72,6 +79,8 @@ pub async fn download_blob(
             "private, max-age=31536000, immutable",
         ));
     if none_match(&req, &etag) {
+        request.status = StatusCode::NOT_MODIFIED.as_u16();
+        grant::admit(&state, &grant, &request).await?;
         return Ok(response.status(StatusCode::NOT_MODIFIED).finish());
     }
 
@@ -81,22 +90,31 @@ pub async fn download_blob(
     } else {
         None
     };
+    let mut status = StatusCode::OK;
     let range = match parse_range(range_header, size) {
         RangeRequest::Full => ByteRange {
             first: 0,
             last: size.saturating_sub(1),
         },
         RangeRequest::Partial(range) => {
+            status = StatusCode::PARTIAL_CONTENT;
             response
-                .status(StatusCode::PARTIAL_CONTENT)
+                .status(status)
                 .insert_header((header::CONTENT_RANGE, range.content_range(size)));
             range
         }
         RangeRequest::Unsatisfiable(message) => {
-            return Err(ApiError::RangeNotSatisfiable { message, size })
+            let refusal = ApiError::RangeNotSatisfiable { message, size };
+            request.status = refusal.status_code().as_u16();
+            grant::record_refusal(&state, Some(&grant), &request, &refusal).await;
+            return Err(refusal);
         }
     };
     let len = if size == 0 { 0 } else { range.byte_count() };
+    request.status = status.as_u16();
+    request.fresh = req.method() == Method::GET && range.first == 0;
+    request.bytes = if req.method() == Method::HEAD { 0 } else { len };
+    grant::admit(&state, &grant, &request).await?;
     response.insert_header((header::CONTENT_TYPE, "application/octet-stream"));
     if req.method() == Method::HEAD {
         return Ok(response.body(SizedStream::new(

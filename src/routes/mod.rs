@@ -1,5 +1,6 @@
 //! The JSON API: one `web::scope` per resource, all wired in `configure`.
 
+mod access;
 mod admin;
 mod auth;
 mod blobs;
@@ -9,8 +10,10 @@ mod licenses;
 mod me;
 mod models;
 mod policy;
+mod reviews;
 
 pub use auth::create_account;
+pub use reviews::case_json;
 
 use actix_web::web;
 
@@ -48,7 +51,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route("/tokens", web::post().to(me::create_token))
                     .route("/tokens", web::get().to(me::list_tokens))
                     .route("/tokens/{id}", web::delete().to(me::revoke_token))
-                    .route("/licenses", web::get().to(me::my_licenses)),
+                    .route("/licenses", web::get().to(me::my_licenses))
+                    .route("/reviews", web::get().to(reviews::my_reviews)),
             )
             .service(
                 web::scope("/v1/licenses")
@@ -82,7 +86,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(
                         "/{org}/{name}/model.sig",
                         web::get().to(models::get_signature),
+                    )
+                    .route(
+                        "/{org}/{name}/access",
+                        web::post().to(access::request_model_access),
                     ),
+            )
+            .service(
+                web::scope("/v1/reviews")
+                    .route("", web::get().to(reviews::list_reviews))
+                    .route("/{id}", web::get().to(reviews::get_review))
+                    .route("/{id}/approve", web::post().to(reviews::approve_review))
+                    .route("/{id}/deny", web::post().to(reviews::deny_review)),
             )
             .service(
                 web::scope("/v1/keys").route("/publisher", web::get().to(keys::get_publisher_key)),

@@ -1,4 +1,4 @@
-//! Where a request comes from: the client IP behind trusted proxies (the socket peer,
+//! The client IP behind trusted proxies (the socket peer,
 //! unless the peer is a trusted proxy; then `X-Forwarded-For` read right to left, skipping
 //! trusted hops; never the left-most value on trust).
 

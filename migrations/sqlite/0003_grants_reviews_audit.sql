@@ -1,0 +1,55 @@
+-- Grants (what an allow decision hands out), their per-blob download counts, the
+-- compliance review queue and the audit events of decisions, grants and blob requests.
+CREATE TABLE grants (
+    id                 TEXT PRIMARY KEY,
+    user_id            TEXT NOT NULL REFERENCES users (id),
+    licensee_kind      TEXT NOT NULL,
+    licensee_country   TEXT NOT NULL,
+    model_id           TEXT NOT NULL REFERENCES models (id),
+    revision_digest    TEXT NOT NULL REFERENCES revisions (digest),
+    license_id         TEXT NOT NULL,
+    action             TEXT NOT NULL,
+    downloads_per_blob BIGINT NOT NULL,
+    decision_event_id  TEXT NOT NULL,
+    created_at         BIGINT NOT NULL,
+    expires_at         BIGINT NOT NULL
+);
+CREATE INDEX grants_by_user ON grants (user_id, created_at);
+
+CREATE TABLE grant_downloads (
+    grant_id     TEXT NOT NULL REFERENCES grants (id),
+    sha256       TEXT NOT NULL,
+    fresh_count  BIGINT NOT NULL,
+    PRIMARY KEY (grant_id, sha256)
+);
+
+-- A review is keyed by the user, the attestation they declared and the model: a new
+-- declaration needs a new review.
+CREATE TABLE review_cases (
+    id              TEXT PRIMARY KEY,
+    user_id         TEXT NOT NULL REFERENCES users (id),
+    attestation_id  TEXT NOT NULL REFERENCES attestations (id),
+    model_id        TEXT NOT NULL REFERENCES models (id),
+    state           TEXT NOT NULL,
+    inputs          TEXT NOT NULL,
+    reasons         TEXT NOT NULL,
+    opened_at       BIGINT NOT NULL,
+    decided_at      BIGINT,
+    decided_by      TEXT,
+    note            TEXT
+);
+CREATE INDEX review_cases_by_subject ON review_cases (user_id, model_id, attestation_id, opened_at);
+CREATE INDEX review_cases_by_state ON review_cases (state, opened_at);
+
+-- Security-relevant events with all their inputs (`data` is a JSON object).
+CREATE TABLE audit_events (
+    id           TEXT PRIMARY KEY,
+    occurred_at  BIGINT NOT NULL,
+    kind         TEXT NOT NULL,
+    actor        TEXT,
+    subject      TEXT,
+    outcome      TEXT,
+    data         TEXT NOT NULL
+);
+CREATE INDEX audit_events_by_time ON audit_events (occurred_at);
+CREATE INDEX audit_events_by_kind ON audit_events (kind, occurred_at);

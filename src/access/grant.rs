@@ -1,0 +1,269 @@
+//! Download grants (DESIGN §4): what an allow decision hands out. A grant is an ES256 JWT
+//! (audience `<aud>:grant`, so it never passes as a session) bound to the user, the
+//! licensee, one model revision (and so to that revision's blob digests) and an expiry,
+//! backed by a database row that counts fresh downloads per blob. Every blob request is
+//! checked here against the grant and the holder's current standing, and audited.
+
+use actix_web::http::Method;
+use actix_web::HttpRequest;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use sqlx::AnyConnection;
+
+use super::DecisionInputs;
+use crate::auth::jwt::{now_secs, TokenError};
+use crate::db::grants::{self, GrantRow};
+use crate::db::{audit, now_ms};
+use crate::domain::Sha256Digest;
+use crate::error::ApiError;
+use crate::policy::Action;
+use crate::random::new_id;
+use crate::state::AppState;
+
+/// The request header that carries a grant (`?grant=` works too, for curl and wget).
+pub const GRANT_HEADER: &str = "modelgate-grant";
+
+/// The claims of a grant token.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct GrantClaims {
+    pub iss: String,
+    pub aud: String,
+    /// The user the grant was issued to.
+    pub sub: String,
+    /// The grant id (its database row).
+    pub jti: String,
+    pub iat: u64,
+    pub nbf: u64,
+    pub exp: u64,
+    pub model: String,
+    /// The revision digest, `sha256:<hex>`; only its files are covered.
+    pub rev: String,
+    /// The licensee: `individual:US`, `organisation:DE`, `partner:NO`.
+    pub lic: String,
+}
+
+/// A recorded grant and its signed token.
+#[derive(Debug, Clone)]
+pub struct IssuedGrant {
+    pub row: GrantRow,
+    pub token: String,
+}
+
+/// Records the grant for an allow decision, with its audit event, in `tx`.
+pub(super) async fn record(
+    state: &AppState,
+    tx: &mut AnyConnection,
+    inputs: &DecisionInputs,
+    action: Action,
+    decision_event_id: &str,
+) -> Result<GrantRow, ApiError> {
+    let settings = &state.settings.grants;
+    let created_at = now_ms();
+    let ttl_ms = i64::try_from(settings.ttl_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+    let row = GrantRow {
+        id: new_id(),
+        user_id: inputs.user.id.clone(),
+        licensee_kind: inputs.licensee.facts.kind.clone(),
+        licensee_country: inputs.licensee.facts.country.clone(),
+        model_id: inputs.model.id.clone(),
+        revision_digest: inputs.revision.digest.clone(),
+        license_id: inputs.model.license.clone(),
+        action: serde_json::to_value(action)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+        downloads_per_blob: i64::from(settings.downloads_per_blob),
+        decision_event_id: decision_event_id.to_owned(),
+        created_at,
+        expires_at: created_at.saturating_add(ttl_ms),
+    };
+    grants::insert(tx, &row).await?;
+    audit::append(
+        tx,
+        &audit::NewEvent {
+            kind: "grant.issued",
+            actor: Some(row.user_id.clone()),
+            subject: Some(row.id.clone()),
+            outcome: Some("issued".into()),
+            data: json!({
+                "grant": row.id, "model": row.model_id, "revision": format!("sha256:{}", row.revision_digest),
+                "licensee": { "kind": row.licensee_kind, "country": row.licensee_country },
+                "expires_at": row.expires_at, "downloads_per_blob": row.downloads_per_blob,
+                "decision_event": decision_event_id,
+            }),
+        },
+    )
+    .await?;
+    Ok(row)
+}
+
+/// Signs the token of a recorded grant.
+pub(super) fn sign(state: &AppState, row: GrantRow) -> Result<IssuedGrant, ApiError> {
+    let keys = &state.session_keys;
+    let issued = u64::try_from(row.created_at / 1000).unwrap_or_else(|_| now_secs());
+    let claims = GrantClaims {
+        iss: keys.issuer().to_owned(),
+        aud: keys.grant_audience(),
+        sub: row.user_id.clone(),
+        jti: row.id.clone(),
+        iat: issued,
+        nbf: issued,
+        exp: u64::try_from(row.expires_at / 1000).unwrap_or(issued),
+        model: row.model_id.clone(),
+        rev: format!("sha256:{}", row.revision_digest),
+        lic: format!("{}:{}", row.licensee_kind, row.licensee_country),
+    };
+    let token = keys.sign(&claims).map_err(ApiError::internal)?;
+    Ok(IssuedGrant { row, token })
+}
+
+/// The grant token of a request: the `Modelgate-Grant` header, else the `grant` query
+/// parameter.
+pub fn token_of(req: &HttpRequest) -> Option<String> {
+    if let Some(value) = req.headers().get(GRANT_HEADER) {
+        return value.to_str().ok().map(|v| v.trim().to_owned());
+    }
+    actix_web::web::Query::<std::collections::HashMap<String, String>>::from_query(
+        req.query_string(),
+    )
+    .ok()
+    .and_then(|q| q.get("grant").cloned())
+}
+
+/// Checks that `token` is a valid, unexpired grant covering `blob` whose holder is still
+/// entitled; returns its row.
+pub async fn check(
+    state: &AppState,
+    token: Option<&str>,
+    blob: &Sha256Digest,
+) -> Result<GrantRow, ApiError> {
+    let token = token.filter(|t| !t.is_empty()).ok_or(ApiError::GrantRequired)?;
+    let claims: GrantClaims = state
+        .session_keys
+        .verify_for(token, &state.session_keys.grant_audience())
+        .map_err(|e| match e {
+            TokenError::Expired => ApiError::GrantExpired,
+            other => ApiError::InvalidGrant(other.to_string()),
+        })?;
+    let revision: Sha256Digest = claims
+        .rev
+        .parse()
+        .map_err(|_| ApiError::InvalidGrant("malformed revision claim".into()))?;
+    if !state.catalog.revision_has_blob(&revision, blob).await? {
+        return Err(ApiError::GrantNotForBlob);
+    }
+    let standing = grants::standing(&state.db, &claims.jti)
+        .await?
+        .ok_or_else(|| ApiError::InvalidGrant("unknown grant".into()))?;
+    if standing.grant.user_id != claims.sub || standing.grant.revision_digest != revision.hex() {
+        return Err(ApiError::InvalidGrant("grant does not match its record".into()));
+    }
+    if standing.grant.expires_at <= now_ms() {
+        return Err(ApiError::GrantExpired);
+    }
+    if standing.user_disabled_at.is_some() {
+        return Err(ApiError::EntitlementRevoked("the account was disabled".into()));
+    }
+    if let Some(reason) = standing.termination {
+        let reason = if reason.is_empty() {
+            "the license was terminated".to_owned()
+        } else {
+            format!("the license was terminated: {reason}")
+        };
+        return Err(ApiError::EntitlementRevoked(reason));
+    }
+    Ok(standing.grant)
+}
+
+/// What one blob request did, for the audit log.
+#[derive(Debug, Clone)]
+pub struct BlobRequest<'a> {
+    pub blob: &'a Sha256Digest,
+    pub method: &'a Method,
+    /// The `Range` header as sent.
+    pub range: Option<&'a str>,
+    pub status: u16,
+    /// Bytes the response body carries.
+    pub bytes: u64,
+    /// A full or from-byte-0 GET: counts against the grant's cap. Resumes, `HEAD` and
+    /// `304` answers are free.
+    pub fresh: bool,
+}
+
+fn request_data(grant: Option<&GrantRow>, request: &BlobRequest<'_>) -> Value {
+    json!({
+        "grant": grant.map(|g| g.id.clone()),
+        "model": grant.map(|g| g.model_id.clone()),
+        "revision": grant.map(|g| format!("sha256:{}", g.revision_digest)),
+        "blob": request.blob.reference(),
+        "method": request.method.as_str(),
+        "range": request.range,
+        "status": request.status,
+        "bytes": request.bytes,
+        "fresh": request.fresh,
+    })
+}
+
+/// Counts a fresh download against the grant's cap (refusing it past the cap) and records
+/// the served request, in one transaction.
+pub async fn admit(
+    state: &AppState,
+    grant: &GrantRow,
+    request: &BlobRequest<'_>,
+) -> Result<(), ApiError> {
+    let mut tx = state.db.pool.begin().await?;
+    if request.fresh
+        && !grants::count_fresh_download(
+            &mut tx,
+            &grant.id,
+            &request.blob.hex(),
+            grant.downloads_per_blob,
+        )
+        .await?
+    {
+        drop(tx);
+        let refusal = ApiError::DownloadLimitReached {
+            limit: grant.downloads_per_blob,
+        };
+        record_refusal(state, Some(grant), request, &refusal).await;
+        return Err(refusal);
+    }
+    audit::append(
+        &mut tx,
+        &audit::NewEvent {
+            kind: "blob.request",
+            actor: Some(grant.user_id.clone()),
+            subject: Some(request.blob.reference()),
+            outcome: Some("served".into()),
+            data: request_data(Some(grant), request),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Records a refused blob request. A failure to record is logged, and the refusal stands.
+pub async fn record_refusal(
+    state: &AppState,
+    grant: Option<&GrantRow>,
+    request: &BlobRequest<'_>,
+    refusal: &ApiError,
+) {
+    let mut data = request_data(grant, request);
+    data["error"] = json!(refusal.code());
+    let event = audit::NewEvent {
+        kind: "blob.request",
+        actor: grant.map(|g| g.user_id.clone()),
+        subject: Some(request.blob.reference()),
+        outcome: Some(refusal.code().to_owned()),
+        data,
+    };
+    let appended = async {
+        let mut conn = state.db.pool.acquire().await?;
+        audit::append(&mut conn, &event).await
+    };
+    if let Err(e) = appended.await {
+        tracing::error!(error = %e, "recording a refused blob request failed");
+    }
+}

@@ -1,0 +1,231 @@
+//! The access flow: gather a decision's inputs (licensee, model, GeoIP signals, review
+//! state), decide, and record the outcome in one transaction: the audit event, plus a
+//! grant for an allow or a review case for a review. `grant` checks blob requests against
+//! grants; `review` is the compliance side of the review queue.
+
+pub mod grant;
+pub mod review;
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+
+use crate::db::accounts::{self, UserRow};
+use crate::db::catalog::RevisionRow;
+use crate::db::reviews::{self, ReviewRow};
+use crate::db::audit;
+use crate::domain::ModelId;
+use crate::error::ApiError;
+use crate::geo::GeoSignal;
+use crate::policy::facts::{self, FactsError, Licensee};
+use crate::policy::{Action, Decision, ModelFacts, Outcome, Signals};
+use crate::random::new_id;
+use crate::state::AppState;
+
+pub use grant::IssuedGrant;
+
+impl From<FactsError> for ApiError {
+    fn from(err: FactsError) -> Self {
+        match err {
+            FactsError::NoAttestation => ApiError::AttestationRequired,
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+/// Everything a decision is made from.
+#[derive(Debug, Clone)]
+pub struct DecisionInputs {
+    pub user: UserRow,
+    pub licensee: Licensee,
+    pub model: ModelFacts,
+    pub revision: Arc<RevisionRow>,
+    pub client_ip: Option<IpAddr>,
+    pub signals: Signals,
+    /// The newest review case for this user, declaration and model.
+    pub review: Option<ReviewRow>,
+}
+
+impl DecisionInputs {
+    /// The inputs as recorded in the audit log and on review cases.
+    pub fn to_json(&self, action: Action) -> Value {
+        let attestation = &self.licensee.attestation;
+        json!({
+            "user_id": self.user.id,
+            "email": self.user.email,
+            "action": action,
+            "model": self.model.id,
+            "revision": format!("sha256:{}", self.revision.digest),
+            "multimodal": self.model.multimodal,
+            "license": self.model.license,
+            "licensee": self.licensee.facts,
+            "attestation_id": attestation.id,
+            "declared_domicile": attestation.domicile_country,
+            "on_behalf_of_organisation": attestation.on_behalf_of_organisation != 0,
+            "organisation_name": attestation.organisation_name,
+            "organisation_country": attestation.organisation_country,
+            "client_ip": self.client_ip.map(|ip| ip.to_string()),
+            "geo_country": self.signals.geo_country,
+            "anonymous_proxy": self.signals.anonymous_proxy,
+            "review_state": self.signals.review,
+            "review_case": self.review.as_ref().map(|r| r.id.clone()),
+        })
+    }
+}
+
+/// Reads the inputs of a decision for `user_id` on the latest revision of `model`, with
+/// GeoIP signals for `client_ip` (or `geo` when given, as `policy explain` does).
+pub async fn gather(
+    state: &AppState,
+    user_id: &str,
+    model: &ModelId,
+    client_ip: Option<IpAddr>,
+    geo: Option<GeoSignal>,
+) -> Result<DecisionInputs, ApiError> {
+    let user = accounts::user_by_id(&state.db, user_id)
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    let revision = state
+        .catalog
+        .revision(model, None)
+        .await?
+        .ok_or_else(|| ApiError::ModelNotFound(model.to_string()))?;
+    let model_facts = facts::model_facts(&revision)?;
+    let licensee = facts::licensee_facts(&state.db, &user, &model_facts.license).await?;
+    let review = reviews::latest_for(
+        &state.db,
+        &user.id,
+        &licensee.attestation.id,
+        &model_facts.id,
+    )
+    .await?;
+    let geo = geo.unwrap_or_else(|| {
+        client_ip
+            .map(|ip| state.geoip.lookup(ip))
+            .unwrap_or_default()
+    });
+    let review_state = match review.as_ref().map(|r| r.state.as_str()) {
+        Some(decided @ ("approved" | "denied")) => decided.to_owned(),
+        _ => "none".to_owned(),
+    };
+    Ok(DecisionInputs {
+        user,
+        licensee,
+        model: model_facts,
+        revision,
+        client_ip,
+        signals: Signals {
+            geo_country: geo.country.unwrap_or_default(),
+            anonymous_proxy: geo.anonymous_proxy,
+            review: review_state,
+        },
+        review,
+    })
+}
+
+/// The answer to an access request.
+#[derive(Debug, Clone)]
+pub struct AccessAnswer {
+    pub inputs: DecisionInputs,
+    pub decision: Decision,
+    pub decision_event_id: String,
+    /// Set for an allow.
+    pub grant: Option<IssuedGrant>,
+    /// Set for a review: the open case.
+    pub case: Option<ReviewRow>,
+}
+
+/// Decides whether `user_id` may `action` the latest revision of `model` from
+/// `client_ip`, and records the decision with its grant or review case.
+pub async fn request_access(
+    state: &AppState,
+    user_id: &str,
+    model: &ModelId,
+    action: Action,
+    client_ip: Option<IpAddr>,
+) -> Result<AccessAnswer, ApiError> {
+    let inputs = gather(state, user_id, model, client_ip, None).await?;
+    let decision = state
+        .policy
+        .decide(&inputs.licensee.facts, action, &inputs.model, &inputs.signals)
+        .map_err(ApiError::internal)?;
+    let mut data = inputs.to_json(action);
+    data["outcome"] = json!(decision.outcome);
+    data["policies"] = json!(decision
+        .reasons
+        .iter()
+        .map(|r| r.policy.clone())
+        .collect::<Vec<_>>());
+    data["bundle_digest"] = json!(decision.bundle_digest);
+
+    let mut tx = state.db.pool.begin().await?;
+    let decision_event_id = audit::append(
+        &mut tx,
+        &audit::NewEvent {
+            kind: "policy.decision",
+            actor: Some(inputs.user.id.clone()),
+            subject: Some(inputs.model.id.clone()),
+            outcome: Some(format!("{:?}", decision.outcome).to_lowercase()),
+            data: data.clone(),
+        },
+    )
+    .await?;
+    let mut grant = None;
+    let mut case = None;
+    match decision.outcome {
+        Outcome::Allow => {
+            grant = Some(grant::record(state, &mut tx, &inputs, action, &decision_event_id).await?);
+        }
+        Outcome::Review => {
+            let open_case = inputs.review.clone().filter(|r| r.state == "open");
+            let case_id = match open_case {
+                Some(existing) => existing.id,
+                None => {
+                    let id = new_id();
+                    let reasons = serde_json::to_string(&decision.reasons).map_err(ApiError::internal)?;
+                    reviews::open(
+                        &mut tx,
+                        &id,
+                        &inputs.user.id,
+                        &inputs.licensee.attestation.id,
+                        &inputs.model.id,
+                        &data.to_string(),
+                        &reasons,
+                    )
+                    .await?;
+                    audit::append(
+                        &mut tx,
+                        &audit::NewEvent {
+                            kind: "review.opened",
+                            actor: Some(inputs.user.id.clone()),
+                            subject: Some(id.clone()),
+                            outcome: Some("open".into()),
+                            data: json!({ "case": id, "model": inputs.model.id, "decision_event": decision_event_id }),
+                        },
+                    )
+                    .await?;
+                    id
+                }
+            };
+            case = Some(case_id);
+        }
+        Outcome::Deny => {}
+    }
+    tx.commit().await?;
+    let case = match case {
+        Some(id) => reviews::find(&state.db, &id).await?,
+        None => None,
+    };
+    let grant = grant
+        .map(|row| grant::sign(state, row))
+        .transpose()?;
+    tracing::info!(user.id = %inputs.user.id, model.id = %inputs.model.id, outcome = ?decision.outcome, "access decided");
+    Ok(AccessAnswer {
+        inputs,
+        decision,
+        decision_event_id,
+        grant,
+        case,
+    })
+}

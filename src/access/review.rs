@@ -1,0 +1,67 @@
+//! The compliance side of the review queue: staff approve or deny a case with a note; the
+//! outcome is an input to that user's later decisions for that model (under the same
+//! declaration). A case may be decided again: nothing is rejected irreversibly.
+
+use serde_json::json;
+
+use crate::db::reviews::{self, ReviewRow};
+use crate::db::{audit, Db};
+use crate::error::ApiError;
+
+/// A staff verdict on a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Approve,
+    Deny,
+}
+
+impl Verdict {
+    /// The case state it leads to.
+    pub fn state(self) -> &'static str {
+        match self {
+            Verdict::Approve => "approved",
+            Verdict::Deny => "denied",
+        }
+    }
+}
+
+/// Records `verdict` on case `id` by `by` (a staff email) with `note`, and its audit
+/// event, in one transaction; returns the updated case.
+pub async fn decide_case(
+    db: &Db,
+    id: &str,
+    verdict: Verdict,
+    by: &str,
+    note: &str,
+) -> Result<ReviewRow, ApiError> {
+    let note = note.trim();
+    if note.is_empty() {
+        return Err(ApiError::BadRequest(
+            "a review decision needs a note saying why".into(),
+        ));
+    }
+    let before = reviews::find(db, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("review case `{id}` not found")))?;
+    let mut tx = db.pool.begin().await?;
+    reviews::decide(&mut tx, id, verdict.state(), by, note).await?;
+    audit::append(
+        &mut tx,
+        &audit::NewEvent {
+            kind: "review.decided",
+            actor: Some(by.to_owned()),
+            subject: Some(id.to_owned()),
+            outcome: Some(verdict.state().to_owned()),
+            data: json!({
+                "case": id, "user_id": before.user_id, "model": before.model_id,
+                "attestation_id": before.attestation_id, "previous_state": before.state,
+                "state": verdict.state(), "note": note,
+            }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    reviews::find(db, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("review case `{id}` not found")))
+}

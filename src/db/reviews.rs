@@ -1,0 +1,121 @@
+//! SQL for the compliance review queue: one case per user, declaration (attestation) and
+//! model; staff decide it, and may decide it again (nothing is rejected irreversibly).
+
+use sqlx::{AnyConnection, FromRow};
+
+use super::{now_ms, Db};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct ReviewRow {
+    pub id: String,
+    pub user_id: String,
+    pub email: String,
+    pub attestation_id: String,
+    pub model_id: String,
+    /// `open`, `approved` or `denied`.
+    pub state: String,
+    /// The decision inputs that opened the case (JSON).
+    pub inputs: String,
+    /// The reasons the policy gave for a review (JSON).
+    pub reasons: String,
+    pub opened_at: i64,
+    pub decided_at: Option<i64>,
+    pub decided_by: Option<String>,
+    pub note: Option<String>,
+}
+
+const COLUMNS: &str = "r.id, r.user_id, u.email, r.attestation_id, r.model_id, r.state, r.inputs, \
+     r.reasons, r.opened_at, r.decided_at, r.decided_by, r.note";
+
+/// The newest case for this user, declaration and model.
+pub async fn latest_for(
+    db: &Db,
+    user_id: &str,
+    attestation_id: &str,
+    model_id: &str,
+) -> Result<Option<ReviewRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM review_cases r JOIN users u ON u.id = r.user_id
+         WHERE r.user_id = $1 AND r.attestation_id = $2 AND r.model_id = $3
+         ORDER BY r.opened_at DESC, r.id DESC LIMIT 1"
+    ))
+    .bind(user_id)
+    .bind(attestation_id)
+    .bind(model_id)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+/// Opens a case in state `open`.
+pub async fn open(
+    conn: &mut AnyConnection,
+    id: &str,
+    user_id: &str,
+    attestation_id: &str,
+    model_id: &str,
+    inputs: &str,
+    reasons: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO review_cases (id, user_id, attestation_id, model_id, state, inputs, reasons, opened_at)
+         VALUES ($1, $2, $3, $4, 'open', $5, $6, $7)",
+    )
+    .bind(id)
+    .bind(user_id)
+    .bind(attestation_id)
+    .bind(model_id)
+    .bind(inputs)
+    .bind(reasons)
+    .bind(now_ms())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn find(db: &Db, id: &str) -> Result<Option<ReviewRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM review_cases r JOIN users u ON u.id = r.user_id WHERE r.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+/// Cases, oldest first, filtered by state and/or user when given.
+pub async fn list(
+    db: &Db,
+    state: Option<&str>,
+    user_id: Option<&str>,
+) -> Result<Vec<ReviewRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM review_cases r JOIN users u ON u.id = r.user_id
+         WHERE ($1 = '' OR r.state = $1) AND ($2 = '' OR r.user_id = $2)
+         ORDER BY r.opened_at, r.id"
+    ))
+    .bind(state.unwrap_or_default())
+    .bind(user_id.unwrap_or_default())
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Records a staff decision (`approved` or `denied`) on case `id`; `Ok(false)` when there
+/// is no such case.
+pub async fn decide(
+    conn: &mut AnyConnection,
+    id: &str,
+    state: &str,
+    by: &str,
+    note: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE review_cases SET state = $1, decided_at = $2, decided_by = $3, note = $4 WHERE id = $5",
+    )
+    .bind(state)
+    .bind(now_ms())
+    .bind(by)
+    .bind(note)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

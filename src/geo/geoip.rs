@@ -1,0 +1,208 @@
+//! GeoIP lookups from a MaxMind DB (`.mmdb`) file: the GeoIP2/GeoLite2 Country schema
+//! (`country.iso_code`, `continent.code`, `traits.is_anonymous_proxy`) and the flat
+//! `country_code` schema of the DB-IP country databases. The file is re-read when it
+//! changes on disk; a missing, unreadable or corrupt file means "no signal", never an error.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant, SystemTime};
+
+use maxminddb::Reader;
+use serde::{Deserialize, Serialize};
+
+/// How often the file's modification time and size are looked at.
+const CHECK_INTERVAL: Duration = Duration::from_secs(1);
+
+/// What GeoIP says about one address.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GeoSignal {
+    /// ISO 3166-1 alpha-2 code; `EU` for a continent-level European answer.
+    pub country: Option<String>,
+    /// The address belongs to an anonymising service (proxy, VPN, Tor exit).
+    pub anonymous_proxy: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Named {
+    iso_code: Option<String>,
+    code: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Traits {
+    is_anonymous_proxy: Option<bool>,
+    is_anonymous: Option<bool>,
+    is_anonymous_vpn: Option<bool>,
+    is_tor_exit_node: Option<bool>,
+    is_public_proxy: Option<bool>,
+}
+
+impl Traits {
+    fn any(&self) -> bool {
+        [
+            self.is_anonymous_proxy,
+            self.is_anonymous,
+            self.is_anonymous_vpn,
+            self.is_tor_exit_node,
+            self.is_public_proxy,
+        ]
+        .into_iter()
+        .any(|flag| flag == Some(true))
+    }
+}
+
+/// The fields modelgate reads, from either schema.
+#[derive(Debug, Default, Deserialize)]
+struct Record {
+    country: Option<Named>,
+    continent: Option<Named>,
+    /// DB-IP's flat schema.
+    country_code: Option<String>,
+    traits: Option<Traits>,
+    // Anonymous-IP databases keep the flags at the top level.
+    is_anonymous_proxy: Option<bool>,
+    is_anonymous: Option<bool>,
+    is_anonymous_vpn: Option<bool>,
+    is_tor_exit_node: Option<bool>,
+    is_public_proxy: Option<bool>,
+}
+
+fn country_code(code: Option<String>) -> Option<String> {
+    code.map(|c| c.trim().to_ascii_uppercase())
+        .filter(|c| c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()))
+}
+
+impl Record {
+    fn signal(self) -> GeoSignal {
+        let country = country_code(self.country.and_then(|c| c.iso_code))
+            .or_else(|| country_code(self.country_code))
+            .or_else(|| {
+                // A block known only to be somewhere in Europe: the `EU` pseudo-code.
+                country_code(self.continent.and_then(|c| c.code)).filter(|code| code == "EU")
+            });
+        let top_level = Traits {
+            is_anonymous_proxy: self.is_anonymous_proxy,
+            is_anonymous: self.is_anonymous,
+            is_anonymous_vpn: self.is_anonymous_vpn,
+            is_tor_exit_node: self.is_tor_exit_node,
+            is_public_proxy: self.is_public_proxy,
+        };
+        GeoSignal {
+            country,
+            anonymous_proxy: top_level.any() || self.traits.is_some_and(|t| t.any()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FileStamp {
+    modified: Option<SystemTime>,
+    len: u64,
+}
+
+struct Loaded {
+    reader: Option<Arc<Reader<Vec<u8>>>>,
+    stamp: Option<FileStamp>,
+    checked_at: Option<Instant>,
+}
+
+/// The configured GeoIP database, reloaded when its file changes.
+pub struct GeoIp {
+    path: Option<PathBuf>,
+    loaded: RwLock<Loaded>,
+}
+
+impl std::fmt::Debug for GeoIp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GeoIp").field("path", &self.path).finish()
+    }
+}
+
+fn stamp_of(path: &Path) -> Option<FileStamp> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some(FileStamp {
+        modified: meta.modified().ok(),
+        len: meta.len(),
+    })
+}
+
+fn open(path: &Path) -> Option<Reader<Vec<u8>>> {
+    let opened = Reader::open_readfile(path).and_then(|reader| {
+        reader.verify()?;
+        Ok(reader)
+    });
+    match opened {
+        Ok(reader) => {
+            tracing::info!(path = %path.display(), database = %reader.metadata().database_type, "GeoIP database loaded");
+            Some(reader)
+        }
+        Err(e) => {
+            tracing::warn!(path = %path.display(), error = %e, "GeoIP database unreadable; no GeoIP signal");
+            None
+        }
+    }
+}
+
+impl GeoIp {
+    /// GeoIP from the file at `path`, or none at all when `path` is `None`.
+    pub fn new(path: Option<PathBuf>) -> Self {
+        let geo = GeoIp {
+            path,
+            loaded: RwLock::new(Loaded {
+                reader: None,
+                stamp: None,
+                checked_at: None,
+            }),
+        };
+        geo.reader();
+        geo
+    }
+
+    /// The current reader, re-opening the file when its stamp changed since the last look
+    /// (looked at no more than once per `CHECK_INTERVAL`).
+    fn reader(&self) -> Option<Arc<Reader<Vec<u8>>>> {
+        let path = self.path.as_deref()?;
+        if let Ok(loaded) = self.loaded.read() {
+            if loaded
+                .checked_at
+                .is_some_and(|at| at.elapsed() < CHECK_INTERVAL)
+            {
+                return loaded.reader.clone();
+            }
+        }
+        let mut loaded = self.loaded.write().ok()?;
+        if loaded
+            .checked_at
+            .is_some_and(|at| at.elapsed() < CHECK_INTERVAL)
+        {
+            return loaded.reader.clone();
+        }
+        loaded.checked_at = Some(Instant::now());
+        let stamp = stamp_of(path);
+        if stamp != loaded.stamp {
+            loaded.reader = stamp.is_some().then(|| open(path)).flatten().map(Arc::new);
+            if stamp.is_none() {
+                tracing::warn!(path = %path.display(), "GeoIP database missing; no GeoIP signal");
+            }
+            loaded.stamp = stamp;
+        }
+        loaded.reader.clone()
+    }
+
+    /// What the database says about `ip`; the default (no country, no flag) when there is
+    /// no database or no entry.
+    pub fn lookup(&self, ip: IpAddr) -> GeoSignal {
+        let Some(reader) = self.reader() else {
+            return GeoSignal::default();
+        };
+        match reader.lookup(ip).and_then(|found| found.decode::<Record>()) {
+            Ok(Some(record)) => record.signal(),
+            Ok(None) => GeoSignal::default(),
+            Err(e) => {
+                tracing::debug!(%ip, error = %e, "GeoIP lookup failed");
+                GeoSignal::default()
+            }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! `POST /v1/models/{org}/{name}/access`: the policy decision for the signed-in user on the
+//! latest revision of a model. An allow (200) carries a grant and ready-to-use blob URLs;
+//! a review (202) names the open case; a deny (403, `access-denied`) carries the decision.
+
+use actix_web::web::{Bytes, Data, Path};
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::access::grant::GRANT_HEADER;
+use crate::access::{request_access, AccessAnswer};
+use crate::auth::{Principal, Scope, ANY_ROLE};
+use crate::domain::ModelId;
+use crate::error::ApiError;
+use crate::policy::{Action, Outcome};
+use crate::routes::reviews::case_json;
+use crate::routes::rfc3339;
+use crate::state::AppState;
+use crate::store::manifest::Manifest;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AccessBody {
+    #[serde(default)]
+    action: Option<Action>,
+}
+
+/// The base URL for links in responses: `server.public_url` when set, else the request's
+/// own scheme and host.
+fn base_url(state: &AppState, req: &HttpRequest) -> String {
+    let configured = state.settings.server.public_url.trim_end_matches('/');
+    if configured.is_empty() {
+        let info = req.connection_info();
+        format!("{}://{}", info.scheme(), info.host())
+    } else {
+        configured.to_owned()
+    }
+}
+
+fn answer_json(answer: &AccessAnswer, base: &str) -> Result<Value, ApiError> {
+    let inputs = &answer.inputs;
+    let mut body = json!({
+        "outcome": answer.decision.outcome,
+        "decision": answer.decision,
+        "decision_id": answer.decision_event_id,
+        "model": inputs.model.id,
+        "revision": format!("sha256:{}", inputs.revision.digest),
+        "multimodal": inputs.model.multimodal,
+        "licensee": inputs.licensee.facts,
+        "signals": inputs.signals,
+    });
+    if let Some(grant) = &answer.grant {
+        let manifest: Manifest =
+            serde_json::from_str(&inputs.revision.manifest).map_err(ApiError::internal)?;
+        let files: Vec<Value> = manifest
+            .files
+            .iter()
+            .map(|f| {
+                json!({
+                    "path": f.path, "size": f.size, "sha256": f.sha256.reference(),
+                    "url": format!("{base}/v1/blobs/{}?grant={}", f.sha256.reference(), grant.token),
+                })
+            })
+            .collect();
+        body["grant"] = json!({
+            "id": grant.row.id,
+            "token": grant.token,
+            "header": GRANT_HEADER,
+            "expires_at": rfc3339(grant.row.expires_at),
+            "downloads_per_blob": grant.row.downloads_per_blob,
+        });
+        body["files"] = json!(files);
+    }
+    if let Some(case) = &answer.case {
+        body["review"] = case_json(case);
+    }
+    Ok(body)
+}
+
+/// `POST /v1/models/{org}/{name}/access` with an optional `{"action": "download" |
+/// "validate" | "mirror"}` body (default `download`).
+#[tracing::instrument(skip_all, fields(user.id = %who.user_id))]
+pub async fn request_model_access(
+    req: HttpRequest,
+    state: Data<AppState>,
+    who: Principal,
+    path: Path<(String, String)>,
+    body: Bytes,
+) -> Result<HttpResponse, ApiError> {
+    who.authorize(ANY_ROLE, Scope::Download)?;
+    let model = ModelId::new(&path.0, &path.1)?;
+    let body: AccessBody = if body.iter().all(u8::is_ascii_whitespace) {
+        AccessBody::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?
+    };
+    let action = body.action.unwrap_or(Action::Download);
+    let client_ip = state.proxies.client_ip_of(&req);
+    let answer = request_access(&state, &who.user_id, &model, action, client_ip).await?;
+    let json = answer_json(&answer, &base_url(&state, &req))?;
+    match answer.decision.outcome {
+        Outcome::Allow => Ok(HttpResponse::Ok().json(json)),
+        Outcome::Review => Ok(HttpResponse::Accepted().json(json)),
+        Outcome::Deny => Err(ApiError::AccessDenied {
+            message: answer
+                .decision
+                .reasons
+                .first()
+                .map(|r| r.message.clone())
+                .unwrap_or_default(),
+            decision: json,
+        }),
+    }
+}
