@@ -1,4 +1,5 @@
-//! `GET`/`HEAD /v1/blobs/sha256:{hex}`: ETag, Repr-Digest, ranges, conditionals, bad input.
+//! `GET`/`HEAD /v1/blobs/sha256:{hex}` with a grant: ETag, Repr-Digest, ranges,
+//! conditionals, bad input.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -7,23 +8,28 @@ use base64::Engine;
 use common::{backends, error_code, spawn_app, Backend, TestApp};
 use modelgate::domain::{Modality, Sha256Digest};
 
-/// Publishes a model holding one 3 MiB file of known bytes; returns its digest and bytes.
-async fn publish_known_blob(app: &TestApp) -> (Sha256Digest, Vec<u8>) {
+/// Publishes a model holding one 3 MiB file of known bytes and gets a licensed user a grant
+/// for it; returns its digest, its bytes and its path with the grant in the query.
+async fn publish_known_blob(app: &TestApp) -> (Sha256Digest, Vec<u8>, String) {
     let dir = tempfile::tempdir().unwrap();
     let bytes: Vec<u8> = (0..3 * 1024 * 1024 + 17)
         .map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect();
     std::fs::write(dir.path().join("weights.bin"), &bytes).unwrap();
     app.publish(dir.path(), "test/blob", Modality::Text).await;
-    (Sha256Digest::of(&bytes), bytes)
+    let session = app.licensed_user("blob@example.com", "US").await;
+    let answer = app.grant(&session, "test/blob").await;
+    let digest = Sha256Digest::of(&bytes);
+    let grant = answer["grant"]["token"].as_str().unwrap();
+    (digest, bytes, format!("/v1/blobs/sha256:{digest}?grant={grant}"))
 }
 
 #[tokio::test]
 async fn full_download_has_strong_etag_repr_digest_and_exact_bytes() {
     for backend in backends() {
         let app = spawn_app(backend).await;
-        let (digest, bytes) = publish_known_blob(&app).await;
-        let response = app.get(&format!("/v1/blobs/sha256:{digest}")).await;
+        let (digest, bytes, path) = publish_known_blob(&app).await;
+        let response = app.get(&path).await;
         assert_eq!(response.status(), 200);
         let headers = response.headers().clone();
         assert_eq!(headers["etag"], format!("\"{digest}\"").as_str());
@@ -38,10 +44,10 @@ async fn full_download_has_strong_etag_repr_digest_and_exact_bytes() {
 #[tokio::test]
 async fn head_reports_length_and_sends_no_body() {
     let app = spawn_app(Backend::Sqlite).await;
-    let (digest, bytes) = publish_known_blob(&app).await;
+    let (_, bytes, path) = publish_known_blob(&app).await;
     let response = app
         .client
-        .head(app.url(&format!("/v1/blobs/sha256:{digest}")))
+        .head(app.url(&path))
         .send()
         .await
         .unwrap();
@@ -53,7 +59,7 @@ async fn head_reports_length_and_sends_no_body() {
     assert!(response.bytes().await.unwrap().is_empty());
     let ranged = app
         .client
-        .head(app.url(&format!("/v1/blobs/sha256:{digest}")))
+        .head(app.url(&path))
         .header("Range", "bytes=999999999-")
         .send()
         .await
@@ -64,8 +70,7 @@ async fn head_reports_length_and_sends_no_body() {
 #[tokio::test]
 async fn single_ranges_are_served_as_206_with_content_range() {
     let app = spawn_app(Backend::Sqlite).await;
-    let (digest, bytes) = publish_known_blob(&app).await;
-    let path = format!("/v1/blobs/sha256:{digest}");
+    let (_, bytes, path) = publish_known_blob(&app).await;
     let len = bytes.len();
     for (range, first, last) in [
         ("bytes=0-9".to_string(), 0, 9),
@@ -91,8 +96,7 @@ async fn single_ranges_are_served_as_206_with_content_range() {
 #[tokio::test]
 async fn unsatisfiable_reversed_malformed_and_overflowing_ranges_get_416() {
     let app = spawn_app(Backend::Sqlite).await;
-    let (digest, bytes) = publish_known_blob(&app).await;
-    let path = format!("/v1/blobs/sha256:{digest}");
+    let (_, bytes, path) = publish_known_blob(&app).await;
     let len = bytes.len();
     for range in [
         format!("bytes={len}-"),
@@ -117,8 +121,7 @@ async fn unsatisfiable_reversed_malformed_and_overflowing_ranges_get_416() {
 #[tokio::test]
 async fn multi_range_and_unknown_units_get_the_whole_blob() {
     let app = spawn_app(Backend::Sqlite).await;
-    let (digest, bytes) = publish_known_blob(&app).await;
-    let path = format!("/v1/blobs/sha256:{digest}");
+    let (_, bytes, path) = publish_known_blob(&app).await;
     for range in ["bytes=0-1,5-9", "items=0-5"] {
         let response = app.get_with(&path, &[("Range", range)]).await;
         assert_eq!(response.status(), 200, "{range}");
@@ -129,8 +132,7 @@ async fn multi_range_and_unknown_units_get_the_whole_blob() {
 #[tokio::test]
 async fn conditional_requests_follow_the_etag() {
     let app = spawn_app(Backend::Sqlite).await;
-    let (digest, bytes) = publish_known_blob(&app).await;
-    let path = format!("/v1/blobs/sha256:{digest}");
+    let (digest, bytes, path) = publish_known_blob(&app).await;
     let etag = format!("\"{digest}\"");
 
     let not_modified = app.get_with(&path, &[("If-None-Match", &etag)]).await;
@@ -169,28 +171,29 @@ async fn conditional_requests_follow_the_etag() {
 #[tokio::test]
 async fn malformed_and_unknown_digests_are_refused() {
     let app = spawn_app(Backend::Sqlite).await;
-    publish_known_blob(&app).await;
+    let (_, _, path) = publish_known_blob(&app).await;
+    let grant = path.split_once("?").unwrap().1;
     for bad in [
         "sha256:xyz",
         "sha256:ABCDEF",
         "md5:d41d8cd98f00b204e9800998ecf8427e",
         "sha256:..%2F..%2Fetc%2Fpasswd",
     ] {
-        let response = app.get(&format!("/v1/blobs/{bad}")).await;
+        let response = app.get(&format!("/v1/blobs/{bad}?{grant}")).await;
         assert_eq!(response.status(), 400, "{bad}");
         assert_eq!(error_code(response).await, "invalid-digest");
     }
     let unknown = app
-        .get(&format!("/v1/blobs/sha256:{}", "0".repeat(64)))
+        .get(&format!("/v1/blobs/sha256:{}?{grant}", "0".repeat(64)))
         .await;
-    assert_eq!(unknown.status(), 404);
-    assert_eq!(error_code(unknown).await, "blob-not-found");
+    assert_eq!(unknown.status(), 403, "a grant covers its revision's blobs only");
+    assert_eq!(error_code(unknown).await, "grant-not-for-blob");
 }
 
 #[tokio::test]
 async fn curl_resumes_an_interrupted_download_to_the_manifest_digest() {
     let app = spawn_app(Backend::Sqlite).await;
-    let (digest, bytes) = publish_known_blob(&app).await;
+    let (digest, bytes, path) = publish_known_blob(&app).await;
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("weights.bin");
     // An interrupted transfer: the first 1,000,001 bytes are already on disk.
@@ -198,7 +201,7 @@ async fn curl_resumes_an_interrupted_download_to_the_manifest_digest() {
     let status = std::process::Command::new("curl")
         .args(["-sS", "--fail", "-C", "-", "-o"])
         .arg(&out)
-        .arg(app.url(&format!("/v1/blobs/sha256:{digest}")))
+        .arg(app.url(&path))
         .status()
         .expect("curl is installed");
     assert!(status.success());
@@ -207,7 +210,7 @@ async fn curl_resumes_an_interrupted_download_to_the_manifest_digest() {
     let again = std::process::Command::new("curl")
         .args(["-sS", "-C", "-", "-o"])
         .arg(&out)
-        .arg(app.url(&format!("/v1/blobs/sha256:{digest}")))
+        .arg(app.url(&path))
         .status()
         .unwrap();
     assert!(again.success());

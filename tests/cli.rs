@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{download_model, get_bytes, get_json};
+use common::{download_model, get_bytes, get_json, licensed_session};
 use modelgate::domain::Sha256Digest;
 
 mod common;
@@ -189,10 +189,12 @@ async fn serve_demo_serves_both_models_verifiable_by_modelgate_and_the_reference
     let key = work.path().join("publisher.pem");
     let pem = get_bytes(&client, &format!("{url}/v1/keys/publisher")).await;
     std::fs::write(&key, pem).unwrap();
+    // A developer outside the EU, who accepted the license, may take both models.
+    let session = licensed_session(&client, &url, "dev@example.com", "CA").await;
     for model in ids {
         let dir = work.path().join(model.replace('/', "_"));
         std::fs::create_dir_all(&dir).unwrap();
-        download_model(&client, &url, model, &dir).await;
+        download_model(&client, &url, model, &dir, &session).await;
 
         let ok = modelgate(data.path())
             .arg("verify")

@@ -6,8 +6,8 @@ mod common;
 
 use common::{backends, spawn_app, TestApp};
 use modelgate::domain::Role;
-use modelgate::policy::facts::{licensee_facts, model_facts};
-use modelgate::policy::{Action, Outcome, Signals};
+use modelgate::access::gather;
+use modelgate::policy::{Action, Outcome};
 use serde_json::json;
 
 async fn user_id(app: &TestApp, token: &str) -> String {
@@ -16,16 +16,18 @@ async fn user_id(app: &TestApp, token: &str) -> String {
 }
 
 async fn decide(app: &TestApp, user: &str, model: &str) -> (Outcome, Vec<String>) {
-    let model = model_facts(&app.state.db, &model.parse().unwrap())
-        .await
-        .unwrap();
-    let licensee = licensee_facts(&app.state.db, user, &model.license)
+    let inputs = gather(&app.state, user, &model.parse().unwrap(), None, None)
         .await
         .unwrap();
     let decision = app
         .state
         .policy
-        .decide(&licensee, Action::Download, &model, &Signals::default())
+        .decide(
+            &inputs.licensee.facts,
+            Action::Download,
+            &inputs.model,
+            &inputs.signals,
+        )
         .unwrap();
     (
         decision.outcome,

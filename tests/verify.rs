@@ -21,11 +21,13 @@ async fn a_downloaded_copy_verifies_and_each_kind_of_damage_is_named() {
     let key =
         PublicKey::from_pem(&app.get("/v1/keys/publisher").await.text().await.unwrap()).unwrap();
     let dir = tempfile::tempdir().unwrap();
+    let session = app.licensed_user("verify@example.com", "US").await;
     download_model(
         &app.client,
         &app.address,
         "demo/Llama-3.2-Tiny-Vision",
         dir.path(),
+        &session,
     )
     .await;
     let report = verify(dir.path(), &key);
@@ -67,7 +69,15 @@ async fn another_publisher_key_is_refused() {
     let app = spawn_app(Backend::Sqlite).await;
     app.publish_demo().await;
     let dir = tempfile::tempdir().unwrap();
-    download_model(&app.client, &app.address, "demo/Llama-3.2-Tiny", dir.path()).await;
+    let session = app.licensed_user("verify@example.com", "US").await;
+    download_model(
+        &app.client,
+        &app.address,
+        "demo/Llama-3.2-Tiny",
+        dir.path(),
+        &session,
+    )
+    .await;
     let other =
         modelgate::store::signing::PublisherKey::load_or_generate(&dir.path().join("other-key"))
             .unwrap();

@@ -2,6 +2,8 @@
 //! directory, on SQLite and (when `TEST_DATABASE_URL` is set) on a fresh PostgreSQL database.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod mmdb;
+
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -70,6 +72,10 @@ pub async fn test_settings(data_dir: &Path, backend: &Backend) -> Settings {
     settings.server.shutdown_timeout_secs = 1;
     settings.storage.data_dir = data_dir.to_path_buf();
     settings.log.level = "warn".into();
+    // Tests speak for their clients through `X-Forwarded-For`, as a proxy would; GeoIP is
+    // read from `geoip.mmdb` in the data dir once a test writes one there.
+    settings.server.trusted_proxies = vec!["127.0.0.1/32".into()];
+    settings.geoip.database = Some(data_dir.join("geoip.mmdb"));
     if let Backend::Postgres(admin) = backend {
         settings.database.url = Secret::new(fresh_postgres_database(admin).await);
     }
@@ -77,8 +83,14 @@ pub async fn test_settings(data_dir: &Path, backend: &Backend) -> Settings {
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// `spawn_app` with `configure` applied to the settings first.
+pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let data_dir = tempfile::tempdir().unwrap();
-    let settings = test_settings(data_dir.path(), &backend).await;
+    let mut settings = test_settings(data_dir.path(), &backend).await;
+    configure(&mut settings);
     let (state, key) = open_state(&settings).await.unwrap();
     let app = Application::build_with_state(state.clone()).unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -251,6 +263,59 @@ impl TestApp {
         response.json().await.unwrap()
     }
 
+    /// Accepts the current version of `llama-3.2`.
+    pub async fn accept_current(&self, token: &str) {
+        let digest = self.license_digest("llama-3.2").await;
+        let response = self
+            .post_json(
+                "/v1/licenses/llama-3.2/accept",
+                Some(token),
+                &serde_json::json!({ "digest": digest }),
+            )
+            .await;
+        assert!(response.status().is_success(), "accept: {}", response.status());
+    }
+
+    /// A user domiciled in `country` who accepted the current license; returns the session.
+    pub async fn licensed_user(&self, email: &str, country: &str) -> String {
+        let token = self.account(email, modelgate::domain::Role::User).await;
+        self.attest(&token, country).await;
+        self.accept_current(&token).await;
+        token
+    }
+
+    /// `POST /v1/models/{model}/access`, optionally as if from `client_ip` (the test app
+    /// trusts loopback as a proxy, so `X-Forwarded-For` names the client).
+    pub async fn access(
+        &self,
+        token: &str,
+        model: &str,
+        client_ip: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(self.url(&format!("/v1/models/{model}/access")))
+            .bearer_auth(token);
+        if let Some(ip) = client_ip {
+            request = request.header("x-forwarded-for", ip);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// The grant token and file list of an allowed access request.
+    pub async fn grant(&self, token: &str, model: &str) -> serde_json::Value {
+        grant_for(&self.client, &self.address, model, token).await
+    }
+
+    /// Where the app reads its GeoIP database.
+    pub fn geoip_path(&self) -> PathBuf {
+        self.state.settings.geoip.database.clone().unwrap()
+    }
+
     /// The current digest of a license.
     pub async fn license_digest(&self, id: &str) -> String {
         let body: serde_json::Value = self
@@ -273,19 +338,84 @@ pub async fn get_bytes(client: &reqwest::Client, url: &str) -> bytes::Bytes {
     client.get(url).send().await.unwrap().bytes().await.unwrap()
 }
 
+/// Registers `email` over HTTP, signs in, declares a domicile in `country` and accepts the
+/// current `llama-3.2` license: what a newcomer does before downloading. Returns the
+/// session token.
+pub async fn licensed_session(
+    client: &reqwest::Client,
+    base: &str,
+    email: &str,
+    country: &str,
+) -> String {
+    let password = "correct horse battery staple";
+    let credentials = serde_json::json!({ "email": email, "password": password });
+    let registered = client
+        .post(format!("{base}/v1/auth/register"))
+        .json(&credentials)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(registered.status(), 201, "register {email}");
+    let login: serde_json::Value = client
+        .post(format!("{base}/v1/auth/login"))
+        .json(&credentials)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().unwrap().to_string();
+    let attested = client
+        .put(format!("{base}/v1/me/attestation"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "legal_name": "Ada Lovelace", "domicile_country": country, "on_behalf_of_organisation": false }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(attested.status(), 200);
+    let license = get_json(client, &format!("{base}/v1/licenses/llama-3.2")).await;
+    let accepted = client
+        .post(format!("{base}/v1/licenses/llama-3.2/accept"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "digest": license["digest"] }))
+        .send()
+        .await
+        .unwrap();
+    assert!(accepted.status().is_success(), "accept: {}", accepted.status());
+    token
+}
+
+/// Asks for access to `model` and returns the allow answer (grant and file URLs).
+pub async fn grant_for(
+    client: &reqwest::Client,
+    base: &str,
+    model: &str,
+    session: &str,
+) -> serde_json::Value {
+    let response = client
+        .post(format!("{base}/v1/models/{model}/access"))
+        .bearer_auth(session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "access to {model}");
+    response.json().await.unwrap()
+}
+
 /// Downloads every file of `model`'s latest revision from the gateway at `base` into `dir`,
-/// plus its `model.sig`, the way a client following the manifest would.
-pub async fn download_model(client: &reqwest::Client, base: &str, model: &str, dir: &Path) {
-    let manifest = get_json(client, &format!("{base}/v1/models/{model}/manifest")).await;
-    for file in manifest["files"].as_array().unwrap() {
-        let bytes = get_bytes(
-            client,
-            &format!(
-                "{base}/v1/blobs/sha256:{}",
-                file["sha256"].as_str().unwrap()
-            ),
-        )
-        .await;
+/// plus its `model.sig`, the way a client would: ask for access, then fetch each file's
+/// grant URL.
+pub async fn download_model(
+    client: &reqwest::Client,
+    base: &str,
+    model: &str,
+    dir: &Path,
+    session: &str,
+) {
+    let answer = grant_for(client, base, model, session).await;
+    for file in answer["files"].as_array().unwrap() {
+        let bytes = get_bytes(client, file["url"].as_str().unwrap()).await;
         let path = dir.join(file["path"].as_str().unwrap());
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, bytes).unwrap();
