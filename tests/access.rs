@@ -1,0 +1,397 @@
+//! `POST /v1/models/{org}/{name}/access` and the grants it hands out: every blob request
+//! needs one, and each way of misusing one fails with its own code. GeoIP signals from real
+//! `.mmdb` files, and the audit events of decisions, grants and blob requests.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::net::Ipv4Addr;
+
+use common::mmdb::{dbip_country, geoip2_country, Builder};
+use common::{backends, error_code, spawn_app, spawn_app_with, Backend, TestApp};
+use modelgate::db::audit;
+use modelgate::domain::Role;
+use serde_json::{json, Value};
+
+const TEXT: &str = "demo/Llama-3.2-Tiny";
+const VISION: &str = "demo/Llama-3.2-Tiny-Vision";
+
+/// The smallest file of an allow answer, with its grant URL.
+fn smallest_file(answer: &Value) -> Value {
+    answer["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .min_by_key(|f| f["size"].as_u64().unwrap())
+        .unwrap()
+        .clone()
+}
+
+fn blob_path(file: &Value) -> String {
+    format!("/v1/blobs/{}", file["sha256"].as_str().unwrap())
+}
+
+async fn fetch(app: &TestApp, path: &str, grant: &str, range: Option<&str>) -> reqwest::Response {
+    let mut request = app
+        .client
+        .get(app.url(path))
+        .header("Modelgate-Grant", grant);
+    if let Some(range) = range {
+        request = request.header("Range", range);
+    }
+    request.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn an_allow_carries_a_grant_and_urls_that_download_the_revision() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        app.publish_demo().await;
+        let session = app.licensed_user("ada@example.com", "US").await;
+        let response = app.access(&session, VISION, None, None).await;
+        assert_eq!(response.status(), 200);
+        let answer: Value = response.json().await.unwrap();
+        assert_eq!(answer["outcome"], "allow");
+        assert_eq!(answer["decision"]["reasons"][0]["policy"], "license.accepted");
+        assert_eq!(
+            answer["decision"]["bundle_digest"],
+            app.state.policy.digest().hex()
+        );
+        assert_eq!(answer["licensee"]["kind"], "individual");
+        assert_eq!(answer["grant"]["downloads_per_blob"], 5);
+        let expires = time::OffsetDateTime::parse(
+            answer["grant"]["expires_at"].as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap();
+        let hours = (expires - time::OffsetDateTime::now_utc()).whole_minutes() as f64 / 60.0;
+        assert!((23.9..=24.0).contains(&hours), "24 h by default, got {hours}");
+
+        let manifest: Value = app
+            .get(&format!("/v1/models/{VISION}/manifest"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let files = answer["files"].as_array().unwrap();
+        assert_eq!(files.len(), manifest["files"].as_array().unwrap().len());
+        for file in files {
+            let url = file["url"].as_str().unwrap();
+            assert!(url.starts_with(&app.address), "{url}");
+            let bytes = app.client.get(url).send().await.unwrap();
+            assert_eq!(bytes.status(), 200);
+            let body = bytes.bytes().await.unwrap();
+            assert_eq!(
+                format!("sha256:{}", modelgate::domain::Sha256Digest::of(&body).hex()),
+                file["sha256"].as_str().unwrap()
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn blob_requests_without_a_valid_grant_each_fail_with_their_own_code() {
+    for backend in backends() {
+        let app = spawn_app_with(backend, |s| s.grants.downloads_per_blob = 2).await;
+        app.publish_demo().await;
+        let session = app.licensed_user("ada@example.com", "US").await;
+        let text = app.grant(&session, TEXT).await;
+        let vision = app.grant(&session, VISION).await;
+        let file = smallest_file(&vision);
+        let path = blob_path(&file);
+        let vision_grant = vision["grant"]["token"].as_str().unwrap();
+
+        let none = app.get(&path).await;
+        assert_eq!(none.status(), 401);
+        assert_eq!(error_code(none).await, "grant-required");
+
+        let other_model = fetch(&app, &path, text["grant"]["token"].as_str().unwrap(), None).await;
+        assert_eq!(other_model.status(), 403);
+        assert_eq!(error_code(other_model).await, "grant-not-for-blob");
+
+        let garbage = fetch(&app, &path, "not-a-grant", None).await;
+        assert_eq!(garbage.status(), 401);
+        assert_eq!(error_code(garbage).await, "invalid-grant");
+
+        // A session token is not a grant, and a grant is not a session.
+        let session_as_grant = fetch(&app, &path, &session, None).await;
+        assert_eq!(error_code(session_as_grant).await, "invalid-grant");
+        let grant_as_session = app.get_auth("/v1/me", vision_grant).await;
+        assert_eq!(grant_as_session.status(), 401);
+
+        // A tampered grant (its payload swapped for another grant's) fails its signature.
+        let parts: Vec<&str> = vision_grant.split('.').collect();
+        let text_parts: Vec<&str> = text["grant"]["token"].as_str().unwrap().split('.').collect();
+        let forged = format!("{}.{}.{}", parts[0], text_parts[1], parts[2]);
+        assert_eq!(
+            error_code(fetch(&app, &path, &forged, None).await).await,
+            "invalid-grant"
+        );
+
+        // Two fresh downloads, resumes free, then the cap.
+        for _ in 0..2 {
+            assert_eq!(fetch(&app, &path, vision_grant, None).await.status(), 200);
+        }
+        let resume = fetch(&app, &path, vision_grant, Some("bytes=10-")).await;
+        assert_eq!(resume.status(), 206, "a resumed range does not count");
+        let head = app
+            .client
+            .head(app.url(&path))
+            .header("Modelgate-Grant", vision_grant)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(head.status(), 200, "HEAD does not count");
+        let capped = fetch(&app, &path, vision_grant, None).await;
+        assert_eq!(capped.status(), 403);
+        let body: Value = capped.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "download-limit-reached");
+        assert_eq!(body["error"]["details"]["limit"], 2);
+        let from_zero = fetch(&app, &path, vision_grant, Some("bytes=0-")).await;
+        assert_eq!(
+            error_code(from_zero).await,
+            "download-limit-reached",
+            "a range from byte 0 is a fresh download"
+        );
+        // The cap is per blob: another file of the same grant still downloads.
+        let other_file = vision["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["sha256"] != file["sha256"])
+            .unwrap();
+        assert_eq!(
+            fetch(&app, &blob_path(other_file), vision_grant, None)
+                .await
+                .status(),
+            200
+        );
+
+        // Revocation: the license is terminated, and the next request with the existing
+        // grant fails.
+        let admin = app.account("admin@example.com", Role::Admin).await;
+        let report: Value = app
+            .get_auth("/v1/admin/licenses/llama-3.2/acceptances", &admin)
+            .await
+            .json()
+            .await
+            .unwrap();
+        let acceptance = report["acceptances"][0]["id"].as_str().unwrap().to_owned();
+        let text_grant = text["grant"]["token"].as_str().unwrap();
+        let text_path = blob_path(&smallest_file(&text));
+        assert_eq!(fetch(&app, &text_path, text_grant, None).await.status(), 200);
+        let revoked = app
+            .post_json(
+                &format!("/v1/admin/acceptances/{acceptance}/revoke"),
+                Some(&admin),
+                &json!({ "reason": "breach of the acceptable use policy" }),
+            )
+            .await;
+        assert_eq!(revoked.status(), 200);
+        let after = fetch(&app, &text_path, text_grant, Some("bytes=5-")).await;
+        assert_eq!(after.status(), 403);
+        let body: Value = after.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "entitlement-revoked");
+        assert!(body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("breach"));
+        // …and no new grant is issued.
+        let denied = app.access(&session, TEXT, None, None).await;
+        assert_eq!(denied.status(), 403);
+        let body: Value = denied.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "access-denied");
+        assert_eq!(
+            body["error"]["details"]["decision"]["outcome"],
+            "deny"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_expired_grant_is_refused() {
+    let app = spawn_app_with(Backend::Sqlite, |s| s.grants.ttl_secs = 1).await;
+    app.publish_demo().await;
+    let session = app.licensed_user("ada@example.com", "US").await;
+    let answer = app.grant(&session, TEXT).await;
+    let path = blob_path(&smallest_file(&answer));
+    let grant = answer["grant"]["token"].as_str().unwrap();
+    assert_eq!(fetch(&app, &path, grant, None).await.status(), 200);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let expired = fetch(&app, &path, grant, Some("bytes=1-")).await;
+    assert_eq!(expired.status(), 401);
+    assert_eq!(error_code(expired).await, "grant-expired");
+}
+
+#[tokio::test]
+async fn access_needs_a_signed_in_user_with_a_declared_domicile() {
+    let app = spawn_app(Backend::Sqlite).await;
+    app.publish_demo().await;
+    let anonymous = app
+        .client
+        .post(app.url(&format!("/v1/models/{TEXT}/access")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(anonymous).await, "unauthenticated");
+    let token = app.account("new@example.com", Role::User).await;
+    let undeclared = app.access(&token, TEXT, None, None).await;
+    assert_eq!(error_code(undeclared).await, "attestation-required");
+    app.attest(&token, "US").await;
+    let unknown = app.access(&token, "demo/missing", None, None).await;
+    assert_eq!(error_code(unknown).await, "model-not-found");
+    let bad_action = app
+        .access(&token, TEXT, None, Some(json!({ "action": "steal" })))
+        .await;
+    assert_eq!(error_code(bad_action).await, "bad-request");
+    let not_accepted = app.access(&token, TEXT, None, None).await;
+    assert_eq!(not_accepted.status(), 403);
+    let body: Value = not_accepted.json().await.unwrap();
+    assert_eq!(
+        body["error"]["details"]["decision"]["decision"]["reasons"][0]["policy"],
+        "license.acceptance-required"
+    );
+}
+
+#[tokio::test]
+async fn a_new_license_version_needs_a_new_acceptance_before_another_grant() {
+    let app = spawn_app(Backend::Sqlite).await;
+    app.publish_demo().await;
+    let admin = app.account("admin@example.com", Role::Admin).await;
+    let session = app.licensed_user("ada@example.com", "US").await;
+    assert_eq!(app.access(&session, TEXT, None, None).await.status(), 200);
+    let version = json!({ "version": "v2", "title": "t", "modalities": ["text", "multimodal"],
+                          "license_text": "new", "aup_text": "new aup", "notice": "Built with Llama." });
+    let published = app
+        .post_json("/v1/admin/licenses/llama-3.2/versions", Some(&admin), &version)
+        .await;
+    assert_eq!(published.status(), 201);
+    let stale = app.access(&session, TEXT, None, None).await;
+    assert_eq!(stale.status(), 403);
+    let body: Value = stale.json().await.unwrap();
+    assert_eq!(
+        body["error"]["details"]["decision"]["decision"]["reasons"][0]["policy"],
+        "license.acceptance-required"
+    );
+    app.accept_current(&session).await;
+    assert_eq!(app.access(&session, TEXT, None, None).await.status(), 200);
+}
+
+/// A GeoIP2-Country-shaped database: Germany, Switzerland, a continent-only European
+/// block and an anonymising proxy.
+fn geoip2_database() -> Builder {
+    let mut db = Builder::new("GeoIP2-Country");
+    db.insert(Ipv4Addr::new(81, 0, 0, 0), 16, &geoip2_country("DE", "EU", false))
+        .insert(Ipv4Addr::new(82, 0, 0, 0), 16, &geoip2_country("CH", "EU", false))
+        .insert(Ipv4Addr::new(83, 0, 0, 0), 16, &geoip2_country("", "EU", false))
+        .insert(Ipv4Addr::new(84, 0, 0, 0), 16, &geoip2_country("US", "NA", true));
+    db
+}
+
+async fn signals_for(app: &TestApp, session: &str, ip: &str) -> Value {
+    let response = app.access(session, TEXT, Some(ip), None).await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    body["signals"].clone()
+}
+
+#[tokio::test]
+async fn geoip_reads_both_schemas_reloads_on_change_and_never_fails_a_request() {
+    let app = spawn_app(Backend::Sqlite).await;
+    app.publish_demo().await;
+    let session = app.licensed_user("ada@example.com", "US").await;
+    let path = app.geoip_path();
+
+    // No database yet: no signal, and the request still succeeds.
+    let none = signals_for(&app, &session, "81.0.0.1").await;
+    assert_eq!(none["geo_country"], "");
+
+    geoip2_database().write(&path);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(signals_for(&app, &session, "81.0.0.1").await["geo_country"], "DE");
+    assert_eq!(signals_for(&app, &session, "82.0.3.4").await["geo_country"], "CH");
+    assert_eq!(
+        signals_for(&app, &session, "83.0.0.9").await["geo_country"],
+        "EU",
+        "a continent-level answer is the EU pseudo-code"
+    );
+    let proxy = signals_for(&app, &session, "84.0.0.1").await;
+    assert_eq!(proxy["anonymous_proxy"], true);
+    assert_eq!(signals_for(&app, &session, "9.9.9.9").await["geo_country"], "");
+    // The client IP is the right-most untrusted X-Forwarded-For hop, never the left-most.
+    assert_eq!(
+        signals_for(&app, &session, "81.0.0.1, 82.0.0.1").await["geo_country"],
+        "CH"
+    );
+
+    // Replaced by a DB-IP-shaped database: picked up without a restart.
+    let mut dbip = Builder::new("DBIP-Country-Lite");
+    dbip.insert(Ipv4Addr::new(81, 0, 0, 0), 16, &dbip_country("FR"));
+    dbip.write(&path);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(signals_for(&app, &session, "81.0.0.1").await["geo_country"], "FR");
+
+    // A corrupt file, then no file: no signal, no failure.
+    std::fs::write(&path, b"not a maxmind database at all").unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(signals_for(&app, &session, "81.0.0.1").await["geo_country"], "");
+    std::fs::remove_file(&path).unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(signals_for(&app, &session, "81.0.0.1").await["geo_country"], "");
+}
+
+#[tokio::test]
+async fn decisions_grants_and_blob_requests_are_audited_with_their_inputs() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        app.publish_demo().await;
+        geoip2_database().write(&app.geoip_path());
+        // The file is looked at once a second.
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        let session = app.account("ada@example.com", Role::User).await;
+        let org = json!({ "legal_name": "Ada", "domicile_country": "FR", "on_behalf_of_organisation": true,
+                          "organisation_name": "Engines Inc", "organisation_country": "US" });
+        assert_eq!(
+            app.put_json("/v1/me/attestation", Some(&session), &org)
+                .await
+                .status(),
+            200
+        );
+        app.accept_current(&session).await;
+        let response = app.access(&session, TEXT, Some("82.0.0.1"), None).await;
+        let answer: Value = response.json().await.unwrap();
+        let file = smallest_file(&answer);
+        let grant = answer["grant"]["token"].as_str().unwrap();
+        assert_eq!(fetch(&app, &blob_path(&file), grant, Some("bytes=0-9")).await.status(), 206);
+        assert_eq!(app.get(&blob_path(&file)).await.status(), 401);
+
+        let events = audit::recent(&app.state.db, None, 50).await.unwrap();
+        let of = |kind: &str| -> Vec<Value> {
+            events
+                .iter()
+                .filter(|e| e.kind == kind)
+                .map(|e| serde_json::from_str(&e.data).unwrap())
+                .collect()
+        };
+        let decision = &of("policy.decision")[0];
+        assert_eq!(decision["declared_domicile"], "FR");
+        assert_eq!(decision["organisation_country"], "US");
+        assert_eq!(decision["licensee"]["kind"], "organisation");
+        assert_eq!(decision["geo_country"], "CH");
+        assert_eq!(decision["client_ip"], "82.0.0.1");
+        assert_eq!(decision["outcome"], "allow");
+        assert_eq!(decision["policies"], json!(["license.accepted"]));
+        assert_eq!(decision["bundle_digest"], app.state.policy.digest().hex());
+        let issued = &of("grant.issued")[0];
+        assert_eq!(issued["grant"], answer["grant"]["id"]);
+        assert_eq!(issued["decision_event"], answer["decision_id"]);
+        let requests = of("blob.request");
+        assert_eq!(requests.len(), 2);
+        let served = requests.iter().find(|r| r["status"] == 206).unwrap();
+        assert_eq!(served["grant"], answer["grant"]["id"]);
+        assert_eq!(served["bytes"], 10);
+        assert_eq!(served["range"], "bytes=0-9");
+        let refused = requests.iter().find(|r| r["status"] == 401).unwrap();
+        assert_eq!(refused["error"], "grant-required");
+    }
+}
