@@ -71,7 +71,7 @@ pub struct ModelFacts {
 }
 
 /// Signals about the request; never a verdict on their own.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Signals {
     /// GeoIP country, `EU` for a continent-level European answer, empty when unknown.
     #[serde(default)]
@@ -85,6 +85,16 @@ pub struct Signals {
 
 fn no_review() -> String {
     "none".into()
+}
+
+impl Default for Signals {
+    fn default() -> Self {
+        Signals {
+            geo_country: String::new(),
+            anonymous_proxy: false,
+            review: no_review(),
+        }
+    }
 }
 
 /// The outcome of a decision.

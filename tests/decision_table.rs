@@ -1,0 +1,258 @@
+//! Every row of the expected-decision table (`policies/tests/decisions.toml`), walked
+//! through the HTTP API as real users: an account with the row's role, an attestation, an
+//! acceptance (or none, or a terminated one), a request from an address a real `.mmdb`
+//! file places in the row's GeoIP country, a review decided by compliance staff where the
+//! row says so, and for each allow a real grant that downloads a file.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+
+use common::mmdb::{geoip2_country, Builder};
+use common::{backends, spawn_app, TestApp};
+use modelgate::domain::Role;
+use modelgate::policy::table::{parse_table, Case};
+use modelgate::policy::Outcome;
+use serde_json::{json, Value};
+
+/// One `/24` per country code: `20.0.<i>.0` plain, `20.1.<i>.0` behind an anonymising proxy;
+/// `21.0.0.0/24` is a continent-level European answer.
+struct GeoPlan {
+    index: BTreeMap<String, u8>,
+}
+
+impl GeoPlan {
+    fn new(countries: &[String]) -> Self {
+        let index = countries
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.clone(), u8::try_from(i).unwrap()))
+            .collect();
+        GeoPlan { index }
+    }
+
+    fn database(&self) -> Builder {
+        let mut db = Builder::new("GeoIP2-Country");
+        for (code, i) in &self.index {
+            let continent = if code == "US" { "NA" } else { "EU" };
+            db.insert(Ipv4Addr::new(20, 0, *i, 0), 24, &geoip2_country(code, continent, false));
+            db.insert(Ipv4Addr::new(20, 1, *i, 0), 24, &geoip2_country(code, continent, true));
+        }
+        db.insert(Ipv4Addr::new(21, 0, 0, 0), 24, &geoip2_country("", "EU", false));
+        db
+    }
+
+    /// An address GeoIP places as the row's signals say (none when it has no signal).
+    fn address(&self, geo_country: &str, anonymous: bool) -> Option<String> {
+        match (geo_country, anonymous) {
+            ("", false) => None,
+            ("EU", _) => Some("21.0.0.7".into()),
+            (code, anonymous) => {
+                let i = self.index[code];
+                Some(format!("20.{}.{i}.7", u8::from(anonymous)))
+            }
+        }
+    }
+}
+
+fn model_id(case: &Case) -> &'static str {
+    if case.model == "multimodal" {
+        "demo/Llama-3.2-Tiny-Vision"
+    } else {
+        "demo/Llama-3.2-Tiny"
+    }
+}
+
+fn outcome_of(status: u16) -> Outcome {
+    match status {
+        200 => Outcome::Allow,
+        202 => Outcome::Review,
+        403 => Outcome::Deny,
+        other => panic!("unexpected status {other}"),
+    }
+}
+
+/// The decision JSON of an access answer, whatever its status.
+fn decision_of(body: &Value) -> Value {
+    if body["error"].is_object() {
+        body["error"]["details"]["decision"].clone()
+    } else {
+        body.clone()
+    }
+}
+
+struct Walker<'a> {
+    app: &'a TestApp,
+    admin: String,
+    compliance: String,
+    plan: GeoPlan,
+    users: usize,
+}
+
+impl Walker<'_> {
+    /// Sets up a user as the row describes; returns the session.
+    async fn user_for(&mut self, case: &Case, domicile: &str) -> String {
+        self.users += 1;
+        let role = if case.partner { Role::Partner } else { Role::User };
+        let session = self
+            .app
+            .account(&format!("row{}@example.com", self.users), role)
+            .await;
+        let attestation = match &case.organisation_country {
+            Some(org) => json!({ "legal_name": "Row", "domicile_country": domicile,
+                                 "on_behalf_of_organisation": true, "organisation_name": "Row Ltd",
+                                 "organisation_country": org }),
+            None => json!({ "legal_name": "Row", "domicile_country": domicile, "on_behalf_of_organisation": false }),
+        };
+        let attested = self
+            .app
+            .put_json("/v1/me/attestation", Some(&session), &attestation)
+            .await;
+        assert_eq!(attested.status(), 200);
+        if case.accepted || case.revoked {
+            let digest = self.app.license_digest("llama-3.2").await;
+            let accepted: Value = self
+                .app
+                .post_json(
+                    "/v1/licenses/llama-3.2/accept",
+                    Some(&session),
+                    &json!({ "digest": digest }),
+                )
+                .await
+                .json()
+                .await
+                .unwrap();
+            if case.revoked {
+                let id = accepted["id"].as_str().unwrap();
+                let revoked = self
+                    .app
+                    .post_json(
+                        &format!("/v1/admin/acceptances/{id}/revoke"),
+                        Some(&self.admin),
+                        &json!({ "reason": "table row" }),
+                    )
+                    .await;
+                assert_eq!(revoked.status(), 200);
+            }
+        }
+        session
+    }
+
+    async fn ask(&self, case: &Case, session: &str, ip: Option<&str>) -> (Outcome, Value) {
+        let body = json!({ "action": case.action });
+        let response = self
+            .app
+            .access(session, model_id(case), ip, Some(body))
+            .await;
+        let outcome = outcome_of(response.status().as_u16());
+        let body: Value = response.json().await.unwrap();
+        (outcome, body)
+    }
+
+    /// Walks one expanded row; returns a description of the mismatch, if any.
+    async fn walk(&mut self, case: &Case, label: &str, domicile: &str) -> Option<String> {
+        let session = self.user_for(case, domicile).await;
+        let ip = self
+            .plan
+            .address(&case.signals.geo_country, case.signals.anonymous_proxy);
+        let (mut outcome, mut body) = self.ask(case, &session, ip.as_deref()).await;
+        if case.signals.review != "none" {
+            // The row's review outcome comes from a real case decided by compliance staff.
+            if outcome != Outcome::Review {
+                return Some(format!("{label}: expected a review first, got {outcome:?}"));
+            }
+            let id = body["review"]["id"].as_str().unwrap().to_owned();
+            let verdict = if case.signals.review == "approved" { "approve" } else { "deny" };
+            let decided = self
+                .app
+                .post_json(
+                    &format!("/v1/reviews/{id}/{verdict}"),
+                    Some(&self.compliance),
+                    &json!({ "note": "checked the passport" }),
+                )
+                .await;
+            assert_eq!(decided.status(), 200);
+            (outcome, body) = self.ask(case, &session, ip.as_deref()).await;
+        }
+        let decision = decision_of(&body);
+        assert_eq!(decision["outcome"], json!(outcome), "{label}: status and body agree");
+        if outcome != case.expect {
+            return Some(format!("{label}: expected {:?}, got {outcome:?} ({})", case.expect, decision["decision"]["reasons"]));
+        }
+        if let Some(policy) = &case.policy {
+            let reasons = decision["decision"]["reasons"].as_array().unwrap();
+            if !reasons.iter().any(|r| r["policy"] == policy.as_str()) {
+                return Some(format!("{label}: expected policy {policy} among {reasons:?}"));
+            }
+        }
+        if outcome == Outcome::Allow {
+            let file = &body["files"][0];
+            let fetched = self
+                .app
+                .client
+                .get(file["url"].as_str().unwrap())
+                .header("Range", "bytes=0-15")
+                .send()
+                .await
+                .unwrap();
+            if fetched.status() != 206 {
+                return Some(format!("{label}: the grant did not open a file ({})", fetched.status()));
+            }
+        }
+        None
+    }
+}
+
+#[tokio::test]
+async fn every_row_of_the_expected_decision_table_holds_through_the_http_api() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/policies/tests/decisions.toml"
+    ))
+    .unwrap();
+    let table = parse_table(&text).unwrap();
+    let mut countries: Vec<String> = table
+        .cases
+        .iter()
+        .map(|c| c.signals.geo_country.clone())
+        .filter(|c| !c.is_empty() && c != "EU")
+        .collect();
+    countries.push("US".into());
+    countries.sort();
+    countries.dedup();
+
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        app.publish_demo().await;
+        let plan = GeoPlan::new(&countries);
+        plan.database().write(&app.geoip_path());
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        let mut walker = Walker {
+            admin: app.account("admin@example.com", Role::Admin).await,
+            compliance: app.account("compliance@example.com", Role::Compliance).await,
+            app: &app,
+            plan,
+            users: 0,
+        };
+        let mut rows = 0;
+        let mut failures = Vec::new();
+        for case in &table.cases {
+            let domiciles = if case.countries.is_empty() {
+                vec![case.domicile.clone()]
+            } else {
+                case.countries.clone()
+            };
+            for domicile in domiciles {
+                let label = format!("{} [{domicile}]", case.name);
+                rows += 1;
+                if let Some(problem) = walker.walk(case, &label, &domicile).await {
+                    failures.push(problem);
+                }
+            }
+        }
+        assert!(rows > 100, "every EU state is its own row");
+        assert!(failures.is_empty(), "{failures:#?}");
+    }
+}
