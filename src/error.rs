@@ -64,10 +64,7 @@ pub enum ApiError {
     #[error("this grant was used for {limit} fresh downloads of this blob; resume an interrupted download with a Range request, or ask for a new grant")]
     DownloadLimitReached { limit: i64 },
     #[error("access denied: {message}")]
-    AccessDenied {
-        message: String,
-        decision: Value,
-    },
+    AccessDenied { message: String, decision: Value },
     #[error("{0}")]
     Conflict(String),
     #[error("service unavailable: {0}")]

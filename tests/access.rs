@@ -52,7 +52,10 @@ async fn an_allow_carries_a_grant_and_urls_that_download_the_revision() {
         assert_eq!(response.status(), 200);
         let answer: Value = response.json().await.unwrap();
         assert_eq!(answer["outcome"], "allow");
-        assert_eq!(answer["decision"]["reasons"][0]["policy"], "license.accepted");
+        assert_eq!(
+            answer["decision"]["reasons"][0]["policy"],
+            "license.accepted"
+        );
         assert_eq!(
             answer["decision"]["bundle_digest"],
             app.state.policy.digest().hex()
@@ -65,7 +68,10 @@ async fn an_allow_carries_a_grant_and_urls_that_download_the_revision() {
         )
         .unwrap();
         let hours = (expires - time::OffsetDateTime::now_utc()).whole_minutes() as f64 / 60.0;
-        assert!((23.9..=24.0).contains(&hours), "24 h by default, got {hours}");
+        assert!(
+            (23.9..=24.0).contains(&hours),
+            "24 h by default, got {hours}"
+        );
 
         let manifest: Value = app
             .get(&format!("/v1/models/{VISION}/manifest"))
@@ -82,7 +88,10 @@ async fn an_allow_carries_a_grant_and_urls_that_download_the_revision() {
             assert_eq!(bytes.status(), 200);
             let body = bytes.bytes().await.unwrap();
             assert_eq!(
-                format!("sha256:{}", modelgate::domain::Sha256Digest::of(&body).hex()),
+                format!(
+                    "sha256:{}",
+                    modelgate::domain::Sha256Digest::of(&body).hex()
+                ),
                 file["sha256"].as_str().unwrap()
             );
         }
@@ -121,7 +130,11 @@ async fn blob_requests_without_a_valid_grant_each_fail_with_their_own_code() {
 
         // A tampered grant (its payload swapped for another grant's) fails its signature.
         let parts: Vec<&str> = vision_grant.split('.').collect();
-        let text_parts: Vec<&str> = text["grant"]["token"].as_str().unwrap().split('.').collect();
+        let text_parts: Vec<&str> = text["grant"]["token"]
+            .as_str()
+            .unwrap()
+            .split('.')
+            .collect();
         let forged = format!("{}.{}.{}", parts[0], text_parts[1], parts[2]);
         assert_eq!(
             error_code(fetch(&app, &path, &forged, None).await).await,
@@ -179,7 +192,10 @@ async fn blob_requests_without_a_valid_grant_each_fail_with_their_own_code() {
         let acceptance = report["acceptances"][0]["id"].as_str().unwrap().to_owned();
         let text_grant = text["grant"]["token"].as_str().unwrap();
         let text_path = blob_path(&smallest_file(&text));
-        assert_eq!(fetch(&app, &text_path, text_grant, None).await.status(), 200);
+        assert_eq!(
+            fetch(&app, &text_path, text_grant, None).await.status(),
+            200
+        );
         let revoked = app
             .post_json(
                 &format!("/v1/admin/acceptances/{acceptance}/revoke"),
@@ -201,10 +217,7 @@ async fn blob_requests_without_a_valid_grant_each_fail_with_their_own_code() {
         assert_eq!(denied.status(), 403);
         let body: Value = denied.json().await.unwrap();
         assert_eq!(body["error"]["code"], "access-denied");
-        assert_eq!(
-            body["error"]["details"]["decision"]["outcome"],
-            "deny"
-        );
+        assert_eq!(body["error"]["details"]["decision"]["outcome"], "deny");
     }
 }
 
@@ -263,7 +276,11 @@ async fn a_new_license_version_needs_a_new_acceptance_before_another_grant() {
     let version = json!({ "version": "v2", "title": "t", "modalities": ["text", "multimodal"],
                           "license_text": "new", "aup_text": "new aup", "notice": "Built with Llama." });
     let published = app
-        .post_json("/v1/admin/licenses/llama-3.2/versions", Some(&admin), &version)
+        .post_json(
+            "/v1/admin/licenses/llama-3.2/versions",
+            Some(&admin),
+            &version,
+        )
         .await;
     assert_eq!(published.status(), 201);
     let stale = app.access(&session, TEXT, None, None).await;
@@ -281,10 +298,26 @@ async fn a_new_license_version_needs_a_new_acceptance_before_another_grant() {
 /// block and an anonymising proxy.
 fn geoip2_database() -> Builder {
     let mut db = Builder::new("GeoIP2-Country");
-    db.insert(Ipv4Addr::new(81, 0, 0, 0), 16, &geoip2_country("DE", "EU", false))
-        .insert(Ipv4Addr::new(82, 0, 0, 0), 16, &geoip2_country("CH", "EU", false))
-        .insert(Ipv4Addr::new(83, 0, 0, 0), 16, &geoip2_country("", "EU", false))
-        .insert(Ipv4Addr::new(84, 0, 0, 0), 16, &geoip2_country("US", "NA", true));
+    db.insert(
+        Ipv4Addr::new(81, 0, 0, 0),
+        16,
+        &geoip2_country("DE", "EU", false),
+    )
+    .insert(
+        Ipv4Addr::new(82, 0, 0, 0),
+        16,
+        &geoip2_country("CH", "EU", false),
+    )
+    .insert(
+        Ipv4Addr::new(83, 0, 0, 0),
+        16,
+        &geoip2_country("", "EU", false),
+    )
+    .insert(
+        Ipv4Addr::new(84, 0, 0, 0),
+        16,
+        &geoip2_country("US", "NA", true),
+    );
     db
 }
 
@@ -308,8 +341,14 @@ async fn geoip_reads_both_schemas_reloads_on_change_and_never_fails_a_request() 
 
     geoip2_database().write(&path);
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    assert_eq!(signals_for(&app, &session, "81.0.0.1").await["geo_country"], "DE");
-    assert_eq!(signals_for(&app, &session, "82.0.3.4").await["geo_country"], "CH");
+    assert_eq!(
+        signals_for(&app, &session, "81.0.0.1").await["geo_country"],
+        "DE"
+    );
+    assert_eq!(
+        signals_for(&app, &session, "82.0.3.4").await["geo_country"],
+        "CH"
+    );
     assert_eq!(
         signals_for(&app, &session, "83.0.0.9").await["geo_country"],
         "EU",
@@ -317,7 +356,10 @@ async fn geoip_reads_both_schemas_reloads_on_change_and_never_fails_a_request() 
     );
     let proxy = signals_for(&app, &session, "84.0.0.1").await;
     assert_eq!(proxy["anonymous_proxy"], true);
-    assert_eq!(signals_for(&app, &session, "9.9.9.9").await["geo_country"], "");
+    assert_eq!(
+        signals_for(&app, &session, "9.9.9.9").await["geo_country"],
+        ""
+    );
     // The client IP is the right-most untrusted X-Forwarded-For hop, never the left-most.
     assert_eq!(
         signals_for(&app, &session, "81.0.0.1, 82.0.0.1").await["geo_country"],
@@ -329,15 +371,24 @@ async fn geoip_reads_both_schemas_reloads_on_change_and_never_fails_a_request() 
     dbip.insert(Ipv4Addr::new(81, 0, 0, 0), 16, &dbip_country("FR"));
     dbip.write(&path);
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    assert_eq!(signals_for(&app, &session, "81.0.0.1").await["geo_country"], "FR");
+    assert_eq!(
+        signals_for(&app, &session, "81.0.0.1").await["geo_country"],
+        "FR"
+    );
 
     // A corrupt file, then no file: no signal, no failure.
     std::fs::write(&path, b"not a maxmind database at all").unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    assert_eq!(signals_for(&app, &session, "81.0.0.1").await["geo_country"], "");
+    assert_eq!(
+        signals_for(&app, &session, "81.0.0.1").await["geo_country"],
+        ""
+    );
     std::fs::remove_file(&path).unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    assert_eq!(signals_for(&app, &session, "81.0.0.1").await["geo_country"], "");
+    assert_eq!(
+        signals_for(&app, &session, "81.0.0.1").await["geo_country"],
+        ""
+    );
 }
 
 #[tokio::test]
@@ -362,7 +413,12 @@ async fn decisions_grants_and_blob_requests_are_audited_with_their_inputs() {
         let answer: Value = response.json().await.unwrap();
         let file = smallest_file(&answer);
         let grant = answer["grant"]["token"].as_str().unwrap();
-        assert_eq!(fetch(&app, &blob_path(&file), grant, Some("bytes=0-9")).await.status(), 206);
+        assert_eq!(
+            fetch(&app, &blob_path(&file), grant, Some("bytes=0-9"))
+                .await
+                .status(),
+            206
+        );
         assert_eq!(app.get(&blob_path(&file)).await.status(), 401);
 
         let events = audit::recent(&app.state.db, None, 50).await.unwrap();

@@ -21,7 +21,11 @@ async fn publish_known_blob(app: &TestApp) -> (Sha256Digest, Vec<u8>, String) {
     let answer = app.grant(&session, "test/blob").await;
     let digest = Sha256Digest::of(&bytes);
     let grant = answer["grant"]["token"].as_str().unwrap();
-    (digest, bytes, format!("/v1/blobs/sha256:{digest}?grant={grant}"))
+    (
+        digest,
+        bytes,
+        format!("/v1/blobs/sha256:{digest}?grant={grant}"),
+    )
 }
 
 #[tokio::test]
@@ -45,12 +49,7 @@ async fn full_download_has_strong_etag_repr_digest_and_exact_bytes() {
 async fn head_reports_length_and_sends_no_body() {
     let app = spawn_app(Backend::Sqlite).await;
     let (_, bytes, path) = publish_known_blob(&app).await;
-    let response = app
-        .client
-        .head(app.url(&path))
-        .send()
-        .await
-        .unwrap();
+    let response = app.client.head(app.url(&path)).send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(
         response.headers()["content-length"],
@@ -186,7 +185,11 @@ async fn malformed_and_unknown_digests_are_refused() {
     let unknown = app
         .get(&format!("/v1/blobs/sha256:{}?{grant}", "0".repeat(64)))
         .await;
-    assert_eq!(unknown.status(), 403, "a grant covers its revision's blobs only");
+    assert_eq!(
+        unknown.status(),
+        403,
+        "a grant covers its revision's blobs only"
+    );
     assert_eq!(error_code(unknown).await, "grant-not-for-blob");
 }
 

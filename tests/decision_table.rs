@@ -37,10 +37,22 @@ impl GeoPlan {
         let mut db = Builder::new("GeoIP2-Country");
         for (code, i) in &self.index {
             let continent = if code == "US" { "NA" } else { "EU" };
-            db.insert(Ipv4Addr::new(20, 0, *i, 0), 24, &geoip2_country(code, continent, false));
-            db.insert(Ipv4Addr::new(20, 1, *i, 0), 24, &geoip2_country(code, continent, true));
+            db.insert(
+                Ipv4Addr::new(20, 0, *i, 0),
+                24,
+                &geoip2_country(code, continent, false),
+            );
+            db.insert(
+                Ipv4Addr::new(20, 1, *i, 0),
+                24,
+                &geoip2_country(code, continent, true),
+            );
         }
-        db.insert(Ipv4Addr::new(21, 0, 0, 0), 24, &geoip2_country("", "EU", false));
+        db.insert(
+            Ipv4Addr::new(21, 0, 0, 0),
+            24,
+            &geoip2_country("", "EU", false),
+        );
         db
     }
 
@@ -95,7 +107,11 @@ impl Walker<'_> {
     /// Sets up a user as the row describes; returns the session.
     async fn user_for(&mut self, case: &Case, domicile: &str) -> String {
         self.users += 1;
-        let role = if case.partner { Role::Partner } else { Role::User };
+        let role = if case.partner {
+            Role::Partner
+        } else {
+            Role::User
+        };
         let session = self
             .app
             .account(&format!("row{}@example.com", self.users), role)
@@ -104,7 +120,9 @@ impl Walker<'_> {
             Some(org) => json!({ "legal_name": "Row", "domicile_country": domicile,
                                  "on_behalf_of_organisation": true, "organisation_name": "Row Ltd",
                                  "organisation_country": org }),
-            None => json!({ "legal_name": "Row", "domicile_country": domicile, "on_behalf_of_organisation": false }),
+            None => {
+                json!({ "legal_name": "Row", "domicile_country": domicile, "on_behalf_of_organisation": false })
+            }
         };
         let attested = self
             .app
@@ -164,7 +182,11 @@ impl Walker<'_> {
                 return Some(format!("{label}: expected a review first, got {outcome:?}"));
             }
             let id = body["review"]["id"].as_str().unwrap().to_owned();
-            let verdict = if case.signals.review == "approved" { "approve" } else { "deny" };
+            let verdict = if case.signals.review == "approved" {
+                "approve"
+            } else {
+                "deny"
+            };
             let decided = self
                 .app
                 .post_json(
@@ -177,14 +199,23 @@ impl Walker<'_> {
             (outcome, body) = self.ask(case, &session, ip.as_deref()).await;
         }
         let decision = decision_of(&body);
-        assert_eq!(decision["outcome"], json!(outcome), "{label}: status and body agree");
+        assert_eq!(
+            decision["outcome"],
+            json!(outcome),
+            "{label}: status and body agree"
+        );
         if outcome != case.expect {
-            return Some(format!("{label}: expected {:?}, got {outcome:?} ({})", case.expect, decision["decision"]["reasons"]));
+            return Some(format!(
+                "{label}: expected {:?}, got {outcome:?} ({})",
+                case.expect, decision["decision"]["reasons"]
+            ));
         }
         if let Some(policy) = &case.policy {
             let reasons = decision["decision"]["reasons"].as_array().unwrap();
             if !reasons.iter().any(|r| r["policy"] == policy.as_str()) {
-                return Some(format!("{label}: expected policy {policy} among {reasons:?}"));
+                return Some(format!(
+                    "{label}: expected policy {policy} among {reasons:?}"
+                ));
             }
         }
         if outcome == Outcome::Allow {
@@ -198,7 +229,10 @@ impl Walker<'_> {
                 .await
                 .unwrap();
             if fetched.status() != 206 {
-                return Some(format!("{label}: the grant did not open a file ({})", fetched.status()));
+                return Some(format!(
+                    "{label}: the grant did not open a file ({})",
+                    fetched.status()
+                ));
             }
         }
         None
@@ -231,7 +265,9 @@ async fn every_row_of_the_expected_decision_table_holds_through_the_http_api() {
         tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
         let mut walker = Walker {
             admin: app.account("admin@example.com", Role::Admin).await,
-            compliance: app.account("compliance@example.com", Role::Compliance).await,
+            compliance: app
+                .account("compliance@example.com", Role::Compliance)
+                .await,
             app: &app,
             plan,
             users: 0,

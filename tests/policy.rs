@@ -5,8 +5,8 @@
 mod common;
 
 use common::{backends, spawn_app, TestApp};
-use modelgate::domain::Role;
 use modelgate::access::gather;
+use modelgate::domain::Role;
 use modelgate::policy::{Action, Outcome};
 use serde_json::json;
 

@@ -18,7 +18,9 @@ const VISION: &str = "demo/Llama-3.2-Tiny-Vision";
 const GERMAN_ADDRESS: &str = "81.0.0.1";
 
 async fn ask(app: &TestApp, session: &str) -> (u16, Value) {
-    let response = app.access(session, VISION, Some(GERMAN_ADDRESS), None).await;
+    let response = app
+        .access(session, VISION, Some(GERMAN_ADDRESS), None)
+        .await;
     (response.status().as_u16(), response.json().await.unwrap())
 }
 
@@ -28,7 +30,10 @@ fn first_policy(body: &Value) -> String {
     } else {
         &body["decision"]
     };
-    decision["reasons"][0]["policy"].as_str().unwrap().to_owned()
+    decision["reasons"][0]["policy"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 async fn my_cases(app: &TestApp, session: &str) -> Vec<Value> {
@@ -46,7 +51,11 @@ async fn a_review_is_opened_once_shown_to_the_user_and_decided_by_compliance_sta
     let app = spawn_app(Backend::Sqlite).await;
     app.publish_demo().await;
     let mut geo = Builder::new("GeoIP2-Country");
-    geo.insert(Ipv4Addr::new(81, 0, 0, 0), 16, &geoip2_country("DE", "EU", false));
+    geo.insert(
+        Ipv4Addr::new(81, 0, 0, 0),
+        16,
+        &geoip2_country("DE", "EU", false),
+    );
     geo.write(&app.geoip_path());
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let compliance = app
@@ -62,7 +71,11 @@ async fn a_review_is_opened_once_shown_to_the_user_and_decided_by_compliance_sta
     let case_id = body["review"]["id"].as_str().unwrap().to_owned();
     assert_eq!(body["review"]["state"], "open");
     let (_, again) = ask(&app, &session).await;
-    assert_eq!(again["review"]["id"], case_id.as_str(), "one case per question");
+    assert_eq!(
+        again["review"]["id"],
+        case_id.as_str(),
+        "one case per question"
+    );
 
     let mine = my_cases(&app, &session).await;
     assert_eq!(mine.len(), 1);
@@ -112,7 +125,15 @@ async fn a_review_is_opened_once_shown_to_the_user_and_decided_by_compliance_sta
     let approved = Command::new(env!("CARGO_BIN_EXE_modelgate"))
         .arg("--data-dir")
         .arg(app.data_dir.path())
-        .args(["review", "approve", &case_id, "--note", "US passport and employer letter seen", "--by", "compliance@example.com"])
+        .args([
+            "review",
+            "approve",
+            &case_id,
+            "--note",
+            "US passport and employer letter seen",
+            "--by",
+            "compliance@example.com",
+        ])
         .env("RUST_LOG", "warn")
         .env_remove("MODELGATE__DATABASE__URL")
         .output()
@@ -173,7 +194,15 @@ async fn the_review_cli_refuses_a_non_staff_decider() {
     let output = Command::new(env!("CARGO_BIN_EXE_modelgate"))
         .arg("--data-dir")
         .arg(app.data_dir.path())
-        .args(["review", "deny", "x", "--note", "n", "--by", "user@example.com"])
+        .args([
+            "review",
+            "deny",
+            "x",
+            "--note",
+            "n",
+            "--by",
+            "user@example.com",
+        ])
         .env("RUST_LOG", "warn")
         .env_remove("MODELGATE__DATABASE__URL")
         .output()

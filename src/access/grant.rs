@@ -137,7 +137,9 @@ pub async fn check(
     token: Option<&str>,
     blob: &Sha256Digest,
 ) -> Result<GrantRow, ApiError> {
-    let token = token.filter(|t| !t.is_empty()).ok_or(ApiError::GrantRequired)?;
+    let token = token
+        .filter(|t| !t.is_empty())
+        .ok_or(ApiError::GrantRequired)?;
     let claims: GrantClaims = state
         .session_keys
         .verify_for(token, &state.session_keys.grant_audience())
@@ -156,13 +158,17 @@ pub async fn check(
         .await?
         .ok_or_else(|| ApiError::InvalidGrant("unknown grant".into()))?;
     if standing.grant.user_id != claims.sub || standing.grant.revision_digest != revision.hex() {
-        return Err(ApiError::InvalidGrant("grant does not match its record".into()));
+        return Err(ApiError::InvalidGrant(
+            "grant does not match its record".into(),
+        ));
     }
     if standing.grant.expires_at <= now_ms() {
         return Err(ApiError::GrantExpired);
     }
     if standing.user_disabled_at.is_some() {
-        return Err(ApiError::EntitlementRevoked("the account was disabled".into()));
+        return Err(ApiError::EntitlementRevoked(
+            "the account was disabled".into(),
+        ));
     }
     if let Some(reason) = standing.termination {
         let reason = if reason.is_empty() {

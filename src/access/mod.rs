@@ -12,9 +12,9 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 
 use crate::db::accounts::{self, UserRow};
+use crate::db::audit;
 use crate::db::catalog::RevisionRow;
 use crate::db::reviews::{self, ReviewRow};
-use crate::db::audit;
 use crate::domain::ModelId;
 use crate::error::ApiError;
 use crate::geo::GeoSignal;
@@ -148,7 +148,12 @@ pub async fn request_access(
     let inputs = gather(state, user_id, model, client_ip, None).await?;
     let decision = state
         .policy
-        .decide(&inputs.licensee.facts, action, &inputs.model, &inputs.signals)
+        .decide(
+            &inputs.licensee.facts,
+            action,
+            &inputs.model,
+            &inputs.signals,
+        )
         .map_err(ApiError::internal)?;
     let mut data = inputs.to_json(action);
     data["outcome"] = json!(decision.outcome);
@@ -183,7 +188,8 @@ pub async fn request_access(
                 Some(existing) => existing.id,
                 None => {
                     let id = new_id();
-                    let reasons = serde_json::to_string(&decision.reasons).map_err(ApiError::internal)?;
+                    let reasons =
+                        serde_json::to_string(&decision.reasons).map_err(ApiError::internal)?;
                     reviews::open(
                         &mut tx,
                         &id,
@@ -217,9 +223,7 @@ pub async fn request_access(
         Some(id) => reviews::find(&state.db, &id).await?,
         None => None,
     };
-    let grant = grant
-        .map(|row| grant::sign(state, row))
-        .transpose()?;
+    let grant = grant.map(|row| grant::sign(state, row)).transpose()?;
     tracing::info!(user.id = %inputs.user.id, model.id = %inputs.model.id, outcome = ?decision.outcome, "access decided");
     Ok(AccessAnswer {
         inputs,

@@ -6,9 +6,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
+use crate::access::gather;
 use crate::config::Settings;
 use crate::domain::{Email, ModelId};
-use crate::access::gather;
 use crate::geo::GeoSignal;
 use crate::policy::decide::Action;
 use crate::policy::table::{parse_table, run_table};
@@ -70,15 +70,19 @@ async fn explain(
         .await?
         .ok_or_else(|| anyhow::anyhow!("no account `{user}`"))?;
     let assumed = signals.ip.is_none().then(|| GeoSignal {
-        country: (!signals.geo_country.is_empty()).then(|| signals.geo_country.to_ascii_uppercase()),
+        country: (!signals.geo_country.is_empty())
+            .then(|| signals.geo_country.to_ascii_uppercase()),
         anonymous_proxy: signals.anonymous_proxy,
     });
     let inputs = gather(&state, &account.id, &model, signals.ip, assumed)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let decision = state
-        .policy
-        .decide(&inputs.licensee.facts, action, &inputs.model, &inputs.signals)?;
+    let decision = state.policy.decide(
+        &inputs.licensee.facts,
+        action,
+        &inputs.model,
+        &inputs.signals,
+    )?;
     let licensee = &inputs.licensee.facts;
     println!("{:?} for {user} to {action:?} {model}", decision.outcome);
     println!(

@@ -53,11 +53,7 @@ pub async fn append(conn: &mut AnyConnection, event: &NewEvent) -> Result<String
 }
 
 /// The newest events, optionally only of one kind, at most `limit`.
-pub async fn recent(
-    db: &Db,
-    kind: Option<&str>,
-    limit: i64,
-) -> Result<Vec<EventRow>, sqlx::Error> {
+pub async fn recent(db: &Db, kind: Option<&str>, limit: i64) -> Result<Vec<EventRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, occurred_at, kind, actor, subject, outcome, data FROM audit_events
          WHERE ($1 = '' OR kind = $1) ORDER BY occurred_at DESC, id DESC LIMIT $2",

@@ -61,7 +61,10 @@ pub async fn list_reviews(
         }
     }
     let cases = reviews::list(&state.db, wanted, None).await?;
-    Ok(HttpResponse::Ok().json(json!({ "cases": cases.iter().map(case_json).collect::<Vec<_>>() })))
+    Ok(
+        HttpResponse::Ok()
+            .json(json!({ "cases": cases.iter().map(case_json).collect::<Vec<_>>() })),
+    )
 }
 
 /// `GET /v1/reviews/{id}`.

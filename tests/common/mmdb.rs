@@ -131,7 +131,10 @@ impl Builder {
         for depth in 0..prefix {
             let bit = ((bits >> (31 - depth)) & 1) as usize;
             if depth + 1 == prefix {
-                assert!(matches!(self.nodes[node][bit], Record::Empty), "overlapping networks");
+                assert!(
+                    matches!(self.nodes[node][bit], Record::Empty),
+                    "overlapping networks"
+                );
                 self.nodes[node][bit] = Record::Data(offset);
             } else {
                 node = match self.nodes[node][bit] {

@@ -273,7 +273,11 @@ impl TestApp {
                 &serde_json::json!({ "digest": digest }),
             )
             .await;
-        assert!(response.status().is_success(), "accept: {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "accept: {}",
+            response.status()
+        );
     }
 
     /// A user domiciled in `country` who accepted the current license; returns the session.
@@ -382,7 +386,11 @@ pub async fn licensed_session(
         .send()
         .await
         .unwrap();
-    assert!(accepted.status().is_success(), "accept: {}", accepted.status());
+    assert!(
+        accepted.status().is_success(),
+        "accept: {}",
+        accepted.status()
+    );
     token
 }
 
