@@ -90,6 +90,7 @@ pub fn run(settings: Settings, args: ServeArgs) -> anyhow::Result<ExitCode> {
         println!("modelgate is serving on {url}");
         println!("  catalog:        curl {url}/v1/models");
         println!("  publisher key:  curl {url}/v1/keys/publisher");
+        println!("  downloads:      register, attest, accept the license, then POST {url}/v1/models/<org>/<name>/access (see README)");
         println!("  stop with Ctrl-C");
         app.run_until_stopped().await?;
         Ok(ExitCode::SUCCESS)

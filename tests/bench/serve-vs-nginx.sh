@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Benchmark: modelgate against nginx (sendfile on) serving the same 1 GiB blob over loopback,
 # and `modelgate verify` against `openssl dgst -sha256`. Prints each ratio (modelgate / reference).
-# Needs: a release build (cargo build --release), nginx, wrk, curl, openssl.
+# modelgate does its full work per blob request: grant signature, the holder's standing in
+# SQLite, the download count and the audit event (the per-blob cap is lifted for the load).
+# Needs: a release build (cargo build --release), nginx, wrk, curl, openssl, python3.
 #   apt-get install -y nginx-light wrk curl openssl
 # Usage: tests/bench/serve-vs-nginx.sh [SIZE_MIB]   (default 1024)
 set -euo pipefail
@@ -32,10 +34,23 @@ for i in 1 2 3 4; do
 done
 "$BIN" --data-dir "$WORK/data" --log-level warn publish "$WORK/shards" --model bench/four --license llama-3.2 --modality text >/dev/null
 
-"$BIN" --data-dir "$WORK/data" --log-level warn serve --port "$MG_PORT" >/dev/null 2>&1 &
+MODELGATE__GRANTS__DOWNLOADS_PER_BLOB=4000000000 \
+    "$BIN" --data-dir "$WORK/data" --log-level warn serve --port "$MG_PORT" >/dev/null 2>&1 &
 MG_PID=$!
 MG="http://127.0.0.1:$MG_PORT"
 for _ in $(seq 1 50); do curl -fs "$MG/healthz" >/dev/null && break; sleep 0.1; done
+
+# A licensed user and a grant for the benchmark model.
+json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+CRED='{"email":"bench@example.com","password":"correct horse battery staple"}'
+curl -fs -H 'content-type: application/json' -d "$CRED" "$MG/v1/auth/register" >/dev/null
+TOKEN=$(curl -fs -H 'content-type: application/json' -d "$CRED" "$MG/v1/auth/login" | json '["token"]')
+curl -fs -X PUT -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \
+    -d '{"legal_name":"Bench","domicile_country":"US","on_behalf_of_organisation":false}' "$MG/v1/me/attestation" >/dev/null
+LICENSE_DIGEST=$(curl -fs "$MG/v1/licenses/llama-3.2" | json '["digest"]')
+curl -fs -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \
+    -d "{\"digest\":\"$LICENSE_DIGEST\"}" "$MG/v1/licenses/llama-3.2/accept" >/dev/null
+GRANT=$(curl -fs -X POST -H "authorization: Bearer $TOKEN" "$MG/v1/models/bench/one/access" | json '["grant"]["token"]')
 
 DIGEST=$(sha256sum "$WORK/model/model-00001-of-00001.safetensors" | cut -d' ' -f1)
 ln "$WORK/data/blobs/sha256/${DIGEST:0:2}/$DIGEST" "$WORK/www/blob"
@@ -93,11 +108,11 @@ wrk_rps() { # requests/s for 5 s at 64 connections
 
 echo
 echo "== one stream (curl, best of 3)"
-NG1=$(best_stream "$NG/blob"); MG1=$(best_stream "$MG/v1/blobs/sha256:$DIGEST")
+NG1=$(best_stream "$NG/blob"); MG1=$(best_stream "$MG/v1/blobs/sha256:$DIGEST?grant=$GRANT")
 echo "nginx $(mbps "$NG1")   modelgate $(mbps "$MG1")   ratio $(ratio "$MG1" "$NG1")"
 
 echo "== 4 parallel streams"
-NG4=$(parallel_streams "$NG/blob"); MG4=$(parallel_streams "$MG/v1/blobs/sha256:$DIGEST")
+NG4=$(parallel_streams "$NG/blob"); MG4=$(parallel_streams "$MG/v1/blobs/sha256:$DIGEST?grant=$GRANT")
 echo "nginx $(mbps "$NG4")   modelgate $(mbps "$MG4")   ratio $(ratio "$MG4" "$NG4")"
 
 echo "== small responses, wrk -c64"
@@ -105,12 +120,12 @@ NGS=$(wrk_rps "$NG/manifest.json"); MGS=$(wrk_rps "$MG/v1/models/bench/one/manif
 echo "GET manifest:   nginx ${NGS} req/s   modelgate ${MGS} req/s   ratio $(ratio "$MGS" "$NGS")"
 # (wrk cannot measure HEAD: its parser waits for the body that Content-Length announces.)
 CFG_DIGEST=$(sha256sum "$WORK/model/config.json" | cut -d' ' -f1)
-NGB=$(wrk_rps "$NG/config.json"); MGB=$(wrk_rps "$MG/v1/blobs/sha256:$CFG_DIGEST")
+NGB=$(wrk_rps "$NG/config.json"); MGB=$(wrk_rps "$MG/v1/blobs/sha256:$CFG_DIGEST?grant=$GRANT")
 echo "GET small blob: nginx ${NGB} req/s   modelgate ${MGB} req/s   ratio $(ratio "$MGB" "$NGB")"
 
 echo "== server memory: 64 concurrent downloads of the blob (rate-limited clients, 4 s)"
 pids=()
-for _ in $(seq 1 64); do curl -fs -o /dev/null --max-time 4 --limit-rate 30M "$MG/v1/blobs/sha256:$DIGEST" & pids+=($!); done
+for _ in $(seq 1 64); do curl -fs -o /dev/null --max-time 4 --limit-rate 30M "$MG/v1/blobs/sha256:$DIGEST?grant=$GRANT" & pids+=($!); done
 wait "${pids[@]}" || true
 echo "modelgate peak RSS: $(awk '/VmHWM/ { print $2, $3 }' /proc/$MG_PID/status) (target: under 256 MiB)"
 

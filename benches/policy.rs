@@ -1,0 +1,252 @@
+//! Benchmark of the policy engine, each figure beside a reference measured in the same run:
+//! 1. a decision (policy evaluation only, the shipped bundle) against one bare Cedar
+//!    evaluation of a single permit-all policy over the same entities;
+//! 2. `POST /v1/models/{id}/access` (facts from SQLite, decision, audit event and grant in
+//!    one transaction, token signed) against `GET /v1/models/{id}/manifest` on the same
+//!    server, with the same client and concurrency.
+//!
+//! Run: `cargo bench --bench policy` (release build; prints decisions/s, p99 and req/s).
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use cedar_policy::{Authorizer, Context, Entities, PolicySet, Request};
+use modelgate::config::Settings;
+use modelgate::domain::Role;
+use modelgate::policy::{Action, LicenseeFacts, ModelFacts, PolicyBundle, Signals};
+use modelgate::startup::{open_state, Application};
+use modelgate::store::publish::{publish_dir, PublishRequest};
+use serde_json::json;
+
+const DECISIONS: usize = 100_000;
+const LOAD_SECONDS: u64 = 5;
+const CONCURRENCY: usize = 16;
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index]
+}
+
+fn summarize(label: &str, mut samples: Vec<Duration>) -> f64 {
+    samples.sort();
+    let total: Duration = samples.iter().sum();
+    let per_second = samples.len() as f64 / total.as_secs_f64();
+    println!(
+        "{label:<32} {per_second:>12.0} /s   p50 {:>8.1} µs   p99 {:>8.1} µs",
+        percentile(&samples, 0.50).as_secs_f64() * 1e6,
+        percentile(&samples, 0.99).as_secs_f64() * 1e6
+    );
+    per_second
+}
+
+/// The questions the bundle is asked, cycled: EU and non-EU licensees, text and vision,
+/// with and without signals.
+fn questions() -> Vec<(LicenseeFacts, ModelFacts, Signals)> {
+    let mut out = Vec::new();
+    for (domicile, org) in [("DE", None), ("US", None), ("FR", Some("US")), ("JP", Some("IT"))] {
+        for multimodal in [false, true] {
+            for geo in ["", "DE", "EU"] {
+                out.push((
+                    LicenseeFacts::from_attestation(domicile, org, true, false),
+                    ModelFacts {
+                        id: "demo/m".into(),
+                        multimodal,
+                        license: "llama-3.2".into(),
+                    },
+                    Signals {
+                        geo_country: geo.into(),
+                        ..Signals::default()
+                    },
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn bench_decisions(bundle: &PolicyBundle) -> (f64, f64) {
+    let questions = questions();
+    let mut samples = Vec::with_capacity(DECISIONS);
+    for i in 0..DECISIONS {
+        let (licensee, model, signals) = &questions[i % questions.len()];
+        let started = Instant::now();
+        let decision = bundle.decide(licensee, Action::Download, model, signals).unwrap();
+        samples.push(started.elapsed());
+        std::hint::black_box(decision);
+    }
+    let ours = summarize("decide (shipped bundle)", samples);
+
+    // Reference: a single permit-all policy, one Cedar call, prebuilt entities.
+    let policies: PolicySet = "permit(principal, action, resource);".parse().unwrap();
+    let entities = Entities::from_json_value(
+        json!([
+            { "uid": { "type": "Licensee", "id": "licensee" }, "attrs": { "country": "DE" }, "parents": [] },
+            { "uid": { "type": "Model", "id": "demo/m" }, "attrs": { "multimodal": true }, "parents": [] }
+        ]),
+        None,
+    )
+    .unwrap();
+    let mut samples = Vec::with_capacity(DECISIONS);
+    let authorizer = Authorizer::new();
+    for _ in 0..DECISIONS {
+        let started = Instant::now();
+        let request = Request::new(
+            r#"Licensee::"licensee""#.parse().unwrap(),
+            r#"Action::"download""#.parse().unwrap(),
+            r#"Model::"demo/m""#.parse().unwrap(),
+            Context::empty(),
+            None,
+        )
+        .unwrap();
+        let response = authorizer.is_authorized(&request, &policies, &entities);
+        samples.push(started.elapsed());
+        std::hint::black_box(response);
+    }
+    let reference = summarize("bare Cedar permit-all (ref)", samples);
+    (ours, reference)
+}
+
+/// Runs `CONCURRENCY` clients for `LOAD_SECONDS`, each sending `make()`; returns latencies.
+async fn load<F>(make: F) -> Vec<Duration>
+where
+    F: Fn() -> reqwest::RequestBuilder + Send + Sync + 'static,
+{
+    let make = std::sync::Arc::new(make);
+    let deadline = Instant::now() + Duration::from_secs(LOAD_SECONDS);
+    let mut tasks = Vec::new();
+    for _ in 0..CONCURRENCY {
+        let make = make.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut samples = Vec::new();
+            while Instant::now() < deadline {
+                let started = Instant::now();
+                let response = make().send().await.unwrap();
+                assert!(response.status().is_success(), "{}", response.status());
+                response.bytes().await.unwrap();
+                samples.push(started.elapsed());
+            }
+            samples
+        }));
+    }
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.unwrap());
+    }
+    all
+}
+
+fn throughput(label: &str, mut samples: Vec<Duration>) -> f64 {
+    samples.sort();
+    let per_second = samples.len() as f64 / LOAD_SECONDS as f64;
+    println!(
+        "{label:<32} {per_second:>12.0} req/s   p50 {:>6.2} ms   p99 {:>6.2} ms",
+        percentile(&samples, 0.50).as_secs_f64() * 1e3,
+        percentile(&samples, 0.99).as_secs_f64() * 1e3
+    );
+    per_second
+}
+
+async fn bench_access() -> (f64, f64) {
+    let data = tempfile::tempdir().unwrap();
+    let mut settings = Settings::default();
+    settings.server.port = 0;
+    settings.storage.data_dir = data.path().to_path_buf();
+    settings.log.level = "error".into();
+    let (state, key) = open_state(&settings).await.unwrap();
+    let models = modelgate::demo::generate(&data.path().join("demo")).unwrap();
+    let text = &models[0];
+    publish_dir(
+        &state.db,
+        &state.blobs,
+        &key,
+        &text.dir,
+        PublishRequest {
+            model: text.id.clone(),
+            license: "llama-3.2".into(),
+            modality: text.modality,
+        },
+        indicatif::ProgressBar::hidden(),
+    )
+    .await
+    .unwrap();
+    let password = "correct horse battery staple".to_string();
+    modelgate::routes::create_account(
+        &state,
+        &"bench@example.com".parse().unwrap(),
+        password.clone(),
+        Role::User,
+    )
+    .await
+    .unwrap();
+    let app = Application::build_with_state(state).unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+
+    let client = reqwest::Client::new();
+    let login: serde_json::Value = client
+        .post(format!("{base}/v1/auth/login"))
+        .json(&json!({ "email": "bench@example.com", "password": password }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().unwrap().to_owned();
+    client
+        .put(format!("{base}/v1/me/attestation"))
+        .bearer_auth(&token)
+        .json(&json!({ "legal_name": "Bench", "domicile_country": "US", "on_behalf_of_organisation": false }))
+        .send()
+        .await
+        .unwrap();
+    let license: serde_json::Value = client
+        .get(format!("{base}/v1/licenses/llama-3.2"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    client
+        .post(format!("{base}/v1/licenses/llama-3.2/accept"))
+        .bearer_auth(&token)
+        .json(&json!({ "digest": license["digest"] }))
+        .send()
+        .await
+        .unwrap();
+
+    let model = text.id.to_string();
+    let (c, b, t, m) = (client.clone(), base.clone(), token.clone(), model.clone());
+    let access = throughput(
+        "POST access (SQLite, audited)",
+        load(move || c.post(format!("{b}/v1/models/{m}/access")).bearer_auth(&t)).await,
+    );
+    let (c, b) = (client.clone(), base.clone());
+    let reference = throughput(
+        "GET manifest (ref)",
+        load(move || c.get(format!("{b}/v1/models/{model}/manifest"))).await,
+    );
+    drop(data);
+    (access, reference)
+}
+
+fn main() {
+    println!("policy benchmark ({DECISIONS} decisions; {CONCURRENCY} clients for {LOAD_SECONDS} s per endpoint)");
+    let bundle = PolicyBundle::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/policies"))).unwrap();
+    let (ours, reference) = bench_decisions(&bundle);
+    println!(
+        "decision throughput ratio (shipped bundle / bare permit-all): {:.2}x",
+        ours / reference
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (access, manifest) = runtime.block_on(bench_access());
+    println!(
+        "access throughput ratio (POST access / GET manifest): {:.2}x",
+        access / manifest
+    );
+}
