@@ -44,7 +44,12 @@ fn summarize(label: &str, mut samples: Vec<Duration>) -> f64 {
 /// with and without signals.
 fn questions() -> Vec<(LicenseeFacts, ModelFacts, Signals)> {
     let mut out = Vec::new();
-    for (domicile, org) in [("DE", None), ("US", None), ("FR", Some("US")), ("JP", Some("IT"))] {
+    for (domicile, org) in [
+        ("DE", None),
+        ("US", None),
+        ("FR", Some("US")),
+        ("JP", Some("IT")),
+    ] {
         for multimodal in [false, true] {
             for geo in ["", "DE", "EU"] {
                 out.push((
@@ -71,7 +76,9 @@ fn bench_decisions(bundle: &PolicyBundle) -> (f64, f64) {
     for i in 0..DECISIONS {
         let (licensee, model, signals) = &questions[i % questions.len()];
         let started = Instant::now();
-        let decision = bundle.decide(licensee, Action::Download, model, signals).unwrap();
+        let decision = bundle
+            .decide(licensee, Action::Download, model, signals)
+            .unwrap();
         samples.push(started.elapsed());
         std::hint::black_box(decision);
     }
@@ -234,7 +241,8 @@ async fn bench_access() -> (f64, f64) {
 
 fn main() {
     println!("policy benchmark ({DECISIONS} decisions; {CONCURRENCY} clients for {LOAD_SECONDS} s per endpoint)");
-    let bundle = PolicyBundle::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/policies"))).unwrap();
+    let bundle =
+        PolicyBundle::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/policies"))).unwrap();
     let (ours, reference) = bench_decisions(&bundle);
     println!(
         "decision throughput ratio (shipped bundle / bare permit-all): {:.2}x",

@@ -61,7 +61,11 @@ pub enum ApiError {
     GrantNotForBlob,
     #[error("the entitlement behind this grant was revoked: {0}")]
     EntitlementRevoked(String),
-    #[error("this grant was used for {limit} fresh downloads of this blob; resume an interrupted download with a Range request, or ask for a new grant")]
+    #[error(
+        "the facts this grant was decided on changed (a new declaration); ask for access again"
+    )]
+    GrantOutdated,
+    #[error("this grant has served this blob {limit} times (as fresh downloads, or as resumed bytes); ask for access again once the grant expires")]
     DownloadLimitReached { limit: i64 },
     #[error("access denied: {message}")]
     AccessDenied { message: String, decision: Value },
@@ -102,6 +106,7 @@ impl ApiError {
             ApiError::GrantExpired => "grant-expired",
             ApiError::GrantNotForBlob => "grant-not-for-blob",
             ApiError::EntitlementRevoked(_) => "entitlement-revoked",
+            ApiError::GrantOutdated => "grant-outdated",
             ApiError::DownloadLimitReached { .. } => "download-limit-reached",
             ApiError::AccessDenied { .. } => "access-denied",
             ApiError::Conflict(_) => "conflict",
@@ -174,6 +179,7 @@ impl ResponseError for ApiError {
             | ApiError::LicenseTerminated(_)
             | ApiError::GrantNotForBlob
             | ApiError::EntitlementRevoked(_)
+            | ApiError::GrantOutdated
             | ApiError::DownloadLimitReached { .. }
             | ApiError::AccessDenied { .. } => StatusCode::FORBIDDEN,
             ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,

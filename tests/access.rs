@@ -166,6 +166,26 @@ async fn blob_requests_without_a_valid_grant_each_fail_with_their_own_code() {
             "download-limit-reached",
             "a range from byte 0 is a fresh download"
         );
+        // Ranges cannot stand in for downloads: resumed bytes are bounded by the cap too.
+        let mut resumes = 0;
+        loop {
+            let resumed = fetch(&app, &path, vision_grant, Some("bytes=1-")).await;
+            if resumed.status() == 206 {
+                resumes += 1;
+                assert!(resumes < 3, "resumes are bounded");
+                continue;
+            }
+            assert_eq!(error_code(resumed).await, "download-limit-reached");
+            break;
+        }
+        // Asking again returns the same grant, counts and all.
+        let again = app.grant(&session, VISION).await;
+        assert_eq!(again["grant"]["id"], vision["grant"]["id"]);
+        let again_token = again["grant"]["token"].as_str().unwrap();
+        assert_eq!(
+            error_code(fetch(&app, &path, again_token, None).await).await,
+            "download-limit-reached"
+        );
         // The cap is per blob: another file of the same grant still downloads.
         let other_file = vision["files"]
             .as_array()
@@ -219,6 +239,25 @@ async fn blob_requests_without_a_valid_grant_each_fail_with_their_own_code() {
         assert_eq!(body["error"]["code"], "access-denied");
         assert_eq!(body["error"]["details"]["decision"]["outcome"], "deny");
     }
+}
+
+#[tokio::test]
+async fn a_new_declaration_outdates_existing_grants() {
+    let app = spawn_app(Backend::Sqlite).await;
+    app.publish_demo().await;
+    let session = app.licensed_user("ada@example.com", "US").await;
+    let answer = app.grant(&session, VISION).await;
+    let path = blob_path(&smallest_file(&answer));
+    let grant = answer["grant"]["token"].as_str().unwrap();
+    assert_eq!(fetch(&app, &path, grant, None).await.status(), 200);
+    // Now declared in Germany: the old grant no longer opens anything, and a new question
+    // gets the EU answer.
+    app.attest(&session, "DE").await;
+    let outdated = fetch(&app, &path, grant, Some("bytes=3-")).await;
+    assert_eq!(outdated.status(), 403);
+    assert_eq!(error_code(outdated).await, "grant-outdated");
+    let denied = app.access(&session, VISION, None, None).await;
+    assert_eq!(denied.status(), 403);
 }
 
 #[tokio::test]
@@ -335,9 +374,22 @@ async fn geoip_reads_both_schemas_reloads_on_change_and_never_fails_a_request() 
     let session = app.licensed_user("ada@example.com", "US").await;
     let path = app.geoip_path();
 
-    // No database yet: no signal, and the request still succeeds.
+    // No database yet, then an unreadable one: no signal, and the request still succeeds.
     let none = signals_for(&app, &session, "81.0.0.1").await;
     assert_eq!(none["geo_country"], "");
+    std::fs::write(&path, b"garbage").unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(
+        signals_for(&app, &session, "81.0.0.1").await["geo_country"],
+        "",
+        "an unreadable file is no signal"
+    );
+    std::fs::write(&path, b"garbage").unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(
+        signals_for(&app, &session, "81.0.0.1").await["geo_country"],
+        ""
+    );
 
     geoip2_database().write(&path);
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
@@ -376,12 +428,12 @@ async fn geoip_reads_both_schemas_reloads_on_change_and_never_fails_a_request() 
         "FR"
     );
 
-    // A corrupt file, then no file: no signal, no failure.
+    // A corrupt replacement keeps the last good database; no file means no signal.
     std::fs::write(&path, b"not a maxmind database at all").unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert_eq!(
         signals_for(&app, &session, "81.0.0.1").await["geo_country"],
-        ""
+        "FR"
     );
     std::fs::remove_file(&path).unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;

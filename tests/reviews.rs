@@ -156,7 +156,17 @@ async fn a_review_is_opened_once_shown_to_the_user_and_decided_by_compliance_sta
         .unwrap()
         .iter()
         .any(|r| r["policy"] == "review.approved"));
-    assert!(body["grant"]["token"].is_string());
+    let approved_grant = body["grant"]["token"].as_str().unwrap().to_owned();
+    let file_path = format!("/v1/blobs/{}", body["files"][0]["sha256"].as_str().unwrap());
+    let fetched = app
+        .client
+        .get(app.url(&file_path))
+        .header("Modelgate-Grant", &approved_grant)
+        .header("Range", "bytes=0-3")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fetched.status(), 206);
 
     // Nothing is rejected irreversibly, and a denial stands for later requests.
     let denied = app
@@ -170,6 +180,19 @@ async fn a_review_is_opened_once_shown_to_the_user_and_decided_by_compliance_sta
     let (status, body) = ask(&app, &session).await;
     assert_eq!(status, 403);
     assert_eq!(first_policy(&body), "review.denied");
+    let revoked = app
+        .client
+        .get(app.url(&file_path))
+        .header("Modelgate-Grant", &approved_grant)
+        .header("Range", "bytes=4-7")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_code(revoked).await,
+        "entitlement-revoked",
+        "a denial takes effect on the next blob request"
+    );
 
     // A new declaration is a new question: a new case.
     app.attest(&session, "CA").await;

@@ -5,6 +5,7 @@ CREATE TABLE grants (
     user_id            TEXT NOT NULL REFERENCES users (id),
     licensee_kind      TEXT NOT NULL,
     licensee_country   TEXT NOT NULL,
+    attestation_id     TEXT NOT NULL REFERENCES attestations (id),
     model_id           TEXT NOT NULL REFERENCES models (id),
     revision_digest    TEXT NOT NULL REFERENCES revisions (digest),
     license_id         TEXT NOT NULL,
@@ -14,12 +15,15 @@ CREATE TABLE grants (
     created_at         BIGINT NOT NULL,
     expires_at         BIGINT NOT NULL
 );
-CREATE INDEX grants_by_user ON grants (user_id, created_at);
+CREATE INDEX grants_by_user ON grants (user_id, revision_digest, expires_at);
 
+-- Fresh downloads per grant and blob, and the bytes of resumed ranges: resumes do not
+-- count as downloads, but their bytes never exceed `downloads_per_blob` times the size.
 CREATE TABLE grant_downloads (
-    grant_id     TEXT NOT NULL REFERENCES grants (id),
-    sha256       TEXT NOT NULL,
-    fresh_count  BIGINT NOT NULL,
+    grant_id       TEXT NOT NULL REFERENCES grants (id),
+    sha256         TEXT NOT NULL,
+    fresh_count    BIGINT NOT NULL,
+    resumed_bytes  BIGINT NOT NULL,
     PRIMARY KEY (grant_id, sha256)
 );
 
@@ -40,6 +44,7 @@ CREATE TABLE review_cases (
 );
 CREATE INDEX review_cases_by_subject ON review_cases (user_id, model_id, attestation_id, opened_at);
 CREATE INDEX review_cases_by_state ON review_cases (state, opened_at);
+CREATE UNIQUE INDEX review_cases_one_open ON review_cases (user_id, attestation_id, model_id) WHERE state = 'open';
 
 -- Security-relevant events with all their inputs (`data` is a JSON object).
 CREATE TABLE audit_events (

@@ -5,7 +5,7 @@
 //! checked here against the grant and the holder's current standing, and audited.
 
 use actix_web::http::Method;
-use actix_web::HttpRequest;
+use actix_web::{HttpRequest, ResponseError};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sqlx::AnyConnection;
@@ -49,7 +49,9 @@ pub struct IssuedGrant {
     pub token: String,
 }
 
-/// Records the grant for an allow decision, with its audit event, in `tx`.
+/// Records the grant for an allow decision, with its audit event, in `tx`. Asking again
+/// while an earlier grant for the same question is valid returns that grant, counts and
+/// all, so asking again never resets the download cap.
 pub(super) async fn record(
     state: &AppState,
     tx: &mut AnyConnection,
@@ -60,11 +62,12 @@ pub(super) async fn record(
     let settings = &state.settings.grants;
     let created_at = now_ms();
     let ttl_ms = i64::try_from(settings.ttl_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
-    let row = GrantRow {
+    let fresh = GrantRow {
         id: new_id(),
         user_id: inputs.user.id.clone(),
         licensee_kind: inputs.licensee.facts.kind.clone(),
         licensee_country: inputs.licensee.facts.country.clone(),
+        attestation_id: inputs.licensee.attestation.id.clone(),
         model_id: inputs.model.id.clone(),
         revision_digest: inputs.revision.digest.clone(),
         license_id: inputs.model.license.clone(),
@@ -77,17 +80,24 @@ pub(super) async fn record(
         created_at,
         expires_at: created_at.saturating_add(ttl_ms),
     };
-    grants::insert(tx, &row).await?;
+    let (row, kind) = match grants::reusable(tx, &fresh, created_at).await? {
+        Some(existing) => (existing, "grant.reused"),
+        None => {
+            grants::insert(tx, &fresh).await?;
+            (fresh, "grant.issued")
+        }
+    };
     audit::append(
         tx,
         &audit::NewEvent {
-            kind: "grant.issued",
+            kind,
             actor: Some(row.user_id.clone()),
             subject: Some(row.id.clone()),
             outcome: Some("issued".into()),
             data: json!({
                 "grant": row.id, "model": row.model_id, "revision": format!("sha256:{}", row.revision_digest),
                 "licensee": { "kind": row.licensee_kind, "country": row.licensee_country },
+                "attestation_id": row.attestation_id,
                 "expires_at": row.expires_at, "downloads_per_blob": row.downloads_per_blob,
                 "decision_event": decision_event_id,
             }),
@@ -130,12 +140,13 @@ pub fn token_of(req: &HttpRequest) -> Option<String> {
     .and_then(|q| q.get("grant").cloned())
 }
 
-/// Checks that `token` is a valid, unexpired grant covering `blob` whose holder is still
-/// entitled; returns its row.
+/// Checks that `token` is a valid, unexpired grant covering `request.blob` whose holder is
+/// still entitled on the facts it was decided on; returns its row. Whatever the token
+/// reveals (its user, its grant id) is noted on `request` for the audit log.
 pub async fn check(
     state: &AppState,
     token: Option<&str>,
-    blob: &Sha256Digest,
+    request: &mut BlobRequest<'_>,
 ) -> Result<GrantRow, ApiError> {
     let token = token
         .filter(|t| !t.is_empty())
@@ -147,22 +158,29 @@ pub async fn check(
             TokenError::Expired => ApiError::GrantExpired,
             other => ApiError::InvalidGrant(other.to_string()),
         })?;
+    request.user_id = Some(claims.sub.clone());
+    request.grant_id = Some(claims.jti.clone());
     let revision: Sha256Digest = claims
         .rev
         .parse()
         .map_err(|_| ApiError::InvalidGrant("malformed revision claim".into()))?;
-    if !state.catalog.revision_has_blob(&revision, blob).await? {
+    if !state
+        .catalog
+        .revision_has_blob(&revision, request.blob)
+        .await?
+    {
         return Err(ApiError::GrantNotForBlob);
     }
     let standing = grants::standing(&state.db, &claims.jti)
         .await?
         .ok_or_else(|| ApiError::InvalidGrant("unknown grant".into()))?;
-    if standing.grant.user_id != claims.sub || standing.grant.revision_digest != revision.hex() {
+    let grant = standing.grant;
+    if grant.user_id != claims.sub || grant.revision_digest != revision.hex() {
         return Err(ApiError::InvalidGrant(
             "grant does not match its record".into(),
         ));
     }
-    if standing.grant.expires_at <= now_ms() {
+    if grant.expires_at <= now_ms() {
         return Err(ApiError::GrantExpired);
     }
     if standing.user_disabled_at.is_some() {
@@ -178,13 +196,26 @@ pub async fn check(
         };
         return Err(ApiError::EntitlementRevoked(reason));
     }
-    Ok(standing.grant)
+    if standing.review_state.as_deref() == Some("denied") {
+        return Err(ApiError::EntitlementRevoked(
+            "compliance staff denied the review for this model".into(),
+        ));
+    }
+    if standing.current_attestation_id.as_deref() != Some(grant.attestation_id.as_str()) {
+        return Err(ApiError::GrantOutdated);
+    }
+    Ok(grant)
 }
 
 /// What one blob request did, for the audit log.
 #[derive(Debug, Clone)]
 pub struct BlobRequest<'a> {
     pub blob: &'a Sha256Digest,
+    /// The blob's size, once known.
+    pub size: u64,
+    /// The grant's user and id, once the token was verified.
+    pub user_id: Option<String>,
+    pub grant_id: Option<String>,
     pub method: &'a Method,
     /// The `Range` header as sent.
     pub range: Option<&'a str>,
@@ -192,13 +223,13 @@ pub struct BlobRequest<'a> {
     /// Bytes the response body carries.
     pub bytes: u64,
     /// A full or from-byte-0 GET: counts against the grant's cap. Resumes, `HEAD` and
-    /// `304` answers are free.
+    /// `304` answers are no downloads (resumed bytes are bounded by the cap times the size).
     pub fresh: bool,
 }
 
 fn request_data(grant: Option<&GrantRow>, request: &BlobRequest<'_>) -> Value {
     json!({
-        "grant": grant.map(|g| g.id.clone()),
+        "grant": request.grant_id,
         "model": grant.map(|g| g.model_id.clone()),
         "revision": grant.map(|g| format!("sha256:{}", g.revision_digest)),
         "blob": request.blob.reference(),
@@ -210,28 +241,35 @@ fn request_data(grant: Option<&GrantRow>, request: &BlobRequest<'_>) -> Value {
     })
 }
 
-/// Counts a fresh download against the grant's cap (refusing it past the cap) and records
-/// the served request, in one transaction.
+/// Accounts a GET against the grant's cap (refusing it past the cap) and records the
+/// served request, in one transaction.
 pub async fn admit(
     state: &AppState,
     grant: &GrantRow,
     request: &BlobRequest<'_>,
 ) -> Result<(), ApiError> {
     let mut tx = state.db.pool.begin().await?;
-    if request.fresh
-        && !grants::count_fresh_download(
+    let counted = *request.method != Method::GET
+        || request.status == 304
+        || grants::account_download(
             &mut tx,
             &grant.id,
             &request.blob.hex(),
+            request.fresh,
+            request.bytes,
+            request.size,
             grant.downloads_per_blob,
         )
-        .await?
-    {
+        .await?;
+    if !counted {
         drop(tx);
         let refusal = ApiError::DownloadLimitReached {
             limit: grant.downloads_per_blob,
         };
-        record_refusal(state, Some(grant), request, &refusal).await;
+        let mut refused = request.clone();
+        refused.status = refusal.status_code().as_u16();
+        refused.bytes = 0;
+        record_refusal(state, Some(grant), &refused, &refusal).await;
         return Err(refusal);
     }
     audit::append(
@@ -260,7 +298,7 @@ pub async fn record_refusal(
     data["error"] = json!(refusal.code());
     let event = audit::NewEvent {
         kind: "blob.request",
-        actor: grant.map(|g| g.user_id.clone()),
+        actor: request.user_id.clone(),
         subject: Some(request.blob.reference()),
         outcome: Some(refusal.code().to_owned()),
         data,

@@ -180,41 +180,44 @@ pub async fn request_access(
     let mut case = None;
     match decision.outcome {
         Outcome::Allow => {
-            grant = Some(grant::record(state, &mut tx, &inputs, action, &decision_event_id).await?);
+            let row = grant::record(state, &mut tx, &inputs, action, &decision_event_id).await?;
+            // Signed before the commit: a grant is never recorded without its token.
+            grant = Some(grant::sign(state, row)?);
         }
         Outcome::Review => {
-            let open_case = inputs.review.clone().filter(|r| r.state == "open");
-            let case_id = match open_case {
-                Some(existing) => existing.id,
-                None => {
-                    let id = new_id();
-                    let reasons =
-                        serde_json::to_string(&decision.reasons).map_err(ApiError::internal)?;
-                    reviews::open(
-                        &mut tx,
-                        &id,
-                        &inputs.user.id,
-                        &inputs.licensee.attestation.id,
-                        &inputs.model.id,
-                        &data.to_string(),
-                        &reasons,
-                    )
-                    .await?;
-                    audit::append(
-                        &mut tx,
-                        &audit::NewEvent {
-                            kind: "review.opened",
-                            actor: Some(inputs.user.id.clone()),
-                            subject: Some(id.clone()),
-                            outcome: Some("open".into()),
-                            data: json!({ "case": id, "model": inputs.model.id, "decision_event": decision_event_id }),
-                        },
-                    )
-                    .await?;
-                    id
-                }
-            };
-            case = Some(case_id);
+            let (user, attestation, model) = (
+                &inputs.user.id,
+                &inputs.licensee.attestation.id,
+                &inputs.model.id,
+            );
+            let reasons = serde_json::to_string(&decision.reasons).map_err(ApiError::internal)?;
+            let id = new_id();
+            let opened = reviews::open(
+                &mut tx,
+                &id,
+                user,
+                attestation,
+                model,
+                &data.to_string(),
+                &reasons,
+            )
+            .await?;
+            if opened {
+                audit::append(
+                    &mut tx,
+                    &audit::NewEvent {
+                        kind: "review.opened",
+                        actor: Some(user.clone()),
+                        subject: Some(id.clone()),
+                        outcome: Some("open".into()),
+                        data: json!({ "case": id, "model": model, "decision_event": decision_event_id }),
+                    },
+                )
+                .await?;
+                case = Some(id);
+            } else {
+                case = reviews::open_case_id(&mut tx, user, attestation, model).await?;
+            }
         }
         Outcome::Deny => {}
     }
@@ -223,7 +226,6 @@ pub async fn request_access(
         Some(id) => reviews::find(&state.db, &id).await?,
         None => None,
     };
-    let grant = grant.map(|row| grant::sign(state, row)).transpose()?;
     tracing::info!(user.id = %inputs.user.id, model.id = %inputs.model.id, outcome = ?decision.outcome, "access decided");
     Ok(AccessAnswer {
         inputs,

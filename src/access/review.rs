@@ -40,11 +40,10 @@ pub async fn decide_case(
             "a review decision needs a note saying why".into(),
         ));
     }
-    let before = reviews::find(db, id)
+    let mut tx = db.pool.begin().await?;
+    let previous = reviews::decide(&mut tx, id, verdict.state(), by, note)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("review case `{id}` not found")))?;
-    let mut tx = db.pool.begin().await?;
-    reviews::decide(&mut tx, id, verdict.state(), by, note).await?;
     audit::append(
         &mut tx,
         &audit::NewEvent {
@@ -53,9 +52,7 @@ pub async fn decide_case(
             subject: Some(id.to_owned()),
             outcome: Some(verdict.state().to_owned()),
             data: json!({
-                "case": id, "user_id": before.user_id, "model": before.model_id,
-                "attestation_id": before.attestation_id, "previous_state": before.state,
-                "state": verdict.state(), "note": note,
+                "case": id, "previous_state": previous, "state": verdict.state(), "note": note,
             }),
         },
     )

@@ -276,19 +276,27 @@ pub async fn revoke_acceptance(
     Ok(true)
 }
 
+/// SQL selecting why the license `license` (a column or placeholder) of user `user` was
+/// terminated (`''` when no reason was given); no row when it was not. Shared by
+/// `termination_of` and the grant check, so the two cannot drift apart.
+pub(crate) fn termination_reason_sql(user: &str, license: &str) -> String {
+    format!(
+        "SELECT COALESCE(revoke_reason, '') FROM acceptances
+         WHERE user_id = {user} AND license_id = {license} AND revoked_at IS NOT NULL
+         ORDER BY revoked_at DESC LIMIT 1"
+    )
+}
+
 /// The reason the user's license was terminated, if it was.
 pub async fn termination_of(
     db: &Db,
     user_id: &str,
     license_id: &str,
 ) -> Result<Option<String>, sqlx::Error> {
-    let row: Option<(Option<String>,)> = sqlx::query_as(
-        "SELECT revoke_reason FROM acceptances WHERE user_id = $1 AND license_id = $2 AND revoked_at IS NOT NULL
-         ORDER BY revoked_at DESC LIMIT 1",
-    )
-    .bind(user_id)
-    .bind(license_id)
-    .fetch_optional(&db.pool)
-    .await?;
-    Ok(row.map(|(reason,)| reason.unwrap_or_default()))
+    let row: Option<(String,)> = sqlx::query_as(&termination_reason_sql("$1", "$2"))
+        .bind(user_id)
+        .bind(license_id)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(row.map(|(reason,)| reason))
 }

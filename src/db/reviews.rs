@@ -46,7 +46,8 @@ pub async fn latest_for(
     .await
 }
 
-/// Opens a case in state `open`.
+/// Opens a case in state `open`; `Ok(false)` when this user, declaration and model already
+/// have an open case (the partial unique index `review_cases_one_open`).
 pub async fn open(
     conn: &mut AnyConnection,
     id: &str,
@@ -55,10 +56,10 @@ pub async fn open(
     model_id: &str,
     inputs: &str,
     reasons: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+) -> Result<bool, sqlx::Error> {
+    let inserted = sqlx::query(
         "INSERT INTO review_cases (id, user_id, attestation_id, model_id, state, inputs, reasons, opened_at)
-         VALUES ($1, $2, $3, $4, 'open', $5, $6, $7)",
+         VALUES ($1, $2, $3, $4, 'open', $5, $6, $7) ON CONFLICT DO NOTHING",
     )
     .bind(id)
     .bind(user_id)
@@ -69,7 +70,26 @@ pub async fn open(
     .bind(now_ms())
     .execute(conn)
     .await?;
-    Ok(())
+    Ok(inserted.rows_affected() == 1)
+}
+
+/// The id of the open case for this user, declaration and model, if there is one.
+pub async fn open_case_id(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    attestation_id: &str,
+    model_id: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    let row: Option<(String,)> = sqlx::query_as(
+        "SELECT id FROM review_cases
+         WHERE user_id = $1 AND attestation_id = $2 AND model_id = $3 AND state = 'open'",
+    )
+    .bind(user_id)
+    .bind(attestation_id)
+    .bind(model_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(id,)| id))
 }
 
 pub async fn find(db: &Db, id: &str) -> Result<Option<ReviewRow>, sqlx::Error> {
@@ -98,16 +118,23 @@ pub async fn list(
     .await
 }
 
-/// Records a staff decision (`approved` or `denied`) on case `id`; `Ok(false)` when there
-/// is no such case.
+/// Records a staff decision (`approved` or `denied`) on case `id`; returns the state it
+/// had before, or `None` when there is no such case.
 pub async fn decide(
     conn: &mut AnyConnection,
     id: &str,
     state: &str,
     by: &str,
     note: &str,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+) -> Result<Option<String>, sqlx::Error> {
+    let before: Option<(String,)> = sqlx::query_as("SELECT state FROM review_cases WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some((before,)) = before else {
+        return Ok(None);
+    };
+    sqlx::query(
         "UPDATE review_cases SET state = $1, decided_at = $2, decided_by = $3, note = $4 WHERE id = $5",
     )
     .bind(state)
@@ -117,5 +144,5 @@ pub async fn decide(
     .bind(id)
     .execute(conn)
     .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(Some(before))
 }

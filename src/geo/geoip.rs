@@ -1,7 +1,8 @@
 //! GeoIP lookups from a MaxMind DB (`.mmdb`) file: the GeoIP2/GeoLite2 Country schema
 //! (`country.iso_code`, `continent.code`, `traits.is_anonymous_proxy`) and the flat
 //! `country_code` schema of the DB-IP country databases. The file is re-read when it
-//! changes on disk; a missing, unreadable or corrupt file means "no signal", never an error.
+//! changes on disk; a missing or unreadable file means "no signal", never an error, and a
+//! corrupt replacement keeps the previous database in force.
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -160,33 +161,42 @@ impl GeoIp {
     }
 
     /// The current reader, re-opening the file when its stamp changed since the last look
-    /// (looked at no more than once per `CHECK_INTERVAL`).
+    /// (looked at no more than once per `CHECK_INTERVAL`; the file is read outside the
+    /// lock). A file that cannot be read as a database keeps the previous one in force; a
+    /// removed file means no database.
     fn reader(&self) -> Option<Arc<Reader<Vec<u8>>>> {
         let path = self.path.as_deref()?;
-        if let Ok(loaded) = self.loaded.read() {
-            if loaded
+        let due = |loaded: &Loaded| {
+            loaded
                 .checked_at
-                .is_some_and(|at| at.elapsed() < CHECK_INTERVAL)
-            {
+                .is_none_or(|at| at.elapsed() >= CHECK_INTERVAL)
+        };
+        let previous_stamp = {
+            let mut loaded = self.loaded.write().ok()?;
+            if !due(&loaded) {
                 return loaded.reader.clone();
             }
-        }
-        let mut loaded = self.loaded.write().ok()?;
-        if loaded
-            .checked_at
-            .is_some_and(|at| at.elapsed() < CHECK_INTERVAL)
-        {
-            return loaded.reader.clone();
-        }
-        loaded.checked_at = Some(Instant::now());
+            loaded.checked_at = Some(Instant::now());
+            loaded.stamp.clone()
+        };
         let stamp = stamp_of(path);
-        if stamp != loaded.stamp {
-            loaded.reader = stamp.is_some().then(|| open(path)).flatten().map(Arc::new);
-            if stamp.is_none() {
-                tracing::warn!(path = %path.display(), "GeoIP database missing; no GeoIP signal");
-            }
-            loaded.stamp = stamp;
+        if stamp == previous_stamp {
+            return self.loaded.read().ok()?.reader.clone();
         }
+        let opened = stamp.as_ref().and_then(|_| open(path));
+        let mut loaded = self.loaded.write().ok()?;
+        match (&stamp, opened) {
+            (None, _) => {
+                tracing::warn!(path = %path.display(), "GeoIP database missing; no GeoIP signal");
+                loaded.reader = None;
+            }
+            (Some(_), Some(reader)) => loaded.reader = Some(Arc::new(reader)),
+            (Some(_), None) if loaded.reader.is_some() => {
+                tracing::warn!(path = %path.display(), "keeping the previous GeoIP database");
+            }
+            (Some(_), None) => {}
+        }
+        loaded.stamp = stamp;
         loaded.reader.clone()
     }
 

@@ -25,16 +25,26 @@ struct AccessBody {
     action: Option<Action>,
 }
 
-/// The base URL for links in responses: `server.public_url` when set, else the request's
-/// own scheme and host.
+/// The base URL for links in responses: `server.public_url` when set; else the `Host` the
+/// client used, with the forwarded scheme and host believed only from a trusted proxy.
 fn base_url(state: &AppState, req: &HttpRequest) -> String {
-    let configured = state.settings.server.public_url.trim_end_matches('/');
-    if configured.is_empty() {
-        let info = req.connection_info();
-        format!("{}://{}", info.scheme(), info.host())
-    } else {
-        configured.to_owned()
+    let settings = &state.settings;
+    if !settings.server.public_url.is_empty() {
+        return settings.public_url(0);
     }
+    let from_proxy = req
+        .peer_addr()
+        .is_some_and(|peer| state.proxies.trusts(&peer.ip()));
+    if from_proxy {
+        let info = req.connection_info();
+        return format!("{}://{}", info.scheme(), info.host());
+    }
+    let host = req
+        .headers()
+        .get(actix_web::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map_or_else(|| req.app_config().local_addr().to_string(), str::to_owned);
+    format!("http://{host}")
 }
 
 fn answer_json(answer: &AccessAnswer, base: &str) -> Result<Value, ApiError> {

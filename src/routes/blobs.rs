@@ -45,13 +45,16 @@ pub async fn download_blob(
     tracing::Span::current().record("blob.digest", tracing::field::display(&digest));
     let mut request = BlobRequest {
         blob: &digest,
+        size: 0,
+        user_id: None,
+        grant_id: None,
         method: req.method(),
         range: header_str(&req, header::RANGE),
         status: 0,
         bytes: 0,
         fresh: false,
     };
-    let grant = match grant::check(&state, grant::token_of(&req).as_deref(), &digest).await {
+    let grant = match grant::check(&state, grant::token_of(&req).as_deref(), &mut request).await {
         Ok(grant) => grant,
         Err(refusal) => {
             request.status = refusal.status_code().as_u16();
@@ -63,6 +66,7 @@ pub async fn download_blob(
         std::io::ErrorKind::NotFound => ApiError::BlobNotFound(digest.reference()),
         _ => ApiError::internal(e),
     })?;
+    request.size = size;
 
     let etag = format!("\"{}\"", digest.hex());
     let repr_digest = format!(
