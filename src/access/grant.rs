@@ -248,7 +248,7 @@ pub async fn admit(
     grant: &GrantRow,
     request: &BlobRequest<'_>,
 ) -> Result<(), ApiError> {
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     let counted = *request.method != Method::GET
         || request.status == 304
         || grants::account_download(

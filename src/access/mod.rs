@@ -164,7 +164,7 @@ pub async fn request_access(
         .collect::<Vec<_>>());
     data["bundle_digest"] = json!(decision.bundle_digest);
 
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     let decision_event_id = audit::append(
         &mut tx,
         &audit::NewEvent {

@@ -40,7 +40,7 @@ pub async fn decide_case(
             "a review decision needs a note saying why".into(),
         ));
     }
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let previous = reviews::decide(&mut tx, id, verdict.state(), by, note)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("review case `{id}` not found")))?;

@@ -9,6 +9,7 @@ pub mod grants;
 pub mod licensing;
 pub mod reviews;
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
@@ -43,6 +44,34 @@ impl Backend {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// On SQLite, write transactions of this process take turns here (see `begin_write`).
+    writer: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A write transaction from `Db::begin_write`; derefs to the connection, like
+/// `sqlx::Transaction`. Dropping it without `commit` rolls back.
+pub struct WriteTx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
 }
 
 impl Db {
@@ -74,9 +103,35 @@ impl Db {
             .connect_with(options)
             .await
             .context("connecting to the database")?;
-        let db = Db { pool, backend };
+        let db = Db {
+            pool,
+            backend,
+            writer: Arc::default(),
+        };
         db.migrate().await?;
         Ok(db)
+    }
+
+    /// Begins a transaction that will write. SQLite allows one writer at a time: there, this
+    /// process's write transactions queue in order on a lock and begin `IMMEDIATE`, instead
+    /// of waiting in SQLite's busy handler (which sleeps in steps) or failing a
+    /// read-then-write transaction with "database is locked". PostgreSQL writers run
+    /// concurrently.
+    pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => {
+                let turn = Arc::clone(&self.writer).lock_owned().await;
+                let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+                Ok(WriteTx {
+                    tx,
+                    _turn: Some(turn),
+                })
+            }
+            Backend::Postgres => Ok(WriteTx {
+                tx: self.pool.begin().await?,
+                _turn: None,
+            }),
+        }
     }
 
     /// Applies the migrations of this backend that have not run yet.

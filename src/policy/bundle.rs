@@ -73,6 +73,7 @@ pub struct PolicyBundle {
     /// Region name → member codes (`EU` → the member states and territories).
     pub(crate) regions: BTreeMap<String, BTreeSet<String>>,
     digest: Sha256Digest,
+    pub(crate) prepared: super::decide::Prepared,
 }
 
 fn line_of(source: &str, offset: usize) -> usize {
@@ -252,12 +253,15 @@ impl PolicyBundle {
                 "the bundle has no regions/eu.txt".into(),
             ));
         }
+        let prepared = super::decide::Prepared::new(&schema, &regions)
+            .map_err(|e| BundleError::Missing(e.to_string()))?;
         Ok(PolicyBundle {
             schema,
             policies,
             reasons,
             regions,
             digest,
+            prepared,
         })
     }
 

@@ -3,9 +3,12 @@
 //! rule of DESIGN §3 is applied here: the organisation when the user accepted on its
 //! behalf, otherwise the individual.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use cedar_policy::{Authorizer, Context, Decision as CedarDecision, Entities, EntityUid, Request};
+use cedar_policy::{
+    Authorizer, Context, Decision as CedarDecision, Entities, Entity, EntityId, EntityTypeName,
+    EntityUid, Request, RestrictedExpression, Schema,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -125,7 +128,7 @@ pub struct Decision {
 /// verdict).
 #[derive(Debug, thiserror::Error)]
 #[error("policy evaluation failed: {0}")]
-pub struct DecideError(String);
+pub struct DecideError(pub(crate) String);
 
 /// The one end-user entity every question carries (for the carve-out).
 const END_USER: &str = "end-user";
@@ -133,33 +136,127 @@ const END_USER: &str = "end-user";
 /// Policy id reported when nothing permitted the request.
 pub const NO_PERMIT: &str = "default.deny";
 
+/// What every decision reuses, built once per bundle: the entity type names, the fixed
+/// entity uids and the region entities (parsing and validating these per decision would
+/// cost more than evaluating the policies).
+#[derive(Debug, Clone)]
+pub(crate) struct Prepared {
+    model_type: EntityTypeName,
+    licensee: EntityUid,
+    end_user: EntityUid,
+    actions: Vec<(&'static str, EntityUid)>,
+    base: Entities,
+}
+
+fn action_uid(name: &str) -> Result<EntityUid, DecideError> {
+    let action: EntityTypeName = "Action"
+        .parse()
+        .map_err(|e: cedar_policy::ParseErrors| DecideError(e.to_string()))?;
+    Ok(EntityUid::from_type_name_and_id(
+        action,
+        EntityId::new(name),
+    ))
+}
+
+impl Prepared {
+    pub(crate) fn new(
+        schema: &Schema,
+        regions: &BTreeMap<String, BTreeSet<String>>,
+    ) -> Result<Self, DecideError> {
+        let type_name = |name: &str| -> Result<EntityTypeName, DecideError> {
+            name.parse()
+                .map_err(|e: cedar_policy::ParseErrors| DecideError(e.to_string()))
+        };
+        let regions: Vec<_> = regions
+            .iter()
+            .map(|(name, members)| json!({ "uid": { "type": "Region", "id": name }, "attrs": { "members": members }, "parents": [] }))
+            .collect();
+        let base = Entities::from_json_value(json!(regions), Some(schema))
+            .map_err(|e| DecideError(e.to_string()))?;
+        let actions = [
+            "download",
+            "validate",
+            "mirror",
+            "needs_review",
+            "use_product",
+        ]
+        .into_iter()
+        .map(|name| Ok((name, action_uid(name)?)))
+        .collect::<Result<Vec<_>, DecideError>>()?;
+        Ok(Prepared {
+            model_type: type_name("Model")?,
+            licensee: EntityUid::from_type_name_and_id(
+                type_name("Licensee")?,
+                EntityId::new("licensee"),
+            ),
+            end_user: EntityUid::from_type_name_and_id(
+                type_name("EndUser")?,
+                EntityId::new(END_USER),
+            ),
+            actions,
+            base,
+        })
+    }
+
+    fn action(&self, name: &str) -> Result<EntityUid, DecideError> {
+        self.actions
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, uid)| uid.clone())
+            .ok_or_else(|| DecideError(format!("unknown action `{name}`")))
+    }
+}
+
+fn string(value: &str) -> RestrictedExpression {
+    RestrictedExpression::new_string(value.to_owned())
+}
+
 impl PolicyBundle {
+    fn model_uid(&self, model: &ModelFacts) -> EntityUid {
+        EntityUid::from_type_name_and_id(self.prepared.model_type.clone(), EntityId::new(&model.id))
+    }
+
     fn entities(
         &self,
         licensee: &LicenseeFacts,
         model: &ModelFacts,
     ) -> Result<Entities, DecideError> {
-        let regions: Vec<_> = self
-            .regions
-            .iter()
-            .map(|(name, members)| json!({ "uid": { "type": "Region", "id": name }, "attrs": { "members": members }, "parents": [] }))
-            .collect();
-        let mut all = regions;
-        all.push(
-            json!({ "uid": { "type": "Licensee", "id": "licensee" }, "parents": [], "attrs": {
-            "kind": licensee.kind, "country": licensee.country,
-            "accepted_current_license": licensee.accepted_current_license,
-            "entitlement_revoked": licensee.entitlement_revoked } }),
-        );
-        all.push(
-            json!({ "uid": { "type": "EndUser", "id": END_USER }, "parents": [], "attrs": {} }),
-        );
-        all.push(
-            json!({ "uid": { "type": "Model", "id": model.id }, "parents": [], "attrs": {
-            "multimodal": model.multimodal, "license": model.license } }),
-        );
-        Entities::from_json_value(json!(all), Some(&self.schema))
-            .map_err(|e| DecideError(e.to_string()))
+        let error = |e: &dyn std::fmt::Display| DecideError(e.to_string());
+        let licensee = Entity::new(
+            self.prepared.licensee.clone(),
+            HashMap::from([
+                ("kind".to_owned(), string(&licensee.kind)),
+                ("country".to_owned(), string(&licensee.country)),
+                (
+                    "accepted_current_license".to_owned(),
+                    RestrictedExpression::new_bool(licensee.accepted_current_license),
+                ),
+                (
+                    "entitlement_revoked".to_owned(),
+                    RestrictedExpression::new_bool(licensee.entitlement_revoked),
+                ),
+            ]),
+            HashSet::new(),
+        )
+        .map_err(|e| error(&e))?;
+        let model = Entity::new(
+            self.model_uid(model),
+            HashMap::from([
+                (
+                    "multimodal".to_owned(),
+                    RestrictedExpression::new_bool(model.multimodal),
+                ),
+                ("license".to_owned(), string(&model.license)),
+            ]),
+            HashSet::new(),
+        )
+        .map_err(|e| error(&e))?;
+        let end_user = Entity::new_no_attrs(self.prepared.end_user.clone(), HashSet::new());
+        self.prepared
+            .base
+            .clone()
+            .add_entities([licensee, model, end_user], Some(&self.schema))
+            .map_err(|e| error(&e))
     }
 
     fn ask(
@@ -169,21 +266,19 @@ impl PolicyBundle {
         signals: &Signals,
         entities: &Entities,
     ) -> Result<(bool, Vec<String>), DecideError> {
-        let uid = |t: &str, id: &str| -> Result<EntityUid, DecideError> {
-            format!("{t}::{}", json!(id))
-                .parse()
-                .map_err(|e: cedar_policy::ParseErrors| DecideError(e.to_string()))
-        };
-        let action_uid = uid("Action", action)?;
-        let context = Context::from_json_value(
-            json!({ "geo_country": signals.geo_country, "anonymous_proxy": signals.anonymous_proxy, "review": signals.review }),
-            Some((&self.schema, &action_uid)),
-        )
+        let context = Context::from_pairs([
+            ("geo_country".to_owned(), string(&signals.geo_country)),
+            (
+                "anonymous_proxy".to_owned(),
+                RestrictedExpression::new_bool(signals.anonymous_proxy),
+            ),
+            ("review".to_owned(), string(&signals.review)),
+        ])
         .map_err(|e| DecideError(e.to_string()))?;
         let request = Request::new(
-            uid("Licensee", "licensee")?,
-            action_uid,
-            uid("Model", &model.id)?,
+            self.prepared.licensee.clone(),
+            self.prepared.action(action)?,
+            self.model_uid(model),
             context,
             Some(&self.schema),
         )
@@ -263,14 +358,10 @@ impl PolicyBundle {
             &LicenseeFacts::from_attestation("", None, false, false),
             model,
         )?;
-        let parse = |s: String| {
-            s.parse::<EntityUid>()
-                .map_err(|e| DecideError(e.to_string()))
-        };
         let request = Request::new(
-            parse(format!("EndUser::{}", json!(END_USER)))?,
-            parse("Action::\"use_product\"".into())?,
-            parse(format!("Model::{}", json!(model.id)))?,
+            self.prepared.end_user.clone(),
+            self.prepared.action("use_product")?,
+            self.model_uid(model),
             Context::empty(),
             Some(&self.schema),
         )

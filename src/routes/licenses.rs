@@ -98,7 +98,7 @@ pub async fn accept_license(
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(|ua| ua.chars().take(512).collect::<String>());
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     let accepted_at = licensing::insert_acceptance(
         &mut tx,
         &NewAcceptance {

@@ -99,7 +99,7 @@ pub async fn publish_dir(
 
     let manifest = Manifest::new(request.model, request.license, request.modality, entries);
     let signature = key.sign_manifest(&manifest);
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     catalog::record_revision(&mut tx, &manifest, &signature).await?;
     tx.commit().await?;
     let revision = manifest.digest();
