@@ -68,7 +68,11 @@ pub enum ApiError {
     #[error("this grant has served this blob {limit} times (as fresh downloads, or as resumed bytes); ask for access again once the grant expires")]
     DownloadLimitReached { limit: i64 },
     #[error("access denied: {message}")]
-    AccessDenied { message: String, decision: Value },
+    AccessDenied {
+        message: String,
+        /// The whole access answer (decision, licensee, signals), sent as `details`.
+        answer: Value,
+    },
     #[error("{0}")]
     Conflict(String),
     #[error("service unavailable: {0}")]
@@ -128,7 +132,7 @@ impl ApiError {
                 json!({ "current_version": current_version, "current_digest": current_digest })
             }
             ApiError::DownloadLimitReached { limit } => json!({ "limit": limit }),
-            ApiError::AccessDenied { decision, .. } => json!({ "decision": decision }),
+            ApiError::AccessDenied { answer, .. } => answer.clone(),
             _ => json!({}),
         }
     }

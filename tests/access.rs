@@ -300,7 +300,7 @@ async fn access_needs_a_signed_in_user_with_a_declared_domicile() {
     assert_eq!(not_accepted.status(), 403);
     let body: Value = not_accepted.json().await.unwrap();
     assert_eq!(
-        body["error"]["details"]["decision"]["decision"]["reasons"][0]["policy"],
+        body["error"]["details"]["decision"]["reasons"][0]["policy"],
         "license.acceptance-required"
     );
 }
@@ -326,7 +326,7 @@ async fn a_new_license_version_needs_a_new_acceptance_before_another_grant() {
     assert_eq!(stale.status(), 403);
     let body: Value = stale.json().await.unwrap();
     assert_eq!(
-        body["error"]["details"]["decision"]["decision"]["reasons"][0]["policy"],
+        body["error"]["details"]["decision"]["reasons"][0]["policy"],
         "license.acceptance-required"
     );
     app.accept_current(&session).await;

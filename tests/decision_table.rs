@@ -89,7 +89,7 @@ fn outcome_of(status: u16) -> Outcome {
 /// The decision JSON of an access answer, whatever its status.
 fn decision_of(body: &Value) -> Value {
     if body["error"].is_object() {
-        body["error"]["details"]["decision"].clone()
+        body["error"]["details"].clone()
     } else {
         body.clone()
     }

@@ -26,7 +26,7 @@ async fn ask(app: &TestApp, session: &str) -> (u16, Value) {
 
 fn first_policy(body: &Value) -> String {
     let decision = if body["error"].is_object() {
-        &body["error"]["details"]["decision"]["decision"]
+        &body["error"]["details"]["decision"]
     } else {
         &body["decision"]
     };

@@ -1,6 +1,7 @@
 //! `POST /v1/models/{org}/{name}/access`: the policy decision for the signed-in user on the
 //! latest revision of a model. An allow (200) carries a grant and ready-to-use blob URLs;
-//! a review (202) names the open case; a deny (403, `access-denied`) carries the decision.
+//! a review (202) names the open case; a deny (403, `access-denied`) carries the same answer
+//! as its `details`.
 
 use actix_web::web::{Bytes, Data, Path};
 use actix_web::{HttpRequest, HttpResponse};
@@ -119,7 +120,7 @@ pub async fn request_model_access(
                 .first()
                 .map(|r| r.message.clone())
                 .unwrap_or_default(),
-            decision: json,
+            answer: json,
         }),
     }
 }
