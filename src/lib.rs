@@ -1,7 +1,9 @@
 //! modelgate: a region-aware model licensing and distribution gateway.
 
 pub mod access;
+pub mod audit;
 pub mod auth;
+pub mod canonical_json;
 pub mod catalog;
 pub mod cli;
 pub mod config;

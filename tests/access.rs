@@ -478,7 +478,7 @@ async fn decisions_grants_and_blob_requests_are_audited_with_their_inputs() {
             events
                 .iter()
                 .filter(|e| e.kind == kind)
-                .map(|e| serde_json::from_str(&e.data).unwrap())
+                .map(|e| e.data.clone())
                 .collect()
         };
         let decision = &of("policy.decision")[0];

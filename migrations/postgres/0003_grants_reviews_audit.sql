@@ -46,15 +46,40 @@ CREATE INDEX review_cases_by_subject ON review_cases (user_id, model_id, attesta
 CREATE INDEX review_cases_by_state ON review_cases (state, opened_at);
 CREATE UNIQUE INDEX review_cases_one_open ON review_cases (user_id, attestation_id, model_id) WHERE state = 'open';
 
--- Security-relevant events with all their inputs (`data` is a JSON object).
+-- The audit log: one hash chain. `hash` = SHA-256(canonical bytes of the event || the
+-- previous event's hash), see src/audit/chain.rs and the README; `audit_head` holds the
+-- newest (seq, hash) and is locked by each append, so appends form one chain even with
+-- several processes on one database.
 CREATE TABLE audit_events (
-    id           TEXT PRIMARY KEY,
+    seq          BIGINT PRIMARY KEY,
+    id           TEXT NOT NULL UNIQUE,
     occurred_at  BIGINT NOT NULL,
     kind         TEXT NOT NULL,
     actor        TEXT,
     subject      TEXT,
     outcome      TEXT,
-    data         TEXT NOT NULL
+    request_id   TEXT,
+    data         TEXT NOT NULL,
+    prev_hash    TEXT NOT NULL,
+    hash         TEXT NOT NULL
 );
 CREATE INDEX audit_events_by_time ON audit_events (occurred_at);
-CREATE INDEX audit_events_by_kind ON audit_events (kind, occurred_at);
+CREATE INDEX audit_events_by_kind ON audit_events (kind, seq);
+CREATE INDEX audit_events_by_actor ON audit_events (actor, seq);
+
+CREATE TABLE audit_head (
+    id    BIGINT PRIMARY KEY,
+    seq   BIGINT NOT NULL,
+    hash  TEXT NOT NULL
+);
+INSERT INTO audit_head (id, seq, hash)
+VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+
+-- Signed checkpoints: the chain's size and head hash at a time, signed with the audit key.
+CREATE TABLE audit_checkpoints (
+    size             BIGINT PRIMARY KEY,
+    head_hash        TEXT NOT NULL,
+    created_at       BIGINT NOT NULL,
+    key_fingerprint  TEXT NOT NULL,
+    signature        TEXT NOT NULL
+);

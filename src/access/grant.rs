@@ -8,12 +8,11 @@ use actix_web::http::Method;
 use actix_web::{HttpRequest, ResponseError};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use sqlx::AnyConnection;
 
 use super::DecisionInputs;
 use crate::auth::jwt::{now_secs, TokenError};
 use crate::db::grants::{self, GrantRow};
-use crate::db::{audit, now_ms};
+use crate::db::{audit, now_ms, WriteTx};
 use crate::domain::Sha256Digest;
 use crate::error::ApiError;
 use crate::policy::Action;
@@ -54,7 +53,7 @@ pub struct IssuedGrant {
 /// all, so asking again never resets the download cap.
 pub(super) async fn record(
     state: &AppState,
-    tx: &mut AnyConnection,
+    tx: &mut WriteTx,
     inputs: &DecisionInputs,
     action: Action,
     decision_event_id: &str,
@@ -304,8 +303,9 @@ pub async fn record_refusal(
         data,
     };
     let appended = async {
-        let mut conn = state.db.pool.acquire().await?;
-        audit::append(&mut conn, &event).await
+        let mut tx = state.db.begin_write().await?;
+        audit::append(&mut tx, &event).await?;
+        tx.commit().await
     };
     if let Err(e) = appended.await {
         tracing::error!(error = %e, "recording a refused blob request failed");

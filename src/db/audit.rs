@@ -1,20 +1,23 @@
-//! SQL for audit events: appended in the same transaction as the change they record, read
-//! back newest first.
+//! SQL for the audit log: appends that extend the hash chain inside the caller's write
+//! transaction (locking the chain head, so concurrent appenders, even in other processes,
+//! form one chain in commit order), reads by filter and cursor, and checkpoints.
 
 use serde_json::Value;
-use sqlx::{AnyConnection, FromRow};
+use sqlx::FromRow;
 
-use super::{now_ms, Db};
+use super::{now_ms, Backend, Db, WriteTx};
+use crate::audit::chain::{canonical_bytes, chain_hash};
+use crate::audit::{ChainedEvent, Checkpoint};
 use crate::random::new_id;
 
 /// One security-relevant event, ready to append.
 #[derive(Debug, Clone)]
 pub struct NewEvent {
-    /// `policy.decision`, `grant.issued`, `blob.request`, `review.opened`, `review.decided`.
+    /// `policy.decision`, `grant.issued`, `blob.request`, `review.opened`, `review.decided`…
     pub kind: &'static str,
     /// The user id (or staff email) who caused it.
     pub actor: Option<String>,
-    /// What it is about: a model id, a grant id, a case id.
+    /// What it is about: a model id, a grant id, a case id, a blob.
     pub subject: Option<String>,
     /// `allow`, `deny`, `review`, `served`, the error code of a refusal…
     pub outcome: Option<String>,
@@ -23,43 +26,157 @@ pub struct NewEvent {
 }
 
 #[derive(Debug, Clone, FromRow)]
-pub struct EventRow {
-    pub id: String,
-    pub occurred_at: i64,
-    pub kind: String,
-    pub actor: Option<String>,
-    pub subject: Option<String>,
-    pub outcome: Option<String>,
-    pub data: String,
+struct EventRow {
+    seq: i64,
+    id: String,
+    occurred_at: i64,
+    kind: String,
+    actor: Option<String>,
+    subject: Option<String>,
+    outcome: Option<String>,
+    request_id: Option<String>,
+    data: String,
+    prev_hash: String,
+    hash: String,
 }
 
-/// Appends `event` on `conn` (normally inside the transaction of the change); returns its id.
-pub async fn append(conn: &mut AnyConnection, event: &NewEvent) -> Result<String, sqlx::Error> {
+impl From<EventRow> for ChainedEvent {
+    fn from(row: EventRow) -> Self {
+        ChainedEvent {
+            seq: row.seq,
+            id: row.id,
+            occurred_at: row.occurred_at,
+            kind: row.kind,
+            actor: row.actor,
+            subject: row.subject,
+            outcome: row.outcome,
+            request_id: row.request_id,
+            // Unparseable data (edited by hand) still reaches the verifier, as a string.
+            data: serde_json::from_str(&row.data).unwrap_or(Value::String(row.data)),
+            prev_hash: row.prev_hash,
+            hash: row.hash,
+        }
+    }
+}
+
+const EVENT_COLUMNS: &str =
+    "seq, id, occurred_at, kind, actor, subject, outcome, request_id, data, prev_hash, hash";
+
+/// Appends `event` to the chain inside `tx` (the transaction of the change it records);
+/// returns its id. The chain head row stays locked until `tx` ends.
+pub async fn append(tx: &mut WriteTx, event: &NewEvent) -> Result<String, sqlx::Error> {
+    let lock = match tx.backend() {
+        Backend::Postgres => "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
+        // SQLite: the write transaction itself is the lock (`Db::begin_write`).
+        Backend::Sqlite => "SELECT seq, hash FROM audit_head WHERE id = 1",
+    };
+    let (head_seq, head_hash): (i64, String) = sqlx::query_as(lock).fetch_one(&mut **tx).await?;
     let id = new_id();
-    sqlx::query(
-        "INSERT INTO audit_events (id, occurred_at, kind, actor, subject, outcome, data)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
+    let seq = head_seq + 1;
+    let occurred_at = now_ms();
+    let canonical = canonical_bytes(
+        seq,
+        occurred_at,
+        event.kind,
+        event.actor.as_deref(),
+        event.subject.as_deref(),
+        event.outcome.as_deref(),
+        None,
+        &event.data,
+    );
+    let hash = chain_hash(&canonical, &head_hash)
+        .ok_or_else(|| sqlx::Error::Protocol("the audit chain head is not a hash".into()))?;
+    sqlx::query(&format!(
+        "INSERT INTO audit_events ({EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    ))
+    .bind(seq)
     .bind(&id)
-    .bind(now_ms())
+    .bind(occurred_at)
     .bind(event.kind)
     .bind(&event.actor)
     .bind(&event.subject)
     .bind(&event.outcome)
-    .bind(event.data.to_string())
-    .execute(conn)
+    .bind(None::<String>)
+    .bind(String::from_utf8_lossy(&crate::canonical_json::to_bytes(&event.data)).into_owned())
+    .bind(&head_hash)
+    .bind(&hash)
+    .execute(&mut **tx)
     .await?;
+    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+        .bind(seq)
+        .bind(&hash)
+        .execute(&mut **tx)
+        .await?;
     Ok(id)
 }
 
 /// The newest events, optionally only of one kind, at most `limit`.
-pub async fn recent(db: &Db, kind: Option<&str>, limit: i64) -> Result<Vec<EventRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, occurred_at, kind, actor, subject, outcome, data FROM audit_events
-         WHERE ($1 = '' OR kind = $1) ORDER BY occurred_at DESC, id DESC LIMIT $2",
-    )
+pub async fn recent(
+    db: &Db,
+    kind: Option<&str>,
+    limit: i64,
+) -> Result<Vec<ChainedEvent>, sqlx::Error> {
+    let rows: Vec<EventRow> = sqlx::query_as(&format!(
+        "SELECT {EVENT_COLUMNS} FROM audit_events WHERE ($1 = '' OR kind = $1) ORDER BY seq DESC LIMIT $2"
+    ))
     .bind(kind.unwrap_or_default())
     .bind(limit)
     .fetch_all(&db.pool)
-    .await
+    .await?;
+    Ok(rows.into_iter().map(ChainedEvent::from).collect())
+}
+
+/// Events with `seq > after`, in chain order, at most `limit`.
+pub async fn page(db: &Db, after: i64, limit: i64) -> Result<Vec<ChainedEvent>, sqlx::Error> {
+    let rows: Vec<EventRow> = sqlx::query_as(&format!(
+        "SELECT {EVENT_COLUMNS} FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2"
+    ))
+    .bind(after)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.into_iter().map(ChainedEvent::from).collect())
+}
+
+/// The chain head: the newest sequence number and hash.
+pub async fn head(db: &Db) -> Result<(i64, String), sqlx::Error> {
+    sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_one(&db.pool)
+        .await
+}
+
+pub async fn insert_checkpoint(db: &Db, checkpoint: &Checkpoint) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO audit_checkpoints (size, head_hash, created_at, key_fingerprint, signature)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+    )
+    .bind(checkpoint.size)
+    .bind(&checkpoint.head_hash)
+    .bind(checkpoint.created_at)
+    .bind(&checkpoint.key_fingerprint)
+    .bind(&checkpoint.signature)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Every checkpoint, oldest first.
+pub async fn checkpoints(db: &Db) -> Result<Vec<Checkpoint>, sqlx::Error> {
+    let rows: Vec<(i64, String, i64, String, String)> = sqlx::query_as(
+        "SELECT size, head_hash, created_at, key_fingerprint, signature FROM audit_checkpoints ORDER BY size",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(size, head_hash, created_at, key_fingerprint, signature)| Checkpoint {
+                size,
+                head_hash,
+                created_at,
+                key_fingerprint,
+                signature,
+            },
+        )
+        .collect())
 }

@@ -52,10 +52,15 @@ pub struct Db {
 /// `sqlx::Transaction`. Dropping it without `commit` rolls back.
 pub struct WriteTx {
     tx: sqlx::Transaction<'static, sqlx::Any>,
+    backend: Backend,
     _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl WriteTx {
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         self.tx.commit().await
     }
@@ -124,11 +129,13 @@ impl Db {
                 let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
                 Ok(WriteTx {
                     tx,
+                    backend: self.backend,
                     _turn: Some(turn),
                 })
             }
             Backend::Postgres => Ok(WriteTx {
                 tx: self.pool.begin().await?,
+                backend: self.backend,
                 _turn: None,
             }),
         }

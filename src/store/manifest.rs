@@ -3,7 +3,6 @@
 //! the SHA-256 of those bytes is the revision digest.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::domain::{Modality, ModelId, ModelPath, Sha256Digest};
 
@@ -52,10 +51,7 @@ impl Manifest {
 
     /// Compact JSON with object keys sorted, the bytes the revision digest is taken over.
     pub fn canonical_bytes(&self) -> Vec<u8> {
-        let value = serde_json::to_value(self).unwrap_or_default();
-        let mut out = Vec::new();
-        write_canonical(&value, &mut out);
-        out
+        crate::canonical_json::to_bytes(&serde_json::to_value(self).unwrap_or_default())
     }
 
     /// The revision digest: SHA-256 of the canonical bytes.
@@ -69,38 +65,6 @@ impl Manifest {
 
     pub fn file(&self, path: &str) -> Option<&ManifestFile> {
         self.files.iter().find(|f| f.path.as_str() == path)
-    }
-}
-
-/// Compact JSON with every object's keys sorted, whatever map type serde_json was built
-/// with (its `preserve_order` feature would otherwise keep insertion order).
-fn write_canonical(value: &Value, out: &mut Vec<u8>) {
-    match value {
-        Value::Object(map) => {
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(b.0));
-            out.push(b'{');
-            for (i, (key, item)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                out.extend_from_slice(Value::String(key.clone()).to_string().as_bytes());
-                out.push(b':');
-                write_canonical(item, out);
-            }
-            out.push(b'}');
-        }
-        Value::Array(items) => {
-            out.push(b'[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_canonical(item, out);
-            }
-            out.push(b']');
-        }
-        scalar => out.extend_from_slice(scalar.to_string().as_bytes()),
     }
 }
 

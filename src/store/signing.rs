@@ -68,7 +68,12 @@ impl PublisherKey {
     /// Loads `publisher.key.pem` from `key_dir`, generating and saving it (mode 0600,
     /// atomically) on first use.
     pub fn load_or_generate(key_dir: &Path) -> anyhow::Result<PublisherKey> {
-        let path = key_dir.join(KEY_FILE);
+        Self::load_or_generate_file(key_dir, KEY_FILE)
+    }
+
+    /// Like `load_or_generate`, for another key file in `key_dir` (the audit key is one).
+    pub fn load_or_generate_file(key_dir: &Path, file_name: &str) -> anyhow::Result<PublisherKey> {
+        let path = key_dir.join(file_name);
         if path.exists() {
             let pem = fs::read_to_string(&path)
                 .with_context(|| format!("reading `{}`", path.display()))?;
@@ -88,16 +93,22 @@ impl PublisherKey {
         if let Err(e) = write_private_file(&path, pem.as_bytes()) {
             if path.exists() {
                 // Another process created it first: use theirs.
-                return Self::load_or_generate(key_dir);
+                return Self::load_or_generate_file(key_dir, file_name);
             }
             return Err(e);
         }
-        tracing::info!(key.path = %path.display(), "generated a new publisher key");
+        tracing::info!(key.path = %path.display(), "generated a new signing key");
         Ok(PublisherKey { signing })
     }
 
     pub fn public(&self) -> PublicKey {
         PublicKey(*self.signing.verifying_key())
+    }
+
+    /// An ECDSA P-256 / SHA-256 signature over `message`, DER, base64.
+    pub fn sign_bytes(&self, message: &[u8]) -> String {
+        let signature: DerSignature = self.signing.sign(message);
+        B64.encode(signature.as_bytes())
     }
 
     /// The complete `model.sig` bundle for `manifest`, as compact JSON.
@@ -166,6 +177,14 @@ impl PublicKey {
     /// The fingerprint people compare: `sha256:` + the hint.
     pub fn fingerprint(&self) -> String {
         format!("sha256:{}", self.hint())
+    }
+
+    /// Whether `signature` (DER, base64, from `PublisherKey::sign_bytes`) signs `message`.
+    pub fn verify_bytes(&self, message: &[u8], signature: &str) -> bool {
+        B64.decode(signature)
+            .ok()
+            .and_then(|der| DerSignature::from_bytes(&der).ok())
+            .is_some_and(|sig| self.0.verify(message, &sig).is_ok())
     }
 }
 

@@ -1,0 +1,311 @@
+//! The hash chain of the audit log, as pure functions an offline verifier can use: the
+//! canonical bytes of an event, its chained hash, and a walk over events (and signed
+//! checkpoints) that names the first altered, missing, inserted or reordered event.
+//!
+//! Canonical bytes: `modelgate.audit/v1` and a NUL byte, then for each field in the order
+//! `seq, occurred_at, kind, actor, subject, outcome, request_id, data`: the field name,
+//! NUL, the byte length in decimal (`-` for an absent value, then no bytes), NUL, the
+//! bytes. Numbers are decimal, `data` is canonical JSON (compact, keys sorted).
+//! `hash = SHA-256(canonical bytes || previous hash as 32 raw bytes)`; the first event's
+//! previous hash is 32 zero bytes. Hashes are written as lowercase hex.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// The previous hash of the first event.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// One event as stored and exported.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChainedEvent {
+    pub seq: i64,
+    pub id: String,
+    pub occurred_at: i64,
+    pub kind: String,
+    pub actor: Option<String>,
+    pub subject: Option<String>,
+    pub outcome: Option<String>,
+    pub request_id: Option<String>,
+    pub data: Value,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+fn field(out: &mut Vec<u8>, name: &str, value: Option<&[u8]>) {
+    out.extend_from_slice(name.as_bytes());
+    out.push(0);
+    match value {
+        Some(bytes) => {
+            out.extend_from_slice(bytes.len().to_string().as_bytes());
+            out.push(0);
+            out.extend_from_slice(bytes);
+        }
+        None => {
+            out.push(b'-');
+            out.push(0);
+        }
+    }
+    out.push(0);
+}
+
+/// The canonical bytes of an event (everything but its hashes).
+#[allow(clippy::too_many_arguments)]
+pub fn canonical_bytes(
+    seq: i64,
+    occurred_at: i64,
+    kind: &str,
+    actor: Option<&str>,
+    subject: Option<&str>,
+    outcome: Option<&str>,
+    request_id: Option<&str>,
+    data: &Value,
+) -> Vec<u8> {
+    let mut out = b"modelgate.audit/v1\0".to_vec();
+    field(&mut out, "seq", Some(seq.to_string().as_bytes()));
+    field(
+        &mut out,
+        "occurred_at",
+        Some(occurred_at.to_string().as_bytes()),
+    );
+    field(&mut out, "kind", Some(kind.as_bytes()));
+    field(&mut out, "actor", actor.map(str::as_bytes));
+    field(&mut out, "subject", subject.map(str::as_bytes));
+    field(&mut out, "outcome", outcome.map(str::as_bytes));
+    field(&mut out, "request_id", request_id.map(str::as_bytes));
+    field(
+        &mut out,
+        "data",
+        Some(&crate::canonical_json::to_bytes(data)),
+    );
+    out
+}
+
+/// `SHA-256(canonical || previous hash)`, hex; `None` when `prev_hash` is not 64 hex digits.
+pub fn chain_hash(canonical: &[u8], prev_hash: &str) -> Option<String> {
+    let mut prev = [0u8; 32];
+    hex::decode_to_slice(prev_hash, &mut prev).ok()?;
+    let mut hasher = Sha256::new();
+    hasher.update(canonical);
+    hasher.update(prev);
+    Some(hex::encode(hasher.finalize()))
+}
+
+impl ChainedEvent {
+    /// The hash this event should carry, recomputed from its fields.
+    pub fn recompute_hash(&self) -> Option<String> {
+        let canonical = canonical_bytes(
+            self.seq,
+            self.occurred_at,
+            &self.kind,
+            self.actor.as_deref(),
+            self.subject.as_deref(),
+            self.outcome.as_deref(),
+            self.request_id.as_deref(),
+            &self.data,
+        );
+        chain_hash(&canonical, &self.prev_hash)
+    }
+}
+
+/// The first thing wrong with a sequence of events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "problem", rename_all = "kebab-case")]
+pub enum ChainProblem {
+    /// The event's fields no longer give its hash.
+    Altered { seq: i64 },
+    /// Events `from..=to` are absent.
+    Missing { from: i64, to: i64 },
+    /// An event appears out of order or twice (`seq` after `after`).
+    Reordered { seq: i64, after: i64 },
+    /// The event does not link to the one before it (inserted, or its neighbour replaced).
+    BrokenLink { seq: i64 },
+    /// A signed checkpoint names a head hash the log does not have at that size.
+    CheckpointMismatch { size: i64 },
+    /// The log ends before a signed checkpoint's size (events deleted from the end).
+    Truncated { size: i64, last: i64 },
+}
+
+impl std::fmt::Display for ChainProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ChainProblem::Altered { seq } => write!(f, "event {seq} was altered"),
+            ChainProblem::Missing { from, to } => write!(f, "events {from}..{to} are missing"),
+            ChainProblem::Reordered { seq, after } => {
+                write!(
+                    f,
+                    "event {seq} appears after event {after} (reordered or duplicated)"
+                )
+            }
+            ChainProblem::BrokenLink { seq } => {
+                write!(
+                    f,
+                    "event {seq} does not link to the event before it (inserted or replaced)"
+                )
+            }
+            ChainProblem::CheckpointMismatch { size } => {
+                write!(
+                    f,
+                    "the log at size {size} differs from its signed checkpoint"
+                )
+            }
+            ChainProblem::Truncated { size, last } => write!(
+                f,
+                "the log ends at event {last} but a signed checkpoint covers {size} events"
+            ),
+        }
+    }
+}
+
+/// Walks events in the order given, from seq 1, checking each hash and link and each
+/// `(size, head_hash)` checkpoint (already signature-checked by the caller). Returns the
+/// number of events checked, or the first problem.
+pub struct Verifier<'a> {
+    expected_seq: i64,
+    prev_hash: String,
+    checkpoints: &'a [(i64, String)],
+}
+
+impl<'a> Verifier<'a> {
+    /// `checkpoints` sorted by size.
+    pub fn new(checkpoints: &'a [(i64, String)]) -> Self {
+        Verifier {
+            expected_seq: 1,
+            prev_hash: GENESIS.to_owned(),
+            checkpoints,
+        }
+    }
+
+    /// Checks the next event.
+    pub fn next(&mut self, event: &ChainedEvent) -> Result<(), ChainProblem> {
+        if event.seq < self.expected_seq {
+            return Err(ChainProblem::Reordered {
+                seq: event.seq,
+                after: self.expected_seq - 1,
+            });
+        }
+        if event.seq > self.expected_seq {
+            return Err(ChainProblem::Missing {
+                from: self.expected_seq,
+                to: event.seq - 1,
+            });
+        }
+        if event.recompute_hash().as_deref() != Some(event.hash.as_str()) {
+            return Err(ChainProblem::Altered { seq: event.seq });
+        }
+        if event.prev_hash != self.prev_hash {
+            return Err(ChainProblem::BrokenLink { seq: event.seq });
+        }
+        if let Some((size, head)) = self.checkpoints.iter().find(|(s, _)| *s == event.seq) {
+            if *head != event.hash {
+                return Err(ChainProblem::CheckpointMismatch { size: *size });
+            }
+        }
+        self.expected_seq += 1;
+        self.prev_hash.clone_from(&event.hash);
+        Ok(())
+    }
+
+    /// Ends the walk: every checkpoint must be covered. Returns the events checked.
+    pub fn finish(self) -> Result<i64, ChainProblem> {
+        let last = self.expected_seq - 1;
+        if let Some((size, _)) = self.checkpoints.iter().find(|(s, _)| *s > last) {
+            return Err(ChainProblem::Truncated { size: *size, last });
+        }
+        Ok(last)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn chain(n: i64) -> Vec<ChainedEvent> {
+        let mut prev = GENESIS.to_owned();
+        (1..=n)
+            .map(|seq| {
+                let mut event = ChainedEvent {
+                    seq,
+                    id: format!("e{seq}"),
+                    occurred_at: 1_700_000_000_000 + seq,
+                    kind: "policy.decision".into(),
+                    actor: Some("u1".into()),
+                    subject: None,
+                    outcome: Some("allow".into()),
+                    request_id: None,
+                    data: json!({ "b": seq, "a": "x" }),
+                    prev_hash: prev.clone(),
+                    hash: String::new(),
+                };
+                event.hash = event.recompute_hash().expect("hash");
+                prev.clone_from(&event.hash);
+                event
+            })
+            .collect()
+    }
+
+    fn verify(events: &[ChainedEvent], checkpoints: &[(i64, String)]) -> Result<i64, ChainProblem> {
+        let mut verifier = Verifier::new(checkpoints);
+        for event in events {
+            verifier.next(event)?;
+        }
+        verifier.finish()
+    }
+
+    #[test]
+    fn an_intact_chain_verifies_and_each_kind_of_tampering_is_named() {
+        let events = chain(5);
+        let checkpoints = vec![(4, events[3].hash.clone())];
+        assert_eq!(verify(&events, &checkpoints), Ok(5));
+
+        let mut altered = events.clone();
+        altered[2].data = json!({ "b": 99, "a": "x" });
+        assert_eq!(
+            verify(&altered, &checkpoints),
+            Err(ChainProblem::Altered { seq: 3 })
+        );
+
+        let mut deleted = events.clone();
+        deleted.remove(1);
+        assert_eq!(
+            verify(&deleted, &checkpoints),
+            Err(ChainProblem::Missing { from: 2, to: 2 })
+        );
+
+        let mut swapped = events.clone();
+        swapped.swap(1, 2);
+        assert_eq!(
+            verify(&swapped, &checkpoints),
+            Err(ChainProblem::Missing { from: 2, to: 2 })
+        );
+
+        let truncated = &events[..3];
+        assert_eq!(
+            verify(truncated, &checkpoints),
+            Err(ChainProblem::Truncated { size: 4, last: 3 })
+        );
+
+        // Rewriting the whole chain after an edit keeps every link, but not the checkpoint.
+        let mut rewritten = events.clone();
+        rewritten[1].data = json!({ "forged": true });
+        let mut prev = rewritten[0].hash.clone();
+        for event in rewritten.iter_mut().skip(1) {
+            event.prev_hash = prev.clone();
+            event.hash = event.recompute_hash().expect("hash");
+            prev.clone_from(&event.hash);
+        }
+        assert_eq!(
+            verify(&rewritten, &checkpoints),
+            Err(ChainProblem::CheckpointMismatch { size: 4 })
+        );
+    }
+
+    #[test]
+    fn absent_and_empty_fields_hash_differently() {
+        let data = json!({});
+        let absent = canonical_bytes(1, 0, "k", None, None, None, None, &data);
+        let empty = canonical_bytes(1, 0, "k", Some(""), None, None, None, &data);
+        assert_ne!(absent, empty);
+    }
+}
