@@ -22,6 +22,7 @@ pub struct Settings {
     pub policy: PolicySettings,
     pub geoip: GeoIpSettings,
     pub grants: GrantSettings,
+    pub audit: AuditSettings,
     pub log: LogSettings,
 }
 
@@ -220,6 +221,24 @@ impl Default for GrantSettings {
         GrantSettings {
             ttl_secs: 24 * 3600,
             downloads_per_blob: 5,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuditSettings {
+    /// A signed checkpoint after this many new events…
+    pub checkpoint_every_events: u64,
+    /// …or after this many seconds when there are new events at all.
+    pub checkpoint_every_secs: u64,
+}
+
+impl Default for AuditSettings {
+    fn default() -> Self {
+        AuditSettings {
+            checkpoint_every_events: 1000,
+            checkpoint_every_secs: 60,
         }
     }
 }

@@ -88,6 +88,10 @@ pub async fn open_state(settings: &Settings) -> anyhow::Result<(AppState, Publis
         proxies,
         geoip: Arc::new(GeoIp::new(settings.geoip.database.clone())),
         policy: Arc::new(policy),
+        audit_key: PublisherKey::load_or_generate_file(
+            &settings.storage.key_dir(),
+            crate::audit::checkpoint::AUDIT_KEY_FILE,
+        )?,
     };
     Ok((state, key))
 }
@@ -108,6 +112,7 @@ impl Application {
             })?;
         let port = listener.local_addr()?.port();
         let server = run(listener, state.clone())?;
+        tokio::spawn(crate::audit::checkpoint::run_checkpointer(state.clone()));
         Ok(Application {
             port,
             server,

@@ -10,7 +10,7 @@ use crate::db::Db;
 use crate::geo::{GeoIp, TrustedProxies};
 use crate::policy::PolicyBundle;
 use crate::store::blobs::BlobStore;
-use crate::store::signing::PublicKey;
+use crate::store::signing::{PublicKey, PublisherKey};
 
 /// Shared, read-mostly state of one gateway process.
 #[derive(Debug, Clone)]
@@ -25,4 +25,6 @@ pub struct AppState {
     pub proxies: TrustedProxies,
     pub geoip: Arc<GeoIp>,
     pub policy: Arc<PolicyBundle>,
+    /// Signs audit checkpoints (`keys/audit.key.pem`, not the publisher key).
+    pub audit_key: PublisherKey,
 }

@@ -124,6 +124,8 @@ pub enum ChainProblem {
     CheckpointMismatch { size: i64 },
     /// The log ends before a signed checkpoint's size (events deleted from the end).
     Truncated { size: i64, last: i64 },
+    /// A checkpoint's signature does not hold under the audit key.
+    BadCheckpointSignature { size: i64 },
 }
 
 impl std::fmt::Display for ChainProblem {
@@ -147,6 +149,12 @@ impl std::fmt::Display for ChainProblem {
                 write!(
                     f,
                     "the log at size {size} differs from its signed checkpoint"
+                )
+            }
+            ChainProblem::BadCheckpointSignature { size } => {
+                write!(
+                    f,
+                    "the checkpoint at size {size} is not signed by the audit key"
                 )
             }
             ChainProblem::Truncated { size, last } => write!(

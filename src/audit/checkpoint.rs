@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::db::{audit, now_ms};
+use crate::state::AppState;
 use crate::store::signing::{PublicKey, PublisherKey};
 
 /// The audit key's file in the key directory.
@@ -41,6 +43,40 @@ impl Checkpoint {
             &message(self.size, &self.head_hash, self.created_at),
             &self.signature,
         )
+    }
+}
+
+/// Signs a checkpoint of the current head when the log grew by
+/// `audit.checkpoint_every_events` since the last one, or grew at all and
+/// `audit.checkpoint_every_secs` passed. Returns the new checkpoint, if one was made.
+pub async fn checkpoint_if_due(state: &AppState) -> Result<Option<Checkpoint>, sqlx::Error> {
+    let settings = &state.settings.audit;
+    let (size, head_hash) = audit::head(&state.db).await?;
+    let last = audit::checkpoints(&state.db).await?.pop();
+    let (last_size, last_at) = last.map_or((0, 0), |c| (c.size, c.created_at));
+    let now = now_ms();
+    let grew = size - last_size;
+    let age_ms = now - last_at;
+    let due = grew > 0
+        && (u64::try_from(grew).unwrap_or_default() >= settings.checkpoint_every_events
+            || u64::try_from(age_ms).unwrap_or_default()
+                >= settings.checkpoint_every_secs.saturating_mul(1000));
+    if !due {
+        return Ok(None);
+    }
+    let checkpoint = Checkpoint::sign(&state.audit_key, size, &head_hash, now);
+    audit::insert_checkpoint(&state.db, &checkpoint).await?;
+    Ok(Some(checkpoint))
+}
+
+/// Runs `checkpoint_if_due` once a second for the life of the server.
+pub async fn run_checkpointer(state: AppState) {
+    let mut ticks = tokio::time::interval(std::time::Duration::from_secs(1));
+    loop {
+        ticks.tick().await;
+        if let Err(e) = checkpoint_if_due(&state).await {
+            tracing::warn!(error = %e, "signing an audit checkpoint failed; retrying");
+        }
     }
 }
 

@@ -6,3 +6,113 @@ pub mod checkpoint;
 
 pub use chain::{ChainProblem, ChainedEvent, Verifier};
 pub use checkpoint::Checkpoint;
+
+use serde::Serialize;
+
+use crate::db::{audit as store, Db};
+use crate::store::signing::PublicKey;
+
+/// What verifying a log found.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyReport {
+    pub ok: bool,
+    /// Events checked (up to the first problem).
+    pub events: i64,
+    pub checkpoints: usize,
+    /// The largest signed checkpoint the log was checked against.
+    pub latest_checkpoint: Option<i64>,
+    pub problem: Option<ChainProblem>,
+    pub message: String,
+}
+
+impl VerifyReport {
+    fn new(events: i64, checkpoints: &[(i64, String)], problem: Option<ChainProblem>) -> Self {
+        let message = match &problem {
+            Some(p) => p.to_string(),
+            None => format!(
+                "{events} events verified against {} signed checkpoints",
+                checkpoints.len()
+            ),
+        };
+        VerifyReport {
+            ok: problem.is_none(),
+            events,
+            checkpoints: checkpoints.len(),
+            latest_checkpoint: checkpoints.last().map(|(size, _)| *size),
+            problem,
+            message,
+        }
+    }
+}
+
+/// The checkpoints whose signatures hold under `key`, as `(size, head)` sorted by size;
+/// the first bad signature is a problem.
+pub fn trusted_checkpoints(
+    checkpoints: &[Checkpoint],
+    key: &PublicKey,
+) -> Result<Vec<(i64, String)>, ChainProblem> {
+    let mut trusted = Vec::with_capacity(checkpoints.len());
+    for checkpoint in checkpoints {
+        if !checkpoint.verify(key) {
+            return Err(ChainProblem::BadCheckpointSignature {
+                size: checkpoint.size,
+            });
+        }
+        trusted.push((checkpoint.size, checkpoint.head_hash.clone()));
+    }
+    trusted.sort();
+    Ok(trusted)
+}
+
+/// Verifies `events` (in the order given) against `checkpoints` under `key`.
+pub fn verify_events(
+    events: impl IntoIterator<Item = ChainedEvent>,
+    checkpoints: &[Checkpoint],
+    key: &PublicKey,
+) -> VerifyReport {
+    let trusted = match trusted_checkpoints(checkpoints, key) {
+        Ok(trusted) => trusted,
+        Err(problem) => return VerifyReport::new(0, &[], Some(problem)),
+    };
+    let mut verifier = Verifier::new(&trusted);
+    let mut checked = 0;
+    for event in events {
+        if let Err(problem) = verifier.next(&event) {
+            return VerifyReport::new(checked, &trusted, Some(problem));
+        }
+        checked += 1;
+    }
+    match verifier.finish() {
+        Ok(events) => VerifyReport::new(events, &trusted, None),
+        Err(problem) => VerifyReport::new(checked, &trusted, Some(problem)),
+    }
+}
+
+/// Verifies the stored log, page by page, against its stored checkpoints.
+pub async fn verify_stored(db: &Db, key: &PublicKey) -> Result<VerifyReport, sqlx::Error> {
+    const PAGE: i64 = 1000;
+    let checkpoints = store::checkpoints(db).await?;
+    let trusted = match trusted_checkpoints(&checkpoints, key) {
+        Ok(trusted) => trusted,
+        Err(problem) => return Ok(VerifyReport::new(0, &[], Some(problem))),
+    };
+    let mut verifier = Verifier::new(&trusted);
+    let (mut after, mut checked) = (0, 0);
+    loop {
+        let page = store::page(db, after, PAGE).await?;
+        for event in &page {
+            if let Err(problem) = verifier.next(event) {
+                return Ok(VerifyReport::new(checked, &trusted, Some(problem)));
+            }
+            checked += 1;
+        }
+        match page.last() {
+            Some(last) if page.len() as i64 == PAGE => after = last.seq,
+            _ => break,
+        }
+    }
+    Ok(match verifier.finish() {
+        Ok(events) => VerifyReport::new(events, &trusted, None),
+        Err(problem) => VerifyReport::new(checked, &trusted, Some(problem)),
+    })
+}

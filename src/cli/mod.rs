@@ -2,6 +2,7 @@
 //! environment) and one module per subcommand.
 
 mod admin;
+mod audit;
 mod config;
 mod demo;
 mod keys;
@@ -69,6 +70,9 @@ enum Command {
     /// The policy bundle: validate it, run its expected-decision table.
     #[command(subcommand)]
     Policy(policy::PolicyCommand),
+    /// The audit trail: verify an export offline.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
     /// The compliance review queue: list, show, approve, deny.
     #[command(subcommand)]
     Review(review::ReviewCommand),
@@ -137,6 +141,7 @@ impl Cli {
             Command::License(cmd) => runtime.block_on(license::run(settings, cmd)),
             Command::Policy(cmd) => policy::run(settings, cmd),
             Command::Review(cmd) => runtime.block_on(review::run(settings, cmd)),
+            Command::Audit(cmd) => Ok(audit::run(cmd)),
         };
         match result {
             Ok(code) => code,

@@ -180,3 +180,74 @@ pub async fn checkpoints(db: &Db) -> Result<Vec<Checkpoint>, sqlx::Error> {
         )
         .collect())
 }
+
+/// Which events to read; empty fields match everything.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    pub kind: Option<String>,
+    pub actor: Option<String>,
+    /// Matched against the subject and the `model` field of the data.
+    pub model: Option<String>,
+    pub outcome: Option<String>,
+    /// Matched against `declared_domicile`, `organisation_country` and `geo_country`.
+    pub country: Option<String>,
+    /// Matched against `organisation_name`.
+    pub organisation: Option<String>,
+    /// Unix milliseconds, inclusive.
+    pub since: Option<i64>,
+    /// Unix milliseconds, exclusive.
+    pub until: Option<i64>,
+    /// The cursor: only events with a larger sequence number.
+    pub after: i64,
+}
+
+/// A `LIKE` pattern matching `"key":<value as JSON>` inside canonical JSON text.
+fn data_pattern(key: &str, value: Option<&str>) -> String {
+    let Some(value) = value else {
+        return String::new();
+    };
+    let json = format!("\"{key}\":{}", Value::String(value.to_owned()));
+    let escaped = json
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// Events matching `filter` in chain order, at most `limit`.
+pub async fn find(
+    db: &Db,
+    filter: &EventFilter,
+    limit: i64,
+) -> Result<Vec<ChainedEvent>, sqlx::Error> {
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    let country = filter.country.as_deref();
+    let rows: Vec<EventRow> = sqlx::query_as(&format!(
+        "SELECT {EVENT_COLUMNS} FROM audit_events
+         WHERE seq > $1
+           AND ($2 = '' OR kind = $2)
+           AND ($3 = '' OR actor = $3)
+           AND ($4 = '' OR outcome = $4)
+           AND ($5 = '' OR subject = $5 OR data LIKE $6 ESCAPE '\\')
+           AND ($7 = '' OR data LIKE $7 ESCAPE '\\' OR data LIKE $8 ESCAPE '\\' OR data LIKE $9 ESCAPE '\\')
+           AND ($10 = '' OR data LIKE $10 ESCAPE '\\')
+           AND occurred_at >= $11 AND occurred_at < $12
+         ORDER BY seq LIMIT $13"
+    ))
+    .bind(filter.after)
+    .bind(text(&filter.kind))
+    .bind(text(&filter.actor))
+    .bind(text(&filter.outcome))
+    .bind(text(&filter.model))
+    .bind(data_pattern("model", filter.model.as_deref()))
+    .bind(data_pattern("declared_domicile", country))
+    .bind(data_pattern("organisation_country", country))
+    .bind(data_pattern("geo_country", country))
+    .bind(data_pattern("organisation_name", filter.organisation.as_deref()))
+    .bind(filter.since.unwrap_or(i64::MIN))
+    .bind(filter.until.unwrap_or(i64::MAX))
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.into_iter().map(ChainedEvent::from).collect())
+}

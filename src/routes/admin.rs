@@ -81,7 +81,8 @@ pub struct ReportQuery {
     format: Option<String>,
 }
 
-fn parse_time(field: &str, value: &str) -> Result<i64, ApiError> {
+/// A `YYYY-MM-DD` or RFC 3339 query value as unix milliseconds.
+pub(crate) fn parse_time(field: &str, value: &str) -> Result<i64, ApiError> {
     use time::format_description::well_known::Rfc3339;
     let parsed = time::OffsetDateTime::parse(value, &Rfc3339).or_else(|_| {
         let date_format = time::macros::format_description!("[year]-[month]-[day]");

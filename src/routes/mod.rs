@@ -2,6 +2,7 @@
 
 mod access;
 mod admin;
+mod audit;
 mod auth;
 mod blobs;
 mod health;
@@ -100,7 +101,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route("/{id}/deny", web::post().to(reviews::deny_review)),
             )
             .service(
-                web::scope("/v1/keys").route("/publisher", web::get().to(keys::get_publisher_key)),
+                web::scope("/v1/keys")
+                    .route("/publisher", web::get().to(keys::get_publisher_key))
+                    .route("/audit", web::get().to(audit::get_audit_key)),
+            )
+            .service(
+                web::scope("/v1/audit")
+                    .route("/events", web::get().to(audit::list_events))
+                    .route("/export", web::get().to(audit::export_events))
+                    .route("/checkpoints", web::get().to(audit::list_checkpoints))
+                    .route("/verify", web::get().to(audit::verify_log)),
             )
             .service(
                 web::scope("/v1/blobs")

@@ -1,0 +1,271 @@
+//! The audit trail: one hash chain under concurrent appends, signed checkpoints, search with
+//! filters and cursors, streaming export, and both verifiers (the API's and the offline
+//! `modelgate audit verify`) catching edited, deleted, swapped and truncated events.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{backends, error_code, spawn_app_with, Backend, TestApp};
+use modelgate::audit::checkpoint::checkpoint_if_due;
+use modelgate::domain::Role;
+use serde_json::{json, Value};
+use sqlx::Executor;
+
+const TEXT: &str = "demo/Llama-3.2-Tiny";
+
+async fn app_with_events(backend: Backend) -> (TestApp, String) {
+    let app = spawn_app_with(backend, |s| s.audit.checkpoint_every_events = 1).await;
+    app.publish_demo().await;
+    let compliance = app
+        .account("compliance@example.com", Role::Compliance)
+        .await;
+    // Concurrent requests: decisions, grants and blob requests append at once.
+    let mut sessions = Vec::new();
+    for (i, country) in ["US", "DE", "FR"].iter().enumerate() {
+        sessions.push(
+            app.licensed_user(&format!("u{i}@example.com"), country)
+                .await,
+        );
+    }
+    let app_ref = &app;
+    let requests = sessions.iter().flat_map(|s| {
+        (0..4).map(move |_| async move { app_ref.access(s, TEXT, None, None).await.status() })
+    });
+    for status in futures_util::future::join_all(requests).await {
+        assert_eq!(status, 200);
+    }
+    (app, compliance)
+}
+
+async fn verify_api(app: &TestApp, compliance: &str) -> Value {
+    let response = app.get_auth("/v1/audit/verify", compliance).await;
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+async fn exec(app: &TestApp, sql: &str) {
+    app.state.db.pool.execute(sql).await.unwrap();
+}
+
+#[tokio::test]
+async fn concurrent_appends_form_one_chain_and_both_verifiers_catch_tampering() {
+    for backend in backends() {
+        let (app, compliance) = app_with_events(backend).await;
+        let checkpoint = checkpoint_if_due(&app.state).await.unwrap().unwrap();
+        assert!(checkpoint.size >= 12, "{}", checkpoint.size);
+        let report = verify_api(&app, &compliance).await;
+        assert_eq!(report["ok"], true, "{report}");
+        assert_eq!(report["latest_checkpoint"], checkpoint.size);
+
+        // Only compliance staff read the trail.
+        let admin = app.account("admin@example.com", Role::Admin).await;
+        assert_eq!(app.get_auth("/v1/audit/verify", &admin).await.status(), 403);
+
+        // Edited in place.
+        let (original,): (String,) = sqlx::query_as("SELECT data FROM audit_events WHERE seq = 3")
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap();
+        exec(
+            &app,
+            "UPDATE audit_events SET data = '{\"outcome\":\"deny\"}' WHERE seq = 3",
+        )
+        .await;
+        let report = verify_api(&app, &compliance).await;
+        assert_eq!(report["problem"], json!({ "problem": "altered", "seq": 3 }));
+        sqlx::query("UPDATE audit_events SET data = $1 WHERE seq = 3")
+            .bind(&original)
+            .execute(&app.state.db.pool)
+            .await
+            .unwrap();
+        assert_eq!(verify_api(&app, &compliance).await["ok"], true);
+
+        // Two events swapped (their sequence numbers exchanged).
+        exec(&app, "UPDATE audit_events SET seq = -2 WHERE seq = 2").await;
+        exec(&app, "UPDATE audit_events SET seq = 2 WHERE seq = 3").await;
+        exec(&app, "UPDATE audit_events SET seq = 3 WHERE seq = -2").await;
+        let report = verify_api(&app, &compliance).await;
+        assert_eq!(report["problem"], json!({ "problem": "altered", "seq": 2 }));
+        exec(&app, "UPDATE audit_events SET seq = -2 WHERE seq = 3").await;
+        exec(&app, "UPDATE audit_events SET seq = 3 WHERE seq = 2").await;
+        exec(&app, "UPDATE audit_events SET seq = 2 WHERE seq = -2").await;
+        assert_eq!(verify_api(&app, &compliance).await["ok"], true);
+
+        // The offline verifier on an export, then on edited copies of it.
+        let dir = tempfile::tempdir().unwrap();
+        let export = app
+            .get_auth("/v1/audit/export?format=jsonl", &compliance)
+            .await
+            .text()
+            .await
+            .unwrap();
+        let checkpoints = app
+            .get_auth("/v1/audit/checkpoints", &compliance)
+            .await
+            .text()
+            .await
+            .unwrap();
+        let key = app.get("/v1/keys/audit").await.text().await.unwrap();
+        std::fs::write(dir.path().join("checkpoints.json"), &checkpoints).unwrap();
+        std::fs::write(dir.path().join("audit.pem"), &key).unwrap();
+        let lines: Vec<String> = export.lines().map(str::to_owned).collect();
+        assert!(lines.len() as i64 >= checkpoint.size);
+        let check = |name: &str, lines: &[String]| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, lines.join("\n")).unwrap();
+            offline_verify(&path, dir.path())
+        };
+        let (code, out) = check("intact.jsonl", &lines);
+        assert_eq!(code, 0, "{out}");
+        assert!(out.starts_with("OK: "), "{out}");
+
+        let mut edited = lines.clone();
+        let mut event: Value = serde_json::from_str(&edited[4]).unwrap();
+        event["actor"] = json!("someone-else");
+        edited[4] = event.to_string();
+        let (code, out) = check("edited.jsonl", &edited);
+        assert_eq!((code, out.trim()), (1, "FAILED: event 5 was altered"));
+
+        let mut deleted = lines.clone();
+        deleted.remove(1);
+        let (code, out) = check("deleted.jsonl", &deleted);
+        assert_eq!((code, out.trim()), (1, "FAILED: events 2..2 are missing"));
+
+        let mut reordered = lines.clone();
+        reordered.swap(5, 6);
+        let (code, out) = check("reordered.jsonl", &reordered);
+        assert_eq!(code, 1, "{out}");
+        assert!(
+            out.contains("missing") || out.contains("reordered"),
+            "{out}"
+        );
+
+        let (code, out) = check("truncated.jsonl", &lines[..3]);
+        assert_eq!(code, 1);
+        assert!(out.contains("signed checkpoint covers"), "{out}");
+
+        // Deleted from the database: the API verifier names the gap.
+        exec(&app, "DELETE FROM audit_events WHERE seq = 4").await;
+        let report = verify_api(&app, &compliance).await;
+        assert_eq!(
+            report["problem"],
+            json!({ "problem": "missing", "from": 4, "to": 4 })
+        );
+    }
+}
+
+fn offline_verify(export: &Path, dir: &Path) -> (i32, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_modelgate"))
+        .args(["audit", "verify"])
+        .arg(export)
+        .arg("--checkpoints")
+        .arg(dir.join("checkpoints.json"))
+        .arg("--public-key")
+        .arg(dir.join("audit.pem"))
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn compliance_staff_search_page_and_export_the_trail() {
+    for backend in backends() {
+        let (app, compliance) = app_with_events(backend).await;
+        let page = |query: String| {
+            let app = &app;
+            let compliance = &compliance;
+            async move {
+                let response = app
+                    .get_auth(&format!("/v1/audit/events?{query}"), compliance)
+                    .await;
+                assert_eq!(response.status(), 200, "{query}");
+                response.json::<Value>().await.unwrap()
+            }
+        };
+        // Cursor pagination walks every event once, in chain order.
+        let mut seen = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let body = page(format!("limit=5&after={cursor}")).await;
+            for event in body["events"].as_array().unwrap() {
+                seen.push(event["seq"].as_i64().unwrap());
+            }
+            match body["next_cursor"].as_str() {
+                Some(next) => cursor = next.to_owned(),
+                None => break,
+            }
+        }
+        let expected: Vec<i64> = (1..=seen.len() as i64).collect();
+        assert_eq!(seen, expected);
+
+        let decisions = page("kind=policy.decision&limit=1000".into()).await;
+        assert_eq!(decisions["events"].as_array().unwrap().len(), 12);
+        let german = page("kind=policy.decision&country=de".into()).await;
+        let german = german["events"].as_array().unwrap();
+        assert_eq!(german.len(), 4);
+        assert!(german
+            .iter()
+            .all(|e| e["data"]["declared_domicile"] == "DE"));
+        let by_model = page(format!("kind=grant.issued&model={TEXT}")).await;
+        assert_eq!(
+            by_model["events"].as_array().unwrap().len(),
+            3,
+            "one grant per user, reused"
+        );
+        let hostile = page("model=%25'%20OR%201=1%20--&user=_%25".into()).await;
+        assert!(hostile["events"].as_array().unwrap().is_empty());
+        let future = page("since=2999-01-01".into()).await;
+        assert!(future["events"].as_array().unwrap().is_empty());
+
+        for bad in [
+            "limit=100000",
+            "limit=0",
+            "after=abc",
+            "after=-5",
+            "since=yesterday",
+            "format=xml",
+        ] {
+            let path = if bad.starts_with("format") {
+                "export"
+            } else {
+                "events"
+            };
+            let response = app
+                .get_auth(&format!("/v1/audit/{path}?{bad}"), &compliance)
+                .await;
+            assert_eq!(response.status(), 400, "{bad}");
+            assert_eq!(error_code(response).await, "bad-request");
+        }
+        let long = "x".repeat(500);
+        let response = app
+            .get_auth(
+                &format!("/v1/audit/events?organisation={long}"),
+                &compliance,
+            )
+            .await;
+        assert_eq!(response.status(), 400);
+
+        let csv = app
+            .get_auth(
+                "/v1/audit/export?format=csv&kind=policy.decision",
+                &compliance,
+            )
+            .await;
+        assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+        let csv = csv.text().await.unwrap();
+        let rows: Vec<&str> = csv.lines().collect();
+        assert!(rows[0].starts_with("seq,id,time,"));
+        assert_eq!(rows.len(), 13, "header and 12 decisions");
+
+        let user = app.licensed_user("nosy@example.com", "US").await;
+        assert_eq!(app.get_auth("/v1/audit/events", &user).await.status(), 403);
+        assert_eq!(app.get("/v1/audit/events").await.status(), 401);
+    }
+}
