@@ -232,6 +232,9 @@ pub struct AuditSettings {
     pub checkpoint_every_events: u64,
     /// …or after this many seconds when there are new events at all.
     pub checkpoint_every_secs: u64,
+    /// Days the plaintext client IP stays beside an event; then only its keyed hash (in
+    /// the chain) remains. 0 keeps it forever.
+    pub ip_retention_days: u64,
 }
 
 impl Default for AuditSettings {
@@ -239,6 +242,7 @@ impl Default for AuditSettings {
         AuditSettings {
             checkpoint_every_events: 1000,
             checkpoint_every_secs: 60,
+            ip_retention_days: 30,
         }
     }
 }

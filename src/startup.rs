@@ -12,6 +12,7 @@ use actix_web::web::{self, Data};
 use actix_web::{App, HttpServer};
 use anyhow::Context;
 
+use crate::audit::context::RequestContext;
 use crate::auth::jwt::SessionKeys;
 use crate::auth::throttle::LoginThrottle;
 use crate::catalog::Catalog;
@@ -92,6 +93,9 @@ pub async fn open_state(settings: &Settings) -> anyhow::Result<(AppState, Publis
             &settings.storage.key_dir(),
             crate::audit::checkpoint::AUDIT_KEY_FILE,
         )?,
+        pseudonym_key: crate::audit::context::PseudonymKey::load_or_generate(
+            &settings.storage.key_dir(),
+        )?,
     };
     Ok((state, key))
 }
@@ -165,7 +169,18 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
                     .filter(|v| v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
                     .map_or_else(|| random_hex(12), str::to_owned);
                 let (method, path) = (req.method().clone(), req.path().to_owned());
-                let future = srv.call(req);
+                let client_ip = req
+                    .app_data::<Data<AppState>>()
+                    .and_then(|state| {
+                        let ip = state.proxies.client_ip_of(req.request())?.to_string();
+                        Some((state.pseudonym_key.hash(&ip), ip))
+                    });
+                let context = RequestContext {
+                    request_id: Some(request_id.clone()),
+                    client_ip_hash: client_ip.as_ref().map(|(hash, _)| hash.clone()),
+                    client_ip: client_ip.map(|(_, ip)| ip),
+                };
+                let future = crate::audit::context::scope(context, srv.call(req));
                 async move {
                     let mut response = future.await?;
                     let status = response.status().as_u16();

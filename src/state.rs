@@ -27,4 +27,6 @@ pub struct AppState {
     pub policy: Arc<PolicyBundle>,
     /// Signs audit checkpoints (`keys/audit.key.pem`, not the publisher key).
     pub audit_key: PublisherKey,
+    /// Keys the hash of personal fields (client IPs) in audit events.
+    pub pseudonym_key: crate::audit::context::PseudonymKey,
 }

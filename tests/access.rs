@@ -486,7 +486,11 @@ async fn decisions_grants_and_blob_requests_are_audited_with_their_inputs() {
         assert_eq!(decision["organisation_country"], "US");
         assert_eq!(decision["licensee"]["kind"], "organisation");
         assert_eq!(decision["geo_country"], "CH");
-        assert_eq!(decision["client_ip"], "82.0.0.1");
+        // The client IP sits beside the event; only its keyed hash is in the chain.
+        let decision_event = events.iter().find(|e| e.kind == "policy.decision").unwrap();
+        assert_eq!(decision_event.client_ip.as_deref(), Some("82.0.0.1"));
+        assert_eq!(decision_event.client_ip_hash.as_ref().unwrap().len(), 64);
+        assert!(decision_event.request_id.is_some());
         assert_eq!(decision["outcome"], "allow");
         assert_eq!(decision["policies"], json!(["license.accepted"]));
         assert_eq!(decision["bundle_digest"], app.state.policy.digest().hex());

@@ -269,3 +269,29 @@ async fn compliance_staff_search_page_and_export_the_trail() {
         assert_eq!(app.get("/v1/audit/events").await.status(), 401);
     }
 }
+
+#[tokio::test]
+async fn erasing_client_ips_after_retention_keeps_the_chain_verifiable() {
+    for backend in backends() {
+        let (app, compliance) = app_with_events(backend).await;
+        checkpoint_if_due(&app.state).await.unwrap();
+        let before = modelgate::db::audit::recent(&app.state.db, Some("policy.decision"), 1)
+            .await
+            .unwrap()
+            .remove(0);
+        assert_eq!(before.client_ip.as_deref(), Some("127.0.0.1"));
+        let erased =
+            modelgate::db::audit::erase_client_ips(&app.state.db, modelgate::db::now_ms() + 1)
+                .await
+                .unwrap();
+        assert!(erased >= 12, "{erased}");
+        let after = modelgate::db::audit::recent(&app.state.db, Some("policy.decision"), 1)
+            .await
+            .unwrap()
+            .remove(0);
+        assert_eq!(after.client_ip, None);
+        assert_eq!(after.client_ip_hash, before.client_ip_hash);
+        let report = verify_api(&app, &compliance).await;
+        assert_eq!(report["ok"], true, "{report}");
+    }
+}

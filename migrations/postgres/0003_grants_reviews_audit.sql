@@ -58,7 +58,11 @@ CREATE TABLE audit_events (
     actor        TEXT,
     subject      TEXT,
     outcome      TEXT,
-    request_id   TEXT,
+    request_id      TEXT,
+    -- In the chain: the keyed hash of the client IP. Beside it: the plaintext, erased after
+    -- the retention period (audit.ip_retention_days) without touching the chain.
+    client_ip_hash  TEXT,
+    client_ip       TEXT,
     data         TEXT NOT NULL,
     prev_hash    TEXT NOT NULL,
     hash         TEXT NOT NULL

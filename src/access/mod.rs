@@ -65,7 +65,6 @@ impl DecisionInputs {
             "on_behalf_of_organisation": attestation.on_behalf_of_organisation != 0,
             "organisation_name": attestation.organisation_name,
             "organisation_country": attestation.organisation_country,
-            "client_ip": self.client_ip.map(|ip| ip.to_string()),
             "geo_country": self.signals.geo_country,
             "anonymous_proxy": self.signals.anonymous_proxy,
             "review_state": self.signals.review,

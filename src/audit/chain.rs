@@ -3,7 +3,8 @@
 //! checkpoints) that names the first altered, missing, inserted or reordered event.
 //!
 //! Canonical bytes: `modelgate.audit/v1` and a NUL byte, then for each field in the order
-//! `seq, occurred_at, kind, actor, subject, outcome, request_id, data`: the field name,
+//! `seq, occurred_at, kind, actor, subject, outcome, request_id, client_ip_hash, data`: the
+//! field name,
 //! NUL, the byte length in decimal (`-` for an absent value, then no bytes), NUL, the
 //! bytes. Numbers are decimal, `data` is canonical JSON (compact, keys sorted).
 //! `hash = SHA-256(canonical bytes || previous hash as 32 raw bytes)`; the first event's
@@ -27,6 +28,12 @@ pub struct ChainedEvent {
     pub subject: Option<String>,
     pub outcome: Option<String>,
     pub request_id: Option<String>,
+    /// The keyed hash of the client IP: in the chain.
+    #[serde(default)]
+    pub client_ip_hash: Option<String>,
+    /// The client IP in plaintext: beside the chain, erased after the retention period.
+    #[serde(default)]
+    pub client_ip: Option<String>,
     pub data: Value,
     pub prev_hash: String,
     pub hash: String,
@@ -59,6 +66,7 @@ pub fn canonical_bytes(
     subject: Option<&str>,
     outcome: Option<&str>,
     request_id: Option<&str>,
+    client_ip_hash: Option<&str>,
     data: &Value,
 ) -> Vec<u8> {
     let mut out = b"modelgate.audit/v1\0".to_vec();
@@ -73,6 +81,11 @@ pub fn canonical_bytes(
     field(&mut out, "subject", subject.map(str::as_bytes));
     field(&mut out, "outcome", outcome.map(str::as_bytes));
     field(&mut out, "request_id", request_id.map(str::as_bytes));
+    field(
+        &mut out,
+        "client_ip_hash",
+        client_ip_hash.map(str::as_bytes),
+    );
     field(
         &mut out,
         "data",
@@ -102,6 +115,7 @@ impl ChainedEvent {
             self.subject.as_deref(),
             self.outcome.as_deref(),
             self.request_id.as_deref(),
+            self.client_ip_hash.as_deref(),
             &self.data,
         );
         chain_hash(&canonical, &self.prev_hash)
@@ -242,6 +256,8 @@ mod tests {
                     subject: None,
                     outcome: Some("allow".into()),
                     request_id: None,
+                    client_ip_hash: None,
+                    client_ip: None,
                     data: json!({ "b": seq, "a": "x" }),
                     prev_hash: prev.clone(),
                     hash: String::new(),
@@ -312,8 +328,8 @@ mod tests {
     #[test]
     fn absent_and_empty_fields_hash_differently() {
         let data = json!({});
-        let absent = canonical_bytes(1, 0, "k", None, None, None, None, &data);
-        let empty = canonical_bytes(1, 0, "k", Some(""), None, None, None, &data);
+        let absent = canonical_bytes(1, 0, "k", None, None, None, None, None, &data);
+        let empty = canonical_bytes(1, 0, "k", Some(""), None, None, None, None, &data);
         assert_ne!(absent, empty);
     }
 }

@@ -69,14 +69,32 @@ pub async fn checkpoint_if_due(state: &AppState) -> Result<Option<Checkpoint>, s
     Ok(Some(checkpoint))
 }
 
-/// Runs `checkpoint_if_due` once a second for the life of the server.
+/// Erases plaintext client IPs older than `audit.ip_retention_days` (0: never).
+pub async fn apply_ip_retention(state: &AppState) -> Result<u64, sqlx::Error> {
+    let days = state.settings.audit.ip_retention_days;
+    if days == 0 {
+        return Ok(0);
+    }
+    let retention_ms = i64::try_from(days.saturating_mul(86_400_000)).unwrap_or(i64::MAX);
+    audit::erase_client_ips(&state.db, now_ms().saturating_sub(retention_ms)).await
+}
+
+/// The audit housekeeping of a running server: `checkpoint_if_due` every second,
+/// `apply_ip_retention` every minute.
 pub async fn run_checkpointer(state: AppState) {
     let mut ticks = tokio::time::interval(std::time::Duration::from_secs(1));
+    let mut tick: u64 = 0;
     loop {
         ticks.tick().await;
         if let Err(e) = checkpoint_if_due(&state).await {
             tracing::warn!(error = %e, "signing an audit checkpoint failed; retrying");
         }
+        if tick % 60 == 0 {
+            if let Err(e) = apply_ip_retention(&state).await {
+                tracing::warn!(error = %e, "erasing expired client IPs failed; retrying");
+            }
+        }
+        tick += 1;
     }
 }
 

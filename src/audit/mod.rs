@@ -3,6 +3,7 @@
 
 pub mod chain;
 pub mod checkpoint;
+pub mod context;
 
 pub use chain::{ChainProblem, ChainedEvent, Verifier};
 pub use checkpoint::Checkpoint;

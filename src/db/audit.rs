@@ -35,6 +35,8 @@ struct EventRow {
     subject: Option<String>,
     outcome: Option<String>,
     request_id: Option<String>,
+    client_ip_hash: Option<String>,
+    client_ip: Option<String>,
     data: String,
     prev_hash: String,
     hash: String,
@@ -51,6 +53,8 @@ impl From<EventRow> for ChainedEvent {
             subject: row.subject,
             outcome: row.outcome,
             request_id: row.request_id,
+            client_ip_hash: row.client_ip_hash,
+            client_ip: row.client_ip,
             // Unparseable data (edited by hand) still reaches the verifier, as a string.
             data: serde_json::from_str(&row.data).unwrap_or(Value::String(row.data)),
             prev_hash: row.prev_hash,
@@ -59,11 +63,12 @@ impl From<EventRow> for ChainedEvent {
     }
 }
 
-const EVENT_COLUMNS: &str =
-    "seq, id, occurred_at, kind, actor, subject, outcome, request_id, data, prev_hash, hash";
+const EVENT_COLUMNS: &str = "seq, id, occurred_at, kind, actor, subject, outcome, request_id, \
+     client_ip_hash, client_ip, data, prev_hash, hash";
 
-/// Appends `event` to the chain inside `tx` (the transaction of the change it records);
-/// returns its id. The chain head row stays locked until `tx` ends.
+/// Appends `event` to the chain inside `tx` (the transaction of the change it records),
+/// with the current request's id and client IP (`audit::context`); returns its id. The
+/// chain head row stays locked until `tx` ends.
 pub async fn append(tx: &mut WriteTx, event: &NewEvent) -> Result<String, sqlx::Error> {
     let lock = match tx.backend() {
         Backend::Postgres => "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
@@ -71,6 +76,7 @@ pub async fn append(tx: &mut WriteTx, event: &NewEvent) -> Result<String, sqlx::
         Backend::Sqlite => "SELECT seq, hash FROM audit_head WHERE id = 1",
     };
     let (head_seq, head_hash): (i64, String) = sqlx::query_as(lock).fetch_one(&mut **tx).await?;
+    let context = crate::audit::context::current();
     let id = new_id();
     let seq = head_seq + 1;
     let occurred_at = now_ms();
@@ -81,13 +87,15 @@ pub async fn append(tx: &mut WriteTx, event: &NewEvent) -> Result<String, sqlx::
         event.actor.as_deref(),
         event.subject.as_deref(),
         event.outcome.as_deref(),
-        None,
+        context.request_id.as_deref(),
+        context.client_ip_hash.as_deref(),
         &event.data,
     );
     let hash = chain_hash(&canonical, &head_hash)
         .ok_or_else(|| sqlx::Error::Protocol("the audit chain head is not a hash".into()))?;
     sqlx::query(&format!(
-        "INSERT INTO audit_events ({EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        "INSERT INTO audit_events ({EVENT_COLUMNS})
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
     ))
     .bind(seq)
     .bind(&id)
@@ -96,7 +104,9 @@ pub async fn append(tx: &mut WriteTx, event: &NewEvent) -> Result<String, sqlx::
     .bind(&event.actor)
     .bind(&event.subject)
     .bind(&event.outcome)
-    .bind(None::<String>)
+    .bind(&context.request_id)
+    .bind(&context.client_ip_hash)
+    .bind(&context.client_ip)
     .bind(String::from_utf8_lossy(&crate::canonical_json::to_bytes(&event.data)).into_owned())
     .bind(&head_hash)
     .bind(&hash)
@@ -250,4 +260,16 @@ pub async fn find(
     .fetch_all(&db.pool)
     .await?;
     Ok(rows.into_iter().map(ChainedEvent::from).collect())
+}
+
+/// Erases the plaintext client IP of events older than `before` (unix milliseconds); the
+/// keyed hash in the chain stays. Returns how many events were erased.
+pub async fn erase_client_ips(db: &Db, before: i64) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE audit_events SET client_ip = NULL WHERE client_ip IS NOT NULL AND occurred_at < $1",
+    )
+    .bind(before)
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected())
 }

@@ -1,0 +1,79 @@
+//! What an audit event knows about the HTTP request that caused it, without passing it
+//! through every call: the request id and the client IP, set by the request middleware as
+//! a task-local for the handler's future.
+//!
+//! Personal data: the client IP is stored in plaintext beside the event but only its keyed
+//! hash (HMAC-SHA-256 under `keys/audit-pseudonym.key`) enters the hash chain, so the
+//! plaintext can be erased after `audit.ip_retention_days` without breaking verification,
+//! and events from one address stay linkable by the hash.
+
+use std::path::Path;
+
+use anyhow::Context;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+/// The request an event belongs to.
+#[derive(Debug, Clone, Default)]
+pub struct RequestContext {
+    pub request_id: Option<String>,
+    pub client_ip: Option<String>,
+    pub client_ip_hash: Option<String>,
+}
+
+tokio::task_local! {
+    static CURRENT: RequestContext;
+}
+
+/// Runs `future` with `context` as the current request.
+pub async fn scope<F: std::future::Future>(context: RequestContext, future: F) -> F::Output {
+    CURRENT.scope(context, future).await
+}
+
+/// The current request's context; empty outside a request (the CLI, background tasks).
+pub fn current() -> RequestContext {
+    CURRENT.try_with(Clone::clone).unwrap_or_default()
+}
+
+/// The key of the keyed hash over personal fields.
+#[derive(Clone)]
+pub struct PseudonymKey([u8; 32]);
+
+impl std::fmt::Debug for PseudonymKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PseudonymKey(..)")
+    }
+}
+
+/// The key's file in the key directory.
+pub const PSEUDONYM_KEY_FILE: &str = "audit-pseudonym.key";
+
+impl PseudonymKey {
+    /// Loads the key from `key_dir`, generating it (mode 0600, atomically) on first use.
+    pub fn load_or_generate(key_dir: &Path) -> anyhow::Result<Self> {
+        let path = key_dir.join(PSEUDONYM_KEY_FILE);
+        if !path.exists() {
+            std::fs::create_dir_all(key_dir)?;
+            let fresh = crate::random::random_hex(32);
+            if let Err(e) = crate::store::signing::write_private_file(&path, fresh.as_bytes()) {
+                if !path.exists() {
+                    return Err(e);
+                }
+            }
+        }
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading `{}`", path.display()))?;
+        let mut key = [0u8; 32];
+        hex::decode_to_slice(text.trim(), &mut key)
+            .with_context(|| format!("`{}` is not 64 hex digits", path.display()))?;
+        Ok(PseudonymKey(key))
+    }
+
+    /// HMAC-SHA-256 of `value` under the key, hex.
+    pub fn hash(&self, value: &str) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0)
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        mac.update(value.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+}
