@@ -295,3 +295,51 @@ async fn erasing_client_ips_after_retention_keeps_the_chain_verifiable() {
         assert_eq!(report["ok"], true, "{report}");
     }
 }
+
+#[tokio::test]
+async fn every_state_change_of_design_section_5_is_in_the_chain() {
+    for backend in backends() {
+        let (app, compliance) = app_with_events(backend).await;
+        let admin = app.account("admin@example.com", Role::Admin).await;
+        let report: Value = app
+            .get_auth("/v1/admin/licenses/llama-3.2/acceptances", &admin)
+            .await
+            .json()
+            .await
+            .unwrap();
+        let acceptance = report["acceptances"][0]["id"].as_str().unwrap().to_owned();
+        let revoked = app
+            .post_json(
+                &format!("/v1/admin/acceptances/{acceptance}/revoke"),
+                Some(&admin),
+                &json!({ "reason": "audit test" }),
+            )
+            .await;
+        assert_eq!(revoked.status(), 200);
+        let events = modelgate::db::audit::recent(&app.state.db, None, 1000)
+            .await
+            .unwrap();
+        let kinds: std::collections::BTreeSet<&str> =
+            events.iter().map(|e| e.kind.as_str()).collect();
+        for kind in [
+            "license.published",
+            "model.published",
+            "account.created",
+            "attestation.changed",
+            "license.accepted",
+            "policy.decision",
+            "grant.issued",
+            "grant.reused",
+            "license.terminated",
+        ] {
+            assert!(kinds.contains(kind), "{kind} missing from {kinds:?}");
+        }
+        let terminated = events
+            .iter()
+            .find(|e| e.kind == "license.terminated")
+            .unwrap();
+        assert_eq!(terminated.actor.as_deref(), Some("admin@example.com"));
+        assert_eq!(terminated.data["reason"], "audit test");
+        assert_eq!(verify_api(&app, &compliance).await["ok"], true);
+    }
+}

@@ -33,7 +33,7 @@ const TOKEN_COLUMNS: &str =
 /// Inserts a user; `Ok(false)` when the email is taken.
 #[tracing::instrument(skip_all)]
 pub async fn insert_user(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     id: &str,
     email: &str,
     password_hash: &str,
@@ -48,7 +48,7 @@ pub async fn insert_user(
     .bind(password_hash)
     .bind(role)
     .bind(now_ms())
-    .execute(&db.pool)
+    .execute(conn)
     .await?;
     Ok(result.rows_affected() == 1)
 }

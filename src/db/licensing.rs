@@ -59,7 +59,10 @@ const ACCEPTANCE_COLUMNS: &str = "a.id, a.user_id, u.email, a.license_id, a.vers
 
 /// Inserts a license version; `Ok(false)` when that id and version (or digest) already exist.
 #[tracing::instrument(skip_all, fields(license.id = %row.license_id, license.version = %row.version))]
-pub async fn insert_license_version(db: &Db, row: &LicenseVersionRow) -> Result<bool, sqlx::Error> {
+pub async fn insert_license_version(
+    conn: &mut AnyConnection,
+    row: &LicenseVersionRow,
+) -> Result<bool, sqlx::Error> {
     let result = sqlx::query(&format!(
         "INSERT INTO license_versions ({VERSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          ON CONFLICT DO NOTHING"
@@ -74,7 +77,7 @@ pub async fn insert_license_version(db: &Db, row: &LicenseVersionRow) -> Result<
     .bind(&row.notice)
     .bind(row.published_at)
     .bind(&row.published_by)
-    .execute(&db.pool)
+    .execute(conn)
     .await?;
     Ok(result.rows_affected() == 1)
 }
@@ -105,7 +108,10 @@ pub async fn current_version(
     .await
 }
 
-pub async fn insert_attestation(db: &Db, row: &AttestationRow) -> Result<(), sqlx::Error> {
+pub async fn insert_attestation(
+    conn: &mut AnyConnection,
+    row: &AttestationRow,
+) -> Result<(), sqlx::Error> {
     sqlx::query(&format!(
         "INSERT INTO attestations ({ATTESTATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
     ))
@@ -117,7 +123,7 @@ pub async fn insert_attestation(db: &Db, row: &AttestationRow) -> Result<(), sql
     .bind(&row.organisation_name)
     .bind(&row.organisation_country)
     .bind(row.created_at)
-    .execute(&db.pool)
+    .execute(conn)
     .await?;
     Ok(())
 }
@@ -248,7 +254,7 @@ pub async fn acceptances_of_license(
 /// acceptance of the same user for the same license. `Ok(false)` when `id` is unknown or
 /// already revoked.
 pub async fn revoke_acceptance(
-    db: &Db,
+    conn: &mut AnyConnection,
     id: &str,
     by: &str,
     reason: &str,
@@ -257,7 +263,7 @@ pub async fn revoke_acceptance(
         "SELECT user_id, license_id FROM acceptances WHERE id = $1 AND revoked_at IS NULL",
     )
     .bind(id)
-    .fetch_optional(&db.pool)
+    .fetch_optional(&mut *conn)
     .await?;
     let Some((user_id, license_id)) = target else {
         return Ok(false);
@@ -271,7 +277,7 @@ pub async fn revoke_acceptance(
     .bind(reason)
     .bind(&user_id)
     .bind(&license_id)
-    .execute(&db.pool)
+    .execute(conn)
     .await?;
     Ok(true)
 }

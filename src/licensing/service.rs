@@ -4,8 +4,9 @@
 use std::path::Path;
 
 use crate::db::licensing::{self, LicenseVersionRow};
-use crate::db::{now_ms, Db};
+use crate::db::{audit, now_ms, Db};
 use crate::licensing::documents::{LicenseDocuments, LicenseError};
+use serde_json::json;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PublishLicenseError {
@@ -25,12 +26,26 @@ pub async fn publish_version(
 ) -> Result<LicenseVersionRow, PublishLicenseError> {
     docs.validate()?;
     let row = docs.to_row(now_ms(), by);
-    if !licensing::insert_license_version(db, &row).await? {
+    let mut tx = db.begin_write().await?;
+    if !licensing::insert_license_version(&mut tx, &row).await? {
         return Err(PublishLicenseError::Exists {
             id: row.license_id,
             version: row.version,
         });
     }
+    audit::append(
+        &mut tx,
+        &audit::NewEvent {
+            kind: "license.published",
+            actor: row.published_by.clone(),
+            subject: Some(format!("{}@{}", row.license_id, row.version)),
+            outcome: Some("published".into()),
+            data: json!({ "license": row.license_id, "version": row.version, "digest": row.digest,
+                          "modalities": row.modalities, "title": row.title }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
     tracing::info!(license.id = %row.license_id, license.version = %row.version, license.digest = %row.digest, "license version published");
     Ok(row)
 }

@@ -216,12 +216,25 @@ pub async fn revoke_acceptance(
             "`reason` must be 1-1000 characters".into(),
         ));
     }
-    if !licensing::revoke_acceptance(&state.db, &id, &who.email, reason).await? {
+    let mut tx = state.db.begin_write().await?;
+    if !licensing::revoke_acceptance(&mut tx, &id, &who.email, reason).await? {
         return Err(ApiError::NotFound(format!(
             "no live acceptance `{}`",
             id.chars().take(64).collect::<String>()
         )));
     }
+    crate::db::audit::append(
+        &mut tx,
+        &crate::db::audit::NewEvent {
+            kind: "license.terminated",
+            actor: Some(who.email.clone()),
+            subject: Some(id.to_string()),
+            outcome: Some("revoked".into()),
+            data: json!({ "acceptance": id.as_str(), "reason": reason }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
     Ok(HttpResponse::Ok().json(
         json!({ "id": id.as_str(), "revoked": true, "reason": reason, "revoked_by": who.email }),
     ))

@@ -41,9 +41,22 @@ pub async fn create_account(
         .await
         .map_err(password_error)?;
     let id = new_id();
-    if !accounts::insert_user(&state.db, &id, email.as_str(), &hash, role.as_str()).await? {
+    let mut tx = state.db.begin_write().await?;
+    if !accounts::insert_user(&mut tx, &id, email.as_str(), &hash, role.as_str()).await? {
         return Err(ApiError::EmailTaken);
     }
+    crate::db::audit::append(
+        &mut tx,
+        &crate::db::audit::NewEvent {
+            kind: "account.created",
+            actor: Some(id.clone()),
+            subject: Some(id.clone()),
+            outcome: Some("created".into()),
+            data: json!({ "user_id": id, "email": email.as_str(), "role": role.as_str() }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
     tracing::info!(user.id = %id, user.role = %role, "account created");
     Ok(id)
 }

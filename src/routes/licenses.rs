@@ -92,7 +92,9 @@ pub async fn accept_license(
         .ok_or(ApiError::AttestationRequired)?;
     let snapshot = attestation_json(&attestation);
     let acceptance_id = new_id();
-    let client_ip = state.proxies.client_ip_of(&req).map(|ip| ip.to_string());
+    let client_ip = state.proxies.client_ip_of(&req);
+    let geo_country = client_ip.and_then(|ip| state.geoip.lookup(ip).country);
+    let client_ip = client_ip.map(|ip| ip.to_string());
     let user_agent = req
         .headers()
         .get(header::USER_AGENT)
@@ -110,8 +112,22 @@ pub async fn accept_license(
             attestation_id: &attestation.id,
             attestation_json: &snapshot.to_string(),
             client_ip: client_ip.as_deref(),
-            geo_country: None,
+            geo_country: geo_country.as_deref(),
             user_agent: user_agent.as_deref(),
+        },
+    )
+    .await?;
+    crate::db::audit::append(
+        &mut tx,
+        &crate::db::audit::NewEvent {
+            kind: "license.accepted",
+            actor: Some(who.user_id.clone()),
+            subject: Some(acceptance_id.clone()),
+            outcome: Some("accepted".into()),
+            data: json!({
+                "acceptance": acceptance_id, "license": license.license_id, "version": license.version,
+                "digest": license.digest, "attestation": snapshot, "geo_country": geo_country,
+            }),
         },
     )
     .await?;

@@ -112,7 +112,20 @@ pub async fn put_attestation(
         organisation_country,
         created_at: now_ms(),
     };
-    licensing::insert_attestation(&state.db, &row).await?;
+    let mut tx = state.db.begin_write().await?;
+    licensing::insert_attestation(&mut tx, &row).await?;
+    crate::db::audit::append(
+        &mut tx,
+        &crate::db::audit::NewEvent {
+            kind: "attestation.changed",
+            actor: Some(who.user_id.clone()),
+            subject: Some(row.id.clone()),
+            outcome: Some("recorded".into()),
+            data: attestation_json(&row),
+        },
+    )
+    .await?;
+    tx.commit().await?;
     Ok(HttpResponse::Ok().json(attestation_json(&row)))
 }
 

@@ -101,8 +101,24 @@ pub async fn publish_dir(
     let signature = key.sign_manifest(&manifest);
     let mut tx = db.begin_write().await?;
     catalog::record_revision(&mut tx, &manifest, &signature).await?;
-    tx.commit().await?;
     let revision = manifest.digest();
+    crate::db::audit::append(
+        &mut tx,
+        &crate::db::audit::NewEvent {
+            kind: "model.published",
+            actor: None,
+            subject: Some(manifest.model.to_string()),
+            outcome: Some("published".into()),
+            data: serde_json::json!({
+                "model": manifest.model.to_string(), "revision": revision.reference(),
+                "license": manifest.license, "modality": manifest.modality,
+                "files": manifest.files.len(), "total_size": manifest.total_size(),
+                "publisher_key": key.public().fingerprint(),
+            }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
     tracing::info!(revision = %revision, new_blobs, reused_blobs, "published");
     Ok(Published {
         manifest,
