@@ -343,3 +343,41 @@ async fn every_state_change_of_design_section_5_is_in_the_chain() {
         assert_eq!(verify_api(&app, &compliance).await["ok"], true);
     }
 }
+
+#[tokio::test]
+async fn two_gateways_on_one_postgresql_keep_one_chain_under_concurrent_load() {
+    let Some(Backend::Postgres(admin_url)) = backends().into_iter().nth(1) else {
+        eprintln!("TEST_DATABASE_URL not set; skipping the two-gateway test");
+        return;
+    };
+    let first = spawn_app_with(Backend::Postgres(admin_url.clone()), |_| {}).await;
+    first.publish_demo().await;
+    // The second replica shares the database and the key directory, as replicas do.
+    let url = first.state.settings.database.url.clone();
+    let dir = first.data_dir.path().to_path_buf();
+    let second = spawn_app_with(Backend::Postgres(admin_url), move |s| {
+        s.database.url = url;
+        s.storage.data_dir = dir;
+    })
+    .await;
+    let compliance = first
+        .account("compliance@example.com", Role::Compliance)
+        .await;
+    let mut sessions = Vec::new();
+    for i in 0..4 {
+        sessions.push(first.licensed_user(&format!("u{i}@example.com"), "US").await);
+    }
+    let (first_ref, second_ref) = (&first, &second);
+    let requests = sessions.iter().enumerate().flat_map(|(i, s)| {
+        (0..10).map(move |_| async move {
+            let app = if i % 2 == 0 { first_ref } else { second_ref };
+            app.access(s, TEXT, None, None).await.status()
+        })
+    });
+    let statuses = futures_util::future::join_all(requests).await;
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    checkpoint_if_due(&second.state).await.unwrap();
+    let report = verify_api(&first, &compliance).await;
+    assert_eq!(report["ok"], true, "{report}");
+    assert!(report["events"].as_i64().unwrap() >= 40 + 2 * 4);
+}
