@@ -1,5 +1,6 @@
 //! The `modelgate` binary as a person runs it: `serve --demo`, SIGTERM, `verify` exit
-//! codes, the OpenSSF reference verifier, and `kill -9` in the middle of a publish.
+//! codes, the OpenSSF reference verifier, `kill -9` in the middle of a publish and under
+//! audited load.
 #![allow(clippy::unwrap_used)]
 
 use std::io::{BufRead, BufReader};
@@ -454,4 +455,94 @@ fn an_invalid_policy_bundle_stops_the_server_naming_file_and_line() {
         "{stderr}"
     );
     assert!(stderr.contains("domicile"), "{stderr}");
+}
+
+#[tokio::test]
+async fn kill_9_under_audited_load_loses_no_acknowledged_event_and_the_chain_still_verifies() {
+    let data = tempfile::tempdir().unwrap();
+    let (mut child, url) = serve_demo(data.path());
+    let client = reqwest::Client::new();
+    let session = licensed_session(&client, &url, "load@example.com", "US").await;
+
+    // Eight clients ask for access as fast as they can; every 200 is an acknowledged
+    // decision whose audit event id is `decision_id`.
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let mut clients = Vec::new();
+    for _ in 0..8 {
+        let (client, url, session) = (client.clone(), url.clone(), session.clone());
+        let acknowledged = acknowledged.clone();
+        clients.push(tokio::spawn(async move {
+            loop {
+                let sent = client
+                    .post(format!("{url}/v1/models/demo/Llama-3.2-Tiny/access"))
+                    .bearer_auth(&session)
+                    .send()
+                    .await;
+                let Ok(response) = sent else { break };
+                if response.status() != 200 {
+                    break;
+                }
+                let Ok(body) = response.json::<serde_json::Value>().await else { break };
+                let id = body["decision_id"].as_str().unwrap().to_owned();
+                acknowledged.lock().unwrap().push(id);
+            }
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    for task in clients {
+        task.await.unwrap();
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(acknowledged.len() > 20, "load ran: {}", acknowledged.len());
+
+    let (mut child, url) = serve_demo(data.path());
+    let created = modelgate(data.path())
+        .args(["admin", "create", "--email", "audit@example.com", "--role", "compliance", "--password-stdin"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().unwrap().write_all(b"correct horse battery staple")?;
+            c.wait()
+        })
+        .unwrap();
+    assert!(created.success());
+    let token = login(&client, &url, "audit@example.com", "correct horse battery staple").await;
+    let token = token["token"].as_str().unwrap();
+    let report: serde_json::Value = client
+        .get(format!("{url}/v1/audit/verify"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report["ok"], true, "{report}");
+    let mut stored = std::collections::HashSet::new();
+    let mut cursor = String::new();
+    loop {
+        let page: serde_json::Value = client
+            .get(format!("{url}/v1/audit/events?kind=policy.decision&limit=1000&after={cursor}"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for event in page["events"].as_array().unwrap() {
+            stored.insert(event["id"].as_str().unwrap().to_owned());
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = next.to_owned(),
+            None => break,
+        }
+    }
+    let lost: Vec<&String> = acknowledged.iter().filter(|id| !stored.contains(*id)).collect();
+    assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+    signal(&child, "TERM");
+    assert!(wait_for_exit(&mut child, Duration::from_secs(20)).success());
 }
