@@ -365,7 +365,11 @@ async fn two_gateways_on_one_postgresql_keep_one_chain_under_concurrent_load() {
         .await;
     let mut sessions = Vec::new();
     for i in 0..4 {
-        sessions.push(first.licensed_user(&format!("u{i}@example.com"), "US").await);
+        sessions.push(
+            first
+                .licensed_user(&format!("u{i}@example.com"), "US")
+                .await,
+        );
     }
     let (first_ref, second_ref) = (&first, &second);
     let requests = sessions.iter().enumerate().flat_map(|(i, s)| {
@@ -380,4 +384,40 @@ async fn two_gateways_on_one_postgresql_keep_one_chain_under_concurrent_load() {
     let report = verify_api(&first, &compliance).await;
     assert_eq!(report["ok"], true, "{report}");
     assert!(report["events"].as_i64().unwrap() >= 40 + 2 * 4);
+}
+
+#[tokio::test]
+async fn the_summary_counts_decisions_downloads_and_open_reviews() {
+    let (app, compliance) = app_with_events(Backend::Sqlite).await;
+    let session = app.licensed_user("fetch@example.com", "JP").await;
+    let answer = app.grant(&session, TEXT).await;
+    let url = answer["files"][0]["url"].as_str().unwrap();
+    assert_eq!(app.client.get(url).send().await.unwrap().status(), 200);
+    let response = app
+        .get_auth("/v1/audit/summary?since=2020-01-01", &compliance)
+        .await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    let decisions = body["summary"]["decisions"].as_array().unwrap();
+    let count = |country: &str| {
+        decisions
+            .iter()
+            .find(|d| d["country"] == country && d["model"] == TEXT && d["outcome"] == "allow")
+            .map(|d| d["count"].as_u64().unwrap())
+    };
+    assert_eq!(
+        (count("US"), count("DE"), count("JP")),
+        (Some(4), Some(4), Some(1))
+    );
+    let downloads = &body["summary"]["downloads"][0];
+    assert_eq!(downloads["model"], TEXT);
+    assert_eq!(downloads["downloads"], 1);
+    assert_eq!(body["summary"]["open_review_cases"], 0);
+    let empty: Value = app
+        .get_auth("/v1/audit/summary?until=2020-01-01", &compliance)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(empty["summary"]["decisions"].as_array().unwrap().is_empty());
 }

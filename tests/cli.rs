@@ -482,7 +482,9 @@ async fn kill_9_under_audited_load_loses_no_acknowledged_event_and_the_chain_sti
                 if response.status() != 200 {
                     break;
                 }
-                let Ok(body) = response.json::<serde_json::Value>().await else { break };
+                let Ok(body) = response.json::<serde_json::Value>().await else {
+                    break;
+                };
                 let id = body["decision_id"].as_str().unwrap().to_owned();
                 acknowledged.lock().unwrap().push(id);
             }
@@ -499,17 +501,34 @@ async fn kill_9_under_audited_load_loses_no_acknowledged_event_and_the_chain_sti
 
     let (mut child, url) = serve_demo(data.path());
     let created = modelgate(data.path())
-        .args(["admin", "create", "--email", "audit@example.com", "--role", "compliance", "--password-stdin"])
+        .args([
+            "admin",
+            "create",
+            "--email",
+            "audit@example.com",
+            "--role",
+            "compliance",
+            "--password-stdin",
+        ])
         .stdin(Stdio::piped())
         .spawn()
         .and_then(|mut c| {
             use std::io::Write;
-            c.stdin.take().unwrap().write_all(b"correct horse battery staple")?;
+            c.stdin
+                .take()
+                .unwrap()
+                .write_all(b"correct horse battery staple")?;
             c.wait()
         })
         .unwrap();
     assert!(created.success());
-    let token = login(&client, &url, "audit@example.com", "correct horse battery staple").await;
+    let token = login(
+        &client,
+        &url,
+        "audit@example.com",
+        "correct horse battery staple",
+    )
+    .await;
     let token = token["token"].as_str().unwrap();
     let report: serde_json::Value = client
         .get(format!("{url}/v1/audit/verify"))
@@ -525,7 +544,9 @@ async fn kill_9_under_audited_load_loses_no_acknowledged_event_and_the_chain_sti
     let mut cursor = String::new();
     loop {
         let page: serde_json::Value = client
-            .get(format!("{url}/v1/audit/events?kind=policy.decision&limit=1000&after={cursor}"))
+            .get(format!(
+                "{url}/v1/audit/events?kind=policy.decision&limit=1000&after={cursor}"
+            ))
             .bearer_auth(token)
             .send()
             .await
@@ -541,7 +562,10 @@ async fn kill_9_under_audited_load_loses_no_acknowledged_event_and_the_chain_sti
             None => break,
         }
     }
-    let lost: Vec<&String> = acknowledged.iter().filter(|id| !stored.contains(*id)).collect();
+    let lost: Vec<&String> = acknowledged
+        .iter()
+        .filter(|id| !stored.contains(*id))
+        .collect();
     assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
     signal(&child, "TERM");
     assert!(wait_for_exit(&mut child, Duration::from_secs(20)).success());

@@ -252,6 +252,39 @@ pub async fn verify_log(state: Data<AppState>, who: Principal) -> Result<HttpRes
     Ok(HttpResponse::Ok().json(report))
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeriodQuery {
+    /// `YYYY-MM-DD` or RFC 3339, inclusive.
+    since: Option<String>,
+    /// `YYYY-MM-DD` or RFC 3339, exclusive.
+    until: Option<String>,
+}
+
+/// `GET /v1/audit/summary?since=…&until=…`: decisions by licensee country, model and
+/// outcome; downloads by model; open review cases.
+pub async fn summary_report(
+    state: Data<AppState>,
+    who: Principal,
+    query: Query<PeriodQuery>,
+) -> Result<HttpResponse, ApiError> {
+    who.authorize(AUDITORS, Scope::Read)?;
+    let since = query
+        .since
+        .as_deref()
+        .map(|s| parse_time("since", s))
+        .transpose()?;
+    let until = query
+        .until
+        .as_deref()
+        .map(|s| parse_time("until", s))
+        .transpose()?;
+    let summary = crate::audit::report::summary(&state.db, since, until).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "since": since.map(rfc3339), "until": until.map(rfc3339), "summary": summary,
+    })))
+}
+
 /// `GET /v1/keys/audit`: the public key that signs audit checkpoints, as PEM.
 pub async fn get_audit_key(state: Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()

@@ -110,7 +110,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route("/events", web::get().to(audit::list_events))
                     .route("/export", web::get().to(audit::export_events))
                     .route("/checkpoints", web::get().to(audit::list_checkpoints))
-                    .route("/verify", web::get().to(audit::verify_log)),
+                    .route("/verify", web::get().to(audit::verify_log))
+                    .route("/summary", web::get().to(audit::summary_report)),
             )
             .service(
                 web::scope("/v1/blobs")
