@@ -326,6 +326,35 @@ mod tests {
     }
 
     #[test]
+    fn canonical_bytes_are_what_the_readme_specifies() {
+        let data = json!({ "b": 1, "a": "é" });
+        let bytes = canonical_bytes(
+            7,
+            1700,
+            "blob.request",
+            Some("u1"),
+            None,
+            None,
+            Some("r9"),
+            None,
+            &data,
+        );
+        let data_bytes = "{\"a\":\"é\",\"b\":1}";
+        let expected = format!(
+            "modelgate.audit/v1\0seq\01\07\0occurred_at\04\01700\0kind\012\0blob.request\0\
+             actor\02\0u1\0subject\0-\0\0outcome\0-\0\0request_id\02\0r9\0client_ip_hash\0-\0\0\
+             data\0{}\0{data_bytes}\0",
+            data_bytes.len()
+        );
+        assert_eq!(bytes, expected.as_bytes());
+        let hash = chain_hash(&bytes, GENESIS).expect("hash");
+        let mut hasher = Sha256::new();
+        hasher.update(expected.as_bytes());
+        hasher.update([0u8; 32]);
+        assert_eq!(hash, hex::encode(hasher.finalize()));
+    }
+
+    #[test]
     fn absent_and_empty_fields_hash_differently() {
         let data = json!({});
         let absent = canonical_bytes(1, 0, "k", None, None, None, None, None, &data);
