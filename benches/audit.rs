@@ -77,13 +77,13 @@ async fn bench(label: &str, db: &Db) {
             audited / reference
         );
     }
+    let keys = tempfile::tempdir().unwrap();
     let report = modelgate::audit::verify_stored(
         db,
-        &modelgate::store::signing::PublisherKey::load_or_generate(
-            tempfile::tempdir().unwrap().path(),
-        )
-        .unwrap()
-        .public(),
+        &modelgate::store::signing::PublisherKey::load_or_generate(keys.path())
+            .unwrap()
+            .public(),
+        &modelgate::audit::context::PseudonymKey::load_or_generate(keys.path()).unwrap(),
     )
     .await
     .unwrap();

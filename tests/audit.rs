@@ -59,6 +59,7 @@ async fn concurrent_appends_form_one_chain_and_both_verifiers_catch_tampering() 
         let report = verify_api(&app, &compliance).await;
         assert_eq!(report["ok"], true, "{report}");
         assert_eq!(report["latest_checkpoint"], checkpoint.size);
+        assert_eq!(report["unsealed_events"], 0);
 
         // Only compliance staff read the trail.
         let admin = app.account("admin@example.com", Role::Admin).await;
@@ -147,7 +148,55 @@ async fn concurrent_appends_form_one_chain_and_both_verifiers_catch_tampering() 
         assert_eq!(code, 1);
         assert!(out.contains("signed checkpoint covers"), "{out}");
 
-        // Deleted from the database: the API verifier names the gap.
+        // The plaintext IP beside an event is checked against the chain's keyed hash.
+        // (Events 1-5 are publications and accounts made without a request; 6 is the first
+        // user's attestation, over HTTP.)
+        exec(
+            &app,
+            "UPDATE audit_events SET client_ip = '6.6.6.6' WHERE seq = 6",
+        )
+        .await;
+        let report = verify_api(&app, &compliance).await;
+        assert_eq!(
+            report["problem"],
+            json!({ "problem": "client-ip-mismatch", "seq": 6 })
+        );
+        exec(
+            &app,
+            "UPDATE audit_events SET client_ip = '127.0.0.1' WHERE seq = 6",
+        )
+        .await;
+        assert_eq!(verify_api(&app, &compliance).await["ok"], true);
+
+        // Data rewritten in a non-canonical but equivalent form is an alteration too.
+        exec(
+            &app,
+            "UPDATE audit_events SET data = data || ' ' WHERE seq = 7",
+        )
+        .await;
+        let report = verify_api(&app, &compliance).await;
+        assert_eq!(report["problem"], json!({ "problem": "altered", "seq": 7 }));
+        exec(
+            &app,
+            "UPDATE audit_events SET data = TRIM(data) WHERE seq = 7",
+        )
+        .await;
+
+        // The newest events deleted, after the latest checkpoint: behind the recorded head.
+        let (head,): (i64,) = sqlx::query_as("SELECT seq FROM audit_head WHERE id = 1")
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap();
+        assert!(head > checkpoint.size);
+        exec(
+            &app,
+            &format!("DELETE FROM audit_events WHERE seq = {head}"),
+        )
+        .await;
+        let report = verify_api(&app, &compliance).await;
+        assert_eq!(report["problem"]["problem"], "behind-head", "{report}");
+
+        // Deleted from the middle: the API verifier names the gap.
         exec(&app, "DELETE FROM audit_events WHERE seq = 4").await;
         let report = verify_api(&app, &compliance).await;
         assert_eq!(

@@ -3,8 +3,8 @@
 //! checkpoints) that names the first altered, missing, inserted or reordered event.
 //!
 //! Canonical bytes: `modelgate.audit/v1` and a NUL byte, then for each field in the order
-//! `seq, occurred_at, kind, actor, subject, outcome, request_id, client_ip_hash, data`: the
-//! field name,
+//! `seq, id, occurred_at, kind, actor, subject, outcome, request_id, client_ip_hash, data`:
+//! the field name,
 //! NUL, the byte length in decimal (`-` for an absent value, then no bytes), NUL, the
 //! bytes. Numbers are decimal, `data` is canonical JSON (compact, keys sorted).
 //! `hash = SHA-256(canonical bytes || previous hash as 32 raw bytes)`; the first event's
@@ -60,6 +60,7 @@ fn field(out: &mut Vec<u8>, name: &str, value: Option<&[u8]>) {
 #[allow(clippy::too_many_arguments)]
 pub fn canonical_bytes(
     seq: i64,
+    id: &str,
     occurred_at: i64,
     kind: &str,
     actor: Option<&str>,
@@ -71,6 +72,7 @@ pub fn canonical_bytes(
 ) -> Vec<u8> {
     let mut out = b"modelgate.audit/v1\0".to_vec();
     field(&mut out, "seq", Some(seq.to_string().as_bytes()));
+    field(&mut out, "id", Some(id.as_bytes()));
     field(
         &mut out,
         "occurred_at",
@@ -109,6 +111,7 @@ impl ChainedEvent {
     pub fn recompute_hash(&self) -> Option<String> {
         let canonical = canonical_bytes(
             self.seq,
+            &self.id,
             self.occurred_at,
             &self.kind,
             self.actor.as_deref(),
@@ -140,6 +143,10 @@ pub enum ChainProblem {
     Truncated { size: i64, last: i64 },
     /// A checkpoint's signature does not hold under the audit key.
     BadCheckpointSignature { size: i64 },
+    /// The stored plaintext client IP is not the one the chain's keyed hash names.
+    ClientIpMismatch { seq: i64 },
+    /// The log ends before the chain head the database records (newest events deleted).
+    BehindHead { last: i64, head: i64 },
 }
 
 impl std::fmt::Display for ChainProblem {
@@ -165,6 +172,15 @@ impl std::fmt::Display for ChainProblem {
                     "the log at size {size} differs from its signed checkpoint"
                 )
             }
+            ChainProblem::ClientIpMismatch { seq } => {
+                write!(f, "the client IP stored beside event {seq} was changed")
+            }
+            ChainProblem::BehindHead { last, head } => {
+                write!(
+                    f,
+                    "the log ends at event {last} but its head records event {head}"
+                )
+            }
             ChainProblem::BadCheckpointSignature { size } => {
                 write!(
                     f,
@@ -186,6 +202,8 @@ pub struct Verifier<'a> {
     expected_seq: i64,
     prev_hash: String,
     checkpoints: &'a [(i64, String)],
+    /// The first checkpoint not reached yet.
+    next_checkpoint: usize,
 }
 
 impl<'a> Verifier<'a> {
@@ -195,6 +213,7 @@ impl<'a> Verifier<'a> {
             expected_seq: 1,
             prev_hash: GENESIS.to_owned(),
             checkpoints,
+            next_checkpoint: 0,
         }
     }
 
@@ -218,10 +237,14 @@ impl<'a> Verifier<'a> {
         if event.prev_hash != self.prev_hash {
             return Err(ChainProblem::BrokenLink { seq: event.seq });
         }
-        if let Some((size, head)) = self.checkpoints.iter().find(|(s, _)| *s == event.seq) {
+        while let Some((size, head)) = self.checkpoints.get(self.next_checkpoint) {
+            if *size != event.seq {
+                break;
+            }
             if *head != event.hash {
                 return Err(ChainProblem::CheckpointMismatch { size: *size });
             }
+            self.next_checkpoint += 1;
         }
         self.expected_seq += 1;
         self.prev_hash.clone_from(&event.hash);
@@ -231,7 +254,7 @@ impl<'a> Verifier<'a> {
     /// Ends the walk: every checkpoint must be covered. Returns the events checked.
     pub fn finish(self) -> Result<i64, ChainProblem> {
         let last = self.expected_seq - 1;
-        if let Some((size, _)) = self.checkpoints.iter().find(|(s, _)| *s > last) {
+        if let Some((size, _)) = self.checkpoints.get(self.next_checkpoint) {
             return Err(ChainProblem::Truncated { size: *size, last });
         }
         Ok(last)
@@ -330,6 +353,7 @@ mod tests {
         let data = json!({ "b": 1, "a": "é" });
         let bytes = canonical_bytes(
             7,
+            "e7",
             1700,
             "blob.request",
             Some("u1"),
@@ -341,7 +365,7 @@ mod tests {
         );
         let data_bytes = "{\"a\":\"é\",\"b\":1}";
         let expected = format!(
-            "modelgate.audit/v1\0seq\01\07\0occurred_at\04\01700\0kind\012\0blob.request\0\
+            "modelgate.audit/v1\0seq\01\07\0id\02\0e7\0occurred_at\04\01700\0kind\012\0blob.request\0\
              actor\02\0u1\0subject\0-\0\0outcome\0-\0\0request_id\02\0r9\0client_ip_hash\0-\0\0\
              data\0{}\0{data_bytes}\0",
             data_bytes.len()
@@ -357,8 +381,8 @@ mod tests {
     #[test]
     fn absent_and_empty_fields_hash_differently() {
         let data = json!({});
-        let absent = canonical_bytes(1, 0, "k", None, None, None, None, None, &data);
-        let empty = canonical_bytes(1, 0, "k", Some(""), None, None, None, None, &data);
+        let absent = canonical_bytes(1, "e", 0, "k", None, None, None, None, None, &data);
+        let empty = canonical_bytes(1, "e", 0, "k", Some(""), None, None, None, None, &data);
         assert_ne!(absent, empty);
     }
 }

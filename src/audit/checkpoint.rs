@@ -52,7 +52,7 @@ impl Checkpoint {
 pub async fn checkpoint_if_due(state: &AppState) -> Result<Option<Checkpoint>, sqlx::Error> {
     let settings = &state.settings.audit;
     let (size, head_hash) = audit::head(&state.db).await?;
-    let last = audit::checkpoints(&state.db).await?.pop();
+    let last = audit::latest_checkpoint(&state.db).await?;
     let (last_size, last_at) = last.map_or((0, 0), |c| (c.size, c.created_at));
     let now = now_ms();
     let grew = size - last_size;

@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::db::{audit as store, Db};
 use crate::store::signing::PublicKey;
+use context::PseudonymKey;
 
 /// What verifying a log found.
 #[derive(Debug, Clone, Serialize)]
@@ -24,16 +25,21 @@ pub struct VerifyReport {
     pub checkpoints: usize,
     /// The largest signed checkpoint the log was checked against.
     pub latest_checkpoint: Option<i64>,
+    /// Events after the latest checkpoint: linked by the chain but not yet signed, so a
+    /// rewrite of them alone would not be caught until the next checkpoint.
+    pub unsealed_events: i64,
     pub problem: Option<ChainProblem>,
     pub message: String,
 }
 
 impl VerifyReport {
     fn new(events: i64, checkpoints: &[(i64, String)], problem: Option<ChainProblem>) -> Self {
+        let latest_checkpoint = checkpoints.last().map(|(size, _)| *size);
+        let unsealed_events = (events - latest_checkpoint.unwrap_or(0)).max(0);
         let message = match &problem {
             Some(p) => p.to_string(),
             None => format!(
-                "{events} events verified against {} signed checkpoints",
+                "{events} events verified against {} signed checkpoints ({unsealed_events} after the latest)",
                 checkpoints.len()
             ),
         };
@@ -41,7 +47,8 @@ impl VerifyReport {
             ok: problem.is_none(),
             events,
             checkpoints: checkpoints.len(),
-            latest_checkpoint: checkpoints.last().map(|(size, _)| *size),
+            latest_checkpoint,
+            unsealed_events,
             problem,
             message,
         }
@@ -91,9 +98,16 @@ pub fn verify_events(
     }
 }
 
-/// Verifies the stored log, page by page, against its stored checkpoints.
-pub async fn verify_stored(db: &Db, key: &PublicKey) -> Result<VerifyReport, sqlx::Error> {
+/// Verifies the stored log, page by page, against its stored checkpoints, up to the chain
+/// head recorded when the walk began; also that each stored plaintext client IP is the one
+/// its keyed hash in the chain names.
+pub async fn verify_stored(
+    db: &Db,
+    key: &PublicKey,
+    pseudonym: &PseudonymKey,
+) -> Result<VerifyReport, sqlx::Error> {
     const PAGE: i64 = 1000;
+    let (head, _) = store::head(db).await?;
     let checkpoints = store::checkpoints(db).await?;
     let trusted = match trusted_checkpoints(&checkpoints, key) {
         Ok(trusted) => trusted,
@@ -101,10 +115,21 @@ pub async fn verify_stored(db: &Db, key: &PublicKey) -> Result<VerifyReport, sql
     };
     let mut verifier = Verifier::new(&trusted);
     let (mut after, mut checked) = (0, 0);
-    loop {
+    'pages: loop {
         let page = store::page(db, after, PAGE).await?;
         for event in &page {
-            if let Err(problem) = verifier.next(event) {
+            if event.seq > head {
+                break 'pages;
+            }
+            let problem = verifier.next(event).err().or_else(|| {
+                let ip_matches = match (&event.client_ip, &event.client_ip_hash) {
+                    (Some(ip), Some(hash)) => pseudonym.hash(ip) == *hash,
+                    (Some(_), None) => false,
+                    (None, _) => true,
+                };
+                (!ip_matches).then_some(ChainProblem::ClientIpMismatch { seq: event.seq })
+            });
+            if let Some(problem) = problem {
                 return Ok(VerifyReport::new(checked, &trusted, Some(problem)));
             }
             checked += 1;
@@ -115,6 +140,11 @@ pub async fn verify_stored(db: &Db, key: &PublicKey) -> Result<VerifyReport, sql
         }
     }
     Ok(match verifier.finish() {
+        Ok(last) if last < head => VerifyReport::new(
+            checked,
+            &trusted,
+            Some(ChainProblem::BehindHead { last, head }),
+        ),
         Ok(events) => VerifyReport::new(events, &trusted, None),
         Err(problem) => VerifyReport::new(checked, &trusted, Some(problem)),
     })

@@ -125,7 +125,7 @@ pub async fn revoke_session(db: &Db, id: &str) -> Result<(), sqlx::Error> {
 
 #[tracing::instrument(skip_all, fields(user.id = %user_id))]
 pub async fn insert_api_token(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     id: &str,
     user_id: &str,
     name: &str,
@@ -144,7 +144,7 @@ pub async fn insert_api_token(
     .bind(scopes)
     .bind(now_ms())
     .bind(expires_at)
-    .execute(&db.pool)
+    .execute(conn)
     .await?;
     Ok(())
 }
@@ -185,12 +185,16 @@ pub async fn api_tokens_of(db: &Db, user_id: &str) -> Result<Vec<ApiTokenRow>, s
 }
 
 /// Revokes the user's token `id`; `Ok(false)` when there is no such live token.
-pub async fn revoke_api_token(db: &Db, user_id: &str, id: &str) -> Result<bool, sqlx::Error> {
+pub async fn revoke_api_token(
+    conn: &mut sqlx::AnyConnection,
+    user_id: &str,
+    id: &str,
+) -> Result<bool, sqlx::Error> {
     let result = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
         .bind(now_ms())
         .bind(id)
         .bind(user_id)
-        .execute(&db.pool)
+        .execute(conn)
         .await?;
     Ok(result.rows_affected() == 1)
 }

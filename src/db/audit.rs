@@ -55,8 +55,12 @@ impl From<EventRow> for ChainedEvent {
             request_id: row.request_id,
             client_ip_hash: row.client_ip_hash,
             client_ip: row.client_ip,
-            // Unparseable data (edited by hand) still reaches the verifier, as a string.
-            data: serde_json::from_str(&row.data).unwrap_or(Value::String(row.data)),
+            // Data stored in anything but its canonical form (edited by hand: a duplicate
+            // key, other spacing) reaches the verifier as a string, which fails its hash.
+            data: serde_json::from_str::<Value>(&row.data)
+                .ok()
+                .filter(|v| crate::canonical_json::to_bytes(v) == row.data.as_bytes())
+                .unwrap_or(Value::String(row.data)),
             prev_hash: row.prev_hash,
             hash: row.hash,
         }
@@ -82,6 +86,7 @@ pub async fn append(tx: &mut WriteTx, event: &NewEvent) -> Result<String, sqlx::
     let occurred_at = now_ms();
     let canonical = canonical_bytes(
         seq,
+        &id,
         occurred_at,
         event.kind,
         event.actor.as_deref(),
@@ -272,4 +277,23 @@ pub async fn erase_client_ips(db: &Db, before: i64) -> Result<u64, sqlx::Error> 
     .execute(&db.pool)
     .await?;
     Ok(done.rows_affected())
+}
+
+/// The newest checkpoint, if any.
+pub async fn latest_checkpoint(db: &Db) -> Result<Option<Checkpoint>, sqlx::Error> {
+    let row: Option<(i64, String, i64, String, String)> = sqlx::query_as(
+        "SELECT size, head_hash, created_at, key_fingerprint, signature FROM audit_checkpoints
+         ORDER BY size DESC LIMIT 1",
+    )
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.map(
+        |(size, head_hash, created_at, key_fingerprint, signature)| Checkpoint {
+            size,
+            head_hash,
+            created_at,
+            key_fingerprint,
+            signature,
+        },
+    ))
 }

@@ -101,6 +101,8 @@ impl Db {
                         conn.execute("PRAGMA busy_timeout = 10000").await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
                         conn.execute("PRAGMA synchronous = NORMAL").await?;
+                        // LIKE compares case as PostgreSQL does (audit searches).
+                        conn.execute("PRAGMA case_sensitive_like = ON").await?;
                     }
                     Ok(())
                 })
@@ -120,8 +122,8 @@ impl Db {
     /// Begins a transaction that will write. SQLite allows one writer at a time: there, this
     /// process's write transactions queue in order on a lock and begin `IMMEDIATE`, instead
     /// of waiting in SQLite's busy handler (which sleeps in steps) or failing a
-    /// read-then-write transaction with "database is locked". PostgreSQL writers run
-    /// concurrently.
+    /// read-then-write transaction with "database is locked". On PostgreSQL the transaction
+    /// first locks the audit chain head, which every write transaction appends to.
     pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
         match self.backend {
             Backend::Sqlite => {
@@ -133,11 +135,20 @@ impl Db {
                     _turn: Some(turn),
                 })
             }
-            Backend::Postgres => Ok(WriteTx {
-                tx: self.pool.begin().await?,
-                backend: self.backend,
-                _turn: None,
-            }),
+            Backend::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                // Every write transaction appends to the audit chain: taking its head lock
+                // first gives all of them one lock order (no deadlock between, say, a
+                // decision opening a review case and a reviewer deciding it).
+                sqlx::query("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(WriteTx {
+                    tx,
+                    backend: self.backend,
+                    _turn: None,
+                })
+            }
         }
     }
 

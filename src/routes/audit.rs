@@ -141,6 +141,8 @@ const CSV_COLUMNS: &[&str] = &[
     "subject",
     "outcome",
     "request_id",
+    "client_ip_hash",
+    "client_ip",
     "data",
     "prev_hash",
     "hash",
@@ -158,6 +160,8 @@ fn csv_line(event: &ChainedEvent) -> String {
         text(&event.subject),
         text(&event.outcome),
         text(&event.request_id),
+        text(&event.client_ip_hash),
+        text(&event.client_ip),
         csv_field(&String::from_utf8_lossy(&crate::canonical_json::to_bytes(
             &event.data,
         ))),
@@ -248,7 +252,7 @@ pub async fn list_checkpoints(
 /// `GET /v1/audit/verify`: the stored chain checked against its signed checkpoints.
 pub async fn verify_log(state: Data<AppState>, who: Principal) -> Result<HttpResponse, ApiError> {
     who.authorize(AUDITORS, Scope::Read)?;
-    let report = verify_stored(&state.db, &state.audit_key.public()).await?;
+    let report = verify_stored(&state.db, &state.audit_key.public(), &state.pseudonym_key).await?;
     Ok(HttpResponse::Ok().json(report))
 }
 

@@ -190,8 +190,9 @@ pub async fn create_token(
     let (secret, hash) = api_tokens::generate();
     let id = new_id();
     let scopes_json = serde_json::to_string(&scopes).map_err(ApiError::internal)?;
+    let mut tx = state.db.begin_write().await?;
     accounts::insert_api_token(
-        &state.db,
+        &mut tx,
         &id,
         &who.user_id,
         &name,
@@ -200,6 +201,18 @@ pub async fn create_token(
         expires_at,
     )
     .await?;
+    crate::db::audit::append(
+        &mut tx,
+        &crate::db::audit::NewEvent {
+            kind: "token.created",
+            actor: Some(who.user_id.clone()),
+            subject: Some(id.clone()),
+            outcome: Some("created".into()),
+            data: json!({ "token": id, "name": name, "scopes": scopes, "expires_at": expires_at }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
     Ok(HttpResponse::Created().json(json!({
         "id": id, "name": name, "token": secret, "scopes": scopes,
         "expires_at": expires_at.map(rfc3339),
@@ -232,7 +245,20 @@ pub async fn revoke_token(
     id: Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     who.require_session()?;
-    if accounts::revoke_api_token(&state.db, &who.user_id, &id).await? {
+    let mut tx = state.db.begin_write().await?;
+    if accounts::revoke_api_token(&mut tx, &who.user_id, &id).await? {
+        crate::db::audit::append(
+            &mut tx,
+            &crate::db::audit::NewEvent {
+                kind: "token.revoked",
+                actor: Some(who.user_id.clone()),
+                subject: Some(id.to_string()),
+                outcome: Some("revoked".into()),
+                data: json!({ "token": id.as_str() }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(ApiError::NotFound(format!(
