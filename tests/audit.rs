@@ -144,6 +144,14 @@ async fn concurrent_appends_form_one_chain_and_both_verifiers_catch_tampering() 
             "{out}"
         );
 
+        let mut garbled = lines.clone();
+        garbled[2] = "{not json".into();
+        let (code, _) = check("garbled.jsonl", &garbled);
+        assert_eq!(
+            code, 2,
+            "an unreadable export is a usage error, not a verdict"
+        );
+
         let (code, out) = check("truncated.jsonl", &lines[..3]);
         assert_eq!(code, 1);
         assert!(out.contains("signed checkpoint covers"), "{out}");

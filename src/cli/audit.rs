@@ -35,22 +35,6 @@ enum CheckpointFile {
     Bare(Vec<Checkpoint>),
 }
 
-fn read_events(path: &PathBuf) -> anyhow::Result<Vec<ChainedEvent>> {
-    let file =
-        std::fs::File::open(path).with_context(|| format!("opening `{}`", path.display()))?;
-    let mut events = Vec::new();
-    for (index, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let line = line?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let event: ChainedEvent = serde_json::from_str(&line)
-            .with_context(|| format!("{}:{}: not an audit event", path.display(), index + 1))?;
-        events.push(event);
-    }
-    Ok(events)
-}
-
 fn verify(export: &PathBuf, checkpoints: &PathBuf, key: &PathBuf) -> anyhow::Result<bool> {
     let key = PublicKey::from_pem(
         &std::fs::read_to_string(key).with_context(|| format!("reading `{}`", key.display()))?,
@@ -62,7 +46,34 @@ fn verify(export: &PathBuf, checkpoints: &PathBuf, key: &PathBuf) -> anyhow::Res
     {
         CheckpointFile::Listing { checkpoints } | CheckpointFile::Bare(checkpoints) => checkpoints,
     };
-    let report = verify_events(read_events(export)?, &checkpoints, &key);
+    // The export is read line by line as the walk goes: any size verifies in little memory.
+    let file =
+        std::fs::File::open(export).with_context(|| format!("opening `{}`", export.display()))?;
+    let mut unreadable = None;
+    let events = std::io::BufReader::new(file)
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| line.as_ref().map_or(true, |l| !l.trim().is_empty()))
+        .map_while(|(index, line)| {
+            let parsed = line.map_err(anyhow::Error::from).and_then(|l| {
+                serde_json::from_str::<ChainedEvent>(&l).map_err(anyhow::Error::from)
+            });
+            match parsed {
+                Ok(event) => Some(event),
+                Err(e) => {
+                    unreadable = Some(anyhow::anyhow!(
+                        "{}:{}: not an audit event: {e}",
+                        export.display(),
+                        index + 1
+                    ));
+                    None
+                }
+            }
+        });
+    let report = verify_events(events, &checkpoints, &key);
+    if let Some(e) = unreadable {
+        return Err(e);
+    }
     if report.ok {
         println!("OK: {}", report.message);
     } else {
