@@ -8,12 +8,14 @@
 //! Run: `cargo bench --bench policy` (release build; prints decisions/s, p99 and req/s).
 #![allow(clippy::unwrap_used)]
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use cedar_policy::{Authorizer, Context, Entities, PolicySet, Request};
 use modelgate::config::Settings;
-use modelgate::domain::Role;
 use modelgate::policy::{Action, LicenseeFacts, ModelFacts, PolicyBundle, Signals};
 use modelgate::startup::{open_state, Application};
 use modelgate::store::publish::{publish_dir, PublishRequest};
@@ -177,52 +179,12 @@ async fn bench_access() -> (f64, f64) {
     )
     .await
     .unwrap();
-    let password = "correct horse battery staple".to_string();
-    modelgate::routes::create_account(
-        &state,
-        &"bench@example.com".parse().unwrap(),
-        password.clone(),
-        Role::User,
-    )
-    .await
-    .unwrap();
     let app = Application::build_with_state(state).unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
 
     let client = reqwest::Client::new();
-    let login: serde_json::Value = client
-        .post(format!("{base}/v1/auth/login"))
-        .json(&json!({ "email": "bench@example.com", "password": password }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["token"].as_str().unwrap().to_owned();
-    client
-        .put(format!("{base}/v1/me/attestation"))
-        .bearer_auth(&token)
-        .json(&json!({ "legal_name": "Bench", "domicile_country": "US", "on_behalf_of_organisation": false }))
-        .send()
-        .await
-        .unwrap();
-    let license: serde_json::Value = client
-        .get(format!("{base}/v1/licenses/llama-3.2"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    client
-        .post(format!("{base}/v1/licenses/llama-3.2/accept"))
-        .bearer_auth(&token)
-        .json(&json!({ "digest": license["digest"] }))
-        .send()
-        .await
-        .unwrap();
+    let token = common::licensed_session(&client, &base, "bench@example.com", "US").await;
 
     let model = text.id.to_string();
     let (c, b, t, m) = (client.clone(), base.clone(), token.clone(), model.clone());

@@ -169,16 +169,11 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
                     .filter(|v| v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
                     .map_or_else(|| random_hex(12), str::to_owned);
                 let (method, path) = (req.method().clone(), req.path().to_owned());
-                let client_ip = req
-                    .app_data::<Data<AppState>>()
-                    .and_then(|state| {
-                        let ip = state.proxies.client_ip_of(req.request())?.to_string();
-                        Some((state.pseudonym_key.hash(&ip), ip))
-                    });
+                let state = req.app_data::<Data<AppState>>();
                 let context = RequestContext {
                     request_id: Some(request_id.clone()),
-                    client_ip_hash: client_ip.as_ref().map(|(hash, _)| hash.clone()),
-                    client_ip: client_ip.map(|(_, ip)| ip),
+                    client_ip: state.and_then(|s| s.proxies.client_ip_of(req.request())).map(|ip| ip.to_string()),
+                    pseudonym_key: state.map(|s| s.pseudonym_key.clone()),
                 };
                 let future = crate::audit::context::scope(context, srv.call(req));
                 async move {

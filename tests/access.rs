@@ -203,13 +203,6 @@ async fn blob_requests_without_a_valid_grant_each_fail_with_their_own_code() {
         // Revocation: the license is terminated, and the next request with the existing
         // grant fails.
         let admin = app.account("admin@example.com", Role::Admin).await;
-        let report: Value = app
-            .get_auth("/v1/admin/licenses/llama-3.2/acceptances", &admin)
-            .await
-            .json()
-            .await
-            .unwrap();
-        let acceptance = report["acceptances"][0]["id"].as_str().unwrap().to_owned();
         let text_grant = text["grant"]["token"].as_str().unwrap();
         let text_path = blob_path(&smallest_file(&text));
         assert_eq!(
@@ -217,11 +210,7 @@ async fn blob_requests_without_a_valid_grant_each_fail_with_their_own_code() {
             200
         );
         let revoked = app
-            .post_json(
-                &format!("/v1/admin/acceptances/{acceptance}/revoke"),
-                Some(&admin),
-                &json!({ "reason": "breach of the acceptable use policy" }),
-            )
+            .revoke_first_acceptance(&admin, "breach of the acceptable use policy")
             .await;
         assert_eq!(revoked.status(), 200);
         let after = fetch(&app, &text_path, text_grant, Some("bytes=5-")).await;

@@ -358,20 +358,7 @@ async fn every_state_change_of_design_section_5_is_in_the_chain() {
     for backend in backends() {
         let (app, compliance) = app_with_events(backend).await;
         let admin = app.account("admin@example.com", Role::Admin).await;
-        let report: Value = app
-            .get_auth("/v1/admin/licenses/llama-3.2/acceptances", &admin)
-            .await
-            .json()
-            .await
-            .unwrap();
-        let acceptance = report["acceptances"][0]["id"].as_str().unwrap().to_owned();
-        let revoked = app
-            .post_json(
-                &format!("/v1/admin/acceptances/{acceptance}/revoke"),
-                Some(&admin),
-                &json!({ "reason": "audit test" }),
-            )
-            .await;
+        let revoked = app.revoke_first_acceptance(&admin, "audit test").await;
         assert_eq!(revoked.status(), 200);
         let events = modelgate::db::audit::recent(&app.state.db, None, 1000)
             .await

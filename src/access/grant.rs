@@ -70,10 +70,7 @@ pub(super) async fn record(
         model_id: inputs.model.id.clone(),
         revision_digest: inputs.revision.digest.clone(),
         license_id: inputs.model.license.clone(),
-        action: serde_json::to_value(action)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default(),
+        action: action.as_str().to_owned(),
         downloads_per_blob: i64::from(settings.downloads_per_blob),
         decision_event_id: decision_event_id.to_owned(),
         created_at,

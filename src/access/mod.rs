@@ -170,7 +170,7 @@ pub async fn request_access(
             kind: "policy.decision",
             actor: Some(inputs.user.id.clone()),
             subject: Some(inputs.model.id.clone()),
-            outcome: Some(format!("{:?}", decision.outcome).to_lowercase()),
+            outcome: Some(decision.outcome.as_str().to_owned()),
             data: data.clone(),
         },
     )

@@ -12,7 +12,7 @@ use crate::store::signing::{PublicKey, PublisherKey};
 pub const AUDIT_KEY_FILE: &str = "audit.key.pem";
 
 /// A signed statement of the log's size and head hash at a time.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct Checkpoint {
     pub size: i64,
     pub head_hash: String,

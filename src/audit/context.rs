@@ -18,7 +18,16 @@ use sha2::Sha256;
 pub struct RequestContext {
     pub request_id: Option<String>,
     pub client_ip: Option<String>,
-    pub client_ip_hash: Option<String>,
+    /// Keys `client_ip_hash`; the hash is only computed when an event is appended.
+    pub pseudonym_key: Option<PseudonymKey>,
+}
+
+impl RequestContext {
+    /// The keyed hash of the client IP, the form that enters the chain.
+    pub fn client_ip_hash(&self) -> Option<String> {
+        let key = self.pseudonym_key.as_ref()?;
+        self.client_ip.as_deref().map(|ip| key.hash(ip))
+    }
 }
 
 tokio::task_local! {

@@ -114,9 +114,10 @@ pub async fn verify_stored(
         Err(problem) => return Ok(VerifyReport::new(0, &[], Some(problem))),
     };
     let mut verifier = Verifier::new(&trusted);
-    let (mut after, mut checked) = (0, 0);
+    let mut filter = store::EventFilter::default();
+    let mut checked = 0;
     'pages: loop {
-        let page = store::page(db, after, PAGE).await?;
+        let page = store::find(db, &filter, PAGE).await?;
         for event in &page {
             if event.seq > head {
                 break 'pages;
@@ -135,7 +136,7 @@ pub async fn verify_stored(
             checked += 1;
         }
         match page.last() {
-            Some(last) if page.len() as i64 == PAGE => after = last.seq,
+            Some(last) if page.len() as i64 == PAGE => filter.after = last.seq,
             _ => break,
         }
     }

@@ -10,7 +10,7 @@ use crate::access::gather;
 use crate::config::Settings;
 use crate::domain::{Email, ModelId};
 use crate::geo::GeoSignal;
-use crate::policy::decide::Action;
+use crate::policy::decide::{Action, Outcome};
 use crate::policy::table::{parse_table, run_table};
 use crate::policy::PolicyBundle;
 
@@ -195,10 +195,8 @@ pub fn run(settings: Settings, command: PolicyCommand) -> anyhow::Result<ExitCod
                 let table =
                     parse_table(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
                 for result in run_table(&bundle, &table) {
-                    let actual = result
-                        .actual
-                        .map_or("error".to_string(), |o| format!("{o:?}").to_lowercase());
-                    let expected = format!("{:?}", result.expected).to_lowercase();
+                    let actual = result.actual.map_or("error", Outcome::as_str);
+                    let expected = result.expected.as_str();
                     if result.passed {
                         passed += 1;
                         println!(

@@ -81,6 +81,7 @@ pub async fn append(tx: &mut WriteTx, event: &NewEvent) -> Result<String, sqlx::
     };
     let (head_seq, head_hash): (i64, String) = sqlx::query_as(lock).fetch_one(&mut **tx).await?;
     let context = crate::audit::context::current();
+    let client_ip_hash = context.client_ip_hash();
     let id = new_id();
     let seq = head_seq + 1;
     let occurred_at = now_ms();
@@ -93,7 +94,7 @@ pub async fn append(tx: &mut WriteTx, event: &NewEvent) -> Result<String, sqlx::
         event.subject.as_deref(),
         event.outcome.as_deref(),
         context.request_id.as_deref(),
-        context.client_ip_hash.as_deref(),
+        client_ip_hash.as_deref(),
         &event.data,
     );
     let hash = chain_hash(&canonical, &head_hash)
@@ -110,7 +111,7 @@ pub async fn append(tx: &mut WriteTx, event: &NewEvent) -> Result<String, sqlx::
     .bind(&event.subject)
     .bind(&event.outcome)
     .bind(&context.request_id)
-    .bind(&context.client_ip_hash)
+    .bind(&client_ip_hash)
     .bind(&context.client_ip)
     .bind(String::from_utf8_lossy(&crate::canonical_json::to_bytes(&event.data)).into_owned())
     .bind(&head_hash)
@@ -141,18 +142,6 @@ pub async fn recent(
     Ok(rows.into_iter().map(ChainedEvent::from).collect())
 }
 
-/// Events with `seq > after`, in chain order, at most `limit`.
-pub async fn page(db: &Db, after: i64, limit: i64) -> Result<Vec<ChainedEvent>, sqlx::Error> {
-    let rows: Vec<EventRow> = sqlx::query_as(&format!(
-        "SELECT {EVENT_COLUMNS} FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2"
-    ))
-    .bind(after)
-    .bind(limit)
-    .fetch_all(&db.pool)
-    .await?;
-    Ok(rows.into_iter().map(ChainedEvent::from).collect())
-}
-
 /// The chain head: the newest sequence number and hash.
 pub async fn head(db: &Db) -> Result<(i64, String), sqlx::Error> {
     sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
@@ -161,10 +150,10 @@ pub async fn head(db: &Db) -> Result<(i64, String), sqlx::Error> {
 }
 
 pub async fn insert_checkpoint(db: &Db, checkpoint: &Checkpoint) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO audit_checkpoints (size, head_hash, created_at, key_fingerprint, signature)
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-    )
+    sqlx::query(&format!(
+        "INSERT INTO audit_checkpoints ({CHECKPOINT_COLUMNS}) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT DO NOTHING"
+    ))
     .bind(checkpoint.size)
     .bind(&checkpoint.head_hash)
     .bind(checkpoint.created_at)
@@ -175,25 +164,15 @@ pub async fn insert_checkpoint(db: &Db, checkpoint: &Checkpoint) -> Result<(), s
     Ok(())
 }
 
+const CHECKPOINT_COLUMNS: &str = "size, head_hash, created_at, key_fingerprint, signature";
+
 /// Every checkpoint, oldest first.
 pub async fn checkpoints(db: &Db) -> Result<Vec<Checkpoint>, sqlx::Error> {
-    let rows: Vec<(i64, String, i64, String, String)> = sqlx::query_as(
-        "SELECT size, head_hash, created_at, key_fingerprint, signature FROM audit_checkpoints ORDER BY size",
-    )
+    sqlx::query_as(&format!(
+        "SELECT {CHECKPOINT_COLUMNS} FROM audit_checkpoints ORDER BY size"
+    ))
     .fetch_all(&db.pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(size, head_hash, created_at, key_fingerprint, signature)| Checkpoint {
-                size,
-                head_hash,
-                created_at,
-                key_fingerprint,
-                signature,
-            },
-        )
-        .collect())
+    .await
 }
 
 /// Which events to read; empty fields match everything.
@@ -281,19 +260,9 @@ pub async fn erase_client_ips(db: &Db, before: i64) -> Result<u64, sqlx::Error> 
 
 /// The newest checkpoint, if any.
 pub async fn latest_checkpoint(db: &Db) -> Result<Option<Checkpoint>, sqlx::Error> {
-    let row: Option<(i64, String, i64, String, String)> = sqlx::query_as(
-        "SELECT size, head_hash, created_at, key_fingerprint, signature FROM audit_checkpoints
-         ORDER BY size DESC LIMIT 1",
-    )
-    .fetch_optional(&db.pool)
-    .await?;
-    Ok(row.map(
-        |(size, head_hash, created_at, key_fingerprint, signature)| Checkpoint {
-            size,
-            head_hash,
-            created_at,
-            key_fingerprint,
-            signature,
-        },
+    sqlx::query_as(&format!(
+        "SELECT {CHECKPOINT_COLUMNS} FROM audit_checkpoints ORDER BY size DESC LIMIT 1"
     ))
+    .fetch_optional(&db.pool)
+    .await
 }

@@ -24,7 +24,8 @@ pub enum Action {
 }
 
 impl Action {
-    fn cedar_name(self) -> &'static str {
+    /// The action's name, as in the Cedar schema and the API.
+    pub fn as_str(self) -> &'static str {
         match self {
             Action::Download => "download",
             Action::Validate => "validate",
@@ -107,6 +108,17 @@ pub enum Outcome {
     Allow,
     Deny,
     Review,
+}
+
+impl Outcome {
+    /// `allow`, `deny` or `review`, as serialized.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Allow => "allow",
+            Outcome::Deny => "deny",
+            Outcome::Review => "review",
+        }
+    }
 }
 
 /// One policy that contributed, with its sentence.
@@ -315,7 +327,7 @@ impl PolicyBundle {
     ) -> Result<Decision, DecideError> {
         let entities = self.entities(licensee, model)?;
         let digest = self.digest().hex();
-        let (allowed, ids) = self.ask(action.cedar_name(), model, signals, &entities)?;
+        let (allowed, ids) = self.ask(action.as_str(), model, signals, &entities)?;
         if !allowed {
             let reasons = if ids.is_empty() {
                 vec![Reason {

@@ -315,6 +315,24 @@ impl TestApp {
         grant_for(&self.client, &self.address, model, token).await
     }
 
+    /// Terminates (as `admin`) the license of the first acceptance in the report, with
+    /// `reason`; returns the answer.
+    pub async fn revoke_first_acceptance(&self, admin: &str, reason: &str) -> reqwest::Response {
+        let report: serde_json::Value = self
+            .get_auth("/v1/admin/licenses/llama-3.2/acceptances", admin)
+            .await
+            .json()
+            .await
+            .unwrap();
+        let acceptance = report["acceptances"][0]["id"].as_str().unwrap();
+        self.post_json(
+            &format!("/v1/admin/acceptances/{acceptance}/revoke"),
+            Some(admin),
+            &serde_json::json!({ "reason": reason }),
+        )
+        .await
+    }
+
     /// Where the app reads its GeoIP database.
     pub fn geoip_path(&self) -> PathBuf {
         self.state.settings.geoip.database.clone().unwrap()
