@@ -6,10 +6,10 @@ pub mod accounts;
 pub mod audit;
 pub mod catalog;
 pub mod grants;
+mod group_commit;
 pub mod licensing;
 pub mod reviews;
 
-use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
@@ -45,37 +45,55 @@ pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
     /// On SQLite, write transactions of this process take turns here (see `begin_write`).
-    writer: Arc<tokio::sync::Mutex<()>>,
+    writer: group_commit::GroupWriter,
 }
 
 /// A write transaction from `Db::begin_write`; derefs to the connection, like
 /// `sqlx::Transaction`. Dropping it without `commit` rolls back.
 pub struct WriteTx {
-    tx: sqlx::Transaction<'static, sqlx::Any>,
-    backend: Backend,
-    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    inner: WriteTxInner,
+}
+
+enum WriteTxInner {
+    /// A savepoint in SQLite's shared, group-committed transaction.
+    Sqlite(group_commit::Turn),
+    Postgres(sqlx::Transaction<'static, sqlx::Any>),
 }
 
 impl WriteTx {
     pub fn backend(&self) -> Backend {
-        self.backend
+        match self.inner {
+            WriteTxInner::Sqlite(_) => Backend::Sqlite,
+            WriteTxInner::Postgres(_) => Backend::Postgres,
+        }
     }
 
+    /// Commits; on SQLite, returns once the shared transaction holding these changes has
+    /// committed.
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await
+        match self.inner {
+            WriteTxInner::Sqlite(turn) => turn.commit().await,
+            WriteTxInner::Postgres(tx) => tx.commit().await,
+        }
     }
 }
 
 impl std::ops::Deref for WriteTx {
     type Target = sqlx::AnyConnection;
     fn deref(&self) -> &Self::Target {
-        &self.tx
+        match &self.inner {
+            WriteTxInner::Sqlite(turn) => turn.conn_ref(),
+            WriteTxInner::Postgres(tx) => tx,
+        }
     }
 }
 
 impl std::ops::DerefMut for WriteTx {
     fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.tx
+        match &mut self.inner {
+            WriteTxInner::Sqlite(turn) => turn.conn(),
+            WriteTxInner::Postgres(tx) => tx,
+        }
     }
 }
 
@@ -113,26 +131,24 @@ impl Db {
         let db = Db {
             pool,
             backend,
-            writer: Arc::default(),
+            writer: group_commit::GroupWriter::default(),
         };
         db.migrate().await?;
         Ok(db)
     }
 
     /// Begins a transaction that will write. SQLite allows one writer at a time: there, this
-    /// process's write transactions queue in order on a lock and begin `IMMEDIATE`, instead
+    /// process's write transactions take turns as savepoints of one shared transaction
+    /// begun `IMMEDIATE` and committed for a whole group at once (`group_commit`), instead
     /// of waiting in SQLite's busy handler (which sleeps in steps) or failing a
     /// read-then-write transaction with "database is locked". On PostgreSQL the transaction
     /// first locks the audit chain head, which every write transaction appends to.
     pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
         match self.backend {
             Backend::Sqlite => {
-                let turn = Arc::clone(&self.writer).lock_owned().await;
-                let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+                let turn = self.writer.begin(&self.pool).await?;
                 Ok(WriteTx {
-                    tx,
-                    backend: self.backend,
-                    _turn: Some(turn),
+                    inner: WriteTxInner::Sqlite(turn),
                 })
             }
             Backend::Postgres => {
@@ -144,9 +160,7 @@ impl Db {
                     .execute(&mut *tx)
                     .await?;
                 Ok(WriteTx {
-                    tx,
-                    backend: self.backend,
-                    _turn: None,
+                    inner: WriteTxInner::Postgres(tx),
                 })
             }
         }
