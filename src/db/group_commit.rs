@@ -79,15 +79,13 @@ impl GroupWriter {
 impl Turn {
     pub(super) fn conn(&mut self) -> &mut sqlx::AnyConnection {
         self.conn
-            .as_mut()
-            .map(|c| &mut **c)
+            .as_deref_mut()
             .unwrap_or_else(|| unreachable!("a turn holds its connection until commit or drop"))
     }
 
     pub(super) fn conn_ref(&self) -> &sqlx::AnyConnection {
         self.conn
-            .as_ref()
-            .map(|c| &**c)
+            .as_deref()
             .unwrap_or_else(|| unreachable!("a turn holds its connection until commit or drop"))
     }
 
