@@ -3,7 +3,8 @@
 //!    evaluation of a single permit-all policy over the same entities;
 //! 2. `POST /v1/models/{id}/access` (facts from SQLite, decision, audit event and grant in
 //!    one transaction, token signed) against `GET /v1/models/{id}/manifest` on the same
-//!    server, with the same client and concurrency.
+//!    server, with the same client and concurrency; and the same `POST` on a server whose
+//!    audit appends are switched off, for what auditing costs.
 //!
 //! Run: `cargo bench --bench policy` (release build; prints decisions/s, p99 and req/s).
 #![allow(clippy::unwrap_used)]
@@ -156,13 +157,18 @@ fn throughput(label: &str, mut samples: Vec<Duration>) -> f64 {
     per_second
 }
 
-async fn bench_access() -> (f64, f64) {
+/// A server with the demo text model published and a licensed user's session token;
+/// `audited: false` skips audit appends (the on/off comparison).
+async fn start_server(audited: bool) -> (String, String, String, tempfile::TempDir) {
     let data = tempfile::tempdir().unwrap();
     let mut settings = Settings::default();
     settings.server.port = 0;
     settings.storage.data_dir = data.path().to_path_buf();
     settings.log.level = "error".into();
-    let (state, key) = open_state(&settings).await.unwrap();
+    let (mut state, key) = open_state(&settings).await.unwrap();
+    if !audited {
+        state.db = state.db.without_audit();
+    }
     let models = modelgate::demo::generate(&data.path().join("demo")).unwrap();
     let text = &models[0];
     publish_dir(
@@ -182,23 +188,37 @@ async fn bench_access() -> (f64, f64) {
     let app = Application::build_with_state(state).unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
+    let token =
+        common::licensed_session(&reqwest::Client::new(), &base, "bench@example.com", "US").await;
+    (base, token, text.id.to_string(), data)
+}
 
+/// req/s of `POST access` audited, not audited, and of `GET manifest` on the audited server.
+async fn bench_access() -> (f64, f64, f64) {
     let client = reqwest::Client::new();
-    let token = common::licensed_session(&client, &base, "bench@example.com", "US").await;
-
-    let model = text.id.to_string();
-    let (c, b, t, m) = (client.clone(), base.clone(), token.clone(), model.clone());
-    let access = throughput(
-        "POST access (SQLite, audited)",
-        load(move || c.post(format!("{b}/v1/models/{m}/access")).bearer_auth(&t)).await,
-    );
-    let (c, b) = (client.clone(), base.clone());
+    let mut rates = Vec::new();
+    for (label, audited) in [
+        ("POST access (SQLite, audited)", true),
+        ("POST access (audit off)", false),
+    ] {
+        let (base, token, model, _data) = start_server(audited).await;
+        let c = client.clone();
+        rates.push(throughput(
+            label,
+            load(move || {
+                c.post(format!("{base}/v1/models/{model}/access"))
+                    .bearer_auth(&token)
+            })
+            .await,
+        ));
+    }
+    let (base, _token, model, _data) = start_server(true).await;
+    let c = client.clone();
     let reference = throughput(
         "GET manifest (ref)",
-        load(move || c.get(format!("{b}/v1/models/{model}/manifest"))).await,
+        load(move || c.get(format!("{base}/v1/models/{model}/manifest"))).await,
     );
-    drop(data);
-    (access, reference)
+    (rates[0], rates[1], reference)
 }
 
 fn main() {
@@ -214,9 +234,13 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let (access, manifest) = runtime.block_on(bench_access());
+    let (access, unaudited, manifest) = runtime.block_on(bench_access());
     println!(
         "access throughput ratio (POST access / GET manifest): {:.2}x",
         access / manifest
+    );
+    println!(
+        "audit cost on POST access (audited / audit off): {:.2}x",
+        access / unaudited
     );
 }

@@ -46,12 +46,15 @@ pub struct Db {
     pub backend: Backend,
     /// On SQLite, write transactions of this process take turns here (see `begin_write`).
     writer: group_commit::GroupWriter,
+    /// False only in the benchmark that measures what auditing costs (`without_audit`).
+    audited: bool,
 }
 
 /// A write transaction from `Db::begin_write`; derefs to the connection, like
 /// `sqlx::Transaction`. Dropping it without `commit` rolls back.
 pub struct WriteTx {
     inner: WriteTxInner,
+    audited: bool,
 }
 
 enum WriteTxInner {
@@ -61,6 +64,11 @@ enum WriteTxInner {
 }
 
 impl WriteTx {
+    /// Whether events appended in this transaction are written (see `Db::without_audit`).
+    pub fn audited(&self) -> bool {
+        self.audited
+    }
+
     pub fn backend(&self) -> Backend {
         match self.inner {
             WriteTxInner::Sqlite(_) => Backend::Sqlite,
@@ -132,6 +140,7 @@ impl Db {
             pool,
             backend,
             writer: group_commit::GroupWriter::default(),
+            audited: true,
         };
         db.migrate().await?;
         Ok(db)
@@ -149,6 +158,7 @@ impl Db {
                 let turn = self.writer.begin(&self.pool).await?;
                 Ok(WriteTx {
                     inner: WriteTxInner::Sqlite(turn),
+                    audited: self.audited,
                 })
             }
             Backend::Postgres => {
@@ -161,8 +171,19 @@ impl Db {
                     .await?;
                 Ok(WriteTx {
                     inner: WriteTxInner::Postgres(tx),
+                    audited: self.audited,
                 })
             }
+        }
+    }
+
+    /// This database with audit appends skipped: only for the benchmark that prints what
+    /// auditing adds to a request (no setting reaches it; the gateway always audits).
+    #[doc(hidden)]
+    pub fn without_audit(&self) -> Db {
+        Db {
+            audited: false,
+            ..self.clone()
         }
     }
 
