@@ -16,7 +16,7 @@ async fn user_id(app: &TestApp, token: &str) -> String {
 }
 
 async fn decide(app: &TestApp, user: &str, model: &str) -> (Outcome, Vec<String>) {
-    let inputs = gather(&app.state, user, &model.parse().unwrap(), None, None)
+    let inputs = gather(&app.state, user, &model.parse().unwrap(), None, None, None)
         .await
         .unwrap();
     let decision = app

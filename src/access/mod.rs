@@ -15,7 +15,7 @@ use crate::db::accounts::{self, UserRow};
 use crate::db::audit;
 use crate::db::catalog::RevisionRow;
 use crate::db::reviews::{self, ReviewRow};
-use crate::domain::ModelId;
+use crate::domain::{ModelId, Sha256Digest};
 use crate::error::ApiError;
 use crate::geo::GeoSignal;
 use crate::policy::facts::{self, FactsError, Licensee};
@@ -73,23 +73,29 @@ impl DecisionInputs {
     }
 }
 
-/// Reads the inputs of a decision for `user_id` on the latest revision of `model`, with
+/// Reads the inputs of a decision for `user_id` on `revision` of `model` (default: the
+/// latest), with
 /// GeoIP signals for `client_ip` (or `geo` when given, as `policy explain` does).
 pub async fn gather(
     state: &AppState,
     user_id: &str,
     model: &ModelId,
+    revision: Option<&Sha256Digest>,
     client_ip: Option<IpAddr>,
     geo: Option<GeoSignal>,
 ) -> Result<DecisionInputs, ApiError> {
     let user = accounts::user_by_id(&state.db, user_id)
         .await?
         .ok_or(ApiError::Unauthenticated)?;
-    let revision = state
-        .catalog
-        .revision(model, None)
-        .await?
-        .ok_or_else(|| ApiError::ModelNotFound(model.to_string()))?;
+    let revision =
+        state
+            .catalog
+            .revision(model, revision)
+            .await?
+            .ok_or_else(|| match revision {
+                Some(digest) => ApiError::RevisionNotFound(digest.reference()),
+                None => ApiError::ModelNotFound(model.to_string()),
+            })?;
     let model_facts = facts::model_facts(&revision)?;
     let licensee = facts::licensee_facts(&state.db, &user, &model_facts.license).await?;
     let review = reviews::latest_for(
@@ -135,16 +141,17 @@ pub struct AccessAnswer {
     pub case: Option<ReviewRow>,
 }
 
-/// Decides whether `user_id` may `action` the latest revision of `model` from
+/// Decides whether `user_id` may `action` `revision` of `model` (default: the latest) from
 /// `client_ip`, and records the decision with its grant or review case.
 pub async fn request_access(
     state: &AppState,
     user_id: &str,
     model: &ModelId,
+    revision: Option<&Sha256Digest>,
     action: Action,
     client_ip: Option<IpAddr>,
 ) -> Result<AccessAnswer, ApiError> {
-    let inputs = gather(state, user_id, model, client_ip, None).await?;
+    let inputs = gather(state, user_id, model, revision, client_ip, None).await?;
     let decision = state
         .policy
         .decide(

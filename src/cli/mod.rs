@@ -5,6 +5,7 @@ mod admin;
 mod audit;
 mod config;
 mod demo;
+mod download;
 mod keys;
 mod license;
 mod migrate;
@@ -52,6 +53,9 @@ enum Command {
     Publish(publish::PublishArgs),
     /// Verify a downloaded model directory against its model.sig.
     Verify(verify::VerifyArgs),
+    /// Download a model from a gateway or mirror: signature, access, parallel resumable
+    /// parts, every SHA-256 verified.
+    Download(download::DownloadArgs),
     /// Demo models.
     #[command(subcommand)]
     Demo(demo::DemoCommand),
@@ -134,6 +138,7 @@ impl Cli {
             Command::Migrate => runtime.block_on(migrate::run(settings)),
             Command::Publish(args) => runtime.block_on(publish::run(settings, args)),
             Command::Verify(args) => verify::run(settings, args),
+            Command::Download(args) => runtime.block_on(download::run(args)),
             Command::Demo(cmd) => demo::run(cmd),
             Command::Config(cmd) => config::run(settings, cmd),
             Command::Keys(cmd) => keys::run(settings, cmd),

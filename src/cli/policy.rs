@@ -74,7 +74,7 @@ async fn explain(
             .then(|| signals.geo_country.to_ascii_uppercase()),
         anonymous_proxy: signals.anonymous_proxy,
     });
-    let inputs = gather(&state, &account.id, &model, signals.ip, assumed)
+    let inputs = gather(&state, &account.id, &model, None, signals.ip, assumed)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let decision = state.policy.decide(

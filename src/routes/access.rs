@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use crate::access::grant::GRANT_HEADER;
 use crate::access::{request_access, AccessAnswer};
 use crate::auth::{Principal, Scope, ANY_ROLE};
-use crate::domain::ModelId;
+use crate::domain::{ModelId, Sha256Digest};
 use crate::error::ApiError;
 use crate::policy::{Action, Outcome};
 use crate::routes::reviews::case_json;
@@ -24,6 +24,9 @@ use crate::store::manifest::Manifest;
 struct AccessBody {
     #[serde(default)]
     action: Option<Action>,
+    /// `sha256:…`: the revision to decide on (default: the latest).
+    #[serde(default)]
+    revision: Option<Sha256Digest>,
 }
 
 /// The base URL for links in responses: `server.public_url` when set; else the `Host` the
@@ -89,7 +92,8 @@ fn answer_json(answer: &AccessAnswer, base: &str) -> Result<Value, ApiError> {
 }
 
 /// `POST /v1/models/{org}/{name}/access` with an optional `{"action": "download" |
-/// "validate" | "mirror"}` body (default `download`).
+/// "validate" | "mirror", "revision": "sha256:…"}` body (default: `download`, the latest
+/// revision).
 #[tracing::instrument(skip_all, fields(user.id = %who.user_id))]
 pub async fn request_model_access(
     req: HttpRequest,
@@ -108,7 +112,15 @@ pub async fn request_model_access(
     };
     let action = body.action.unwrap_or(Action::Download);
     let client_ip = state.proxies.client_ip_of(&req);
-    let answer = request_access(&state, &who.user_id, &model, action, client_ip).await?;
+    let answer = request_access(
+        &state,
+        &who.user_id,
+        &model,
+        body.revision.as_ref(),
+        action,
+        client_ip,
+    )
+    .await?;
     let json = answer_json(&answer, &base_url(&state, &req))?;
     match answer.decision.outcome {
         Outcome::Allow => Ok(HttpResponse::Ok().json(json)),

@@ -34,6 +34,44 @@ fn if_range_allows_partial(req: &HttpRequest, etag: &str) -> bool {
     header_str(req, header::IF_RANGE).is_none_or(|value| value.trim() == etag)
 }
 
+/// `sha-256=:<base64>:`, the RFC 9530 field value for a SHA-256 digest.
+fn structured_sha256(digest: &Sha256Digest) -> String {
+    format!(
+        "sha-256=:{}:",
+        base64::engine::general_purpose::STANDARD.encode(digest.as_bytes())
+    )
+}
+
+/// Whether the client asked for a SHA-256 `Content-Digest` (RFC 9530
+/// `Want-Content-Digest: sha-256=<weight>`, weight 0 meaning "not wanted"). Download
+/// clients use it to check each ranged part on arrival and re-fetch only a damaged one.
+fn wants_sha256_content_digest(req: &HttpRequest) -> bool {
+    header_str(req, header::HeaderName::from_static("want-content-digest")).is_some_and(|value| {
+        value.split(',').any(|member| {
+            let (algorithm, weight) = member.split_once('=').unwrap_or((member, "1"));
+            algorithm.trim() == "sha-256" && weight.trim() != "0"
+        })
+    })
+}
+
+/// The SHA-256 of `len` bytes of a blob from `first`, read off the async runtime.
+async fn hash_range(
+    state: &AppState,
+    digest: &Sha256Digest,
+    first: u64,
+    len: u64,
+) -> Result<Sha256Digest, ApiError> {
+    use std::io::{Read, Seek, SeekFrom};
+    let (mut file, _) = state.blobs.open_blob(digest).map_err(ApiError::internal)?;
+    tokio::task::spawn_blocking(move || {
+        file.seek(SeekFrom::Start(first))?;
+        crate::store::blobs::hash_reader(file.take(len)).map(|(digest, _)| digest)
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(ApiError::internal)
+}
+
 /// `GET|HEAD /v1/blobs/{reference}`.
 #[tracing::instrument(skip_all, fields(blob.digest))]
 pub async fn download_blob(
@@ -69,10 +107,7 @@ pub async fn download_blob(
     request.size = size;
 
     let etag = format!("\"{}\"", digest.hex());
-    let repr_digest = format!(
-        "sha-256=:{}:",
-        base64::engine::general_purpose::STANDARD.encode(digest.as_bytes())
-    );
+    let repr_digest = structured_sha256(&digest);
     let mut response = HttpResponse::build(StatusCode::OK);
     response
         .insert_header((header::ETAG, etag.clone()))
@@ -120,6 +155,14 @@ pub async fn download_blob(
     request.bytes = if req.method() == Method::HEAD { 0 } else { len };
     grant::admit(&state, &grant, &request).await?;
     response.insert_header((header::CONTENT_TYPE, "application/octet-stream"));
+    if req.method() == Method::GET && wants_sha256_content_digest(&req) {
+        let content = if status == StatusCode::OK {
+            digest
+        } else {
+            hash_range(&state, &digest, range.first, len).await?
+        };
+        response.insert_header(("Content-Digest", structured_sha256(&content)));
+    }
     if req.method() == Method::HEAD {
         return Ok(response.body(SizedStream::new(
             len,

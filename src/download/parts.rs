@@ -1,0 +1,511 @@
+//! One file of a download: ranged parts fetched in parallel (bounded by a semaphore shared
+//! by all files), written at their offsets into `<dir>/.modelgate-download/<sha256>.part`,
+//! each checked against the server's `Content-Digest` on arrival and fetched again with
+//! backoff when damaged or cut short. The parts done are recorded beside the file, so an
+//! interrupted download resumes; the file is hashed in order while its parts arrive, and it
+//! takes its final name only when its SHA-256 equals the signed manifest's.
+
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tokio::sync::{Notify, Semaphore};
+
+use super::progress::{FileProgress, Progress};
+use super::trust::write_atomically;
+use crate::access::grant::GRANT_HEADER;
+use crate::domain::{ModelPath, Sha256Digest};
+
+/// Where unfinished files and their records live, inside the target directory.
+pub const STATE_DIR: &str = ".modelgate-download";
+
+/// What every file of one download shares.
+pub struct Fetcher {
+    pub client: reqwest::Client,
+    /// The grant token, sent as the `Modelgate-Grant` header.
+    pub grant: String,
+    /// Bounds the parts in flight across all files.
+    pub slots: Arc<Semaphore>,
+    pub part_size: u64,
+    /// Further attempts for a part after a transient failure.
+    pub retries: u32,
+    pub progress: Progress,
+    pub state_dir: PathBuf,
+}
+
+/// One file to fetch.
+#[derive(Debug, Clone)]
+pub struct FileJob {
+    pub path: ModelPath,
+    pub url: String,
+    pub sha256: Sha256Digest,
+    pub size: u64,
+    pub target: PathBuf,
+}
+
+/// The on-disk record of a file's parts, `<sha256>.json` beside `<sha256>.part`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct PartsRecord {
+    sha256: Sha256Digest,
+    size: u64,
+    part_size: u64,
+    done: Vec<bool>,
+}
+
+impl PartsRecord {
+    fn new(sha256: Sha256Digest, size: u64, part_size: u64) -> Self {
+        let parts = size.div_ceil(part_size.max(1)) as usize;
+        PartsRecord {
+            sha256,
+            size,
+            part_size: part_size.max(1),
+            done: vec![false; parts],
+        }
+    }
+
+    /// First and last byte of part `i`.
+    fn range(&self, i: usize) -> (u64, u64) {
+        let first = i as u64 * self.part_size;
+        (first, (first + self.part_size).min(self.size) - 1)
+    }
+
+    fn bytes_done(&self) -> u64 {
+        (0..self.done.len())
+            .filter(|&i| self.done[i])
+            .map(|i| {
+                let (first, last) = self.range(i);
+                last - first + 1
+            })
+            .sum()
+    }
+}
+
+/// Why one attempt at a part failed.
+#[derive(Debug, thiserror::Error)]
+enum PartError {
+    /// Worth another attempt: a lost connection, a short body, a 5xx.
+    #[error("{0}")]
+    Transient(String),
+    /// The bytes arrived but differ from the server's `Content-Digest`.
+    #[error("{0}")]
+    Damaged(String),
+    /// Another attempt would not help: a refusal, a 200 to a range request, a disk error.
+    #[error("{0}")]
+    Refused(String),
+}
+
+impl Fetcher {
+    /// Downloads one file (or finishes it from its record) and moves it into place.
+    pub async fn fetch_file(self: &Arc<Self>, job: FileJob) -> anyhow::Result<()> {
+        let hex = job.sha256.hex();
+        let partial = self.state_dir.join(format!("{hex}.part"));
+        let record_path = self.state_dir.join(format!("{hex}.json"));
+        let record = self.load_or_start(&job, &partial, &record_path)?;
+        let present = record.bytes_done();
+        if present > 0 {
+            self.progress.say(&format!(
+                "{}: resuming, {} of {} parts already on disk",
+                job.path,
+                record.done.iter().filter(|d| **d).count(),
+                record.done.len()
+            ));
+        }
+        self.progress.skip(present);
+        let progress = self.progress.file(job.path.as_str(), job.size, present);
+        let pending: Vec<usize> = (0..record.done.len())
+            .filter(|&i| !record.done[i])
+            .collect();
+        let parts = record.done.len();
+        let record = Arc::new(Mutex::new(record));
+        let arrived = Arc::new(Notify::new());
+        let hasher = tokio::spawn(hash_in_order(
+            partial.clone(),
+            Arc::clone(&record),
+            Arc::clone(&arrived),
+        ));
+        let file = Arc::new(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(&partial)
+                .with_context(|| format!("opening `{}`", partial.display()))?,
+        );
+        let job = Arc::new(job);
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in pending {
+            let fetcher = Arc::clone(self);
+            let (job, file, record, arrived, progress, record_path) = (
+                Arc::clone(&job),
+                Arc::clone(&file),
+                Arc::clone(&record),
+                Arc::clone(&arrived),
+                progress.clone(),
+                record_path.clone(),
+            );
+            tasks.spawn(async move {
+                let range = lock(&record).range(i);
+                fetcher
+                    .fetch_part_with_retries(&job, &file, range, (i, parts), &progress)
+                    .await?;
+                let snapshot = {
+                    let mut record = lock(&record);
+                    record.done[i] = true;
+                    record.clone()
+                };
+                write_atomically(&record_path, &serde_json::to_vec(&snapshot)?)?;
+                arrived.notify_one();
+                anyhow::Ok(())
+            });
+        }
+        let mut failure = None;
+        while let Some(result) = tasks.join_next().await {
+            let outcome = result.map_err(anyhow::Error::from).and_then(|r| r);
+            if let Err(e) = outcome {
+                failure.get_or_insert(e);
+                tasks.abort_all();
+            }
+        }
+        if let Some(e) = failure {
+            hasher.abort();
+            return Err(e);
+        }
+        let actual = hasher.await??;
+        if actual != job.sha256 {
+            let _ = std::fs::remove_file(&partial);
+            let _ = std::fs::remove_file(&record_path);
+            anyhow::bail!(
+                "{}: the downloaded bytes have SHA-256 {actual}, but the signed manifest says {}; \
+                 the file was discarded",
+                job.path,
+                job.sha256
+            );
+        }
+        file.sync_all()?;
+        if let Some(parent) = job.target.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::rename(&partial, &job.target)
+            .with_context(|| format!("moving {} into place", job.path))?;
+        let _ = std::fs::remove_file(&record_path);
+        progress.done();
+        self.progress.say(&format!(
+            "{}: {} bytes, sha256 {} verified",
+            job.path, job.size, job.sha256
+        ));
+        Ok(())
+    }
+
+    /// The record of an earlier attempt when it matches this file and its partial file is
+    /// intact; otherwise a fresh record and an empty partial file of the full size.
+    fn load_or_start(
+        &self,
+        job: &FileJob,
+        partial: &Path,
+        record_path: &Path,
+    ) -> anyhow::Result<PartsRecord> {
+        let earlier = std::fs::read(record_path)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<PartsRecord>(&bytes).ok())
+            .filter(|r| {
+                r.sha256 == job.sha256
+                    && r.size == job.size
+                    && r.done.len() as u64 == r.size.div_ceil(r.part_size)
+                    && std::fs::metadata(partial).is_ok_and(|m| m.len() == job.size)
+            });
+        if let Some(record) = earlier {
+            return Ok(record);
+        }
+        std::fs::create_dir_all(&self.state_dir)?;
+        let file = std::fs::File::create(partial)
+            .with_context(|| format!("creating `{}`", partial.display()))?;
+        file.set_len(job.size)?;
+        let record = PartsRecord::new(job.sha256, job.size, self.part_size);
+        write_atomically(record_path, &serde_json::to_vec(&record)?)?;
+        Ok(record)
+    }
+
+    async fn fetch_part_with_retries(
+        &self,
+        job: &FileJob,
+        file: &std::fs::File,
+        (first, last): (u64, u64),
+        (index, parts): (usize, usize),
+        progress: &FileProgress,
+    ) -> anyhow::Result<()> {
+        let mut attempt = 0;
+        loop {
+            let slot = self.slots.acquire().await?;
+            let mut written = 0;
+            let result = self
+                .fetch_part(job, file, (first, last), progress, &mut written)
+                .await;
+            drop(slot);
+            let error = match result {
+                Ok(()) => return Ok(()),
+                Err(e) => e,
+            };
+            progress.take_back(written);
+            let retryable = !matches!(error, PartError::Refused(_));
+            if !retryable || attempt >= self.retries {
+                anyhow::bail!(
+                    "{}: part {}/{parts} (bytes {first}-{last}): {error}",
+                    job.path,
+                    index + 1
+                );
+            }
+            attempt += 1;
+            let wait = backoff(attempt);
+            self.progress.say(&format!(
+                "{}: part {}/{parts}: {error}; retrying in {:.1}s (attempt {attempt} of {})",
+                job.path,
+                index + 1,
+                wait.as_secs_f64(),
+                self.retries
+            ));
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// One attempt at bytes `first..=last`, written in place as they arrive.
+    async fn fetch_part(
+        &self,
+        job: &FileJob,
+        file: &std::fs::File,
+        (first, last): (u64, u64),
+        progress: &FileProgress,
+        written: &mut u64,
+    ) -> Result<(), PartError> {
+        let mut response = self
+            .client
+            .get(&job.url)
+            .header(GRANT_HEADER, &self.grant)
+            .header(reqwest::header::RANGE, format!("bytes={first}-{last}"))
+            .header("want-content-digest", "sha-256=10")
+            .send()
+            .await
+            .map_err(|e| PartError::Transient(describe(&e)))?;
+        let status = response.status();
+        if status == reqwest::StatusCode::OK {
+            return Err(PartError::Refused(format!(
+                "the server answered 200 (the whole file) to a request for bytes {first}-{last}; \
+                 refused rather than written over the part"
+            )));
+        }
+        if status != reqwest::StatusCode::PARTIAL_CONTENT {
+            let retryable = status.is_server_error()
+                || status == reqwest::StatusCode::REQUEST_TIMEOUT
+                || status == reqwest::StatusCode::TOO_MANY_REQUESTS;
+            let message = format!("{status}: {}", error_message(response).await);
+            return Err(if retryable {
+                PartError::Transient(message)
+            } else {
+                PartError::Refused(message)
+            });
+        }
+        let expected_range = format!("bytes {first}-{last}/{}", job.size);
+        let content_range = response
+            .headers()
+            .get(reqwest::header::CONTENT_RANGE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        if content_range != expected_range {
+            return Err(PartError::Refused(format!(
+                "asked for {expected_range}, the server sent `{content_range}`"
+            )));
+        }
+        let content_digest = response
+            .headers()
+            .get("content-digest")
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_sha256_field);
+        let mut hasher = Sha256::new();
+        let mut offset = first;
+        let wanted = last - first + 1;
+        loop {
+            let chunk = match response.chunk().await {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => break,
+                Err(e) => {
+                    return Err(PartError::Transient(format!(
+                        "connection lost after {} of {wanted} bytes ({})",
+                        offset - first,
+                        describe(&e)
+                    )))
+                }
+            };
+            let end = offset + chunk.len() as u64;
+            if end > last + 1 {
+                return Err(PartError::Transient(
+                    "the server sent more bytes than asked for".into(),
+                ));
+            }
+            file.write_all_at(&chunk, offset)
+                .map_err(|e| PartError::Refused(format!("cannot write the file: {e}")))?;
+            hasher.update(&chunk);
+            progress.advance(chunk.len() as u64);
+            *written += chunk.len() as u64;
+            offset = end;
+        }
+        if offset != last + 1 {
+            return Err(PartError::Transient(format!(
+                "connection closed after {} of {wanted} bytes",
+                offset - first
+            )));
+        }
+        if let Some(expected) = content_digest {
+            if Sha256Digest::from_bytes(hasher.finalize().into()) != expected {
+                return Err(PartError::Damaged(format!(
+                    "bytes {first}-{last} arrived damaged (their SHA-256 differs from the \
+                     server's Content-Digest)"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Hashes the partial file part by part, in order, as parts are recorded done; returns the
+/// digest of the whole file once the last part is in.
+async fn hash_in_order(
+    partial: PathBuf,
+    record: Arc<Mutex<PartsRecord>>,
+    arrived: Arc<Notify>,
+) -> anyhow::Result<Sha256Digest> {
+    let file = Arc::new(
+        std::fs::File::open(&partial)
+            .with_context(|| format!("opening `{}`", partial.display()))?,
+    );
+    let mut hasher = Some(Sha256::new());
+    let mut next = 0;
+    loop {
+        let (parts, ready) = {
+            let record = lock(&record);
+            let ready: Vec<(u64, u64)> = (next..record.done.len())
+                .take_while(|&i| record.done[i])
+                .map(|i| record.range(i))
+                .collect();
+            (record.done.len(), ready)
+        };
+        if !ready.is_empty() {
+            next += ready.len();
+            let (file, mut state) = (Arc::clone(&file), hasher.take().unwrap_or_default());
+            hasher = Some(
+                tokio::task::spawn_blocking(move || {
+                    let mut buffer = vec![0u8; 1 << 20];
+                    for (first, last) in ready {
+                        let mut offset = first;
+                        while offset <= last {
+                            let n = buffer.len().min((last + 1 - offset) as usize);
+                            file.read_exact_at(&mut buffer[..n], offset)?;
+                            state.update(&buffer[..n]);
+                            offset += n as u64;
+                        }
+                    }
+                    std::io::Result::Ok(state)
+                })
+                .await??,
+            );
+        }
+        if next >= parts {
+            let digest = hasher.take().unwrap_or_default().finalize();
+            return Ok(Sha256Digest::from_bytes(digest.into()));
+        }
+        arrived.notified().await;
+    }
+}
+
+/// 0.25 s doubling per attempt up to 8 s, plus up to half again at random.
+fn backoff(attempt: u32) -> Duration {
+    use rand_core::RngCore;
+    let base = 250u64
+        .saturating_mul(1 << attempt.saturating_sub(1).min(5))
+        .min(8_000);
+    let jitter = u64::from(rand_core::OsRng.next_u32()) % (base / 2 + 1);
+    Duration::from_millis(base + jitter)
+}
+
+/// A `reqwest` error with its causes (the top line alone often says only "error sending
+/// request").
+fn describe(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// The message of a modelgate error body (`{"error":{"code","message"}}`), or the start
+/// of whatever else came.
+pub async fn error_message(response: reqwest::Response) -> String {
+    let body = response.bytes().await.unwrap_or_default();
+    match serde_json::from_slice::<serde_json::Value>(&body) {
+        Ok(json) if json["error"]["message"].is_string() => format!(
+            "{} ({})",
+            json["error"]["message"].as_str().unwrap_or_default(),
+            json["error"]["code"].as_str().unwrap_or("error")
+        ),
+        _ => String::from_utf8_lossy(&body).chars().take(200).collect(),
+    }
+}
+
+/// The SHA-256 of an RFC 9530 digest field (`sha-256=:<base64>:`), if it has one.
+fn parse_sha256_field(value: &str) -> Option<Sha256Digest> {
+    value.split(',').find_map(|member| {
+        let (algorithm, encoded) = member.split_once('=')?;
+        if algorithm.trim() != "sha-256" {
+            return None;
+        }
+        let encoded = encoded.trim().strip_prefix(':')?.strip_suffix(':')?;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .ok()?;
+        Some(Sha256Digest::from_bytes(bytes.try_into().ok()?))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_cover_the_file_exactly() {
+        let record = PartsRecord::new(Sha256Digest::of(b""), 10, 4);
+        assert_eq!(record.done.len(), 3);
+        assert_eq!(
+            (0..3).map(|i| record.range(i)).collect::<Vec<_>>(),
+            vec![(0, 3), (4, 7), (8, 9)]
+        );
+    }
+
+    #[test]
+    fn reads_rfc9530_digest_fields() {
+        let digest = Sha256Digest::of(b"abc");
+        let encoded = base64::engine::general_purpose::STANDARD.encode(digest.as_bytes());
+        assert_eq!(
+            parse_sha256_field(&format!("sha-512=:AAAA:, sha-256=:{encoded}:")),
+            Some(digest)
+        );
+        assert_eq!(parse_sha256_field("sha-256=:not base64:"), None);
+        assert_eq!(parse_sha256_field("md5=:AAAA:"), None);
+    }
+
+    #[test]
+    fn backoff_grows_and_is_bounded() {
+        assert!(backoff(1) >= Duration::from_millis(250));
+        assert!(backoff(1) <= Duration::from_millis(375));
+        assert!(backoff(20) <= Duration::from_millis(12_000));
+    }
+}
