@@ -84,7 +84,7 @@ pub async fn download(options: &DownloadOptions) -> anyhow::Result<Outcome> {
     let say = |line: String| eprintln!("{line}");
 
     let (key, key_file) = match &options.publisher_key {
-        Some(key) => (key.clone(), None),
+        Some(key) => (*key, None),
         None => {
             let key = fetch_publisher_key(&client, &endpoint).await?;
             match options.trust.check(&endpoint, &key)? {
@@ -210,13 +210,33 @@ async fn fetch_signed_revision(
         .revision
         .map(|r| format!("?revision={}", r.reference()))
         .unwrap_or_default();
-    let manifest_bytes = get_ok(
-        client,
-        &format!("{endpoint}/v1/models/{model}/manifest{query}"),
-    )
-    .await
-    .context("fetching the manifest")?;
+    let response = client
+        .get(format!("{endpoint}/v1/models/{model}/manifest{query}"))
+        .send()
+        .await
+        .context("fetching the manifest")?;
+    if !response.status().is_success() {
+        anyhow::bail!(
+            "fetching the manifest: {}: {}",
+            response.status(),
+            error_message(response).await
+        );
+    }
+    let named: Option<Sha256Digest> = response
+        .headers()
+        .get("modelgate-revision")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    let manifest_bytes = response.bytes().await.context("fetching the manifest")?;
     let revision = Sha256Digest::of(&manifest_bytes);
+    if let Some(named) = named {
+        anyhow::ensure!(
+            named == revision,
+            "the manifest served is not the one signed: the gateway names revision {}, the \
+             bytes received hash to sha256:{revision}; refusing it",
+            named.reference()
+        );
+    }
     if let Some(wanted) = options.revision {
         anyhow::ensure!(
             wanted == revision,

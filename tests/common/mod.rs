@@ -2,6 +2,7 @@
 //! directory, on SQLite and (when `TEST_DATABASE_URL` is set) on a fresh PostgreSQL database.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod fault_proxy;
 pub mod mmdb;
 
 use std::path::{Path, PathBuf};
