@@ -250,7 +250,7 @@ async fn cut_connections_and_flipped_bytes_are_repaired_part_by_part() {
         .await;
     let err = stderr(&output);
     assert!(output.status.success(), "{err}");
-    assert!(err.contains("arrived damaged"), "{err}");
+    assert!(err.contains("had arrived damaged; replaced"), "{err}");
     assert!(
         err.contains("connection") && err.contains("retrying"),
         "{err}"

@@ -1,9 +1,10 @@
 //! One file of a download: ranged parts fetched in parallel (bounded by a semaphore shared
-//! by all files), written at their offsets into `<dir>/.modelgate-download/<sha256>.part`,
-//! each checked against the server's `Content-Digest` on arrival and fetched again with
-//! backoff when damaged or cut short. The parts done are recorded beside the file, so an
-//! interrupted download resumes; the file is hashed in order while its parts arrive, and it
-//! takes its final name only when its SHA-256 equals the signed manifest's.
+//! by all files), written at their offsets into `<dir>/.modelgate-download/<sha256>.part`
+//! and fetched again with backoff when cut short. The parts done are recorded beside the
+//! file, so an interrupted download resumes. The file is hashed in order while its parts
+//! arrive; when that hash misses, every part is fetched again against the server's
+//! per-part `Content-Digest` to replace the damaged ones. A file takes its final name only
+//! when its SHA-256 equals the signed manifest's.
 
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
@@ -100,7 +101,10 @@ enum PartError {
 }
 
 impl Fetcher {
-    /// Downloads one file (or finishes it from its record) and moves it into place.
+    /// Downloads one file (or finishes it from its record) and moves it into place. Parts
+    /// are fetched plainly and the file hashed once, in order, as they arrive; should that
+    /// hash miss the signed one, every part is fetched again with the server's per-part
+    /// `Content-Digest` (RFC 9530), which finds and replaces the damaged ones.
     pub async fn fetch_file(self: &Arc<Self>, job: FileJob) -> anyhow::Result<()> {
         let hex = job.sha256.hex();
         let partial = self.state_dir.join(format!("{hex}.part"));
@@ -117,39 +121,114 @@ impl Fetcher {
         }
         self.progress.skip(present);
         let progress = self.progress.file(job.path.as_str(), job.size, present);
-        let pending: Vec<usize> = (0..record.done.len())
-            .filter(|&i| !record.done[i])
-            .collect();
-        let parts = record.done.len();
-        let record = Arc::new(Mutex::new(record));
+        let file = FileParts {
+            job: Arc::new(job),
+            partial,
+            record_path,
+            record: Arc::new(Mutex::new(record)),
+            progress,
+        };
+        let mut actual = self.fetch_parts(&file, false).await?;
+        if actual != file.job.sha256 {
+            self.progress.say(&format!(
+                "{}: its SHA-256 misses the signed manifest's; fetching its parts again, each \
+                 checked against the server's Content-Digest",
+                file.job.path
+            ));
+            let before = part_digests(&file).await?;
+            let parts = {
+                let mut record = lock(&file.record);
+                record.done.iter_mut().for_each(|d| *d = false);
+                record.done.len()
+            };
+            file.progress.take_back(file.job.size);
+            actual = self.fetch_parts(&file, true).await?;
+            let after = part_digests(&file).await?;
+            for (i, (old, new)) in before.iter().zip(&after).enumerate() {
+                if old != new {
+                    let (first, last) = lock(&file.record).range(i);
+                    self.progress.say(&format!(
+                        "{}: part {}/{parts} (bytes {first}-{last}) had arrived damaged; replaced",
+                        file.job.path,
+                        i + 1
+                    ));
+                }
+            }
+        }
+        let job = &file.job;
+        if actual != job.sha256 {
+            let _ = std::fs::remove_file(&file.partial);
+            let _ = std::fs::remove_file(&file.record_path);
+            anyhow::bail!(
+                "{}: the downloaded bytes have SHA-256 {actual}, but the signed manifest says {}; \
+                 the file was discarded",
+                job.path,
+                job.sha256
+            );
+        }
+        std::fs::File::open(&file.partial)?.sync_all()?;
+        if let Some(parent) = job.target.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::rename(&file.partial, &job.target)
+            .with_context(|| format!("moving {} into place", job.path))?;
+        let _ = std::fs::remove_file(&file.record_path);
+        file.progress.done();
+        self.progress.say(&format!(
+            "{}: {} bytes, sha256 {} verified",
+            job.path, job.size, job.sha256
+        ));
+        Ok(())
+    }
+
+    /// Fetches the parts not yet done, in parallel, while hashing the file in order;
+    /// returns the digest of the whole file. `check_parts` asks the server for each part's
+    /// digest and fetches a part again when its bytes differ.
+    async fn fetch_parts(
+        self: &Arc<Self>,
+        file: &FileParts,
+        check_parts: bool,
+    ) -> anyhow::Result<Sha256Digest> {
+        let (pending, parts) = {
+            let record = lock(&file.record);
+            let pending: Vec<usize> = (0..record.done.len())
+                .filter(|&i| !record.done[i])
+                .collect();
+            (pending, record.done.len())
+        };
         let arrived = Arc::new(Notify::new());
         let hasher = tokio::spawn(hash_in_order(
-            partial.clone(),
-            Arc::clone(&record),
+            file.partial.clone(),
+            Arc::clone(&file.record),
             Arc::clone(&arrived),
         ));
-        let file = Arc::new(
+        let output = Arc::new(
             std::fs::OpenOptions::new()
                 .write(true)
-                .open(&partial)
-                .with_context(|| format!("opening `{}`", partial.display()))?,
+                .open(&file.partial)
+                .with_context(|| format!("opening `{}`", file.partial.display()))?,
         );
-        let job = Arc::new(job);
         let mut tasks = tokio::task::JoinSet::new();
         for i in pending {
             let fetcher = Arc::clone(self);
-            let (job, file, record, arrived, progress, record_path) = (
-                Arc::clone(&job),
-                Arc::clone(&file),
-                Arc::clone(&record),
+            let (job, output, record, arrived, progress, record_path) = (
+                Arc::clone(&file.job),
+                Arc::clone(&output),
+                Arc::clone(&file.record),
                 Arc::clone(&arrived),
-                progress.clone(),
-                record_path.clone(),
+                file.progress.clone(),
+                file.record_path.clone(),
             );
             tasks.spawn(async move {
                 let range = lock(&record).range(i);
+                let part = Part {
+                    range,
+                    index: i,
+                    parts,
+                    check: check_parts,
+                };
                 fetcher
-                    .fetch_part_with_retries(&job, &file, range, (i, parts), &progress)
+                    .fetch_part_with_retries(&job, &output, &part, &progress)
                     .await?;
                 let snapshot = {
                     let mut record = lock(&record);
@@ -173,30 +252,7 @@ impl Fetcher {
             hasher.abort();
             return Err(e);
         }
-        let actual = hasher.await??;
-        if actual != job.sha256 {
-            let _ = std::fs::remove_file(&partial);
-            let _ = std::fs::remove_file(&record_path);
-            anyhow::bail!(
-                "{}: the downloaded bytes have SHA-256 {actual}, but the signed manifest says {}; \
-                 the file was discarded",
-                job.path,
-                job.sha256
-            );
-        }
-        file.sync_all()?;
-        if let Some(parent) = job.target.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::rename(&partial, &job.target)
-            .with_context(|| format!("moving {} into place", job.path))?;
-        let _ = std::fs::remove_file(&record_path);
-        progress.done();
-        self.progress.say(&format!(
-            "{}: {} bytes, sha256 {} verified",
-            job.path, job.size, job.sha256
-        ));
-        Ok(())
+        hasher.await?
     }
 
     /// The record of an earlier attempt when it matches this file and its partial file is
@@ -232,16 +288,17 @@ impl Fetcher {
         &self,
         job: &FileJob,
         file: &std::fs::File,
-        (first, last): (u64, u64),
-        (index, parts): (usize, usize),
+        part: &Part,
         progress: &FileProgress,
     ) -> anyhow::Result<()> {
+        let (first, last) = part.range;
+        let (index, parts) = (part.index, part.parts);
         let mut attempt = 0;
         loop {
             let slot = self.slots.acquire().await?;
             let mut written = 0;
             let result = self
-                .fetch_part(job, file, (first, last), progress, &mut written)
+                .fetch_part(job, file, part, progress, &mut written)
                 .await;
             drop(slot);
             let error = match result {
@@ -270,21 +327,25 @@ impl Fetcher {
         }
     }
 
-    /// One attempt at bytes `first..=last`, written in place as they arrive.
+    /// One attempt at a part, written in place as it arrives.
     async fn fetch_part(
         &self,
         job: &FileJob,
         file: &std::fs::File,
-        (first, last): (u64, u64),
+        part: &Part,
         progress: &FileProgress,
         written: &mut u64,
     ) -> Result<(), PartError> {
-        let mut response = self
+        let (first, last) = part.range;
+        let mut request = self
             .client
             .get(&job.url)
             .header(GRANT_HEADER, &self.grant)
-            .header(reqwest::header::RANGE, format!("bytes={first}-{last}"))
-            .header("want-content-digest", "sha-256=10")
+            .header(reqwest::header::RANGE, format!("bytes={first}-{last}"));
+        if part.check {
+            request = request.header("want-content-digest", "sha-256=10");
+        }
+        let mut response = request
             .send()
             .await
             .map_err(|e| PartError::Transient(describe(&e)))?;
@@ -321,8 +382,10 @@ impl Fetcher {
             .headers()
             .get("content-digest")
             .and_then(|v| v.to_str().ok())
-            .and_then(parse_sha256_field);
-        let mut hasher = Sha256::new();
+            .and_then(parse_sha256_field)
+            .filter(|_| part.check);
+        // Only a checked part is hashed here; the whole file is hashed in order anyway.
+        let mut hasher = content_digest.map(|_| Sha256::new());
         let mut offset = first;
         let wanted = last - first + 1;
         loop {
@@ -345,7 +408,9 @@ impl Fetcher {
             }
             file.write_all_at(&chunk, offset)
                 .map_err(|e| PartError::Refused(format!("cannot write the file: {e}")))?;
-            hasher.update(&chunk);
+            if let Some(hasher) = hasher.as_mut() {
+                hasher.update(&chunk);
+            }
             progress.advance(chunk.len() as u64);
             *written += chunk.len() as u64;
             offset = end;
@@ -356,7 +421,7 @@ impl Fetcher {
                 offset - first
             )));
         }
-        if let Some(expected) = content_digest {
+        if let (Some(expected), Some(hasher)) = (content_digest, hasher) {
             if Sha256Digest::from_bytes(hasher.finalize().into()) != expected {
                 return Err(PartError::Damaged(format!(
                     "bytes {first}-{last} arrived damaged (their SHA-256 differs from the \
@@ -366,6 +431,64 @@ impl Fetcher {
         }
         Ok(())
     }
+}
+
+/// A file being fetched: its job, partial file, record and progress bar.
+struct FileParts {
+    job: Arc<FileJob>,
+    partial: PathBuf,
+    record_path: PathBuf,
+    record: Arc<Mutex<PartsRecord>>,
+    progress: FileProgress,
+}
+
+/// One part to fetch: its bytes, its place among the file's parts, and whether to check it
+/// against the server's `Content-Digest`.
+struct Part {
+    range: (u64, u64),
+    index: usize,
+    parts: usize,
+    check: bool,
+}
+
+/// The SHA-256 of each part of the partial file as it is on disk.
+async fn part_digests(file: &FileParts) -> anyhow::Result<Vec<Sha256Digest>> {
+    let ranges: Vec<(u64, u64)> = {
+        let record = lock(&file.record);
+        (0..record.done.len()).map(|i| record.range(i)).collect()
+    };
+    let partial = file.partial.clone();
+    let digests = tokio::task::spawn_blocking(move || {
+        let input = std::fs::File::open(&partial)?;
+        ranges
+            .into_iter()
+            .map(|(first, last)| {
+                let mut hasher = Sha256::new();
+                read_range(&input, first, last, |bytes| hasher.update(bytes))?;
+                Ok(Sha256Digest::from_bytes(hasher.finalize().into()))
+            })
+            .collect::<std::io::Result<Vec<_>>>()
+    })
+    .await??;
+    Ok(digests)
+}
+
+/// Feeds bytes `first..=last` of `file` to `consume`, a megabyte at a time.
+fn read_range(
+    file: &std::fs::File,
+    first: u64,
+    last: u64,
+    mut consume: impl FnMut(&[u8]),
+) -> std::io::Result<()> {
+    let mut buffer = vec![0u8; 1 << 20];
+    let mut offset = first;
+    while offset <= last {
+        let n = buffer.len().min((last + 1 - offset) as usize);
+        file.read_exact_at(&mut buffer[..n], offset)?;
+        consume(&buffer[..n]);
+        offset += n as u64;
+    }
+    Ok(())
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -401,15 +524,8 @@ async fn hash_in_order(
             let (file, mut state) = (Arc::clone(&file), hasher.take().unwrap_or_default());
             hasher = Some(
                 tokio::task::spawn_blocking(move || {
-                    let mut buffer = vec![0u8; 1 << 20];
                     for (first, last) in ready {
-                        let mut offset = first;
-                        while offset <= last {
-                            let n = buffer.len().min((last + 1 - offset) as usize);
-                            file.read_exact_at(&mut buffer[..n], offset)?;
-                            state.update(&buffer[..n]);
-                            offset += n as u64;
-                        }
+                        read_range(&file, first, last, |bytes| state.update(bytes))?;
                     }
                     std::io::Result::Ok(state)
                 })
