@@ -3,7 +3,8 @@
 # one 1 GiB file, and a model of four 256 MiB shards (curl fetching them one after the
 # other, as a script would). curl only transfers; modelgate download also checks the
 # signature, asks for access and verifies every SHA-256, so its time includes that work.
-# Prints each ratio (modelgate throughput / curl throughput).
+# Prints each ratio (modelgate throughput / curl throughput), against curl alone and against
+# curl followed by sha256sum (the same guarantee as modelgate's, done by hand).
 # Needs: a release build (cargo build --release), curl, python3.
 # Usage: tests/bench/download-vs-curl.sh [SIZE_MIB]   (default 1024)
 set -euo pipefail
@@ -64,6 +65,9 @@ for m in one four; do
     for url in $urls; do i=$((i + 1)); curl -fs -o "$WORK/curl/$i" "$url"; done
     end=$(now)
     curl_rate=$(rate "$bytes" "$start" "$end")
+    sha256sum "$WORK"/curl/* >/dev/null
+    checked=$(now)
+    curl_checked_rate=$(rate "$bytes" "$start" "$checked")
     rm -rf "$WORK/curl" "$WORK/dl"
     sync
     start=$(now)
@@ -71,5 +75,5 @@ for m in one four; do
     end=$(now)
     mg_rate=$(rate "$bytes" "$start" "$end")
     rm -rf "$WORK/dl"
-    python3 -c "print(f'bench/$m ($(($bytes / 1048576)) MiB): modelgate download {float($mg_rate):.1f} MB/s (signature, grant, parts, SHA-256 verified)   curl {float($curl_rate):.1f} MB/s (transfer only)   ratio {float($mg_rate) / float($curl_rate):.2f}x')"
+    python3 -c "print(f'bench/$m ($(($bytes / 1048576)) MiB): modelgate download {float($mg_rate):.1f} MB/s (signature, grant, parts, SHA-256 verified); curl {float($curl_rate):.1f} MB/s (transfer only): {float($mg_rate) / float($curl_rate):.2f}x; curl then sha256sum {float($curl_checked_rate):.1f} MB/s: {float($mg_rate) / float($curl_checked_rate):.2f}x')"
 done
