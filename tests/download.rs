@@ -402,3 +402,35 @@ async fn curl_and_wget_resume_a_grant_url() {
         );
     }
 }
+
+#[tokio::test]
+async fn files_with_the_same_content_are_fetched_once_and_all_written() {
+    let setup = setup(Backend::Sqlite, "US").await;
+    let source = tempfile::tempdir().unwrap();
+    let weights: Vec<u8> = (0..100_000u32).flat_map(|i| i.to_le_bytes()).collect();
+    std::fs::create_dir_all(source.path().join("sub")).unwrap();
+    std::fs::write(source.path().join("a.safetensors"), &weights).unwrap();
+    std::fs::write(source.path().join("sub/b.safetensors"), &weights).unwrap();
+    std::fs::write(source.path().join("empty.txt"), b"").unwrap();
+    std::fs::write(source.path().join("also-empty.txt"), b"").unwrap();
+    setup
+        .app
+        .publish(source.path(), "acme/dup", modelgate::domain::Modality::Text)
+        .await;
+    let dir = setup.dir("dup");
+    let address = setup.app.address.clone();
+    let output = setup.run(&address, "acme/dup", &dir, &[]).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(std::fs::read(dir.join("a.safetensors")).unwrap(), weights);
+    assert_eq!(
+        std::fs::read(dir.join("sub/b.safetensors")).unwrap(),
+        weights
+    );
+    assert_eq!(std::fs::read(dir.join("empty.txt")).unwrap(), b"");
+    assert_eq!(std::fs::read(dir.join("also-empty.txt")).unwrap(), b"");
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        out.contains(&format!("{} bytes fetched", weights.len())),
+        "{out}"
+    );
+}

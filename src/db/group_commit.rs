@@ -2,8 +2,10 @@
 //! connection; each runs as a savepoint inside a shared transaction, and that transaction
 //! commits once for all the writers that queued up meanwhile (one WAL write instead of
 //! one per writer). A writer's `commit` returns only after the shared commit succeeded,
-//! so nothing acknowledged can be lost, and a writer that gives up rolls back only its
-//! own savepoint.
+//! so nothing acknowledged is lost when the process dies (with `synchronous = NORMAL`, a
+//! power loss may still undo the last commits, never half of one), and a writer that gives
+//! up rolls back only its own savepoint. Steps on the shared connection run as tasks of
+//! their own, so a cancelled request cannot leave it half-way.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -51,10 +53,19 @@ impl GroupWriter {
     /// Waits for this process's turn to write, joining the open shared transaction or
     /// beginning one (`IMMEDIATE`, so other processes wait in SQLite's busy handler).
     pub(super) async fn begin(&self, pool: &AnyPool) -> Result<Turn, sqlx::Error> {
-        let mut batch = {
+        let batch = {
             let _queued = Queued::enter(&self.queued);
             Arc::clone(&self.batch).lock_owned().await
         };
+        let (writer, pool) = (self.clone(), pool.clone());
+        run_to_completion(writer.open_turn(batch, pool)).await
+    }
+
+    async fn open_turn(
+        self,
+        mut batch: OwnedMutexGuard<Batch>,
+        pool: AnyPool,
+    ) -> Result<Turn, sqlx::Error> {
         settle(&mut batch).await;
         let mut conn = match batch.open.take() {
             Some(conn) => conn,
@@ -69,12 +80,27 @@ impl GroupWriter {
             return Err(e);
         }
         Ok(Turn {
-            writer: self.clone(),
+            writer: self,
             batch: Some(batch),
             conn: Some(conn),
         })
     }
 }
+
+/// Runs a step that uses the shared connection as a task of its own, so a caller that gives
+/// up (a dropped request) cannot leave the connection half-way through it; a `Turn` it
+/// returns to nobody is dropped, and so settled.
+async fn run_to_completion<T: Send + 'static>(
+    step: impl std::future::Future<Output = Result<T, sqlx::Error>> + Send + 'static,
+) -> Result<T, sqlx::Error> {
+    tokio::spawn(step).await.map_err(|e| {
+        sqlx::Error::Protocol(format!(
+            "a step of the shared write transaction failed: {e}"
+        ))
+    })?
+}
+
+type Outcome = oneshot::Receiver<Result<(), String>>;
 
 impl Turn {
     pub(super) fn conn(&mut self) -> &mut sqlx::AnyConnection {
@@ -91,7 +117,20 @@ impl Turn {
 
     /// Keeps this writer's changes and waits until the shared transaction holding them
     /// has committed.
-    pub(super) async fn commit(mut self) -> Result<(), sqlx::Error> {
+    pub(super) async fn commit(self) -> Result<(), sqlx::Error> {
+        let committed = run_to_completion(self.release()).await?;
+        match committed.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(message)) => Err(sqlx::Error::Protocol(message)),
+            Err(_) => Err(sqlx::Error::Protocol(
+                "the shared write transaction ended without an outcome".into(),
+            )),
+        }
+    }
+
+    /// Releases the savepoint and joins the batch's members; the shared commit (now or by a
+    /// later writer or the flush task) reports to the returned receiver.
+    async fn release(mut self) -> Result<Outcome, sqlx::Error> {
         let (Some(mut batch), Some(mut conn)) = (self.batch.take(), self.conn.take()) else {
             unreachable!("a turn holds its batch and connection until commit or drop")
         };
@@ -103,13 +142,7 @@ impl Turn {
         batch.members.push(done);
         batch.open = Some(conn);
         self.writer.pass_on(batch).await;
-        match committed.await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(message)) => Err(sqlx::Error::Protocol(message)),
-            Err(_) => Err(sqlx::Error::Protocol(
-                "the shared write transaction ended without an outcome".into(),
-            )),
-        }
+        Ok(committed)
     }
 }
 

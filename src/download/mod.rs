@@ -8,6 +8,7 @@ pub mod progress;
 pub mod trust;
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -124,7 +125,8 @@ pub async fn download(options: &DownloadOptions) -> anyhow::Result<Outcome> {
 
     std::fs::create_dir_all(&options.dir)
         .with_context(|| format!("creating `{}`", options.dir.display()))?;
-    let mut jobs = Vec::new();
+    // Files with the same content are fetched once and copied to their other paths.
+    let mut jobs: Vec<(FileJob, Vec<PathBuf>)> = Vec::new();
     let mut already_present = 0;
     for file in &signed.manifest.files {
         let target = file.path.under(&options.dir);
@@ -132,15 +134,21 @@ pub async fn download(options: &DownloadOptions) -> anyhow::Result<Outcome> {
             already_present += 1;
             continue;
         }
-        jobs.push(FileJob {
-            path: file.path.clone(),
-            url: format!("{endpoint}/v1/blobs/{}", file.sha256.reference()),
-            sha256: file.sha256,
-            size: file.size,
-            target,
-        });
+        match jobs.iter_mut().find(|(job, _)| job.sha256 == file.sha256) {
+            Some((_, copies)) => copies.push(target),
+            None => jobs.push((
+                FileJob {
+                    path: file.path.clone(),
+                    url: format!("{endpoint}/v1/blobs/{}", file.sha256.reference()),
+                    sha256: file.sha256,
+                    size: file.size,
+                    target,
+                },
+                Vec::new(),
+            )),
+        }
     }
-    let bytes_to_fetch: u64 = jobs.iter().map(|j| j.size).sum();
+    let bytes_to_fetch: u64 = jobs.iter().map(|(job, _)| job.size).sum();
     let progress = Progress::new(bytes_to_fetch);
     let fetcher = Arc::new(Fetcher {
         client,
@@ -150,13 +158,24 @@ pub async fn download(options: &DownloadOptions) -> anyhow::Result<Outcome> {
         retries: options.retries,
         progress: progress.clone(),
         state_dir: options.dir.join(STATE_DIR),
+        received: AtomicU64::new(0),
     });
     // Largest first, so one big shard does not start last and finish alone.
-    jobs.sort_by_key(|j| std::cmp::Reverse(j.size));
+    jobs.sort_by_key(|(job, _)| std::cmp::Reverse(job.size));
     let mut tasks = tokio::task::JoinSet::new();
-    for job in jobs.iter().cloned() {
+    for (job, copies) in jobs.iter().cloned() {
         let fetcher = Arc::clone(&fetcher);
-        tasks.spawn(async move { fetcher.fetch_file(job).await });
+        tasks.spawn(async move {
+            let source = job.target.clone();
+            fetcher.fetch_file(job).await?;
+            for copy in copies {
+                if let Some(parent) = copy.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                write_atomically(&copy, &std::fs::read(&source)?)?;
+            }
+            anyhow::Ok(())
+        });
     }
     let mut failures = Vec::new();
     while let Some(result) = tasks.join_next().await {
@@ -180,7 +199,7 @@ pub async fn download(options: &DownloadOptions) -> anyhow::Result<Outcome> {
         revision: signed.revision,
         files: signed.manifest.files.len(),
         already_present,
-        bytes_fetched: bytes_to_fetch,
+        bytes_fetched: fetcher.received.load(Ordering::Relaxed),
         elapsed: started.elapsed(),
         publisher_key_file: key_file,
     }))

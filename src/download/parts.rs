@@ -8,6 +8,7 @@
 
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -37,6 +38,8 @@ pub struct Fetcher {
     pub retries: u32,
     pub progress: Progress,
     pub state_dir: PathBuf,
+    /// Bytes received over the network, retries and repairs included.
+    pub received: AtomicU64,
 }
 
 /// One file to fetch.
@@ -132,7 +135,7 @@ impl Fetcher {
         if actual != file.job.sha256 {
             self.progress.say(&format!(
                 "{}: its SHA-256 misses the signed manifest's; fetching its parts again, each \
-                 checked against the server's Content-Digest",
+                 checked against the server's Content-Digest when it sends one",
                 file.job.path
             ));
             let before = part_digests(&file).await?;
@@ -196,18 +199,18 @@ impl Fetcher {
                 .collect();
             (pending, record.done.len())
         };
-        let arrived = Arc::new(Notify::new());
-        let hasher = tokio::spawn(hash_in_order(
-            file.partial.clone(),
-            Arc::clone(&file.record),
-            Arc::clone(&arrived),
-        ));
         let output = Arc::new(
             std::fs::OpenOptions::new()
                 .write(true)
                 .open(&file.partial)
                 .with_context(|| format!("opening `{}`", file.partial.display()))?,
         );
+        let arrived = Arc::new(Notify::new());
+        let hasher = tokio::spawn(hash_in_order(
+            file.partial.clone(),
+            Arc::clone(&file.record),
+            Arc::clone(&arrived),
+        ));
         let mut tasks = tokio::task::JoinSet::new();
         for i in pending {
             let fetcher = Arc::clone(self);
@@ -269,6 +272,7 @@ impl Fetcher {
             .filter(|r| {
                 r.sha256 == job.sha256
                     && r.size == job.size
+                    && r.part_size > 0
                     && r.done.len() as u64 == r.size.div_ceil(r.part_size)
                     && std::fs::metadata(partial).is_ok_and(|m| m.len() == job.size)
             });
@@ -412,6 +416,8 @@ impl Fetcher {
                 hasher.update(&chunk);
             }
             progress.advance(chunk.len() as u64);
+            self.received
+                .fetch_add(chunk.len() as u64, std::sync::atomic::Ordering::Relaxed);
             *written += chunk.len() as u64;
             offset = end;
         }

@@ -116,7 +116,8 @@ pub async fn download_blob(
         .insert_header((
             header::CACHE_CONTROL,
             "private, max-age=31536000, immutable",
-        ));
+        ))
+        .insert_header((header::VARY, "Want-Content-Digest"));
     if none_match(&req, &etag) {
         request.status = StatusCode::NOT_MODIFIED.as_u16();
         grant::admit(&state, &grant, &request).await?;
