@@ -241,8 +241,9 @@ async fn cut_connections_and_flipped_bytes_are_repaired_part_by_part() {
     let setup = setup(Backend::Sqlite, "US").await;
     let proxy = fault_proxy::start(&setup.app.address);
     proxy.set(|f| {
-        f.cut_blob_after = Some((5_000, 3));
-        f.flip_blob_byte = Some((100, 2));
+        // Offsets below the smallest demo file (138 bytes), so every hit response is damaged.
+        f.cut_blob_after = Some((64, 3));
+        f.flip_blob_byte = Some((10, 2));
     });
     let dir = setup.dir("vision");
     let output = setup
@@ -433,4 +434,25 @@ async fn files_with_the_same_content_are_fetched_once_and_all_written() {
         out.contains(&format!("{} bytes fetched", weights.len())),
         "{out}"
     );
+}
+
+#[tokio::test]
+async fn a_grant_that_expires_mid_download_is_renewed() {
+    let app = common::spawn_app_with(Backend::Sqlite, |s| s.grants.ttl_secs = 1).await;
+    app.publish_demo().await;
+    let token = app.licensed_user("slow@example.com", "US").await;
+    let setup = Setup {
+        app,
+        token,
+        scratch: tempfile::tempdir().unwrap(),
+    };
+    let proxy = fault_proxy::start(&setup.app.address);
+    // Slow enough that the one-second grant runs out part-way.
+    proxy.set(|f| f.blob_chunk_delay = Duration::from_millis(60));
+    let dir = setup.dir("vision");
+    let output = setup.run(&proxy.address, VISION, &dir, &[]).await;
+    let err = stderr(&output);
+    assert!(output.status.success(), "{err}");
+    assert!(err.contains("access was granted again"), "{err}");
+    assert_complete(&setup, VISION, &dir);
 }

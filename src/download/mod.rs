@@ -150,9 +150,33 @@ pub async fn download(options: &DownloadOptions) -> anyhow::Result<Outcome> {
     }
     let bytes_to_fetch: u64 = jobs.iter().map(|(job, _)| job.size).sum();
     let progress = Progress::new(bytes_to_fetch);
+    let renew: parts::RenewGrant = {
+        let (client, endpoint, options, revision) = (
+            client.clone(),
+            endpoint.clone(),
+            options.clone(),
+            signed.revision,
+        );
+        Box::new(move || {
+            let (client, endpoint, options) = (client.clone(), endpoint.clone(), options.clone());
+            Box::pin(async move {
+                match request_access(&client, &endpoint, &options, &revision).await? {
+                    Access::Granted(answer) => answer["grant"]["token"]
+                        .as_str()
+                        .map(str::to_owned)
+                        .context("the access answer has no grant token"),
+                    Access::Denied(answer) | Access::Review(answer) => anyhow::bail!(
+                        "access is no longer granted ({})",
+                        answer["outcome"].as_str().unwrap_or("refused")
+                    ),
+                }
+            })
+        })
+    };
     let fetcher = Arc::new(Fetcher {
         client,
-        grant,
+        grant: tokio::sync::Mutex::new(grant),
+        renew,
         slots: Arc::new(Semaphore::new(options.parallel.max(1))),
         part_size: options.part_size.max(1),
         retries: options.retries,

@@ -29,8 +29,10 @@ pub const STATE_DIR: &str = ".modelgate-download";
 /// What every file of one download shares.
 pub struct Fetcher {
     pub client: reqwest::Client,
-    /// The grant token, sent as the `Modelgate-Grant` header.
-    pub grant: String,
+    /// The grant token, sent as the `Modelgate-Grant` header; replaced when it expires.
+    pub grant: tokio::sync::Mutex<String>,
+    /// Asks for access again (a new grant) when the grant expires mid-download.
+    pub renew: RenewGrant,
     /// Bounds the parts in flight across all files.
     pub slots: Arc<Semaphore>,
     pub part_size: u64,
@@ -41,6 +43,16 @@ pub struct Fetcher {
     /// Bytes received over the network, retries and repairs included.
     pub received: AtomicU64,
 }
+
+/// Obtains a fresh grant token.
+pub type RenewGrant = Box<
+    dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<String>> + Send>>
+        + Send
+        + Sync,
+>;
+
+/// Renewals of an expired grant one part may trigger before giving up.
+const MAX_RENEWALS_PER_PART: u32 = 3;
 
 /// One file to fetch.
 #[derive(Debug, Clone)]
@@ -101,6 +113,9 @@ enum PartError {
     /// Another attempt would not help: a refusal, a 200 to a range request, a disk error.
     #[error("{0}")]
     Refused(String),
+    /// The grant (this token) expired: ask for access again, then retry.
+    #[error("the grant expired")]
+    GrantExpired(String),
 }
 
 impl Fetcher {
@@ -298,6 +313,7 @@ impl Fetcher {
         let (first, last) = part.range;
         let (index, parts) = (part.index, part.parts);
         let mut attempt = 0;
+        let mut renewals = 0;
         loop {
             let slot = self.slots.acquire().await?;
             let mut written = 0;
@@ -310,7 +326,14 @@ impl Fetcher {
                 Err(e) => e,
             };
             progress.take_back(written);
-            let retryable = !matches!(error, PartError::Refused(_));
+            if let PartError::GrantExpired(used) = &error {
+                if renewals < MAX_RENEWALS_PER_PART {
+                    renewals += 1;
+                    self.renew_grant(used).await?;
+                    continue;
+                }
+            }
+            let retryable = !matches!(error, PartError::Refused(_) | PartError::GrantExpired(_));
             if !retryable || attempt >= self.retries {
                 anyhow::bail!(
                     "{}: part {}/{parts} (bytes {first}-{last}): {error}",
@@ -331,6 +354,20 @@ impl Fetcher {
         }
     }
 
+    /// Replaces the grant `used` with a new one, unless another part already did.
+    async fn renew_grant(&self, used: &str) -> anyhow::Result<()> {
+        let mut grant = self.grant.lock().await;
+        if *grant != used {
+            return Ok(());
+        }
+        *grant = (self.renew)()
+            .await
+            .context("the grant expired and access could not be renewed")?;
+        self.progress
+            .say("the grant expired; access was granted again, continuing");
+        Ok(())
+    }
+
     /// One attempt at a part, written in place as it arrives.
     async fn fetch_part(
         &self,
@@ -341,10 +378,11 @@ impl Fetcher {
         written: &mut u64,
     ) -> Result<(), PartError> {
         let (first, last) = part.range;
+        let grant = self.grant.lock().await.clone();
         let mut request = self
             .client
             .get(&job.url)
-            .header(GRANT_HEADER, &self.grant)
+            .header(GRANT_HEADER, &grant)
             .header(reqwest::header::RANGE, format!("bytes={first}-{last}"));
         if part.check {
             request = request.header("want-content-digest", "sha-256=10");
@@ -364,7 +402,11 @@ impl Fetcher {
             let retryable = status.is_server_error()
                 || status == reqwest::StatusCode::REQUEST_TIMEOUT
                 || status == reqwest::StatusCode::TOO_MANY_REQUESTS;
-            let message = format!("{status}: {}", error_message(response).await);
+            let (code, message) = error_code_and_message(response).await;
+            if code == "grant-expired" {
+                return Err(PartError::GrantExpired(grant));
+            }
+            let message = format!("{status}: {message} ({code})");
             return Err(if retryable {
                 PartError::Transient(message)
             } else {
@@ -572,14 +614,26 @@ fn describe(error: &reqwest::Error) -> String {
 /// The message of a modelgate error body (`{"error":{"code","message"}}`), or the start
 /// of whatever else came.
 pub async fn error_message(response: reqwest::Response) -> String {
+    let (code, message) = error_code_and_message(response).await;
+    format!("{message} ({code})")
+}
+
+/// The code and message of a modelgate error body; `error` and the start of the body for
+/// anything else.
+async fn error_code_and_message(response: reqwest::Response) -> (String, String) {
     let body = response.bytes().await.unwrap_or_default();
     match serde_json::from_slice::<serde_json::Value>(&body) {
-        Ok(json) if json["error"]["message"].is_string() => format!(
-            "{} ({})",
-            json["error"]["message"].as_str().unwrap_or_default(),
-            json["error"]["code"].as_str().unwrap_or("error")
+        Ok(json) if json["error"]["message"].is_string() => (
+            json["error"]["code"].as_str().unwrap_or("error").to_owned(),
+            json["error"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
         ),
-        _ => String::from_utf8_lossy(&body).chars().take(200).collect(),
+        _ => (
+            "error".to_owned(),
+            String::from_utf8_lossy(&body).chars().take(200).collect(),
+        ),
     }
 }
 

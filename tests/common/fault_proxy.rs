@@ -15,7 +15,7 @@ use futures_util::StreamExt;
 /// What to do to the responses that pass. Counts are "the next n responses".
 #[derive(Debug, Default, Clone)]
 pub struct Faults {
-    /// Flip the byte at this body offset of the next `.1` blob responses.
+    /// Flip the byte at this body offset of the next `.1` blob responses that are not cut.
     pub flip_blob_byte: Option<(u64, usize)>,
     /// End the next `.1` blob bodies after this many bytes, dropping the connection.
     pub cut_blob_after: Option<(u64, usize)>,
@@ -90,9 +90,16 @@ async fn forward(req: HttpRequest, body: Bytes, upstream: Data<Upstream>) -> Htt
         let flip_middle = (path.ends_with("/manifest") && faults.flip_manifest)
             || (path.ends_with("/model.sig") && faults.flip_signature);
         if is_blob {
+            // A cut response is not also flipped: each fault hits responses of its own.
+            let cut = take(&mut faults.cut_blob_after);
+            let flip = if cut.is_none() {
+                take(&mut faults.flip_blob_byte)
+            } else {
+                None
+            };
             (
-                take(&mut faults.flip_blob_byte),
-                take(&mut faults.cut_blob_after),
+                flip,
+                cut,
                 faults.blob_chunk_delay,
                 faults.strip_range,
                 faults.strip_content_digest,
