@@ -318,17 +318,16 @@ async fn fetch_signed_revision(
         "the manifest is for {}",
         manifest.model
     );
-    let listed: Vec<_> = manifest
+    let mut listed: Vec<_> = manifest
         .files
         .iter()
         .map(|f| (f.path.clone(), f.sha256))
         .collect();
-    let mut signed = statement.files.clone();
-    let mut listed_sorted = listed.clone();
+    let mut signed = statement.files;
+    listed.sort();
     signed.sort();
-    listed_sorted.sort();
     anyhow::ensure!(
-        signed == listed_sorted,
+        signed == listed,
         "model.sig and the manifest list different files"
     );
     Ok(SignedRevision {
