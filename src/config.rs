@@ -23,6 +23,7 @@ pub struct Settings {
     pub geoip: GeoIpSettings,
     pub grants: GrantSettings,
     pub audit: AuditSettings,
+    pub mirror: MirrorSettings,
     pub log: LogSettings,
 }
 
@@ -249,6 +250,38 @@ impl Default for AuditSettings {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+pub struct MirrorSettings {
+    /// Upstream side: how long a snapshot handed to a partner stays valid, in seconds.
+    pub snapshot_ttl_secs: u64,
+    /// Mirror side: the upstream gateway this one mirrors (`serve --mirror-of`); empty for
+    /// a gateway that publishes its own models.
+    pub upstream: String,
+    /// Mirror side: the partner token upstream issued, for snapshots and the audit outbox.
+    pub partner_token: Secret,
+    /// Mirror side: how often the audit outbox looks for events to ship, in milliseconds.
+    pub ship_interval_ms: u64,
+}
+
+impl Default for MirrorSettings {
+    fn default() -> Self {
+        MirrorSettings {
+            snapshot_ttl_secs: 24 * 3600,
+            upstream: String::new(),
+            partner_token: Secret::default(),
+            ship_interval_ms: 2000,
+        }
+    }
+}
+
+impl MirrorSettings {
+    /// Whether this gateway is a mirror.
+    pub fn is_mirror(&self) -> bool {
+        !self.upstream.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct LogSettings {
     /// A `tracing` filter, e.g. `info` or `modelgate=debug,actix_web=info`; `RUST_LOG` wins.
     pub level: String,
@@ -302,7 +335,7 @@ pub const ENV_PREFIX: &str = "MODELGATE__";
 
 /// The settings that hold secrets, as `(section, key)`; each may also come from a file
 /// named by `MODELGATE__SECTION__KEY_FILE` (Docker and Kubernetes secrets).
-const SECRET_KEYS: &[(&str, &str)] = &[("database", "url")];
+const SECRET_KEYS: &[(&str, &str)] = &[("database", "url"), ("mirror", "partner_token")];
 
 impl Settings {
     /// Resolves the layers. `file` is the TOML file to read (missing is fine unless it was
@@ -354,6 +387,9 @@ impl Settings {
         let mut copy = self.clone();
         if !copy.database.url.expose().is_empty() {
             copy.database.url = Secret::new("[redacted]");
+        }
+        if !copy.mirror.partner_token.expose().is_empty() {
+            copy.mirror.partner_token = Secret::new("[redacted]");
         }
         toml_string(&copy)
     }

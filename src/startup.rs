@@ -24,7 +24,7 @@ use crate::licensing;
 use crate::policy::PolicyBundle;
 use crate::random::random_hex;
 use crate::routes;
-use crate::state::AppState;
+use crate::state::{AppState, CurrentPolicy};
 use crate::store::blobs::BlobStore;
 use crate::store::signing::PublisherKey;
 
@@ -68,27 +68,33 @@ pub async fn open_state(settings: &Settings) -> anyhow::Result<(AppState, Publis
     );
     let proxies = TrustedProxies::parse(&settings.server.trusted_proxies)
         .map_err(|e| anyhow::anyhow!("server.trusted_proxies: {e}"))?;
-    let policy = PolicyBundle::load(&settings.policy.dir).map_err(|e| {
-        anyhow::anyhow!(
-            "invalid policy bundle in `{}`: {e}",
-            settings.policy.dir.display()
-        )
-    })?;
+    let (policy, publisher) = if settings.mirror.is_mirror() {
+        mirror_policy(&db, &settings.storage.key_dir()).await?
+    } else {
+        let policy = PolicyBundle::load(&settings.policy.dir).map_err(|e| {
+            anyhow::anyhow!(
+                "invalid policy bundle in `{}`: {e}",
+                settings.policy.dir.display()
+            )
+        })?;
+        licensing::service::import_shipped(&db, &settings.policy.dir)
+            .await
+            .context("importing the shipped licenses")?;
+        (policy, key.public())
+    };
     tracing::info!(policy.digest = %policy.digest(), "policy bundle loaded");
-    licensing::service::import_shipped(&db, &settings.policy.dir)
-        .await
-        .context("importing the shipped licenses")?;
     let state = AppState {
         settings: settings.clone(),
         db,
         catalog,
         blobs,
-        publisher: key.public(),
+        publisher,
+        signer: key.clone(),
         session_keys: Arc::new(session_keys),
         throttle: Arc::new(throttle),
         proxies,
         geoip: Arc::new(GeoIp::new(settings.geoip.database.clone())),
-        policy: Arc::new(policy),
+        policy: CurrentPolicy::new(policy),
         audit_key: PublisherKey::load_or_generate_file(
             &settings.storage.key_dir(),
             crate::audit::checkpoint::AUDIT_KEY_FILE,
@@ -98,6 +104,26 @@ pub async fn open_state(settings: &Settings) -> anyhow::Result<(AppState, Publis
         )?,
     };
     Ok((state, key))
+}
+
+/// A mirror's policy and publisher key: the upstream's, from the newest accepted snapshot
+/// and the key pinned by `mirror sync`. Before the first sync a mirror has neither and does
+/// not start; `mirror sync` itself never reads them.
+async fn mirror_policy(
+    db: &Db,
+    key_dir: &std::path::Path,
+) -> anyhow::Result<(PolicyBundle, crate::store::signing::PublicKey)> {
+    let not_synced = || {
+        anyhow::anyhow!(
+            "this mirror has not synced yet: run `modelgate mirror sync --upstream URL \
+             --partner-token T` first"
+        )
+    };
+    let key = crate::mirror::pinned_upstream_key(key_dir)?.ok_or_else(not_synced)?;
+    let (_, policy) = crate::mirror::serving::snapshot_policy(db, &key)
+        .await?
+        .ok_or_else(not_synced)?;
+    Ok((policy, key))
 }
 
 impl Application {
@@ -117,6 +143,10 @@ impl Application {
         let port = listener.local_addr()?.port();
         let server = run(listener, state.clone())?;
         tokio::spawn(crate::audit::checkpoint::run_checkpointer(state.clone()));
+        if state.settings.mirror.is_mirror() {
+            tokio::spawn(crate::mirror::outbox::run_shipper(state.clone()));
+            tokio::spawn(crate::mirror::serving::follow_snapshots(state.clone()));
+        }
         Ok(Application {
             port,
             server,

@@ -1,6 +1,6 @@
 //! `AppState`: what every handler shares.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use crate::auth::jwt::SessionKeys;
 use crate::auth::throttle::LoginThrottle;
@@ -19,14 +19,45 @@ pub struct AppState {
     pub db: Db,
     pub catalog: Arc<Catalog>,
     pub blobs: BlobStore,
+    /// The key manifests are checked with and `/v1/keys/publisher` serves: this gateway's
+    /// own, or on a mirror the upstream's pinned key.
     pub publisher: PublicKey,
+    /// Signs what this gateway publishes: manifests and mirror snapshots.
+    pub signer: PublisherKey,
     pub session_keys: Arc<SessionKeys>,
     pub throttle: Arc<LoginThrottle>,
     pub proxies: TrustedProxies,
     pub geoip: Arc<GeoIp>,
-    pub policy: Arc<PolicyBundle>,
+    pub policy: CurrentPolicy,
     /// Signs audit checkpoints (`keys/audit.key.pem`, not the publisher key).
     pub audit_key: PublisherKey,
     /// Keys the hash of personal fields (client IPs) in audit events.
     pub pseudonym_key: crate::audit::context::PseudonymKey,
+}
+
+/// The policy bundle in force. A mirror swaps in a newer upstream bundle without a restart;
+/// each decision uses the bundle it read at its start.
+#[derive(Debug, Clone)]
+pub struct CurrentPolicy(Arc<RwLock<Arc<PolicyBundle>>>);
+
+impl CurrentPolicy {
+    pub fn new(bundle: PolicyBundle) -> Self {
+        CurrentPolicy(Arc::new(RwLock::new(Arc::new(bundle))))
+    }
+
+    pub fn get(&self) -> Arc<PolicyBundle> {
+        Arc::clone(
+            &self
+                .0
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+
+    pub fn replace(&self, bundle: PolicyBundle) {
+        *self
+            .0
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(bundle);
+    }
 }

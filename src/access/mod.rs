@@ -154,6 +154,7 @@ pub async fn request_access(
     let inputs = gather(state, user_id, model, revision, client_ip, None).await?;
     let decision = state
         .policy
+        .get()
         .decide(
             &inputs.licensee.facts,
             action,

@@ -33,18 +33,37 @@ pub struct DownloadArgs {
     /// A revision digest, `sha256:…` (default: the latest).
     #[arg(long)]
     revision: Option<Sha256Digest>,
+    #[command(flatten)]
+    transfer: TransferArgs,
+}
+
+/// How files are fetched and checked; `download` and `mirror sync` share these.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TransferArgs {
     /// The publisher's public key (PEM), instead of the key pinned on first use.
     #[arg(long, value_name = "FILE")]
-    publisher_key: Option<PathBuf>,
+    pub publisher_key: Option<PathBuf>,
     /// Parts downloaded at once, across all files.
     #[arg(long, default_value_t = 4)]
-    parallel: usize,
+    pub parallel: usize,
     /// Size of the ranged parts large files are split into, e.g. `64MiB`.
     #[arg(long, default_value = "64MiB", value_parser = parse_size)]
-    part_size: u64,
+    pub part_size: u64,
     /// Further attempts per part after a transient failure.
     #[arg(long, default_value_t = 5)]
-    retries: u32,
+    pub retries: u32,
+}
+
+impl TransferArgs {
+    /// The key given with `--publisher-key`, read and parsed.
+    pub fn publisher_key(&self) -> anyhow::Result<Option<PublicKey>> {
+        let Some(path) = &self.publisher_key else {
+            return Ok(None);
+        };
+        let pem = std::fs::read_to_string(path)
+            .with_context(|| format!("reading `{}`", path.display()))?;
+        Ok(Some(PublicKey::from_pem(&pem)?))
+    }
 }
 
 /// `123`, `64KiB`, `64MiB`, `1GiB` (also `K`, `M`, `G`, binary).
@@ -71,14 +90,7 @@ fn parse_size(text: &str) -> Result<u64, String> {
 }
 
 pub async fn run(args: DownloadArgs) -> anyhow::Result<ExitCode> {
-    let publisher_key = match &args.publisher_key {
-        Some(path) => {
-            let pem = std::fs::read_to_string(path)
-                .with_context(|| format!("reading `{}`", path.display()))?;
-            Some(PublicKey::from_pem(&pem)?)
-        }
-        None => None,
-    };
+    let publisher_key = args.transfer.publisher_key()?;
     let dir = args
         .dir
         .clone()
@@ -91,9 +103,9 @@ pub async fn run(args: DownloadArgs) -> anyhow::Result<ExitCode> {
         revision: args.revision,
         publisher_key,
         trust: TrustStore::new(default_dir()),
-        parallel: args.parallel,
-        part_size: args.part_size,
-        retries: args.retries,
+        parallel: args.transfer.parallel,
+        part_size: args.transfer.part_size,
+        retries: args.transfer.retries,
     };
     let outcome = match download(&options).await {
         Ok(outcome) => outcome,

@@ -9,6 +9,7 @@ mod download;
 mod keys;
 mod license;
 mod migrate;
+mod mirror;
 mod policy;
 mod publish;
 mod review;
@@ -80,6 +81,9 @@ enum Command {
     /// The compliance review queue: list, show, approve, deny.
     #[command(subcommand)]
     Review(review::ReviewCommand),
+    /// Partner mirrors: sync from upstream.
+    #[command(subcommand)]
+    Mirror(mirror::MirrorCommand),
 }
 
 impl Cli {
@@ -147,6 +151,7 @@ impl Cli {
             Command::Policy(cmd) => policy::run(settings, cmd),
             Command::Review(cmd) => runtime.block_on(review::run(settings, cmd)),
             Command::Audit(cmd) => Ok(audit::run(cmd)),
+            Command::Mirror(cmd) => runtime.block_on(mirror::run(settings, cmd)),
         };
         match result {
             Ok(code) => code,

@@ -22,8 +22,15 @@ pub struct ServeArgs {
     #[arg(long)]
     port: Option<u16>,
     /// Generate and publish the demo models before serving.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "mirror_of")]
     demo: bool,
+    /// Serve as a partner mirror of this upstream gateway: its synced catalog, its policy
+    /// and licenses, and an audit outbox to it (run `modelgate mirror sync` first).
+    #[arg(long, value_name = "URL")]
+    mirror_of: Option<String>,
+    /// The partner token upstream issued (for the audit outbox).
+    #[arg(long, env = "MODELGATE_PARTNER_TOKEN", hide_env_values = true)]
+    partner_token: Option<String>,
 }
 
 impl ServeArgs {
@@ -33,6 +40,12 @@ impl ServeArgs {
         }
         if let Some(port) = self.port {
             set("server", "port", Value::from(port));
+        }
+        if let Some(upstream) = &self.mirror_of {
+            set("mirror", "upstream", Value::from(upstream.clone()));
+        }
+        if let Some(token) = &self.partner_token {
+            set("mirror", "partner_token", Value::from(token.clone()));
         }
     }
 }

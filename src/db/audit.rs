@@ -190,6 +190,8 @@ pub struct EventFilter {
     pub country: Option<String>,
     /// Matched against `organisation_name`.
     pub organisation: Option<String>,
+    /// Matched against `partner`: the partner whose mirror shipped the event.
+    pub partner: Option<String>,
     /// Unix milliseconds, inclusive.
     pub since: Option<i64>,
     /// Unix milliseconds, exclusive.
@@ -229,6 +231,7 @@ pub async fn find(
            AND ($7 = '' OR data LIKE $7 ESCAPE '\\' OR data LIKE $8 ESCAPE '\\' OR data LIKE $9 ESCAPE '\\')
            AND ($10 = '' OR data LIKE $10 ESCAPE '\\')
            AND occurred_at >= $11 AND occurred_at < $12
+           AND ($14 = '' OR data LIKE $14 ESCAPE '\\')
          ORDER BY seq LIMIT $13"
     ))
     .bind(filter.after)
@@ -244,6 +247,7 @@ pub async fn find(
     .bind(filter.since.unwrap_or(i64::MIN))
     .bind(filter.until.unwrap_or(i64::MAX))
     .bind(limit)
+    .bind(data_pattern("partner", filter.partner.as_deref()))
     .fetch_all(&db.pool)
     .await?;
     Ok(rows.into_iter().map(ChainedEvent::from).collect())

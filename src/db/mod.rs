@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod grants;
 mod group_commit;
 pub mod licensing;
+pub mod mirror;
 pub mod reviews;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

@@ -110,15 +110,18 @@ pub async fn download(options: &DownloadOptions) -> anyhow::Result<Outcome> {
         signed.manifest.total_size()
     ));
 
-    let answer = match request_access(&client, &endpoint, options, &signed.revision).await? {
+    let access = AccessRequest {
+        model: options.model.clone(),
+        revision: signed.revision,
+        action: "download",
+        token: options.token.clone(),
+    };
+    let answer = match access.send(&client, &endpoint).await? {
         Access::Granted(answer) => answer,
         Access::Denied(answer) => return Ok(Outcome::Denied(answer)),
         Access::Review(answer) => return Ok(Outcome::Review(answer)),
     };
-    let grant = answer["grant"]["token"]
-        .as_str()
-        .context("the access answer has no grant token")?
-        .to_owned();
+    let grant = grant_token(&answer)?;
     if let Some(expires) = answer["grant"]["expires_at"].as_str() {
         say(format!("access granted until {expires}"));
     }
@@ -150,33 +153,10 @@ pub async fn download(options: &DownloadOptions) -> anyhow::Result<Outcome> {
     }
     let bytes_to_fetch: u64 = jobs.iter().map(|(job, _)| job.size).sum();
     let progress = Progress::new(bytes_to_fetch);
-    let renew: parts::RenewGrant = {
-        let (client, endpoint, options, revision) = (
-            client.clone(),
-            endpoint.clone(),
-            options.clone(),
-            signed.revision,
-        );
-        Box::new(move || {
-            let (client, endpoint, options) = (client.clone(), endpoint.clone(), options.clone());
-            Box::pin(async move {
-                match request_access(&client, &endpoint, &options, &revision).await? {
-                    Access::Granted(answer) => answer["grant"]["token"]
-                        .as_str()
-                        .map(str::to_owned)
-                        .context("the access answer has no grant token"),
-                    Access::Denied(answer) | Access::Review(answer) => anyhow::bail!(
-                        "access is no longer granted ({})",
-                        answer["outcome"].as_str().unwrap_or("refused")
-                    ),
-                }
-            })
-        })
-    };
     let fetcher = Arc::new(Fetcher {
+        renew: access.renewal(&client, &endpoint),
         client,
         grant: tokio::sync::Mutex::new(grant),
-        renew,
         slots: Arc::new(Semaphore::new(options.parallel.max(1))),
         part_size: options.part_size.max(1),
         retries: options.retries,
@@ -296,7 +276,24 @@ async fn fetch_signed_revision(
     )
     .await
     .context("fetching model.sig")?;
-    let statement = verify_bundle(&bundle, key)
+    let manifest = check_signed_revision(model, &manifest_bytes, &bundle, key)?;
+    Ok(SignedRevision {
+        manifest,
+        revision,
+        bundle,
+    })
+}
+
+/// Checks a manifest and its `model.sig` against each other and `key`: the signature must
+/// hold, sign this manifest's digest and `model`, and list exactly its files.
+pub fn check_signed_revision(
+    model: &ModelId,
+    manifest_bytes: &[u8],
+    bundle: &[u8],
+    key: &PublicKey,
+) -> anyhow::Result<Manifest> {
+    let revision = Sha256Digest::of(manifest_bytes);
+    let statement = verify_bundle(bundle, key)
         .with_context(|| format!("the signature of {model} does not verify"))?;
     let facts = statement
         .modelgate
@@ -312,7 +309,7 @@ async fn fetch_signed_revision(
         facts.model
     );
     let manifest: Manifest =
-        serde_json::from_slice(&manifest_bytes).context("the manifest is not valid JSON")?;
+        serde_json::from_slice(manifest_bytes).context("the manifest is not valid JSON")?;
     anyhow::ensure!(
         &manifest.model == model,
         "the manifest is for {}",
@@ -330,29 +327,67 @@ async fn fetch_signed_revision(
         signed == listed,
         "model.sig and the manifest list different files"
     );
-    Ok(SignedRevision {
-        manifest,
-        revision,
-        bundle,
-    })
+    Ok(manifest)
 }
 
-enum Access {
+/// The gateway's answer to an access request.
+pub enum Access {
     Granted(Value),
     Denied(Value),
     Review(Value),
 }
 
+/// What a grant is asked for, and by whom.
+#[derive(Debug, Clone)]
+pub struct AccessRequest {
+    pub model: ModelId,
+    pub revision: Sha256Digest,
+    /// `download`, or `mirror` for a partner's sync.
+    pub action: &'static str,
+    pub token: Option<String>,
+}
+
+impl AccessRequest {
+    /// Asks for access; `Granted` answers carry `grant.token` and `files`.
+    pub async fn send(&self, client: &reqwest::Client, endpoint: &str) -> anyhow::Result<Access> {
+        request_access(client, endpoint, self).await
+    }
+
+    /// A grant renewal for a `Fetcher`: asks again and returns the new grant token.
+    pub fn renewal(&self, client: &reqwest::Client, endpoint: &str) -> parts::RenewGrant {
+        let (client, endpoint, request) = (client.clone(), endpoint.to_owned(), self.clone());
+        Box::new(move || {
+            let (client, endpoint, request) = (client.clone(), endpoint.clone(), request.clone());
+            Box::pin(async move {
+                match request.send(&client, &endpoint).await? {
+                    Access::Granted(answer) => grant_token(&answer),
+                    Access::Denied(answer) | Access::Review(answer) => anyhow::bail!(
+                        "access is no longer granted ({})",
+                        answer["outcome"].as_str().unwrap_or("refused")
+                    ),
+                }
+            })
+        })
+    }
+}
+
+/// The grant token of an allow answer.
+pub fn grant_token(answer: &Value) -> anyhow::Result<String> {
+    answer["grant"]["token"]
+        .as_str()
+        .map(str::to_owned)
+        .context("the access answer has no grant token")
+}
+
 async fn request_access(
     client: &reqwest::Client,
     endpoint: &str,
-    options: &DownloadOptions,
-    revision: &Sha256Digest,
+    access: &AccessRequest,
 ) -> anyhow::Result<Access> {
     let mut request = client
-        .post(format!("{endpoint}/v1/models/{}/access", options.model))
-        .json(&json!({ "action": "download", "revision": revision.reference() }));
-    if let Some(token) = &options.token {
+        .post(format!("{endpoint}/v1/models/{}/access", access.model))
+        .json(&json!({ "action": access.action, "revision": access.revision.reference() }));
+    if let Some(token) = &access.token {
         request = request.bearer_auth(token);
     }
     let response = request.send().await.context("requesting access")?;

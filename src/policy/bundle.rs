@@ -74,6 +74,8 @@ pub struct PolicyBundle {
     pub(crate) regions: BTreeMap<String, BTreeSet<String>>,
     digest: Sha256Digest,
     pub(crate) prepared: super::decide::Prepared,
+    /// Every file as loaded (name, text), sorted by name: what mirrors receive.
+    sources: Vec<(String, String)>,
 }
 
 fn line_of(source: &str, offset: usize) -> usize {
@@ -145,6 +147,12 @@ impl PolicyBundle {
                 .map(|(n, s)| ((*n).to_owned(), (*s).to_owned()))
                 .collect(),
         )
+    }
+
+    /// A bundle from its files' names and texts, validated like a directory (a mirror gets
+    /// its upstream's bundle this way).
+    pub fn from_sources(files: &BTreeMap<String, String>) -> Result<PolicyBundle, BundleError> {
+        Self::from_files(files.iter().map(|(n, t)| (n.clone(), t.clone())).collect())
     }
 
     fn from_files(mut files: Vec<(String, String)>) -> Result<PolicyBundle, BundleError> {
@@ -262,7 +270,13 @@ impl PolicyBundle {
             regions,
             digest,
             prepared,
+            sources: files,
         })
+    }
+
+    /// Every file of the bundle (name, text), sorted by name.
+    pub fn sources(&self) -> &[(String, String)] {
+        &self.sources
     }
 
     /// SHA-256 over every file of the bundle (name, length, bytes; sorted by name).

@@ -38,6 +38,8 @@ pub struct EventQuery {
     country: Option<String>,
     /// An organisation name, as declared.
     organisation: Option<String>,
+    /// A partner's name: events its mirror shipped upstream.
+    partner: Option<String>,
     /// `YYYY-MM-DD` or RFC 3339, inclusive.
     since: Option<String>,
     /// `YYYY-MM-DD` or RFC 3339, exclusive.
@@ -59,6 +61,7 @@ impl EventQuery {
             ("outcome", &self.outcome),
             ("country", &self.country),
             ("organisation", &self.organisation),
+            ("partner", &self.partner),
         ] {
             if value
                 .as_ref()
@@ -86,6 +89,7 @@ impl EventQuery {
             outcome: self.outcome.clone(),
             country: self.country.clone().map(|c| c.to_ascii_uppercase()),
             organisation: self.organisation.clone(),
+            partner: self.partner.clone(),
             since: self
                 .since
                 .as_deref()

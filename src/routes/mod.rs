@@ -9,7 +9,9 @@ mod health;
 mod keys;
 mod licenses;
 mod me;
+mod mirror;
 mod models;
+mod partners;
 mod policy;
 mod reviews;
 
@@ -74,7 +76,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(
                         "/acceptances/{id}/revoke",
                         web::post().to(admin::revoke_acceptance),
-                    ),
+                    )
+                    .route("/partners", web::post().to(partners::create))
+                    .route("/partners", web::get().to(partners::list)),
+            )
+            .service(
+                web::scope("/v1/mirror")
+                    .route("/snapshot", web::get().to(mirror::get_snapshot))
+                    .route("/audit", web::post().to(mirror::receive_audit_events)),
             )
             .service(
                 web::scope("/v1/models")

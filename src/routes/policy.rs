@@ -9,7 +9,7 @@ use crate::state::AppState;
 
 /// `GET /v1/policy`.
 pub async fn get_policy(state: Data<AppState>) -> HttpResponse {
-    let bundle = &state.policy;
+    let bundle = state.policy.get();
     let policies: Vec<_> = bundle
         .policy_ids()
         .map(|id| json!({ "id": id, "reason": bundle.reason(id) }))

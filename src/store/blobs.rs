@@ -71,6 +71,21 @@ impl BlobStore {
         self.root.join("tmp")
     }
 
+    /// A directory on the store's file system for fetches that end by renaming straight
+    /// into `path_of` (a mirror's sync keeps its resumable parts there).
+    pub fn staging_dir(&self, name: &str) -> PathBuf {
+        self.temp_dir().join(name)
+    }
+
+    /// Makes a blob renamed into `path_of(digest)` durable: syncs its directory and the
+    /// directory above.
+    pub fn sync_placed(&self, digest: &Sha256Digest) -> io::Result<()> {
+        let path = self.path_of(digest);
+        let parent = path.parent().unwrap_or(&self.root);
+        sync_dir(parent)?;
+        sync_dir(parent.parent().unwrap_or(&self.root))
+    }
+
     /// Where the blob with this digest lives (whether or not it exists).
     pub fn path_of(&self, digest: &Sha256Digest) -> PathBuf {
         let hex = digest.hex();

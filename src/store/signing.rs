@@ -115,17 +115,22 @@ impl PublisherKey {
     pub fn sign_manifest(&self, manifest: &Manifest) -> String {
         let statement = statement_for(manifest);
         let payload = serde_json::to_vec(&statement).unwrap_or_default();
-        let signature: DerSignature = self.signing.sign(&pae(&payload));
         let bundle = json!({
             "mediaType": BUNDLE_MEDIA_TYPE,
             "verificationMaterial": { "publicKey": { "hint": self.public().hint() }, "tlogEntries": [] },
-            "dsseEnvelope": {
-                "payload": B64.encode(&payload),
-                "payloadType": PAYLOAD_TYPE,
-                "signatures": [ { "sig": B64.encode(signature.as_bytes()), "keyid": "" } ]
-            }
+            "dsseEnvelope": self.sign_envelope(PAYLOAD_TYPE, &payload),
         });
         bundle.to_string()
+    }
+
+    /// A DSSE envelope over `payload` of `payload_type`, signed with this key.
+    pub fn sign_envelope(&self, payload_type: &str, payload: &[u8]) -> Value {
+        let signature: DerSignature = self.signing.sign(&pae(payload_type, payload));
+        json!({
+            "payload": B64.encode(payload),
+            "payloadType": payload_type,
+            "signatures": [ { "sig": B64.encode(signature.as_bytes()), "keyid": "" } ]
+        })
     }
 }
 
@@ -189,11 +194,11 @@ impl PublicKey {
 }
 
 /// PAE of DSSE v1: what the signature is computed over.
-fn pae(payload: &[u8]) -> Vec<u8> {
+fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
     let mut out = format!(
         "DSSEv1 {} {} {} ",
-        PAYLOAD_TYPE.len(),
-        PAYLOAD_TYPE,
+        payload_type.len(),
+        payload_type,
         payload.len()
     )
     .into_bytes();
@@ -306,6 +311,46 @@ fn malformed(what: impl std::fmt::Display) -> SignatureError {
     SignatureError::Malformed(what.to_string())
 }
 
+/// Checks a DSSE envelope's type and signature with `key`; returns the signed payload.
+fn open_envelope(
+    envelope: Envelope,
+    payload_type: &str,
+    key: &PublicKey,
+) -> Result<Vec<u8>, SignatureError> {
+    if envelope.payload_type != payload_type {
+        return Err(malformed(format!(
+            "unsupported payload type `{}` (expected `{payload_type}`)",
+            envelope.payload_type
+        )));
+    }
+    let payload = B64
+        .decode(&envelope.payload)
+        .map_err(|e| malformed(format!("payload: {e}")))?;
+    let first = envelope
+        .signatures
+        .first()
+        .ok_or_else(|| malformed("no signature"))?;
+    let sig_bytes = B64
+        .decode(&first.sig)
+        .map_err(|e| malformed(format!("signature: {e}")))?;
+    let signature =
+        DerSignature::from_bytes(&sig_bytes).map_err(|_| malformed("signature is not DER"))?;
+    key.0
+        .verify(&pae(payload_type, &payload), &signature)
+        .map_err(|_| SignatureError::BadSignature)?;
+    Ok(payload)
+}
+
+/// Verifies a DSSE envelope (JSON) of `payload_type` with `key`; returns the signed payload.
+pub fn verify_envelope(
+    envelope: &[u8],
+    payload_type: &str,
+    key: &PublicKey,
+) -> Result<Vec<u8>, SignatureError> {
+    let envelope: Envelope = serde_json::from_slice(envelope).map_err(malformed)?;
+    open_envelope(envelope, payload_type, key)
+}
+
 /// Verifies a `model.sig` bundle against `key` and returns what it states. Checks the media
 /// type, key hint, DSSE signature, statement and predicate types, and the subject digest.
 pub fn verify_bundle(bundle: &[u8], key: &PublicKey) -> Result<SignedStatement, SignatureError> {
@@ -324,28 +369,7 @@ pub fn verify_bundle(bundle: &[u8], key: &PublicKey) -> Result<SignedStatement, 
             });
         }
     }
-    let envelope = bundle.dsse_envelope;
-    if envelope.payload_type != PAYLOAD_TYPE {
-        return Err(malformed(format!(
-            "unsupported payload type `{}`",
-            envelope.payload_type
-        )));
-    }
-    let payload = B64
-        .decode(&envelope.payload)
-        .map_err(|e| malformed(format!("payload: {e}")))?;
-    let first = envelope
-        .signatures
-        .first()
-        .ok_or_else(|| malformed("no signature"))?;
-    let sig_bytes = B64
-        .decode(&first.sig)
-        .map_err(|e| malformed(format!("signature: {e}")))?;
-    let signature =
-        DerSignature::from_bytes(&sig_bytes).map_err(|_| malformed("signature is not DER"))?;
-    key.0
-        .verify(&pae(&payload), &signature)
-        .map_err(|_| SignatureError::BadSignature)?;
+    let payload = open_envelope(bundle.dsse_envelope, PAYLOAD_TYPE, key)?;
 
     let statement: Statement =
         serde_json::from_slice(&payload).map_err(|e| malformed(format!("statement: {e}")))?;

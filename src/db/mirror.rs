@@ -1,0 +1,153 @@
+//! SQL for mirrors: partners and the events their mirrors shipped (upstream), and a
+//! mirror's accepted snapshots and audit outbox cursor.
+
+use sqlx::{AnyConnection, FromRow};
+
+use super::{now_ms, Db};
+
+/// A partner: a `partner` account and what the admin recorded about it.
+#[derive(Debug, Clone, FromRow)]
+pub struct PartnerRow {
+    pub user_id: String,
+    pub email: String,
+    pub name: String,
+    /// ISO 3166-1 alpha-2 code of the principal place of business.
+    pub country: String,
+    pub contact: String,
+    pub created_at: i64,
+    pub created_by: Option<String>,
+    pub disabled_at: Option<i64>,
+}
+
+const PARTNER_COLUMNS: &str = "p.user_id, u.email, p.name, p.country, p.contact, p.created_at, \
+     p.created_by, u.disabled_at";
+
+pub async fn insert_partner(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    name: &str,
+    country: &str,
+    contact: &str,
+    created_by: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO partners (user_id, name, country, contact, created_at, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(user_id)
+    .bind(name)
+    .bind(country)
+    .bind(contact)
+    .bind(now_ms())
+    .bind(created_by)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn partner(db: &Db, user_id: &str) -> Result<Option<PartnerRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {PARTNER_COLUMNS} FROM partners p JOIN users u ON u.id = p.user_id WHERE p.user_id = $1"
+    ))
+    .bind(user_id)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+pub async fn partners(db: &Db) -> Result<Vec<PartnerRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {PARTNER_COLUMNS} FROM partners p JOIN users u ON u.id = p.user_id ORDER BY p.name"
+    ))
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Claims a mirror's event id for `partner_id`; false when it was received before.
+pub async fn claim_mirror_event(
+    conn: &mut AnyConnection,
+    partner_id: &str,
+    event_id: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO mirror_events (partner_id, event_id, upstream_event, received_at)
+         VALUES ($1, $2, '', $3) ON CONFLICT (partner_id, event_id) DO NOTHING",
+    )
+    .bind(partner_id)
+    .bind(event_id)
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Links a claimed mirror event to the upstream event that records it.
+pub async fn link_mirror_event(
+    conn: &mut AnyConnection,
+    partner_id: &str,
+    event_id: &str,
+    upstream_event: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE mirror_events SET upstream_event = $3 WHERE partner_id = $1 AND event_id = $2",
+    )
+    .bind(partner_id)
+    .bind(event_id)
+    .bind(upstream_event)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A snapshot a mirror accepted, as the signed envelope it received.
+#[derive(Debug, Clone, FromRow)]
+pub struct SnapshotRow {
+    pub version: i64,
+    pub upstream: String,
+    pub envelope: String,
+    pub accepted_at: i64,
+}
+
+/// The accepted snapshot with the highest version: what the mirror serves.
+pub async fn latest_snapshot(db: &Db) -> Result<Option<SnapshotRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT version, upstream, envelope, accepted_at FROM mirror_snapshots
+         ORDER BY version DESC LIMIT 1",
+    )
+    .fetch_optional(&db.pool)
+    .await
+}
+
+pub async fn insert_snapshot(
+    conn: &mut AnyConnection,
+    version: i64,
+    upstream: &str,
+    envelope: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO mirror_snapshots (version, upstream, envelope, accepted_at)
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(version)
+    .bind(upstream)
+    .bind(envelope)
+    .bind(now_ms())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The sequence number of the newest local audit event upstream acknowledged.
+pub async fn shipped_seq(db: &Db) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT shipped_seq FROM mirror_outbox WHERE id = 1")
+        .fetch_one(&db.pool)
+        .await
+}
+
+/// Moves the outbox cursor forward (never back).
+pub async fn set_shipped_seq(conn: &mut AnyConnection, seq: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE mirror_outbox SET shipped_seq = $1 WHERE id = 1 AND shipped_seq < $1")
+        .bind(seq)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,204 @@
+//! The audit outbox. On a mirror it is the mirror's own audit chain plus a cursor: a task
+//! ships the events after the cursor upstream in order and moves the cursor only when
+//! upstream acknowledged them, so restarts and network loss lose nothing (at least once).
+//! Upstream, `receive` records each event once per partner and event id, tagged with the
+//! partner, in its own chain.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::audit::context::{scope, RequestContext};
+use crate::audit::ChainedEvent;
+use crate::db::audit::{self, EventFilter};
+use crate::db::mirror::{self as store, PartnerRow};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Events per shipment.
+const BATCH: i64 = 200;
+/// The most events upstream takes in one request.
+pub const MAX_EVENTS_PER_REQUEST: usize = 1000;
+/// The longest wait between attempts while upstream is unreachable.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// The kinds a mirror's events keep upstream; any other is recorded as `mirror.event`.
+const SHIPPED_KINDS: &[&str] = &[
+    "account.created",
+    "attestation.changed",
+    "blob.request",
+    "license.accepted",
+    "license.published",
+    "license.terminated",
+    "mirror.synced",
+    "policy.decision",
+    "review.decided",
+    "review.opened",
+    "token.created",
+    "token.revoked",
+];
+
+/// Ships the mirror's audit events upstream until the process ends.
+pub async fn run_shipper(state: AppState) {
+    let every = Duration::from_millis(state.settings.mirror.ship_interval_ms.max(100));
+    let client = match reqwest::Client::builder()
+        .user_agent(concat!("modelgate-mirror/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(60))
+        .build()
+    {
+        Ok(client) => client,
+        Err(e) => {
+            tracing::error!(error = %e, "the audit outbox cannot start");
+            return;
+        }
+    };
+    let mut backoff = every;
+    loop {
+        match ship_once(&state, &client).await {
+            Ok(0) => {
+                backoff = every;
+                tokio::time::sleep(every).await;
+            }
+            Ok(shipped) => {
+                backoff = every;
+                tracing::debug!(events = shipped, "audit events shipped upstream");
+            }
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), retry_in_ms = backoff.as_millis() as u64,
+                               "shipping audit events upstream failed; they stay in the outbox");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+        }
+    }
+}
+
+/// Ships the next batch after the cursor; returns how many events upstream acknowledged.
+pub async fn ship_once(state: &AppState, client: &reqwest::Client) -> anyhow::Result<usize> {
+    let settings = &state.settings.mirror;
+    let after = store::shipped_seq(&state.db).await?;
+    let filter = EventFilter {
+        after,
+        ..EventFilter::default()
+    };
+    let events = audit::find(&state.db, &filter, BATCH).await?;
+    let Some(last) = events.last().map(|e| e.seq) else {
+        return Ok(0);
+    };
+    let response = client
+        .post(format!(
+            "{}/v1/mirror/audit",
+            settings.upstream.trim_end_matches('/')
+        ))
+        .bearer_auth(settings.partner_token.expose())
+        .json(&json!({ "events": events }))
+        .send()
+        .await?;
+    if !response.status().is_success() {
+        anyhow::bail!(
+            "upstream answered {}: {}",
+            response.status(),
+            crate::download::parts::error_message(response).await
+        );
+    }
+    let mut tx = state.db.begin_write().await?;
+    store::set_shipped_seq(&mut tx, last).await?;
+    tx.commit().await?;
+    Ok(events.len())
+}
+
+/// A shipment from a mirror.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Shipment {
+    pub events: Vec<ChainedEvent>,
+}
+
+/// What upstream did with a shipment.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Received {
+    pub received: usize,
+    pub recorded: usize,
+    pub duplicates: usize,
+}
+
+fn valid_id(id: &str) -> bool {
+    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// Records a mirror's events in upstream's chain, once per (partner, event id), in one
+/// transaction: the original kind, actor, subject, outcome and data, plus `partner`,
+/// `partner_id` and `mirror_event` (its id, sequence number, time and hash on the mirror).
+/// A malformed shipment is refused whole.
+pub async fn receive(
+    state: &AppState,
+    partner: &PartnerRow,
+    shipment: Shipment,
+) -> Result<Received, ApiError> {
+    let events = shipment.events;
+    if events.len() > MAX_EVENTS_PER_REQUEST {
+        return Err(ApiError::BadRequest(format!(
+            "at most {MAX_EVENTS_PER_REQUEST} events per request"
+        )));
+    }
+    if let Some(bad) = events.iter().find(|e| !valid_id(&e.id)) {
+        return Err(ApiError::BadRequest(format!(
+            "event id `{}` is not valid",
+            bad.id.chars().take(64).collect::<String>()
+        )));
+    }
+    let mut tx = state.db.begin_write().await?;
+    let mut recorded = 0;
+    for event in &events {
+        if !store::claim_mirror_event(&mut tx, &partner.user_id, &event.id).await? {
+            continue;
+        }
+        let kind = SHIPPED_KINDS
+            .iter()
+            .find(|k| **k == event.kind)
+            .copied()
+            .unwrap_or("mirror.event");
+        let mut data = match &event.data {
+            Value::Object(map) => Value::Object(map.clone()),
+            other => json!({ "value": other }),
+        };
+        data["partner"] = json!(partner.name);
+        data["partner_id"] = json!(partner.user_id);
+        data["mirror_event"] = json!({
+            "id": event.id, "seq": event.seq, "kind": event.kind,
+            "occurred_at": event.occurred_at, "hash": event.hash,
+        });
+        let context = RequestContext {
+            request_id: event
+                .request_id
+                .clone()
+                .filter(|r| r.len() <= 64 && valid_id(r)),
+            client_ip: event
+                .client_ip
+                .as_deref()
+                .and_then(|ip| ip.parse::<IpAddr>().ok())
+                .map(|ip| ip.to_string()),
+            pseudonym_key: Some(state.pseudonym_key.clone()),
+        };
+        let bounded = |v: &Option<String>| v.as_ref().map(|s| s.chars().take(200).collect());
+        let new_event = audit::NewEvent {
+            kind,
+            actor: bounded(&event.actor),
+            subject: bounded(&event.subject),
+            outcome: bounded(&event.outcome),
+            data,
+        };
+        let upstream_id = scope(context, audit::append(&mut tx, &new_event)).await?;
+        store::link_mirror_event(&mut tx, &partner.user_id, &event.id, &upstream_id).await?;
+        recorded += 1;
+    }
+    tx.commit().await?;
+    Ok(Received {
+        received: events.len(),
+        recorded,
+        duplicates: events.len() - recorded,
+    })
+}

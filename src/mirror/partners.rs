@@ -1,0 +1,116 @@
+//! Partners: admins create them as `partner` accounts whose attestation declares the
+//! partner's principal place of business (so the policy treats them as partner licensees),
+//! with a contact and a partner token (an API token shown once).
+
+use serde_json::{json, Value};
+
+use crate::auth::{api_tokens, password, Scope};
+use crate::db::licensing::{self, AttestationRow};
+use crate::db::mirror::{self as store, PartnerRow};
+use crate::db::{accounts, audit, now_ms};
+use crate::domain::{CountryCode, Email, Role};
+use crate::error::ApiError;
+use crate::random::{new_id, random_hex};
+use crate::routes::rfc3339;
+use crate::state::AppState;
+
+/// What an admin states about a new partner.
+#[derive(Debug, Clone)]
+pub struct NewPartner {
+    pub name: String,
+    /// Principal place of business.
+    pub country: CountryCode,
+    /// The contact address; it is also the partner account's email.
+    pub contact: Email,
+}
+
+/// The scopes of a partner token: read the catalog, accept the license, request `mirror`
+/// grants and download.
+const PARTNER_SCOPES: &[Scope] = &[Scope::Read, Scope::Download, Scope::Accept];
+
+/// Creates the partner account, its declaration, its record and its token in one
+/// transaction; returns the record and the token (shown once).
+pub async fn create_partner(
+    state: &AppState,
+    new: &NewPartner,
+    created_by: Option<&str>,
+) -> Result<(PartnerRow, String), ApiError> {
+    let name = new.name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(ApiError::BadRequest(
+            "`name` must be 1-200 characters".into(),
+        ));
+    }
+    // Partners authenticate with their token only; the password is random and not kept.
+    let password_hash = password::hash_password(random_hex(32))
+        .await
+        .map_err(ApiError::internal)?;
+    let user_id = new_id();
+    let country = new.country.to_string();
+    let (token, token_hash) = api_tokens::generate();
+    let token_id = new_id();
+    let scopes = serde_json::to_string(PARTNER_SCOPES).map_err(ApiError::internal)?;
+
+    let mut tx = state.db.begin_write().await?;
+    let email = new.contact.as_str();
+    if !accounts::insert_user(
+        &mut tx,
+        &user_id,
+        email,
+        &password_hash,
+        Role::Partner.as_str(),
+    )
+    .await?
+    {
+        return Err(ApiError::EmailTaken);
+    }
+    let attestation = AttestationRow {
+        id: new_id(),
+        user_id: user_id.clone(),
+        legal_name: name.to_owned(),
+        domicile_country: country.clone(),
+        on_behalf_of_organisation: 1,
+        organisation_name: Some(name.to_owned()),
+        organisation_country: Some(country.clone()),
+        created_at: now_ms(),
+    };
+    licensing::insert_attestation(&mut tx, &attestation).await?;
+    store::insert_partner(&mut tx, &user_id, name, &country, email, created_by).await?;
+    accounts::insert_api_token(
+        &mut tx,
+        &token_id,
+        &user_id,
+        "partner token",
+        &token_hash,
+        &scopes,
+        None,
+    )
+    .await?;
+    audit::append(
+        &mut tx,
+        &audit::NewEvent {
+            kind: "partner.created",
+            actor: created_by.map(str::to_owned),
+            subject: Some(user_id.clone()),
+            outcome: Some("created".into()),
+            data: json!({ "partner": name, "partner_id": user_id, "organisation_country": country,
+                          "contact": email, "token": token_id }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let row = store::partner(&state.db, &user_id)
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the new partner is not readable")))?;
+    tracing::info!(partner.id = %user_id, partner.country = %country, "partner created");
+    Ok((row, token))
+}
+
+/// A partner as the admin API shows it.
+pub fn partner_json(row: &PartnerRow) -> Value {
+    json!({
+        "id": row.user_id, "name": row.name, "country": row.country, "contact": row.contact,
+        "created_at": rfc3339(row.created_at), "created_by": row.created_by,
+        "disabled": row.disabled_at.is_some(),
+    })
+}

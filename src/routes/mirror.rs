@@ -1,0 +1,56 @@
+//! The partner-facing mirror API: `GET /v1/mirror/snapshot` (the signed snapshot of what
+//! the calling partner may mirror) and `POST /v1/mirror/audit` (its mirror's audit events).
+
+use actix_web::http::header;
+use actix_web::web::{Data, Json};
+use actix_web::{HttpRequest, HttpResponse};
+
+use crate::auth::{Principal, Scope};
+use crate::db::mirror::{self as store, PartnerRow};
+use crate::domain::Role;
+use crate::error::ApiError;
+use crate::mirror::outbox::{self, Shipment};
+use crate::mirror::snapshot;
+use crate::state::AppState;
+
+/// The partner record of the caller; only partners reach the mirror API.
+async fn calling_partner(state: &AppState, who: &Principal) -> Result<PartnerRow, ApiError> {
+    store::partner(&state.db, &who.user_id)
+        .await?
+        .ok_or_else(|| ApiError::Forbidden("this account is not a registered partner".into()))
+}
+
+/// `GET /v1/mirror/snapshot`: a DSSE envelope (JSON) over the snapshot, signed with the
+/// publisher key.
+#[tracing::instrument(skip_all, fields(user.id = %who.user_id))]
+pub async fn get_snapshot(
+    req: HttpRequest,
+    state: Data<AppState>,
+    who: Principal,
+) -> Result<HttpResponse, ApiError> {
+    who.authorize(&[Role::Partner], Scope::Read)?;
+    if state.settings.mirror.is_mirror() {
+        return Err(ApiError::NotFound(
+            "this gateway is a mirror; snapshots come from its upstream".into(),
+        ));
+    }
+    let partner = calling_partner(&state, &who).await?;
+    let snapshot = snapshot::build(&state, &partner, state.proxies.client_ip_of(&req)).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(snapshot::sign(&snapshot, &state.signer)))
+}
+
+/// `POST /v1/mirror/audit` with `{"events": [...]}` (events as the audit API shows them):
+/// records each new event once, tagged with the partner.
+#[tracing::instrument(skip_all, fields(user.id = %who.user_id))]
+pub async fn receive_audit_events(
+    state: Data<AppState>,
+    who: Principal,
+    body: Json<Shipment>,
+) -> Result<HttpResponse, ApiError> {
+    who.authorize(&[Role::Partner], Scope::Download)?;
+    let partner = calling_partner(&state, &who).await?;
+    let received = outbox::receive(&state, &partner, body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(received))
+}
