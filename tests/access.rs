@@ -58,7 +58,7 @@ async fn an_allow_carries_a_grant_and_urls_that_download_the_revision() {
         );
         assert_eq!(
             answer["decision"]["bundle_digest"],
-            app.state.policy.digest().hex()
+            app.state.policy.get().digest().hex()
         );
         assert_eq!(answer["licensee"]["kind"], "individual");
         assert_eq!(answer["grant"]["downloads_per_blob"], 5);
@@ -482,7 +482,7 @@ async fn decisions_grants_and_blob_requests_are_audited_with_their_inputs() {
         assert!(decision_event.request_id.is_some());
         assert_eq!(decision["outcome"], "allow");
         assert_eq!(decision["policies"], json!(["license.accepted"]));
-        assert_eq!(decision["bundle_digest"], app.state.policy.digest().hex());
+        assert_eq!(decision["bundle_digest"], app.state.policy.get().digest().hex());
         let issued = &of("grant.issued")[0];
         assert_eq!(issued["grant"], answer["grant"]["id"]);
         assert_eq!(issued["decision_event"], answer["decision_id"]);

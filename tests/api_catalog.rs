@@ -108,7 +108,7 @@ async fn manifest_and_signature_are_served_bound_to_the_revision_and_verify() {
 async fn the_policy_in_force_is_readable_with_its_digest_rules_and_regions() {
     let app = spawn_app(common::Backend::Sqlite).await;
     let body: serde_json::Value = app.get("/v1/policy").await.json().await.unwrap();
-    assert_eq!(body["digest"], app.state.policy.digest().reference());
+    assert_eq!(body["digest"], app.state.policy.get().digest().reference());
     let eu = body["regions"]["EU"].as_array().unwrap();
     assert_eq!(eu.len(), 34);
     assert!(eu.contains(&serde_json::json!("GR")) && !eu.contains(&serde_json::json!("CH")));

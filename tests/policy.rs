@@ -22,6 +22,7 @@ async fn decide(app: &TestApp, user: &str, model: &str) -> (Outcome, Vec<String>
     let decision = app
         .state
         .policy
+        .get()
         .decide(
             &inputs.licensee.facts,
             Action::Download,

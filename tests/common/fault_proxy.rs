@@ -1,7 +1,8 @@
 //! A reverse proxy for fault tests: forwards every request to a gateway and, as told
 //! through `Faults`, damages what comes back: flips a byte of a blob body, cuts a blob body
 //! short (the connection drops), slows bodies down, drops the `Range` header or the
-//! `Content-Digest` of blob requests, or flips a byte of manifests and signatures.
+//! `Content-Digest` of blob requests, flips a byte of manifests and signatures, or answers
+//! snapshot requests with bytes of the test's choosing.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -31,6 +32,9 @@ pub struct Faults {
     pub flip_signature: bool,
     /// Send `X-Forwarded-For` with this address (the test gateway trusts loopback).
     pub forwarded_for: Option<String>,
+    /// Answer `GET /v1/mirror/snapshot` with these bytes instead of upstream's (a tampered
+    /// or replayed snapshot).
+    pub snapshot_body: Option<Vec<u8>>,
 }
 
 pub struct FaultProxy {
@@ -83,6 +87,13 @@ fn take(fault: &mut Option<(u64, usize)>) -> Option<u64> {
 
 async fn forward(req: HttpRequest, body: Bytes, upstream: Data<Upstream>) -> HttpResponse {
     let path = req.uri().path().to_owned();
+    if path == "/v1/mirror/snapshot" {
+        if let Some(body) = upstream.faults.lock().unwrap().snapshot_body.clone() {
+            return HttpResponse::Ok()
+                .content_type("application/json")
+                .body(body);
+        }
+    }
     let is_blob = path.starts_with("/v1/blobs/");
     let (flip_at, cut_after, delay, strip_range, strip_digest, flip_middle, forwarded_for) = {
         let mut faults = upstream.faults.lock().unwrap();

@@ -92,6 +92,11 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
     let data_dir = tempfile::tempdir().unwrap();
     let mut settings = test_settings(data_dir.path(), &backend).await;
     configure(&mut settings);
+    spawn_with(settings, data_dir, backend).await
+}
+
+/// Starts the gateway with `settings` on `data_dir` (a mirror prepared by `mirror sync`).
+pub async fn spawn_with(settings: Settings, data_dir: TempDir, backend: Backend) -> TestApp {
     let (state, key) = open_state(&settings).await.unwrap();
     let app = Application::build_with_state(state.clone()).unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());

@@ -1,0 +1,605 @@
+//! Partner mirrors end to end, on loopback: an upstream gateway, partners created by its
+//! admin, `modelgate mirror sync` (the real binary) into a mirror's data directory, and the
+//! mirror serving with `--mirror-of`: a user downloads from the mirror and upstream's audit
+//! search shows it, tagged with the partner. Also the faults: a tampered, replayed or
+//! expired snapshot is refused, an unreachable upstream leaves the mirror serving, and a
+//! sync killed with SIGKILL completes when run again.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use common::{backends, fault_proxy, spawn_app, spawn_app_with, Backend, TestApp};
+use modelgate::domain::Role;
+use modelgate::mirror::snapshot::{self, Snapshot};
+use serde_json::{json, Value};
+use sha2::Digest;
+use tempfile::TempDir;
+
+const TEXT: &str = "demo/Llama-3.2-Tiny";
+const VISION: &str = "demo/Llama-3.2-Tiny-Vision";
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+/// An upstream with both demo models and an admin session.
+async fn upstream(backend: Backend) -> (TestApp, String) {
+    let app = spawn_app(backend).await;
+    app.publish_demo().await;
+    let admin = app.account("admin@upstream.example", Role::Admin).await;
+    (app, admin)
+}
+
+/// Creates a partner through the admin API; it accepts the current license with its
+/// token. Returns the token.
+async fn partner(app: &TestApp, admin: &str, name: &str, country: &str) -> String {
+    let contact = format!(
+        "mirror-ops@{}.example",
+        name.to_lowercase().replace(' ', "-")
+    );
+    let response = app
+        .post_json(
+            "/v1/admin/partners",
+            Some(admin),
+            &json!({ "name": name, "country": country, "contact": contact }),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["country"], country);
+    let token = body["token"].as_str().unwrap().to_owned();
+    app.accept_current(&token).await;
+    token
+}
+
+/// A mirror's data directory and database, not yet synced.
+struct MirrorDir {
+    dir: TempDir,
+    settings: modelgate::config::Settings,
+    backend: Backend,
+}
+
+async fn mirror_dir(backend: &Backend) -> MirrorDir {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = common::test_settings(dir.path(), backend).await;
+    MirrorDir {
+        dir,
+        settings,
+        backend: backend.clone(),
+    }
+}
+
+impl MirrorDir {
+    fn sync_command(&self, upstream: &str, token: &str) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_modelgate"));
+        command
+            .args(["mirror", "sync", "--upstream", upstream])
+            .args(["--partner-token", token, "--part-size", "16KiB"])
+            .args(["--retries", "1", "--log-level", "warn"])
+            .arg("--data-dir")
+            .arg(self.dir.path())
+            .env_remove("MODELGATE_PARTNER_TOKEN")
+            .env_remove("MODELGATE_UPSTREAM");
+        let url = self.settings.database.url.expose();
+        if !url.is_empty() {
+            command.args(["--database-url", url]);
+        }
+        command
+    }
+
+    async fn sync(&self, upstream: &str, token: &str) -> Output {
+        let mut command = self.sync_command(upstream, token);
+        tokio::task::spawn_blocking(move || command.output().unwrap())
+            .await
+            .unwrap()
+    }
+
+    /// Serves this directory as a mirror of `upstream`.
+    async fn serve(self, upstream: &str, token: &str) -> TestApp {
+        let mut settings = self.settings;
+        settings.mirror.upstream = upstream.to_owned();
+        settings.mirror.partner_token = modelgate::config::Secret::new(token);
+        settings.mirror.ship_interval_ms = 100;
+        common::spawn_with(settings, self.dir, self.backend).await
+    }
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// The partner's snapshot as upstream signs it, and the envelope.
+async fn fetch_snapshot(app: &TestApp, token: &str) -> (Snapshot, Vec<u8>) {
+    let response = app.get_auth("/v1/mirror/snapshot", token).await;
+    assert_eq!(response.status(), 200);
+    let envelope = response.bytes().await.unwrap().to_vec();
+    let snapshot = snapshot::open(&envelope, &app.key.public()).unwrap();
+    (snapshot, envelope)
+}
+
+/// Runs `modelgate download` of `model` from `endpoint` into `dir`.
+async fn download(endpoint: &str, token: &str, model: &str, dir: &Path, config: &Path) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_modelgate"));
+    command
+        .args(["download", model, "--endpoint", endpoint, "--token", token])
+        .arg("--dir")
+        .arg(dir)
+        .env("MODELGATE_CONFIG_DIR", config)
+        .env_remove("MODELGATE_TOKEN")
+        .env_remove("MODELGATE_ENDPOINT");
+    tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap()
+}
+
+/// The files of the demo model `model` (relative path → SHA-256 hex).
+fn demo_files(model: &str) -> Vec<(String, String)> {
+    let (_, models) = common::demo_models();
+    let demo = models.iter().find(|m| m.id.to_string() == model).unwrap();
+    let mut files = Vec::new();
+    for entry in walk(&demo.dir) {
+        let relative = entry
+            .strip_prefix(&demo.dir)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let bytes = std::fs::read(&entry).unwrap();
+        files.push((relative, hex::encode(sha2::Sha256::digest(&bytes))));
+    }
+    files.sort();
+    files
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// Upstream audit events matching `query`, waiting up to 20 s for at least `at_least`.
+async fn upstream_events(app: &TestApp, staff: &str, query: &str, at_least: usize) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let body: Value = app
+            .get_auth(&format!("/v1/audit/events?{query}&limit=1000"), staff)
+            .await
+            .json()
+            .await
+            .unwrap();
+        let events = body["events"].as_array().unwrap().clone();
+        if events.len() >= at_least || Instant::now() > deadline {
+            return events;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_mirror_serves_what_upstream_allows_and_its_downloads_reach_upstream_audit() {
+    for backend in backends() {
+        let (up, admin) = upstream(backend.clone()).await;
+        let token = partner(&up, &admin, "Fjord Mirrors", "NO").await;
+
+        let mirror = mirror_dir(&backend).await;
+        let output = mirror.sync(&up.address, &token).await;
+        assert!(output.status.success(), "{}", text(&output));
+        assert!(text(&output).contains("2 models"), "{}", text(&output));
+        assert!(text(&output).contains("on first sync"), "{}", text(&output));
+        let again = mirror.sync(&up.address, &token).await;
+        assert!(again.status.success(), "{}", text(&again));
+        assert!(
+            text(&again).contains("every blob is already here"),
+            "{}",
+            text(&again)
+        );
+        let mirror = mirror.serve(&up.address, &token).await;
+
+        // The mirror serves upstream's policy, license and publisher key, not its own.
+        let policy_digest = |body: Value| body["digest"].as_str().unwrap().to_owned();
+        assert_eq!(
+            policy_digest(mirror.get("/v1/policy").await.json().await.unwrap()),
+            policy_digest(up.get("/v1/policy").await.json().await.unwrap())
+        );
+        assert_eq!(
+            mirror.license_digest("llama-3.2").await,
+            up.license_digest("llama-3.2").await
+        );
+        let key = mirror.get("/v1/keys/publisher").await.text().await.unwrap();
+        assert_eq!(key.trim(), up.key.public().pem().trim());
+
+        // A user of the mirror downloads the Vision model from it.
+        let user =
+            common::licensed_session(&mirror.client, &mirror.address, "dev@mirror.example", "GB")
+                .await;
+        let scratch = tempfile::tempdir().unwrap();
+        let dir = scratch.path().join("vision");
+        let output = download(
+            &mirror.address,
+            &user,
+            VISION,
+            &dir,
+            &scratch.path().join("cfg"),
+        )
+        .await;
+        assert!(output.status.success(), "{}", text(&output));
+        for (path, sha) in demo_files(VISION) {
+            let got = std::fs::read(dir.join(&path)).unwrap();
+            assert_eq!(hex::encode(sha2::Sha256::digest(&got)), sha, "{path}");
+        }
+
+        // Upstream compliance finds the mirror's decision and downloads, tagged with the
+        // partner, each once.
+        let compliance = up
+            .account("compliance@upstream.example", Role::Compliance)
+            .await;
+        let files = demo_files(VISION).len();
+        let served = upstream_events(
+            &up,
+            &compliance,
+            "partner=Fjord%20Mirrors&kind=blob.request&outcome=served",
+            files,
+        )
+        .await;
+        assert_eq!(served.len(), files, "{served:#?}");
+        for event in &served {
+            assert_eq!(event["data"]["partner"], "Fjord Mirrors");
+            assert!(event["data"]["mirror_event"]["id"].is_string());
+        }
+        let decisions = upstream_events(
+            &up,
+            &compliance,
+            &format!("partner=Fjord%20Mirrors&kind=policy.decision&model={VISION}"),
+            1,
+        )
+        .await;
+        assert_eq!(decisions.len(), 1, "{decisions:#?}");
+        assert_eq!(decisions[0]["outcome"], "allow");
+        assert_eq!(decisions[0]["data"]["declared_domicile"], "GB");
+        // Upstream also recorded each snapshot it issued to the partner.
+        let issued = upstream_events(&up, &compliance, "kind=mirror.snapshot", 2).await;
+        assert!(issued.len() >= 2);
+
+        // A shipment sent twice is recorded once.
+        let (head, _) = modelgate::db::audit::head(&mirror.state.db).await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while modelgate::db::mirror::shipped_seq(&mirror.state.db)
+            .await
+            .unwrap()
+            < head
+        {
+            assert!(Instant::now() < deadline, "the outbox did not drain");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let events = modelgate::db::audit::find(
+            &mirror.state.db,
+            &modelgate::db::audit::EventFilter::default(),
+            50,
+        )
+        .await
+        .unwrap();
+        let shipment = json!({ "events": events });
+        let answer: Value = up
+            .post_json("/v1/mirror/audit", Some(&token), &shipment)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(answer["recorded"], 0, "{answer}");
+        assert_eq!(answer["duplicates"], events.len());
+        // Only partners ship events.
+        let response = up
+            .post_json("/v1/mirror/audit", Some(&user_on(&up).await), &shipment)
+            .await;
+        assert_eq!(response.status(), 403);
+
+        let verify: Value = up
+            .get_auth("/v1/audit/verify", &compliance)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(verify["ok"], true, "{verify}");
+    }
+}
+
+/// A licensed user of `app` (not a partner).
+async fn user_on(app: &TestApp) -> String {
+    app.licensed_user("someone@example.com", "US").await
+}
+
+#[tokio::test]
+async fn an_eu_partner_receives_no_multimodal_models() {
+    let (up, admin) = upstream(Backend::Sqlite).await;
+    let token = partner(&up, &admin, "Rhein Spiegel", "DE").await;
+    let (snapshot, _) = fetch_snapshot(&up, &token).await;
+    let ids: Vec<String> = snapshot.models.iter().map(|m| m.id.to_string()).collect();
+    assert_eq!(ids, [TEXT]);
+    assert_eq!(snapshot.withheld.len(), 1);
+    assert_eq!(snapshot.withheld[0].id, VISION);
+    assert!(
+        snapshot.withheld[0]
+            .reasons
+            .iter()
+            .any(|r| r.starts_with("eu.")),
+        "{:?}",
+        snapshot.withheld
+    );
+
+    let mirror = mirror_dir(&Backend::Sqlite).await;
+    let output = mirror.sync(&up.address, &token).await;
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(text(&output).contains("1 models"), "{}", text(&output));
+    assert!(
+        text(&output).contains(&format!("withheld: {VISION}")),
+        "{}",
+        text(&output)
+    );
+    let mirror = mirror.serve(&up.address, &token).await;
+    let catalog: Value = mirror.get("/v1/models").await.json().await.unwrap();
+    let listed: Vec<&str> = catalog["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, [TEXT]);
+    // A mirror grant for the Vision model is refused upstream too.
+    let response = up
+        .access(&token, VISION, None, Some(json!({ "action": "mirror" })))
+        .await;
+    assert_eq!(response.status(), 403);
+}
+
+#[tokio::test]
+async fn only_admins_create_partners_and_only_partners_get_snapshots() {
+    let (up, admin) = upstream(Backend::Sqlite).await;
+    let user = user_on(&up).await;
+    let response = up
+        .post_json(
+            "/v1/admin/partners",
+            Some(&user),
+            &json!({ "name": "X", "country": "NO", "contact": "x@example.com" }),
+        )
+        .await;
+    assert_eq!(response.status(), 403);
+    let response = up
+        .post_json(
+            "/v1/admin/partners",
+            Some(&admin),
+            &json!({ "name": "X", "country": "XX", "contact": "x@example.com" }),
+        )
+        .await;
+    assert_eq!(response.status(), 400);
+    assert_eq!(
+        up.get_auth("/v1/mirror/snapshot", &user).await.status(),
+        403
+    );
+    assert_eq!(up.get("/v1/mirror/snapshot").await.status(), 401);
+    let token = partner(&up, &admin, "Nordic Weights", "SE").await;
+    let list: Value = up
+        .get_auth("/v1/admin/partners", &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["partners"][0]["name"], "Nordic Weights");
+    assert!(list["partners"][0].get("token").is_none());
+    // Snapshot versions only grow.
+    let (first, _) = fetch_snapshot(&up, &token).await;
+    let (second, _) = fetch_snapshot(&up, &token).await;
+    assert!(second.version > first.version);
+    assert!(first.expires_at > first.issued_at);
+}
+
+#[tokio::test]
+async fn tampered_replayed_and_expired_snapshots_are_refused() {
+    let (up, admin) = upstream(Backend::Sqlite).await;
+    let token = partner(&up, &admin, "Fjord Mirrors", "NO").await;
+    let proxy = fault_proxy::start(&up.address);
+    let mirror = mirror_dir(&Backend::Sqlite).await;
+
+    // An old snapshot, captured before the mirror's first sync.
+    let (_, old_envelope) = fetch_snapshot(&up, &token).await;
+    let output = mirror.sync(&proxy.address, &token).await;
+    assert!(output.status.success(), "{}", text(&output));
+    let accepted = latest_version(&mirror).await;
+
+    // Replayed: a validly signed but older snapshot.
+    proxy.set(|f| f.snapshot_body = Some(old_envelope.clone()));
+    let output = mirror.sync(&proxy.address, &token).await;
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(text(&output).contains("rollback"), "{}", text(&output));
+
+    // Tampered: a newer version with the Vision model removed, signature kept.
+    let (fresh, fresh_envelope) = fetch_snapshot(&up, &token).await;
+    let mut envelope: Value = serde_json::from_slice(&fresh_envelope).unwrap();
+    let mut changed = fresh.clone();
+    changed.models.retain(|m| m.id.to_string() == TEXT);
+    envelope["payload"] = json!(B64.encode(serde_json::to_vec(&changed).unwrap()));
+    proxy.set(|f| f.snapshot_body = Some(serde_json::to_vec(&envelope).unwrap()));
+    let output = mirror.sync(&proxy.address, &token).await;
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(
+        text(&output).contains("signature does not verify"),
+        "{}",
+        text(&output)
+    );
+
+    // Signed by another key.
+    let stranger = modelgate::store::signing::PublisherKey::load_or_generate(
+        tempfile::tempdir().unwrap().path(),
+    )
+    .unwrap();
+    let forged = snapshot::sign(&fresh, &stranger);
+    proxy.set(|f| f.snapshot_body = Some(serde_json::to_vec(&forged).unwrap()));
+    let output = mirror.sync(&proxy.address, &token).await;
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(
+        text(&output).contains("signature does not verify"),
+        "{}",
+        text(&output)
+    );
+    assert_eq!(
+        latest_version(&mirror).await,
+        accepted,
+        "nothing was published"
+    );
+
+    // Expired: an upstream whose snapshots expire at once.
+    let (short, short_admin) = {
+        let app = spawn_app_with(Backend::Sqlite, |s| s.mirror.snapshot_ttl_secs = 0).await;
+        app.publish_demo().await;
+        let admin = app.account("admin@short.example", Role::Admin).await;
+        (app, admin)
+    };
+    let short_token = partner(&short, &short_admin, "Late Mirrors", "NO").await;
+    let fresh_mirror = mirror_dir(&Backend::Sqlite).await;
+    let output = fresh_mirror.sync(&short.address, &short_token).await;
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(text(&output).contains("expired"), "{}", text(&output));
+}
+
+/// The newest snapshot version the mirror accepted.
+async fn latest_version(mirror: &MirrorDir) -> Option<i64> {
+    let db = modelgate::db::Db::connect(&mirror.settings.database_url(), 1)
+        .await
+        .unwrap();
+    modelgate::db::mirror::latest_snapshot(&db)
+        .await
+        .unwrap()
+        .map(|s| s.version)
+}
+
+#[tokio::test]
+async fn an_unreachable_upstream_leaves_the_mirror_serving_and_the_outbox_catches_up() {
+    let (up, admin) = upstream(Backend::Sqlite).await;
+    let token = partner(&up, &admin, "Fjord Mirrors", "NO").await;
+    let mirror = mirror_dir(&Backend::Sqlite).await;
+    let output = mirror.sync(&up.address, &token).await;
+    assert!(output.status.success(), "{}", text(&output));
+
+    // Upstream down: a port nobody listens on.
+    let down = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", listener.local_addr().unwrap())
+    };
+    let output = mirror.sync(&down, &token).await;
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(text(&output).contains("FAILED"), "{}", text(&output));
+
+    // The mirror serves, with upstream unreachable for its outbox too.
+    let data_dir = mirror.dir.path().to_path_buf();
+    let settings = mirror.settings.clone();
+    let served = mirror.serve(&down, &token).await;
+    let user =
+        common::licensed_session(&served.client, &served.address, "dev@mirror.example", "US").await;
+    let scratch = tempfile::tempdir().unwrap();
+    let output = download(
+        &served.address,
+        &user,
+        TEXT,
+        &scratch.path().join("text"),
+        &scratch.path().join("cfg"),
+    )
+    .await;
+    assert!(output.status.success(), "{}", text(&output));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        modelgate::db::mirror::shipped_seq(&served.state.db)
+            .await
+            .unwrap(),
+        0,
+        "nothing acknowledged while upstream is down"
+    );
+
+    // Upstream back (the mirror restarted with it reachable): everything arrives, once.
+    let mut settings = settings;
+    settings.storage.data_dir = data_dir;
+    settings.mirror.upstream = up.address.clone();
+    settings.mirror.partner_token = modelgate::config::Secret::new(&token);
+    settings.mirror.ship_interval_ms = 100;
+    let (state, _) = modelgate::startup::open_state(&settings).await.unwrap();
+    tokio::spawn(modelgate::mirror::outbox::run_shipper(state.clone()));
+    let compliance = up
+        .account("compliance@upstream.example", Role::Compliance)
+        .await;
+    let files = demo_files(TEXT).len();
+    let served_events = upstream_events(
+        &up,
+        &compliance,
+        "partner=Fjord%20Mirrors&kind=blob.request&outcome=served",
+        files,
+    )
+    .await;
+    assert_eq!(served_events.len(), files);
+    let (head, _) = modelgate::db::audit::head(&state.db).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while modelgate::db::mirror::shipped_seq(&state.db).await.unwrap() < head {
+        assert!(Instant::now() < deadline, "the outbox did not drain");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_sync_killed_mid_way_completes_when_run_again() {
+    let (up, admin) = upstream(Backend::Sqlite).await;
+    let token = partner(&up, &admin, "Fjord Mirrors", "NO").await;
+    let proxy = fault_proxy::start(&up.address);
+    proxy.set(|f| f.blob_chunk_delay = Duration::from_millis(40));
+    let mirror = mirror_dir(&Backend::Sqlite).await;
+    let mut child = mirror
+        .sync_command(&proxy.address, &token)
+        .stderr(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let state = mirror
+        .dir
+        .path()
+        .join("blobs/tmp/mirror-sync/.modelgate-download");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let done_parts = std::fs::read_dir(&state)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+            .map(|text| text.matches("true").count())
+            .sum::<usize>();
+        if done_parts >= 3 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no parts recorded");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        latest_version(&mirror).await,
+        None,
+        "killed before publishing"
+    );
+
+    proxy.set(|f| f.blob_chunk_delay = Duration::ZERO);
+    let output = mirror.sync(&proxy.address, &token).await;
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(text(&output).contains("resuming"), "{}", text(&output));
+    assert!(latest_version(&mirror).await.is_some());
+    let mirror = mirror.serve(&up.address, &token).await;
+    let catalog: Value = mirror.get("/v1/models").await.json().await.unwrap();
+    assert_eq!(catalog["models"].as_array().unwrap().len(), 2);
+}
