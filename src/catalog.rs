@@ -45,6 +45,19 @@ impl Catalog {
         }
     }
 
+    /// Forgets every cached row (a mirror published a new snapshot).
+    pub fn clear(&self) {
+        if let Ok(mut map) = self.revisions.write() {
+            map.clear();
+        }
+        if let Ok(mut map) = self.latest.write() {
+            map.clear();
+        }
+        if let Ok(mut map) = self.revision_blobs.write() {
+            map.clear();
+        }
+    }
+
     /// A revision of `model`: the one with `digest`, or the latest when `None`.
     pub async fn revision(
         &self,

@@ -482,7 +482,10 @@ async fn decisions_grants_and_blob_requests_are_audited_with_their_inputs() {
         assert!(decision_event.request_id.is_some());
         assert_eq!(decision["outcome"], "allow");
         assert_eq!(decision["policies"], json!(["license.accepted"]));
-        assert_eq!(decision["bundle_digest"], app.state.policy.get().digest().hex());
+        assert_eq!(
+            decision["bundle_digest"],
+            app.state.policy.get().digest().hex()
+        );
         let issued = &of("grant.issued")[0];
         assert_eq!(issued["grant"], answer["grant"]["id"]);
         assert_eq!(issued["decision_event"], answer["decision_id"]);

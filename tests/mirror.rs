@@ -603,3 +603,93 @@ async fn a_sync_killed_mid_way_completes_when_run_again() {
     let catalog: Value = mirror.get("/v1/models").await.json().await.unwrap();
     assert_eq!(catalog["models"].as_array().unwrap().len(), 2);
 }
+
+/// A copy of the repository's policy bundle without the EU rule.
+fn weakened_policy_dir() -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
+    std::fs::create_dir_all(dir.path().join("regions")).unwrap();
+    for entry in std::fs::read_dir(&source).unwrap().flatten() {
+        let name = entry.file_name().into_string().unwrap();
+        if name.ends_with(".cedar") && name != "eu-multimodal.cedar"
+            || name.ends_with(".cedarschema")
+        {
+            std::fs::copy(entry.path(), dir.path().join(&name)).unwrap();
+        }
+    }
+    for entry in std::fs::read_dir(source.join("regions")).unwrap().flatten() {
+        std::fs::copy(
+            entry.path(),
+            dir.path().join("regions").join(entry.file_name()),
+        )
+        .unwrap();
+    }
+    modelgate::policy::PolicyBundle::load(dir.path()).unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn a_mirror_keeps_the_upstream_policy_and_withdraws_what_upstream_no_longer_allows() {
+    let (up, admin) = upstream(Backend::Sqlite).await;
+    let token = partner(&up, &admin, "Fjord Mirrors", "NO").await;
+    let mut mirror = mirror_dir(&Backend::Sqlite).await;
+    let output = mirror.sync(&up.address, &token).await;
+    assert!(output.status.success(), "{}", text(&output));
+
+    // A local bundle without the EU rule changes nothing: the mirror decides with upstream's.
+    let weakened = weakened_policy_dir();
+    mirror.settings.policy.dir = weakened.path().to_path_buf();
+    let sync_again = |m: &MirrorDir| m.sync_command(&up.address, &token);
+    let mut resync = sync_again(&mirror);
+    let served = mirror.serve(&up.address, &token).await;
+    let eu_user =
+        common::licensed_session(&served.client, &served.address, "dev@mirror.example", "DE").await;
+    let response = served.access(&eu_user, VISION, None, None).await;
+    assert_eq!(response.status(), 403);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "access-denied");
+    assert!(
+        body.to_string().contains("eu.multimodal-withheld"),
+        "{body}"
+    );
+    let granted = served.access(&eu_user, TEXT, None, None).await;
+    assert_eq!(granted.status(), 200);
+    let granted: Value = granted.json().await.unwrap();
+    let url = granted["files"][0]["url"].as_str().unwrap().to_owned();
+    assert_eq!(served.client.get(&url).send().await.unwrap().status(), 200);
+
+    // Upstream terminates the partner's license: the next sync withdraws both models.
+    assert_eq!(
+        up.revoke_first_acceptance(&admin, "the distribution agreement ended")
+            .await
+            .status(),
+        200
+    );
+    let output = tokio::task::spawn_blocking(move || resync.output().unwrap())
+        .await
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(text(&output).contains("0 models"), "{}", text(&output));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let catalog: Value = served.get("/v1/models").await.json().await.unwrap();
+        if catalog["models"].as_array().unwrap().is_empty() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "still listed: {catalog}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Access follows within the mirror's snapshot check interval (its caches are dropped).
+    loop {
+        let status = served.access(&eu_user, TEXT, None, None).await.status();
+        if status == 404 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "still granted: {status}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // A grant issued before no longer fetches anything.
+    let response = served.client.get(&url).send().await.unwrap();
+    assert_eq!(response.status(), 403);
+    assert_eq!(common::error_code(response).await, "entitlement-revoked");
+}

@@ -38,3 +38,7 @@ CREATE TABLE mirror_outbox (
     shipped_seq  BIGINT NOT NULL
 );
 INSERT INTO mirror_outbox (id, shipped_seq) VALUES (1, 0);
+
+-- On a mirror: a model upstream no longer lets this partner distribute (absent from the
+-- newest snapshot) stays recorded but is no longer served.
+ALTER TABLE models ADD COLUMN withdrawn_at BIGINT;

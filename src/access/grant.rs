@@ -179,6 +179,18 @@ pub async fn check(
     if grant.expires_at <= now_ms() {
         return Err(ApiError::GrantExpired);
     }
+    let model: crate::domain::ModelId = grant.model_id.parse()?;
+    if state
+        .catalog
+        .revision(&model, Some(&revision))
+        .await?
+        .is_none()
+    {
+        // Withdrawn on this mirror: upstream no longer lets it be distributed here.
+        return Err(ApiError::EntitlementRevoked(
+            "the model is no longer distributed here".into(),
+        ));
+    }
     if standing.user_disabled_at.is_some() {
         return Err(ApiError::EntitlementRevoked(
             "the account was disabled".into(),

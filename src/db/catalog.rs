@@ -34,6 +34,9 @@ pub struct RevisionRow {
 const REVISION_COLUMNS: &str =
     "digest, model_id, manifest, signature, total_size, file_count, created_at, published_at";
 
+/// The condition on a revision row that its model is served (not withdrawn on a mirror).
+const SERVED: &str = "model_id IN (SELECT id FROM models WHERE withdrawn_at IS NULL)";
+
 /// Records a published revision inside the caller's transaction: upserts the model,
 /// registers the blobs, inserts the revision (or marks an identical one as newly
 /// published) and its files.
@@ -49,7 +52,8 @@ pub async fn record_revision(
         "INSERT INTO models (id, org, name, modality, license_id, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $6)
          ON CONFLICT (id) DO UPDATE SET modality = excluded.modality,
-             license_id = excluded.license_id, updated_at = excluded.updated_at",
+             license_id = excluded.license_id, updated_at = excluded.updated_at,
+             withdrawn_at = NULL",
     )
     .bind(manifest.model.to_string())
     .bind(manifest.model.org())
@@ -97,6 +101,26 @@ pub async fn record_revision(
     Ok(())
 }
 
+/// Withdraws every served model not in `keep` (a mirror's newest snapshot no longer lists
+/// them); `record_revision` serves a model again.
+pub async fn withdraw_all_but(
+    conn: &mut AnyConnection,
+    keep: &[String],
+) -> Result<u64, sqlx::Error> {
+    let placeholders: Vec<String> = (0..keep.len()).map(|i| format!("${}", i + 2)).collect();
+    let not_kept = if keep.is_empty() {
+        String::new()
+    } else {
+        format!(" AND id NOT IN ({})", placeholders.join(", "))
+    };
+    let sql = format!("UPDATE models SET withdrawn_at = $1 WHERE withdrawn_at IS NULL{not_kept}");
+    let mut query = sqlx::query(&sql).bind(now_ms());
+    for id in keep {
+        query = query.bind(id);
+    }
+    Ok(query.execute(conn).await?.rows_affected())
+}
+
 fn size_i64(size: u64) -> i64 {
     i64::try_from(size).unwrap_or(i64::MAX)
 }
@@ -107,7 +131,7 @@ pub async fn list_models(db: &Db) -> Result<Vec<ModelSummary>, sqlx::Error> {
     sqlx::query_as::<_, ModelSummary>(
         "SELECT m.id, m.modality, m.license_id, r.digest AS latest_revision, r.total_size, r.file_count, r.published_at
          FROM models m JOIN revisions r ON r.model_id = m.id
-         WHERE r.digest = (SELECT r2.digest FROM revisions r2 WHERE r2.model_id = m.id
+         WHERE m.withdrawn_at IS NULL AND r.digest = (SELECT r2.digest FROM revisions r2 WHERE r2.model_id = m.id
                            ORDER BY r2.published_at DESC, r2.digest DESC LIMIT 1)
          ORDER BY m.id",
     )
@@ -119,7 +143,8 @@ pub async fn list_models(db: &Db) -> Result<Vec<ModelSummary>, sqlx::Error> {
 #[tracing::instrument(skip_all, fields(model.id = %model))]
 pub async fn revisions_of(db: &Db, model: &ModelId) -> Result<Vec<RevisionRow>, sqlx::Error> {
     sqlx::query_as::<_, RevisionRow>(&format!(
-        "SELECT {REVISION_COLUMNS} FROM revisions WHERE model_id = $1 ORDER BY published_at DESC, digest DESC"
+        "SELECT {REVISION_COLUMNS} FROM revisions WHERE model_id = $1 AND {SERVED}
+         ORDER BY published_at DESC, digest DESC"
     ))
     .bind(model.to_string())
     .fetch_all(&db.pool)
@@ -136,7 +161,7 @@ pub async fn find_revision(
     match digest {
         Some(digest) => {
             sqlx::query_as::<_, RevisionRow>(&format!(
-                "SELECT {REVISION_COLUMNS} FROM revisions WHERE model_id = $1 AND digest = $2"
+                "SELECT {REVISION_COLUMNS} FROM revisions WHERE model_id = $1 AND digest = $2 AND {SERVED}"
             ))
             .bind(model.to_string())
             .bind(digest.hex())
@@ -145,7 +170,7 @@ pub async fn find_revision(
         }
         None => {
             sqlx::query_as::<_, RevisionRow>(&format!(
-                "SELECT {REVISION_COLUMNS} FROM revisions WHERE model_id = $1
+                "SELECT {REVISION_COLUMNS} FROM revisions WHERE model_id = $1 AND {SERVED}
                  ORDER BY published_at DESC, digest DESC LIMIT 1"
             ))
             .bind(model.to_string())

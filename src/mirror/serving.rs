@@ -1,6 +1,7 @@
 //! A mirror's serving side: its policy bundle is the one in the newest accepted snapshot
 //! (a local bundle cannot weaken it), checked against the pinned upstream key at start and
-//! swapped in without a restart when a sync publishes a newer snapshot.
+//! swapped in without a restart when a sync publishes a newer snapshot; the catalog cache is
+//! dropped then too, so withdrawn models stop being served.
 
 use std::time::Duration;
 
@@ -47,6 +48,7 @@ pub async fn follow_snapshots(state: AppState) {
             Ok(Some((accepted, bundle))) => {
                 tracing::info!(snapshot.version = accepted, policy.digest = %bundle.digest(), "serving a newer upstream snapshot");
                 state.policy.replace(bundle);
+                state.catalog.clear();
                 version = accepted.max(newest);
             }
             Ok(None) => {}

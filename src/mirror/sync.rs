@@ -375,6 +375,8 @@ async fn publish(
     for (model, manifest) in snapshot.models.iter().zip(manifests) {
         catalog::record_revision(&mut tx, manifest, &model.signature).await?;
     }
+    let kept: Vec<String> = snapshot.models.iter().map(|m| m.id.to_string()).collect();
+    catalog::withdraw_all_but(&mut tx, &kept).await?;
     store::insert_snapshot(
         &mut tx,
         snapshot.version,
