@@ -339,22 +339,7 @@ async fn a_killed_download_resumes_from_its_parts_on_disk() {
         .unwrap();
     // Wait until some parts are recorded done, then kill -9.
     let state = dir.join(".modelgate-download");
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        let done_parts = std::fs::read_dir(&state)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
-            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
-            .map(|text| text.matches("true").count())
-            .sum::<usize>();
-        if done_parts >= 3 {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "no parts recorded");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    common::wait_for_done_parts(&state, 3).await;
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(!dir.join("model.sig").exists(), "killed before the end");

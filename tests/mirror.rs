@@ -273,16 +273,7 @@ async fn a_mirror_serves_what_upstream_allows_and_its_downloads_reach_upstream_a
         assert!(issued.len() >= 2);
 
         // A shipment sent twice is recorded once.
-        let (head, _) = modelgate::db::audit::head(&mirror.state.db).await.unwrap();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while modelgate::db::mirror::shipped_seq(&mirror.state.db)
-            .await
-            .unwrap()
-            < head
-        {
-            assert!(Instant::now() < deadline, "the outbox did not drain");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        wait_until_shipped(&mirror.state.db).await;
         let events = modelgate::db::audit::find(
             &mirror.state.db,
             &modelgate::db::audit::EventFilter::default(),
@@ -312,6 +303,16 @@ async fn a_mirror_serves_what_upstream_allows_and_its_downloads_reach_upstream_a
             .await
             .unwrap();
         assert_eq!(verify["ok"], true, "{verify}");
+    }
+}
+
+/// Waits (up to 10 s) until upstream acknowledged every event of the mirror's chain.
+async fn wait_until_shipped(db: &modelgate::db::Db) {
+    let (head, _) = modelgate::db::audit::head(db).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while modelgate::db::mirror::shipped_seq(db).await.unwrap() < head {
+        assert!(Instant::now() < deadline, "the outbox did not drain");
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
@@ -545,12 +546,7 @@ async fn an_unreachable_upstream_leaves_the_mirror_serving_and_the_outbox_catche
     )
     .await;
     assert_eq!(served_events.len(), files);
-    let (head, _) = modelgate::db::audit::head(&state.db).await.unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while modelgate::db::mirror::shipped_seq(&state.db).await.unwrap() < head {
-        assert!(Instant::now() < deadline, "the outbox did not drain");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_until_shipped(&state.db).await;
 }
 
 #[tokio::test]
@@ -570,22 +566,7 @@ async fn a_sync_killed_mid_way_completes_when_run_again() {
         .dir
         .path()
         .join("blobs/tmp/mirror-sync/.modelgate-download");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let done_parts = std::fs::read_dir(&state)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
-            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
-            .map(|text| text.matches("true").count())
-            .sum::<usize>();
-        if done_parts >= 3 {
-            break;
-        }
-        assert!(Instant::now() < deadline, "no parts recorded");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    common::wait_for_done_parts(&state, 3).await;
     child.kill().unwrap();
     child.wait().unwrap();
     assert_eq!(

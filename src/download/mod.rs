@@ -181,12 +181,7 @@ pub async fn download(options: &DownloadOptions) -> anyhow::Result<Outcome> {
             anyhow::Ok(())
         });
     }
-    let mut failures = Vec::new();
-    while let Some(result) = tasks.join_next().await {
-        if let Err(e) = result.map_err(anyhow::Error::from).and_then(|r| r) {
-            failures.push(format!("{e:#}"));
-        }
-    }
+    let failures = failures_of(tasks).await;
     progress.finish();
     if !failures.is_empty() {
         anyhow::bail!(
@@ -207,6 +202,17 @@ pub async fn download(options: &DownloadOptions) -> anyhow::Result<Outcome> {
         elapsed: started.elapsed(),
         publisher_key_file: key_file,
     }))
+}
+
+/// Waits for every file task; returns the message of each that failed.
+pub async fn failures_of(mut tasks: tokio::task::JoinSet<anyhow::Result<()>>) -> Vec<String> {
+    let mut failures = Vec::new();
+    while let Some(result) = tasks.join_next().await {
+        if let Err(e) = result.map_err(anyhow::Error::from).and_then(|r| r) {
+            failures.push(format!("{e:#}"));
+        }
+    }
+    failures
 }
 
 async fn fetch_publisher_key(

@@ -19,7 +19,7 @@ use crate::db::{audit, catalog, licensing, mirror as store, now_ms, Db};
 use crate::download::parts::{error_message, Fetcher, FileJob, STATE_DIR};
 use crate::download::progress::Progress;
 use crate::download::trust::write_atomically;
-use crate::download::{check_signed_revision, grant_token, Access, AccessRequest};
+use crate::download::{check_signed_revision, failures_of, grant_token, Access, AccessRequest};
 use crate::policy::PolicyBundle;
 use crate::store::blobs::BlobStore;
 use crate::store::manifest::Manifest;
@@ -324,12 +324,7 @@ async fn fetch_missing(
             });
         }
     }
-    let mut failures = Vec::new();
-    while let Some(result) = tasks.join_next().await {
-        if let Err(e) = result.map_err(anyhow::Error::from).and_then(|r| r) {
-            failures.push(format!("{e:#}"));
-        }
-    }
+    let failures = failures_of(tasks).await;
     progress.finish();
     anyhow::ensure!(
         failures.is_empty(),

@@ -4,7 +4,10 @@
 # other, as a script would). curl only transfers; modelgate download also checks the
 # signature, asks for access and verifies every SHA-256, so its time includes that work.
 # Prints each ratio (modelgate throughput / curl throughput), against curl alone and against
-# curl followed by sha256sum (the same guarantee as modelgate's, done by hand).
+# curl followed by sha256sum (the same guarantee as modelgate's, done by hand). Then a
+# partner mirror syncs both models (`modelgate mirror sync`: snapshot signature, mirror
+# grants, parallel parts, SHA-256, one-transaction publish), against curl of the same
+# files one after the other.
 # Needs: a release build (cargo build --release), curl, python3.
 # Usage: tests/bench/download-vs-curl.sh [SIZE_MIB]   (default 1024)
 set -euo pipefail
@@ -54,6 +57,8 @@ export MODELGATE_CONFIG_DIR="$WORK/config"
 now() { date +%s.%N; }
 rate() { python3 -c "print(f'{$1 / 1e6 / ($3 - $2):8.1f}')"; }
 
+curl_secs=0
+curl_checked_secs=0
 for m in one four; do
     bytes=$(du -sb "$WORK/$m" | cut -f1)
     urls=$(curl -fs -X POST -H "authorization: Bearer $TOKEN" "$MG/v1/models/bench/$m/access" \
@@ -68,6 +73,8 @@ for m in one four; do
     sha256sum "$WORK"/curl/* >/dev/null
     checked=$(now)
     curl_checked_rate=$(rate "$bytes" "$start" "$checked")
+    curl_secs=$(python3 -c "print($curl_secs + $end - $start)")
+    curl_checked_secs=$(python3 -c "print($curl_checked_secs + $checked - $start)")
     rm -rf "$WORK/curl" "$WORK/dl"
     sync
     start=$(now)
@@ -77,3 +84,21 @@ for m in one four; do
     rm -rf "$WORK/dl"
     python3 -c "print(f'bench/$m ($(($bytes / 1048576)) MiB): modelgate download {float($mg_rate):.1f} MB/s (signature, grant, parts, SHA-256 verified); curl {float($curl_rate):.1f} MB/s (transfer only): {float($mg_rate) / float($curl_rate):.2f}x; curl then sha256sum {float($curl_checked_rate):.1f} MB/s: {float($mg_rate) / float($curl_checked_rate):.2f}x')"
 done
+
+PARTNER_TOKEN=$("$BIN" --data-dir "$WORK/data" --log-level warn admin create-partner \
+    --name "Bench Mirrors" --country NO --contact mirror@bench.example | sed -n 's/^partner token: //p')
+curl -fs -H "authorization: Bearer $PARTNER_TOKEN" -H 'content-type: application/json' \
+    -d "{\"digest\":\"$LICENSE_DIGEST\"}" "$MG/v1/licenses/llama-3.2/accept" >/dev/null
+total=$(du -sbc "$WORK/one" "$WORK/four" | tail -1 | cut -f1)
+sync
+start=$(now)
+"$BIN" --data-dir "$WORK/mirror" --log-level warn mirror sync --upstream "$MG" \
+    --partner-token "$PARTNER_TOKEN" >/dev/null 2>&1
+end=$(now)
+python3 -c "
+bytes, secs = $total, $end - $start
+sync_rate = bytes / 1e6 / secs
+curl_rate = bytes / 1e6 / $curl_secs
+checked_rate = bytes / 1e6 / $curl_checked_secs
+print(f'mirror sync of both models ({bytes // 1048576} MiB, 5 shards): {sync_rate:.1f} MB/s; curl of the same files {curl_rate:.1f} MB/s: {sync_rate / curl_rate:.2f}x; curl then sha256sum {checked_rate:.1f} MB/s: {sync_rate / checked_rate:.2f}x')
+"

@@ -466,3 +466,24 @@ pub async fn error_code(response: reqwest::Response) -> String {
     );
     error["code"].as_str().unwrap().to_string()
 }
+
+/// How many parts the download client recorded as done in its state directory `state`.
+pub fn done_parts(state: &Path) -> usize {
+    std::fs::read_dir(state)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+        .map(|text| text.matches("true").count())
+        .sum()
+}
+
+/// Waits (up to 60 s) until `count` parts are recorded done under `state`.
+pub async fn wait_for_done_parts(state: &Path, count: usize) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while done_parts(state) < count {
+        assert!(std::time::Instant::now() < deadline, "no parts recorded");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
