@@ -69,6 +69,11 @@ pub async fn open_state(settings: &Settings) -> anyhow::Result<(AppState, Publis
     let proxies = TrustedProxies::parse(&settings.server.trusted_proxies)
         .map_err(|e| anyhow::anyhow!("server.trusted_proxies: {e}"))?;
     let (policy, publisher) = if settings.mirror.is_mirror() {
+        anyhow::ensure!(
+            !settings.mirror.partner_token.expose().is_empty(),
+            "a mirror needs the partner token upstream issued (--partner-token, \
+             MODELGATE_PARTNER_TOKEN or mirror.partner_token) to ship its audit events"
+        );
         mirror_policy(&db, &settings.storage.key_dir()).await?
     } else {
         let policy = PolicyBundle::load(&settings.policy.dir).map_err(|e| {
@@ -120,10 +125,10 @@ async fn mirror_policy(
         )
     };
     let key = crate::mirror::pinned_upstream_key(key_dir)?.ok_or_else(not_synced)?;
-    let (_, policy) = crate::mirror::serving::snapshot_policy(db, &key)
+    let served = crate::mirror::serving::newest_snapshot(db, &key)
         .await?
         .ok_or_else(not_synced)?;
-    Ok((policy, key))
+    Ok((served.bundle, key))
 }
 
 impl Application {

@@ -186,6 +186,30 @@ async fn upstream_events(app: &TestApp, staff: &str, query: &str, at_least: usiz
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+/// Upstream audit events matching `query` that a mirror shipped (they carry
+/// `mirror_event`), waiting up to 20 s for at least `at_least`.
+async fn shipped_events(app: &TestApp, staff: &str, query: &str, at_least: usize) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let body: Value = app
+            .get_auth(&format!("/v1/audit/events?{query}&limit=1000"), staff)
+            .await
+            .json()
+            .await
+            .unwrap();
+        let events: Vec<Value> = body["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| !e["data"]["mirror_event"].is_null())
+            .cloned()
+            .collect();
+        if events.len() >= at_least || Instant::now() > deadline {
+            return events;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
 
 #[tokio::test]
 async fn a_mirror_serves_what_upstream_allows_and_its_downloads_reach_upstream_audit() {
@@ -246,7 +270,7 @@ async fn a_mirror_serves_what_upstream_allows_and_its_downloads_reach_upstream_a
             .account("compliance@upstream.example", Role::Compliance)
             .await;
         let files = demo_files(VISION).len();
-        let served = upstream_events(
+        let served = shipped_events(
             &up,
             &compliance,
             "partner=Fjord%20Mirrors&kind=blob.request&outcome=served",
@@ -258,7 +282,7 @@ async fn a_mirror_serves_what_upstream_allows_and_its_downloads_reach_upstream_a
             assert_eq!(event["data"]["partner"], "Fjord Mirrors");
             assert!(event["data"]["mirror_event"]["id"].is_string());
         }
-        let decisions = upstream_events(
+        let decisions = shipped_events(
             &up,
             &compliance,
             &format!("partner=Fjord%20Mirrors&kind=policy.decision&model={VISION}"),
@@ -269,7 +293,13 @@ async fn a_mirror_serves_what_upstream_allows_and_its_downloads_reach_upstream_a
         assert_eq!(decisions[0]["outcome"], "allow");
         assert_eq!(decisions[0]["data"]["declared_domicile"], "GB");
         // Upstream also recorded each snapshot it issued to the partner.
-        let issued = upstream_events(&up, &compliance, "kind=mirror.snapshot", 2).await;
+        let issued = upstream_events(
+            &up,
+            &compliance,
+            "partner=Fjord%20Mirrors&kind=mirror.snapshot",
+            2,
+        )
+        .await;
         assert!(issued.len() >= 2);
 
         // A shipment sent twice is recorded once.
@@ -277,7 +307,7 @@ async fn a_mirror_serves_what_upstream_allows_and_its_downloads_reach_upstream_a
         let events = modelgate::db::audit::find(
             &mirror.state.db,
             &modelgate::db::audit::EventFilter::default(),
-            50,
+            1000,
         )
         .await
         .unwrap();
@@ -290,6 +320,27 @@ async fn a_mirror_serves_what_upstream_allows_and_its_downloads_reach_upstream_a
             .unwrap();
         assert_eq!(answer["recorded"], 0, "{answer}");
         assert_eq!(answer["duplicates"], events.len());
+        // A shipment that does not continue the mirror's chain is refused whole.
+        let last = events.last().unwrap().clone();
+        let mut altered = last.clone();
+        altered.seq += 1;
+        altered.id = "forged-event-1".into();
+        altered.prev_hash = last.hash.clone();
+        altered.hash = "00".repeat(32);
+        let mut gap = altered.clone();
+        gap.seq += 5;
+        gap.hash = gap.recompute_hash().unwrap();
+        for bad in [altered, gap] {
+            let response = up
+                .post_json(
+                    "/v1/mirror/audit",
+                    Some(&token),
+                    &json!({ "events": [bad] }),
+                )
+                .await;
+            assert_eq!(response.status(), 400);
+            assert!(response.text().await.unwrap().contains("does not continue"));
+        }
         // Only partners ship events.
         let response = up
             .post_json("/v1/mirror/audit", Some(&user_on(&up).await), &shipment)
@@ -390,6 +441,14 @@ async fn only_admins_create_partners_and_only_partners_get_snapshots() {
     );
     assert_eq!(up.get("/v1/mirror/snapshot").await.status(), 401);
     let token = partner(&up, &admin, "Nordic Weights", "SE").await;
+    let again = up
+        .post_json(
+            "/v1/admin/partners",
+            Some(&admin),
+            &json!({ "name": "Nordic Weights", "country": "SE", "contact": "other@example.com" }),
+        )
+        .await;
+    assert_eq!(again.status(), 409);
     let list: Value = up
         .get_auth("/v1/admin/partners", &admin)
         .await
@@ -457,6 +516,17 @@ async fn tampered_replayed_and_expired_snapshots_are_refused() {
         latest_version(&mirror).await,
         accepted,
         "nothing was published"
+    );
+
+    // Another partner's token on this mirror: its snapshot is refused.
+    proxy.set(|f| f.snapshot_body = None);
+    let other = partner(&up, &admin, "Other Mirrors", "NO").await;
+    let output = mirror.sync(&proxy.address, &other).await;
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(
+        text(&output).contains("syncs for partner Fjord Mirrors"),
+        "{}",
+        text(&output)
     );
 
     // Expired: an upstream whose snapshots expire at once.
@@ -538,7 +608,7 @@ async fn an_unreachable_upstream_leaves_the_mirror_serving_and_the_outbox_catche
         .account("compliance@upstream.example", Role::Compliance)
         .await;
     let files = demo_files(TEXT).len();
-    let served_events = upstream_events(
+    let served_events = shipped_events(
         &up,
         &compliance,
         "partner=Fjord%20Mirrors&kind=blob.request&outcome=served",
@@ -673,4 +743,36 @@ async fn a_mirror_keeps_the_upstream_policy_and_withdraws_what_upstream_no_longe
     let response = served.client.get(&url).send().await.unwrap();
     assert_eq!(response.status(), 403);
     assert_eq!(common::error_code(response).await, "entitlement-revoked");
+}
+
+#[tokio::test]
+async fn a_mirror_whose_snapshot_expired_serves_nothing_until_it_syncs_again() {
+    let up = spawn_app_with(Backend::Sqlite, |s| s.mirror.snapshot_ttl_secs = 3).await;
+    up.publish_demo().await;
+    let admin = up.account("admin@upstream.example", Role::Admin).await;
+    let token = partner(&up, &admin, "Fjord Mirrors", "NO").await;
+    let mirror = mirror_dir(&Backend::Sqlite).await;
+    let output = mirror.sync(&up.address, &token).await;
+    assert!(output.status.success(), "{}", text(&output));
+    let mut resync = mirror.sync_command(&up.address, &token);
+    let served = mirror.serve(&up.address, &token).await;
+    let listed = |catalog: Value| catalog["models"].as_array().unwrap().len();
+    assert_eq!(
+        listed(served.get("/v1/models").await.json().await.unwrap()),
+        2
+    );
+
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while listed(served.get("/v1/models").await.json().await.unwrap()) > 0 {
+        assert!(Instant::now() < deadline, "still serving after the expiry");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let output = tokio::task::spawn_blocking(move || resync.output().unwrap())
+        .await
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+    assert_eq!(
+        listed(served.get("/v1/models").await.json().await.unwrap()),
+        2
+    );
 }

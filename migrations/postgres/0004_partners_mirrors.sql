@@ -9,8 +9,13 @@ CREATE TABLE partners (
     country     TEXT NOT NULL,
     contact     TEXT NOT NULL,
     created_at  BIGINT NOT NULL,
-    created_by  TEXT
+    created_by  TEXT,
+    -- The last event of the partner mirror's audit chain received upstream: the next
+    -- shipment must continue it (sequence number + 1, previous hash, recomputed hash).
+    shipped_seq   BIGINT NOT NULL DEFAULT 0,
+    shipped_hash  TEXT NOT NULL DEFAULT '0000000000000000000000000000000000000000000000000000000000000000'
 );
+CREATE UNIQUE INDEX partners_by_name ON partners (name);
 
 -- Upstream: the audit events mirrors shipped, by the mirror's event id, so a batch sent
 -- twice is recorded once.

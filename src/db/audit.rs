@@ -190,7 +190,8 @@ pub struct EventFilter {
     pub country: Option<String>,
     /// Matched against `organisation_name`.
     pub organisation: Option<String>,
-    /// Matched against `partner`: the partner whose mirror shipped the event.
+    /// A partner's name or id: the events its mirror shipped (by the record of receipt,
+    /// not by anything the mirror wrote) and those its account caused upstream.
     pub partner: Option<String>,
     /// Unix milliseconds, inclusive.
     pub since: Option<i64>,
@@ -231,7 +232,10 @@ pub async fn find(
            AND ($7 = '' OR data LIKE $7 ESCAPE '\\' OR data LIKE $8 ESCAPE '\\' OR data LIKE $9 ESCAPE '\\')
            AND ($10 = '' OR data LIKE $10 ESCAPE '\\')
            AND occurred_at >= $11 AND occurred_at < $12
-           AND ($14 = '' OR data LIKE $14 ESCAPE '\\')
+           AND ($14 = '' OR id IN (SELECT me.upstream_event FROM mirror_events me
+                                     JOIN partners p ON p.user_id = me.partner_id
+                                     WHERE p.name = $14 OR p.user_id = $14)
+                         OR actor IN (SELECT user_id FROM partners WHERE name = $14 OR user_id = $14))
          ORDER BY seq LIMIT $13"
     ))
     .bind(filter.after)
@@ -247,7 +251,7 @@ pub async fn find(
     .bind(filter.since.unwrap_or(i64::MIN))
     .bind(filter.until.unwrap_or(i64::MAX))
     .bind(limit)
-    .bind(data_pattern("partner", filter.partner.as_deref()))
+    .bind(filter.partner.clone().unwrap_or_default())
     .fetch_all(&db.pool)
     .await?;
     Ok(rows.into_iter().map(ChainedEvent::from).collect())

@@ -62,6 +62,41 @@ pub async fn partners(db: &Db) -> Result<Vec<PartnerRow>, sqlx::Error> {
     .await
 }
 
+/// Whether a partner with this name exists.
+pub async fn partner_name_taken(conn: &mut AnyConnection, name: &str) -> Result<bool, sqlx::Error> {
+    let found: Option<(String,)> = sqlx::query_as("SELECT user_id FROM partners WHERE name = $1")
+        .bind(name)
+        .fetch_optional(conn)
+        .await?;
+    Ok(found.is_some())
+}
+
+/// The last (sequence number, hash) of the partner mirror's chain received so far.
+pub async fn shipped_head(
+    conn: &mut AnyConnection,
+    partner_id: &str,
+) -> Result<(i64, String), sqlx::Error> {
+    sqlx::query_as("SELECT shipped_seq, shipped_hash FROM partners WHERE user_id = $1")
+        .bind(partner_id)
+        .fetch_one(conn)
+        .await
+}
+
+pub async fn set_shipped_head(
+    conn: &mut AnyConnection,
+    partner_id: &str,
+    seq: i64,
+    hash: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE partners SET shipped_seq = $2, shipped_hash = $3 WHERE user_id = $1")
+        .bind(partner_id)
+        .bind(seq)
+        .bind(hash)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Claims a mirror's event id for `partner_id`; false when it was received before.
 pub async fn claim_mirror_event(
     conn: &mut AnyConnection,
@@ -115,6 +150,25 @@ pub async fn latest_snapshot(db: &Db) -> Result<Option<SnapshotRow>, sqlx::Error
     )
     .fetch_optional(&db.pool)
     .await
+}
+
+/// The highest accepted snapshot version, inside a transaction.
+pub async fn newest_version(conn: &mut AnyConnection) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT MAX(version) FROM mirror_snapshots")
+        .fetch_one(conn)
+        .await
+}
+
+/// Keeps only the newest `keep` accepted snapshots.
+pub async fn prune_snapshots(conn: &mut AnyConnection, keep: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "DELETE FROM mirror_snapshots WHERE version NOT IN
+             (SELECT version FROM mirror_snapshots ORDER BY version DESC LIMIT $1)",
+    )
+    .bind(keep)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 pub async fn insert_snapshot(

@@ -2,7 +2,8 @@
 //! ships the events after the cursor upstream in order and moves the cursor only when
 //! upstream acknowledged them, so restarts and network loss lose nothing (at least once).
 //! Upstream, `receive` records each event once per partner and event id, tagged with the
-//! partner, in its own chain.
+//! partner, in its own chain, and only when it continues the mirror's chain as received so
+//! far (no gap, no altered event).
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -19,6 +20,9 @@ use crate::state::AppState;
 
 /// Events per shipment.
 const BATCH: i64 = 200;
+/// The largest shipment body; upstream takes JSON bodies up to `server.max_body_bytes`
+/// (1 MiB by default).
+const MAX_SHIPMENT_BYTES: usize = 512 * 1024;
 /// The most events upstream takes in one request.
 pub const MAX_EVENTS_PER_REQUEST: usize = 1000;
 /// The longest wait between attempts while upstream is unreachable.
@@ -84,7 +88,12 @@ pub async fn ship_once(state: &AppState, client: &reqwest::Client) -> anyhow::Re
         after,
         ..EventFilter::default()
     };
-    let events = audit::find(&state.db, &filter, BATCH).await?;
+    let mut events = audit::find(&state.db, &filter, BATCH).await?;
+    let mut body = serde_json::to_vec(&json!({ "events": events }))?;
+    while body.len() > MAX_SHIPMENT_BYTES && events.len() > 1 {
+        events.truncate(events.len() / 2);
+        body = serde_json::to_vec(&json!({ "events": events }))?;
+    }
     let Some(last) = events.last().map(|e| e.seq) else {
         return Ok(0);
     };
@@ -94,7 +103,8 @@ pub async fn ship_once(state: &AppState, client: &reqwest::Client) -> anyhow::Re
             settings.upstream.trim_end_matches('/')
         ))
         .bearer_auth(settings.partner_token.expose())
-        .json(&json!({ "events": events }))
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body)
         .send()
         .await?;
     if !response.status().is_success() {
@@ -125,6 +135,17 @@ pub struct Received {
     pub duplicates: usize,
 }
 
+/// The refusal of a shipment that does not continue the mirror's chain as received so far.
+fn chain_broken(event: &ChainedEvent, last_seq: i64, last_hash: &str) -> ApiError {
+    ApiError::BadRequest(format!(
+        "event {} (seq {}) does not continue this mirror's audit chain as received so far \
+         (seq {last_seq}, hash {last_hash}): every event must follow the previous one with a \
+         correct hash; nothing of this shipment was recorded",
+        event.id.chars().take(64).collect::<String>(),
+        event.seq
+    ))
+}
+
 fn valid_id(id: &str) -> bool {
     (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
@@ -151,11 +172,23 @@ pub async fn receive(
         )));
     }
     let mut tx = state.db.begin_write().await?;
+    let (mut last_seq, mut last_hash) = store::shipped_head(&mut tx, &partner.user_id).await?;
     let mut recorded = 0;
     for event in &events {
-        if !store::claim_mirror_event(&mut tx, &partner.user_id, &event.id).await? {
+        if event.seq <= last_seq {
+            // Sent before (at least once): recorded already, or the mirror's chain forked.
+            if store::claim_mirror_event(&mut tx, &partner.user_id, &event.id).await? {
+                return Err(chain_broken(event, last_seq, &last_hash));
+            }
             continue;
         }
+        let continues = event.seq == last_seq + 1
+            && event.prev_hash == last_hash
+            && event.recompute_hash().as_deref() == Some(event.hash.as_str());
+        if !continues || !store::claim_mirror_event(&mut tx, &partner.user_id, &event.id).await? {
+            return Err(chain_broken(event, last_seq, &last_hash));
+        }
+        (last_seq, last_hash) = (event.seq, event.hash.clone());
         let kind = SHIPPED_KINDS
             .iter()
             .find(|k| **k == event.kind)
@@ -195,6 +228,7 @@ pub async fn receive(
         store::link_mirror_event(&mut tx, &partner.user_id, &event.id, &upstream_id).await?;
         recorded += 1;
     }
+    store::set_shipped_head(&mut tx, &partner.user_id, last_seq, &last_hash).await?;
     tx.commit().await?;
     Ok(Received {
         received: events.len(),

@@ -52,6 +52,11 @@ pub async fn create_partner(
     let scopes = serde_json::to_string(PARTNER_SCOPES).map_err(ApiError::internal)?;
 
     let mut tx = state.db.begin_write().await?;
+    if store::partner_name_taken(&mut tx, name).await? {
+        return Err(ApiError::Conflict(format!(
+            "a partner named `{name}` already exists"
+        )));
+    }
     let email = new.contact.as_str();
     if !accounts::insert_user(
         &mut tx,

@@ -57,6 +57,9 @@ pub struct MirrorStore<'a> {
     pub key_dir: &'a std::path::Path,
 }
 
+/// Accepted snapshots kept in the database (the newest is served).
+const KEPT_SNAPSHOTS: i64 = 10;
+
 /// Name of the staging directory inside the blob store.
 const STAGING: &str = "mirror-sync";
 
@@ -69,7 +72,7 @@ pub async fn sync(mirror: &MirrorStore<'_>, options: &SyncOptions) -> anyhow::Re
         .connect_timeout(Duration::from_secs(10))
         .read_timeout(Duration::from_secs(60))
         .build()?;
-    let key = upstream_key(&client, &upstream, mirror, options).await?;
+    let (key, pinned) = upstream_key(&client, &upstream, mirror, options).await?;
 
     let response = client
         .get(format!("{upstream}/v1/mirror/snapshot"))
@@ -86,8 +89,26 @@ pub async fn sync(mirror: &MirrorStore<'_>, options: &SyncOptions) -> anyhow::Re
     }
     let envelope = response.bytes().await.context("fetching the snapshot")?;
     let snapshot = snapshot::open(&envelope, &key)?;
+    if !pinned {
+        // Pinned only once a snapshot verified with it.
+        std::fs::create_dir_all(mirror.key_dir)?;
+        write_atomically(&upstream_key_path(mirror.key_dir), key.pem().as_bytes())?;
+    }
     let latest = store::latest_snapshot(mirror.db).await?;
     check_fresh(&snapshot, latest.as_ref().map(|s| s.version), now_ms())?;
+    if let Some(row) = &latest {
+        let accepted = snapshot::open(row.envelope.as_bytes(), &key)
+            .context("the snapshot this mirror accepted last no longer verifies")?;
+        anyhow::ensure!(
+            accepted.partner.id == snapshot.partner.id,
+            "this mirror syncs for partner {} ({}), but the token is partner {}'s ({}): \
+             refusing to mix them",
+            accepted.partner.name,
+            accepted.partner.id,
+            snapshot.partner.name,
+            snapshot.partner.id
+        );
+    }
     let models: Vec<String> = snapshot.models.iter().map(|m| m.id.to_string()).collect();
     let withheld: Vec<String> = snapshot
         .withheld
@@ -198,16 +219,17 @@ pub fn check_fresh(snapshot: &Snapshot, accepted: Option<i64>, now: i64) -> anyh
     Ok(())
 }
 
-/// The upstream publisher key: given, pinned by an earlier sync, or fetched and pinned now
-/// (trust on first use, fingerprint printed).
+/// The upstream publisher key and whether it is pinned already: given, pinned by an earlier
+/// sync, or fetched now (trust on first use, fingerprint printed; pinned by the caller once
+/// a snapshot verified with it).
 async fn upstream_key(
     client: &reqwest::Client,
     upstream: &str,
     mirror: &MirrorStore<'_>,
     options: &SyncOptions,
-) -> anyhow::Result<PublicKey> {
+) -> anyhow::Result<(PublicKey, bool)> {
     let pinned = pinned_upstream_key(mirror.key_dir)?;
-    let key = match (options.publisher_key, pinned) {
+    match (options.publisher_key, pinned) {
         (Some(given), Some(pinned)) if given != pinned => anyhow::bail!(
             "--publisher-key {} differs from the key pinned in `{}` ({}); remove the pin to \
              change upstream keys",
@@ -215,8 +237,8 @@ async fn upstream_key(
             upstream_key_path(mirror.key_dir).display(),
             pinned.fingerprint()
         ),
-        (_, Some(pinned)) => return Ok(pinned),
-        (Some(given), None) => given,
+        (_, Some(pinned)) => Ok((pinned, true)),
+        (Some(given), None) => Ok((given, false)),
         (None, None) => {
             let response = client
                 .get(format!("{upstream}/v1/keys/publisher"))
@@ -234,12 +256,9 @@ async fn upstream_key(
                  fingerprint with the upstream publisher",
                 key.fingerprint()
             );
-            key
+            Ok((key, false))
         }
-    };
-    std::fs::create_dir_all(mirror.key_dir)?;
-    write_atomically(&upstream_key_path(mirror.key_dir), key.pem().as_bytes())?;
-    Ok(key)
+    }
 }
 
 /// Fetches every blob of the snapshot the store lacks, straight into the store, one
@@ -361,6 +380,15 @@ async fn publish(
         }
     }
     let mut tx = mirror.db.begin_write().await?;
+    // Another sync may have published meanwhile: the newer one stays.
+    if let Some(newest) = store::newest_version(&mut tx).await? {
+        anyhow::ensure!(
+            newest < snapshot.version,
+            "a sync running beside this one published version {newest} meanwhile; version {} \
+             is not newer, so nothing was changed",
+            snapshot.version
+        );
+    }
     for license in &snapshot.licenses {
         let row = license
             .documents
@@ -379,6 +407,7 @@ async fn publish(
         &String::from_utf8_lossy(envelope),
     )
     .await?;
+    store::prune_snapshots(&mut tx, KEPT_SNAPSHOTS).await?;
     audit::append(
         &mut tx,
         &audit::NewEvent {
