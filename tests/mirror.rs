@@ -320,6 +320,15 @@ async fn a_mirror_serves_what_upstream_allows_and_its_downloads_reach_upstream_a
             .unwrap();
         assert_eq!(answer["recorded"], 0, "{answer}");
         assert_eq!(answer["duplicates"], events.len());
+        // Every kind the mirror wrote keeps its name upstream.
+        let unknown = upstream_events(
+            &up,
+            &compliance,
+            "partner=Fjord%20Mirrors&kind=mirror.event",
+            0,
+        )
+        .await;
+        assert!(unknown.is_empty(), "{unknown:#?}");
         // A shipment that does not continue the mirror's chain is refused whole.
         let last = events.last().unwrap().clone();
         let mut altered = last.clone();
