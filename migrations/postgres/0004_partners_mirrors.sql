@@ -27,6 +27,14 @@ CREATE TABLE mirror_events (
     PRIMARY KEY (partner_id, event_id)
 );
 
+-- Upstream: the last snapshot version issued; each snapshot takes a larger one (at least
+-- its issue time in milliseconds), whichever replica issues it.
+CREATE TABLE mirror_snapshot_version (
+    id       BIGINT PRIMARY KEY,
+    version  BIGINT NOT NULL
+);
+INSERT INTO mirror_snapshot_version (id, version) VALUES (1, 0);
+
 -- On a mirror: every snapshot accepted from upstream (the signed envelope as received);
 -- the one with the highest version is what the mirror serves.
 CREATE TABLE mirror_snapshots (

@@ -133,6 +133,20 @@ pub async fn link_mirror_event(
     Ok(())
 }
 
+/// Takes the next snapshot version inside a write transaction: larger than every one
+/// issued before and at least `now`.
+pub async fn next_snapshot_version(conn: &mut AnyConnection, now: i64) -> Result<i64, sqlx::Error> {
+    let last: i64 = sqlx::query_scalar("SELECT version FROM mirror_snapshot_version WHERE id = 1")
+        .fetch_one(&mut *conn)
+        .await?;
+    let next = now.max(last + 1);
+    sqlx::query("UPDATE mirror_snapshot_version SET version = $1 WHERE id = 1")
+        .bind(next)
+        .execute(conn)
+        .await?;
+    Ok(next)
+}
+
 /// A snapshot a mirror accepted, as the signed envelope it received.
 #[derive(Debug, Clone, FromRow)]
 pub struct SnapshotRow {

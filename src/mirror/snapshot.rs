@@ -6,14 +6,13 @@
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicI64, Ordering};
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::access::gather;
 use crate::db::licensing::{self, LicenseVersionRow};
-use crate::db::mirror::PartnerRow;
+use crate::db::mirror::{self as store, PartnerRow};
 use crate::db::{audit, catalog, now_ms};
 use crate::domain::{Modality, ModelId, Sha256Digest};
 use crate::error::ApiError;
@@ -88,20 +87,6 @@ pub enum SnapshotError {
     Signature(#[from] SignatureError),
     #[error("the snapshot is malformed: {0}")]
     Malformed(String),
-}
-
-/// The last version issued by this process; versions are the issue time in milliseconds,
-/// bumped when two snapshots fall in the same millisecond.
-static LAST_VERSION: AtomicI64 = AtomicI64::new(0);
-
-fn next_version() -> i64 {
-    let now = now_ms();
-    let previous = LAST_VERSION
-        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |last| {
-            Some(now.max(last + 1))
-        })
-        .unwrap_or(now);
-    now.max(previous + 1)
 }
 
 fn documents_of(row: &LicenseVersionRow) -> Result<LicenseDocuments, ApiError> {
@@ -183,11 +168,14 @@ pub async fn build(
             })
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
-    let issued_at = now_ms();
     let ttl_ms = i64::try_from(state.settings.mirror.snapshot_ttl_secs.saturating_mul(1000))
         .unwrap_or(i64::MAX);
+    // Write transactions take turns (and lock the audit head on PostgreSQL), so versions
+    // only grow, across replicas too.
+    let mut tx = state.db.begin_write().await?;
+    let issued_at = now_ms();
     let snapshot = Snapshot {
-        version: next_version(),
+        version: store::next_snapshot_version(&mut tx, issued_at).await?,
         issued_at,
         expires_at: issued_at.saturating_add(ttl_ms),
         partner: SnapshotPartner {
@@ -201,7 +189,6 @@ pub async fn build(
         models,
         withheld,
     };
-    let mut tx = state.db.begin_write().await?;
     audit::append(
         &mut tx,
         &audit::NewEvent {
