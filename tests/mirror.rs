@@ -356,6 +356,17 @@ async fn a_mirror_serves_what_upstream_allows_and_its_downloads_reach_upstream_a
             .await;
         assert_eq!(response.status(), 403);
 
+        // The Hugging Face client works against the mirror too.
+        if common::hf::available() {
+            let created = mirror
+                .post_json("/v1/me/tokens", Some(&user), &json!({ "name": "hf" }))
+                .await;
+            assert_eq!(created.status(), 201);
+            let created: Value = created.json().await.unwrap();
+            let hf_token = created["token"].as_str().unwrap();
+            common::hf::check_snapshots(&up, &mirror.address, hf_token).await;
+        }
+
         let verify: Value = up
             .get_auth("/v1/audit/verify", &compliance)
             .await

@@ -81,22 +81,34 @@ pub async fn download_blob(
 ) -> Result<HttpResponse, ApiError> {
     let digest: Sha256Digest = reference.parse()?;
     tracing::Span::current().record("blob.digest", tracing::field::display(&digest));
+    serve_blob(&req, &state, &digest, grant::token_of(&req).as_deref()).await
+}
+
+/// Answers `req` (`GET` or `HEAD`) with the blob `digest` if `grant_token` covers it;
+/// audited, served or refused. The Hub-compatible `resolve` route shares this.
+pub(crate) async fn serve_blob(
+    req: &HttpRequest,
+    state: &AppState,
+    digest: &Sha256Digest,
+    grant_token: Option<&str>,
+) -> Result<HttpResponse, ApiError> {
+    let digest = *digest;
     let mut request = BlobRequest {
         blob: &digest,
         size: 0,
         user_id: None,
         grant_id: None,
         method: req.method(),
-        range: header_str(&req, header::RANGE),
+        range: header_str(req, header::RANGE),
         status: 0,
         bytes: 0,
         fresh: false,
     };
-    let grant = match grant::check(&state, grant::token_of(&req).as_deref(), &mut request).await {
+    let grant = match grant::check(state, grant_token, &mut request).await {
         Ok(grant) => grant,
         Err(refusal) => {
             request.status = refusal.status_code().as_u16();
-            grant::record_refusal(&state, None, &request, &refusal).await;
+            grant::record_refusal(state, None, &request, &refusal).await;
             return Err(refusal);
         }
     };
@@ -118,15 +130,15 @@ pub async fn download_blob(
             "private, max-age=31536000, immutable",
         ))
         .insert_header((header::VARY, "Want-Content-Digest"));
-    if none_match(&req, &etag) {
+    if none_match(req, &etag) {
         request.status = StatusCode::NOT_MODIFIED.as_u16();
-        grant::admit(&state, &grant, &request).await?;
+        grant::admit(state, &grant, &request).await?;
         return Ok(response.status(StatusCode::NOT_MODIFIED).finish());
     }
 
     // RFC 9110 §14.2: Range applies to GET only.
-    let range_header = if req.method() == Method::GET && if_range_allows_partial(&req, &etag) {
-        header_str(&req, header::RANGE)
+    let range_header = if req.method() == Method::GET && if_range_allows_partial(req, &etag) {
+        header_str(req, header::RANGE)
     } else {
         None
     };
@@ -146,7 +158,7 @@ pub async fn download_blob(
         RangeRequest::Unsatisfiable(message) => {
             let refusal = ApiError::RangeNotSatisfiable { message, size };
             request.status = refusal.status_code().as_u16();
-            grant::record_refusal(&state, Some(&grant), &request, &refusal).await;
+            grant::record_refusal(state, Some(&grant), &request, &refusal).await;
             return Err(refusal);
         }
     };
@@ -154,13 +166,13 @@ pub async fn download_blob(
     request.status = status.as_u16();
     request.fresh = req.method() == Method::GET && range.first == 0;
     request.bytes = if req.method() == Method::HEAD { 0 } else { len };
-    grant::admit(&state, &grant, &request).await?;
+    grant::admit(state, &grant, &request).await?;
     response.insert_header((header::CONTENT_TYPE, "application/octet-stream"));
-    if req.method() == Method::GET && wants_sha256_content_digest(&req) {
+    if req.method() == Method::GET && wants_sha256_content_digest(req) {
         let content = if status == StatusCode::OK {
             digest
         } else {
-            hash_range(&state, &digest, range.first, len).await?
+            hash_range(state, &digest, range.first, len).await?
         };
         response.insert_header(("Content-Digest", structured_sha256(&content)));
     }

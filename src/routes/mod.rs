@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod blobs;
 mod health;
+mod hub;
 mod keys;
 mod licenses;
 mod me;
@@ -126,6 +127,28 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::scope("/v1/blobs")
                     .route("/{reference}", web::get().to(blobs::download_blob))
                     .route("/{reference}", web::head().to(blobs::download_blob)),
+            )
+            // The Hugging Face Hub-compatible subset (`HF_ENDPOINT`).
+            .service(
+                web::scope("/api/models")
+                    .route("/{org}/{name}", web::get().to(hub::model_info))
+                    .route(
+                        "/{org}/{name}/revision/{rev}",
+                        web::get().to(hub::model_info_revision),
+                    )
+                    .route("/{org}/{name}/tree/{rev}", web::get().to(hub::tree))
+                    .route(
+                        "/{org}/{name}/tree/{rev}/{path:.*}",
+                        web::get().to(hub::tree_under),
+                    ),
+            )
+            .route(
+                "/{org}/{name}/resolve/{rev}/{path:.*}",
+                web::get().to(hub::resolve),
+            )
+            .route(
+                "/{org}/{name}/resolve/{rev}/{path:.*}",
+                web::head().to(hub::resolve),
             ),
     );
 }

@@ -94,7 +94,9 @@ async fn forward(req: HttpRequest, body: Bytes, upstream: Data<Upstream>) -> Htt
                 .body(body);
         }
     }
-    let is_blob = path.starts_with("/v1/blobs/");
+    // Blob bodies: the gateway's and the Hub-compatible `resolve` (HEAD has no body).
+    let is_blob = (path.starts_with("/v1/blobs/") || path.contains("/resolve/"))
+        && req.method() == actix_web::http::Method::GET;
     let (flip_at, cut_after, delay, strip_range, strip_digest, flip_middle, forwarded_for) = {
         let mut faults = upstream.faults.lock().unwrap();
         let forwarded_for = faults.forwarded_for.clone();

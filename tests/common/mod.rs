@@ -3,6 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 pub mod fault_proxy;
+pub mod hf;
 pub mod mmdb;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,160 @@
+//! The real `huggingface_hub` client (`tests/hub/hf_client.py`, and the `hf` command line)
+//! pointed at a gateway or mirror with `HF_ENDPOINT`, each run with a fresh cache.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+use super::TestApp;
+
+pub const TEXT: &str = "demo/Llama-3.2-Tiny";
+pub const VISION: &str = "demo/Llama-3.2-Tiny-Vision";
+
+/// Whether `huggingface_hub` can be imported; CI sets `MODELGATE_REQUIRE_HF_HUB=1`, so a
+/// missing client fails there instead of skipping.
+pub fn available() -> bool {
+    let found = Command::new("python3")
+        .args(["-c", "import huggingface_hub"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var("MODELGATE_REQUIRE_HF_HUB").is_err(),
+            "huggingface_hub is required (MODELGATE_REQUIRE_HF_HUB) but not installed"
+        );
+        eprintln!("skipped: python3 -m pip install huggingface_hub to run the Hub interop tests");
+    }
+    found
+}
+
+/// One client configuration: endpoint, token and its own cache directory.
+pub struct HfClient {
+    pub endpoint: String,
+    pub token: Option<String>,
+    pub home: PathBuf,
+}
+
+impl HfClient {
+    pub fn new(endpoint: &str, token: Option<&str>, home: &Path) -> Self {
+        HfClient {
+            endpoint: endpoint.to_owned(),
+            token: token.map(str::to_owned),
+            home: home.to_path_buf(),
+        }
+    }
+
+    fn command(&self, program: &str) -> Command {
+        let mut command = Command::new(program);
+        command
+            .env("HF_ENDPOINT", &self.endpoint)
+            .env("HF_HOME", &self.home)
+            .env("HF_HUB_DISABLE_TELEMETRY", "1")
+            .env("HF_HUB_DISABLE_UPDATE_CHECK", "1")
+            .env_remove("HF_HUB_OFFLINE")
+            .env_remove("HF_TOKEN");
+        if let Some(token) = &self.token {
+            command.env("HF_TOKEN", token);
+        }
+        command
+    }
+
+    /// Runs `hf_client.py ARGS`; returns its exit code and the JSON it printed.
+    pub async fn run(&self, args: &[&str]) -> (Option<i32>, serde_json::Value) {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hub/hf_client.py");
+        let mut command = self.command("python3");
+        command.arg(script).args(args);
+        let output = run(command).await;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let json = stdout
+            .lines()
+            .last()
+            .and_then(|line| serde_json::from_str(line).ok())
+            .unwrap_or_else(|| {
+                panic!(
+                    "hf_client.py printed no JSON: {stdout}\n{}",
+                    String::from_utf8_lossy(&output.stderr)
+                )
+            });
+        (output.status.code(), json)
+    }
+
+    /// Runs the `hf` command line (`python3 -m huggingface_hub.cli.hf ARGS`).
+    pub async fn cli(&self, args: &[&str]) -> Output {
+        let mut command = self.command("python3");
+        command.args(["-m", "huggingface_hub.cli.hf"]).args(args);
+        run(command).await
+    }
+}
+
+async fn run(mut command: Command) -> Output {
+    tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap()
+}
+
+/// The signed manifest's files of `model`: path → SHA-256 hex, and the revision digest.
+pub async fn manifest_files(app: &TestApp, model: &str) -> (BTreeMap<String, String>, String) {
+    let response = app.get(&format!("/v1/models/{model}/manifest")).await;
+    let revision = response.headers()["modelgate-revision"]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("sha256:")
+        .to_owned();
+    let manifest: Value = response.json().await.unwrap();
+    let files = manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_owned(),
+                f["sha256"]
+                    .as_str()
+                    .unwrap()
+                    .trim_start_matches("sha256:")
+                    .to_owned(),
+            )
+        })
+        .collect();
+    (files, revision)
+}
+
+fn files_of(answer: &Value) -> BTreeMap<String, String> {
+    answer["files"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+        .collect()
+}
+
+/// `snapshot_download` and `hf_hub_download` of both models from `endpoint` match what
+/// `app` signed.
+pub async fn check_snapshots(app: &TestApp, endpoint: &str, token: &str) {
+    for model in [TEXT, VISION] {
+        let home = tempfile::tempdir().unwrap();
+        let client = HfClient::new(endpoint, Some(token), home.path());
+        let (want, revision) = manifest_files(app, model).await;
+        let (code, answer) = client.run(&["snapshot", model]).await;
+        assert_eq!(code, Some(0), "{answer}");
+        assert_eq!(files_of(&answer), want, "{model}");
+        // The snapshot is filed under the commit: the revision digest's first 40 digits.
+        assert!(
+            answer["path"].as_str().unwrap().ends_with(&revision[..40]),
+            "{answer}"
+        );
+        let (code, info) = client.run(&["info", model]).await;
+        assert_eq!(code, Some(0), "{info}");
+        assert_eq!(info["sha"], &revision[..40]);
+        assert_eq!(info["siblings"].as_array().unwrap().len(), want.len());
+        let (path, sha) = want.iter().next().unwrap();
+        let fresh = tempfile::tempdir().unwrap();
+        let (code, one) = HfClient::new(endpoint, Some(token), fresh.path())
+            .run(&["file", model, path])
+            .await;
+        assert_eq!(code, Some(0), "{one}");
+        assert_eq!(one["sha256"], sha.as_str());
+    }
+}

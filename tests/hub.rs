@@ -1,0 +1,238 @@
+//! The Hugging Face Hub-compatible API with the real `huggingface_hub` client from PyPI:
+//! `snapshot_download` and `hf_hub_download` of both demo models into a fresh cache (every
+//! SHA-256 equal to the signed manifest), a download that resumes after a dropped
+//! connection, the gated-repository errors with modelgate's reason, and `hf download`.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::hf::{available, check_snapshots, manifest_files, HfClient, TEXT, VISION};
+use common::{backends, fault_proxy, spawn_app, Backend, TestApp};
+use modelgate::domain::Role;
+use serde_json::{json, Value};
+
+/// An API token (`mg_…`, read and download) for a licensed user domiciled in `country`.
+async fn api_token(app: &TestApp, email: &str, country: &str) -> String {
+    let session = app.licensed_user(email, country).await;
+    let response = app
+        .post_json("/v1/me/tokens", Some(&session), &json!({ "name": "hf" }))
+        .await;
+    assert_eq!(response.status(), 201);
+    let body: Value = response.json().await.unwrap();
+    body["token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn snapshot_download_and_hf_hub_download_fetch_both_models_intact() {
+    if !available() {
+        return;
+    }
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        app.publish_demo().await;
+        let token = api_token(&app, "dev@example.com", "US").await;
+        check_snapshots(&app, &app.address, &token).await;
+
+        // Every file was decided and served as an audited blob request.
+        let staff = app
+            .account("compliance@example.com", Role::Compliance)
+            .await;
+        let events: Value = app
+            .get_auth(
+                "/v1/audit/events?kind=blob.request&outcome=served&limit=1000",
+                &staff,
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(!events["events"].as_array().unwrap().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn an_interrupted_download_resumes_with_a_range() {
+    if !available() {
+        return;
+    }
+    let app = spawn_app(Backend::Sqlite).await;
+    app.publish_demo().await;
+    // The client writes in 10 MiB chunks and resumes from what it wrote, so the file is
+    // larger than that and the connection drops after the first chunk.
+    let dir = tempfile::tempdir().unwrap();
+    let mut weights = vec![0u8; 24 << 20];
+    for (i, byte) in weights.iter_mut().enumerate() {
+        *byte = (i.wrapping_mul(2_654_435_761) >> 13) as u8;
+    }
+    std::fs::write(dir.path().join("model.safetensors"), &weights).unwrap();
+    app.publish(
+        dir.path(),
+        "demo/Big-Weights",
+        modelgate::domain::Modality::Text,
+    )
+    .await;
+    let token = api_token(&app, "dev@example.com", "US").await;
+    let proxy = fault_proxy::start(&app.address);
+    proxy.set(|f| f.cut_blob_after = Some((12 << 20, 1)));
+    let home = tempfile::tempdir().unwrap();
+    let (code, answer) = HfClient::new(&proxy.address, Some(&token), home.path())
+        .run(&["file", "demo/Big-Weights", "model.safetensors"])
+        .await;
+    assert_eq!(code, Some(0), "{answer}");
+    let want = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&weights));
+    assert_eq!(answer["sha256"], want.as_str());
+    assert!(
+        proxy.faults.lock().unwrap().cut_blob_after.is_none(),
+        "the cut happened"
+    );
+    // The retry asked for the rest only, and was served as a resume (206).
+    let staff = app
+        .account("compliance@example.com", Role::Compliance)
+        .await;
+    let events: Value = app
+        .get_auth("/v1/audit/events?kind=blob.request&limit=1000", &staff)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let resumed = events["events"].as_array().unwrap().iter().any(|e| {
+        e["data"]["status"] == 206
+            && e["data"]["range"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("bytes=10485760-"))
+    });
+    assert!(resumed, "no ranged request was served: {events}");
+}
+
+#[tokio::test]
+async fn refused_users_get_the_gated_repository_error_with_the_reason() {
+    if !available() {
+        return;
+    }
+    let app = spawn_app(Backend::Sqlite).await;
+    app.publish_demo().await;
+    let eu = api_token(&app, "eu@example.com", "DE").await;
+    // Each client gets a cache of its own: the Hub client answers from its cache when the
+    // server refuses.
+    let fresh_home = || tempfile::tempdir().unwrap();
+    let home = fresh_home();
+    let client = HfClient::new(&app.address, Some(&eu), home.path());
+    let (code, answer) = client.run(&["snapshot", VISION]).await;
+    assert_eq!(code, Some(3), "{answer}");
+    assert!(
+        answer["error"].to_string().contains("GatedRepoError"),
+        "{answer}"
+    );
+    let message = answer["message"].as_str().unwrap();
+    assert!(message.contains("eu.multimodal-withheld"), "{message}");
+    // The text model is theirs.
+    let (code, answer) = client.run(&["snapshot", TEXT]).await;
+    assert_eq!(code, Some(0), "{answer}");
+
+    // No token: the gated error says what to pass.
+    let home = fresh_home();
+    let anonymous = HfClient::new(&app.address, None, home.path());
+    let (code, answer) = anonymous.run(&["file", VISION, "config.json"]).await;
+    assert_eq!(code, Some(3), "{answer}");
+    assert!(
+        answer["error"].to_string().contains("GatedRepoError"),
+        "{answer}"
+    );
+    assert!(
+        answer["message"].as_str().unwrap().contains("HF_TOKEN"),
+        "{answer}"
+    );
+
+    // A user who has not accepted the license is gated too, with the rule.
+    let session = app.account("new@example.com", Role::User).await;
+    app.attest(&session, "US").await;
+    let home = fresh_home();
+    let (code, answer) = HfClient::new(&app.address, Some(&session), home.path())
+        .run(&["file", TEXT, "config.json"])
+        .await;
+    assert_eq!(code, Some(3), "{answer}");
+    assert!(
+        answer["error"].to_string().contains("GatedRepoError"),
+        "{answer}"
+    );
+    assert!(
+        answer["message"].as_str().unwrap().contains("license"),
+        "{answer}"
+    );
+
+    // Unknown repository, revision and file.
+    let us = api_token(&app, "us@example.com", "US").await;
+    let home = fresh_home();
+    let client = HfClient::new(&app.address, Some(&us), home.path());
+    let (_, answer) = client.run(&["info", "demo/Nope"]).await;
+    assert!(
+        answer["error"]
+            .to_string()
+            .contains("RepositoryNotFoundError"),
+        "{answer}"
+    );
+    let (_, answer) = client.run(&["file", TEXT, "no-such-file.bin"]).await;
+    assert!(
+        answer["error"].to_string().contains("EntryNotFound"),
+        "{answer}"
+    );
+}
+
+#[tokio::test]
+async fn the_hf_command_line_downloads_a_model() {
+    if !available() {
+        return;
+    }
+    let app = spawn_app(Backend::Sqlite).await;
+    app.publish_demo().await;
+    let token = api_token(&app, "dev@example.com", "US").await;
+    let home = tempfile::tempdir().unwrap();
+    let target = home.path().join("out");
+    let output = HfClient::new(&app.address, Some(&token), home.path())
+        .cli(&["download", TEXT, "--local-dir", target.to_str().unwrap()])
+        .await;
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let (want, _) = manifest_files(&app, TEXT).await;
+    for (path, sha) in want {
+        let bytes = std::fs::read(target.join(&path)).unwrap();
+        assert_eq!(
+            hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes)),
+            sha,
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn transformers_auto_config_loads_from_the_gateway() {
+    if !available() {
+        return;
+    }
+    let transformers = std::process::Command::new("python3")
+        .args(["-c", "import transformers"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !transformers {
+        assert!(
+            std::env::var("MODELGATE_REQUIRE_HF_HUB").is_err(),
+            "transformers is required in CI"
+        );
+        eprintln!("skipped: python3 -m pip install transformers");
+        return;
+    }
+    let app = spawn_app(Backend::Sqlite).await;
+    app.publish_demo().await;
+    let token = api_token(&app, "dev@example.com", "US").await;
+    let home = tempfile::tempdir().unwrap();
+    let client = HfClient::new(&app.address, Some(&token), home.path());
+    for (model, model_type) in [(TEXT, "llama"), (VISION, "mllama")] {
+        let (code, answer) = client.run(&["autoconfig", model]).await;
+        assert_eq!(code, Some(0), "{answer}");
+        assert_eq!(answer["model_type"], model_type, "{answer}");
+    }
+}

@@ -1,0 +1,73 @@
+"""Drives the real `huggingface_hub` client against a modelgate endpoint for tests/hub.rs.
+
+Reads HF_ENDPOINT, HF_HOME and HF_TOKEN from the environment (set by the test). Prints one
+JSON object on stdout: what was downloaded (path -> SHA-256) or the error the client raised
+(its class names and message). Exit code 0 on success, 3 when the client raised.
+"""
+
+import hashlib
+import json
+import os
+import sys
+
+
+def sha256_of(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def files_under(root):
+    out = {}
+    for base, _dirs, names in os.walk(root):
+        for name in names:
+            path = os.path.join(base, name)
+            rel = os.path.relpath(path, root)
+            if rel.startswith(".cache"):
+                continue
+            out[rel] = sha256_of(path)
+    return out
+
+
+def main():
+    import huggingface_hub
+    from huggingface_hub import hf_hub_download, model_info, snapshot_download
+
+    command, repo = sys.argv[1], sys.argv[2]
+    revision = os.environ.get("HF_TEST_REVISION") or None
+    try:
+        if command == "snapshot":
+            root = snapshot_download(repo, revision=revision)
+            result = {"path": root, "files": files_under(root)}
+        elif command == "file":
+            path = hf_hub_download(repo, sys.argv[3], revision=revision)
+            result = {"path": path, "sha256": sha256_of(path)}
+        elif command == "info":
+            info = model_info(repo, revision=revision, files_metadata=True)
+            result = {
+                "id": info.id,
+                "sha": info.sha,
+                "siblings": [
+                    {"rfilename": s.rfilename, "size": s.size, "sha256": s.lfs.sha256 if s.lfs else None}
+                    for s in info.siblings
+                ],
+            }
+        elif command == "autoconfig":
+            from transformers import AutoConfig
+
+            config = AutoConfig.from_pretrained(repo, revision=revision)
+            result = {"model_type": config.model_type, "class": type(config).__name__}
+        else:
+            raise SystemExit(f"unknown command {command}")
+    except Exception as error:  # the test asserts on the class and message
+        names = [cls.__name__ for cls in type(error).__mro__]
+        print(json.dumps({"error": names, "message": str(error), "version": huggingface_hub.__version__}))
+        sys.exit(3)
+    result["version"] = huggingface_hub.__version__
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
