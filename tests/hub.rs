@@ -7,6 +7,9 @@
 mod common;
 
 use common::hf::{available, check_snapshots, manifest_files, HfClient, TEXT, VISION};
+use std::net::Ipv4Addr;
+
+use common::mmdb::{geoip2_country, Builder};
 use common::{backends, fault_proxy, spawn_app, Backend, TestApp};
 use modelgate::domain::Role;
 use serde_json::{json, Value};
@@ -235,4 +238,56 @@ async fn transformers_auto_config_loads_from_the_gateway() {
         assert_eq!(code, Some(0), "{answer}");
         assert_eq!(answer["model_type"], model_type, "{answer}");
     }
+}
+
+#[tokio::test]
+async fn a_review_case_is_a_gated_error_until_compliance_approves_it() {
+    if !available() {
+        return;
+    }
+    let app = spawn_app(Backend::Sqlite).await;
+    app.publish_demo().await;
+    let mut geo = Builder::new("GeoIP2-Country");
+    geo.insert(
+        Ipv4Addr::new(81, 0, 0, 0),
+        16,
+        &geoip2_country("DE", "EU", false),
+    );
+    geo.write(&app.geoip_path());
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    // Declared in the US, connecting from Germany: compliance reviews the Vision model.
+    let token = api_token(&app, "traveller@example.com", "US").await;
+    let home = tempfile::tempdir().unwrap();
+    let client = HfClient::new(&app.address, Some(&token), home.path())
+        .with_header("X-Forwarded-For", "81.0.1.2");
+    let (code, answer) = client.run(&["file", VISION, "config.json"]).await;
+    assert_eq!(code, Some(3), "{answer}");
+    assert!(
+        answer["error"].to_string().contains("GatedRepoError"),
+        "{answer}"
+    );
+    let message = answer["message"].as_str().unwrap();
+    assert!(message.contains("compliance review"), "{message}");
+
+    let staff = app
+        .account("compliance@example.com", Role::Compliance)
+        .await;
+    let cases: Value = app
+        .get_auth("/v1/reviews?state=open", &staff)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let case = cases["cases"][0]["id"].as_str().unwrap().to_owned();
+    assert!(message.contains(&case), "{message}");
+    let approved = app
+        .post_json(
+            &format!("/v1/reviews/{case}/approve"),
+            Some(&staff),
+            &json!({ "note": "travelling; domicile documents checked" }),
+        )
+        .await;
+    assert_eq!(approved.status(), 200);
+    let (code, answer) = client.run(&["file", VISION, "config.json"]).await;
+    assert_eq!(code, Some(0), "{answer}");
 }

@@ -34,6 +34,8 @@ pub struct HfClient {
     pub endpoint: String,
     pub token: Option<String>,
     pub home: PathBuf,
+    /// Extra request headers for `hf_client.py`.
+    pub headers: Vec<(String, String)>,
 }
 
 impl HfClient {
@@ -42,7 +44,14 @@ impl HfClient {
             endpoint: endpoint.to_owned(),
             token: token.map(str::to_owned),
             home: home.to_path_buf(),
+            headers: Vec::new(),
         }
+    }
+
+    /// Sends `name: value` with every request (`hf_client.py` only).
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
     }
 
     fn command(&self, program: &str) -> Command {
@@ -64,7 +73,15 @@ impl HfClient {
     pub async fn run(&self, args: &[&str]) -> (Option<i32>, serde_json::Value) {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hub/hf_client.py");
         let mut command = self.command("python3");
-        command.arg(script).args(args);
+        let headers: serde_json::Map<String, Value> = self
+            .headers
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::from(v.clone())))
+            .collect();
+        command
+            .arg(script)
+            .args(args)
+            .env("HF_TEST_HEADERS", Value::Object(headers).to_string());
         let output = run(command).await;
         let stdout = String::from_utf8_lossy(&output.stdout);
         let json = stdout
