@@ -6,10 +6,11 @@
 
 mod common;
 
-use common::hf::{available, check_snapshots, manifest_files, HfClient, TEXT, VISION};
+use common::hf::{
+    available, check_snapshots, manifest_files, transformers_available, HfClient, TEXT, VISION,
+};
 use std::net::Ipv4Addr;
 
-use common::mmdb::{geoip2_country, Builder};
 use common::{backends, fault_proxy, spawn_app, Backend, TestApp};
 use modelgate::domain::Role;
 use serde_json::{json, Value};
@@ -213,19 +214,7 @@ async fn the_hf_command_line_downloads_a_model() {
 
 #[tokio::test]
 async fn transformers_auto_config_loads_from_the_gateway() {
-    if !available() {
-        return;
-    }
-    let transformers = std::process::Command::new("python3")
-        .args(["-c", "import transformers"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !transformers {
-        assert!(
-            std::env::var("MODELGATE_REQUIRE_HF_HUB").is_err(),
-            "transformers is required in CI"
-        );
-        eprintln!("skipped: python3 -m pip install transformers");
+    if !available() || !transformers_available() {
         return;
     }
     let app = spawn_app(Backend::Sqlite).await;
@@ -247,14 +236,8 @@ async fn a_review_case_is_a_gated_error_until_compliance_approves_it() {
     }
     let app = spawn_app(Backend::Sqlite).await;
     app.publish_demo().await;
-    let mut geo = Builder::new("GeoIP2-Country");
-    geo.insert(
-        Ipv4Addr::new(81, 0, 0, 0),
-        16,
-        &geoip2_country("DE", "EU", false),
-    );
-    geo.write(&app.geoip_path());
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    app.geolocate(Ipv4Addr::new(81, 0, 0, 0), 16, "DE", "EU")
+        .await;
     // Declared in the US, connecting from Germany: compliance reviews the Vision model.
     let token = api_token(&app, "traveller@example.com", "US").await;
     let home = tempfile::tempdir().unwrap();

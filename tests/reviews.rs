@@ -8,7 +8,6 @@ mod common;
 use std::net::Ipv4Addr;
 use std::process::Command;
 
-use common::mmdb::{geoip2_country, Builder};
 use common::{error_code, spawn_app, Backend, TestApp};
 use modelgate::db::audit;
 use modelgate::domain::Role;
@@ -50,14 +49,8 @@ async fn my_cases(app: &TestApp, session: &str) -> Vec<Value> {
 async fn a_review_is_opened_once_shown_to_the_user_and_decided_by_compliance_staff() {
     let app = spawn_app(Backend::Sqlite).await;
     app.publish_demo().await;
-    let mut geo = Builder::new("GeoIP2-Country");
-    geo.insert(
-        Ipv4Addr::new(81, 0, 0, 0),
-        16,
-        &geoip2_country("DE", "EU", false),
-    );
-    geo.write(&app.geoip_path());
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    app.geolocate(Ipv4Addr::new(81, 0, 0, 0), 16, "DE", "EU")
+        .await;
     let compliance = app
         .account("compliance@example.com", Role::Compliance)
         .await;

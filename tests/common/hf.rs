@@ -15,16 +15,25 @@ pub const VISION: &str = "demo/Llama-3.2-Tiny-Vision";
 /// Whether `huggingface_hub` can be imported; CI sets `MODELGATE_REQUIRE_HF_HUB=1`, so a
 /// missing client fails there instead of skipping.
 pub fn available() -> bool {
+    python_module("huggingface_hub")
+}
+
+/// Whether `transformers` can be imported (required in CI like `huggingface_hub`).
+pub fn transformers_available() -> bool {
+    python_module("transformers")
+}
+
+fn python_module(module: &str) -> bool {
     let found = Command::new("python3")
-        .args(["-c", "import huggingface_hub"])
+        .args(["-c", &format!("import {module}")])
         .output()
         .is_ok_and(|o| o.status.success());
     if !found {
         assert!(
             std::env::var("MODELGATE_REQUIRE_HF_HUB").is_err(),
-            "huggingface_hub is required (MODELGATE_REQUIRE_HF_HUB) but not installed"
+            "{module} is required (MODELGATE_REQUIRE_HF_HUB) but not installed"
         );
-        eprintln!("skipped: python3 -m pip install huggingface_hub to run the Hub interop tests");
+        eprintln!("skipped: python3 -m pip install {module} to run the Hub interop tests");
     }
     found
 }

@@ -340,6 +340,25 @@ impl TestApp {
         .await
     }
 
+    /// Writes a GeoIP2 Country database placing `network/prefix` in `country` (on
+    /// `continent`) where the app reads it, and waits until the app reloaded it.
+    pub async fn geolocate(
+        &self,
+        network: std::net::Ipv4Addr,
+        prefix: u8,
+        country: &str,
+        continent: &str,
+    ) {
+        let mut geo = mmdb::Builder::new("GeoIP2-Country");
+        geo.insert(
+            network,
+            prefix,
+            &mmdb::geoip2_country(country, continent, false),
+        );
+        geo.write(&self.geoip_path());
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    }
+
     /// Where the app reads its GeoIP database.
     pub fn geoip_path(&self) -> PathBuf {
         self.state.settings.geoip.database.clone().unwrap()
