@@ -274,3 +274,85 @@ async fn a_review_case_is_a_gated_error_until_compliance_approves_it() {
     let (code, answer) = client.run(&["file", VISION, "config.json"]).await;
     assert_eq!(code, Some(0), "{answer}");
 }
+
+#[tokio::test]
+async fn moving_names_redirect_to_their_commit_and_refusals_carry_hub_error_codes() {
+    let app = spawn_app(Backend::Sqlite).await;
+    app.publish_demo().await;
+    let (_, revision) = manifest_files(&app, TEXT).await;
+    let commit = &revision[..40];
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let head = client
+        .head(app.url(&format!("/{TEXT}/resolve/main/config.json")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), 307);
+    assert_eq!(
+        head.headers()["location"],
+        format!("/{TEXT}/resolve/{commit}/config.json").as_str()
+    );
+    assert_eq!(head.headers()["x-repo-commit"], commit);
+
+    // The commit URL without a token: the gated error, with the usual challenge.
+    let anonymous = client
+        .head(app.url(&format!("/{TEXT}/resolve/{commit}/config.json")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+    assert_eq!(anonymous.headers()["x-error-code"], "GatedRepo");
+    assert!(anonymous.headers().contains_key("www-authenticate"));
+    assert!(anonymous.headers()["x-error-message"]
+        .to_str()
+        .unwrap()
+        .contains("HF_TOKEN"));
+
+    for (path, code) in [
+        (
+            format!("/{TEXT}/resolve/{commit}/nope.bin"),
+            "EntryNotFound",
+        ),
+        (
+            format!("/{TEXT}/resolve/{}/config.json", "0".repeat(40)),
+            "RevisionNotFound",
+        ),
+        (
+            "/demo/Nope/resolve/main/config.json".to_owned(),
+            "RepoNotFound",
+        ),
+        ("/api/models/demo/Nope".to_owned(), "RepoNotFound"),
+    ] {
+        let response = client.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(response.status(), 404, "{path}");
+        assert_eq!(response.headers()["x-error-code"], code, "{path}");
+    }
+
+    // Model info and the tree list every file with its SHA-256.
+    let info: Value = client
+        .get(app.url(&format!("/api/models/{TEXT}/revision/main?blobs=true")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["sha"], commit);
+    let tree: Value = client
+        .get(app.url(&format!("/api/models/{TEXT}/tree/{commit}?recursive=true")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (files, _) = manifest_files(&app, TEXT).await;
+    assert_eq!(tree.as_array().unwrap().len(), files.len());
+    for entry in tree.as_array().unwrap() {
+        let path = entry["path"].as_str().unwrap();
+        assert_eq!(entry["lfs"]["oid"], files[path].as_str(), "{path}");
+    }
+}

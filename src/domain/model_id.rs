@@ -42,14 +42,22 @@ fn valid_part(part: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
+/// Orgs whose ids would collide with the gateway's own routes (`/v1/…`, `/api/…`), where
+/// the Hub-compatible `/{org}/{name}/resolve/…` could never reach them.
+const RESERVED_ORGS: &[&str] = &["v1", "api"];
+
 impl FromStr for ModelId {
     type Err = DomainError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.split_once('/') {
-            Some((org, name)) if valid_part(org) && valid_part(name) => Ok(ModelId {
-                org: org.into(),
-                name: name.into(),
-            }),
+            Some((org, name))
+                if valid_part(org) && valid_part(name) && !RESERVED_ORGS.contains(&org) =>
+            {
+                Ok(ModelId {
+                    org: org.into(),
+                    name: name.into(),
+                })
+            }
             _ => Err(DomainError::ModelId(s.chars().take(200).collect())),
         }
     }
@@ -100,6 +108,8 @@ mod tests {
             "a b/c",
             "a/-x",
             "a\\b/c",
+            "v1/models",
+            "api/models",
         ] {
             assert!(
                 bad.parse::<ModelId>().is_err(),

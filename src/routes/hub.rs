@@ -37,6 +37,9 @@ struct HubError {
     status: StatusCode,
     code: Option<&'static str>,
     message: String,
+    /// Headers the gateway's own error answer carries (`WWW-Authenticate`,
+    /// `Content-Range` of a 416, `Retry-After`).
+    headers: Vec<(header::HeaderName, header::HeaderValue)>,
 }
 
 impl HubError {
@@ -45,6 +48,7 @@ impl HubError {
             status,
             code: Some(code),
             message: message.into(),
+            headers: Vec::new(),
         }
     }
 
@@ -63,6 +67,9 @@ impl HubError {
             .take(1000)
             .collect();
         let mut response = HttpResponse::build(self.status);
+        for (name, value) in &self.headers {
+            response.insert_header((name.clone(), value.clone()));
+        }
         if let Some(code) = self.code {
             response.insert_header(("X-Error-Code", code));
         }
@@ -74,33 +81,40 @@ impl HubError {
 
 impl From<ApiError> for HubError {
     fn from(err: ApiError) -> Self {
-        let message = err.to_string();
-        match &err {
-            ApiError::Unauthenticated | ApiError::InvalidToken(_) => HubError::new(
-                StatusCode::UNAUTHORIZED,
-                "GatedRepo",
-                format!(
+        // The gateway's own answer logs an internal error's cause and carries its headers.
+        let own = err.error_response();
+        let headers = own
+            .headers()
+            .iter()
+            .filter(|(name, _)| **name != header::CONTENT_TYPE && **name != header::CONTENT_LENGTH)
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect();
+        let mut message = err.to_string();
+        let code = match &err {
+            ApiError::Unauthenticated | ApiError::InvalidToken(_) => {
+                message = format!(
                     "{message}. This model is gated: pass a modelgate API token as the Hub \
                      token (HF_TOKEN or --token)"
-                ),
-            ),
-            ApiError::ModelNotFound(_) => {
-                HubError::new(StatusCode::NOT_FOUND, "RepoNotFound", message)
+                );
+                Some("GatedRepo")
             }
-            ApiError::RevisionNotFound(_) => {
-                HubError::new(StatusCode::NOT_FOUND, "RevisionNotFound", message)
-            }
-            ApiError::AccessDenied { .. }
-            | ApiError::AttestationRequired
-            | ApiError::Forbidden(_)
-            | ApiError::EntitlementRevoked(_) => {
-                HubError::new(StatusCode::FORBIDDEN, "GatedRepo", message)
-            }
-            _ => HubError {
-                status: err.status_code(),
-                code: None,
-                message,
-            },
+            ApiError::ModelNotFound(_) | ApiError::InvalidModelId(_) => Some("RepoNotFound"),
+            ApiError::RevisionNotFound(_) => Some("RevisionNotFound"),
+            // Every other refusal of a signed-in user (policy, grant, cap, review) is the
+            // Hub's gated-repository error, which the client shows instead of a connection
+            // failure.
+            _ if err.status_code() == StatusCode::FORBIDDEN => Some("GatedRepo"),
+            _ => None,
+        };
+        let status = match &err {
+            ApiError::InvalidModelId(_) => StatusCode::NOT_FOUND,
+            _ => err.status_code(),
+        };
+        HubError {
+            status,
+            code,
+            message,
+            headers,
         }
     }
 }
@@ -109,6 +123,26 @@ type HubResult = Result<HttpResponse, HubError>;
 
 fn answer(result: HubResult) -> HttpResponse {
     result.unwrap_or_else(|e| e.response())
+}
+
+/// Whether `rev` names one revision for good (a commit or digest), not a moving name.
+fn names_a_commit(rev: &str) -> bool {
+    let hex = rev.strip_prefix("sha256:").unwrap_or(rev);
+    matches!(hex.len(), COMMIT_HEX | 64)
+        && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// Percent-encodes a file path for a URL, keeping `/` between its parts.
+fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'/' | b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 fn commit_of(revision: &RevisionRow) -> &str {
@@ -239,20 +273,39 @@ async fn model_info_at(
     })))
 }
 
+#[derive(Debug, Deserialize)]
+pub struct TreeQuery {
+    /// Everything below (`true`) or only the direct children (default).
+    #[serde(default)]
+    recursive: bool,
+}
+
 /// `GET /api/models/{org}/{name}/tree/{rev}[/{path}]`: files (with LFS digests) and
-/// directories, recursive, in one page.
-pub async fn tree(state: Data<AppState>, path: Path<(String, String, String)>) -> HttpResponse {
-    answer(tree_at(&state, &path.0, &path.1, &path.2, "").await)
+/// directories, in one page.
+pub async fn tree(
+    state: Data<AppState>,
+    path: Path<(String, String, String)>,
+    query: Query<TreeQuery>,
+) -> HttpResponse {
+    answer(tree_at(&state, &path.0, &path.1, &path.2, "", query.recursive).await)
 }
 
 pub async fn tree_under(
     state: Data<AppState>,
     path: Path<(String, String, String, String)>,
+    query: Query<TreeQuery>,
 ) -> HttpResponse {
-    answer(tree_at(&state, &path.0, &path.1, &path.2, &path.3).await)
+    answer(tree_at(&state, &path.0, &path.1, &path.2, &path.3, query.recursive).await)
 }
 
-async fn tree_at(state: &AppState, org: &str, name: &str, rev: &str, under: &str) -> HubResult {
+async fn tree_at(
+    state: &AppState,
+    org: &str,
+    name: &str,
+    rev: &str,
+    under: &str,
+    recursive: bool,
+) -> HubResult {
     let model = ModelId::new(org, name).map_err(ApiError::from)?;
     let revision = find_revision(state, &model, rev).await?;
     let manifest = manifest_of(&revision)?;
@@ -271,10 +324,14 @@ async fn tree_at(state: &AppState, org: &str, name: &str, rev: &str, under: &str
         let path = file.path.as_str();
         let mut parent = path;
         while let Some((dir, _)) = parent.rsplit_once('/') {
-            if dir.len() + 1 > prefix.len() {
+            let direct = !dir[prefix.len().min(dir.len())..].contains('/');
+            if dir.len() + 1 > prefix.len() && (recursive || direct) {
                 directories.insert(dir.to_owned());
             }
             parent = dir;
+        }
+        if !recursive && path[prefix.len()..].contains('/') {
+            continue;
         }
         entries.push(json!({
             "type": "file", "path": path, "size": file.size,
@@ -339,6 +396,19 @@ async fn resolve_file(
                 ),
             )
         })?;
+    if !names_a_commit(rev) {
+        // A moving name (`main`) resolves to its commit first, so the HEAD and the GET
+        // that follow it fetch the same revision and the file is cacheable for good.
+        let location = format!(
+            "/{model}/resolve/{}/{}",
+            commit_of(&revision),
+            encode_path(file.path.as_str())
+        );
+        return Ok(HttpResponse::TemporaryRedirect()
+            .insert_header((header::LOCATION, location))
+            .insert_header(("X-Repo-Commit", commit_of(&revision).to_owned()))
+            .finish());
+    }
     let who = who?;
     who.authorize(ANY_ROLE, Scope::Download)?;
     let digest: Sha256Digest = revision
