@@ -93,12 +93,9 @@ async fn an_interrupted_download_resumes_with_a_range() {
     let staff = app
         .account("compliance@example.com", Role::Compliance)
         .await;
-    let events: Value = app
-        .get_auth("/v1/audit/events?kind=blob.request&limit=1000", &staff)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let events = app
+        .get_auth_json("/v1/audit/events?kind=blob.request&limit=1000", &staff)
+        .await;
     let resumed = events["events"].as_array().unwrap().iter().any(|e| {
         e["data"]["status"] == 206
             && e["data"]["range"]
@@ -255,12 +252,7 @@ async fn a_review_case_is_a_gated_error_until_compliance_approves_it() {
     let staff = app
         .account("compliance@example.com", Role::Compliance)
         .await;
-    let cases: Value = app
-        .get_auth("/v1/reviews?state=open", &staff)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let cases = app.get_auth_json("/v1/reviews?state=open", &staff).await;
     let case = cases["cases"][0]["id"].as_str().unwrap().to_owned();
     assert!(message.contains(&case), "{message}");
     let approved = app

@@ -171,37 +171,35 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
 
 /// Upstream audit events matching `query`, waiting up to 20 s for at least `at_least`.
 async fn upstream_events(app: &TestApp, staff: &str, query: &str, at_least: usize) -> Vec<Value> {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let body: Value = app
-            .get_auth(&format!("/v1/audit/events?{query}&limit=1000"), staff)
-            .await
-            .json()
-            .await
-            .unwrap();
-        let events = body["events"].as_array().unwrap().clone();
-        if events.len() >= at_least || Instant::now() > deadline {
-            return events;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    events_where(app, staff, query, at_least, |_| true).await
 }
+
 /// Upstream audit events matching `query` that a mirror shipped (they carry
 /// `mirror_event`), waiting up to 20 s for at least `at_least`.
 async fn shipped_events(app: &TestApp, staff: &str, query: &str, at_least: usize) -> Vec<Value> {
+    events_where(app, staff, query, at_least, |e| {
+        !e["data"]["mirror_event"].is_null()
+    })
+    .await
+}
+
+async fn events_where(
+    app: &TestApp,
+    staff: &str,
+    query: &str,
+    at_least: usize,
+    keep: fn(&Value) -> bool,
+) -> Vec<Value> {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let body: Value = app
-            .get_auth(&format!("/v1/audit/events?{query}&limit=1000"), staff)
-            .await
-            .json()
-            .await
-            .unwrap();
+        let body = app
+            .get_auth_json(&format!("/v1/audit/events?{query}&limit=1000"), staff)
+            .await;
         let events: Vec<Value> = body["events"]
             .as_array()
             .unwrap()
             .iter()
-            .filter(|e| !e["data"]["mirror_event"].is_null())
+            .filter(|e| keep(e))
             .cloned()
             .collect();
         if events.len() >= at_least || Instant::now() > deadline {

@@ -241,6 +241,11 @@ impl TestApp {
             .await
     }
 
+    /// `GET path` with `token`, the JSON body.
+    pub async fn get_auth_json(&self, path: &str, token: &str) -> serde_json::Value {
+        self.get_auth(path, token).await.json().await.unwrap()
+    }
+
     pub async fn get_auth(&self, path: &str, token: &str) -> reqwest::Response {
         self.send(self.client.get(self.url(path)), Some(token))
             .await
