@@ -215,7 +215,8 @@ pub async fn failures_of(mut tasks: tokio::task::JoinSet<anyhow::Result<()>>) ->
     failures
 }
 
-async fn fetch_publisher_key(
+/// The publisher key a gateway serves (`GET /v1/keys/publisher`), not yet trusted.
+pub async fn fetch_publisher_key(
     client: &reqwest::Client,
     endpoint: &str,
 ) -> anyhow::Result<PublicKey> {
@@ -356,7 +357,38 @@ pub struct AccessRequest {
 impl AccessRequest {
     /// Asks for access; `Granted` answers carry `grant.token` and `files`.
     pub async fn send(&self, client: &reqwest::Client, endpoint: &str) -> anyhow::Result<Access> {
-        request_access(client, endpoint, self).await
+        let mut request = client
+            .post(format!("{endpoint}/v1/models/{}/access", self.model))
+            .json(&json!({ "action": self.action, "revision": self.revision.reference() }));
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.context("requesting access")?;
+        let status = response.status();
+        match status.as_u16() {
+            200 => Ok(Access::Granted(response.json().await?)),
+            202 => Ok(Access::Review(response.json().await?)),
+            403 => {
+                let body: Value = response.json().await.unwrap_or_default();
+                if body["error"]["code"] == "access-denied" {
+                    return Ok(Access::Denied(body["error"]["details"].clone()));
+                }
+                anyhow::bail!(
+                    "access refused: {} ({})",
+                    body["error"]["message"].as_str().unwrap_or("forbidden"),
+                    body["error"]["code"].as_str().unwrap_or("forbidden")
+                )
+            }
+            401 => anyhow::bail!(
+                "the gateway needs you signed in: pass --token (or MODELGATE_TOKEN) with an API \
+                 token from your account ({})",
+                error_message(response).await
+            ),
+            _ => anyhow::bail!(
+                "access request failed: {status}: {}",
+                error_message(response).await
+            ),
+        }
     }
 
     /// A grant renewal for a `Fetcher`: asks again and returns the new grant token.
@@ -383,45 +415,6 @@ pub fn grant_token(answer: &Value) -> anyhow::Result<String> {
         .as_str()
         .map(str::to_owned)
         .context("the access answer has no grant token")
-}
-
-async fn request_access(
-    client: &reqwest::Client,
-    endpoint: &str,
-    access: &AccessRequest,
-) -> anyhow::Result<Access> {
-    let mut request = client
-        .post(format!("{endpoint}/v1/models/{}/access", access.model))
-        .json(&json!({ "action": access.action, "revision": access.revision.reference() }));
-    if let Some(token) = &access.token {
-        request = request.bearer_auth(token);
-    }
-    let response = request.send().await.context("requesting access")?;
-    let status = response.status();
-    match status.as_u16() {
-        200 => Ok(Access::Granted(response.json().await?)),
-        202 => Ok(Access::Review(response.json().await?)),
-        403 => {
-            let body: Value = response.json().await.unwrap_or_default();
-            if body["error"]["code"] == "access-denied" {
-                return Ok(Access::Denied(body["error"]["details"].clone()));
-            }
-            anyhow::bail!(
-                "access refused: {} ({})",
-                body["error"]["message"].as_str().unwrap_or("forbidden"),
-                body["error"]["code"].as_str().unwrap_or("forbidden")
-            )
-        }
-        401 => anyhow::bail!(
-            "the gateway needs you signed in: pass --token (or MODELGATE_TOKEN) with an API \
-             token from your account ({})",
-            error_message(response).await
-        ),
-        _ => anyhow::bail!(
-            "access request failed: {status}: {}",
-            error_message(response).await
-        ),
-    }
 }
 
 /// The body of a successful `GET`, or an error naming the status and the gateway's message.

@@ -208,10 +208,7 @@ pub async fn receive(
             "occurred_at": event.occurred_at, "hash": event.hash,
         });
         let context = RequestContext {
-            request_id: event
-                .request_id
-                .clone()
-                .filter(|r| r.len() <= 64 && valid_id(r)),
+            request_id: event.request_id.clone().filter(|r| valid_id(r)),
             client_ip: event
                 .client_ip
                 .as_deref()

@@ -19,7 +19,9 @@ use crate::db::{audit, catalog, licensing, mirror as store, now_ms, Db};
 use crate::download::parts::{error_message, Fetcher, FileJob, STATE_DIR};
 use crate::download::progress::Progress;
 use crate::download::trust::write_atomically;
-use crate::download::{check_signed_revision, failures_of, grant_token, Access, AccessRequest};
+use crate::download::{
+    check_signed_revision, failures_of, fetch_publisher_key, grant_token, Access, AccessRequest,
+};
 use crate::policy::PolicyBundle;
 use crate::store::blobs::BlobStore;
 use crate::store::manifest::Manifest;
@@ -240,17 +242,7 @@ async fn upstream_key(
         (_, Some(pinned)) => Ok((pinned, true)),
         (Some(given), None) => Ok((given, false)),
         (None, None) => {
-            let response = client
-                .get(format!("{upstream}/v1/keys/publisher"))
-                .send()
-                .await
-                .context("fetching the upstream publisher key")?;
-            anyhow::ensure!(
-                response.status().is_success(),
-                "fetching the upstream publisher key: {}",
-                response.status()
-            );
-            let key = PublicKey::from_pem(&response.text().await?)?;
+            let key = fetch_publisher_key(client, upstream).await?;
             eprintln!(
                 "trusting the upstream publisher key {} on first sync (pinned); check this \
                  fingerprint with the upstream publisher",

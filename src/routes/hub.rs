@@ -128,8 +128,11 @@ fn answer(result: HubResult) -> HttpResponse {
 /// Whether `rev` names one revision for good (a commit or digest), not a moving name.
 fn names_a_commit(rev: &str) -> bool {
     let hex = rev.strip_prefix("sha256:").unwrap_or(rev);
-    matches!(hex.len(), COMMIT_HEX | 64)
-        && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    is_lower_hex(hex, COMMIT_HEX) || is_lower_hex(hex, 64)
+}
+
+fn is_lower_hex(text: &str, len: usize) -> bool {
+    text.len() == len && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// Percent-encodes a file path for a URL, keeping `/` between its parts.
@@ -149,33 +152,36 @@ fn commit_of(revision: &RevisionRow) -> &str {
     &revision.digest[..COMMIT_HEX.min(revision.digest.len())]
 }
 
-/// The revision `rev` names: `main`, a 40-hex commit, a 64-hex digest or `sha256:…`.
+/// A revision as the Hub names it, with its manifest.
+struct Named {
+    model: ModelId,
+    revision: Arc<RevisionRow>,
+    manifest: Manifest,
+}
+
+/// The revision `rev` of `org/name`: `main`, a 40-hex commit, a 64-hex digest or
+/// `sha256:…`.
 async fn find_revision(
     state: &AppState,
-    model: &ModelId,
+    org: &str,
+    name: &str,
     rev: &str,
-) -> Result<Arc<RevisionRow>, HubError> {
-    let not_found = || {
-        HubError::from(ApiError::RevisionNotFound(format!(
-            "{model}@{}",
-            rev.chars().take(80).collect::<String>()
-        )))
-    };
+) -> Result<Named, HubError> {
+    let model = ModelId::new(org, name).map_err(ApiError::from)?;
     let found = if rev == "main" {
         state
             .catalog
-            .revision(model, None)
+            .revision(&model, None)
             .await
             .map_err(ApiError::from)?
     } else if let Ok(digest) = rev.parse::<Sha256Digest>() {
         state
             .catalog
-            .revision(model, Some(&digest))
+            .revision(&model, Some(&digest))
             .await
             .map_err(ApiError::from)?
-    } else if rev.len() == COMMIT_HEX && rev.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-    {
-        catalog::revisions_of(&state.db, model)
+    } else if is_lower_hex(rev, COMMIT_HEX) {
+        catalog::revisions_of(&state.db, &model)
             .await
             .map_err(ApiError::from)?
             .into_iter()
@@ -184,21 +190,30 @@ async fn find_revision(
     } else {
         None
     };
-    match found {
-        Some(revision) => Ok(revision),
-        None if catalog::revisions_of(&state.db, model)
+    let Some(revision) = found else {
+        let exists = state
+            .catalog
+            .revision(&model, None)
             .await
             .map_err(ApiError::from)?
-            .is_empty() =>
-        {
-            Err(ApiError::ModelNotFound(model.to_string()).into())
+            .is_some();
+        return Err(if exists {
+            ApiError::RevisionNotFound(format!(
+                "{model}@{}",
+                rev.chars().take(80).collect::<String>()
+            ))
+        } else {
+            ApiError::ModelNotFound(model.to_string())
         }
-        None => Err(not_found()),
-    }
-}
-
-fn manifest_of(revision: &RevisionRow) -> Result<Manifest, HubError> {
-    serde_json::from_str(&revision.manifest).map_err(|e| HubError::from(ApiError::internal(e)))
+        .into());
+    };
+    let manifest = serde_json::from_str(&revision.manifest)
+        .map_err(|e| HubError::from(ApiError::internal(e)))?;
+    Ok(Named {
+        model,
+        revision,
+        manifest,
+    })
 }
 
 fn lfs_json(file: &ManifestFile) -> Value {
@@ -238,9 +253,11 @@ async fn model_info_at(
     rev: &str,
     blobs: bool,
 ) -> HubResult {
-    let model = ModelId::new(org, name).map_err(ApiError::from)?;
-    let revision = find_revision(state, &model, rev).await?;
-    let manifest = manifest_of(&revision)?;
+    let Named {
+        model,
+        revision,
+        manifest,
+    } = find_revision(state, org, name, rev).await?;
     let siblings: Vec<Value> = manifest
         .files
         .iter()
@@ -306,9 +323,11 @@ async fn tree_at(
     under: &str,
     recursive: bool,
 ) -> HubResult {
-    let model = ModelId::new(org, name).map_err(ApiError::from)?;
-    let revision = find_revision(state, &model, rev).await?;
-    let manifest = manifest_of(&revision)?;
+    let Named {
+        model,
+        revision,
+        manifest,
+    } = find_revision(state, org, name, rev).await?;
     let prefix = if under.is_empty() {
         String::new()
     } else {
@@ -378,9 +397,11 @@ async fn resolve_file(
     rev: &str,
     file_path: &str,
 ) -> HubResult {
-    let model = ModelId::new(org, name).map_err(ApiError::from)?;
-    let revision = find_revision(state, &model, rev).await?;
-    let manifest = manifest_of(&revision)?;
+    let Named {
+        model,
+        revision,
+        manifest,
+    } = find_revision(state, org, name, rev).await?;
     let file = manifest
         .files
         .iter()
