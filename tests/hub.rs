@@ -15,6 +15,14 @@ use common::{backends, fault_proxy, spawn_app, Backend, TestApp};
 use modelgate::domain::Role;
 use serde_json::{json, Value};
 
+/// A gateway (SQLite) with both demo models, and an API token of a licensed user.
+async fn demo_gateway(email: &str, country: &str) -> (TestApp, String) {
+    let app = spawn_app(Backend::Sqlite).await;
+    app.publish_demo().await;
+    let token = api_token(&app, email, country).await;
+    (app, token)
+}
+
 /// An API token (`mg_…`, read and download) for a licensed user domiciled in `country`.
 async fn api_token(app: &TestApp, email: &str, country: &str) -> String {
     let session = app.licensed_user(email, country).await;
@@ -59,8 +67,7 @@ async fn an_interrupted_download_resumes_with_a_range() {
     if !available() {
         return;
     }
-    let app = spawn_app(Backend::Sqlite).await;
-    app.publish_demo().await;
+    let (app, token) = demo_gateway("dev@example.com", "US").await;
     // The client writes in 10 MiB chunks and resumes from what it wrote, so the file is
     // larger than that and the connection drops after the first chunk.
     let dir = tempfile::tempdir().unwrap();
@@ -75,7 +82,6 @@ async fn an_interrupted_download_resumes_with_a_range() {
         modelgate::domain::Modality::Text,
     )
     .await;
-    let token = api_token(&app, "dev@example.com", "US").await;
     let proxy = fault_proxy::start(&app.address);
     proxy.set(|f| f.cut_blob_after = Some((12 << 20, 1)));
     let home = tempfile::tempdir().unwrap();
@@ -110,9 +116,7 @@ async fn refused_users_get_the_gated_repository_error_with_the_reason() {
     if !available() {
         return;
     }
-    let app = spawn_app(Backend::Sqlite).await;
-    app.publish_demo().await;
-    let eu = api_token(&app, "eu@example.com", "DE").await;
+    let (app, eu) = demo_gateway("eu@example.com", "DE").await;
     // Each client gets a cache of its own: the Hub client answers from its cache when the
     // server refuses.
     let fresh_home = || tempfile::tempdir().unwrap();
@@ -184,9 +188,7 @@ async fn the_hf_command_line_downloads_a_model() {
     if !available() {
         return;
     }
-    let app = spawn_app(Backend::Sqlite).await;
-    app.publish_demo().await;
-    let token = api_token(&app, "dev@example.com", "US").await;
+    let (app, token) = demo_gateway("dev@example.com", "US").await;
     let home = tempfile::tempdir().unwrap();
     let target = home.path().join("out");
     let output = HfClient::new(&app.address, Some(&token), home.path())
@@ -214,9 +216,7 @@ async fn transformers_auto_config_loads_from_the_gateway() {
     if !available() || !transformers_available() {
         return;
     }
-    let app = spawn_app(Backend::Sqlite).await;
-    app.publish_demo().await;
-    let token = api_token(&app, "dev@example.com", "US").await;
+    let (app, token) = demo_gateway("dev@example.com", "US").await;
     let home = tempfile::tempdir().unwrap();
     let client = HfClient::new(&app.address, Some(&token), home.path());
     for (model, model_type) in [(TEXT, "llama"), (VISION, "mllama")] {
