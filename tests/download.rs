@@ -332,11 +332,11 @@ async fn a_killed_download_resumes_from_its_parts_on_disk() {
     let proxy = fault_proxy::start(&setup.app.address);
     proxy.set(|f| f.blob_chunk_delay = Duration::from_millis(40));
     let dir = setup.dir("vision");
-    let mut child = setup
-        .command(&proxy.address, VISION, &dir, &["--parallel", "2"])
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = common::KillOnDrop::spawn(
+        setup
+            .command(&proxy.address, VISION, &dir, &["--parallel", "2"])
+            .stderr(std::process::Stdio::null()),
+    );
     // Wait until some parts are recorded done, then kill -9.
     let state = dir.join(".modelgate-download");
     common::wait_for_done_parts(&state, 3).await;

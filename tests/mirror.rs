@@ -644,12 +644,12 @@ async fn a_sync_killed_mid_way_completes_when_run_again() {
     let proxy = fault_proxy::start(&up.address);
     proxy.set(|f| f.blob_chunk_delay = Duration::from_millis(40));
     let mirror = mirror_dir(&Backend::Sqlite).await;
-    let mut child = mirror
-        .sync_command(&proxy.address, &token)
-        .stderr(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = common::KillOnDrop::spawn(
+        mirror
+            .sync_command(&proxy.address, &token)
+            .stderr(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null()),
+    );
     let state = mirror
         .dir
         .path()
