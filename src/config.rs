@@ -206,6 +206,9 @@ pub struct GeoIpSettings {
     /// A MaxMind DB file (GeoIP2/GeoLite2 Country or DB-IP country); re-read when it
     /// changes. Unset, missing or unreadable means no GeoIP signal.
     pub database: Option<PathBuf>,
+    /// The attribution the database's license requires, shown wherever the portal shows a
+    /// GeoIP result. Empty: the MaxMind GeoLite2 or DB-IP notice, by the file's name.
+    pub attribution: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -17,6 +17,7 @@ pub mod geo;
 pub mod licensing;
 pub mod mirror;
 pub mod policy;
+pub mod portal;
 pub mod random;
 pub mod routes;
 pub mod startup;

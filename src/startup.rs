@@ -193,6 +193,11 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
                     other => ApiError::BadRequest(format!("invalid JSON body: {other}")).into(),
                 }
             }))
+            // Portal forms: the same size limit; a refused form gets an HTML error page.
+            .app_data(web::FormConfig::default().limit(settings.max_body_bytes).error_handler(|err, _| {
+                let status = actix_web::ResponseError::status_code(&err);
+                crate::portal::FormError { status, message: err.to_string() }.into()
+            }))
             .app_data(web::PathConfig::default().error_handler(|err, _| ApiError::BadRequest(err.to_string()).into()))
             .app_data(web::QueryConfig::default().error_handler(|err, _| ApiError::BadRequest(err.to_string()).into()))
             .wrap_fn(|req, srv| {
@@ -223,7 +228,12 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
                 }
             })
             .configure(routes::configure)
-            .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::NotFound("no such route".into())) }))
+            .default_service(web::to(|req: actix_web::HttpRequest| async move {
+                if crate::portal::wants_html(&req) {
+                    return Ok(crate::portal::error_page(actix_web::http::StatusCode::NOT_FOUND, "not-found", "there is no page at this address"));
+                }
+                Err::<actix_web::HttpResponse, _>(ApiError::NotFound("no such route".into()))
+            }))
     })
     .on_connect(|connection, _| {
         if let Some(tcp) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {

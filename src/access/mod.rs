@@ -129,6 +129,25 @@ pub async fn gather(
     })
 }
 
+/// The decision the policy in force makes on `inputs` for `action`, without recording it
+/// (the portal shows it before anyone asks; `request_access` records it).
+pub fn decide(
+    state: &AppState,
+    inputs: &DecisionInputs,
+    action: Action,
+) -> Result<Decision, ApiError> {
+    state
+        .policy
+        .get()
+        .decide(
+            &inputs.licensee.facts,
+            action,
+            &inputs.model,
+            &inputs.signals,
+        )
+        .map_err(ApiError::internal)
+}
+
 /// The answer to an access request.
 #[derive(Debug, Clone)]
 pub struct AccessAnswer {
@@ -152,16 +171,7 @@ pub async fn request_access(
     client_ip: Option<IpAddr>,
 ) -> Result<AccessAnswer, ApiError> {
     let inputs = gather(state, user_id, model, revision, client_ip, None).await?;
-    let decision = state
-        .policy
-        .get()
-        .decide(
-            &inputs.licensee.facts,
-            action,
-            &inputs.model,
-            &inputs.signals,
-        )
-        .map_err(ApiError::internal)?;
+    let decision = decide(state, &inputs, action)?;
     let mut data = inputs.to_json(action);
     data["outcome"] = json!(decision.outcome);
     data["policies"] = json!(decision

@@ -25,19 +25,28 @@ impl Verdict {
     }
 }
 
-/// Records `verdict` on case `id` by `by` (a staff email) with `note`, and its audit
-/// event, in one transaction; returns the updated case.
+/// Records `verdict` on case `id` by the staff account `by_user_id` (email `by`) with
+/// `note`, and its audit event, in one transaction; returns the updated case. Nobody
+/// decides their own case.
 pub async fn decide_case(
     db: &Db,
     id: &str,
     verdict: Verdict,
-    by: &str,
+    (by_user_id, by): (&str, &str),
     note: &str,
 ) -> Result<ReviewRow, ApiError> {
     let note = note.trim();
     if note.is_empty() {
         return Err(ApiError::BadRequest(
             "a review decision needs a note saying why".into(),
+        ));
+    }
+    let case = reviews::find(db, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("review case `{id}` not found")))?;
+    if case.user_id == by_user_id {
+        return Err(ApiError::Forbidden(
+            "staff may not decide their own review case".into(),
         ));
     }
     let mut tx = db.begin_write().await?;

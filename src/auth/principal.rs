@@ -106,7 +106,7 @@ fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
     }
 }
 
-async fn authenticate(state: &AppState, token: &str) -> Result<Principal, ApiError> {
+pub async fn authenticate(state: &AppState, token: &str) -> Result<Principal, ApiError> {
     if token.starts_with(TOKEN_PREFIX) {
         let (row, user) = accounts::api_token_by_hash(&state.db, &hash_token(token))
             .await?

@@ -70,6 +70,8 @@ pub struct PolicyBundle {
     pub(crate) policies: PolicySet,
     /// Policy id → the sentence a person reads.
     reasons: BTreeMap<String, String>,
+    /// Policy id → the license clause it enforces (`@clause`), where it names one.
+    clauses: BTreeMap<String, String>,
     /// Region name → member codes (`EU` → the member states and territories).
     pub(crate) regions: BTreeMap<String, BTreeSet<String>>,
     digest: Sha256Digest,
@@ -177,6 +179,7 @@ impl PolicyBundle {
 
         let mut policies = PolicySet::new();
         let mut reasons = BTreeMap::new();
+        let mut clauses = BTreeMap::new();
         let mut sources: BTreeMap<String, (String, usize)> = BTreeMap::new();
         for (file, text) in files.iter().filter(|(n, _)| n.ends_with(".cedar")) {
             let parsed: PolicySet =
@@ -207,6 +210,9 @@ impl PolicyBundle {
                     )));
                 }
                 reasons.insert(id.clone(), reason.to_owned());
+                if let Some(clause) = policy.annotation("clause") {
+                    clauses.insert(id.clone(), clause.to_owned());
+                }
                 sources.insert(id.clone(), (file.clone(), line));
                 policies
                     .add(policy.new_id(PolicyId::new(&id)))
@@ -267,6 +273,7 @@ impl PolicyBundle {
             schema,
             policies,
             reasons,
+            clauses,
             regions,
             digest,
             prepared,
@@ -287,6 +294,11 @@ impl PolicyBundle {
     /// The sentence for a policy id.
     pub fn reason(&self, policy_id: &str) -> &str {
         self.reasons.get(policy_id).map_or("", String::as_str)
+    }
+
+    /// The license clause a policy enforces, as its `@clause` annotation names it.
+    pub fn clause(&self, policy_id: &str) -> Option<&str> {
+        self.clauses.get(policy_id).map(String::as_str)
     }
 
     /// Every policy id, sorted.

@@ -31,7 +31,7 @@ struct AccessBody {
 
 /// The base URL for links in responses: `server.public_url` when set; else the `Host` the
 /// client used, with the forwarded scheme and host believed only from a trusted proxy.
-fn base_url(state: &AppState, req: &HttpRequest) -> String {
+pub fn base_url(state: &AppState, req: &HttpRequest) -> String {
     let settings = &state.settings;
     if !settings.server.public_url.is_empty() {
         return settings.public_url(0);
@@ -49,6 +49,12 @@ fn base_url(state: &AppState, req: &HttpRequest) -> String {
         .and_then(|h| h.to_str().ok())
         .map_or_else(|| req.app_config().local_addr().to_string(), str::to_owned);
     format!("http://{host}")
+}
+
+/// The URL that downloads blob `digest` with grant `token` (no header needed: curl, wget
+/// and browsers use it as it is).
+pub fn blob_url(base: &str, digest: &Sha256Digest, token: &str) -> String {
+    format!("{base}/v1/blobs/{}?grant={token}", digest.reference())
 }
 
 fn answer_json(answer: &AccessAnswer, base: &str) -> Result<Value, ApiError> {
@@ -72,7 +78,7 @@ fn answer_json(answer: &AccessAnswer, base: &str) -> Result<Value, ApiError> {
             .map(|f| {
                 json!({
                     "path": f.path, "size": f.size, "sha256": f.sha256.reference(),
-                    "url": format!("{base}/v1/blobs/{}?grant={}", f.sha256.reference(), grant.token),
+                    "url": blob_url(base, &f.sha256, &grant.token),
                 })
             })
             .collect();

@@ -23,12 +23,12 @@ const REPORT_READERS: &[Role] = &[Role::Admin, Role::Compliance];
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewVersionBody {
-    version: String,
-    title: String,
-    modalities: Vec<Modality>,
-    license_text: String,
-    aup_text: String,
-    notice: String,
+    pub version: String,
+    pub title: String,
+    pub modalities: Vec<Modality>,
+    pub license_text: String,
+    pub aup_text: String,
+    pub notice: String,
 }
 
 /// `POST /v1/admin/licenses/{id}/versions`: publishes a new current version.
@@ -39,11 +39,24 @@ pub async fn publish_license_version(
     id: Path<String>,
     body: Json<NewVersionBody>,
 ) -> Result<HttpResponse, ApiError> {
+    let row = publish_license(&state, &who, id.into_inner(), body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(json!({
+        "id": row.license_id, "version": row.version, "digest": row.digest,
+        "published_at": rfc3339(row.published_at), "published_by": row.published_by,
+    })))
+}
+
+/// Publishes `b` as the new current version of license `id` (admins only).
+pub async fn publish_license(
+    state: &AppState,
+    who: &Principal,
+    id: String,
+    b: NewVersionBody,
+) -> Result<crate::db::licensing::LicenseVersionRow, ApiError> {
     who.authorize(&[Role::Admin], Scope::Admin)?;
-    let b = body.into_inner();
     let docs = LicenseDocuments {
         metadata: LicenseMetadata {
-            id: id.into_inner(),
+            id,
             version: b.version,
             title: b.title,
             modalities: b.modalities,
@@ -59,10 +72,7 @@ pub async fn publish_license_version(
             PublishLicenseError::Exists { .. } => ApiError::Conflict(e.to_string()),
             PublishLicenseError::Database(e) => ApiError::from(e),
         })?;
-    Ok(HttpResponse::Created().json(json!({
-        "id": row.license_id, "version": row.version, "digest": row.digest,
-        "published_at": rfc3339(row.published_at), "published_by": row.published_by,
-    })))
+    Ok(row)
 }
 
 #[derive(Debug, Deserialize)]
@@ -209,15 +219,29 @@ pub async fn revoke_acceptance(
     id: Path<String>,
     body: Json<RevokeBody>,
 ) -> Result<HttpResponse, ApiError> {
+    let reason = terminate_acceptance(&state, &who, &id, &body.reason).await?;
+    Ok(HttpResponse::Ok().json(
+        json!({ "id": id.as_str(), "revoked": true, "reason": reason, "revoked_by": who.email }),
+    ))
+}
+
+/// Revokes acceptance `id` (the license is terminated for that user) with `reason`, and
+/// its audit event (admins only); returns the trimmed reason.
+pub async fn terminate_acceptance(
+    state: &AppState,
+    who: &Principal,
+    id: &str,
+    reason: &str,
+) -> Result<String, ApiError> {
     who.authorize(&[Role::Admin], Scope::Admin)?;
-    let reason = body.reason.trim();
+    let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 1000 {
         return Err(ApiError::BadRequest(
             "`reason` must be 1-1000 characters".into(),
         ));
     }
     let mut tx = state.db.begin_write().await?;
-    if !licensing::revoke_acceptance(&mut tx, &id, &who.email, reason).await? {
+    if !licensing::revoke_acceptance(&mut tx, id, &who.email, reason).await? {
         return Err(ApiError::NotFound(format!(
             "no live acceptance `{}`",
             id.chars().take(64).collect::<String>()
@@ -230,12 +254,10 @@ pub async fn revoke_acceptance(
             actor: Some(who.email.clone()),
             subject: Some(id.to_string()),
             outcome: Some("revoked".into()),
-            data: json!({ "acceptance": id.as_str(), "reason": reason }),
+            data: json!({ "acceptance": id, "reason": reason }),
         },
     )
     .await?;
     tx.commit().await?;
-    Ok(HttpResponse::Ok().json(
-        json!({ "id": id.as_str(), "revoked": true, "reason": reason, "revoked_by": who.email }),
-    ))
+    Ok(reason.to_owned())
 }

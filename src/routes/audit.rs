@@ -18,42 +18,42 @@ use crate::routes::admin::parse_time;
 use crate::routes::rfc3339;
 use crate::state::AppState;
 
-const AUDITORS: &[Role] = &[Role::Compliance];
+pub(crate) const AUDITORS: &[Role] = &[Role::Compliance];
 const MAX_PAGE: i64 = 1000;
 const EXPORT_PAGE: i64 = 500;
 const MAX_FILTER_CHARS: usize = 200;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EventQuery {
     /// Event type, e.g. `policy.decision`.
-    kind: Option<String>,
+    pub(crate) kind: Option<String>,
     /// The acting user id (or staff email).
-    user: Option<String>,
+    pub(crate) user: Option<String>,
     /// A model id, matched in the event's subject or data.
-    model: Option<String>,
+    pub(crate) model: Option<String>,
     /// `allow`, `deny`, `review`, `served`, an error code…
-    outcome: Option<String>,
+    pub(crate) outcome: Option<String>,
     /// A country: declared domicile, organisation country or GeoIP country.
-    country: Option<String>,
+    pub(crate) country: Option<String>,
     /// An organisation name, as declared.
-    organisation: Option<String>,
+    pub(crate) organisation: Option<String>,
     /// A partner's name: events its mirror shipped upstream.
-    partner: Option<String>,
+    pub(crate) partner: Option<String>,
     /// `YYYY-MM-DD` or RFC 3339, inclusive.
-    since: Option<String>,
+    pub(crate) since: Option<String>,
     /// `YYYY-MM-DD` or RFC 3339, exclusive.
-    until: Option<String>,
+    pub(crate) until: Option<String>,
     /// The cursor: events after this sequence number.
-    after: Option<String>,
+    pub(crate) after: Option<String>,
     /// Page size, 1 to 1000 (default 100).
-    limit: Option<i64>,
+    pub(crate) limit: Option<i64>,
     /// For the export: `jsonl` (default) or `csv`.
-    format: Option<String>,
+    pub(crate) format: Option<String>,
 }
 
 impl EventQuery {
-    fn filter(&self) -> Result<EventFilter, ApiError> {
+    pub(crate) fn filter(&self) -> Result<EventFilter, ApiError> {
         for (name, value) in [
             ("kind", &self.kind),
             ("user", &self.user),

@@ -73,17 +73,24 @@ pub async fn register(
     Ok(HttpResponse::Created().json(json!({ "id": id, "email": email, "role": Role::User })))
 }
 
-/// `POST /v1/auth/login`: a session token. Throttled per account and per IP; the answer
-/// takes as long whether or not the account exists.
-#[tracing::instrument(skip_all)]
-pub async fn login(
-    req: HttpRequest,
-    state: Data<AppState>,
-    body: Json<Credentials>,
-) -> Result<HttpResponse, ApiError> {
-    let Credentials { email, password } = body.into_inner();
+/// A new session: the signed token and the account it is for.
+pub struct SignedIn {
+    pub token: String,
+    pub expires_ms: i64,
+    pub user: accounts::UserRow,
+}
+
+/// Checks `email` and `password` and opens a session. Throttled per account and per IP;
+/// the answer takes as long whether or not the account exists. The API and the portal
+/// both sign in through here.
+pub async fn sign_in(
+    state: &AppState,
+    req: &HttpRequest,
+    email: &str,
+    password: String,
+) -> Result<SignedIn, ApiError> {
     let email = email.trim().to_lowercase();
-    let ip = state.proxies.client_ip_of(&req);
+    let ip = state.proxies.client_ip_of(req);
     if let Err(wait) = state.throttle.begin_attempt(&email, ip) {
         return Err(ApiError::TooManyAttempts {
             retry_after_secs: wait.as_secs().max(1),
@@ -116,6 +123,26 @@ pub async fn login(
         user_agent,
     )
     .await?;
+    Ok(SignedIn {
+        token,
+        expires_ms,
+        user,
+    })
+}
+
+/// `POST /v1/auth/login`: a session token (see `sign_in`).
+#[tracing::instrument(skip_all)]
+pub async fn login(
+    req: HttpRequest,
+    state: Data<AppState>,
+    body: Json<Credentials>,
+) -> Result<HttpResponse, ApiError> {
+    let Credentials { email, password } = body.into_inner();
+    let SignedIn {
+        token,
+        expires_ms,
+        user,
+    } = sign_in(&state, &req, &email, password).await?;
     Ok(HttpResponse::Ok().json(json!({
         "token": token,
         "token_type": "Bearer",

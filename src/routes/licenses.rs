@@ -71,9 +71,23 @@ pub async fn accept_license(
     id: Path<String>,
     body: Json<AcceptBody>,
 ) -> Result<HttpResponse, ApiError> {
-    who.authorize(ANY_ROLE, Scope::Accept)?;
     let seen: Sha256Digest = body.digest.parse()?;
-    let license = current(&state, &id).await?;
+    let accepted = record_acceptance(&state, &req, &who, &id, &seen).await?;
+    Ok(HttpResponse::Created().json(accepted))
+}
+
+/// Records `who`'s acceptance of the current version of license `id`, which must be the
+/// version with digest `seen` (what the person read), with a snapshot of their current
+/// attestation and its audit event. The API and the portal both accept through here.
+pub async fn record_acceptance(
+    state: &AppState,
+    req: &HttpRequest,
+    who: &Principal,
+    id: &str,
+    seen: &Sha256Digest,
+) -> Result<Value, ApiError> {
+    who.authorize(ANY_ROLE, Scope::Accept)?;
+    let license = current(state, id).await?;
     if seen.hex() != license.digest {
         return Err(ApiError::StaleLicenseVersion {
             current_version: license.version,
@@ -92,7 +106,7 @@ pub async fn accept_license(
         .ok_or(ApiError::AttestationRequired)?;
     let snapshot = attestation_json(&attestation);
     let acceptance_id = new_id();
-    let client_ip = state.proxies.client_ip_of(&req);
+    let client_ip = state.proxies.client_ip_of(req);
     let geo_country = client_ip.and_then(|ip| state.geoip.lookup(ip).country);
     let client_ip = client_ip.map(|ip| ip.to_string());
     let user_agent = req
@@ -132,12 +146,12 @@ pub async fn accept_license(
     )
     .await?;
     tx.commit().await?;
-    Ok(HttpResponse::Created().json(json!({
+    Ok(json!({
         "id": acceptance_id,
         "license": license.license_id,
         "version": license.version,
         "digest": license.digest,
         "accepted_at": rfc3339(accepted_at),
         "attestation": snapshot,
-    })))
+    }))
 }

@@ -50,11 +50,11 @@ pub async fn get_me(state: Data<AppState>, who: Principal) -> Result<HttpRespons
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AttestationBody {
-    legal_name: String,
-    domicile_country: String,
-    on_behalf_of_organisation: bool,
-    organisation_name: Option<String>,
-    organisation_country: Option<String>,
+    pub legal_name: String,
+    pub domicile_country: String,
+    pub on_behalf_of_organisation: bool,
+    pub organisation_name: Option<String>,
+    pub organisation_country: Option<String>,
 }
 
 fn bounded_text(field: &str, value: &str) -> Result<String, ApiError> {
@@ -77,8 +77,17 @@ pub async fn put_attestation(
     who: Principal,
     body: Json<AttestationBody>,
 ) -> Result<HttpResponse, ApiError> {
+    let row = record_attestation(&state, &who, body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(attestation_json(&row)))
+}
+
+/// Checks and records `body` as the account's current attestation, with its audit event.
+pub async fn record_attestation(
+    state: &AppState,
+    who: &Principal,
+    body: AttestationBody,
+) -> Result<AttestationRow, ApiError> {
     who.authorize(ANY_ROLE, Scope::Accept)?;
-    let body = body.into_inner();
     let legal_name = bounded_text("legal_name", &body.legal_name)?;
     let domicile: CountryCode = body.domicile_country.parse()?;
     let (organisation_name, organisation_country) = if body.on_behalf_of_organisation {
@@ -126,7 +135,7 @@ pub async fn put_attestation(
     )
     .await?;
     tx.commit().await?;
-    Ok(HttpResponse::Ok().json(attestation_json(&row)))
+    Ok(row)
 }
 
 /// `GET /v1/me/attestation`: the current attestation and every earlier one.
@@ -146,14 +155,23 @@ pub async fn get_attestation(
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewTokenBody {
-    name: String,
+    pub name: String,
     #[serde(default = "default_scopes")]
-    scopes: Vec<String>,
-    expires_in_days: Option<u32>,
+    pub scopes: Vec<String>,
+    pub expires_in_days: Option<u32>,
 }
 
 fn default_scopes() -> Vec<String> {
     vec!["read".into(), "download".into()]
+}
+
+/// A freshly minted API token; `secret` is shown once and stored only as a hash.
+pub struct MintedToken {
+    pub id: String,
+    pub name: String,
+    pub secret: String,
+    pub scopes: Vec<Scope>,
+    pub expires_at: Option<i64>,
 }
 
 /// `POST /v1/me/tokens`: a new API token, shown once. Only a signed-in session may mint one.
@@ -163,8 +181,27 @@ pub async fn create_token(
     who: Principal,
     body: Json<NewTokenBody>,
 ) -> Result<HttpResponse, ApiError> {
+    let MintedToken {
+        id,
+        name,
+        secret,
+        scopes,
+        expires_at,
+    } = mint_token(&state, &who, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(json!({
+        "id": id, "name": name, "token": secret, "scopes": scopes,
+        "expires_at": expires_at.map(rfc3339),
+        "note": "store this token now; it is not shown again",
+    })))
+}
+
+/// Checks `body` and records a new API token for the signed-in session's account.
+pub async fn mint_token(
+    state: &AppState,
+    who: &Principal,
+    body: NewTokenBody,
+) -> Result<MintedToken, ApiError> {
     who.require_session()?;
-    let body = body.into_inner();
     let name = bounded_text("name", &body.name)?;
     let mut scopes = body
         .scopes
@@ -213,11 +250,13 @@ pub async fn create_token(
     )
     .await?;
     tx.commit().await?;
-    Ok(HttpResponse::Created().json(json!({
-        "id": id, "name": name, "token": secret, "scopes": scopes,
-        "expires_at": expires_at.map(rfc3339),
-        "note": "store this token now; it is not shown again",
-    })))
+    Ok(MintedToken {
+        id,
+        name,
+        secret,
+        scopes,
+        expires_at,
+    })
 }
 
 /// `GET /v1/me/tokens`: the account's tokens, without secrets.
@@ -244,9 +283,15 @@ pub async fn revoke_token(
     who: Principal,
     id: Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    revoke_api_token(&state, &who, &id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Revokes the account's live token `id`, with its audit event.
+pub async fn revoke_api_token(state: &AppState, who: &Principal, id: &str) -> Result<(), ApiError> {
     who.require_session()?;
     let mut tx = state.db.begin_write().await?;
-    if accounts::revoke_api_token(&mut tx, &who.user_id, &id).await? {
+    if accounts::revoke_api_token(&mut tx, &who.user_id, id).await? {
         crate::db::audit::append(
             &mut tx,
             &crate::db::audit::NewEvent {
@@ -254,12 +299,12 @@ pub async fn revoke_token(
                 actor: Some(who.user_id.clone()),
                 subject: Some(id.to_string()),
                 outcome: Some("revoked".into()),
-                data: json!({ "token": id.as_str() }),
+                data: json!({ "token": id }),
             },
         )
         .await?;
         tx.commit().await?;
-        Ok(HttpResponse::NoContent().finish())
+        Ok(())
     } else {
         Err(ApiError::NotFound(format!(
             "no live token `{}` on this account",

@@ -1,22 +1,22 @@
 //! The JSON API: one `web::scope` per resource, all wired in `configure`.
 
-mod access;
-mod admin;
-mod audit;
+pub(crate) mod access;
+pub(crate) mod admin;
+pub(crate) mod audit;
 mod auth;
 mod blobs;
 mod health;
 mod hub;
 mod keys;
-mod licenses;
-mod me;
+pub(crate) mod licenses;
+pub(crate) mod me;
 mod mirror;
 mod models;
 mod partners;
 mod policy;
-mod reviews;
+pub(crate) mod reviews;
 
-pub use auth::create_account;
+pub use auth::{create_account, sign_in};
 pub use reviews::case_json;
 
 use actix_web::web;
@@ -36,6 +36,7 @@ pub fn rfc3339(ms: i64) -> String {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("")
+            .configure(crate::portal::configure)
             .route("/healthz", web::get().to(health::live))
             .route("/readyz", web::get().to(health::ready))
             .service(

@@ -15,7 +15,7 @@ use crate::routes::rfc3339;
 use crate::state::AppState;
 
 /// Who works the review queue.
-const REVIEWERS: &[Role] = &[Role::Compliance, Role::Admin];
+pub(crate) const REVIEWERS: &[Role] = &[Role::Compliance, Role::Admin];
 
 fn parsed(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or(Value::Null)
@@ -94,7 +94,14 @@ async fn decide(
     verdict: Verdict,
 ) -> Result<HttpResponse, ApiError> {
     who.authorize(REVIEWERS, Scope::Admin)?;
-    let case = decide_case(&state.db, &id, verdict, &who.email, &body.note).await?;
+    let case = decide_case(
+        &state.db,
+        &id,
+        verdict,
+        (&who.user_id, &who.email),
+        &body.note,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(case_json(&case)))
 }
 

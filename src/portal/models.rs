@@ -1,0 +1,390 @@
+//! Model pages: the catalog with whether the visitor can get each model, a model's page
+//! with its license, the accept form and the access decision explained, and the downloads
+//! page an allowed request leads to.
+
+use actix_web::http::StatusCode;
+use actix_web::web::{Data, Form, Path, Query};
+use actix_web::HttpRequest;
+use askama::Template;
+use serde::Deserialize;
+
+use crate::access::{self, DecisionInputs};
+use crate::auth::{Scope, ANY_ROLE};
+use crate::db::catalog::ModelSummary;
+use crate::db::{catalog, licensing, reviews::ReviewRow};
+use crate::domain::{ModelId, Sha256Digest};
+use crate::error::ApiError;
+use crate::policy::{Action, Decision, Outcome};
+use crate::routes::access::{base_url, blob_url};
+use crate::routes::licenses::record_acceptance;
+use crate::routes::rfc3339;
+use crate::state::AppState;
+use crate::store::manifest::Manifest;
+
+use super::views::{
+    Availability, CatalogPage, DownloadsPage, FileView, LicenseView, ModelPage, ModelRow, Nav,
+    ReasonView, ReviewView,
+};
+use super::{visitor, PageResult, Visitor};
+
+/// What the policy would say to the visitor now, without recording anything.
+enum Preview {
+    SignIn,
+    Attest,
+    Decided {
+        inputs: Box<DecisionInputs>,
+        decision: Decision,
+    },
+}
+
+async fn preview(
+    state: &AppState,
+    visitor: &Visitor,
+    req: &HttpRequest,
+    model: &ModelId,
+) -> Result<Preview, ApiError> {
+    let Some(who) = &visitor.who else {
+        return Ok(Preview::SignIn);
+    };
+    let client_ip = state.proxies.client_ip_of(req);
+    match access::gather(state, &who.user_id, model, None, client_ip, None).await {
+        Err(ApiError::AttestationRequired) => Ok(Preview::Attest),
+        Err(other) => Err(other),
+        Ok(inputs) => {
+            let decision = access::decide(state, &inputs, Action::Download)?;
+            Ok(Preview::Decided {
+                inputs: Box::new(inputs),
+                decision,
+            })
+        }
+    }
+}
+
+/// The rule that refuses whoever has not accepted the current license: when it is the
+/// only reason, accepting is all that is missing.
+const ACCEPTANCE_RULE: &str = "license.acceptance-required";
+
+fn availability(preview: &Preview) -> Availability {
+    let (kind, label, sentence) = match preview {
+        Preview::SignIn => (
+            "signin",
+            "Sign in",
+            "Sign in to see whether you can get this model.",
+        ),
+        Preview::Attest => (
+            "attest",
+            "Declare domicile",
+            "Declare where you are domiciled in your profile; the license terms depend on it.",
+        ),
+        Preview::Decided { inputs, decision } => match decision.outcome {
+            Outcome::Allow => ("allow", "Available", "You can download this model."),
+            Outcome::Review => (
+                "review",
+                "Needs review",
+                "Your request needs a compliance review before a download is allowed.",
+            ),
+            Outcome::Deny
+                if !inputs.licensee.facts.accepted_current_license
+                    && decision.reasons.iter().all(|r| r.policy == ACCEPTANCE_RULE) =>
+            {
+                (
+                    "accept",
+                    "Accept the license",
+                    "Accept the current license and Acceptable Use Policy to download this model.",
+                )
+            }
+            Outcome::Deny => (
+                "deny",
+                "Not available to you",
+                "You cannot download this model.",
+            ),
+        },
+    };
+    Availability {
+        kind,
+        label,
+        sentence: sentence.to_owned(),
+    }
+}
+
+fn model_row(summary: &ModelSummary, availability: Availability) -> ModelRow {
+    ModelRow {
+        id: summary.id.clone(),
+        modality: summary.modality.clone(),
+        license: summary.license_id.clone(),
+        size: u64::try_from(summary.total_size).unwrap_or(0),
+        files: summary.file_count,
+        availability,
+    }
+}
+
+/// "Built with Llama" goes wherever Llama models are listed.
+fn built_with_llama<'a>(mut ids: impl Iterator<Item = &'a str>) -> bool {
+    ids.any(|id| id.to_ascii_lowercase().contains("llama"))
+}
+
+/// `GET /models`.
+pub async fn catalog(req: HttpRequest, state: Data<AppState>) -> PageResult {
+    let visitor = visitor(&state, &req).await;
+    let summaries = catalog::list_models(&state.db).await?;
+    let mut models = Vec::with_capacity(summaries.len());
+    for summary in &summaries {
+        let id: ModelId = summary.id.parse()?;
+        let preview = preview(&state, &visitor, &req, &id).await?;
+        models.push(model_row(summary, availability(&preview)));
+    }
+    let page = CatalogPage {
+        nav: Nav::of(&visitor),
+        built_with_llama: built_with_llama(summaries.iter().map(|s| s.id.as_str())),
+        models,
+    };
+    Ok(visitor.page(page.render()?))
+}
+
+#[derive(Deserialize)]
+pub struct ModelQuery {
+    notice: Option<String>,
+}
+
+/// The page notices a redirect may ask for (never free text from the URL).
+fn notice_text(key: Option<&str>) -> Option<String> {
+    match key? {
+        "accepted" => Some("You accepted the license.".into()),
+        "review" => {
+            Some("Your request was sent to compliance review; this page shows its state.".into())
+        }
+        _ => None,
+    }
+}
+
+/// The GeoIP database's required attribution, when a database is configured.
+pub fn geo_attribution(state: &AppState) -> Option<String> {
+    let settings = &state.settings.geoip;
+    let database = settings.database.as_ref()?;
+    if !settings.attribution.trim().is_empty() {
+        return Some(settings.attribution.trim().to_owned());
+    }
+    let name = database.to_string_lossy().to_ascii_lowercase();
+    Some(if name.contains("dbip") || name.contains("db-ip") {
+        "IP geolocation by DB-IP (https://db-ip.com)".to_owned()
+    } else {
+        "This product includes GeoLite2 data created by MaxMind, available from https://www.maxmind.com.".to_owned()
+    })
+}
+
+async fn render_model_page(
+    state: &AppState,
+    req: &HttpRequest,
+    visitor: &Visitor,
+    model: &ModelId,
+    notice: Option<String>,
+) -> PageResult {
+    let revision = state
+        .catalog
+        .revision(model, None)
+        .await?
+        .ok_or_else(|| ApiError::ModelNotFound(model.to_string()))?;
+    let summary = catalog::list_models(&state.db)
+        .await?
+        .into_iter()
+        .find(|s| s.id == model.to_string())
+        .ok_or_else(|| ApiError::ModelNotFound(model.to_string()))?;
+    let preview = preview(state, visitor, req, model).await?;
+    let bundle = state.policy.get();
+    let (reasons, review, geo_country) = match &preview {
+        Preview::Decided { inputs, decision } => (
+            decision
+                .reasons
+                .iter()
+                .map(|r| ReasonView {
+                    policy: r.policy.clone(),
+                    message: r.message.clone(),
+                    clause: bundle.clause(&r.policy).map(str::to_owned),
+                })
+                .collect(),
+            inputs.review.as_ref().map(review_view),
+            inputs.signals.geo_country.clone(),
+        ),
+        _ => (Vec::new(), None, String::new()),
+    };
+    let license = match licensing::current_version(&state.db, &summary.license_id).await? {
+        Some(v) => {
+            let accepted = match &visitor.who {
+                Some(who) => licensing::latest_acceptances_of(&state.db, &who.user_id)
+                    .await?
+                    .iter()
+                    .any(|a| {
+                        a.license_id == v.license_id
+                            && a.digest == v.digest
+                            && a.revoked_at.is_none()
+                    }),
+                None => false,
+            };
+            Some(LicenseView {
+                title: v.title,
+                version: v.version,
+                digest: v.digest,
+                license_text: v.license_text,
+                aup_text: v.aup_text,
+                accepted,
+            })
+        }
+        None => None,
+    };
+    let page = ModelPage {
+        nav: Nav::of(visitor),
+        model: model_row(&summary, availability(&preview)),
+        revision: format!("sha256:{}", revision.digest),
+        license,
+        reasons,
+        review,
+        geo_attribution: geo_attribution(state).filter(|_| !geo_country.is_empty()),
+        geo_country,
+        notice,
+        built_with_llama: built_with_llama(std::iter::once(summary.id.as_str())),
+    };
+    Ok(visitor.page(page.render()?))
+}
+
+fn review_view(case: &ReviewRow) -> ReviewView {
+    ReviewView {
+        id: case.id.clone(),
+        state: case.state.clone(),
+        note: case.note.clone().unwrap_or_default(),
+    }
+}
+
+/// `GET /models/{org}/{name}`.
+pub async fn model_page(
+    req: HttpRequest,
+    state: Data<AppState>,
+    path: Path<(String, String)>,
+    query: Query<ModelQuery>,
+) -> PageResult {
+    let visitor = visitor(&state, &req).await;
+    let model = ModelId::new(&path.0, &path.1)?;
+    render_model_page(
+        &state,
+        &req,
+        &visitor,
+        &model,
+        notice_text(query.notice.as_deref()),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct AcceptForm {
+    csrf: String,
+    digest: String,
+    agree: Option<String>,
+}
+
+/// Accepts the license of the model's manifest, by the digest the page showed.
+pub async fn accept(
+    req: HttpRequest,
+    state: Data<AppState>,
+    path: Path<(String, String)>,
+    form: Form<AcceptForm>,
+) -> PageResult {
+    let visitor = visitor(&state, &req).await;
+    visitor.check_form(&req, &form.csrf)?;
+    let who = visitor.require(&req)?;
+    let model = ModelId::new(&path.0, &path.1)?;
+    if form.agree.is_none() {
+        return Err(ApiError::BadRequest("tick the box to accept the license".into()).into());
+    }
+    let seen: Sha256Digest = form.digest.parse()?;
+    let revision = state
+        .catalog
+        .revision(&model, None)
+        .await?
+        .ok_or_else(|| ApiError::ModelNotFound(model.to_string()))?;
+    let manifest: Manifest =
+        serde_json::from_str(&revision.manifest).map_err(ApiError::internal)?;
+    record_acceptance(&state, &req, who, &manifest.license, &seen).await?;
+    Ok(visitor.redirect(
+        &format!("/models/{model}?notice=accepted"),
+        super::session::SessionChange::Keep,
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct AccessForm {
+    csrf: String,
+}
+
+/// Asks for access (recorded and audited like the API's): an allow shows the downloads
+/// page, a review returns to the model page with the case, a deny shows why.
+pub async fn request_access(
+    req: HttpRequest,
+    state: Data<AppState>,
+    path: Path<(String, String)>,
+    form: Form<AccessForm>,
+) -> PageResult {
+    let visitor = visitor(&state, &req).await;
+    visitor.check_form(&req, &form.csrf)?;
+    let who = visitor.require(&req)?;
+    who.authorize(ANY_ROLE, Scope::Download)?;
+    let model = ModelId::new(&path.0, &path.1)?;
+    let client_ip = state.proxies.client_ip_of(&req);
+    let answer = access::request_access(
+        &state,
+        &who.user_id,
+        &model,
+        None,
+        Action::Download,
+        client_ip,
+    )
+    .await?;
+    match (&answer.decision.outcome, &answer.grant) {
+        (Outcome::Allow, Some(grant)) => {
+            let manifest: Manifest = serde_json::from_str(&answer.inputs.revision.manifest)
+                .map_err(ApiError::internal)?;
+            let base = base_url(&state, &req);
+            let files: Vec<FileView> = manifest
+                .files
+                .iter()
+                .map(|f| FileView {
+                    path: f.path.to_string(),
+                    size: f.size,
+                    sha256: f.sha256.hex(),
+                    url: blob_url(&base, &f.sha256, &grant.token),
+                })
+                .collect();
+            let curl = files.first().map_or_else(String::new, |f| {
+                let path = shell_quote(&f.path);
+                format!(
+                    "curl -fL --create-dirs -C - -o {path} {}\nsha256sum {path}",
+                    shell_quote(&f.url)
+                )
+            });
+            let page = DownloadsPage {
+                nav: Nav::of(&visitor),
+                model: model.to_string(),
+                revision: format!("sha256:{}", answer.inputs.revision.digest),
+                curl,
+                files,
+                expires_at: rfc3339(grant.row.expires_at),
+                downloads_per_file: grant.row.downloads_per_blob,
+                endpoint: base,
+                built_with_llama: built_with_llama(std::iter::once(model.to_string().as_str())),
+            };
+            Ok(visitor.page(page.render()?))
+        }
+        (Outcome::Review, _) => Ok(visitor.redirect(
+            &format!("/models/{model}?notice=review"),
+            super::session::SessionChange::Keep,
+        )),
+        _ => {
+            let mut response = render_model_page(&state, &req, &visitor, &model, None).await?;
+            *response.status_mut() = StatusCode::FORBIDDEN;
+            Ok(response)
+        }
+    }
+}
+
+/// `text` as one single-quoted shell word (a `'` inside becomes `'\''`).
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
+}

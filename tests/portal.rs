@@ -1,0 +1,602 @@
+//! The web portal: forms, cookies and headers checked over HTTP, and the people's stories
+//! driven end to end in headless Chromium (through chromedriver) against the real server:
+//! a newcomer downloads a shard, an EU-domiciled user sees the multimodal model refused
+//! with the explanation, compliance staff find and export both decisions and approve a
+//! review case. Screenshots of the main pages land in `target/tmp/portal-screenshots/`.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use common::{spawn_app, Backend, KillOnDrop, TestApp};
+use fantoccini::{Client, ClientBuilder, Locator};
+use modelgate::domain::Role;
+use sha2::Digest;
+
+const TEXT: &str = "demo/Llama-3.2-Tiny";
+const VISION: &str = "demo/Llama-3.2-Tiny-Vision";
+const PASSWORD: &str = "a long portal password";
+
+/// A client that keeps cookies, like a browser, and does not follow redirects.
+fn browser_like() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The hidden CSRF field of the first form on `html`.
+fn csrf_of(html: &str) -> String {
+    let at = html
+        .find("name=\"csrf\" value=\"")
+        .expect("a form with a CSRF field");
+    let rest = &html[at + "name=\"csrf\" value=\"".len()..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}
+
+async fn page(client: &reqwest::Client, app: &TestApp, path: &str) -> String {
+    let response = client.get(app.url(path)).send().await.unwrap();
+    assert_eq!(response.status(), 200, "GET {path}");
+    response.text().await.unwrap()
+}
+
+/// Signs up through the portal form; returns the client holding the session cookie.
+async fn signed_up(app: &TestApp, email: &str) -> reqwest::Client {
+    let client = browser_like();
+    let csrf = csrf_of(&page(&client, app, "/signup").await);
+    let response = client
+        .post(app.url("/signup"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", email),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    client
+}
+
+#[tokio::test]
+async fn forms_need_the_csrf_token_and_cookies_are_locked_down() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let client = browser_like();
+    let response = client.get(app.url("/signup")).send().await.unwrap();
+    let headers = response.headers().clone();
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    let csrf_cookie = headers["set-cookie"].to_str().unwrap();
+    assert!(csrf_cookie.starts_with("mg_csrf="), "{csrf_cookie}");
+    assert!(
+        csrf_cookie.contains("HttpOnly") && csrf_cookie.contains("SameSite=Strict"),
+        "{csrf_cookie}"
+    );
+    let csrf = csrf_of(&response.text().await.unwrap());
+
+    // Without the token, or with another one, nothing is created.
+    for token in ["", "0123456789abcdef0123456789abcdef"] {
+        let refused = client
+            .post(app.url("/signup"))
+            .form(&[
+                ("csrf", token),
+                ("email", "mallory@example.com"),
+                ("password", PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 403);
+        let body = refused.text().await.unwrap();
+        assert!(
+            body.contains("csrf-failed") && body.contains("<html"),
+            "{body}"
+        );
+    }
+    let sign_in = app
+        .post_json(
+            "/v1/auth/login",
+            None,
+            &serde_json::json!({ "email": "mallory@example.com", "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(sign_in.status(), 401, "no account was created");
+
+    // A browser's cross-site POST is refused even with the right token.
+    let cross_site = client
+        .post(app.url("/signup"))
+        .header("Sec-Fetch-Site", "cross-site")
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", "eve@example.com"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status(), 403);
+
+    let created = client
+        .post(app.url("/signup"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", "dev@example.com"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 303);
+    assert_eq!(created.headers()["location"], "/profile");
+    let session = created
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find(|c| c.starts_with("mg_session="))
+        .unwrap();
+    assert!(session.starts_with("mg_session="), "{session}");
+    assert!(
+        session.contains("HttpOnly") && session.contains("SameSite=Lax"),
+        "{session}"
+    );
+    assert!(
+        !session.contains("Secure"),
+        "plain HTTP on loopback: no Secure flag"
+    );
+}
+
+#[tokio::test]
+async fn pages_escape_what_people_type_and_check_roles() {
+    let app = spawn_app(Backend::Sqlite).await;
+    app.publish_demo().await;
+    let client = signed_up(&app, "dev@example.com").await;
+    let profile = page(&client, &app, "/profile").await;
+    let response = client
+        .post(app.url("/profile"))
+        .form(&[
+            ("csrf", csrf_of(&profile).as_str()),
+            ("legal_name", "<script>alert(1)</script>"),
+            ("domicile_country", "CA"),
+            ("on_behalf", "no"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body = response.text().await.unwrap();
+    assert!(
+        body.contains("&#60;script&#62;") || body.contains("&lt;script&gt;"),
+        "{body}"
+    );
+    assert!(!body.contains("<script>alert(1)</script>"));
+    assert!(body.contains("Canada (CA)"));
+
+    // A developer is not compliance staff: an HTML 403, not the audit log.
+    let audit = client
+        .get(app.url("/compliance/audit"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(audit.status(), 403);
+    let text = audit.text().await.unwrap();
+    assert!(
+        text.contains("forbidden") && !text.contains("Audit log"),
+        "{text}"
+    );
+
+    // Signed out, a page sends the browser to sign in and back; never to another site.
+    let anonymous = browser_like();
+    let redirect = anonymous.get(app.url("/tokens")).send().await.unwrap();
+    assert_eq!(redirect.status(), 303);
+    assert_eq!(redirect.headers()["location"], "/signin?next=%2Ftokens");
+    let form = page(&anonymous, &app, "/signin?next=//evil.example/x").await;
+    assert!(form.contains("name=\"next\" value=\"/models\""), "{form}");
+
+    // Browsers get an HTML error page for an unknown path; API clients keep JSON.
+    let html = anonymous
+        .get(app.url("/no/such/page"))
+        .header("Accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(html.status(), 404);
+    assert!(html.text().await.unwrap().contains("<html"));
+    let json = anonymous
+        .get(app.url("/no/such/page"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(common::error_code(json).await, "not-found");
+}
+
+/// A headless Chromium session through a chromedriver of our own.
+struct Browser {
+    client: Client,
+    base: String,
+    shots: PathBuf,
+    _driver: KillOnDrop,
+}
+
+const DESKTOP: (u32, u32) = (1280, 900);
+const PHONE: (u32, u32) = (390, 844);
+
+impl Browser {
+    /// Starts chromedriver and Chromium, or `None` (the test is skipped) where they are not
+    /// installed and `MODELGATE_REQUIRE_BROWSER` is unset.
+    async fn start(base: &str) -> Option<Browser> {
+        let driver = ["chromedriver", "/usr/bin/chromedriver"]
+            .into_iter()
+            .find(|d| {
+                std::process::Command::new(d)
+                    .arg("--version")
+                    .output()
+                    .is_ok()
+            });
+        let Some(driver) = driver else {
+            assert!(
+                std::env::var_os("MODELGATE_REQUIRE_BROWSER").is_none(),
+                "chromedriver is required (apt-get install chromium chromium-driver)"
+            );
+            eprintln!("skipped: chromedriver is not installed");
+            return None;
+        };
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let process = KillOnDrop::spawn(
+            std::process::Command::new(driver)
+                .arg(format!("--port={port}"))
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null()),
+        );
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "chromedriver did not start"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--disable-quic", "--no-first-run", "--disable-background-networking",
+                         "--disable-component-update", "--disable-sync", "--window-size=1280,900"]
+            }),
+        );
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("a Chromium session");
+        let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("portal-screenshots");
+        std::fs::create_dir_all(&shots).unwrap();
+        Some(Browser {
+            client,
+            base: base.to_owned(),
+            shots,
+            _driver: process,
+        })
+    }
+
+    async fn open(&self, path: &str) {
+        self.client
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .unwrap();
+    }
+
+    async fn fill(&self, css: &str, text: &str) {
+        let field = self.client.find(Locator::Css(css)).await.unwrap();
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+
+    /// Clicks without leaving the page (a checkbox).
+    async fn tick(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+
+    /// Clicks a link or submit button and waits until the next page has loaded: the old
+    /// document is gone and the new one is complete.
+    async fn click(&self, css: &str) {
+        let old = self.client.find(Locator::Css("html")).await.unwrap();
+        self.tick(css).await;
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while old.tag_name().await.is_ok() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no page loaded after clicking {css}"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        while self
+            .client
+            .execute("return document.readyState", Vec::new())
+            .await
+            .ok()
+            .and_then(|state| state.as_str().map(str::to_owned))
+            .as_deref()
+            != Some("complete")
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the page after {css} did not load"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    async fn text(&self) -> String {
+        self.client
+            .find(Locator::Css("main"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    /// The page's HTML, including what collapsed `<details>` hide from `text`.
+    async fn source(&self) -> String {
+        self.client.source().await.unwrap()
+    }
+
+    async fn path(&self) -> String {
+        self.client.current_url().await.unwrap().path().to_owned()
+    }
+
+    /// Screenshots of the current page at desktop and phone widths.
+    async fn shoot(&self, name: &str) {
+        for (label, (width, height)) in [("desktop", DESKTOP), ("phone", PHONE)] {
+            self.client.set_window_size(width, height).await.unwrap();
+            let png = self.client.screenshot().await.unwrap();
+            assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
+            std::fs::write(self.shots.join(format!("{name}-{label}.png")), png).unwrap();
+        }
+        self.client
+            .set_window_size(DESKTOP.0, DESKTOP.1)
+            .await
+            .unwrap();
+    }
+
+    async fn sign_up(&self, email: &str) {
+        self.client.delete_all_cookies().await.unwrap();
+        self.open("/signup").await;
+        self.fill("#email", email).await;
+        self.fill("#password", PASSWORD).await;
+        self.click("main button[type=submit]").await;
+        assert_eq!(self.path().await, "/profile");
+    }
+
+    async fn sign_in(&self, email: &str, password: &str) {
+        self.client.delete_all_cookies().await.unwrap();
+        self.open("/signin").await;
+        self.fill("#email", email).await;
+        self.fill("#password", password).await;
+        self.click("main button[type=submit]").await;
+        assert_eq!(self.path().await, "/models");
+    }
+
+    /// Declares a domicile on the profile page as an individual.
+    async fn attest(&self, name: &str, country: &str) {
+        self.open("/profile").await;
+        self.fill("#legal_name", name).await;
+        self.client
+            .find(Locator::Css("#domicile_country"))
+            .await
+            .unwrap()
+            .select_by_value(country)
+            .await
+            .unwrap();
+        self.click("form[action='/profile'] button[type=submit]")
+            .await;
+        assert!(self.text().await.contains("Your declaration was recorded"));
+    }
+
+    async fn accept_license(&self, model: &str) {
+        self.open(&format!("/models/{model}")).await;
+        let shown = self.text().await;
+        assert!(
+            shown.contains("You are accepting the documents with digest sha256:"),
+            "{shown}"
+        );
+        self.tick("input[name=agree]").await;
+        self.click("form.accept button[type=submit]").await;
+        assert!(self.text().await.contains("You accepted the license."));
+    }
+
+    /// The value of the session cookie, for fetching what the browser would download.
+    async fn session_cookie(&self) -> String {
+        let cookie = self.client.get_named_cookie("mg_session").await.unwrap();
+        format!("mg_session={}", cookie.value())
+    }
+}
+
+#[tokio::test]
+async fn people_use_the_portal_in_a_real_browser() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let (text, _) = app.publish_demo().await;
+    // Every browser request comes from 127.0.0.1, located in Germany: an EU location.
+    app.geolocate(std::net::Ipv4Addr::new(127, 0, 0, 0), 8, "DE", "EU")
+        .await;
+    app.account("auditor@example.com", Role::Compliance).await;
+    let Some(browser) = Browser::start(&app.address).await else {
+        return;
+    };
+
+    // A newcomer from Canada signs up, declares a domicile, accepts, downloads a shard.
+    browser.sign_up("newcomer@example.com").await;
+    browser.attest("Nia Newcomer", "CA").await;
+    browser.open("/models").await;
+    let catalog = browser.text().await;
+    assert!(
+        catalog.contains(TEXT) && catalog.contains(VISION),
+        "{catalog}"
+    );
+    assert!(catalog.contains("Accept the license"), "{catalog}");
+    browser.accept_license(TEXT).await;
+    browser.shoot("model-page").await;
+    browser.click("form[action$='/access'] button").await;
+    let downloads = browser.text().await;
+    assert!(
+        downloads.contains(&format!("modelgate download {TEXT} --endpoint")),
+        "{downloads}"
+    );
+    assert!(
+        downloads.contains("curl -fL --create-dirs -C -"),
+        "{downloads}"
+    );
+    browser.shoot("downloads").await;
+    let link = browser
+        .client
+        .find(Locator::Css("table.files a[download$='.safetensors']"))
+        .await
+        .unwrap();
+    let (href, name) = (
+        link.attr("href").await.unwrap().unwrap(),
+        link.text().await.unwrap(),
+    );
+    let bytes = reqwest::get(&href).await.unwrap().bytes().await.unwrap();
+    let expected = text
+        .manifest
+        .files
+        .iter()
+        .find(|f| f.path.as_str() == name)
+        .unwrap();
+    assert_eq!(
+        hex::encode(sha2::Sha256::digest(bytes)),
+        expected.sha256.hex()
+    );
+    assert!(
+        downloads.contains(&expected.sha256.hex()),
+        "the page lists the SHA-256"
+    );
+    browser.open("/models").await;
+    browser.shoot("catalog").await;
+
+    // The Canadian's request for the Vision model from a German address goes to review.
+    browser.open(&format!("/models/{VISION}")).await;
+    assert!(browser.text().await.contains("Needs review"));
+    browser.click("form[action$='/access'] button").await;
+    let review = browser.text().await;
+    assert!(
+        review.contains("Compliance review") && review.contains("open"),
+        "{review}"
+    );
+    assert!(
+        review.contains("GeoLite2"),
+        "GeoIP attribution where its result shows: {review}"
+    );
+
+    // An EU-domiciled developer: the Vision model is refused with the rule and the clause,
+    // the text model is open to them.
+    browser.sign_up("eu.dev@example.com").await;
+    browser.attest("Émile Europe", "FR").await;
+    browser.accept_license(VISION).await;
+    browser.click("form[action$='/access'] button").await;
+    let refused = browser.text().await;
+    assert!(refused.contains("Not available to you"), "{refused}");
+    assert!(refused.contains("eu.multimodal-withheld"), "{refused}");
+    assert!(
+        refused.contains("section 4: Multimodal Models and the European Union"),
+        "{refused}"
+    );
+    browser.shoot("refused").await;
+    browser.open("/models").await;
+    let catalog = browser.text().await;
+    let text_card = catalog.split(VISION).next().unwrap();
+    assert!(text_card.contains("Available"), "{catalog}");
+    browser.open(&format!("/models/{TEXT}")).await;
+    browser.click("form[action$='/access'] button").await;
+    assert!(browser.text().await.contains("SHA-256"));
+
+    // Compliance staff find both decisions, export them, approve the review case.
+    browser
+        .sign_in("auditor@example.com", "correct horse battery staple")
+        .await;
+    browser
+        .open("/compliance/audit?kind=policy.decision&outcome=deny")
+        .await;
+    assert!(browser.text().await.contains("Chain verified"));
+    let denied = browser.source().await;
+    assert!(
+        denied.contains("eu.multimodal-withheld") && denied.contains("eu.dev@example.com"),
+        "{denied}"
+    );
+    browser.shoot("compliance-search").await;
+    browser
+        .open("/compliance/audit?kind=policy.decision&outcome=allow")
+        .await;
+    assert!(browser.source().await.contains("newcomer@example.com"));
+    let export = browser
+        .client
+        .find(Locator::LinkText("Export CSV"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    let csv = reqwest::Client::new()
+        .get(format!("{}{export}", app.address))
+        .header("Cookie", browser.session_cookie().await)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), 200);
+    let csv = csv.text().await.unwrap();
+    assert!(csv.starts_with("seq,id,time"), "{csv}");
+    assert!(
+        csv.contains("newcomer@example.com") && csv.contains("eu.dev@example.com"),
+        "{csv}"
+    );
+    assert!(
+        !csv.contains(",deny,"),
+        "the export follows the filter: {csv}"
+    );
+
+    browser.open("/compliance/reviews").await;
+    let queue = browser.text().await;
+    assert!(
+        queue.contains(VISION) && queue.contains("newcomer@example.com"),
+        "{queue}"
+    );
+    browser.shoot("reviews").await;
+    browser
+        .fill(
+            "textarea[name=note]",
+            "Canadian resident travelling; passport checked",
+        )
+        .await;
+    browser.click("button[value=approve]").await;
+    assert!(browser.path().await.ends_with("/compliance/reviews"));
+    assert!(browser.text().await.contains("passport checked"));
+
+    // The approval takes effect: the newcomer now gets the Vision model.
+    browser.sign_in("newcomer@example.com", PASSWORD).await;
+    browser.open(&format!("/models/{VISION}")).await;
+    assert!(browser
+        .text()
+        .await
+        .contains("You can download this model."));
+    browser.client.clone().close().await.unwrap();
+}
