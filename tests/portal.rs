@@ -574,6 +574,14 @@ async fn people_use_the_portal_in_a_real_browser() {
         "the export follows the filter: {csv}"
     );
 
+    browser.open("/compliance/stats").await;
+    let stats = browser.source().await;
+    assert!(
+        stats.contains("<svg") && stats.contains("FR: denied"),
+        "{stats}"
+    );
+    browser.shoot("statistics").await;
+
     browser.open("/compliance/reviews").await;
     let queue = browser.text().await;
     assert!(
@@ -599,4 +607,161 @@ async fn people_use_the_portal_in_a_real_browser() {
         .await
         .contains("You can download this model."));
     browser.client.clone().close().await.unwrap();
+}
+
+/// The admin page on `app` for a signed-in admin: (client, page HTML).
+async fn admin_session(app: &TestApp) -> (reqwest::Client, String) {
+    app.account("root@example.com", Role::Admin).await;
+    let client = browser_like();
+    let csrf = csrf_of(&page(&client, app, "/signin").await);
+    let response = client
+        .post(app.url("/signin"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", "root@example.com"),
+            ("password", "correct horse battery staple"),
+            ("next", "/admin"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["location"], "/admin");
+    let html = page(&client, app, "/admin").await;
+    (client, html)
+}
+
+#[tokio::test]
+async fn admins_publish_license_versions_add_partners_and_revoke_acceptances() {
+    let app = spawn_app(Backend::Sqlite).await;
+    app.publish_demo().await;
+    let user = app.licensed_user("holder@example.com", "US").await;
+    let (client, html) = admin_session(&app).await;
+    assert!(
+        html.contains(TEXT) && html.contains(VISION),
+        "models and revisions listed"
+    );
+    assert!(html.contains("holder@example.com"), "acceptances listed");
+    let csrf = csrf_of(&html);
+
+    // A partner: its token is shown once, on the answer to the form.
+    let created = client
+        .post(app.url("/admin/partners"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "Fjord Mirrors"),
+            ("country", "NO"),
+            ("contact", "ops@fjord.example"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 200);
+    let body = created.text().await.unwrap();
+    assert!(
+        body.contains("Partner Fjord Mirrors created") && body.contains("mg_"),
+        "{body}"
+    );
+    assert!(!page(&client, &app, "/admin")
+        .await
+        .contains("is not shown again"));
+    let again = client
+        .post(app.url("/admin/partners"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "Fjord Mirrors"),
+            ("country", "NO"),
+            ("contact", "two@fjord.example"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 409);
+    assert!(again.text().await.unwrap().contains("already exists"));
+
+    // Revoking the holder's acceptance terminates their license at once.
+    let acceptance = html
+        .split("/admin/acceptances/")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap()
+        .to_owned();
+    let revoked = client
+        .post(app.url(&format!("/admin/acceptances/{acceptance}/revoke")))
+        .form(&[("csrf", csrf.as_str()), ("reason", "breach of the AUP")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 303);
+    assert!(page(&client, &app, "/admin")
+        .await
+        .contains("breach of the AUP"));
+    let refused = app.access(&user, TEXT, None, None).await;
+    assert_eq!(refused.status(), 403);
+
+    // A new license version: everyone must accept again. A form missing the NOTICE is
+    // refused on the page and publishes nothing.
+    let version_form = |notice: &'static str| {
+        [
+            ("csrf", csrf.clone()),
+            ("license_id", "llama-3.2".into()),
+            ("version", "2026-12".into()),
+            ("title", "Llama 3.2 Community License (December)".into()),
+            ("modality_text", "on".into()),
+            ("modality_multimodal", "on".into()),
+            (
+                "license_text",
+                "The December wording of the license.".into(),
+            ),
+            ("aup_text", "The December wording of the policy.".into()),
+            ("notice", notice.to_owned()),
+        ]
+    };
+    let refused = client
+        .post(app.url("/admin/licenses"))
+        .form(&version_form(""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    assert!(refused.text().await.unwrap().contains("NOTICE"));
+    let unchanged: serde_json::Value = app
+        .get("/v1/licenses/llama-3.2")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_ne!(unchanged["version"], "2026-12");
+    let published = client
+        .post(app.url("/admin/licenses"))
+        .form(&version_form(
+            "Llama 3.2 is licensed under the Llama 3.2 Community License.",
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(published.status(), 200);
+    assert!(published
+        .text()
+        .await
+        .unwrap()
+        .contains("Published llama-3.2 version 2026-12"));
+    let current: serde_json::Value = app
+        .get("/v1/licenses/llama-3.2")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(current["version"], "2026-12");
+
+    // A developer cannot open the admin page.
+    let developer = signed_up(&app, "dev@example.com").await;
+    assert_eq!(
+        developer
+            .get(app.url("/admin"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
 }

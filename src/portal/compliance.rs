@@ -130,10 +130,6 @@ pub async fn audit_page(
     let visitor = visitor(&state, &req).await;
     staff(&visitor, &req, AUDITORS)?;
     let report = verify_stored(&state.db, &state.audit_key.public(), &state.pseudonym_key).await?;
-    let chain_summary = format!(
-        "{} events, {} signed checkpoints, {} events after the latest checkpoint. {}",
-        report.events, report.checkpoints, report.unsealed_events, report.message
-    );
     let (events, error) = match form.query().filter() {
         Ok(filter) => (store::find(&state.db, &filter, PAGE_SIZE).await?, None),
         Err(refused) => (Vec::new(), Some(refused.to_string())),
@@ -165,7 +161,7 @@ pub async fn audit_page(
         query: form.query_string(),
         next_cursor,
         chain_ok: report.ok,
-        chain_summary,
+        chain_summary: report.message,
         geo_attribution: geo_attribution(&state),
         error,
     };
