@@ -77,7 +77,7 @@ async fn the_demo_prints_a_working_admin_once_and_admin_create_makes_staff_accou
         .expect("demo admin printed");
     let (email, password) = line["demo admin: ".len()..].split_once(" / ").unwrap();
     let password = password.trim_end_matches(" (shown once)");
-    let client = reqwest::Client::new();
+    let client = common::http_client();
     let session = login(&client, &url, email, password).await;
     assert_eq!(session["user"]["role"], "admin");
     signal(&child, "TERM");
@@ -177,7 +177,7 @@ async fn serve_demo_serves_both_models_verifiable_by_modelgate_and_the_reference
 ) {
     let data = tempfile::tempdir().unwrap();
     let (mut child, url) = serve_demo(data.path());
-    let client = reqwest::Client::new();
+    let client = common::http_client();
     let catalog = get_json(&client, &format!("{url}/v1/models")).await;
     let ids: Vec<&str> = catalog["models"]
         .as_array()
@@ -266,7 +266,7 @@ fn serve_demo_twice_on_the_same_data_dir_keeps_the_same_revisions_and_key() {
     let run = || {
         let (mut child, url) = serve_demo(data.path());
         let body = tokio::runtime::Runtime::new().unwrap().block_on(get_json(
-            &reqwest::Client::new(),
+            &common::http_client(),
             &format!("{url}/v1/models"),
         ));
         signal(&child, "INT");
@@ -465,7 +465,7 @@ fn an_invalid_policy_bundle_stops_the_server_naming_file_and_line() {
 async fn kill_9_under_audited_load_loses_no_acknowledged_event_and_the_chain_still_verifies() {
     let data = tempfile::tempdir().unwrap();
     let (mut child, url) = serve_demo(data.path());
-    let client = reqwest::Client::new();
+    let client = common::http_client();
     let session = licensed_session(&client, &url, "load@example.com", "US").await;
 
     // Eight clients ask for access as fast as they can; every 200 is an acknowledged

@@ -22,6 +22,7 @@ const PASSWORD: &str = "a long portal password";
 /// A client that keeps cookies, like a browser, and does not follow redirects.
 fn browser_like() -> reqwest::Client {
     reqwest::Client::builder()
+        .pool_idle_timeout(Duration::from_secs(1))
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -556,7 +557,7 @@ async fn people_use_the_portal_in_a_real_browser() {
         .await
         .unwrap()
         .unwrap();
-    let csv = reqwest::Client::new()
+    let csv = common::http_client()
         .get(format!("{}{export}", app.address))
         .header("Cookie", browser.session_cookie().await)
         .send()

@@ -104,12 +104,22 @@ pub async fn spawn_with(settings: Settings, data_dir: TempDir, backend: Backend)
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
-        client: reqwest::Client::new(),
+        client: http_client(),
         state,
         key,
         data_dir,
         backend,
     }
+}
+
+/// An HTTP client for tests. It drops pooled connections after a second idle, well before
+/// the server closes them (actix's 5 s keep-alive), so a request after a pause never lands
+/// on a connection the server is closing at that moment (`IncompleteMessage`).
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_idle_timeout(std::time::Duration::from_secs(1))
+        .build()
+        .unwrap()
 }
 
 /// The demo models, generated once per test binary.
