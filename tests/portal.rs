@@ -491,6 +491,18 @@ async fn people_use_the_portal_in_a_real_browser() {
         downloads.contains(&expected.sha256.hex()),
         "the page lists the SHA-256"
     );
+    // Asking again reuses the grant; the page counts the download just made.
+    browser.open(&format!("/models/{TEXT}")).await;
+    browser.click("form[action$='/access'] button").await;
+    let row = browser
+        .client
+        .find(Locator::XPath(&format!("//tr[td/a[text()='{name}']]")))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(row.split_whitespace().last(), Some("4"), "{row}");
     browser.open("/models").await;
     browser.shoot("catalog").await;
 

@@ -226,3 +226,36 @@ async fn the_review_cli_refuses_a_non_staff_decider() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("not a compliance or admin account"));
 }
+
+#[tokio::test]
+async fn staff_cannot_decide_their_own_review_case() {
+    let app = spawn_app(Backend::Sqlite).await;
+    app.publish_demo().await;
+    app.geolocate(Ipv4Addr::new(81, 0, 0, 0), 16, "DE", "EU")
+        .await;
+    let officer = app.account("officer@example.com", Role::Compliance).await;
+    app.attest(&officer, "US").await;
+    app.accept_current(&officer).await;
+    let (status, body) = ask(&app, &officer).await;
+    assert_eq!(status, 202, "{body}");
+    let case = body["review"]["id"].as_str().unwrap().to_owned();
+
+    let own = app
+        .post_json(
+            &format!("/v1/reviews/{case}/approve"),
+            Some(&officer),
+            &json!({ "note": "looks fine to me" }),
+        )
+        .await;
+    assert_eq!(own.status(), 403);
+    assert_eq!(error_code(own).await, "forbidden");
+    let colleague = app.account("colleague@example.com", Role::Compliance).await;
+    let approved = app
+        .post_json(
+            &format!("/v1/reviews/{case}/approve"),
+            Some(&colleague),
+            &json!({ "note": "travel confirmed" }),
+        )
+        .await;
+    assert_eq!(approved.status(), 200);
+}

@@ -147,3 +147,11 @@ pub async fn account_download(
     .await?;
     Ok(counted.rows_affected() == 1)
 }
+
+/// The fresh downloads grant `grant_id` has served, per blob (SHA-256 hex → count).
+pub async fn fresh_downloads(db: &Db, grant_id: &str) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    sqlx::query_as("SELECT sha256, fresh_count FROM grant_downloads WHERE grant_id = $1")
+        .bind(grant_id)
+        .fetch_all(&db.pool)
+        .await
+}

@@ -20,7 +20,7 @@ use super::session::SessionChange;
 use super::views::{
     AttestationView, CountryOption, Nav, ProfilePage, SignPage, TokenView, TokensPage,
 };
-use super::{visitor, PageResult};
+use super::{visitor, with_status, PageResult};
 
 #[derive(Deserialize)]
 pub struct NextQuery {
@@ -113,9 +113,7 @@ pub async fn signin(req: HttpRequest, state: Data<AppState>, form: Form<SignForm
                 next,
                 Some(err.to_string()),
             );
-            let mut response = visitor.page(page.render()?);
-            *response.status_mut() = actix_web::ResponseError::status_code(&err);
-            Ok(response)
+            Ok(with_status(visitor.page(page.render()?), &err))
         }
         Err(other) => Err(other.into()),
     }
@@ -151,9 +149,7 @@ pub async fn signup(req: HttpRequest, state: Data<AppState>, form: Form<SignForm
                 next,
                 Some(refused.to_string()),
             );
-            let mut response = visitor.page(page.render()?);
-            *response.status_mut() = actix_web::ResponseError::status_code(&refused);
-            Ok(response)
+            Ok(with_status(visitor.page(page.render()?), &refused))
         }
     }
 }
@@ -264,9 +260,8 @@ pub async fn save_attestation(
     match record_attestation(&state, who, body).await {
         Ok(_) => profile(&state, &req, true, None).await,
         Err(err @ (ApiError::BadRequest(_) | ApiError::InvalidCountry(_))) => {
-            let mut response = profile(&state, &req, false, Some(err.to_string())).await?;
-            *response.status_mut() = actix_web::http::StatusCode::BAD_REQUEST;
-            Ok(response)
+            let page = profile(&state, &req, false, Some(err.to_string())).await?;
+            Ok(with_status(page, &err))
         }
         Err(other) => Err(other.into()),
     }

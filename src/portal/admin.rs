@@ -21,7 +21,7 @@ use super::session::SessionChange;
 use super::views::{
     AcceptanceView, AdminLicense, AdminModel, AdminPage, Nav, PartnerView, RevisionView,
 };
-use super::{visitor, PageResult, PortalError, Visitor};
+use super::{visitor, with_status, PageResult, PortalError, Visitor};
 
 fn admin<'a>(visitor: &'a Visitor, req: &HttpRequest) -> Result<&'a Principal, PortalError> {
     let who = visitor.require(req)?;
@@ -138,9 +138,8 @@ async fn refused_or(state: &AppState, req: &HttpRequest, err: ApiError) -> PageR
         | ApiError::Conflict(_)
         | ApiError::NotFound(_)
         | ApiError::InvalidCountry(_) => {
-            let mut response = render(state, req, None, Some(err.to_string())).await?;
-            *response.status_mut() = actix_web::ResponseError::status_code(&err);
-            Ok(response)
+            let page = render(state, req, None, Some(err.to_string())).await?;
+            Ok(with_status(page, &err))
         }
         other => Err(other.into()),
     }

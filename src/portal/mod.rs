@@ -200,6 +200,12 @@ pub fn wants_html(req: &HttpRequest) -> bool {
         .is_some_and(|accept| accept.contains("text/html"))
 }
 
+/// A page shown again with the reason a form was refused, under that refusal's status.
+fn with_status(mut page: HttpResponse, refusal: &ApiError) -> HttpResponse {
+    *page.status_mut() = refusal.status_code();
+    page
+}
+
 /// The portal's result type.
 pub type PageResult = Result<HttpResponse, PortalError>;
 

@@ -2,7 +2,6 @@
 //! with its license, the accept form and the access decision explained, and the downloads
 //! page an allowed request leads to.
 
-use actix_web::http::StatusCode;
 use actix_web::web::{Data, Form, Path, Query};
 use actix_web::HttpRequest;
 use askama::Template;
@@ -11,7 +10,7 @@ use serde::Deserialize;
 use crate::access::{self, DecisionInputs};
 use crate::auth::{Scope, ANY_ROLE};
 use crate::db::catalog::ModelSummary;
-use crate::db::{catalog, licensing, reviews::ReviewRow};
+use crate::db::{catalog, grants, licensing, reviews::ReviewRow};
 use crate::domain::{ModelId, Sha256Digest};
 use crate::error::ApiError;
 use crate::policy::{Action, Decision, Outcome};
@@ -25,7 +24,7 @@ use super::views::{
     Availability, CatalogPage, DownloadsPage, FileView, LicenseView, ModelPage, ModelRow, Nav,
     ReasonView, ReviewView,
 };
-use super::{visitor, PageResult, Visitor};
+use super::{visitor, with_status, PageResult, Visitor};
 
 /// What the policy would say to the visitor now, without recording anything.
 enum Preview {
@@ -342,6 +341,12 @@ pub async fn request_access(
             let manifest: Manifest = serde_json::from_str(&answer.inputs.revision.manifest)
                 .map_err(ApiError::internal)?;
             let base = base_url(&state, &req);
+            // A reused grant may have served some downloads already.
+            let used: std::collections::HashMap<String, i64> =
+                grants::fresh_downloads(&state.db, &grant.row.id)
+                    .await?
+                    .into_iter()
+                    .collect();
             let files: Vec<FileView> = manifest
                 .files
                 .iter()
@@ -350,6 +355,9 @@ pub async fn request_access(
                     size: f.size,
                     sha256: f.sha256.hex(),
                     url: blob_url(&base, &f.sha256, &grant.token),
+                    downloads_left: (grant.row.downloads_per_blob
+                        - used.get(&f.sha256.hex()).copied().unwrap_or(0))
+                    .max(0),
                 })
                 .collect();
             let curl = files.first().map_or_else(String::new, |f| {
@@ -377,9 +385,9 @@ pub async fn request_access(
             super::session::SessionChange::Keep,
         )),
         _ => {
-            let mut response = render_model_page(&state, &req, &visitor, &model, None).await?;
-            *response.status_mut() = StatusCode::FORBIDDEN;
-            Ok(response)
+            let page = render_model_page(&state, &req, &visitor, &model, None).await?;
+            let refused = ApiError::Forbidden("the policy refused this request".into());
+            Ok(with_status(page, &refused))
         }
     }
 }

@@ -178,6 +178,7 @@ pub struct FileView {
     pub size: u64,
     pub sha256: String,
     pub url: String,
+    pub downloads_left: i64,
 }
 
 #[derive(Template)]
