@@ -44,6 +44,9 @@ pub struct ServerSettings {
     pub public_url: String,
     /// Proxies (CIDRs or addresses) whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<String>,
+    /// A bearer token that lets a scraper read `/metrics` from any address (Prometheus's
+    /// `bearer_token_file`); without it, only loopback may read them.
+    pub metrics_token: Secret,
 }
 
 impl Default for ServerSettings {
@@ -56,6 +59,7 @@ impl Default for ServerSettings {
             shutdown_timeout_secs: 30,
             public_url: String::new(),
             trusted_proxies: Vec::new(),
+            metrics_token: Secret::default(),
         }
     }
 }
@@ -338,7 +342,11 @@ pub const ENV_PREFIX: &str = "MODELGATE__";
 
 /// The settings that hold secrets, as `(section, key)`; each may also come from a file
 /// named by `MODELGATE__SECTION__KEY_FILE` (Docker and Kubernetes secrets).
-const SECRET_KEYS: &[(&str, &str)] = &[("database", "url"), ("mirror", "partner_token")];
+const SECRET_KEYS: &[(&str, &str)] = &[
+    ("database", "url"),
+    ("mirror", "partner_token"),
+    ("server", "metrics_token"),
+];
 
 impl Settings {
     /// Resolves the layers. `file` is the TOML file to read (missing is fine unless it was
@@ -393,6 +401,9 @@ impl Settings {
         }
         if !copy.mirror.partner_token.expose().is_empty() {
             copy.mirror.partner_token = Secret::new("[redacted]");
+        }
+        if !copy.server.metrics_token.expose().is_empty() {
+            copy.server.metrics_token = Secret::new("[redacted]");
         }
         toml_string(&copy)
     }

@@ -15,6 +15,7 @@ pub mod error;
 pub mod export;
 pub mod geo;
 pub mod licensing;
+pub mod metrics;
 pub mod mirror;
 pub mod policy;
 pub mod portal;

@@ -209,6 +209,7 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
                     .filter(|v| v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
                     .map_or_else(|| random_hex(12), str::to_owned);
                 let (method, path) = (req.method().clone(), req.path().to_owned());
+                let route = req.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
                 let state = req.app_data::<Data<AppState>>();
                 let context = RequestContext {
                     request_id: Some(request_id.clone()),
@@ -219,6 +220,10 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
                 async move {
                     let mut response = future.await?;
                     let status = response.status().as_u16();
+                    crate::metrics::global().record_request(
+                        crate::metrics::RequestLabels { method: method.to_string(), route, status },
+                        started.elapsed(),
+                    );
                     tracing::info!(request.id = %request_id, http.method = %method, http.path = %path,
                                    http.status = status, duration_ms = started.elapsed().as_millis() as u64, "request");
                     if let Ok(value) = HeaderValue::from_str(&request_id) {

@@ -302,6 +302,7 @@ pub async fn record_refusal(
     request: &BlobRequest<'_>,
     refusal: &ApiError,
 ) {
+    crate::metrics::global().record_grant_failure(refusal.code());
     let mut data = request_data(grant, request);
     data["error"] = json!(refusal.code());
     let event = audit::NewEvent {

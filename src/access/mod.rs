@@ -239,6 +239,7 @@ pub async fn request_access(
         Outcome::Deny => {}
     }
     tx.commit().await?;
+    crate::metrics::global().record_decision(action.as_str(), decision.outcome.as_str());
     let case = match case {
         Some(id) => reviews::find(&state.db, &id).await?,
         None => None,

@@ -77,6 +77,13 @@ pub async fn append(tx: &mut WriteTx, event: &NewEvent) -> Result<String, sqlx::
     if !tx.audited() {
         return Ok(new_id());
     }
+    let started = std::time::Instant::now();
+    let appended = append_to_chain(tx, event).await;
+    crate::metrics::global().record_audit_append(started.elapsed());
+    appended
+}
+
+async fn append_to_chain(tx: &mut WriteTx, event: &NewEvent) -> Result<String, sqlx::Error> {
     let lock = match tx.backend() {
         Backend::Postgres => "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
         // SQLite: the write transaction itself is the lock (`Db::begin_write`).

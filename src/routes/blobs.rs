@@ -182,5 +182,7 @@ pub(crate) async fn serve_blob(
             futures_util::stream::empty::<Result<bytes::Bytes, std::io::Error>>(),
         )));
     }
-    Ok(response.body(range_body(file, range.first, len).map_err(ApiError::internal)?))
+    let body = range_body(file, range.first, len).map_err(ApiError::internal)?;
+    crate::metrics::global().record_bytes_served(len);
+    Ok(response.body(body))
 }

@@ -1,8 +1,9 @@
-//! Liveness and readiness probes.
+//! Liveness and readiness probes, and the Prometheus metrics.
 
-use actix_web::{web::Data, HttpResponse};
+use actix_web::{web::Data, HttpRequest, HttpResponse};
 use serde_json::json;
 
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// `GET /healthz`: the process is up and serving requests.
@@ -20,5 +21,49 @@ pub async fn ready(state: Data<AppState>) -> HttpResponse {
         HttpResponse::Ok().json(body)
     } else {
         HttpResponse::ServiceUnavailable().json(body)
+    }
+}
+
+/// `GET /metrics`: the OpenMetrics text of `crate::metrics`. Loopback may read it; any
+/// other address needs `Authorization: Bearer <server.metrics_token>`.
+pub async fn metrics(req: HttpRequest, state: Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let loopback = req.peer_addr().is_some_and(|peer| peer.ip().is_loopback());
+    let presented = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let token = state.settings.server.metrics_token.expose();
+    if !may_read_metrics(loopback, token, presented) {
+        return Err(ApiError::Forbidden(
+            "metrics are served to loopback or with the metrics token".into(),
+        ));
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
+        .body(crate::metrics::global().encode()))
+}
+
+/// Loopback may read the metrics; anyone else only with the configured token (none
+/// configured: nobody else).
+fn may_read_metrics(loopback: bool, token: &str, presented: Option<&str>) -> bool {
+    use sha2::Digest;
+    // Digests compared: the time taken does not depend on where the tokens differ.
+    let matches = |given: &str| sha2::Sha256::digest(given) == sha2::Sha256::digest(token);
+    loopback || (!token.is_empty() && presented.is_some_and(matches))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_read_metrics;
+
+    #[test]
+    fn metrics_are_for_loopback_or_the_token_holder() {
+        assert!(may_read_metrics(true, "", None));
+        assert!(!may_read_metrics(false, "", None));
+        assert!(!may_read_metrics(false, "", Some("")));
+        assert!(!may_read_metrics(false, "scrape", None));
+        assert!(!may_read_metrics(false, "scrape", Some("guess")));
+        assert!(may_read_metrics(false, "scrape", Some("scrape")));
     }
 }

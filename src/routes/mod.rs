@@ -39,6 +39,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(crate::portal::configure)
             .route("/healthz", web::get().to(health::live))
             .route("/readyz", web::get().to(health::ready))
+            .route("/metrics", web::get().to(health::metrics))
             .service(
                 web::scope("/v1/auth")
                     .route("/register", web::post().to(auth::register))

@@ -105,14 +105,29 @@ impl BlobStore {
 
     /// Opens a stored blob for reading, with its size.
     pub fn open_blob(&self, digest: &Sha256Digest) -> io::Result<(File, u64)> {
-        let file = File::open(self.path_of(digest))?;
-        let size = file.metadata()?.len();
-        Ok((file, size))
+        let opened = File::open(self.path_of(digest))
+            .and_then(|file| file.metadata().map(|m| (file, m.len())));
+        if opened.is_err() {
+            crate::metrics::global().record_store_error("read");
+        }
+        opened
     }
 
     /// Streams `reader` into the store once, hashing while writing. When `expected` is
     /// given and differs from the content's digest, nothing becomes visible. Blocking.
     pub fn put(
+        &self,
+        reader: impl Read,
+        expected: Option<&Sha256Digest>,
+    ) -> Result<StoredBlob, BlobError> {
+        let stored = self.write_blob(reader, expected);
+        if matches!(stored, Err(BlobError::Io { .. })) {
+            crate::metrics::global().record_store_error("write");
+        }
+        stored
+    }
+
+    fn write_blob(
         &self,
         mut reader: impl Read,
         expected: Option<&Sha256Digest>,
