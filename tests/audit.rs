@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 
 use common::{backends, error_code, spawn_app_with, Backend, TestApp};
-use modelgate::audit::checkpoint::checkpoint_if_due;
+use modelgate::audit::checkpoint::{checkpoint_if_due, sign_checkpoint};
 use modelgate::domain::Role;
 use serde_json::{json, Value};
 use sqlx::Executor;
@@ -17,7 +17,13 @@ use sqlx::Executor;
 const TEXT: &str = "demo/Llama-3.2-Tiny";
 
 async fn app_with_events(backend: Backend) -> (TestApp, String) {
-    let app = spawn_app_with(backend, |s| s.audit.checkpoint_every_events = 1).await;
+    // The tests sign checkpoints themselves (`sign_checkpoint`); the server's own
+    // checkpointer never finds one due, so none appears between a test's steps.
+    let app = spawn_app_with(backend, |s| {
+        s.audit.checkpoint_every_events = u64::MAX;
+        s.audit.checkpoint_every_secs = u64::MAX;
+    })
+    .await;
     app.publish_demo().await;
     let compliance = app
         .account("compliance@example.com", Role::Compliance)
@@ -54,7 +60,7 @@ async fn exec(app: &TestApp, sql: &str) {
 async fn concurrent_appends_form_one_chain_and_both_verifiers_catch_tampering() {
     for backend in backends() {
         let (app, compliance) = app_with_events(backend).await;
-        let checkpoint = checkpoint_if_due(&app.state).await.unwrap().unwrap();
+        let checkpoint = sign_checkpoint(&app.state).await.unwrap();
         assert!(checkpoint.size >= 12, "{}", checkpoint.size);
         let report = verify_api(&app, &compliance).await;
         assert_eq!(report["ok"], true, "{report}");
@@ -331,7 +337,7 @@ async fn compliance_staff_search_page_and_export_the_trail() {
 async fn erasing_client_ips_after_retention_keeps_the_chain_verifiable() {
     for backend in backends() {
         let (app, compliance) = app_with_events(backend).await;
-        checkpoint_if_due(&app.state).await.unwrap();
+        sign_checkpoint(&app.state).await.unwrap();
         let before = modelgate::db::audit::recent(&app.state.db, Some("policy.decision"), 1)
             .await
             .unwrap()

@@ -64,9 +64,26 @@ pub async fn checkpoint_if_due(state: &AppState) -> Result<Option<Checkpoint>, s
     if !due {
         return Ok(None);
     }
-    let checkpoint = Checkpoint::sign(&state.audit_key, size, &head_hash, now);
+    store_checkpoint(state, size, &head_hash, now)
+        .await
+        .map(Some)
+}
+
+/// Signs and stores a checkpoint of the current head, due or not.
+pub async fn sign_checkpoint(state: &AppState) -> Result<Checkpoint, sqlx::Error> {
+    let (size, head_hash) = audit::head(&state.db).await?;
+    store_checkpoint(state, size, &head_hash, now_ms()).await
+}
+
+async fn store_checkpoint(
+    state: &AppState,
+    size: i64,
+    head_hash: &str,
+    created_at: i64,
+) -> Result<Checkpoint, sqlx::Error> {
+    let checkpoint = Checkpoint::sign(&state.audit_key, size, head_hash, created_at);
     audit::insert_checkpoint(&state.db, &checkpoint).await?;
-    Ok(Some(checkpoint))
+    Ok(checkpoint)
 }
 
 /// Erases plaintext client IPs older than `audit.ip_retention_days` (0: never).
