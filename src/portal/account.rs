@@ -13,14 +13,14 @@ use crate::error::ApiError;
 use crate::routes::me::{
     mint_token, record_attestation, revoke_api_token, AttestationBody, NewTokenBody,
 };
-use crate::routes::{create_account, rfc3339, sign_in};
+use crate::routes::{create_account, open_session, rfc3339, sign_in};
 use crate::state::AppState;
 
 use super::session::SessionChange;
 use super::views::{
     AttestationView, CountryOption, Nav, ProfilePage, SignPage, TokenView, TokensPage,
 };
-use super::{visitor, with_status, PageResult};
+use super::{with_status, PageResult, Visitor};
 
 #[derive(Deserialize)]
 pub struct NextQuery {
@@ -66,7 +66,7 @@ pub async fn signin_page(
     state: Data<AppState>,
     query: Query<NextQuery>,
 ) -> PageResult {
-    let visitor = visitor(&state, &req).await;
+    let visitor = Visitor::of(&state, &req).await;
     let next = safe_next(query.next.as_deref());
     let page = sign_page(Nav::of(&visitor), false, String::new(), next, None);
     Ok(visitor.page(page.render()?))
@@ -77,7 +77,7 @@ pub async fn signup_page(
     state: Data<AppState>,
     query: Query<NextQuery>,
 ) -> PageResult {
-    let visitor = visitor(&state, &req).await;
+    let visitor = Visitor::of(&state, &req).await;
     let next = safe_next(query.next.as_deref());
     let page = sign_page(Nav::of(&visitor), true, String::new(), next, None);
     Ok(visitor.page(page.render()?))
@@ -93,7 +93,7 @@ pub struct SignForm {
 
 /// Signs in and sets the session cookie; a refusal shows the form again with the reason.
 pub async fn signin(req: HttpRequest, state: Data<AppState>, form: Form<SignForm>) -> PageResult {
-    let visitor = visitor(&state, &req).await;
+    let visitor = Visitor::of(&state, &req).await;
     visitor.check_form(&req, &form.csrf)?;
     let form = form.into_inner();
     let next = safe_next(form.next.as_deref());
@@ -121,17 +121,20 @@ pub async fn signin(req: HttpRequest, state: Data<AppState>, form: Form<SignForm
 
 /// Creates a `user` account and signs it in.
 pub async fn signup(req: HttpRequest, state: Data<AppState>, form: Form<SignForm>) -> PageResult {
-    let visitor = visitor(&state, &req).await;
+    let visitor = Visitor::of(&state, &req).await;
     visitor.check_form(&req, &form.csrf)?;
     let form = form.into_inner();
     let next = safe_next(form.next.as_deref());
     let created = match form.email.parse::<Email>() {
-        Ok(email) => create_account(&state, &email, form.password.clone(), Role::User).await,
+        Ok(email) => create_account(&state, &email, form.password, Role::User).await,
         Err(err) => Err(err.into()),
     };
     match created {
-        Ok(_) => {
-            let signed_in = sign_in(&state, &req, &form.email, form.password).await?;
+        Ok(id) => {
+            let user = accounts::user_by_id(&state.db, &id)
+                .await?
+                .ok_or(ApiError::Unauthenticated)?;
+            let signed_in = open_session(&state, &req, user).await?;
             Ok(visitor.redirect(
                 "/profile",
                 SessionChange::Start {
@@ -161,7 +164,7 @@ pub struct CsrfForm {
 
 /// Ends the session (server-side too) and clears the cookie.
 pub async fn signout(req: HttpRequest, state: Data<AppState>, form: Form<CsrfForm>) -> PageResult {
-    let visitor = visitor(&state, &req).await;
+    let visitor = Visitor::of(&state, &req).await;
     visitor.check_form(&req, &form.csrf)?;
     if let Some(Credential::Session { session_id }) = visitor.who.as_ref().map(|w| &w.credential) {
         accounts::revoke_session(&state.db, session_id).await?;
@@ -186,7 +189,7 @@ async fn profile(
     saved: bool,
     error: Option<String>,
 ) -> PageResult {
-    let visitor = visitor(state, req).await;
+    let visitor = Visitor::of(state, req).await;
     let who = visitor.require(req)?;
     let current = licensing::attestations_of(&state.db, &who.user_id)
         .await?
@@ -244,7 +247,7 @@ pub async fn save_attestation(
     state: Data<AppState>,
     form: Form<AttestationForm>,
 ) -> PageResult {
-    let visitor = visitor(&state, &req).await;
+    let visitor = Visitor::of(&state, &req).await;
     visitor.check_form(&req, &form.csrf)?;
     let who = visitor.require(&req)?;
     let form = form.into_inner();
@@ -273,7 +276,7 @@ async fn tokens(
     new_secret: Option<String>,
     error: Option<String>,
 ) -> PageResult {
-    let visitor = visitor(state, req).await;
+    let visitor = Visitor::of(state, req).await;
     let who = visitor.require(req)?;
     let rows = accounts::api_tokens_of(&state.db, &who.user_id).await?;
     let tokens = rows
@@ -319,7 +322,7 @@ pub async fn create_token(
     state: Data<AppState>,
     form: Form<TokenForm>,
 ) -> PageResult {
-    let visitor = visitor(&state, &req).await;
+    let visitor = Visitor::of(&state, &req).await;
     visitor.check_form(&req, &form.csrf)?;
     let who = visitor.require(&req)?;
     let form = form.into_inner();
@@ -367,7 +370,7 @@ pub async fn revoke_token(
     id: Path<String>,
     form: Form<CsrfForm>,
 ) -> PageResult {
-    let visitor = visitor(&state, &req).await;
+    let visitor = Visitor::of(&state, &req).await;
     visitor.check_form(&req, &form.csrf)?;
     let who = visitor.require(&req)?;
     revoke_api_token(&state, who, &id).await?;

@@ -21,7 +21,7 @@ use super::session::SessionChange;
 use super::views::{
     AcceptanceView, AdminLicense, AdminModel, AdminPage, Nav, PartnerView, RevisionView,
 };
-use super::{visitor, with_status, PageResult, PortalError, Visitor};
+use super::{with_status, PageResult, PortalError, Visitor};
 
 fn admin<'a>(visitor: &'a Visitor, req: &HttpRequest) -> Result<&'a Principal, PortalError> {
     let who = visitor.require(req)?;
@@ -35,7 +35,7 @@ async fn render(
     notice: Option<String>,
     error: Option<String>,
 ) -> PageResult {
-    let visitor = visitor(state, req).await;
+    let visitor = Visitor::of(state, req).await;
     admin(&visitor, req)?;
     let mut models = Vec::new();
     for summary in catalog::list_models(&state.db).await? {
@@ -164,7 +164,7 @@ pub async fn publish_license(
     state: Data<AppState>,
     form: Form<LicenseForm>,
 ) -> PageResult {
-    let visitor = visitor(&state, &req).await;
+    let visitor = Visitor::of(&state, &req).await;
     visitor.check_form(&req, &form.csrf)?;
     let who = admin(&visitor, &req)?;
     let form = form.into_inner();
@@ -209,7 +209,7 @@ pub async fn create_partner(
     state: Data<AppState>,
     form: Form<PartnerForm>,
 ) -> PageResult {
-    let visitor = visitor(&state, &req).await;
+    let visitor = Visitor::of(&state, &req).await;
     visitor.check_form(&req, &form.csrf)?;
     let who = admin(&visitor, &req)?;
     let new = match (form.country.parse(), form.contact.parse()) {
@@ -245,7 +245,7 @@ pub async fn revoke_acceptance(
     id: Path<String>,
     form: Form<RevokeForm>,
 ) -> PageResult {
-    let visitor = visitor(&state, &req).await;
+    let visitor = Visitor::of(&state, &req).await;
     visitor.check_form(&req, &form.csrf)?;
     let who = admin(&visitor, &req)?;
     match admin_api::terminate_acceptance(&state, who, &id, &form.reason).await {

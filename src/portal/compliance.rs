@@ -24,7 +24,7 @@ use super::session::SessionChange;
 use super::views::{
     AuditFilters, AuditPage, Bar, CaseView, DecisionRow, EventView, Nav, ReviewsPage, StatsPage,
 };
-use super::{visitor, PageResult, PortalError, Visitor};
+use super::{PageResult, PortalError, Visitor};
 
 const PAGE_SIZE: i64 = 100;
 
@@ -127,7 +127,7 @@ pub async fn audit_page(
     state: Data<AppState>,
     form: Query<AuditForm>,
 ) -> PageResult {
-    let visitor = visitor(&state, &req).await;
+    let visitor = Visitor::of(&state, &req).await;
     staff(&visitor, &req, AUDITORS)?;
     let report = verify_stored(&state.db, &state.audit_key.public(), &state.pseudonym_key).await?;
     let (events, error) = match form.query().filter() {
@@ -170,7 +170,7 @@ pub async fn audit_page(
 
 /// `GET /compliance/audit/export?format=csv|jsonl&…`: the API's streamed export.
 pub async fn export(req: HttpRequest, state: Data<AppState>, form: Query<AuditForm>) -> PageResult {
-    let visitor = visitor(&state, &req).await;
+    let visitor = Visitor::of(&state, &req).await;
     let who = staff(&visitor, &req, AUDITORS)?.clone();
     Ok(export_events(state, who, Query(form.query())).await?)
 }
@@ -216,7 +216,7 @@ pub async fn reviews_page(
     state: Data<AppState>,
     query: Query<ReviewsQuery>,
 ) -> PageResult {
-    let visitor = visitor(&state, &req).await;
+    let visitor = Visitor::of(&state, &req).await;
     staff(&visitor, &req, REVIEWERS)?;
     let showing = match query.state.as_deref() {
         None | Some("" | "open") => "open",
@@ -250,7 +250,7 @@ pub async fn decide(
     id: Path<String>,
     form: Form<DecideForm>,
 ) -> PageResult {
-    let visitor = visitor(&state, &req).await;
+    let visitor = Visitor::of(&state, &req).await;
     visitor.check_form(&req, &form.csrf)?;
     let who = staff(&visitor, &req, REVIEWERS)?;
     who.authorize(REVIEWERS, Scope::Admin)?;
@@ -289,7 +289,7 @@ pub async fn stats_page(
     state: Data<AppState>,
     form: Query<PeriodForm>,
 ) -> PageResult {
-    let visitor = visitor(&state, &req).await;
+    let visitor = Visitor::of(&state, &req).await;
     staff(&visitor, &req, AUDITORS)?;
     let bound = |field: &str, value: &Option<String>| match value.as_deref().map(str::trim) {
         None | Some("") => Ok(None),

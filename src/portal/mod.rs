@@ -14,7 +14,6 @@ use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
 
 use crate::error::ApiError;
-use crate::state::AppState;
 
 pub use session::Visitor;
 
@@ -169,7 +168,7 @@ pub fn error_page(status: StatusCode, code: &str, message: &str) -> HttpResponse
         .content_type("text/html; charset=utf-8")
         .insert_header((
             header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; style-src 'self'",
+            session::CONTENT_SECURITY_POLICY,
         ))
         .body(page.render().unwrap_or_else(|_| message.to_owned()))
 }
@@ -208,8 +207,3 @@ fn with_status(mut page: HttpResponse, refusal: &ApiError) -> HttpResponse {
 
 /// The portal's result type.
 pub type PageResult = Result<HttpResponse, PortalError>;
-
-/// Loads the visitor of `req`.
-async fn visitor(state: &AppState, req: &HttpRequest) -> Visitor {
-    Visitor::of(state, req).await
-}

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::access::{self, DecisionInputs};
 use crate::auth::{Scope, ANY_ROLE};
-use crate::db::catalog::ModelSummary;
+use crate::db::catalog::{ModelSummary, RevisionRow};
 use crate::db::{catalog, grants, licensing, reviews::ReviewRow};
 use crate::domain::{ModelId, Sha256Digest};
 use crate::error::ApiError;
@@ -24,7 +24,7 @@ use super::views::{
     Availability, CatalogPage, DownloadsPage, FileView, LicenseView, ModelPage, ModelRow, Nav,
     ReasonView, ReviewView,
 };
-use super::{visitor, with_status, PageResult, Visitor};
+use super::{with_status, PageResult, Visitor};
 
 /// What the policy would say to the visitor now, without recording anything.
 enum Preview {
@@ -117,6 +117,22 @@ fn model_row(summary: &ModelSummary, availability: Availability) -> ModelRow {
     }
 }
 
+/// The catalog's line for a model, from its latest revision and signed manifest (what
+/// `catalog::list_models` gives for every model).
+fn summary_of(revision: &RevisionRow) -> Result<ModelSummary, ApiError> {
+    let manifest: Manifest =
+        serde_json::from_str(&revision.manifest).map_err(ApiError::internal)?;
+    Ok(ModelSummary {
+        id: revision.model_id.clone(),
+        modality: manifest.modality.as_str().to_owned(),
+        license_id: manifest.license,
+        latest_revision: revision.digest.clone(),
+        total_size: revision.total_size,
+        file_count: revision.file_count,
+        published_at: revision.published_at,
+    })
+}
+
 /// "Built with Llama" goes wherever Llama models are listed.
 fn built_with_llama<'a>(mut ids: impl Iterator<Item = &'a str>) -> bool {
     ids.any(|id| id.to_ascii_lowercase().contains("llama"))
@@ -124,7 +140,7 @@ fn built_with_llama<'a>(mut ids: impl Iterator<Item = &'a str>) -> bool {
 
 /// `GET /models`.
 pub async fn catalog(req: HttpRequest, state: Data<AppState>) -> PageResult {
-    let visitor = visitor(&state, &req).await;
+    let visitor = Visitor::of(&state, &req).await;
     let summaries = catalog::list_models(&state.db).await?;
     let mut models = Vec::with_capacity(summaries.len());
     for summary in &summaries {
@@ -183,11 +199,7 @@ async fn render_model_page(
         .revision(model, None)
         .await?
         .ok_or_else(|| ApiError::ModelNotFound(model.to_string()))?;
-    let summary = catalog::list_models(&state.db)
-        .await?
-        .into_iter()
-        .find(|s| s.id == model.to_string())
-        .ok_or_else(|| ApiError::ModelNotFound(model.to_string()))?;
+    let summary = summary_of(&revision)?;
     let preview = preview(state, visitor, req, model).await?;
     let bundle = state.policy.get();
     let (reasons, review, geo_country) = match &preview {
@@ -260,7 +272,7 @@ pub async fn model_page(
     path: Path<(String, String)>,
     query: Query<ModelQuery>,
 ) -> PageResult {
-    let visitor = visitor(&state, &req).await;
+    let visitor = Visitor::of(&state, &req).await;
     let model = ModelId::new(&path.0, &path.1)?;
     render_model_page(
         &state,
@@ -286,7 +298,7 @@ pub async fn accept(
     path: Path<(String, String)>,
     form: Form<AcceptForm>,
 ) -> PageResult {
-    let visitor = visitor(&state, &req).await;
+    let visitor = Visitor::of(&state, &req).await;
     visitor.check_form(&req, &form.csrf)?;
     let who = visitor.require(&req)?;
     let model = ModelId::new(&path.0, &path.1)?;
@@ -299,9 +311,8 @@ pub async fn accept(
         .revision(&model, None)
         .await?
         .ok_or_else(|| ApiError::ModelNotFound(model.to_string()))?;
-    let manifest: Manifest =
-        serde_json::from_str(&revision.manifest).map_err(ApiError::internal)?;
-    record_acceptance(&state, &req, who, &manifest.license, &seen).await?;
+    let license = summary_of(&revision)?.license_id;
+    record_acceptance(&state, &req, who, &license, &seen).await?;
     Ok(visitor.redirect(
         &format!("/models/{model}?notice=accepted"),
         super::session::SessionChange::Keep,
@@ -321,7 +332,7 @@ pub async fn request_access(
     path: Path<(String, String)>,
     form: Form<AccessForm>,
 ) -> PageResult {
-    let visitor = visitor(&state, &req).await;
+    let visitor = Visitor::of(&state, &req).await;
     visitor.check_form(&req, &form.csrf)?;
     let who = visitor.require(&req)?;
     who.authorize(ANY_ROLE, Scope::Download)?;

@@ -7,7 +7,9 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 
 use crate::auth::principal::{authenticate, Credential, Principal};
+use crate::auth::same_secret;
 use crate::random::random_hex;
+use crate::routes::access::base_url;
 use crate::state::AppState;
 
 use super::PortalError;
@@ -26,7 +28,7 @@ pub struct Visitor {
 
 /// `default-src 'none'` with only what the pages use: our stylesheet, our forms, no
 /// scripts, no frames.
-const CONTENT_SECURITY_POLICY: &str =
+pub(super) const CONTENT_SECURITY_POLICY: &str =
     "default-src 'none'; style-src 'self'; img-src 'self' data:; \
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
@@ -49,7 +51,8 @@ impl Visitor {
             who,
             new_csrf: existing.is_none(),
             csrf: existing.unwrap_or_else(|| random_hex(16)),
-            secure: is_secure(state, req),
+            // Over TLS: the public URL (or a trusted proxy) says https.
+            secure: base_url(state, req).starts_with("https://"),
         }
     }
 
@@ -161,25 +164,4 @@ pub enum SessionChange {
     Keep,
     Start { token: String, max_age_secs: i64 },
     End,
-}
-
-/// Whether the browser reached us over TLS: the configured public URL says so, or the
-/// connection (as a trusted proxy reports it) is HTTPS.
-fn is_secure(state: &AppState, req: &HttpRequest) -> bool {
-    if state.settings.server.public_url.starts_with("https://") {
-        return true;
-    }
-    let from_proxy = req
-        .peer_addr()
-        .is_some_and(|peer| state.proxies.trusts(&peer.ip()));
-    from_proxy && req.connection_info().scheme() == "https"
-}
-
-/// Compares two secrets in time that does not depend on where they differ.
-fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |diff, (x, y)| diff | (x ^ y))
-            == 0
 }

@@ -23,7 +23,7 @@ const MAX_PAGE: i64 = 1000;
 const EXPORT_PAGE: i64 = 500;
 const MAX_FILTER_CHARS: usize = 200;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EventQuery {
     /// Event type, e.g. `policy.decision`.

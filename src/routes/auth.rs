@@ -104,6 +104,17 @@ pub async fn sign_in(
         _ => return Err(ApiError::InvalidCredentials),
     };
     state.throttle.succeeded(&email, ip);
+    open_session(state, req, user).await
+}
+
+/// Opens a session for `user`, whose credentials were just checked (or who was just
+/// created with them): the signed token and its record.
+pub async fn open_session(
+    state: &AppState,
+    req: &HttpRequest,
+    user: accounts::UserRow,
+) -> Result<SignedIn, ApiError> {
+    let ip = state.proxies.client_ip_of(req);
     let session_id = new_id();
     let (token, expires) = state
         .session_keys

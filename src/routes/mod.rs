@@ -16,7 +16,7 @@ mod partners;
 mod policy;
 pub(crate) mod reviews;
 
-pub use auth::{create_account, sign_in};
+pub use auth::{create_account, open_session, sign_in};
 pub use reviews::case_json;
 
 use actix_web::web;
