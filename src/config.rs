@@ -67,14 +67,23 @@ impl Default for ServerSettings {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StorageSettings {
-    /// Holds the SQLite database, the blob store and the generated keys.
+    /// Holds the SQLite database, the local blob store, staging space and the keys.
     pub data_dir: PathBuf,
+    /// Where the signing keys live; empty means `keys` in the data directory. Replicas
+    /// share one set (a mounted secret).
+    pub key_dir: PathBuf,
+    /// `local` (blobs under the data directory) or `s3` (an S3-compatible bucket).
+    pub backend: BlobBackend,
+    pub s3: S3Settings,
 }
 
 impl Default for StorageSettings {
     fn default() -> Self {
         StorageSettings {
             data_dir: PathBuf::from("data"),
+            key_dir: PathBuf::new(),
+            backend: BlobBackend::Local,
+            s3: S3Settings::default(),
         }
     }
 }
@@ -85,7 +94,66 @@ impl StorageSettings {
     }
 
     pub fn key_dir(&self) -> PathBuf {
-        self.data_dir.join("keys")
+        if self.key_dir.as_os_str().is_empty() {
+            self.data_dir.join("keys")
+        } else {
+            self.key_dir.clone()
+        }
+    }
+}
+
+/// Where blobs are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BlobBackend {
+    Local,
+    S3,
+}
+
+/// An S3-compatible bucket (AWS S3, Garage, MinIO, Ceph RGW ...).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct S3Settings {
+    /// The service URL (`http://` is allowed, for a store on a private network); empty
+    /// means AWS S3 in `region`.
+    pub endpoint: String,
+    pub region: String,
+    pub bucket: String,
+    /// Keys are `<prefix>/sha256/..`; empty for the bucket's root.
+    pub prefix: String,
+    pub access_key_id: Secret,
+    pub secret_access_key: Secret,
+    /// `bucket.endpoint/key` instead of `endpoint/bucket/key`.
+    pub virtual_hosted_style: bool,
+    /// Upload part size for large blobs (at least 5 MiB, S3's minimum).
+    pub part_size_bytes: usize,
+    pub connect_timeout_secs: u64,
+    /// Retries of a failed store request, and the time they may take in all.
+    pub max_retries: usize,
+    pub retry_timeout_secs: u64,
+    /// After the grant check, answer a blob `GET` with a redirect to a presigned URL of
+    /// the store (or a CDN in front of it) instead of streaming it through the gateway.
+    pub redirect_downloads: bool,
+    pub presign_ttl_secs: u64,
+}
+
+impl Default for S3Settings {
+    fn default() -> Self {
+        S3Settings {
+            endpoint: String::new(),
+            region: "us-east-1".into(),
+            bucket: String::new(),
+            prefix: String::new(),
+            access_key_id: Secret::default(),
+            secret_access_key: Secret::default(),
+            virtual_hosted_style: false,
+            part_size_bytes: 16 << 20,
+            connect_timeout_secs: 5,
+            max_retries: 2,
+            retry_timeout_secs: 10,
+            redirect_downloads: false,
+            presign_ttl_secs: 300,
+        }
     }
 }
 
@@ -95,6 +163,13 @@ pub struct DatabaseSettings {
     /// `sqlite://…` or `postgres://…`; empty means `modelgate.db` in the data directory.
     pub url: Secret,
     pub max_connections: u32,
+    /// Seconds a request waits for a database connection before it fails with
+    /// `database-unavailable` (503).
+    pub acquire_timeout_secs: u64,
+    /// Whether `serve` applies pending migrations at start (the embedded default). Replicas
+    /// set it to false and let a release job run `modelgate migrate`; they then refuse to
+    /// start on a schema older than their release.
+    pub migrate_on_start: bool,
 }
 
 impl Default for DatabaseSettings {
@@ -102,6 +177,8 @@ impl Default for DatabaseSettings {
         DatabaseSettings {
             url: Secret::default(),
             max_connections: 16,
+            acquire_timeout_secs: 5,
+            migrate_on_start: true,
         }
     }
 }
@@ -344,6 +421,8 @@ pub const ENV_PREFIX: &str = "MODELGATE__";
 /// named by `MODELGATE__SECTION__KEY_FILE` (Docker and Kubernetes secrets).
 const SECRET_KEYS: &[(&str, &str)] = &[
     ("database", "url"),
+    ("storage.s3", "access_key_id"),
+    ("storage.s3", "secret_access_key"),
     ("mirror", "partner_token"),
     ("server", "metrics_token"),
 ];
@@ -369,7 +448,7 @@ impl Settings {
         for (section, key) in SECRET_KEYS {
             let var = format!(
                 "{ENV_PREFIX}{}__{}_FILE",
-                section.to_uppercase(),
+                section.replace('.', "__").to_uppercase(),
                 key.to_uppercase()
             );
             if let Ok(secret_path) = std::env::var(&var) {
@@ -396,38 +475,62 @@ impl Settings {
     /// The resolved settings as TOML with every secret replaced by `[redacted]`.
     pub fn redacted_toml(&self) -> anyhow::Result<String> {
         let mut copy = self.clone();
-        if !copy.database.url.expose().is_empty() {
-            copy.database.url = Secret::new("[redacted]");
-        }
-        if !copy.mirror.partner_token.expose().is_empty() {
-            copy.mirror.partner_token = Secret::new("[redacted]");
-        }
-        if !copy.server.metrics_token.expose().is_empty() {
-            copy.server.metrics_token = Secret::new("[redacted]");
+        for secret in [
+            &mut copy.database.url,
+            &mut copy.mirror.partner_token,
+            &mut copy.server.metrics_token,
+            &mut copy.storage.s3.access_key_id,
+            &mut copy.storage.s3.secret_access_key,
+        ] {
+            if !secret.expose().is_empty() {
+                *secret = Secret::new("[redacted]");
+            }
         }
         toml_string(&copy)
     }
 }
 
+/// The settings as TOML, each key annotated with its environment variable; nested
+/// sections (`[storage.s3]`) follow their parent.
 fn toml_string(settings: &Settings) -> anyhow::Result<String> {
     let value = figment::value::Value::serialize(settings)?;
     let dict = value.into_dict().context("settings serialise to a table")?;
     let mut out = String::new();
     for (section, body) in dict {
-        out.push_str(&format!("[{section}]\n"));
         if let Some(entries) = body.into_dict() {
-            for (key, value) in entries {
+            write_section(&mut out, &[section.as_str()], entries)?;
+        }
+    }
+    Ok(out)
+}
+
+fn write_section(
+    out: &mut String,
+    path: &[&str],
+    entries: figment::value::Dict,
+) -> anyhow::Result<()> {
+    out.push_str(&format!("[{}]\n", path.join(".")));
+    let env_path = path.join("__").to_uppercase();
+    let mut nested = Vec::new();
+    for (key, value) in entries {
+        match value {
+            figment::value::Value::Dict(_, table) => nested.push((key, table)),
+            value => {
                 let json = serde_json::to_string(&value)?;
                 out.push_str(&format!(
-                    "{key} = {json}    # {ENV_PREFIX}{}__{}\n",
-                    section.to_uppercase(),
+                    "{key} = {json}    # {ENV_PREFIX}{env_path}__{}\n",
                     key.to_uppercase()
                 ));
             }
         }
-        out.push('\n');
     }
-    Ok(out)
+    out.push('\n');
+    for (key, table) in nested {
+        let mut child = path.to_vec();
+        child.push(&key);
+        write_section(out, &child, table)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

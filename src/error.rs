@@ -75,11 +75,18 @@ pub enum ApiError {
     },
     #[error("{0}")]
     Conflict(String),
-    #[error("service unavailable: {0}")]
-    Unavailable(String),
+    /// The database could not be reached (or answered that it cannot serve now).
+    #[error("the database is unavailable; try again shortly")]
+    DatabaseUnavailable(#[source] anyhow::Error),
+    /// The blob store could not be reached or failed.
+    #[error("the blob store is unavailable; try again shortly")]
+    StoreUnavailable(#[source] anyhow::Error),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
+
+/// What a 503 tells clients to wait before trying again.
+const RETRY_UNAVAILABLE_AFTER_SECS: &str = "2";
 
 impl ApiError {
     /// The stable, machine-readable code of this error.
@@ -114,7 +121,8 @@ impl ApiError {
             ApiError::DownloadLimitReached { .. } => "download-limit-reached",
             ApiError::AccessDenied { .. } => "access-denied",
             ApiError::Conflict(_) => "conflict",
-            ApiError::Unavailable(_) => "unavailable",
+            ApiError::DatabaseUnavailable(_) => "database-unavailable",
+            ApiError::StoreUnavailable(_) => "store-unavailable",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -145,7 +153,23 @@ impl ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
-        ApiError::internal(err)
+        if crate::db::is_unavailable(&err) {
+            crate::metrics::global().record_store_error("database");
+            ApiError::DatabaseUnavailable(err.into())
+        } else {
+            ApiError::internal(err)
+        }
+    }
+}
+
+impl From<crate::store::blobs::BlobError> for ApiError {
+    fn from(err: crate::store::blobs::BlobError) -> Self {
+        use crate::store::blobs::BlobError;
+        match err {
+            BlobError::NotFound(digest) => ApiError::BlobNotFound(digest.reference()),
+            err if err.is_store_failure() => ApiError::StoreUnavailable(err.into()),
+            err => ApiError::internal(err),
+        }
     }
 }
 
@@ -193,14 +217,22 @@ impl ResponseError for ApiError {
             | ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::DatabaseUnavailable(_) | ApiError::StoreUnavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let ApiError::Internal(cause) = self {
-            tracing::error!(error.cause_chain = ?cause, "request failed");
+        match self {
+            ApiError::Internal(cause) => {
+                tracing::error!(error.cause_chain = ?cause, "request failed")
+            }
+            ApiError::DatabaseUnavailable(cause) | ApiError::StoreUnavailable(cause) => {
+                tracing::warn!(error.cause_chain = ?cause, code = self.code(), "request failed")
+            }
+            _ => {}
         }
         let mut response = HttpResponse::build(self.status_code());
         match self {
@@ -209,6 +241,9 @@ impl ResponseError for ApiError {
             }
             ApiError::TooManyAttempts { retry_after_secs } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            ApiError::DatabaseUnavailable(_) | ApiError::StoreUnavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, RETRY_UNAVAILABLE_AFTER_SECS));
             }
             ApiError::Unauthenticated => {
                 response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"modelgate\""));

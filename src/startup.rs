@@ -37,6 +37,32 @@ pub struct Application {
     state: AppState,
 }
 
+/// Connects to the database, migrating it when `database.migrate_on_start` says so and
+/// otherwise refusing a schema this release does not match.
+pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
+    let database = &settings.database;
+    let db = Db::connect_without_migrating(
+        &settings.database_url(),
+        database.max_connections,
+        Duration::from_secs(database.acquire_timeout_secs.max(1)),
+    )
+    .await?;
+    if database.migrate_on_start {
+        db.migrate().await?;
+        return Ok(db);
+    }
+    let pending = db.pending_migrations().await?;
+    anyhow::ensure!(
+        pending.is_empty(),
+        "the database schema is older than this release ({} migration(s) pending, from \
+         version {}); run `modelgate migrate` first (the release job), or set \
+         database.migrate_on_start = true",
+        pending.len(),
+        pending[0]
+    );
+    Ok(db)
+}
+
 /// Opens everything the gateway needs from `settings`: database (migrated), blob store and
 /// publisher key (generated on first start).
 pub async fn open_state(settings: &Settings) -> anyhow::Result<(AppState, PublisherKey)> {
@@ -46,8 +72,8 @@ pub async fn open_state(settings: &Settings) -> anyhow::Result<(AppState, Publis
             settings.storage.data_dir.display()
         )
     })?;
-    let db = Db::connect(&settings.database_url(), settings.database.max_connections).await?;
-    let blobs = BlobStore::open(&settings.storage.blob_dir()).context("opening the blob store")?;
+    let db = open_database(settings).await?;
+    let blobs = BlobStore::open(&settings.storage).context("opening the blob store")?;
     let key = PublisherKey::load_or_generate(&settings.storage.key_dir())?;
     let catalog = Arc::new(Catalog::new(
         db.clone(),

@@ -34,7 +34,7 @@ async fn publishing_the_same_directory_twice_yields_the_same_revision_and_copies
             .unwrap();
         assert_eq!(revisions.len(), 1);
         for file in &first.manifest.files {
-            assert!(app.state.blobs.contains(&file.sha256));
+            assert!(app.state.blobs.contains(&file.sha256).await.unwrap());
         }
     }
 }

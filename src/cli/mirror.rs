@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use super::download::TransferArgs;
 use crate::config::Settings;
-use crate::db::Db;
 use crate::mirror::sync::{sync, MirrorStore, SyncOptions};
 use crate::store::blobs::BlobStore;
 
@@ -52,8 +51,8 @@ pub async fn run(settings: Settings, command: MirrorCommand) -> anyhow::Result<E
         "no partner token: pass --partner-token T (or MODELGATE_PARTNER_TOKEN)"
     );
     std::fs::create_dir_all(&settings.storage.data_dir)?;
-    let db = Db::connect(&settings.database_url(), settings.database.max_connections).await?;
-    let blobs = BlobStore::open(&settings.storage.blob_dir())?;
+    let db = crate::startup::open_database(&settings).await?;
+    let blobs = BlobStore::open(&settings.storage)?;
     let key_dir = settings.storage.key_dir();
     let mirror = MirrorStore {
         db: &db,

@@ -110,6 +110,19 @@ impl Db {
     /// Connects (creating the SQLite file and its directory when needed) and applies
     /// pending migrations.
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
+        let db = Db::connect_without_migrating(url, max_connections, Duration::from_secs(30))
+            .await?;
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    /// Connects without touching the schema (a replica whose release job migrates).
+    /// Requests wait at most `acquire_timeout` for a connection, then fail as unavailable.
+    pub async fn connect_without_migrating(
+        url: &str,
+        max_connections: u32,
+        acquire_timeout: Duration,
+    ) -> anyhow::Result<Db> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
         if backend == Backend::Sqlite {
@@ -118,7 +131,7 @@ impl Db {
         let options: AnyConnectOptions = url.parse().context("parsing the database url")?;
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections.max(1))
-            .acquire_timeout(Duration::from_secs(30))
+            .acquire_timeout(acquire_timeout)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -143,7 +156,6 @@ impl Db {
             writer: group_commit::GroupWriter::default(),
             audited: true,
         };
-        db.migrate().await?;
         Ok(db)
     }
 
@@ -188,13 +200,31 @@ impl Db {
         }
     }
 
-    /// Applies the migrations of this backend that have not run yet.
-    pub async fn migrate(&self) -> anyhow::Result<()> {
-        let migrator = match self.backend {
+    fn migrator(&self) -> &'static Migrator {
+        match self.backend {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
-        };
-        migrator
+        }
+    }
+
+    /// The versions of this release's migrations that the database has not applied.
+    pub async fn pending_migrations(&self) -> anyhow::Result<Vec<i64>> {
+        let applied: Vec<i64> =
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = TRUE")
+                .fetch_all(&self.pool)
+                .await
+                .unwrap_or_default();
+        Ok(self
+            .migrator()
+            .iter()
+            .map(|m| m.version)
+            .filter(|v| !applied.contains(v))
+            .collect())
+    }
+
+    /// Applies the migrations of this backend that have not run yet.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        self.migrator()
             .run(&self.pool)
             .await
             .context("applying database migrations")?;
@@ -254,5 +284,23 @@ mod tests {
             versions("migrations/sqlite"),
             versions("migrations/postgres")
         );
+    }
+}
+
+/// Whether `err` says the database cannot be reached now (connection refused or lost,
+/// pool exhausted, server shutting down) rather than that the query was wrong.
+pub fn is_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            // PostgreSQL: connection exceptions (08…), shutdown / cannot connect now
+            // (57P01-57P03), too many connections (53300).
+            code.starts_with("08") || code.starts_with("57P") || code == "53300"
+        }),
+        _ => false,
     }
 }

@@ -78,6 +78,9 @@ pub async fn download(options: &DownloadOptions) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let endpoint = options.endpoint.trim_end_matches('/').to_owned();
     let client = reqwest::Client::builder()
+        // Blob redirects (to a store's presigned URL) are followed by the part fetcher,
+        // which leaves the grant behind.
+        .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("modelgate/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(Duration::from_secs(10))
         .read_timeout(Duration::from_secs(60))

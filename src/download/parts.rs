@@ -391,6 +391,21 @@ impl Fetcher {
             .send()
             .await
             .map_err(|e| PartError::Transient(describe(&e)))?;
+        if let Some(location) = redirect_target(&response) {
+            // The gateway checked the grant and hands the bytes to its store (a presigned
+            // URL): ask there for the same range, without the grant, which is the gateway's.
+            let mut request = self
+                .client
+                .get(location)
+                .header(reqwest::header::RANGE, format!("bytes={first}-{last}"));
+            if part.check {
+                request = request.header("want-content-digest", "sha-256=10");
+            }
+            response = request
+                .send()
+                .await
+                .map_err(|e| PartError::Transient(describe(&e)))?;
+        }
         let status = response.status();
         if status == reqwest::StatusCode::OK {
             return Err(PartError::Refused(format!(
@@ -650,6 +665,15 @@ fn parse_sha256_field(value: &str) -> Option<Sha256Digest> {
             .ok()?;
         Some(Sha256Digest::from_bytes(bytes.try_into().ok()?))
     })
+}
+
+/// Where a redirect answer sends the client, resolved against the request's URL.
+fn redirect_target(response: &reqwest::Response) -> Option<reqwest::Url> {
+    if !response.status().is_redirection() {
+        return None;
+    }
+    let location = response.headers().get(reqwest::header::LOCATION)?.to_str().ok()?;
+    response.url().join(location).ok()
 }
 
 #[cfg(test)]

@@ -64,12 +64,17 @@ const KEPT_SNAPSHOTS: i64 = 10;
 
 /// Name of the staging directory inside the blob store.
 const STAGING: &str = "mirror-sync";
+/// Where fetched, verified blobs wait to be taken into the store.
+const BLOBS_DIR: &str = "blobs";
 
 /// Runs one sync, telling the operator on stderr what it checked and did.
 pub async fn sync(mirror: &MirrorStore<'_>, options: &SyncOptions) -> anyhow::Result<SyncReport> {
     let started = Instant::now();
     let upstream = options.upstream.trim_end_matches('/').to_owned();
     let client = reqwest::Client::builder()
+        // Blob redirects (to a store's presigned URL) are followed by the part fetcher,
+        // which leaves the grant behind.
+        .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("modelgate-mirror/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(Duration::from_secs(10))
         .read_timeout(Duration::from_secs(60))
@@ -265,19 +270,21 @@ async fn fetch_missing(
 ) -> anyhow::Result<(usize, u64)> {
     let mut seen = BTreeSet::new();
     let mut per_model = Vec::new();
+    let staging = mirror.blobs.staging_dir(STAGING);
     for (model, manifest) in snapshot.models.iter().zip(manifests) {
-        let jobs: Vec<FileJob> = manifest
-            .files
-            .iter()
-            .filter(|f| !mirror.blobs.contains(&f.sha256) && seen.insert(f.sha256))
-            .map(|f| FileJob {
-                path: f.path.clone(),
-                url: format!("{upstream}/v1/blobs/{}", f.sha256.reference()),
-                sha256: f.sha256,
-                size: f.size,
-                target: mirror.blobs.path_of(&f.sha256),
-            })
-            .collect();
+        let mut jobs = Vec::new();
+        for file in &manifest.files {
+            if !seen.insert(file.sha256) || mirror.blobs.contains(&file.sha256).await? {
+                continue;
+            }
+            jobs.push(FileJob {
+                path: file.path.clone(),
+                url: format!("{upstream}/v1/blobs/{}", file.sha256.reference()),
+                sha256: file.sha256,
+                size: file.size,
+                target: staging.join(BLOBS_DIR).join(file.sha256.hex()),
+            });
+        }
         if !jobs.is_empty() {
             per_model.push((model, jobs));
         }
@@ -294,7 +301,6 @@ async fn fetch_missing(
     eprintln!("fetching {count} blobs ({total} bytes)");
     let progress = Progress::new(total);
     let slots = Arc::new(Semaphore::new(options.parallel.max(1)));
-    let staging = mirror.blobs.staging_dir(STAGING);
     let mut tasks = tokio::task::JoinSet::new();
     let mut fetchers = Vec::new();
     for (model, jobs) in per_model {
@@ -327,10 +333,11 @@ async fn fetch_missing(
         });
         fetchers.push(Arc::clone(&fetcher));
         for job in jobs {
-            let (fetcher, blobs, digest) = (Arc::clone(&fetcher), mirror.blobs.clone(), job.sha256);
+            let (fetcher, blobs) = (Arc::clone(&fetcher), mirror.blobs.clone());
+            let (target, digest) = (job.target.clone(), job.sha256);
             tasks.spawn(async move {
                 fetcher.fetch_file(job).await?;
-                blobs.sync_placed(&digest)?;
+                blobs.adopt(&target, &digest).await?;
                 anyhow::Ok(())
             });
         }
@@ -364,7 +371,7 @@ async fn publish(
     for manifest in manifests {
         for file in &manifest.files {
             anyhow::ensure!(
-                mirror.blobs.contains(&file.sha256),
+                mirror.blobs.contains(&file.sha256).await?,
                 "{}: blob {} is missing after the fetch",
                 manifest.model,
                 file.sha256.reference()

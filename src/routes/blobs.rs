@@ -12,7 +12,6 @@ use crate::access::grant::{self, BlobRequest};
 use crate::domain::Sha256Digest;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::http::range_body;
 use crate::store::range::{parse_range, ByteRange, RangeRequest};
 
 fn header_str(req: &HttpRequest, name: header::HeaderName) -> Option<&str> {
@@ -52,24 +51,6 @@ fn wants_sha256_content_digest(req: &HttpRequest) -> bool {
             algorithm.trim() == "sha-256" && weight.trim() != "0"
         })
     })
-}
-
-/// The SHA-256 of `len` bytes of a blob from `first`, read off the async runtime.
-async fn hash_range(
-    state: &AppState,
-    digest: &Sha256Digest,
-    first: u64,
-    len: u64,
-) -> Result<Sha256Digest, ApiError> {
-    use std::io::{Read, Seek, SeekFrom};
-    let (mut file, _) = state.blobs.open_blob(digest).map_err(ApiError::internal)?;
-    tokio::task::spawn_blocking(move || {
-        file.seek(SeekFrom::Start(first))?;
-        crate::store::blobs::hash_reader(file.take(len)).map(|(digest, _)| digest)
-    })
-    .await
-    .map_err(ApiError::internal)?
-    .map_err(ApiError::internal)
 }
 
 /// `GET|HEAD /v1/blobs/{reference}`.
@@ -112,10 +93,8 @@ pub(crate) async fn serve_blob(
             return Err(refusal);
         }
     };
-    let (file, size) = state.blobs.open_blob(&digest).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => ApiError::BlobNotFound(digest.reference()),
-        _ => ApiError::internal(e),
-    })?;
+    let blob = state.blobs.open_blob(&digest).await?;
+    let size = blob.size;
     request.size = size;
 
     let etag = format!("\"{}\"", digest.hex());
@@ -163,16 +142,33 @@ pub(crate) async fn serve_blob(
         }
     };
     let len = if size == 0 { 0 } else { range.byte_count() };
-    request.status = status.as_u16();
+    let redirect = match *req.method() {
+        Method::GET => state.blobs.redirect_url(&digest).await?,
+        _ => None,
+    };
+    request.status = if redirect.is_some() {
+        StatusCode::TEMPORARY_REDIRECT.as_u16()
+    } else {
+        status.as_u16()
+    };
     request.fresh = req.method() == Method::GET && range.first == 0;
     request.bytes = if req.method() == Method::HEAD { 0 } else { len };
     grant::admit(state, &grant, &request).await?;
+    if let Some(url) = redirect {
+        // The grant was checked and the download counted and audited above; the bytes
+        // come from the store (or a CDN in front of it) through a short-lived URL, which
+        // the client asks with the same Range.
+        return Ok(HttpResponse::TemporaryRedirect()
+            .insert_header((header::LOCATION, url))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .finish());
+    }
     response.insert_header((header::CONTENT_TYPE, "application/octet-stream"));
     if req.method() == Method::GET && wants_sha256_content_digest(req) {
         let content = if status == StatusCode::OK {
             digest
         } else {
-            hash_range(state, &digest, range.first, len).await?
+            blob.hash_range(range.first, len).await?
         };
         response.insert_header(("Content-Digest", structured_sha256(&content)));
     }
@@ -182,7 +178,7 @@ pub(crate) async fn serve_blob(
             futures_util::stream::empty::<Result<bytes::Bytes, std::io::Error>>(),
         )));
     }
-    let body = range_body(file, range.first, len).map_err(ApiError::internal)?;
+    let body = blob.body(range.first, len).await?;
     crate::metrics::global().record_bytes_served(len);
     Ok(response.body(body))
 }

@@ -15,7 +15,7 @@ pub async fn live() -> HttpResponse {
 /// `GET /readyz`: the database answers and the blob store is reachable.
 pub async fn ready(state: Data<AppState>) -> HttpResponse {
     let database = state.db.ping().await;
-    let blobs = state.blobs.is_reachable();
+    let blobs = state.blobs.is_reachable().await;
     let body = json!({ "status": if database && blobs { "ready" } else { "not-ready" },
                        "checks": { "database": database, "blob_store": blobs } });
     if database && blobs {

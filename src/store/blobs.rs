@@ -1,23 +1,25 @@
-//! The content-addressed blob store on the local filesystem: every file is kept once,
-//! under `sha256/<first two hex>/<hex>`, and becomes visible only after its bytes were
-//! hashed, fsynced and atomically renamed into place.
+//! The content-addressed blob store, one interface over its backends: a local directory
+//! (the embedded default, `store::local`) or an S3-compatible bucket (`store::object`).
+//! Every blob is kept once under its SHA-256 and becomes visible only whole and verified.
 
-use std::fs::{self, File};
-use std::io::{self, Read, Write};
+use std::fs::File;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::sync::Arc;
 
+use actix_web::body::{BoxBody, SizedStream};
+use indicatif::ProgressBar;
 use sha2::{Digest, Sha256};
 
+use crate::config::{BlobBackend, StorageSettings};
 use crate::domain::Sha256Digest;
+use crate::store::local::LocalBlobs;
+use crate::store::object::ObjectBlobs;
 
 /// Size of the buffer used to copy and hash; large reads keep syscalls off the profile.
 pub const COPY_BUFFER_BYTES: usize = 1 << 20;
 
-/// Temp files older than this are leftovers of a killed writer and are removed on open.
-const STALE_TEMP_AGE: Duration = Duration::from_secs(3600);
-
-/// What `BlobStore::put` did with a stream of bytes.
+/// What the store did with a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StoredBlob {
     pub digest: Sha256Digest,
@@ -29,194 +31,294 @@ pub struct StoredBlob {
 /// Errors of the blob store.
 #[derive(Debug, thiserror::Error)]
 pub enum BlobError {
+    #[error("blob {0} is not in the store")]
+    NotFound(Sha256Digest),
     #[error("blob store i/o error at `{path}`")]
     Io {
         path: PathBuf,
         #[source]
         source: io::Error,
     },
+    #[error("the object store failed to {operation}")]
+    Backend {
+        operation: &'static str,
+        #[source]
+        source: object_store::Error,
+    },
     #[error("content digest {actual:?} does not match the expected {expected:?}")]
     DigestMismatch {
         expected: Sha256Digest,
         actual: Sha256Digest,
     },
+    #[error("blob store task failed: {0}")]
+    Task(String),
 }
 
-fn io_at(path: &Path) -> impl FnOnce(io::Error) -> BlobError + '_ {
-    move |source| BlobError::Io {
-        path: path.to_path_buf(),
-        source,
+impl BlobError {
+    /// Whether the store itself failed (as opposed to the blob being absent or wrong).
+    pub fn is_store_failure(&self) -> bool {
+        matches!(
+            self,
+            BlobError::Io { .. } | BlobError::Backend { .. } | BlobError::Task(_)
+        )
     }
 }
 
-/// A content-addressed directory of blobs.
+#[derive(Debug, Clone)]
+enum Backend {
+    Local(LocalBlobs),
+    Object(Arc<ObjectBlobs>),
+}
+
+/// The gateway's blob store. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct BlobStore {
-    root: PathBuf,
+    backend: Backend,
+    /// A local directory for work that ends in the store (a mirror's resumable fetches).
+    staging_root: PathBuf,
+    /// Whether grant-checked downloads are answered with a redirect to a presigned URL.
+    redirect_downloads: bool,
+}
+
+/// Counts a failed store operation in the metrics and passes the result on.
+fn counted<T>(operation: &'static str, result: Result<T, BlobError>) -> Result<T, BlobError> {
+    if result.as_ref().is_err_and(BlobError::is_store_failure) {
+        crate::metrics::global().record_store_error(operation);
+    }
+    result
+}
+
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, BlobError> + Send + 'static,
+) -> Result<T, BlobError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| BlobError::Task(e.to_string()))?
 }
 
 impl BlobStore {
-    /// Opens (creating when needed) the store at `root` and removes stale temp files.
-    pub fn open(root: &Path) -> Result<BlobStore, BlobError> {
-        let store = BlobStore {
-            root: root.to_path_buf(),
-        };
-        fs::create_dir_all(store.temp_dir()).map_err(io_at(&store.temp_dir()))?;
-        fs::create_dir_all(root.join("sha256")).map_err(io_at(root))?;
-        store.remove_stale_temp_files();
-        Ok(store)
-    }
-
-    fn temp_dir(&self) -> PathBuf {
-        self.root.join("tmp")
-    }
-
-    /// A directory on the store's file system for fetches that end by renaming straight
-    /// into `path_of` (a mirror's sync keeps its resumable parts there).
-    pub fn staging_dir(&self, name: &str) -> PathBuf {
-        self.temp_dir().join(name)
-    }
-
-    /// Makes a blob renamed into `path_of(digest)` durable: syncs its directory and the
-    /// directory above.
-    pub fn sync_placed(&self, digest: &Sha256Digest) -> io::Result<()> {
-        let path = self.path_of(digest);
-        let parent = path.parent().unwrap_or(&self.root);
-        sync_dir(parent)?;
-        sync_dir(parent.parent().unwrap_or(&self.root))
-    }
-
-    /// Where the blob with this digest lives (whether or not it exists).
-    pub fn path_of(&self, digest: &Sha256Digest) -> PathBuf {
-        let hex = digest.hex();
-        self.root.join("sha256").join(&hex[..2]).join(hex)
-    }
-
-    /// Whether the store's directory can be read; `/readyz` uses this.
-    pub fn is_reachable(&self) -> bool {
-        fs::metadata(self.root.join("sha256"))
-            .map(|m| m.is_dir())
-            .unwrap_or(false)
-    }
-
-    pub fn contains(&self, digest: &Sha256Digest) -> bool {
-        self.path_of(digest).is_file()
-    }
-
-    /// Opens a stored blob for reading, with its size.
-    pub fn open_blob(&self, digest: &Sha256Digest) -> io::Result<(File, u64)> {
-        let opened = File::open(self.path_of(digest))
-            .and_then(|file| file.metadata().map(|m| (file, m.len())));
-        if opened.is_err() {
-            crate::metrics::global().record_store_error("read");
-        }
-        opened
-    }
-
-    /// Streams `reader` into the store once, hashing while writing. When `expected` is
-    /// given and differs from the content's digest, nothing becomes visible. Blocking.
-    pub fn put(
-        &self,
-        reader: impl Read,
-        expected: Option<&Sha256Digest>,
-    ) -> Result<StoredBlob, BlobError> {
-        let stored = self.write_blob(reader, expected);
-        if matches!(stored, Err(BlobError::Io { .. })) {
-            crate::metrics::global().record_store_error("write");
-        }
-        stored
-    }
-
-    fn write_blob(
-        &self,
-        mut reader: impl Read,
-        expected: Option<&Sha256Digest>,
-    ) -> Result<StoredBlob, BlobError> {
-        let temp_path = self
-            .temp_dir()
-            .join(format!("{}.partial", crate::random::random_hex(12)));
-        let guard = TempFile(temp_path.clone());
-        let mut file = File::create(&temp_path).map_err(io_at(&temp_path))?;
-        let mut hasher = Sha256::new();
-        let mut buffer = vec![0u8; COPY_BUFFER_BYTES];
-        let mut size = 0u64;
-        loop {
-            let n = match reader.read(&mut buffer) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(io_at(&temp_path)(e)),
-            };
-            hasher.update(&buffer[..n]);
-            file.write_all(&buffer[..n]).map_err(io_at(&temp_path))?;
-            size += n as u64;
-        }
-        let digest = Sha256Digest::from_bytes(hasher.finalize().into());
-        if let Some(expected) = expected {
-            if *expected != digest {
-                return Err(BlobError::DigestMismatch {
-                    expected: *expected,
-                    actual: digest,
-                });
+    /// Opens the configured backend (creating the local directories when needed).
+    pub fn open(settings: &StorageSettings) -> Result<BlobStore, BlobError> {
+        Ok(match settings.backend {
+            BlobBackend::Local => {
+                let local = LocalBlobs::open(&settings.blob_dir())?;
+                BlobStore {
+                    staging_root: local.temp_dir(),
+                    backend: Backend::Local(local),
+                    redirect_downloads: false,
+                }
             }
-        }
-        let final_path = self.path_of(&digest);
-        if final_path.is_file() {
-            return Ok(StoredBlob {
-                digest,
-                size,
-                newly_written: false,
-            });
-        }
-        file.sync_all().map_err(io_at(&temp_path))?;
-        drop(file);
-        let parent = final_path.parent().unwrap_or(&self.root);
-        if !parent.is_dir() {
-            fs::create_dir_all(parent).map_err(io_at(parent))?;
-            // The new shard directory must survive a crash as much as the blob in it.
-            let shards = parent.parent().unwrap_or(&self.root);
-            sync_dir(shards).map_err(io_at(shards))?;
-        }
-        fs::rename(&temp_path, &final_path).map_err(io_at(&final_path))?;
-        std::mem::forget(guard);
-        sync_dir(parent).map_err(io_at(parent))?;
-        Ok(StoredBlob {
-            digest,
-            size,
-            newly_written: true,
+            BlobBackend::S3 => {
+                let staging_root = settings.data_dir.join("staging");
+                std::fs::create_dir_all(&staging_root).map_err(|source| BlobError::Io {
+                    path: staging_root.clone(),
+                    source,
+                })?;
+                BlobStore {
+                    backend: Backend::Object(Arc::new(ObjectBlobs::open(&settings.s3)?)),
+                    staging_root,
+                    redirect_downloads: settings.s3.redirect_downloads,
+                }
+            }
         })
     }
 
-    fn remove_stale_temp_files(&self) {
-        let Ok(entries) = fs::read_dir(self.temp_dir()) else {
-            return;
-        };
-        let now = SystemTime::now();
-        for entry in entries.flatten() {
-            let old = entry
-                .metadata()
-                .and_then(|m| m.modified())
-                .map(|t| now.duration_since(t).unwrap_or_default() > STALE_TEMP_AGE)
-                .unwrap_or(false);
-            if old {
-                let _ = fs::remove_file(entry.path());
+    /// Where the blobs are, for logs and `config show`.
+    pub fn describe(&self) -> String {
+        match &self.backend {
+            Backend::Local(local) => format!("local directory `{}`", local.root().display()),
+            Backend::Object(object) => object.describe().to_owned(),
+        }
+    }
+
+    /// A local directory for fetches that end in the store (a mirror's sync keeps its
+    /// resumable parts there); on the local backend it shares the store's file system.
+    pub fn staging_dir(&self, name: &str) -> PathBuf {
+        self.staging_root.join(name)
+    }
+
+    /// Whether the store can be reached; `/readyz` uses this.
+    pub async fn is_reachable(&self) -> bool {
+        match &self.backend {
+            Backend::Local(local) => local.is_reachable(),
+            Backend::Object(object) => object.is_reachable().await,
+        }
+    }
+
+    pub async fn contains(&self, digest: &Sha256Digest) -> Result<bool, BlobError> {
+        match &self.backend {
+            Backend::Local(local) => Ok(local.path_of(digest).is_file()),
+            Backend::Object(object) => counted("head", object.size_of(digest).await)
+                .map(|size| size.is_some()),
+        }
+    }
+
+    /// Copies the file at `path` into the store once, hashing while writing. When
+    /// `expected` is given and differs from the content's digest, nothing becomes visible.
+    pub async fn put_file(
+        &self,
+        path: &Path,
+        expected: Option<Sha256Digest>,
+        progress: &ProgressBar,
+    ) -> Result<StoredBlob, BlobError> {
+        let stored = match &self.backend {
+            Backend::Local(local) => {
+                let (local, path, progress) = (local.clone(), path.to_path_buf(), progress.clone());
+                blocking(move || {
+                    let file = File::open(&path).map_err(|source| BlobError::Io {
+                        path: path.clone(),
+                        source,
+                    })?;
+                    local.put(progress.wrap_read(file), expected.as_ref())
+                })
+                .await
             }
+            Backend::Object(object) => {
+                // The key is the digest, so it is known before the upload starts: hash
+                // first when the caller does not know it, then hash again while sending.
+                let digest = match expected {
+                    Some(digest) => digest,
+                    None => {
+                        let path = path.to_path_buf();
+                        blocking(move || {
+                            File::open(&path)
+                                .and_then(hash_reader)
+                                .map(|(digest, _)| digest)
+                                .map_err(|source| BlobError::Io { path, source })
+                        })
+                        .await?
+                    }
+                };
+                object.put_file(path, &digest, progress).await
+            }
+        };
+        counted("write", stored)
+    }
+
+    /// Takes in a complete file already verified to hash to `digest`: renamed into place
+    /// on the local backend, uploaded (and checked again) then removed on S3.
+    pub async fn adopt(&self, file: &Path, digest: &Sha256Digest) -> Result<(), BlobError> {
+        let adopted = match &self.backend {
+            Backend::Local(local) => {
+                let (local, file, digest) = (local.clone(), file.to_path_buf(), *digest);
+                blocking(move || {
+                    File::open(&file)
+                        .and_then(|f| f.sync_all())
+                        .map_err(|source| BlobError::Io {
+                            path: file.clone(),
+                            source,
+                        })?;
+                    local.place(&file, &digest)
+                })
+                .await
+            }
+            Backend::Object(object) => {
+                let uploaded = object.put_file(file, digest, &ProgressBar::hidden()).await;
+                if uploaded.is_ok() {
+                    let _ = tokio::fs::remove_file(file).await;
+                }
+                uploaded.map(|_| ())
+            }
+        };
+        counted("write", adopted)
+    }
+
+    /// Opens a stored blob for serving.
+    pub async fn open_blob(&self, digest: &Sha256Digest) -> Result<OpenBlob, BlobError> {
+        let opened = match &self.backend {
+            Backend::Local(local) => {
+                let local = local.clone();
+                let digest = *digest;
+                blocking(move || local.open_blob(&digest))
+                    .await
+                    .map(|(file, size)| OpenBlob {
+                        size,
+                        source: Source::File(file),
+                    })
+            }
+            Backend::Object(object) => match object.size_of(digest).await {
+                Ok(Some(size)) => Ok(OpenBlob {
+                    size,
+                    source: Source::Object(Arc::clone(object), *digest),
+                }),
+                Ok(None) => Err(BlobError::NotFound(*digest)),
+                Err(e) => Err(e),
+            },
+        };
+        counted("read", opened)
+    }
+
+    /// A short-lived URL to fetch the blob from the store itself, when downloads are
+    /// configured to be redirected (`storage.s3.redirect_downloads`); `None` otherwise.
+    pub async fn redirect_url(&self, digest: &Sha256Digest) -> Result<Option<String>, BlobError> {
+        match &self.backend {
+            Backend::Object(object) if self.redirect_downloads => {
+                counted("presign", object.presigned_get(digest).await).map(Some)
+            }
+            _ => Ok(None),
         }
     }
 }
 
-/// Removes a temp file unless it was renamed into place.
-struct TempFile(PathBuf);
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = fs::remove_file(&self.0);
-    }
+/// A blob opened for serving: its size and where its bytes come from.
+#[derive(Debug)]
+pub struct OpenBlob {
+    pub size: u64,
+    source: Source,
 }
 
-/// Makes a rename in `dir` durable.
-pub fn sync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
+#[derive(Debug)]
+enum Source {
+    File(File),
+    Object(Arc<ObjectBlobs>, Sha256Digest),
+}
+
+impl OpenBlob {
+    /// The response body for `len` bytes from `first`, streamed, never read whole.
+    pub async fn body(self, first: u64, len: u64) -> Result<BoxBody, BlobError> {
+        match self.source {
+            Source::File(file) => crate::store::http::range_body(file, first, len).map_err(
+                |source| BlobError::Io {
+                    path: PathBuf::from("(open blob)"),
+                    source,
+                },
+            ),
+            Source::Object(object, digest) => {
+                let stream = counted("read", object.read_range(&digest, first, len).await)?;
+                Ok(BoxBody::new(SizedStream::new(len, stream)))
+            }
+        }
+    }
+
+    /// The SHA-256 of `len` bytes from `first` (a ranged answer's `Content-Digest`).
+    pub async fn hash_range(&self, first: u64, len: u64) -> Result<Sha256Digest, BlobError> {
+        let as_io = |source| BlobError::Io {
+            path: PathBuf::from("(open blob)"),
+            source,
+        };
+        match &self.source {
+            Source::File(file) => {
+                use std::io::{Seek, SeekFrom};
+                let mut file = file.try_clone().map_err(as_io)?;
+                blocking(move || {
+                    file.seek(SeekFrom::Start(first)).map_err(as_io)?;
+                    hash_reader(file.take(len))
+                        .map(|(digest, _)| digest)
+                        .map_err(as_io)
+                })
+                .await
+            }
+            Source::Object(object, digest) => {
+                use futures_util::TryStreamExt;
+                let mut stream = object.read_range(digest, first, len).await?;
+                let mut hasher = Sha256::new();
+                while let Some(chunk) = stream.try_next().await.map_err(as_io)? {
+                    hasher.update(&chunk);
+                }
+                Ok(Sha256Digest::from_bytes(hasher.finalize().into()))
+            }
+        }
+    }
 }
 
 /// Hashes a reader to the end with the store's buffer size, returning digest and size.
@@ -236,42 +338,4 @@ pub fn hash_reader(mut reader: impl Read) -> io::Result<(Sha256Digest, u64)> {
         }
     }
     Ok((Sha256Digest::from_bytes(hasher.finalize().into()), size))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn put_is_content_addressed_and_idempotent() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = BlobStore::open(dir.path()).expect("open");
-        let first = store.put(&b"hello weights"[..], None).expect("put");
-        assert!(first.newly_written);
-        assert_eq!(first.digest, Sha256Digest::of(b"hello weights"));
-        assert_eq!(
-            fs::read(store.path_of(&first.digest)).expect("read"),
-            b"hello weights"
-        );
-        let second = store.put(&b"hello weights"[..], None).expect("put again");
-        assert!(!second.newly_written);
-        assert_eq!(
-            fs::read_dir(store.temp_dir()).expect("tmp").count(),
-            0,
-            "no temp file left"
-        );
-    }
-
-    #[test]
-    fn mismatching_expected_digest_leaves_nothing_visible() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = BlobStore::open(dir.path()).expect("open");
-        let wrong = Sha256Digest::of(b"other");
-        let err = store
-            .put(&b"content"[..], Some(&wrong))
-            .expect_err("must fail");
-        assert!(matches!(err, BlobError::DigestMismatch { .. }));
-        assert!(!store.contains(&Sha256Digest::of(b"content")));
-        assert_eq!(fs::read_dir(store.temp_dir()).expect("tmp").count(), 0);
-    }
 }

@@ -2,6 +2,8 @@
 //! offline verification and HTTP range semantics.
 
 pub mod blobs;
+pub mod local;
+pub mod object;
 pub mod http;
 pub mod manifest;
 pub mod publish;

@@ -2,7 +2,6 @@
 //! it is hashed, then the manifest is signed and the revision recorded in one transaction.
 //! Until that commit nothing of the publication is visible.
 
-use std::fs::File;
 use std::path::Path;
 
 use indicatif::ProgressBar;
@@ -45,8 +44,6 @@ pub enum PublishError {
     Blob(#[from] BlobError),
     #[error("recording the revision failed")]
     Database(#[from] sqlx::Error),
-    #[error("publishing task failed: {0}")]
-    Task(String),
 }
 
 /// Publishes `dir` as a new revision of `request.model`. Publishing the same bytes again
@@ -68,33 +65,21 @@ pub async fn publish_dir(
         return Err(PublishError::EmptyModel(dir.to_path_buf()));
     }
     progress.set_length(files.iter().map(|f| f.size).sum());
-    let store_for_copy = store.clone();
-    let bar = progress.clone();
-    let copied = tokio::task::spawn_blocking(move || -> Result<_, PublishError> {
-        let mut entries = Vec::with_capacity(files.len());
-        let (mut new_blobs, mut reused_blobs) = (0, 0);
-        for file in files {
-            let reader = File::open(&file.full_path).map_err(|source| WalkError::Io {
-                path: file.full_path.clone(),
-                source,
-            })?;
-            let stored = store_for_copy.put(bar.wrap_read(reader), None)?;
-            if stored.newly_written {
-                new_blobs += 1
-            } else {
-                reused_blobs += 1
-            }
-            entries.push(ManifestFile {
-                path: file.path,
-                size: stored.size,
-                sha256: stored.digest,
-            });
+    let mut entries = Vec::with_capacity(files.len());
+    let (mut new_blobs, mut reused_blobs) = (0, 0);
+    for file in files {
+        let stored = store.put_file(&file.full_path, None, &progress).await?;
+        if stored.newly_written {
+            new_blobs += 1
+        } else {
+            reused_blobs += 1
         }
-        Ok((entries, new_blobs, reused_blobs))
-    })
-    .await
-    .map_err(|e| PublishError::Task(e.to_string()))?;
-    let (entries, new_blobs, reused_blobs) = copied?;
+        entries.push(ManifestFile {
+            path: file.path,
+            size: stored.size,
+            sha256: stored.digest,
+        });
+    }
     progress.finish_and_clear();
 
     let manifest = Manifest::new(request.model, request.license, request.modality, entries);

@@ -152,7 +152,7 @@ pub fn write_private_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let _ = fs::remove_file(&temp);
     linked.with_context(|| format!("creating `{}`", path.display()))?;
     if let Some(dir) = path.parent() {
-        crate::store::blobs::sync_dir(dir)?;
+        crate::store::local::sync_dir(dir)?;
     }
     Ok(())
 }

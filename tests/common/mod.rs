@@ -3,8 +3,10 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 pub mod fault_proxy;
+pub mod garage;
 pub mod hf;
 pub mod mmdb;
+pub mod tcp_relay;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -46,7 +48,7 @@ pub struct TestApp {
 }
 
 /// Creates a database of its own on the PostgreSQL server behind `admin_url`.
-async fn fresh_postgres_database(admin_url: &str) -> String {
+pub async fn fresh_postgres_database(admin_url: &str) -> String {
     sqlx::any::install_default_drivers();
     let name = format!("mg_test_{}", modelgate::random::random_hex(8));
     let pool = sqlx::AnyPool::connect(admin_url)

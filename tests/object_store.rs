@@ -1,0 +1,338 @@
+//! The S3 blob backend against a real Garage server on loopback: publishing (single PUT and
+//! multipart), ranged serving, presigned redirects after the grant check, and outages of
+//! the store and of the database, which fail with 503 and a stable code, change nothing,
+//! and heal without a restart.
+#![allow(clippy::unwrap_used)]
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::garage::Garage;
+use common::tcp_relay::TcpRelay;
+use common::{error_code, spawn_app_with, Backend, TestApp};
+use modelgate::domain::{Modality, Sha256Digest};
+use serde_json::Value;
+
+mod common;
+
+/// A model directory with a config and one shard of `size` pseudo-random bytes.
+fn model_dir(root: &Path, size: usize, seed: u8) -> std::path::PathBuf {
+    let dir = root.join(format!("model-{seed}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("config.json"), format!("{{\"seed\": {seed}}}")).unwrap();
+    let mut state = (u64::from(seed) + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let bytes: Vec<u8> = (0..size)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect();
+    std::fs::write(dir.join("model.safetensors"), bytes).unwrap();
+    dir
+}
+
+fn relay_to(port: u16) -> TcpRelay {
+    TcpRelay::start(&[SocketAddr::from(([127, 0, 0, 1], port))])
+}
+
+async fn s3_app(garage: &Garage, endpoint: &str, backend: Backend) -> TestApp {
+    spawn_app_with(backend, |settings| {
+        garage.configure(settings, endpoint);
+        settings.database.acquire_timeout_secs = 2;
+    })
+    .await
+}
+
+/// The file entry of `path` in an allow answer.
+fn file<'a>(answer: &'a Value, path: &str) -> &'a Value {
+    answer["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == path)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn blobs_live_in_the_bucket_and_are_served_with_ranges() {
+    let Some(garage) = Garage::start() else {
+        return;
+    };
+    let app = s3_app(&garage, &garage.endpoint, Backend::Sqlite).await;
+    let scratch = tempfile::tempdir().unwrap();
+    // 12 MiB: larger than the 5 MiB part size, so the shard goes up as a multipart upload.
+    let dir = model_dir(scratch.path(), 12 << 20, 1);
+    let published = app.publish(&dir, "acme/big", Modality::Text).await;
+    assert_eq!(published.new_blobs, 2);
+    let again = app.publish(&dir, "acme/big", Modality::Text).await;
+    assert_eq!(
+        (again.new_blobs, again.reused_blobs),
+        (0, 2),
+        "the bucket is content-addressed"
+    );
+    assert!(
+        !app.data_dir.path().join("blobs").exists(),
+        "nothing was written to the local blob directory"
+    );
+
+    let session = app.licensed_user("dev@example.com", "CA").await;
+    let answer = app.grant(&session, "acme/big").await;
+    let shard = file(&answer, "model.safetensors");
+    let url = shard["url"].as_str().unwrap();
+    let expected = std::fs::read(dir.join("model.safetensors")).unwrap();
+
+    let whole = app.client.get(url).send().await.unwrap();
+    assert_eq!(whole.status(), 200);
+    assert_eq!(
+        whole.headers()["etag"].to_str().unwrap(),
+        format!("\"{}\"", Sha256Digest::of(&expected).hex())
+    );
+    let body = whole.bytes().await.unwrap();
+    assert_eq!(
+        Sha256Digest::of(&body),
+        Sha256Digest::of(&expected),
+        "the whole shard streams back from the bucket"
+    );
+
+    let first = 6 << 20;
+    let ranged = app
+        .client
+        .get(url)
+        .header("range", format!("bytes={first}-{}", first + 99_999))
+        .header("want-content-digest", "sha-256")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ranged.status(), 206);
+    assert_eq!(
+        ranged.headers()["content-range"].to_str().unwrap(),
+        format!("bytes {first}-{}/{}", first + 99_999, expected.len())
+    );
+    let part = &expected[first..first + 100_000];
+    let digest = ranged.headers()["content-digest"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(ranged.bytes().await.unwrap(), part);
+    assert!(digest.contains(&base64_of(Sha256Digest::of(part).as_bytes())));
+
+    let head = app.client.head(url).send().await.unwrap();
+    assert_eq!(head.status(), 200);
+    assert_eq!(
+        head.headers()["content-length"].to_str().unwrap(),
+        expected.len().to_string()
+    );
+}
+
+fn base64_of(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+#[tokio::test]
+async fn downloads_may_be_redirected_to_presigned_store_urls_after_the_grant_check() {
+    let Some(garage) = Garage::start() else {
+        return;
+    };
+    let app = spawn_app_with(Backend::Sqlite, |settings| {
+        garage.configure(settings, &garage.endpoint);
+        settings.storage.s3.redirect_downloads = true;
+        settings.storage.s3.presign_ttl_secs = 60;
+    })
+    .await;
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = model_dir(scratch.path(), 300_000, 2);
+    app.publish(&dir, "acme/small", Modality::Text).await;
+    let session = app.licensed_user("dev@example.com", "CA").await;
+    let answer = app.grant(&session, "acme/small").await;
+    let url = file(&answer, "model.safetensors")["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let expected = std::fs::read(dir.join("model.safetensors")).unwrap();
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    // Without a grant there is no redirect, only the refusal.
+    let bare = url.split('?').next().unwrap();
+    let refused = no_redirects.get(bare).send().await.unwrap();
+    assert_eq!(refused.status(), 401);
+    assert!(refused.headers().get("location").is_none());
+
+    let redirected = no_redirects
+        .get(&url)
+        .header("range", "bytes=1000-1999")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(redirected.status(), 307);
+    let location = redirected.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        location.starts_with(&garage.endpoint) && location.contains("X-Amz-Signature"),
+        "a presigned URL of the store: {location}"
+    );
+    let from_store = no_redirects
+        .get(&location)
+        .header("range", "bytes=1000-1999")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(from_store.status(), 206);
+    assert_eq!(from_store.bytes().await.unwrap(), expected[1000..2000]);
+
+    // The redirect was decided, counted and audited like a served download.
+    let staff = app
+        .account("compliance@example.com", modelgate::domain::Role::Compliance)
+        .await;
+    let events = app
+        .get_auth_json("/v1/audit/events?kind=blob.request&limit=1000", &staff)
+        .await;
+    assert!(
+        events["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["data"]["status"] == 307),
+        "a 307 blob event: {events}"
+    );
+
+    // The download client follows the redirect and verifies every file.
+    let target = scratch.path().join("download");
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_modelgate"));
+    command
+        .args(["download", "acme/small", "--endpoint", &app.address])
+        .args(["--token", &session])
+        .arg("--dir")
+        .arg(&target)
+        .env("MODELGATE_CONFIG_DIR", scratch.path().join("config"))
+        .env_remove("MODELGATE_TOKEN");
+    // Off the test's runtime: the in-process gateway's store connections live on it.
+    let output = tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        std::fs::read(target.join("model.safetensors")).unwrap(),
+        expected
+    );
+}
+
+/// Polls `/readyz` until it answers `status`.
+async fn wait_for_readiness(app: &TestApp, status: u16) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let response = app.get("/readyz").await;
+        if response.status() == status {
+            return response.json().await.unwrap();
+        }
+        assert!(Instant::now() < deadline, "readyz never answered {status}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_store_outage_fails_cleanly_with_503_and_heals_without_a_restart() {
+    let Some(garage) = Garage::start() else {
+        return;
+    };
+    let relay = relay_to(garage.port);
+    let app = s3_app(
+        &garage,
+        &format!("http://{}", relay.address()),
+        Backend::Sqlite,
+    )
+    .await;
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = model_dir(scratch.path(), 200_000, 3);
+    app.publish(&dir, "acme/first", Modality::Text).await;
+    let session = app.licensed_user("dev@example.com", "CA").await;
+    let answer = app.grant(&session, "acme/first").await;
+    let url = file(&answer, "model.safetensors")["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    relay.cut();
+    let refused = app.client.get(&url).send().await.unwrap();
+    assert_eq!(refused.status(), 503);
+    assert!(refused.headers().contains_key("retry-after"));
+    assert_eq!(error_code(refused).await, "store-unavailable");
+    let readiness = wait_for_readiness(&app, 503).await;
+    assert_eq!(readiness["checks"]["blob_store"], false);
+    assert_eq!(readiness["checks"]["database"], true);
+
+    // A publish during the outage fails and leaves nothing behind.
+    let second = model_dir(scratch.path(), 7 << 20, 4);
+    let failed = app.try_publish(&second, "acme/second", Modality::Text).await;
+    assert!(failed.is_err(), "publish must fail while the store is down");
+    assert_eq!(app.get("/v1/models/acme/second").await.status(), 404);
+
+    relay.restore();
+    wait_for_readiness(&app, 200).await;
+    let served = app.client.get(&url).send().await.unwrap();
+    assert_eq!(served.status(), 200);
+    assert_eq!(
+        served.bytes().await.unwrap(),
+        std::fs::read(dir.join("model.safetensors")).unwrap()
+    );
+    let published = app.publish(&second, "acme/second", Modality::Text).await;
+    assert_eq!(published.new_blobs, 2, "the failed upload left no object");
+    assert_eq!(app.get("/v1/models/acme/second").await.status(), 200);
+}
+
+#[tokio::test]
+async fn a_database_outage_fails_cleanly_with_503_and_heals_without_a_restart() {
+    let Some(Backend::Postgres(admin_url)) = common::backends().pop() else {
+        eprintln!("skipped: needs TEST_DATABASE_URL (PostgreSQL)");
+        return;
+    };
+    let url: reqwest::Url = admin_url.parse().unwrap();
+    let relay = relay_to(url.port().unwrap_or(5432));
+    let app = spawn_app_with(Backend::Postgres(admin_url.clone()), |settings| {
+        // Reach the test's fresh database through the relay.
+        let direct = settings.database.url.expose().to_owned();
+        let mut through: reqwest::Url = direct.parse().unwrap();
+        through.set_host(Some("127.0.0.1")).unwrap();
+        through.set_port(Some(relay.port)).unwrap();
+        settings.database.url = modelgate::config::Secret::new(through.as_str());
+        settings.database.acquire_timeout_secs = 2;
+    })
+    .await;
+    app.publish_demo().await;
+    assert_eq!(app.get("/v1/models").await.status(), 200);
+
+    relay.cut();
+    let sign_up = app
+        .client
+        .post(app.url("/v1/auth/register"))
+        .json(&serde_json::json!({ "email": "late@example.com", "password": "correct horse battery staple" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sign_up.status(), 503);
+    assert!(sign_up.headers().contains_key("retry-after"));
+    assert_eq!(error_code(sign_up).await, "database-unavailable");
+    let readiness = wait_for_readiness(&app, 503).await;
+    assert_eq!(readiness["checks"]["database"], false);
+
+    relay.restore();
+    wait_for_readiness(&app, 200).await;
+    assert_eq!(app.get("/v1/models/demo/Llama-3.2-Tiny").await.status(), 200);
+    let registered = app
+        .client
+        .post(app.url("/v1/auth/register"))
+        .json(&serde_json::json!({ "email": "late@example.com", "password": "correct horse battery staple" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(registered.status(), 201, "the refused sign-up left no account");
+}
