@@ -171,7 +171,10 @@ async fn downloads_may_be_redirected_to_presigned_store_urls_after_the_grant_che
         .await
         .unwrap();
     assert_eq!(redirected.status(), 307);
-    let location = redirected.headers()["location"].to_str().unwrap().to_owned();
+    let location = redirected.headers()["location"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(
         location.starts_with(&garage.endpoint) && location.contains("X-Amz-Signature"),
         "a presigned URL of the store: {location}"
@@ -187,7 +190,10 @@ async fn downloads_may_be_redirected_to_presigned_store_urls_after_the_grant_che
 
     // The redirect was decided, counted and audited like a served download.
     let staff = app
-        .account("compliance@example.com", modelgate::domain::Role::Compliance)
+        .account(
+            "compliance@example.com",
+            modelgate::domain::Role::Compliance,
+        )
         .await;
     let events = app
         .get_auth_json("/v1/audit/events?kind=blob.request&limit=1000", &staff)
@@ -272,7 +278,9 @@ async fn a_store_outage_fails_cleanly_with_503_and_heals_without_a_restart() {
 
     // A publish during the outage fails and leaves nothing behind.
     let second = model_dir(scratch.path(), 7 << 20, 4);
-    let failed = app.try_publish(&second, "acme/second", Modality::Text).await;
+    let failed = app
+        .try_publish(&second, "acme/second", Modality::Text)
+        .await;
     assert!(failed.is_err(), "publish must fail while the store is down");
     assert_eq!(app.get("/v1/models/acme/second").await.status(), 404);
 
@@ -326,7 +334,10 @@ async fn a_database_outage_fails_cleanly_with_503_and_heals_without_a_restart() 
 
     relay.restore();
     wait_for_readiness(&app, 200).await;
-    assert_eq!(app.get("/v1/models/demo/Llama-3.2-Tiny").await.status(), 200);
+    assert_eq!(
+        app.get("/v1/models/demo/Llama-3.2-Tiny").await.status(),
+        200
+    );
     let registered = app
         .client
         .post(app.url("/v1/auth/register"))
@@ -334,5 +345,9 @@ async fn a_database_outage_fails_cleanly_with_503_and_heals_without_a_restart() 
         .send()
         .await
         .unwrap();
-    assert_eq!(registered.status(), 201, "the refused sign-up left no account");
+    assert_eq!(
+        registered.status(),
+        201,
+        "the refused sign-up left no account"
+    );
 }

@@ -185,7 +185,11 @@ async fn two_replicas_on_one_database_and_one_bucket_act_as_one_gateway() {
         "{}",
         String::from_utf8_lossy(&refused.stderr)
     );
-    let migrated = cluster.modelgate("release").arg("migrate").output().unwrap();
+    let migrated = cluster
+        .modelgate("release")
+        .arg("migrate")
+        .output()
+        .unwrap();
     assert!(migrated.status.success(), "{migrated:?}");
 
     // A publishes the demo models into the bucket (and makes the keys both share).
@@ -249,7 +253,10 @@ async fn two_replicas_on_one_database_and_one_bucket_act_as_one_gateway() {
             assert_eq!(error_code(response).await, "download-limit-reached");
         }
     }
-    assert_eq!(served, 4, "exactly the rest of the cap, whichever replica served");
+    assert_eq!(
+        served, 4,
+        "exactly the rest of the cap, whichever replica served"
+    );
 
     // A review opened on A and approved on B lets the user in on A.
     let traveller = licensed_session(&client, &b.url, "traveller@example.com", "US").await;
@@ -279,7 +286,11 @@ async fn two_replicas_on_one_database_and_one_bucket_act_as_one_gateway() {
         .await
         .unwrap();
     assert_eq!(approved.status(), 200);
-    assert_eq!(ask(a.url.clone()).await.status(), 200, "approved on B, allowed on A");
+    assert_eq!(
+        ask(a.url.clone()).await.status(),
+        200,
+        "approved on B, allowed on A"
+    );
 
     // A revocation on B stops the grant A issued, on both replicas.
     let grant_from_a = grant_for(&client, &a.url, TEXT, &dev).await;
@@ -302,7 +313,10 @@ async fn two_replicas_on_one_database_and_one_bucket_act_as_one_gateway() {
         .unwrap()
         .to_owned();
     let revoked = client
-        .post(format!("{}/v1/admin/acceptances/{acceptance}/revoke", b.url))
+        .post(format!(
+            "{}/v1/admin/acceptances/{acceptance}/revoke",
+            b.url
+        ))
         .bearer_auth(&admin)
         .json(&json!({ "reason": "breach of the acceptable use policy" }))
         .send()
@@ -381,7 +395,11 @@ async fn two_replicas_on_one_database_and_one_bucket_act_as_one_gateway() {
     })
     .await
     .unwrap();
-    assert!(status.0.success(), "download after a replica died:\n{}", status.1);
+    assert!(
+        status.0.success(),
+        "download after a replica died:\n{}",
+        status.1
+    );
     assert_eq!(
         Sha256Digest::of(&std::fs::read(target.join("model.safetensors")).unwrap()),
         Sha256Digest::of(&std::fs::read(big.join("model.safetensors")).unwrap())

@@ -110,8 +110,8 @@ impl Db {
     /// Connects (creating the SQLite file and its directory when needed) and applies
     /// pending migrations.
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
-        let db = Db::connect_without_migrating(url, max_connections, Duration::from_secs(30))
-            .await?;
+        let db =
+            Db::connect_without_migrating(url, max_connections, Duration::from_secs(30)).await?;
         db.migrate().await?;
         Ok(db)
     }
@@ -267,6 +267,24 @@ pub fn now_ms() -> i64 {
     i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
 }
 
+/// Whether `err` says the database cannot be reached now (connection refused or lost,
+/// pool exhausted, server shutting down) rather than that the query was wrong.
+pub fn is_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            // PostgreSQL: connection exceptions (08…), shutdown / cannot connect now
+            // (57P01-57P03), too many connections (53300).
+            code.starts_with("08") || code.starts_with("57P") || code == "53300"
+        }),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
@@ -284,23 +302,5 @@ mod tests {
             versions("migrations/sqlite"),
             versions("migrations/postgres")
         );
-    }
-}
-
-/// Whether `err` says the database cannot be reached now (connection refused or lost,
-/// pool exhausted, server shutting down) rather than that the query was wrong.
-pub fn is_unavailable(err: &sqlx::Error) -> bool {
-    match err {
-        sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::WorkerCrashed => true,
-        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
-            // PostgreSQL: connection exceptions (08…), shutdown / cannot connect now
-            // (57P01-57P03), too many connections (53300).
-            code.starts_with("08") || code.starts_with("57P") || code == "53300"
-        }),
-        _ => false,
     }
 }

@@ -672,7 +672,11 @@ fn redirect_target(response: &reqwest::Response) -> Option<reqwest::Url> {
     if !response.status().is_redirection() {
         return None;
     }
-    let location = response.headers().get(reqwest::header::LOCATION)?.to_str().ok()?;
+    let location = response
+        .headers()
+        .get(reqwest::header::LOCATION)?
+        .to_str()
+        .ok()?;
     response.url().join(location).ok()
 }
 

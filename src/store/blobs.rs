@@ -148,8 +148,9 @@ impl BlobStore {
     pub async fn contains(&self, digest: &Sha256Digest) -> Result<bool, BlobError> {
         match &self.backend {
             Backend::Local(local) => Ok(local.path_of(digest).is_file()),
-            Backend::Object(object) => counted("head", object.size_of(digest).await)
-                .map(|size| size.is_some()),
+            Backend::Object(object) => {
+                counted("head", object.size_of(digest).await).map(|size| size.is_some())
+            }
         }
     }
 
@@ -277,12 +278,12 @@ impl OpenBlob {
     /// The response body for `len` bytes from `first`, streamed, never read whole.
     pub async fn body(self, first: u64, len: u64) -> Result<BoxBody, BlobError> {
         match self.source {
-            Source::File(file) => crate::store::http::range_body(file, first, len).map_err(
-                |source| BlobError::Io {
+            Source::File(file) => {
+                crate::store::http::range_body(file, first, len).map_err(|source| BlobError::Io {
                     path: PathBuf::from("(open blob)"),
                     source,
-                },
-            ),
+                })
+            }
             Source::Object(object, digest) => {
                 let stream = counted("read", object.read_range(&digest, first, len).await)?;
                 Ok(BoxBody::new(SizedStream::new(len, stream)))

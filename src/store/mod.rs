@@ -2,10 +2,10 @@
 //! offline verification and HTTP range semantics.
 
 pub mod blobs;
-pub mod local;
-pub mod object;
 pub mod http;
+pub mod local;
 pub mod manifest;
+pub mod object;
 pub mod publish;
 pub mod range;
 pub mod signing;
