@@ -3,7 +3,6 @@
 //! audited load.
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -31,24 +30,7 @@ fn serve_demo(data_dir: &Path) -> (KillOnDrop, String) {
 
 /// Like `serve_demo`, also returning what it printed before the URL.
 fn serve_demo_with_output(data_dir: &Path) -> (KillOnDrop, String, Vec<String>) {
-    let mut child = KillOnDrop::spawn(
-        modelgate(data_dir)
-            .args(["serve", "--demo", "--port", "0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit()),
-    );
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let mut printed = Vec::new();
-    let url = loop {
-        let line = lines.next().expect("serve printed its URL").unwrap();
-        if let Some(url) = line.strip_prefix("modelgate is serving on ") {
-            break url.trim().to_string();
-        }
-        printed.push(line);
-    };
-    std::thread::spawn(move || for _ in lines {});
-    (child, url, printed)
+    common::serve_process(modelgate(data_dir).args(["serve", "--demo", "--port", "0"]))
 }
 
 async fn login(

@@ -21,15 +21,7 @@ fn model_dir(root: &Path, size: usize, seed: u8) -> std::path::PathBuf {
     let dir = root.join(format!("model-{seed}"));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("config.json"), format!("{{\"seed\": {seed}}}")).unwrap();
-    let mut state = (u64::from(seed) + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    let bytes: Vec<u8> = (0..size)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state as u8
-        })
-        .collect();
+    let bytes = common::pseudo_random_bytes(size, u64::from(seed));
     std::fs::write(dir.join("model.safetensors"), bytes).unwrap();
     dir
 }
@@ -44,6 +36,26 @@ async fn s3_app(garage: &Garage, endpoint: &str, backend: Backend) -> TestApp {
         settings.database.acquire_timeout_secs = 2;
     })
     .await
+}
+
+/// Publishes a model of one `size`-byte shard as `model`, lets a Canadian user accept the
+/// license, and returns the model's directory, the user's session and the shard's grant URL.
+async fn published_with_grant(
+    app: &TestApp,
+    scratch: &Path,
+    size: usize,
+    seed: u8,
+    model: &str,
+) -> (std::path::PathBuf, String, String) {
+    let dir = model_dir(scratch, size, seed);
+    app.publish(&dir, model, Modality::Text).await;
+    let session = app.licensed_user("dev@example.com", "CA").await;
+    let answer = app.grant(&session, model).await;
+    let url = file(&answer, "model.safetensors")["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (dir, session, url)
 }
 
 /// The file entry of `path` in an allow answer.
@@ -144,14 +156,8 @@ async fn downloads_may_be_redirected_to_presigned_store_urls_after_the_grant_che
     })
     .await;
     let scratch = tempfile::tempdir().unwrap();
-    let dir = model_dir(scratch.path(), 300_000, 2);
-    app.publish(&dir, "acme/small", Modality::Text).await;
-    let session = app.licensed_user("dev@example.com", "CA").await;
-    let answer = app.grant(&session, "acme/small").await;
-    let url = file(&answer, "model.safetensors")["url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (dir, session, url) =
+        published_with_grant(&app, scratch.path(), 300_000, 2, "acme/small").await;
     let expected = std::fs::read(dir.join("model.safetensors")).unwrap();
     let no_redirects = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -258,14 +264,7 @@ async fn a_store_outage_fails_cleanly_with_503_and_heals_without_a_restart() {
     )
     .await;
     let scratch = tempfile::tempdir().unwrap();
-    let dir = model_dir(scratch.path(), 200_000, 3);
-    app.publish(&dir, "acme/first", Modality::Text).await;
-    let session = app.licensed_user("dev@example.com", "CA").await;
-    let answer = app.grant(&session, "acme/first").await;
-    let url = file(&answer, "model.safetensors")["url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (dir, _, url) = published_with_grant(&app, scratch.path(), 200_000, 3, "acme/first").await;
 
     relay.cut();
     let refused = app.client.get(&url).send().await.unwrap();

@@ -5,7 +5,7 @@
 //! download survives the death of the replica it was talking to.
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -13,7 +13,9 @@ use std::time::Duration;
 
 use common::garage::Garage;
 use common::tcp_relay::TcpRelay;
-use common::{error_code, get_bytes, get_json, grant_for, licensed_session, Backend, KillOnDrop};
+use common::{
+    error_code, get_bytes, get_json, get_json_as, grant_for, licensed_session, Backend, KillOnDrop,
+};
 use modelgate::domain::Sha256Digest;
 use serde_json::{json, Value};
 
@@ -66,23 +68,11 @@ impl Cluster {
     }
 
     fn start(&self, name: &str, extra: &[&str]) -> Replica {
-        let mut process = KillOnDrop::spawn(
+        let (process, url, printed) = common::serve_process(
             self.modelgate(name)
                 .args(["serve", "--port", "0"])
-                .args(extra)
-                .stdout(Stdio::piped())
-                .stderr(Stdio::inherit()),
+                .args(extra),
         );
-        let mut lines = BufReader::new(process.stdout.take().unwrap()).lines();
-        let mut printed = Vec::new();
-        let url = loop {
-            let line = lines.next().expect("serve printed its URL").unwrap();
-            if let Some(url) = line.strip_prefix("modelgate is serving on ") {
-                break url.trim().to_owned();
-            }
-            printed.push(line);
-        };
-        std::thread::spawn(move || for _ in lines {});
         let port = url.rsplit(':').next().unwrap().parse().unwrap();
         Replica {
             process,
@@ -138,15 +128,7 @@ fn file_url(answer: &Value, path: &str, base: &str) -> String {
 fn write_big_model(dir: &Path) {
     std::fs::create_dir_all(dir).unwrap();
     std::fs::write(dir.join("config.json"), "{\"big\": true}").unwrap();
-    let mut state = 0x2545_F491_4F6C_DD1Du64;
-    let bytes: Vec<u8> = (0..24 << 20)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state as u8
-        })
-        .collect();
+    let bytes = common::pseudo_random_bytes(24 << 20, 7);
     std::fs::write(dir.join("model.safetensors"), bytes).unwrap();
 }
 
@@ -258,6 +240,28 @@ async fn two_replicas_on_one_database_and_one_bucket_act_as_one_gateway() {
         "exactly the rest of the cap, whichever replica served"
     );
 
+    // Concurrent access requests on both replicas: each decided, granted and audited.
+    let requests = (0..12).map(|i| {
+        let base = if i % 2 == 0 { &a.url } else { &b.url };
+        let (client, url, token) = (
+            client.clone(),
+            format!("{base}/v1/models/{TEXT}/access"),
+            dev.clone(),
+        );
+        async move {
+            client
+                .post(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    });
+    for status in futures_util::future::join_all(requests).await {
+        assert_eq!(status, 200);
+    }
+
     // A review opened on A and approved on B lets the user in on A.
     let traveller = licensed_session(&client, &b.url, "traveller@example.com", "US").await;
     let ask = |base: String| {
@@ -294,15 +298,12 @@ async fn two_replicas_on_one_database_and_one_bucket_act_as_one_gateway() {
 
     // A revocation on B stops the grant A issued, on both replicas.
     let grant_from_a = grant_for(&client, &a.url, TEXT, &dev).await;
-    let acceptances: Value = client
-        .get(format!("{}/v1/admin/licenses/llama-3.2/acceptances", b.url))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let acceptances = get_json_as(
+        &client,
+        &format!("{}/v1/admin/licenses/llama-3.2/acceptances", b.url),
+        &admin,
+    )
+    .await;
     let acceptance = acceptances["acceptances"]
         .as_array()
         .unwrap()
@@ -406,15 +407,7 @@ async fn two_replicas_on_one_database_and_one_bucket_act_as_one_gateway() {
     );
 
     // Both replicas appended to one chain, and it verifies.
-    let report: Value = client
-        .get(format!("{}/v1/audit/verify", b.url))
-        .bearer_auth(&officer)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let report = get_json_as(&client, &format!("{}/v1/audit/verify", b.url), &officer).await;
     assert_eq!(report["ok"], true, "{report}");
     drop(b);
 }

@@ -398,6 +398,19 @@ pub async fn get_json(client: &reqwest::Client, url: &str) -> serde_json::Value 
     client.get(url).send().await.unwrap().json().await.unwrap()
 }
 
+/// GET `url` with a bearer token and parse the JSON answer.
+pub async fn get_json_as(client: &reqwest::Client, url: &str, token: &str) -> serde_json::Value {
+    client
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// GET `url` and return the body.
 pub async fn get_bytes(client: &reqwest::Client, url: &str) -> bytes::Bytes {
     client.get(url).send().await.unwrap().bytes().await.unwrap()
@@ -555,4 +568,41 @@ impl Drop for KillOnDrop {
         }
         let _ = self.0.wait();
     }
+}
+
+/// Spawns a `modelgate serve` command with its stdout piped and waits for the line naming
+/// its URL; returns the process, the URL and what it printed before.
+pub fn serve_process(command: &mut std::process::Command) -> (KillOnDrop, String, Vec<String>) {
+    use std::io::BufRead;
+    let mut child = KillOnDrop::spawn(
+        command
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit()),
+    );
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    let mut printed = Vec::new();
+    let url = loop {
+        let line = lines.next().expect("serve printed its URL").unwrap();
+        if let Some(url) = line.strip_prefix("modelgate is serving on ") {
+            break url.trim().to_string();
+        }
+        printed.push(line);
+    };
+    std::thread::spawn(move || for _ in lines {});
+    (child, url, printed)
+}
+
+/// `len` reproducible pseudo-random bytes (xorshift) for model files that must not compress
+/// or repeat; `seed` picks the sequence.
+pub fn pseudo_random_bytes(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = (seed + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect()
 }
