@@ -63,8 +63,8 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
     Ok(db)
 }
 
-/// Opens everything the gateway needs from `settings`: database (migrated), blob store and
-/// publisher key (generated on first start).
+/// Opens everything the gateway needs from `settings`: database (migrated when configured),
+/// blob store and publisher key (generated on first start).
 pub async fn open_state(settings: &Settings) -> anyhow::Result<(AppState, PublisherKey)> {
     std::fs::create_dir_all(&settings.storage.data_dir).with_context(|| {
         format!(

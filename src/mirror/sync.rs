@@ -62,7 +62,7 @@ pub struct MirrorStore<'a> {
 /// Accepted snapshots kept in the database (the newest is served).
 const KEPT_SNAPSHOTS: i64 = 10;
 
-/// Name of the staging directory inside the blob store.
+/// Name of the sync's local staging directory (`BlobStore::staging_dir`).
 const STAGING: &str = "mirror-sync";
 /// Where fetched, verified blobs wait to be taken into the store.
 const BLOBS_DIR: &str = "blobs";
