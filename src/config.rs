@@ -117,6 +117,9 @@ pub struct S3Settings {
     /// The service URL (`http://` is allowed, for a store on a private network); empty
     /// means AWS S3 in `region`.
     pub endpoint: String,
+    /// Where clients reach the store, when not at `endpoint` (presigned redirect URLs are
+    /// signed for this address); empty = `endpoint`.
+    pub public_endpoint: String,
     pub region: String,
     pub bucket: String,
     /// Keys are `<prefix>/sha256/..`; empty for the bucket's root.
@@ -125,14 +128,18 @@ pub struct S3Settings {
     pub secret_access_key: Secret,
     /// `bucket.endpoint/key` instead of `endpoint/bucket/key`.
     pub virtual_hosted_style: bool,
-    /// Upload part size for large blobs (at least 5 MiB, S3's minimum).
+    /// Upload part size for large blobs (5 MiB, S3's minimum, to 512 MiB); files up to
+    /// this size go up in one PUT.
     pub part_size_bytes: usize,
     pub connect_timeout_secs: u64,
+    /// Deadline of each store request up to its first byte (a body then streams for as
+    /// long as the client reads it).
+    pub request_timeout_secs: u64,
     /// Retries of a failed store request, and the time they may take in all.
     pub max_retries: usize,
     pub retry_timeout_secs: u64,
-    /// After the grant check, answer a blob `GET` with a redirect to a presigned URL of
-    /// the store (or a CDN in front of it) instead of streaming it through the gateway.
+    /// After the grant check, answer a fresh blob `GET` with a redirect to a presigned URL of
+    /// the store (at `public_endpoint` when set) instead of streaming it through the gateway.
     pub redirect_downloads: bool,
     pub presign_ttl_secs: u64,
 }
@@ -141,6 +148,7 @@ impl Default for S3Settings {
     fn default() -> Self {
         S3Settings {
             endpoint: String::new(),
+            public_endpoint: String::new(),
             region: "us-east-1".into(),
             bucket: String::new(),
             prefix: String::new(),
@@ -149,6 +157,7 @@ impl Default for S3Settings {
             virtual_hosted_style: false,
             part_size_bytes: 16 << 20,
             connect_timeout_secs: 5,
+            request_timeout_secs: 30,
             max_retries: 2,
             retry_timeout_secs: 10,
             redirect_downloads: false,

@@ -29,6 +29,7 @@ impl From<FactsError> for ApiError {
     fn from(err: FactsError) -> Self {
         match err {
             FactsError::NoAttestation => ApiError::AttestationRequired,
+            FactsError::Database(e) => e.into(),
             other => ApiError::internal(other),
         }
     }

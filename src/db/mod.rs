@@ -210,10 +210,21 @@ impl Db {
     /// The versions of this release's migrations that the database has not applied.
     pub async fn pending_migrations(&self) -> anyhow::Result<Vec<i64>> {
         let applied: Vec<i64> =
-            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = TRUE")
+            match sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = TRUE")
                 .fetch_all(&self.pool)
                 .await
-                .unwrap_or_default();
+            {
+                Ok(versions) => versions,
+                // A database never migrated has no such table: everything is pending.
+                Err(sqlx::Error::Database(e))
+                    if e.message().contains("_sqlx_migrations")
+                        && (e.message().contains("does not exist")
+                            || e.message().contains("no such table")) =>
+                {
+                    Vec::new()
+                }
+                Err(e) => return Err(e).context("reading the applied migrations"),
+            };
         Ok(self
             .migrator()
             .iter()

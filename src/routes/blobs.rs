@@ -142,8 +142,25 @@ pub(crate) async fn serve_blob(
         }
     };
     let len = if size == 0 { 0 } else { range.byte_count() };
-    let redirect = match *req.method() {
-        Method::GET => state.blobs.redirect_url(&digest).await?,
+    let get = req.method() == Method::GET;
+    let fresh = get && range.first == 0;
+    let wants_digest = get && wants_sha256_content_digest(req);
+    // A presigned URL opens the whole blob, so only a request charged as a fresh download
+    // is redirected; resumes and parts checked by their digest stream through here.
+    let redirect = if fresh && !wants_digest {
+        state.blobs.redirect_url(&digest).await?
+    } else {
+        None
+    };
+    // What the store must do happens before the download is counted: when it fails, the
+    // client gets a 503 and keeps its allowance.
+    let content_digest = match (wants_digest && redirect.is_none(), status) {
+        (false, _) => None,
+        (true, StatusCode::OK) => Some(digest),
+        (true, _) => Some(blob.hash_range(range.first, len).await?),
+    };
+    let body = match (get, &redirect) {
+        (true, None) => Some(blob.body(range.first, len).await?),
         _ => None,
     };
     request.status = if redirect.is_some() {
@@ -151,34 +168,28 @@ pub(crate) async fn serve_blob(
     } else {
         status.as_u16()
     };
-    request.fresh = req.method() == Method::GET && range.first == 0;
-    request.bytes = if req.method() == Method::HEAD { 0 } else { len };
+    request.fresh = fresh;
+    request.bytes = if get { len } else { 0 };
     grant::admit(state, &grant, &request).await?;
     if let Some(url) = redirect {
-        // The grant was checked and the download counted and audited above; the bytes
-        // come from the store (or a CDN in front of it) through a short-lived URL, which
-        // the client asks with the same Range.
+        // Checked, counted and audited above; the bytes come from the store (or the
+        // address in storage.s3.public_endpoint) through a short-lived URL.
         return Ok(HttpResponse::TemporaryRedirect()
             .insert_header((header::LOCATION, url))
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .finish());
     }
     response.insert_header((header::CONTENT_TYPE, "application/octet-stream"));
-    if req.method() == Method::GET && wants_sha256_content_digest(req) {
-        let content = if status == StatusCode::OK {
-            digest
-        } else {
-            blob.hash_range(range.first, len).await?
-        };
+    if let Some(content) = content_digest {
         response.insert_header(("Content-Digest", structured_sha256(&content)));
     }
-    if req.method() == Method::HEAD {
+    let Some(body) = body else {
+        // HEAD: the headers of the GET, no body.
         return Ok(response.body(SizedStream::new(
             len,
             futures_util::stream::empty::<Result<bytes::Bytes, std::io::Error>>(),
         )));
-    }
-    let body = blob.body(range.first, len).await?;
+    };
     crate::metrics::global().record_bytes_served(len);
     Ok(response.body(body))
 }

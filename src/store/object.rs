@@ -32,14 +32,48 @@ const MAX_PARTS_IN_FLIGHT: usize = 4;
 /// S3's smallest allowed part (all parts but the last).
 const MIN_PART_BYTES: usize = 5 << 20;
 
+/// The largest part size accepted: at most `MAX_PARTS_IN_FLIGHT + 1` parts are in memory.
+const MAX_PART_BYTES: usize = 512 << 20;
+
 /// A bucket (and optional key prefix) of an S3-compatible object store.
 #[derive(Debug)]
 pub struct ObjectBlobs {
     store: AmazonS3,
+    /// Signs presigned URLs for `public_endpoint` (no requests); `None`: `store` signs.
+    public_signer: Option<AmazonS3>,
+    request_timeout: Duration,
     prefix: String,
     part_size: usize,
     presign_ttl: Duration,
     description: String,
+}
+
+/// An S3 client for `endpoint` with the configured bucket, credentials and timeouts.
+fn client(settings: &S3Settings, endpoint: &str) -> Result<AmazonS3, BlobError> {
+    let mut builder = AmazonS3Builder::new()
+        .with_bucket_name(&settings.bucket)
+        .with_region(&settings.region)
+        .with_access_key_id(settings.access_key_id.expose())
+        .with_secret_access_key(settings.secret_access_key.expose())
+        .with_retry(RetryConfig {
+            backoff: BackoffConfig::default(),
+            max_retries: settings.max_retries,
+            retry_timeout: Duration::from_secs(settings.retry_timeout_secs),
+        })
+        .with_client_options(
+            ClientOptions::new()
+                .with_connect_timeout(Duration::from_secs(settings.connect_timeout_secs))
+                // A blob's body may stream for as long as the client reads it; requests
+                // are bounded up to their first byte by `ObjectBlobs::within`.
+                .with_timeout_disabled()
+                .with_allow_http(endpoint.starts_with("http://")),
+        );
+    if !endpoint.is_empty() {
+        builder = builder
+            .with_endpoint(endpoint)
+            .with_virtual_hosted_style_request(settings.virtual_hosted_style);
+    }
+    builder.build().map_err(backend_error("configure"))
 }
 
 fn backend_error(operation: &'static str) -> impl FnOnce(object_store::Error) -> BlobError {
@@ -49,38 +83,24 @@ fn backend_error(operation: &'static str) -> impl FnOnce(object_store::Error) ->
 impl ObjectBlobs {
     /// Builds the client; nothing is contacted until the first request.
     pub fn open(settings: &S3Settings) -> Result<ObjectBlobs, BlobError> {
-        let mut builder = AmazonS3Builder::new()
-            .with_bucket_name(&settings.bucket)
-            .with_region(&settings.region)
-            .with_access_key_id(settings.access_key_id.expose())
-            .with_secret_access_key(settings.secret_access_key.expose())
-            .with_retry(RetryConfig {
-                backoff: BackoffConfig::default(),
-                max_retries: settings.max_retries,
-                retry_timeout: Duration::from_secs(settings.retry_timeout_secs),
-            })
-            .with_client_options(
-                ClientOptions::new()
-                    .with_connect_timeout(Duration::from_secs(settings.connect_timeout_secs))
-                    // A blob's body may stream for as long as the client reads it.
-                    .with_timeout_disabled()
-                    .with_allow_http(settings.endpoint.starts_with("http://")),
-            );
-        if !settings.endpoint.is_empty() {
-            builder = builder
-                .with_endpoint(&settings.endpoint)
-                .with_virtual_hosted_style_request(settings.virtual_hosted_style);
-        }
-        let store = builder.build().map_err(backend_error("configure"))?;
+        let store = client(settings, &settings.endpoint)?;
+        let public_signer = match settings.public_endpoint.as_str() {
+            "" => None,
+            public => Some(client(settings, public)?),
+        };
         let prefix = settings.prefix.trim_matches('/');
         Ok(ObjectBlobs {
             store,
+            public_signer,
+            request_timeout: Duration::from_secs(settings.request_timeout_secs.max(1)),
             prefix: if prefix.is_empty() {
                 String::new()
             } else {
                 format!("{prefix}/")
             },
-            part_size: settings.part_size_bytes.max(MIN_PART_BYTES),
+            part_size: settings
+                .part_size_bytes
+                .clamp(MIN_PART_BYTES, MAX_PART_BYTES),
             presign_ttl: Duration::from_secs(settings.presign_ttl_secs.max(1)),
             description: format!(
                 "s3 bucket `{}` at {}",
@@ -94,6 +114,27 @@ impl ObjectBlobs {
         })
     }
 
+    /// Runs one store request under the request deadline; running out of it is a store
+    /// failure like any other.
+    async fn within<T>(
+        &self,
+        operation: &'static str,
+        request: impl std::future::Future<Output = object_store::Result<T>>,
+    ) -> object_store::Result<T> {
+        tokio::time::timeout(self.request_timeout, request)
+            .await
+            .unwrap_or_else(|elapsed| {
+                Err(object_store::Error::Generic {
+                    store: "S3",
+                    source: format!(
+                        "{operation}: no answer within {:?} ({elapsed})",
+                        self.request_timeout
+                    )
+                    .into(),
+                })
+            })
+    }
+
     pub fn describe(&self) -> &str {
         &self.description
     }
@@ -105,7 +146,10 @@ impl ObjectBlobs {
 
     /// The size of the blob, or `None` when the bucket does not hold it.
     pub async fn size_of(&self, digest: &Sha256Digest) -> Result<Option<u64>, BlobError> {
-        match self.store.head(&self.key(digest)).await {
+        match self
+            .within("head", self.store.head(&self.key(digest)))
+            .await
+        {
             Ok(meta) => Ok(Some(meta.size)),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(backend_error("head")(e)),
@@ -160,8 +204,7 @@ impl ObjectBlobs {
                 return Err(error);
             }
             let written = content.len() as u64;
-            self.store
-                .put(&key, PutPayload::from(content))
+            self.within("put", self.store.put(&key, PutPayload::from(content)))
                 .await
                 .map_err(backend_error("put"))?;
             progress.inc(written);
@@ -172,8 +215,7 @@ impl ObjectBlobs {
             });
         }
         let upload = self
-            .store
-            .put_multipart(&key)
+            .within("put", self.store.put_multipart(&key))
             .await
             .map_err(backend_error("put"))?;
         let mut writer = WriteMultipart::new_with_chunk_size(upload, self.part_size);
@@ -186,8 +228,7 @@ impl ObjectBlobs {
                     return Ok(());
                 }
                 hasher.update(&buffer[..n]);
-                writer
-                    .wait_for_capacity(MAX_PARTS_IN_FLIGHT)
+                self.within("put", writer.wait_for_capacity(MAX_PARTS_IN_FLIGHT))
                     .await
                     .map_err(backend_error("put"))?;
                 writer.write(&buffer[..n]);
@@ -200,7 +241,9 @@ impl ObjectBlobs {
             let _ = writer.abort().await;
             return Err(error);
         }
-        writer.finish().await.map_err(backend_error("put"))?;
+        self.within("put", writer.finish())
+            .await
+            .map_err(backend_error("put"))?;
         Ok(StoredBlob {
             digest: *digest,
             size: written,
@@ -223,8 +266,7 @@ impl ObjectBlobs {
             ..GetOptions::default()
         };
         let result = self
-            .store
-            .get_opts(&self.key(digest), options)
+            .within("get", self.store.get_opts(&self.key(digest), options))
             .await
             .map_err(|e| match e {
                 object_store::Error::NotFound { .. } => BlobError::NotFound(*digest),
@@ -241,8 +283,8 @@ impl ObjectBlobs {
 
     /// A URL that lets its holder `GET` the blob straight from the store for a short while.
     pub async fn presigned_get(&self, digest: &Sha256Digest) -> Result<String, BlobError> {
-        let url = self
-            .store
+        let signer = self.public_signer.as_ref().unwrap_or(&self.store);
+        let url = signer
             .signed_url(http::Method::GET, &self.key(digest), self.presign_ttl)
             .await
             .map_err(backend_error("presign"))?;
