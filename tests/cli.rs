@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{download_model, get_bytes, get_json, licensed_session, KillOnDrop};
+use common::{download_model, get_bytes, get_json, licensed_session, sign_in, KillOnDrop};
 use modelgate::domain::Sha256Digest;
 
 mod common;
@@ -33,22 +33,6 @@ fn serve_demo_with_output(data_dir: &Path) -> (KillOnDrop, String, Vec<String>) 
     common::serve_process(modelgate(data_dir).args(["serve", "--demo", "--port", "0"]))
 }
 
-async fn login(
-    client: &reqwest::Client,
-    url: &str,
-    email: &str,
-    password: &str,
-) -> serde_json::Value {
-    let response = client
-        .post(format!("{url}/v1/auth/login"))
-        .json(&serde_json::json!({ "email": email, "password": password }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "sign-in as {email}");
-    response.json().await.unwrap()
-}
-
 #[tokio::test]
 async fn the_demo_prints_a_working_admin_once_and_admin_create_makes_staff_accounts() {
     let data = tempfile::tempdir().unwrap();
@@ -60,7 +44,7 @@ async fn the_demo_prints_a_working_admin_once_and_admin_create_makes_staff_accou
     let (email, password) = line["demo admin: ".len()..].split_once(" / ").unwrap();
     let password = password.trim_end_matches(" (shown once)");
     let client = common::http_client();
-    let session = login(&client, &url, email, password).await;
+    let session = sign_in(&client, &url, email, password).await;
     assert_eq!(session["user"]["role"], "admin");
     signal(&child, "TERM");
     assert!(wait_for_exit(&mut child).success());
@@ -96,7 +80,7 @@ async fn the_demo_prints_a_working_admin_once_and_admin_create_makes_staff_accou
         !printed.iter().any(|l| l.starts_with("demo admin: ")),
         "the demo admin is created once"
     );
-    let auditor = login(
+    let auditor = sign_in(
         &client,
         &url,
         "auditor@example.org",
@@ -508,7 +492,7 @@ async fn kill_9_under_audited_load_loses_no_acknowledged_event_and_the_chain_sti
         })
         .unwrap();
     assert!(created.success());
-    let token = login(
+    let token = sign_in(
         &client,
         &url,
         "audit@example.com",

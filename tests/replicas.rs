@@ -14,7 +14,8 @@ use std::time::Duration;
 use common::garage::Garage;
 use common::tcp_relay::TcpRelay;
 use common::{
-    error_code, get_bytes, get_json, get_json_as, grant_for, licensed_session, Backend, KillOnDrop,
+    error_code, get_bytes, get_json, get_json_as, grant_for, licensed_session, sign_in, Backend,
+    KillOnDrop,
 };
 use modelgate::domain::Sha256Digest;
 use serde_json::{json, Value};
@@ -94,21 +95,11 @@ impl Cluster {
             .unwrap();
         writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
         assert!(child.wait().unwrap().success(), "admin create {email}");
-        login(client, base, email).await
+        sign_in(client, base, email, PASSWORD).await["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
-}
-
-async fn login(client: &reqwest::Client, base: &str, email: &str) -> String {
-    let answer: Value = client
-        .post(format!("{base}/v1/auth/login"))
-        .json(&json!({ "email": email, "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    answer["token"].as_str().unwrap().to_owned()
 }
 
 /// The grant URL of `path` in an allow answer, rewritten to be asked of `base`.
@@ -188,16 +179,10 @@ async fn two_replicas_on_one_database_and_one_bucket_act_as_one_gateway() {
         .split_once(" / ")
         .unwrap();
     let admin_password = admin_password.trim_end_matches(" (shown once)");
-    let admin: Value = client
-        .post(format!("{}/v1/auth/login", b.url))
-        .json(&json!({ "email": admin_email, "password": admin_password }))
-        .send()
-        .await
+    let admin = sign_in(&client, &b.url, admin_email, admin_password).await["token"]
+        .as_str()
         .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let admin = admin["token"].as_str().unwrap().to_owned();
+        .to_owned();
     assert_eq!(
         get_bytes(&client, &format!("{}/v1/keys/publisher", a.url)).await,
         get_bytes(&client, &format!("{}/v1/keys/publisher", b.url)).await,

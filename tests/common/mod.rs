@@ -221,15 +221,7 @@ impl TestApp {
 
     /// Signs in; returns the session token.
     pub async fn login(&self, email: &str, password: &str) -> String {
-        let response = self
-            .post_json(
-                "/v1/auth/login",
-                None,
-                &serde_json::json!({ "email": email, "password": password }),
-            )
-            .await;
-        assert_eq!(response.status(), 200, "login of {email}");
-        let body: serde_json::Value = response.json().await.unwrap();
+        let body = sign_in(&self.client, &self.address, email, password).await;
         body["token"].as_str().unwrap().to_string()
     }
 
@@ -398,6 +390,24 @@ pub async fn get_json(client: &reqwest::Client, url: &str) -> serde_json::Value 
     client.get(url).send().await.unwrap().json().await.unwrap()
 }
 
+/// `POST /v1/auth/login` on the gateway at `base`; asserts success and returns the answer
+/// (its `token` is the session).
+pub async fn sign_in(
+    client: &reqwest::Client,
+    base: &str,
+    email: &str,
+    password: &str,
+) -> serde_json::Value {
+    let response = client
+        .post(format!("{base}/v1/auth/login"))
+        .json(&serde_json::json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "sign-in as {email}");
+    response.json().await.unwrap()
+}
+
 /// GET `url` with a bearer token and parse the JSON answer.
 pub async fn get_json_as(client: &reqwest::Client, url: &str, token: &str) -> serde_json::Value {
     client
@@ -434,15 +444,7 @@ pub async fn licensed_session(
         .await
         .unwrap();
     assert_eq!(registered.status(), 201, "register {email}");
-    let login: serde_json::Value = client
-        .post(format!("{base}/v1/auth/login"))
-        .json(&credentials)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let login = sign_in(client, base, email, password).await;
     let token = login["token"].as_str().unwrap().to_string();
     let attested = client
         .put(format!("{base}/v1/me/attestation"))
