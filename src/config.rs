@@ -24,6 +24,7 @@ pub struct Settings {
     pub grants: GrantSettings,
     pub audit: AuditSettings,
     pub mirror: MirrorSettings,
+    pub inference: InferenceSettings,
     pub log: LogSettings,
 }
 
@@ -315,6 +316,39 @@ impl Default for GrantSettings {
         GrantSettings {
             ttl_secs: 24 * 3600,
             downloads_per_blob: 5,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct InferenceSettings {
+    /// Whether `validate` and `generate` run on this gateway.
+    pub enabled: bool,
+    /// Inference runs at once; more wait for a slot.
+    pub max_concurrent: usize,
+    /// How long a request waits for a slot before `inference-busy`.
+    pub queue_wait_secs: u64,
+    /// How long one run may take before it is stopped (`inference-timeout`).
+    pub timeout_secs: u64,
+    /// Longest prompt `generate` accepts, in tokens.
+    pub max_prompt_tokens: usize,
+    /// Most new tokens one `generate` produces.
+    pub max_new_tokens: usize,
+    /// Memory the cache of loaded models may hold (least recently used go first).
+    pub cache_budget_bytes: u64,
+}
+
+impl Default for InferenceSettings {
+    fn default() -> Self {
+        InferenceSettings {
+            enabled: true,
+            max_concurrent: 1,
+            queue_wait_secs: 10,
+            timeout_secs: 120,
+            max_prompt_tokens: 1024,
+            max_new_tokens: 256,
+            cache_budget_bytes: 8 << 30,
         }
     }
 }

@@ -81,6 +81,22 @@ pub enum ApiError {
     /// The blob store could not be reached or failed.
     #[error("the blob store is unavailable; try again shortly")]
     StoreUnavailable(#[source] anyhow::Error),
+    #[error("{0}")]
+    ModelNotRunnable(String),
+    #[error("this revision was published without validation vectors; publish it again with this gateway to record them")]
+    NoValidationVectors,
+    #[error("the prompt has {tokens} tokens; at most {limit} are allowed")]
+    PromptTooLong { tokens: usize, limit: usize },
+    #[error("{requested} new tokens were asked for; at most {limit} are allowed")]
+    TooManyTokens { requested: usize, limit: usize },
+    #[error("the model needs about {needed} bytes of memory; this gateway's inference budget is {budget}")]
+    InferenceOverBudget { needed: u64, budget: u64 },
+    #[error("every inference slot is busy; try again shortly")]
+    InferenceBusy,
+    #[error("inference took longer than {secs} seconds and was stopped")]
+    InferenceTimeout { secs: u64 },
+    #[error("inference is disabled on this gateway")]
+    InferenceDisabled,
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -123,6 +139,14 @@ impl ApiError {
             ApiError::Conflict(_) => "conflict",
             ApiError::DatabaseUnavailable(_) => "database-unavailable",
             ApiError::StoreUnavailable(_) => "store-unavailable",
+            ApiError::ModelNotRunnable(_) => "model-not-runnable",
+            ApiError::NoValidationVectors => "no-validation-vectors",
+            ApiError::PromptTooLong { .. } => "prompt-too-long",
+            ApiError::TooManyTokens { .. } => "too-many-tokens",
+            ApiError::InferenceOverBudget { .. } => "inference-over-budget",
+            ApiError::InferenceBusy => "inference-busy",
+            ApiError::InferenceTimeout { .. } => "inference-timeout",
+            ApiError::InferenceDisabled => "inference-disabled",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -140,9 +164,26 @@ impl ApiError {
                 json!({ "current_version": current_version, "current_digest": current_digest })
             }
             ApiError::DownloadLimitReached { limit } => json!({ "limit": limit }),
+            ApiError::PromptTooLong { tokens, limit } => {
+                json!({ "tokens": tokens, "limit": limit })
+            }
+            ApiError::TooManyTokens { requested, limit } => {
+                json!({ "requested": requested, "limit": limit })
+            }
+            ApiError::InferenceOverBudget { needed, budget } => {
+                json!({ "needed_bytes": needed, "budget_bytes": budget })
+            }
+            ApiError::InferenceTimeout { secs } => json!({ "timeout_secs": secs }),
             ApiError::AccessDenied { answer, .. } => answer.clone(),
             _ => json!({}),
         }
+    }
+
+    /// The error body every API error is sent as (also the `error` event of a stream).
+    pub fn envelope(&self) -> Value {
+        json!({
+            "error": { "code": self.code(), "message": self.to_string(), "details": self.details() }
+        })
     }
 
     /// Wraps any unexpected failure; its cause is logged once, when the response is built.
@@ -169,6 +210,27 @@ impl From<crate::store::blobs::BlobError> for ApiError {
             BlobError::NotFound(digest) => ApiError::BlobNotFound(digest.reference()),
             err if err.is_store_failure() => ApiError::StoreUnavailable(err.into()),
             err => ApiError::internal(err),
+        }
+    }
+}
+
+impl From<crate::inference::InferenceError> for ApiError {
+    fn from(err: crate::inference::InferenceError) -> Self {
+        use crate::inference::InferenceError as E;
+        match err {
+            E::Checkpoint(_) | E::Unsupported(_) | E::Tokenizer(_) => {
+                ApiError::ModelNotRunnable(err.to_string())
+            }
+            E::NoVectors => ApiError::NoValidationVectors,
+            E::PromptTooLong { tokens, limit } => ApiError::PromptTooLong { tokens, limit },
+            E::TooManyTokens { requested, limit } => ApiError::TooManyTokens { requested, limit },
+            E::InvalidParameter(message) => ApiError::BadRequest(message),
+            E::OverBudget { needed, budget } => ApiError::InferenceOverBudget { needed, budget },
+            E::Busy => ApiError::InferenceBusy,
+            E::TimedOut { secs } => ApiError::InferenceTimeout { secs },
+            E::Disabled => ApiError::InferenceDisabled,
+            E::Store(err) => err.into(),
+            E::Candle(_) | E::Io { .. } | E::Task(_) => ApiError::internal(err),
         }
     }
 }
@@ -216,7 +278,17 @@ impl ResponseError for ApiError {
             | ApiError::AttestationRequired
             | ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
-            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::PayloadTooLarge | ApiError::PromptTooLong { .. } => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            ApiError::TooManyTokens { .. } => StatusCode::BAD_REQUEST,
+            ApiError::ModelNotRunnable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::NoValidationVectors => StatusCode::CONFLICT,
+            ApiError::InferenceOverBudget { .. } => StatusCode::INSUFFICIENT_STORAGE,
+            ApiError::InferenceBusy | ApiError::InferenceDisabled => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            ApiError::InferenceTimeout { .. } => StatusCode::GATEWAY_TIMEOUT,
             ApiError::DatabaseUnavailable(_) | ApiError::StoreUnavailable(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -242,7 +314,9 @@ impl ResponseError for ApiError {
             ApiError::TooManyAttempts { retry_after_secs } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
             }
-            ApiError::DatabaseUnavailable(_) | ApiError::StoreUnavailable(_) => {
+            ApiError::DatabaseUnavailable(_)
+            | ApiError::StoreUnavailable(_)
+            | ApiError::InferenceBusy => {
                 response.insert_header((header::RETRY_AFTER, RETRY_UNAVAILABLE_AFTER_SECS));
             }
             ApiError::Unauthenticated => {
@@ -257,8 +331,6 @@ impl ResponseError for ApiError {
             }
             _ => {}
         }
-        response.json(json!({
-            "error": { "code": self.code(), "message": self.to_string(), "details": self.details() }
-        }))
+        response.json(self.envelope())
     }
 }

@@ -14,6 +14,7 @@ pub mod download;
 pub mod error;
 pub mod export;
 pub mod geo;
+pub mod inference;
 pub mod licensing;
 pub mod metrics;
 pub mod mirror;

@@ -133,6 +133,7 @@ pub async fn open_state(settings: &Settings) -> anyhow::Result<(AppState, Publis
         pseudonym_key: crate::audit::context::PseudonymKey::load_or_generate(
             &settings.storage.key_dir(),
         )?,
+        inference: crate::inference::service::InferenceService::new(&settings.inference),
     };
     Ok((state, key))
 }

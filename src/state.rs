@@ -33,6 +33,8 @@ pub struct AppState {
     pub audit_key: PublisherKey,
     /// Keys the hash of personal fields (client IPs) in audit events.
     pub pseudonym_key: crate::audit::context::PseudonymKey,
+    /// Runs validation and generation (bounded; see `inference::service`).
+    pub inference: Arc<crate::inference::service::InferenceService>,
 }
 
 /// The policy bundle in force. A mirror swaps in a newer upstream bundle without a restart;

@@ -14,6 +14,7 @@ mod policy;
 mod publish;
 mod review;
 mod serve;
+mod validate;
 mod verify;
 
 use std::path::PathBuf;
@@ -54,6 +55,8 @@ enum Command {
     Publish(publish::PublishArgs),
     /// Verify a downloaded model directory against its model.sig.
     Verify(verify::VerifyArgs),
+    /// Run the validation vectors signed in model.sig on a downloaded model's weights.
+    Validate(validate::ValidateArgs),
     /// Download a model from a gateway or mirror: signature, access, parallel resumable
     /// parts, every SHA-256 verified.
     Download(download::DownloadArgs),
@@ -142,6 +145,7 @@ impl Cli {
             Command::Migrate => runtime.block_on(migrate::run(settings)),
             Command::Publish(args) => runtime.block_on(publish::run(settings, args)),
             Command::Verify(args) => verify::run(settings, args),
+            Command::Validate(args) => validate::run(settings, args),
             Command::Download(args) => runtime.block_on(download::run(args)),
             Command::Demo(cmd) => demo::run(cmd),
             Command::Config(cmd) => config::run(settings, cmd),

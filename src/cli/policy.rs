@@ -55,6 +55,7 @@ pub enum PolicyCommand {
 pub enum ExplainAction {
     Download,
     Validate,
+    Generate,
     Mirror,
 }
 
@@ -141,6 +142,7 @@ pub fn run(settings: Settings, command: PolicyCommand) -> anyhow::Result<ExitCod
             let action = match action {
                 ExplainAction::Download => Action::Download,
                 ExplainAction::Validate => Action::Validate,
+                ExplainAction::Generate => Action::Generate,
                 ExplainAction::Mirror => Action::Mirror,
             };
             let signals = ExplainSignals {

@@ -23,7 +23,7 @@ pub struct VerifyArgs {
     threads: Option<usize>,
 }
 
-fn load_key(settings: &Settings, path: Option<&PathBuf>) -> anyhow::Result<PublicKey> {
+pub(super) fn load_key(settings: &Settings, path: Option<&PathBuf>) -> anyhow::Result<PublicKey> {
     match path {
         Some(path) => {
             let pem = std::fs::read_to_string(path)

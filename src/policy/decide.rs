@@ -20,6 +20,8 @@ use super::bundle::PolicyBundle;
 pub enum Action {
     Download,
     Validate,
+    /// Running the reference inference on a prompt (`POST …/generate`).
+    Generate,
     Mirror,
 }
 
@@ -29,6 +31,7 @@ impl Action {
         match self {
             Action::Download => "download",
             Action::Validate => "validate",
+            Action::Generate => "generate",
             Action::Mirror => "mirror",
         }
     }
@@ -188,6 +191,7 @@ impl Prepared {
         let actions = [
             "download",
             "validate",
+            "generate",
             "mirror",
             "needs_review",
             "use_product",

@@ -57,7 +57,7 @@ pub fn blob_url(base: &str, digest: &Sha256Digest, token: &str) -> String {
     format!("{base}/v1/blobs/{}?grant={token}", digest.reference())
 }
 
-fn answer_json(answer: &AccessAnswer, base: &str) -> Result<Value, ApiError> {
+pub(crate) fn answer_json(answer: &AccessAnswer, base: &str) -> Result<Value, ApiError> {
     let inputs = &answer.inputs;
     let mut body = json!({
         "outcome": answer.decision.outcome,

@@ -7,6 +7,7 @@ mod auth;
 mod blobs;
 mod health;
 mod hub;
+mod inference;
 mod keys;
 pub(crate) mod licenses;
 pub(crate) mod me;
@@ -103,6 +104,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(
                         "/{org}/{name}/access",
                         web::post().to(access::request_model_access),
+                    )
+                    .route(
+                        "/{org}/{name}/validate",
+                        web::post().to(inference::validate_model),
+                    )
+                    .route(
+                        "/{org}/{name}/generate",
+                        web::post().to(inference::generate_text),
                     ),
             )
             .service(

@@ -244,6 +244,71 @@ impl BlobStore {
         counted("read", opened)
     }
 
+    /// A local file holding the blob, for readers that need one (inference memory-maps
+    /// shards): the blob itself on the local backend; on S3 a copy under
+    /// `staging/inference`, fetched once, hashed while written and renamed into place only
+    /// when its digest matches.
+    pub async fn local_file(&self, digest: &Sha256Digest) -> Result<PathBuf, BlobError> {
+        let object = match &self.backend {
+            Backend::Local(local) => {
+                let path = local.path_of(digest);
+                return match path.exists() {
+                    true => Ok(path),
+                    false => Err(BlobError::NotFound(*digest)),
+                };
+            }
+            Backend::Object(object) => object,
+        };
+        let dir = self.staging_dir("inference");
+        let path = dir.join(digest.hex());
+        if path.exists() {
+            return Ok(path);
+        }
+        let as_io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| BlobError::Io { path, source }
+        };
+        tokio::fs::create_dir_all(&dir).await.map_err(as_io(&dir))?;
+        let size = object
+            .size_of(digest)
+            .await?
+            .ok_or(BlobError::NotFound(*digest))?;
+        let partial = dir.join(format!(
+            "{}.partial-{}",
+            digest.hex(),
+            crate::random::new_id()
+        ));
+        let fetched = async {
+            use futures_util::TryStreamExt;
+            use tokio::io::AsyncWriteExt;
+            let mut stream = counted("read", object.read_range(digest, 0, size).await)?;
+            let mut file = tokio::fs::File::create(&partial)
+                .await
+                .map_err(as_io(&partial))?;
+            let mut hasher = Sha256::new();
+            while let Some(chunk) = stream.try_next().await.map_err(as_io(&partial))? {
+                hasher.update(&chunk);
+                file.write_all(&chunk).await.map_err(as_io(&partial))?;
+            }
+            file.sync_all().await.map_err(as_io(&partial))?;
+            let actual = Sha256Digest::from_bytes(hasher.finalize().into());
+            if actual != *digest {
+                return Err(BlobError::DigestMismatch {
+                    expected: *digest,
+                    actual,
+                });
+            }
+            tokio::fs::rename(&partial, &path)
+                .await
+                .map_err(as_io(&path))
+        }
+        .await;
+        if fetched.is_err() {
+            let _ = tokio::fs::remove_file(&partial).await;
+        }
+        fetched.map(|()| path)
+    }
+
     /// A short-lived URL to fetch the blob from the store itself, when downloads are
     /// configured to be redirected (`storage.s3.redirect_downloads`); `None` otherwise.
     pub async fn redirect_url(&self, digest: &Sha256Digest) -> Result<Option<String>, BlobError> {

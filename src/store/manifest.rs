@@ -5,12 +5,13 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{Modality, ModelId, ModelPath, Sha256Digest};
+use crate::inference::vectors::ValidationRecord;
 
 /// Version of the manifest format, inside every manifest.
 pub const MANIFEST_SCHEMA: &str = "modelgate.manifest/v1";
 
 /// A model revision as published and signed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
     pub schema: String,
@@ -19,6 +20,10 @@ pub struct Manifest {
     pub modality: Modality,
     /// Sorted by path components; paths are unique.
     pub files: Vec<ManifestFile>,
+    /// The outputs a working copy of the weights must produce (text models the gateway
+    /// can run); absent otherwise, and then absent from the canonical bytes too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation: Option<ValidationRecord>,
 }
 
 /// One file of a revision.
@@ -46,7 +51,14 @@ impl Manifest {
             license,
             modality,
             files,
+            validation: None,
         }
+    }
+
+    /// The manifest with `validation` recorded.
+    pub fn with_validation(mut self, validation: Option<ValidationRecord>) -> Self {
+        self.validation = validation;
+        self
     }
 
     /// Compact JSON with object keys sorted, the bytes the revision digest is taken over.

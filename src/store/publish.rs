@@ -8,6 +8,10 @@ use indicatif::ProgressBar;
 
 use crate::db::{catalog, Db};
 use crate::domain::{Modality, ModelId, Sha256Digest};
+use crate::inference::checkpoint::{Checkpoint, CheckpointFiles, LLAMA_ARCHITECTURE};
+use crate::inference::llama::TextModel;
+use crate::inference::vectors::{self, ValidationRecord};
+use crate::inference::InferenceError;
 use crate::licensing::documents::valid_license_id;
 use crate::store::blobs::{BlobError, BlobStore};
 use crate::store::manifest::{Manifest, ManifestFile};
@@ -42,6 +46,8 @@ pub enum PublishError {
     InvalidLicense(String),
     #[error(transparent)]
     Blob(#[from] BlobError),
+    #[error("recording the validation vectors failed")]
+    Validation(#[source] InferenceError),
     #[error("recording the revision failed")]
     Database(#[from] sqlx::Error),
 }
@@ -64,6 +70,7 @@ pub async fn publish_dir(
     if files.is_empty() {
         return Err(PublishError::EmptyModel(dir.to_path_buf()));
     }
+    let validation = record_validation(dir).await?;
     progress.set_length(files.iter().map(|f| f.size).sum());
     let mut entries = Vec::with_capacity(files.len());
     let (mut new_blobs, mut reused_blobs) = (0, 0);
@@ -82,7 +89,8 @@ pub async fn publish_dir(
     }
     progress.finish_and_clear();
 
-    let manifest = Manifest::new(request.model, request.license, request.modality, entries);
+    let manifest = Manifest::new(request.model, request.license, request.modality, entries)
+        .with_validation(validation);
     let signature = key.sign_manifest(&manifest);
     let mut tx = db.begin_write().await?;
     catalog::record_revision(&mut tx, &manifest, &signature).await?;
@@ -112,4 +120,31 @@ pub async fn publish_dir(
         new_blobs,
         reused_blobs,
     })
+}
+
+/// Runs the validation vectors on a text model the gateway can run (a `config.json` that
+/// declares `LlamaForCausalLM`), on the CPU in f32; `None` for any other model.
+async fn record_validation(dir: &Path) -> Result<Option<ValidationRecord>, PublishError> {
+    let files = CheckpointFiles::from_dir(dir).map_err(PublishError::Validation)?;
+    if !files.declares(LLAMA_ARCHITECTURE) {
+        return Ok(None);
+    }
+    let record = tokio::task::spawn_blocking(move || {
+        let checkpoint = Checkpoint::open(files)?;
+        let model = TextModel::load(
+            &checkpoint,
+            &candle_core::Device::Cpu,
+            candle_core::DType::F32,
+            vectors::max_context(),
+        )?;
+        vectors::record(&checkpoint, &model)
+    })
+    .await
+    .map_err(|e| PublishError::Validation(InferenceError::Task(e.to_string())))?
+    .map_err(PublishError::Validation)?;
+    tracing::info!(
+        sequences = record.sequences.len(),
+        "validation vectors recorded"
+    );
+    Ok(Some(record))
 }

@@ -20,6 +20,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::domain::{Modality, ModelId, ModelPath, Sha256Digest};
+use crate::inference::vectors::ValidationRecord;
 use crate::store::manifest::Manifest;
 
 pub const BUNDLE_MEDIA_TYPE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
@@ -230,6 +231,7 @@ fn statement_for(manifest: &Manifest) -> Value {
                 "model": manifest.model.to_string(),
                 "license": manifest.license,
                 "modality": manifest.modality,
+                "validation": manifest.validation,
             }
         }
     })
@@ -245,12 +247,15 @@ pub struct SignedStatement {
 }
 
 /// The manifest facts modelgate adds to the predicate.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct SignedFacts {
     pub manifest_digest: Sha256Digest,
     pub model: ModelId,
     pub license: String,
     pub modality: Modality,
+    /// The manifest's validation vectors (`modelgate validate DIR` checks against them).
+    #[serde(default)]
+    pub validation: Option<ValidationRecord>,
 }
 
 #[derive(Deserialize)]

@@ -1,0 +1,289 @@
+//! A Llama text checkpoint in Hugging Face layout (`config.json`, `tokenizer.json`,
+//! sharded safetensors with `model.safetensors.index.json`), located on local disk and
+//! checked before anything is loaded: every tensor the config implies must sit, with its
+//! shape, in the shard the index names, and every shard must hold all the bytes its header
+//! declares. Problems are reported by file and tensor, so an altered copy says why.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::InferenceError;
+
+/// The architecture this module loads (`config.json` `architectures[0]`).
+pub const LLAMA_ARCHITECTURE: &str = "LlamaForCausalLM";
+const INDEX_FILE: &str = "model.safetensors.index.json";
+const SINGLE_SHARD: &str = "model.safetensors";
+/// A safetensors header larger than this is not a header.
+const MAX_HEADER_BYTES: u64 = 100 << 20;
+
+/// The local files of a checkpoint, by their path inside the model (`config.json`, …).
+#[derive(Debug, Clone, Default)]
+pub struct CheckpointFiles {
+    files: BTreeMap<String, PathBuf>,
+}
+
+impl CheckpointFiles {
+    /// The top-level files of a model directory.
+    pub fn from_dir(dir: &Path) -> Result<Self, InferenceError> {
+        let entries = std::fs::read_dir(dir).map_err(|source| InferenceError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let mut files = BTreeMap::new();
+        for entry in entries.flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_file()) {
+                if let Some(name) = entry.file_name().to_str() {
+                    files.insert(name.to_owned(), entry.path());
+                }
+            }
+        }
+        Ok(CheckpointFiles { files })
+    }
+
+    /// Files named by their model path, each at a local path (a blob in the store).
+    pub fn from_paths(files: impl IntoIterator<Item = (String, PathBuf)>) -> Self {
+        CheckpointFiles {
+            files: files.into_iter().collect(),
+        }
+    }
+
+    /// The local path of `name`.
+    pub fn path(&self, name: &str) -> Result<&Path, InferenceError> {
+        self.files
+            .get(name)
+            .map(PathBuf::as_path)
+            .ok_or_else(|| InferenceError::Checkpoint(format!("`{name}` is missing")))
+    }
+
+    pub fn read_json(&self, name: &str) -> Result<Value, InferenceError> {
+        let path = self.path(name)?;
+        let text = std::fs::read(path).map_err(|source| InferenceError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        serde_json::from_slice(&text)
+            .map_err(|e| InferenceError::Checkpoint(format!("`{name}` is not valid JSON: {e}")))
+    }
+
+    /// Whether the files declare `architecture` in `config.json`.
+    pub fn declares(&self, architecture: &str) -> bool {
+        self.read_json("config.json").is_ok_and(|config| {
+            config["architectures"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|v| v == architecture))
+        })
+    }
+}
+
+/// What modelgate reads from a Llama `config.json` (candle reads the rest).
+#[derive(Debug, Clone, Deserialize)]
+pub struct TextConfig {
+    #[serde(default)]
+    pub architectures: Vec<String>,
+    pub hidden_size: usize,
+    pub intermediate_size: usize,
+    pub num_attention_heads: usize,
+    pub num_key_value_heads: Option<usize>,
+    pub num_hidden_layers: usize,
+    pub vocab_size: usize,
+    pub head_dim: Option<usize>,
+    #[serde(default)]
+    pub tie_word_embeddings: bool,
+}
+
+impl TextConfig {
+    fn head_dim(&self) -> usize {
+        self.hidden_size / self.num_attention_heads.max(1)
+    }
+
+    /// Every tensor of a `LlamaForCausalLM` with this config and its shape.
+    pub fn expected_tensors(&self) -> Vec<(String, Vec<usize>)> {
+        let (h, i, d) = (self.hidden_size, self.intermediate_size, self.head_dim());
+        let q = self.num_attention_heads * d;
+        let kv = self.num_key_value_heads.unwrap_or(self.num_attention_heads) * d;
+        let mut out = vec![(
+            "model.embed_tokens.weight".to_owned(),
+            vec![self.vocab_size, h],
+        )];
+        for layer in 0..self.num_hidden_layers {
+            let p = format!("model.layers.{layer}");
+            out.extend([
+                (format!("{p}.input_layernorm.weight"), vec![h]),
+                (format!("{p}.self_attn.q_proj.weight"), vec![q, h]),
+                (format!("{p}.self_attn.k_proj.weight"), vec![kv, h]),
+                (format!("{p}.self_attn.v_proj.weight"), vec![kv, h]),
+                (format!("{p}.self_attn.o_proj.weight"), vec![h, q]),
+                (format!("{p}.post_attention_layernorm.weight"), vec![h]),
+                (format!("{p}.mlp.gate_proj.weight"), vec![i, h]),
+                (format!("{p}.mlp.up_proj.weight"), vec![i, h]),
+                (format!("{p}.mlp.down_proj.weight"), vec![h, i]),
+            ]);
+        }
+        out.push(("model.norm.weight".to_owned(), vec![h]));
+        if !self.tie_word_embeddings {
+            out.push(("lm_head.weight".to_owned(), vec![self.vocab_size, h]));
+        }
+        out
+    }
+}
+
+/// One tensor as a shard header declares it.
+#[derive(Debug, Clone, Deserialize)]
+struct HeaderEntry {
+    dtype: String,
+    shape: Vec<usize>,
+    data_offsets: (u64, u64),
+}
+
+/// Reads a shard's header and checks the file holds every byte it declares.
+fn read_shard_header(
+    name: &str,
+    path: &Path,
+) -> Result<BTreeMap<String, HeaderEntry>, InferenceError> {
+    let io = |source| InferenceError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let file_len = file.metadata().map_err(io)?.len();
+    let broken = |what: String| InferenceError::Checkpoint(format!("shard `{name}` {what}"));
+    let mut len_bytes = [0u8; 8];
+    file.read_exact(&mut len_bytes)
+        .map_err(|_| broken(format!("is truncated: {file_len} bytes, not even a header")))?;
+    let header_len = u64::from_le_bytes(len_bytes);
+    if header_len > MAX_HEADER_BYTES || 8 + header_len > file_len {
+        return Err(broken(format!(
+            "is truncated or not safetensors: its header claims {header_len} bytes, the file has {file_len}"
+        )));
+    }
+    let mut header = vec![0u8; header_len as usize];
+    file.read_exact(&mut header).map_err(io)?;
+    let mut entries: BTreeMap<String, Value> = serde_json::from_slice(&header)
+        .map_err(|e| broken(format!("has an unreadable header: {e}")))?;
+    entries.remove("__metadata__");
+    let mut tensors = BTreeMap::new();
+    let mut data_len = 0;
+    for (tensor, entry) in entries {
+        let entry: HeaderEntry = serde_json::from_value(entry)
+            .map_err(|e| broken(format!("describes `{tensor}` badly: {e}")))?;
+        data_len = data_len.max(entry.data_offsets.1);
+        tensors.insert(tensor, entry);
+    }
+    let held = file_len - 8 - header_len;
+    if held < data_len {
+        return Err(broken(format!(
+            "is truncated: its header declares {data_len} bytes of tensor data, the file holds {held}"
+        )));
+    }
+    Ok(tensors)
+}
+
+/// A checked checkpoint: its config and which shard holds each tensor.
+#[derive(Debug, Clone)]
+pub struct Checkpoint {
+    pub files: CheckpointFiles,
+    pub config_json: Value,
+    pub config: TextConfig,
+    /// Tensor name -> shard name, for every tensor the model uses.
+    pub tensor_shards: BTreeMap<String, String>,
+    /// Shard names, sorted.
+    pub shards: Vec<String>,
+}
+
+impl Checkpoint {
+    /// Reads and checks a Llama text checkpoint.
+    pub fn open(files: CheckpointFiles) -> Result<Self, InferenceError> {
+        let config_json = files.read_json("config.json")?;
+        let config: TextConfig = serde_json::from_value(config_json.clone())
+            .map_err(|e| InferenceError::Checkpoint(format!("`config.json`: {e}")))?;
+        if !config.architectures.iter().any(|a| a == LLAMA_ARCHITECTURE) {
+            return Err(InferenceError::Unsupported(format!(
+                "architecture {:?} (this gateway runs {LLAMA_ARCHITECTURE})",
+                config.architectures
+            )));
+        }
+        if config.head_dim.is_some_and(|d| d != config.head_dim()) {
+            return Err(InferenceError::Unsupported(
+                "a `head_dim` other than hidden_size / num_attention_heads".into(),
+            ));
+        }
+        let index: BTreeMap<String, String> = match files.path(INDEX_FILE) {
+            Ok(_) => {
+                let index = files.read_json(INDEX_FILE)?;
+                serde_json::from_value(index["weight_map"].clone()).map_err(|e| {
+                    InferenceError::Checkpoint(format!(
+                        "`{INDEX_FILE}` has no valid weight_map: {e}"
+                    ))
+                })?
+            }
+            Err(_) => BTreeMap::new(),
+        };
+        let default_shard = SINGLE_SHARD.to_owned();
+        let mut headers = BTreeMap::new();
+        for shard in index
+            .values()
+            .chain(index.is_empty().then_some(&default_shard))
+        {
+            if !headers.contains_key(shard) {
+                headers.insert(shard.clone(), read_shard_header(shard, files.path(shard)?)?);
+            }
+        }
+        let mut tensor_shards = BTreeMap::new();
+        for (tensor, shape) in config.expected_tensors() {
+            let shard = index.get(&tensor).unwrap_or(&default_shard);
+            let Some(entry) = headers.get(shard).and_then(|h| h.get(&tensor)) else {
+                let holder = headers
+                    .iter()
+                    .find(|(_, h)| h.contains_key(&tensor))
+                    .map(|(name, _)| name.clone());
+                return Err(InferenceError::Checkpoint(match holder {
+                    Some(other) => format!(
+                        "tensor `{tensor}` is not in `{shard}`, where `{INDEX_FILE}` places it, but in `{other}`: shards were swapped or renamed"
+                    ),
+                    None => format!("tensor `{tensor}` is missing (expected in `{shard}`)"),
+                }));
+            };
+            if entry.shape != shape {
+                return Err(InferenceError::Checkpoint(format!(
+                    "tensor `{tensor}` in `{shard}` has shape {:?}; the config implies {shape:?}",
+                    entry.shape
+                )));
+            }
+            if !matches!(entry.dtype.as_str(), "BF16" | "F16" | "F32") {
+                return Err(InferenceError::Unsupported(format!(
+                    "tensor `{tensor}` of dtype {}",
+                    entry.dtype
+                )));
+            }
+            tensor_shards.insert(tensor, shard.clone());
+        }
+        Ok(Checkpoint {
+            files,
+            config_json,
+            config,
+            tensor_shards,
+            shards: headers.into_keys().collect(),
+        })
+    }
+
+    /// Local paths of every shard.
+    pub fn shard_paths(&self) -> Result<Vec<PathBuf>, InferenceError> {
+        self.shards
+            .iter()
+            .map(|s| self.files.path(s).map(Path::to_path_buf))
+            .collect()
+    }
+
+    /// Parameters of the model (elements of every tensor it uses).
+    pub fn parameter_count(&self) -> u64 {
+        self.config
+            .expected_tensors()
+            .iter()
+            .map(|(_, shape)| shape.iter().product::<usize>() as u64)
+            .sum()
+    }
+}

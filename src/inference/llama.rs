@@ -1,0 +1,171 @@
+//! A Llama 3.x text model run by candle-transformers: weights memory-mapped from the
+//! checked shards, computed in f32 on the CPU (in the stored dtype on a GPU), with the
+//! checkpoint's own tokenizer.
+
+use candle_core::{DType, Device, IndexOp, Tensor};
+use candle_nn::VarBuilder;
+use candle_transformers::models::llama::{Cache, Config, Llama, LlamaConfig, LlamaEosToks};
+use tokenizers::Tokenizer;
+
+use super::checkpoint::Checkpoint;
+use super::InferenceError;
+
+/// A loaded text model, shareable between threads (every run has its own cache).
+pub struct TextModel {
+    model: Llama,
+    config: Config,
+    tokenizer: Tokenizer,
+    /// Tokens that end a generation.
+    pub eos_ids: Vec<u32>,
+    pub vocab_size: usize,
+    device: Device,
+    dtype: DType,
+    /// What the loaded weights occupy.
+    pub memory_bytes: u64,
+}
+
+impl std::fmt::Debug for TextModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TextModel")
+            .field("vocab_size", &self.vocab_size)
+            .field("dtype", &self.dtype)
+            .field("memory_bytes", &self.memory_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The dtype generation computes in on `device`: f32 on the CPU, where half-precision
+/// matmuls are slow and less exact; the stored dtype (`torch_dtype`) on a GPU.
+pub fn compute_dtype(device: &Device, checkpoint: &Checkpoint) -> DType {
+    let stored = checkpoint.config_json["torch_dtype"]
+        .as_str()
+        .unwrap_or("float32");
+    match (device.is_cpu(), stored) {
+        (false, "bfloat16") => DType::BF16,
+        (false, "float16") => DType::F16,
+        _ => DType::F32,
+    }
+}
+
+/// Memory-maps the shards as one weight set converted to `dtype` as tensors are read.
+#[expect(
+    unsafe_code,
+    reason = "candle memory-maps safetensors; the mapping is read-only over immutable files"
+)]
+pub fn mmap_weights(
+    checkpoint: &Checkpoint,
+    dtype: DType,
+    device: &Device,
+) -> Result<VarBuilder<'static>, InferenceError> {
+    let paths = checkpoint.shard_paths()?;
+    // SAFETY: the files are content-addressed blobs (written once, then renamed into place
+    // and never modified) or a downloaded directory being validated; a file changed while
+    // mapped could change the bytes read, which validation would then report.
+    Ok(unsafe { VarBuilder::from_mmaped_safetensors(&paths, dtype, device)? })
+}
+
+impl TextModel {
+    /// Loads a checked checkpoint on `device`, computing in `dtype` (validation always uses
+    /// f32; see `compute_dtype`); positions beyond `max_context` are never used, so the
+    /// rotary tables stop there.
+    pub fn load(
+        checkpoint: &Checkpoint,
+        device: &Device,
+        dtype: DType,
+        max_context: usize,
+    ) -> Result<TextModel, InferenceError> {
+        let llama: LlamaConfig = serde_json::from_value(checkpoint.config_json.clone())
+            .map_err(|e| InferenceError::Checkpoint(format!("`config.json`: {e}")))?;
+        let mut config = llama.into_config(false);
+        config.max_position_embeddings = config.max_position_embeddings.min(max_context);
+        let weights = mmap_weights(checkpoint, dtype, device)?;
+        let model = Llama::load(weights, &config)?;
+        let tokenizer = Tokenizer::from_file(checkpoint.files.path("tokenizer.json")?)
+            .map_err(|e| InferenceError::Tokenizer(format!("`tokenizer.json`: {e}")))?;
+        let eos_ids = match &config.eos_token_id {
+            Some(LlamaEosToks::Single(id)) => vec![*id],
+            Some(LlamaEosToks::Multiple(ids)) => ids.clone(),
+            None => Vec::new(),
+        };
+        Ok(TextModel {
+            memory_bytes: checkpoint.parameter_count() * dtype.size_in_bytes() as u64,
+            vocab_size: config.vocab_size,
+            model,
+            config,
+            tokenizer,
+            eos_ids,
+            device: device.clone(),
+            dtype,
+        })
+    }
+
+    /// Token ids of `text`, with the special tokens the tokenizer adds (Llama 3: BOS).
+    pub fn encode(&self, text: &str) -> Result<Vec<u32>, InferenceError> {
+        let encoding = self
+            .tokenizer
+            .encode(text, true)
+            .map_err(|e| InferenceError::Tokenizer(e.to_string()))?;
+        Ok(encoding.get_ids().to_vec())
+    }
+
+    /// The text of `ids`, special tokens left out.
+    pub fn decode(&self, ids: &[u32]) -> Result<String, InferenceError> {
+        self.tokenizer
+            .decode(ids, true)
+            .map_err(|e| InferenceError::Tokenizer(e.to_string()))
+    }
+
+    /// The logits of the token after `tokens` (one forward pass, no cache kept).
+    pub fn next_token_logits(&self, tokens: &[u32]) -> Result<Vec<f32>, InferenceError> {
+        let mut session = self.session()?;
+        Ok(session.feed(tokens)?.to_vec1::<f32>()?)
+    }
+
+    /// A decoding session with its own key/value cache.
+    pub fn session(&self) -> Result<Session<'_>, InferenceError> {
+        Ok(Session {
+            model: self,
+            cache: Cache::new(true, self.dtype, &self.config, &self.device)?,
+            position: 0,
+        })
+    }
+
+    /// The longest sequence this model was loaded for.
+    pub fn max_context(&self) -> usize {
+        self.config.max_position_embeddings
+    }
+}
+
+/// Incremental decoding: feed the prompt once, then one token at a time.
+pub struct Session<'a> {
+    model: &'a TextModel,
+    cache: Cache,
+    position: usize,
+}
+
+impl Session<'_> {
+    /// Runs `tokens` after what was fed so far; returns the f32 logits of the next token.
+    pub fn feed(&mut self, tokens: &[u32]) -> Result<Tensor, InferenceError> {
+        if tokens.is_empty() {
+            return Err(InferenceError::InvalidParameter("no tokens to run".into()));
+        }
+        if self.position + tokens.len() > self.model.max_context() {
+            return Err(InferenceError::PromptTooLong {
+                tokens: self.position + tokens.len(),
+                limit: self.model.max_context(),
+            });
+        }
+        let input = Tensor::new(tokens, &self.model.device)?.unsqueeze(0)?;
+        let logits = self
+            .model
+            .model
+            .forward(&input, self.position, &mut self.cache)?;
+        self.position += tokens.len();
+        Ok(logits.i(0)?.to_dtype(DType::F32)?)
+    }
+
+    /// Tokens fed so far.
+    pub fn position(&self) -> usize {
+        self.position
+    }
+}

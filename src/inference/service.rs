@@ -1,0 +1,345 @@
+//! Inference inside the gateway: runs happen on blocking threads, never on the async
+//! runtime, at most `max_concurrent` at once (a semaphore; a request waits
+//! `queue_wait_secs` for a slot), each stopped after `timeout_secs`. Loaded models are
+//! kept in a cache bounded by `cache_budget_bytes`, least recently used evicted first.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use candle_core::{DType, Device};
+use tokio::sync::Semaphore;
+
+use super::checkpoint::{Checkpoint, CheckpointFiles};
+use super::generate::{generate, GenerateParams, Generated};
+use super::llama::{compute_dtype, TextModel};
+use super::vectors::{check, ValidationReport};
+use super::InferenceError;
+use crate::config::InferenceSettings;
+use crate::domain::Sha256Digest;
+use crate::store::blobs::BlobStore;
+use crate::store::manifest::Manifest;
+
+/// What a model is loaded for: validation computes in f32 everywhere; generation in
+/// the stored dtype on a GPU.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    Validate,
+    Generate,
+}
+
+struct CachedModel {
+    revision: Sha256Digest,
+    dtype: DType,
+    checkpoint: Arc<Checkpoint>,
+    model: Arc<TextModel>,
+    last_used: u64,
+}
+
+#[derive(Default)]
+struct ModelCache {
+    entries: Vec<CachedModel>,
+    clock: u64,
+}
+
+impl ModelCache {
+    fn get(
+        &mut self,
+        revision: &Sha256Digest,
+        dtype: DType,
+    ) -> Option<(Arc<Checkpoint>, Arc<TextModel>)> {
+        self.clock += 1;
+        let clock = self.clock;
+        let entry = self
+            .entries
+            .iter_mut()
+            .find(|e| e.revision == *revision && e.dtype == dtype)?;
+        entry.last_used = clock;
+        Some((Arc::clone(&entry.checkpoint), Arc::clone(&entry.model)))
+    }
+
+    fn held_bytes(&self) -> u64 {
+        self.entries.iter().map(|e| e.model.memory_bytes).sum()
+    }
+
+    /// Evicts least recently used models until `needed` more bytes fit in `budget`.
+    fn make_room(&mut self, needed: u64, budget: u64) {
+        while !self.entries.is_empty() && self.held_bytes() + needed > budget {
+            let oldest = (0..self.entries.len())
+                .min_by_key(|&i| self.entries[i].last_used)
+                .unwrap_or(0);
+            let evicted = self.entries.swap_remove(oldest);
+            tracing::info!(revision = %evicted.revision, bytes = evicted.model.memory_bytes, "inference cache evicted a model");
+        }
+    }
+}
+
+/// The gateway's inference runner. Cheap to share (`Arc`).
+pub struct InferenceService {
+    settings: InferenceSettings,
+    device: Device,
+    slots: Arc<Semaphore>,
+    cache: Mutex<ModelCache>,
+}
+
+impl std::fmt::Debug for InferenceService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InferenceService")
+            .field("device", &self.device)
+            .field("max_concurrent", &self.settings.max_concurrent)
+            .finish_non_exhaustive()
+    }
+}
+
+impl InferenceService {
+    pub fn new(settings: &InferenceSettings) -> Arc<Self> {
+        Arc::new(InferenceService {
+            settings: settings.clone(),
+            device: super::default_device(),
+            slots: Arc::new(Semaphore::new(settings.max_concurrent.max(1))),
+            cache: Mutex::new(ModelCache::default()),
+        })
+    }
+
+    pub fn settings(&self) -> &InferenceSettings {
+        &self.settings
+    }
+
+    /// Bytes of models the cache holds now.
+    pub fn cached_bytes(&self) -> u64 {
+        self.cache.lock().map_or(0, |c| c.held_bytes())
+    }
+
+    /// Runs `work` on a blocking thread once a slot is free; past the timeout the run is
+    /// told to stop (it checks between tokens) and the caller gets `TimedOut` at once.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&dyn Fn() -> bool) -> Result<T, InferenceError> + Send + 'static,
+    ) -> Result<T, InferenceError> {
+        if !self.settings.enabled {
+            return Err(InferenceError::Disabled);
+        }
+        let wait = Duration::from_secs(self.settings.queue_wait_secs);
+        let slot = tokio::time::timeout(wait, Arc::clone(&self.slots).acquire_owned())
+            .await
+            .map_err(|_| InferenceError::Busy)?
+            .map_err(|_| InferenceError::Busy)?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop_flag = Arc::clone(&stop);
+        let task = tokio::task::spawn_blocking(move || {
+            // INVARIANT: the slot is held until the work really ends, even after a timeout.
+            let _slot = slot;
+            work(&|| stop_flag.load(Ordering::Relaxed))
+        });
+        let secs = self.settings.timeout_secs;
+        match tokio::time::timeout(Duration::from_secs(secs), task).await {
+            Ok(joined) => joined.map_err(|e| InferenceError::Task(e.to_string()))?,
+            Err(_) => {
+                stop.store(true, Ordering::Relaxed);
+                Err(InferenceError::TimedOut { secs })
+            }
+        }
+    }
+
+    /// Local files of the parts of `manifest` a checkpoint needs.
+    async fn checkpoint_files(
+        store: &BlobStore,
+        manifest: &Manifest,
+    ) -> Result<CheckpointFiles, InferenceError> {
+        let mut files = Vec::new();
+        for file in &manifest.files {
+            let path = file.path.as_str();
+            if path.contains('/') || !(path.ends_with(".json") || path.ends_with(".safetensors")) {
+                continue;
+            }
+            let local = store.local_file(&file.sha256).await?;
+            files.push((path.to_owned(), local));
+        }
+        Ok(CheckpointFiles::from_paths(files))
+    }
+
+    /// The loaded model of `revision`, from the cache or loaded now (on a blocking thread).
+    fn model(
+        &self,
+        revision: Sha256Digest,
+        files: CheckpointFiles,
+        purpose: Purpose,
+    ) -> Result<(Arc<Checkpoint>, Arc<TextModel>), InferenceError> {
+        let checkpoint = Checkpoint::open(files)?;
+        let dtype = match purpose {
+            Purpose::Validate => DType::F32,
+            Purpose::Generate => compute_dtype(&self.device, &checkpoint),
+        };
+        let mut cache = self
+            .cache
+            .lock()
+            .map_err(|_| InferenceError::Task("cache lock poisoned".into()))?;
+        if let Some(found) = cache.get(&revision, dtype) {
+            return Ok(found);
+        }
+        let needed = checkpoint.parameter_count() * dtype.size_in_bytes() as u64;
+        let budget = self.settings.cache_budget_bytes;
+        if needed > budget {
+            return Err(InferenceError::OverBudget { needed, budget });
+        }
+        cache.make_room(needed, budget);
+        let max_context = self.settings.max_prompt_tokens + self.settings.max_new_tokens;
+        let model = Arc::new(TextModel::load(
+            &checkpoint,
+            &self.device,
+            dtype,
+            max_context,
+        )?);
+        let checkpoint = Arc::new(checkpoint);
+        let clock = cache.clock;
+        cache.entries.push(CachedModel {
+            revision,
+            dtype,
+            checkpoint: Arc::clone(&checkpoint),
+            model: Arc::clone(&model),
+            last_used: clock,
+        });
+        tracing::info!(revision = %revision, bytes = needed, "inference cache loaded a model");
+        Ok((checkpoint, model))
+    }
+
+    /// Runs the validation vectors of `manifest` on the stored shards.
+    pub async fn validate(
+        self: &Arc<Self>,
+        store: &BlobStore,
+        manifest: &Manifest,
+    ) -> Result<ValidationReport, InferenceError> {
+        let record = manifest
+            .validation
+            .clone()
+            .ok_or(InferenceError::NoVectors)?;
+        let files = Self::checkpoint_files(store, manifest).await?;
+        let revision = manifest.digest();
+        let this = Arc::clone(self);
+        self.run(move |stop| {
+            let (checkpoint, model) = this.model(revision, files, Purpose::Validate)?;
+            check(&checkpoint, &model, &record, stop)
+        })
+        .await
+    }
+
+    /// Generates after `prompt` on the stored shards; `on_text` gets text as it is decoded.
+    pub async fn generate(
+        self: &Arc<Self>,
+        store: &BlobStore,
+        manifest: &Manifest,
+        prompt: String,
+        params: GenerateParams,
+        mut on_text: impl FnMut(&str) + Send + 'static,
+    ) -> Result<Generated, InferenceError> {
+        params.check()?;
+        let limit = self.settings.max_new_tokens;
+        if params.max_new_tokens > limit {
+            return Err(InferenceError::TooManyTokens {
+                requested: params.max_new_tokens,
+                limit,
+            });
+        }
+        let files = Self::checkpoint_files(store, manifest).await?;
+        let revision = manifest.digest();
+        let this = Arc::clone(self);
+        self.run(move |stop| {
+            let (_, model) = this.model(revision, files, Purpose::Generate)?;
+            let tokens = model.encode(&prompt)?;
+            let limit = this.settings.max_prompt_tokens;
+            if tokens.len() > limit {
+                return Err(InferenceError::PromptTooLong {
+                    tokens: tokens.len(),
+                    limit,
+                });
+            }
+            generate(&model, &tokens, &params, stop, &mut on_text)
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn service(configure: impl FnOnce(&mut InferenceSettings)) -> Arc<InferenceService> {
+        let mut settings = InferenceSettings::default();
+        configure(&mut settings);
+        InferenceService::new(&settings)
+    }
+
+    fn sleep_then(value: u32) -> impl FnOnce(&dyn Fn() -> bool) -> Result<u32, InferenceError> {
+        move |_| {
+            std::thread::sleep(Duration::from_millis(600));
+            Ok(value)
+        }
+    }
+
+    // One runtime thread: a run on it would keep the other task from making progress.
+    #[tokio::test(flavor = "current_thread")]
+    async fn runs_leave_the_runtime_free_and_a_full_house_answers_busy() {
+        let inference = service(|s| {
+            s.max_concurrent = 1;
+            s.queue_wait_secs = 0;
+        });
+        let running = tokio::spawn({
+            let inference = Arc::clone(&inference);
+            async move { inference.run(sleep_then(1)).await }
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let ticks = tokio::time::timeout(Duration::from_millis(300), async {
+            let mut ticks = 0;
+            loop {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                ticks += 1;
+                if ticks == 10 {
+                    return ticks;
+                }
+            }
+        })
+        .await;
+        assert_eq!(ticks.ok(), Some(10), "the runtime kept running other tasks");
+        assert!(matches!(
+            inference.run(sleep_then(2)).await,
+            Err(InferenceError::Busy)
+        ));
+        assert_eq!(running.await.ok().and_then(Result::ok), Some(1));
+        assert_eq!(
+            inference.run(sleep_then(3)).await.ok(),
+            Some(3),
+            "the slot is free again"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_run_past_the_timeout_is_told_to_stop() {
+        let inference = service(|s| s.timeout_secs = 0);
+        let stopped = Arc::new(AtomicBool::new(false));
+        let seen = Arc::clone(&stopped);
+        let result = inference
+            .run(move |stop| {
+                for _ in 0..200 {
+                    if stop() {
+                        seen.store(true, Ordering::Relaxed);
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Ok(())
+            })
+            .await;
+        assert!(matches!(result, Err(InferenceError::TimedOut { secs: 0 })));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(stopped.load(Ordering::Relaxed), "the run saw the stop");
+    }
+
+    #[tokio::test]
+    async fn a_disabled_gateway_runs_nothing() {
+        let inference = service(|s| s.enabled = false);
+        assert!(matches!(
+            inference.run(sleep_then(1)).await,
+            Err(InferenceError::Disabled)
+        ));
+    }
+}

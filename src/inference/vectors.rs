@@ -1,0 +1,487 @@
+//! Validation vectors: at publish time a text model runs on fixed prompts, and the signed
+//! manifest records, per prompt, the token ids, the top-k next tokens and a fingerprint of
+//! selected logits with a tolerance, plus a greedy continuation and each tensor's RMS.
+//! `check` runs the same vectors on another copy of the shards and reports every check
+//! with what was expected and what was observed.
+
+use std::time::Instant;
+
+use candle_core::{DType, Device, D};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::checkpoint::{Checkpoint, CheckpointFiles, LLAMA_ARCHITECTURE};
+use super::llama::{mmap_weights, TextModel};
+use super::InferenceError;
+
+/// Version of the validation record format.
+pub const VALIDATION_SCHEMA: &str = "modelgate.validation/v1";
+/// How many of the most likely next tokens are recorded per prompt.
+pub const TOP_K: usize = 5;
+/// The fixed prompts, tokenized by each model's own tokenizer at publish time.
+pub const VALIDATION_PROMPTS: &[(&str, &str)] = &[
+    ("greeting", "Hello, my name is"),
+    ("geography", "The capital of France is"),
+    ("code", "def fibonacci(n):\n    if n < 2:\n        return"),
+    ("sequence", "1, 1, 2, 3, 5, 8, 13,"),
+];
+/// The prompt whose greedy continuation is recorded, and its length in tokens.
+pub const CONTINUATION_PROMPT: &str = "Once upon a time, in a small village by the sea,";
+pub const CONTINUATION_TOKENS: usize = 16;
+/// Context long enough for every vector: the prompts and the continuation are short.
+pub fn max_context() -> usize {
+    256
+}
+
+/// Logits may differ this much between machines (f32 on any CPU or GPU).
+pub const LOGIT_TOLERANCE: Tolerance = Tolerance {
+    abs: 1e-3,
+    rel: 1e-3,
+};
+/// Relative tolerance of a tensor's RMS.
+pub const TENSOR_RMS_TOLERANCE: f32 = 1e-4;
+
+/// `|observed - expected| <= abs + rel * |expected|`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tolerance {
+    pub abs: f32,
+    pub rel: f32,
+}
+
+impl Tolerance {
+    fn allows(&self, expected: f32, observed: f32) -> bool {
+        (observed - expected).abs() <= self.abs + self.rel * expected.abs()
+    }
+}
+
+/// What a model's outputs must be, as signed in its manifest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValidationRecord {
+    pub schema: String,
+    pub architecture: String,
+    pub tolerance: Tolerance,
+    pub sequences: Vec<SequenceVector>,
+    pub continuation: Continuation,
+    pub tensors: Vec<TensorFingerprint>,
+}
+
+/// One prompt: its tokens, the top-k next tokens (most likely first) and selected logits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SequenceVector {
+    pub name: String,
+    pub text: String,
+    pub tokens: Vec<u32>,
+    pub top_k: Vec<u32>,
+    /// The top-k logits, then probes spread over the vocabulary.
+    pub logits: Vec<SelectedLogit>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SelectedLogit {
+    pub token: u32,
+    pub value: f32,
+}
+
+/// The greedy continuation of `CONTINUATION_PROMPT`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Continuation {
+    pub prompt_tokens: Vec<u32>,
+    pub tokens: Vec<u32>,
+    pub text: String,
+}
+
+/// A tensor's root mean square, which any scaling or replacement of it changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TensorFingerprint {
+    pub name: String,
+    pub rms: f32,
+}
+
+/// One check of a validation run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub name: String,
+    pub passed: bool,
+    pub message: String,
+    pub expected: Value,
+    pub observed: Value,
+    pub elapsed_ms: f64,
+}
+
+/// Every check of a validation run.
+#[derive(Debug, Clone, Serialize)]
+pub struct ValidationReport {
+    pub passed: bool,
+    pub checks: Vec<Check>,
+    pub elapsed_ms: f64,
+}
+
+impl ValidationReport {
+    fn new(checks: Vec<Check>, started: Instant) -> Self {
+        ValidationReport {
+            passed: !checks.is_empty() && checks.iter().all(|c| c.passed),
+            checks,
+            elapsed_ms: millis(started),
+        }
+    }
+}
+
+fn millis(since: Instant) -> f64 {
+    since.elapsed().as_secs_f64() * 1e3
+}
+
+/// Indices of the `k` largest values, largest first (ties: lower index first).
+fn top_k(values: &[f32], k: usize) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..values.len() as u32).collect();
+    order.sort_by(|&a, &b| {
+        values[b as usize]
+            .total_cmp(&values[a as usize])
+            .then(a.cmp(&b))
+    });
+    order.truncate(k);
+    order
+}
+
+/// Tokens whose logits are recorded besides the top-k: spread over the whole vocabulary.
+fn probe_tokens(vocab: usize) -> Vec<u32> {
+    let last = vocab.saturating_sub(1) as u32;
+    let mut probes = vec![0, last / 4, last / 2, 3 * (last / 4), last];
+    probes.dedup();
+    probes
+}
+
+/// The RMS of every tensor the model uses, read from the shards in f32.
+pub fn tensor_fingerprints(
+    checkpoint: &Checkpoint,
+) -> Result<Vec<TensorFingerprint>, InferenceError> {
+    let weights = mmap_weights(checkpoint, DType::F32, &Device::Cpu)?;
+    let mut out = Vec::new();
+    for (name, shape) in checkpoint.config.expected_tensors() {
+        let tensor = weights.get(shape.as_slice(), &name)?;
+        let rows = tensor.sqr()?.sum(D::Minus1)?.to_dtype(DType::F64)?;
+        let mean = rows.sum_all()?.to_scalar::<f64>()? / tensor.elem_count().max(1) as f64;
+        out.push(TensorFingerprint {
+            name,
+            rms: mean.sqrt() as f32,
+        });
+    }
+    Ok(out)
+}
+
+/// Greedy decoding of `count` tokens after `prompt` (stops early at an end token).
+pub fn greedy_continuation(
+    model: &TextModel,
+    prompt: &[u32],
+    count: usize,
+) -> Result<Vec<u32>, InferenceError> {
+    let mut session = model.session()?;
+    let mut logits = session.feed(prompt)?;
+    let mut out = Vec::with_capacity(count);
+    while out.len() < count {
+        let next = logits.argmax(D::Minus1)?.to_scalar::<u32>()?;
+        out.push(next);
+        if model.eos_ids.contains(&next) {
+            break;
+        }
+        logits = session.feed(&[next])?;
+    }
+    Ok(out)
+}
+
+/// Runs the fixed vectors on a model and records what it produced.
+pub fn record(
+    checkpoint: &Checkpoint,
+    model: &TextModel,
+) -> Result<ValidationRecord, InferenceError> {
+    let mut sequences = Vec::new();
+    for (name, text) in VALIDATION_PROMPTS {
+        let tokens = model.encode(text)?;
+        let logits = model.next_token_logits(&tokens)?;
+        let top = top_k(&logits, TOP_K);
+        let selected = top
+            .iter()
+            .chain(probe_tokens(logits.len()).iter())
+            .map(|&token| SelectedLogit {
+                token,
+                value: logits[token as usize],
+            })
+            .collect();
+        sequences.push(SequenceVector {
+            name: (*name).to_owned(),
+            text: (*text).to_owned(),
+            tokens,
+            top_k: top,
+            logits: selected,
+        });
+    }
+    let prompt_tokens = model.encode(CONTINUATION_PROMPT)?;
+    let tokens = greedy_continuation(model, &prompt_tokens, CONTINUATION_TOKENS)?;
+    Ok(ValidationRecord {
+        schema: VALIDATION_SCHEMA.to_owned(),
+        architecture: LLAMA_ARCHITECTURE.to_owned(),
+        tolerance: LOGIT_TOLERANCE,
+        sequences,
+        continuation: Continuation {
+            text: model.decode(&tokens)?,
+            prompt_tokens,
+            tokens,
+        },
+        tensors: tensor_fingerprints(checkpoint)?,
+    })
+}
+
+fn check_tensors(
+    checkpoint: &Checkpoint,
+    record: &ValidationRecord,
+) -> Result<Check, InferenceError> {
+    let started = Instant::now();
+    let observed = tensor_fingerprints(checkpoint)?;
+    let mut differing = Vec::new();
+    for expected in &record.tensors {
+        let found = observed.iter().find(|t| t.name == expected.name);
+        let ok = found.is_some_and(|t| {
+            (t.rms - expected.rms).abs() <= TENSOR_RMS_TOLERANCE * expected.rms.abs().max(1e-12)
+        });
+        if !ok {
+            differing.push((expected, found));
+        }
+    }
+    let message = match differing.first() {
+        None => format!(
+            "all {} tensors match their published RMS",
+            record.tensors.len()
+        ),
+        Some((expected, found)) => {
+            let shard = checkpoint
+                .tensor_shards
+                .get(&expected.name)
+                .map_or("no shard", String::as_str);
+            let (rms, ratio) =
+                found.map_or((f32::NAN, f32::NAN), |t| (t.rms, t.rms / expected.rms));
+            format!(
+                "{} of {} tensors differ from the published weights; first: `{}` in `{shard}` has RMS {rms:.6}, published {:.6} (x{ratio:.4})",
+                differing.len(), record.tensors.len(), expected.name, expected.rms
+            )
+        }
+    };
+    Ok(Check {
+        name: "tensors".into(),
+        passed: differing.is_empty(),
+        message,
+        expected: json!(differing
+            .iter()
+            .map(|(e, _)| json!({"name": e.name, "rms": e.rms}))
+            .collect::<Vec<_>>()),
+        observed: json!(differing
+            .iter()
+            .map(|(e, f)| json!({"name": e.name, "rms": f.map(|t| t.rms)}))
+            .collect::<Vec<_>>()),
+        elapsed_ms: millis(started),
+    })
+}
+
+fn check_sequence(
+    model: &TextModel,
+    vector: &SequenceVector,
+    tolerance: Tolerance,
+) -> Result<Check, InferenceError> {
+    let started = Instant::now();
+    let logits = model.next_token_logits(&vector.tokens)?;
+    let observed_top = top_k(&logits, vector.top_k.len());
+    let mut worst: Option<(u32, f32, f32)> = None;
+    let mut max_diff = 0f32;
+    for selected in &vector.logits {
+        let observed = logits
+            .get(selected.token as usize)
+            .copied()
+            .unwrap_or(f32::NAN);
+        let diff = (observed - selected.value).abs();
+        max_diff = max_diff.max(diff);
+        if !tolerance.allows(selected.value, observed)
+            && worst.is_none_or(|(_, e, o)| diff > (o - e).abs())
+        {
+            worst = Some((selected.token, selected.value, observed));
+        }
+    }
+    // A different order is accepted only between tokens whose logits tie within tolerance.
+    let kth = vector
+        .logits
+        .get(vector.top_k.len().saturating_sub(1))
+        .map_or(f32::NAN, |l| l.value);
+    let top_ok = observed_top == vector.top_k
+        || observed_top
+            .iter()
+            .all(|t| vector.top_k.contains(t) || tolerance.allows(kth, logits[*t as usize]));
+    let passed = worst.is_none() && top_ok;
+    let message = if passed {
+        format!(
+            "top-{} next tokens and {} logits match (max |diff| {max_diff:.2e})",
+            vector.top_k.len(),
+            vector.logits.len()
+        )
+    } else if let Some((token, expected, observed)) = worst {
+        format!("logit of token {token} is {observed:.6}, published {expected:.6} (max |diff| {max_diff:.2e}, tolerance {} + {}·|x|); top-{} is {observed_top:?}, published {:?}",
+            tolerance.abs, tolerance.rel, vector.top_k.len(), vector.top_k)
+    } else {
+        format!(
+            "top-{} next tokens are {observed_top:?}, published {:?}",
+            vector.top_k.len(),
+            vector.top_k
+        )
+    };
+    Ok(Check {
+        name: format!("sequence:{}", vector.name),
+        passed,
+        message,
+        expected: json!({ "top_k": vector.top_k, "logits": vector.logits }),
+        observed: json!({
+            "top_k": observed_top,
+            "logits": vector.logits.iter().map(|l| SelectedLogit { token: l.token, value: logits.get(l.token as usize).copied().unwrap_or(f32::NAN) }).collect::<Vec<_>>(),
+            "max_abs_diff": max_diff,
+        }),
+        elapsed_ms: millis(started),
+    })
+}
+
+fn check_continuation(model: &TextModel, expected: &Continuation) -> Result<Check, InferenceError> {
+    let started = Instant::now();
+    let tokens = greedy_continuation(model, &expected.prompt_tokens, expected.tokens.len())?;
+    let passed = tokens == expected.tokens;
+    let message = match tokens
+        .iter()
+        .zip(&expected.tokens)
+        .position(|(a, b)| a != b)
+    {
+        _ if passed => format!("greedy continuation of {} tokens matches", tokens.len()),
+        Some(at) => format!(
+            "greedy continuation departs at token {at}: {} instead of {}",
+            tokens[at], expected.tokens[at]
+        ),
+        None => format!(
+            "greedy continuation has {} tokens, published {}",
+            tokens.len(),
+            expected.tokens.len()
+        ),
+    };
+    Ok(Check {
+        name: "continuation".into(),
+        passed,
+        message,
+        expected: json!({ "tokens": expected.tokens, "text": expected.text }),
+        observed: json!({ "tokens": tokens, "text": model.decode(&tokens)? }),
+        elapsed_ms: millis(started),
+    })
+}
+
+fn check_tokenizer(model: &TextModel, record: &ValidationRecord) -> Result<Check, InferenceError> {
+    let started = Instant::now();
+    let mut mismatched = Vec::new();
+    for vector in &record.sequences {
+        let tokens = model.encode(&vector.text)?;
+        if tokens != vector.tokens {
+            mismatched
+                .push(json!({ "name": vector.name, "tokens": tokens, "published": vector.tokens }));
+        }
+    }
+    Ok(Check {
+        name: "tokenizer".into(),
+        passed: mismatched.is_empty(),
+        message: if mismatched.is_empty() {
+            format!(
+                "`tokenizer.json` encodes all {} prompts as published",
+                record.sequences.len()
+            )
+        } else {
+            format!(
+                "`tokenizer.json` encodes {} of {} prompts differently from the published tokens",
+                mismatched.len(),
+                record.sequences.len()
+            )
+        },
+        expected: json!(null),
+        observed: json!(mismatched),
+        elapsed_ms: millis(started),
+    })
+}
+
+/// A failed check standing for a step that could not run.
+fn failed_step(name: &str, err: &InferenceError, started: Instant) -> Check {
+    let mut message = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        message.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    Check {
+        name: name.into(),
+        passed: false,
+        message,
+        expected: Value::Null,
+        observed: Value::Null,
+        elapsed_ms: millis(started),
+    }
+}
+
+/// Runs every check of `record` on a loaded model; `stop` is asked between checks.
+pub fn check(
+    checkpoint: &Checkpoint,
+    model: &TextModel,
+    record: &ValidationRecord,
+    stop: &dyn Fn() -> bool,
+) -> Result<ValidationReport, InferenceError> {
+    let started = Instant::now();
+    let mut checks = vec![check_tensors(checkpoint, record)?];
+    for vector in &record.sequences {
+        if stop() {
+            return Err(InferenceError::Task("stopped".into()));
+        }
+        checks.push(check_sequence(model, vector, record.tolerance)?);
+    }
+    checks.push(check_continuation(model, &record.continuation)?);
+    checks.push(check_tokenizer(model, record)?);
+    Ok(ValidationReport::new(checks, started))
+}
+
+/// Validates local files (a downloaded directory) against `record`: a checkpoint that
+/// cannot be opened or loaded is a failed check, not an error.
+pub fn validate_files(
+    files: CheckpointFiles,
+    record: &ValidationRecord,
+    device: &Device,
+) -> Result<ValidationReport, InferenceError> {
+    let started = Instant::now();
+    let checkpoint = match Checkpoint::open(files) {
+        Ok(checkpoint) => checkpoint,
+        Err(err) => {
+            return Ok(ValidationReport::new(
+                vec![failed_step("checkpoint", &err, started)],
+                started,
+            ))
+        }
+    };
+    let longest = record
+        .sequences
+        .iter()
+        .map(|s| s.tokens.len())
+        .chain([record.continuation.prompt_tokens.len() + record.continuation.tokens.len()])
+        .max()
+        .unwrap_or(1);
+    let model = match TextModel::load(&checkpoint, device, DType::F32, longest.max(max_context())) {
+        Ok(model) => model,
+        Err(err) => {
+            return Ok(ValidationReport::new(
+                vec![failed_step("load", &err, started)],
+                started,
+            ))
+        }
+    };
+    let mut report = check(&checkpoint, &model, record, &|| false)?;
+    report.elapsed_ms = millis(started);
+    Ok(report)
+}
