@@ -101,6 +101,18 @@ pub enum ApiError {
     Internal(#[source] anyhow::Error),
 }
 
+/// An error with its causes, `top: cause: cause` (a top line alone often says too little).
+pub fn cause_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 /// What a 503 tells clients to wait before trying again.
 const RETRY_UNAVAILABLE_AFTER_SECS: &str = "2";
 

@@ -245,7 +245,9 @@ async fn publishing_signs_the_vectors_and_the_endpoints_run_under_the_policy() {
         let signed =
             modelgate::store::signing::verify_bundle(text.signature.as_bytes(), &app.key.public())
                 .unwrap();
-        assert_eq!(signed.modelgate.unwrap().validation, Some(record));
+        let signed: ValidationRecord =
+            serde_json::from_value(signed.modelgate.unwrap().validation.unwrap()).unwrap();
+        assert_eq!(signed, record);
 
         // Outside the EU, a licensee validates the stored shards.
         let us = app.licensed_user("us@example.org", "US").await;
@@ -356,7 +358,66 @@ async fn publishing_signs_the_vectors_and_the_endpoints_run_under_the_policy() {
             runs.contains(&("inference.generated", "completed")),
             "{runs:?}"
         );
+        let verified = app.get_auth_json("/v1/audit/verify", &admin).await;
+        assert_eq!(
+            verified["ok"], true,
+            "the chain with inference events verifies: {verified}"
+        );
+
+        // Asking for `generate` decides and records, but hands out no download grant.
+        let response = app
+            .access(&us, TEXT, None, Some(json!({"action": "generate"})))
+            .await;
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["outcome"], "allow");
+        assert!(
+            body.get("grant").is_none() && body.get("files").is_none(),
+            "{body}"
+        );
     }
+}
+
+#[tokio::test]
+async fn a_damaged_stored_shard_is_a_failed_report_and_audited() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let (text, _) = app.publish_demo().await;
+    let user = app.licensed_user("dev@example.org", "CA").await;
+    let shard = text
+        .manifest
+        .files
+        .iter()
+        .rfind(|f| f.path.as_str().ends_with(".safetensors"))
+        .unwrap();
+    let blob = modelgate::store::local::LocalBlobs::open(&app.state.settings.storage.blob_dir())
+        .unwrap()
+        .path_of(&shard.sha256);
+    let bytes = std::fs::read(&blob).unwrap();
+    std::fs::write(&blob, &bytes[..bytes.len() / 2]).unwrap();
+    let response = app
+        .post_json(
+            &format!("/v1/models/{TEXT}/validate"),
+            Some(&user),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let report: Value = response.json().await.unwrap();
+    assert_eq!(report["passed"], false);
+    assert_eq!(report["failed"], json!(["checkpoint"]));
+    let message = report["checks"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains(shard.path.as_str()) && message.contains("truncated"),
+        "{message}"
+    );
+    let admin = app
+        .account("audit@example.org", modelgate::domain::Role::Compliance)
+        .await;
+    let events = app
+        .get_auth_json("/v1/audit/events?kind=inference.validated", &admin)
+        .await;
+    assert_eq!(events["events"][0]["outcome"], "failed");
+    assert_eq!(events["events"][0]["data"]["failed"], json!(["checkpoint"]));
 }
 
 #[tokio::test]
@@ -453,7 +514,7 @@ async fn generate_is_greedy_or_seeded_and_streams_server_sent_events() {
         (
             json!({"prompt": "x".repeat(70_000)}),
             413,
-            "prompt-too-long",
+            "payload-too-large",
         ),
     ] {
         let response = app.post_json(&path, Some(&user), &body).await;

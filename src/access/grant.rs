@@ -179,6 +179,14 @@ pub async fn check(
     if grant.expires_at <= now_ms() {
         return Err(ApiError::GrantExpired);
     }
+    let opens_blobs = serde_json::from_value::<Action>(serde_json::json!(grant.action))
+        .is_ok_and(Action::opens_blobs);
+    if !opens_blobs {
+        return Err(ApiError::InvalidGrant(format!(
+            "a `{}` grant does not open blobs",
+            grant.action
+        )));
+    }
     let model: crate::domain::ModelId = grant.model_id.parse()?;
     if state
         .catalog

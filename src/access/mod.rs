@@ -197,11 +197,12 @@ pub async fn request_access(
     let mut grant = None;
     let mut case = None;
     match decision.outcome {
-        Outcome::Allow => {
+        Outcome::Allow if action.opens_blobs() => {
             let row = grant::record(state, &mut tx, &inputs, action, &decision_event_id).await?;
             // Signed before the commit: a grant is never recorded without its token.
             grant = Some(grant::sign(state, row)?);
         }
+        Outcome::Allow => {}
         Outcome::Review => {
             let (user, attestation, model) = (
                 &inputs.user.id,

@@ -48,6 +48,15 @@ pub async fn run(settings: Settings, args: PublishArgs) -> anyhow::Result<ExitCo
         published.new_blobs,
         published.reused_blobs
     );
+    match &m.validation {
+        Some(v) => println!(
+            "  validation vectors: {} prompts, a {}-token continuation, {} tensors",
+            v.sequences.len(),
+            v.continuation.tokens.len(),
+            v.tensors.len()
+        ),
+        None => println!("  validation vectors: none (not a model this gateway can run)"),
+    }
     println!("  signed by {}", key.public().fingerprint());
     Ok(ExitCode::SUCCESS)
 }

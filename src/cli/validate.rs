@@ -9,7 +9,7 @@ use anyhow::Context;
 
 use crate::config::Settings;
 use crate::inference::checkpoint::CheckpointFiles;
-use crate::inference::vectors::validate_files;
+use crate::inference::vectors::{validate_files, ValidationRecord};
 use crate::store::signing::{verify_bundle, SIGNATURE_FILE};
 
 #[derive(Debug, clap::Args)]
@@ -43,6 +43,8 @@ pub fn run(settings: Settings, args: ValidateArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::from(1));
     };
+    let record: ValidationRecord = serde_json::from_value(record)
+        .context("the signed validation vectors are in a format this version does not know")?;
     let files = CheckpointFiles::from_dir(&args.dir)?;
     let device = crate::inference::default_device();
     let report = validate_files(files, &record, &device)?;

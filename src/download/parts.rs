@@ -390,7 +390,7 @@ impl Fetcher {
         let mut response = request
             .send()
             .await
-            .map_err(|e| PartError::Transient(describe(&e)))?;
+            .map_err(|e| PartError::Transient(crate::error::cause_chain(&e)))?;
         if let Some(location) = redirect_target(&response) {
             // The gateway checked the grant and hands the bytes to its store (a presigned
             // URL): ask there for the same range, without the grant, which is the gateway's.
@@ -404,7 +404,7 @@ impl Fetcher {
             response = request
                 .send()
                 .await
-                .map_err(|e| PartError::Transient(describe(&e)))?;
+                .map_err(|e| PartError::Transient(crate::error::cause_chain(&e)))?;
         }
         let status = response.status();
         if status == reqwest::StatusCode::OK {
@@ -457,7 +457,7 @@ impl Fetcher {
                     return Err(PartError::Transient(format!(
                         "connection lost after {} of {wanted} bytes ({})",
                         offset - first,
-                        describe(&e)
+                        crate::error::cause_chain(&e)
                     )))
                 }
             };
@@ -611,19 +611,6 @@ fn backoff(attempt: u32) -> Duration {
         .min(8_000);
     let jitter = u64::from(rand_core::OsRng.next_u32()) % (base / 2 + 1);
     Duration::from_millis(base + jitter)
-}
-
-/// A `reqwest` error with its causes (the top line alone often says only "error sending
-/// request").
-fn describe(error: &reqwest::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// The message of a modelgate error body (`{"error":{"code","message"}}`), or the start

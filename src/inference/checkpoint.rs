@@ -253,6 +253,17 @@ impl Checkpoint {
                     entry.shape
                 )));
             }
+            // candle reads a name from whichever shard holds it last: one holder only.
+            let holders: Vec<&String> = headers
+                .iter()
+                .filter(|(_, h)| h.contains_key(&tensor))
+                .map(|(name, _)| name)
+                .collect();
+            if holders.len() > 1 {
+                return Err(InferenceError::Checkpoint(format!(
+                    "tensor `{tensor}` appears in several shards: {holders:?}"
+                )));
+            }
             if !matches!(entry.dtype.as_str(), "BF16" | "F16" | "F32") {
                 return Err(InferenceError::Unsupported(format!(
                     "tensor `{tensor}` of dtype {}",

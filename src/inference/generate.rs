@@ -77,13 +77,14 @@ pub struct Generated {
 }
 
 /// Generates after `prompt`; `on_text` gets each newly decoded piece of text (a piece is
-/// held back while it ends inside a multi-byte character). `stop` is asked every token.
+/// held back while it ends inside a multi-byte character) and returns false when nobody
+/// listens any more, which ends the run. `stop` is asked every token.
 pub fn generate(
     model: &TextModel,
     prompt: &[u32],
     params: &GenerateParams,
     stop: &dyn Fn() -> bool,
-    on_text: &mut dyn FnMut(&str),
+    on_text: &mut dyn FnMut(&str) -> bool,
 ) -> Result<Generated, InferenceError> {
     params.check()?;
     let mut sampler = LogitsProcessor::from_sampling(params.seed, params.sampling());
@@ -107,7 +108,9 @@ pub fn generate(
         tokens.push(next);
         let text = model.decode(&tokens)?;
         if text.len() > emitted.len() && text.starts_with(&emitted) && !text.ends_with('\u{fffd}') {
-            on_text(&text[emitted.len()..]);
+            if !on_text(&text[emitted.len()..]) {
+                return Err(InferenceError::Task("the client went away".into()));
+            }
             emitted = text;
         }
         if tokens.len() < params.max_new_tokens {
@@ -116,7 +119,7 @@ pub fn generate(
     }
     let text = model.decode(&tokens)?;
     if text.len() > emitted.len() && text.starts_with(&emitted) {
-        on_text(&text[emitted.len()..]);
+        let _ = on_text(&text[emitted.len()..]);
     }
     Ok(Generated {
         text,

@@ -79,7 +79,12 @@ impl TextModel {
         let mut config = llama.into_config(false);
         config.max_position_embeddings = config.max_position_embeddings.min(max_context);
         let weights = mmap_weights(checkpoint, dtype, device)?;
-        let model = Llama::load(weights, &config)?;
+        // candle's loader panics (rather than failing) on some malformed layers; the
+        // checkpoint was checked, but a panic must still end as an error, not a crash.
+        let model = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            Llama::load(weights, &config)
+        }))
+        .map_err(|_| InferenceError::Checkpoint("the weights could not be loaded".into()))??;
         let tokenizer = Tokenizer::from_file(checkpoint.files.path("tokenizer.json")?)
             .map_err(|e| InferenceError::Tokenizer(format!("`tokenizer.json`: {e}")))?;
         let eos_ids = match &config.eos_token_id {

@@ -107,14 +107,16 @@ impl InferenceService {
 
     /// Bytes of models the cache holds now.
     pub fn cached_bytes(&self) -> u64 {
-        self.cache.lock().map_or(0, |c| c.held_bytes())
+        self.cache().held_bytes()
     }
 
-    /// Runs `work` on a blocking thread once a slot is free; past the timeout the run is
-    /// told to stop (it checks between tokens) and the caller gets `TimedOut` at once.
-    async fn run<T: Send + 'static>(
+    /// Once a slot is free, runs `prepare` (fetching shards) and then `work` on a blocking
+    /// thread. Past the timeout the run is told to stop (it checks between tokens) and the
+    /// caller gets `TimedOut` at once; the slot stays taken until the work really ends.
+    async fn run<P: Send + 'static, T: Send + 'static>(
         &self,
-        work: impl FnOnce(&dyn Fn() -> bool) -> Result<T, InferenceError> + Send + 'static,
+        prepare: impl std::future::Future<Output = Result<P, InferenceError>>,
+        work: impl FnOnce(P, &dyn Fn() -> bool) -> Result<T, InferenceError> + Send + 'static,
     ) -> Result<T, InferenceError> {
         if !self.settings.enabled {
             return Err(InferenceError::Disabled);
@@ -126,14 +128,19 @@ impl InferenceService {
             .map_err(|_| InferenceError::Busy)?;
         let stop = Arc::new(AtomicBool::new(false));
         let stop_flag = Arc::clone(&stop);
-        let task = tokio::task::spawn_blocking(move || {
-            // INVARIANT: the slot is held until the work really ends, even after a timeout.
-            let _slot = slot;
-            work(&|| stop_flag.load(Ordering::Relaxed))
-        });
         let secs = self.settings.timeout_secs;
-        match tokio::time::timeout(Duration::from_secs(secs), task).await {
-            Ok(joined) => joined.map_err(|e| InferenceError::Task(e.to_string()))?,
+        let whole_run = async move {
+            let prepared = prepare.await?;
+            tokio::task::spawn_blocking(move || {
+                // INVARIANT: the slot is held until the work really ends, even after a timeout.
+                let _slot = slot;
+                work(prepared, &|| stop_flag.load(Ordering::Relaxed))
+            })
+            .await
+            .map_err(|e| InferenceError::Task(e.to_string()))?
+        };
+        match tokio::time::timeout(Duration::from_secs(secs), whole_run).await {
+            Ok(result) => result,
             Err(_) => {
                 stop.store(true, Ordering::Relaxed);
                 Err(InferenceError::TimedOut { secs })
@@ -141,10 +148,11 @@ impl InferenceService {
         }
     }
 
-    /// Local files of the parts of `manifest` a checkpoint needs.
+    /// Local files of the parts of `manifest` a checkpoint needs (config, tokenizer,
+    /// index, shards; nothing in subdirectories).
     async fn checkpoint_files(
-        store: &BlobStore,
-        manifest: &Manifest,
+        store: BlobStore,
+        manifest: Arc<Manifest>,
     ) -> Result<CheckpointFiles, InferenceError> {
         let mut files = Vec::new();
         for file in &manifest.files {
@@ -152,29 +160,30 @@ impl InferenceService {
             if path.contains('/') || !(path.ends_with(".json") || path.ends_with(".safetensors")) {
                 continue;
             }
-            let local = store.local_file(&file.sha256).await?;
-            files.push((path.to_owned(), local));
+            files.push((path.to_owned(), store.local_file(&file.sha256).await?));
         }
         Ok(CheckpointFiles::from_paths(files))
     }
 
-    /// The loaded model of `revision`, from the cache or loaded now (on a blocking thread).
+    fn cache(&self) -> std::sync::MutexGuard<'_, ModelCache> {
+        self.cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The loaded model of `revision`, from the cache or loaded now (on a blocking thread;
+    /// the cache is not locked while a model loads).
     fn model(
         &self,
         revision: Sha256Digest,
-        files: CheckpointFiles,
+        checkpoint: Checkpoint,
         purpose: Purpose,
     ) -> Result<(Arc<Checkpoint>, Arc<TextModel>), InferenceError> {
-        let checkpoint = Checkpoint::open(files)?;
         let dtype = match purpose {
             Purpose::Validate => DType::F32,
             Purpose::Generate => compute_dtype(&self.device, &checkpoint),
         };
-        let mut cache = self
-            .cache
-            .lock()
-            .map_err(|_| InferenceError::Task("cache lock poisoned".into()))?;
-        if let Some(found) = cache.get(&revision, dtype) {
+        if let Some(found) = self.cache().get(&revision, dtype) {
             return Ok(found);
         }
         let needed = checkpoint.parameter_count() * dtype.size_in_bytes() as u64;
@@ -182,8 +191,8 @@ impl InferenceService {
         if needed > budget {
             return Err(InferenceError::OverBudget { needed, budget });
         }
-        cache.make_room(needed, budget);
-        let max_context = self.settings.max_prompt_tokens + self.settings.max_new_tokens;
+        let max_context = (self.settings.max_prompt_tokens + self.settings.max_new_tokens)
+            .max(super::vectors::max_context());
         let model = Arc::new(TextModel::load(
             &checkpoint,
             &self.device,
@@ -191,6 +200,11 @@ impl InferenceService {
             max_context,
         )?);
         let checkpoint = Arc::new(checkpoint);
+        let mut cache = self.cache();
+        if let Some(found) = cache.get(&revision, dtype) {
+            return Ok(found); // loaded meanwhile by another run
+        }
+        cache.make_room(needed, budget);
         let clock = cache.clock;
         cache.entries.push(CachedModel {
             revision,
@@ -203,34 +217,47 @@ impl InferenceService {
         Ok((checkpoint, model))
     }
 
-    /// Runs the validation vectors of `manifest` on the stored shards.
+    /// Runs the validation vectors of `manifest` on the stored shards. Shards that cannot
+    /// be opened or loaded are a failed report, like any other failed check.
     pub async fn validate(
         self: &Arc<Self>,
         store: &BlobStore,
-        manifest: &Manifest,
+        manifest: Arc<Manifest>,
     ) -> Result<ValidationReport, InferenceError> {
         let record = manifest
             .validation
             .clone()
             .ok_or(InferenceError::NoVectors)?;
-        let files = Self::checkpoint_files(store, manifest).await?;
         let revision = manifest.digest();
         let this = Arc::clone(self);
-        self.run(move |stop| {
-            let (checkpoint, model) = this.model(revision, files, Purpose::Validate)?;
+        let prepare = Self::checkpoint_files(store.clone(), manifest);
+        self.run(prepare, move |files, stop| {
+            let started = std::time::Instant::now();
+            let checkpoint = match Checkpoint::open(files) {
+                Ok(checkpoint) => checkpoint,
+                Err(err) => return Ok(ValidationReport::failed_step("checkpoint", &err, started)),
+            };
+            let (checkpoint, model) = match this.model(revision, checkpoint, Purpose::Validate) {
+                Ok(loaded) => loaded,
+                Err(err @ (InferenceError::Checkpoint(_) | InferenceError::Candle(_))) => {
+                    return Ok(ValidationReport::failed_step("load", &err, started))
+                }
+                Err(err) => return Err(err),
+            };
             check(&checkpoint, &model, &record, stop)
         })
         .await
     }
 
-    /// Generates after `prompt` on the stored shards; `on_text` gets text as it is decoded.
+    /// Generates after `prompt` on the stored shards; `on_text` gets text as it is decoded
+    /// and returns false once nobody listens (which ends the run).
     pub async fn generate(
         self: &Arc<Self>,
         store: &BlobStore,
-        manifest: &Manifest,
+        manifest: Arc<Manifest>,
         prompt: String,
         params: GenerateParams,
-        mut on_text: impl FnMut(&str) + Send + 'static,
+        mut on_text: impl FnMut(&str) -> bool + Send + 'static,
     ) -> Result<Generated, InferenceError> {
         params.check()?;
         let limit = self.settings.max_new_tokens;
@@ -240,11 +267,11 @@ impl InferenceService {
                 limit,
             });
         }
-        let files = Self::checkpoint_files(store, manifest).await?;
         let revision = manifest.digest();
         let this = Arc::clone(self);
-        self.run(move |stop| {
-            let (_, model) = this.model(revision, files, Purpose::Generate)?;
+        let prepare = Self::checkpoint_files(store.clone(), manifest);
+        self.run(prepare, move |files, stop| {
+            let (_, model) = this.model(revision, Checkpoint::open(files)?, Purpose::Generate)?;
             let tokens = model.encode(&prompt)?;
             let limit = this.settings.max_prompt_tokens;
             if tokens.len() > limit {
@@ -269,8 +296,8 @@ mod tests {
         InferenceService::new(&settings)
     }
 
-    fn sleep_then(value: u32) -> impl FnOnce(&dyn Fn() -> bool) -> Result<u32, InferenceError> {
-        move |_| {
+    fn sleep_then(value: u32) -> impl FnOnce((), &dyn Fn() -> bool) -> Result<u32, InferenceError> {
+        move |(), _| {
             std::thread::sleep(Duration::from_millis(600));
             Ok(value)
         }
@@ -285,7 +312,7 @@ mod tests {
         });
         let running = tokio::spawn({
             let inference = Arc::clone(&inference);
-            async move { inference.run(sleep_then(1)).await }
+            async move { inference.run(async { Ok(()) }, sleep_then(1)).await }
         });
         tokio::time::sleep(Duration::from_millis(100)).await;
         let ticks = tokio::time::timeout(Duration::from_millis(300), async {
@@ -301,12 +328,12 @@ mod tests {
         .await;
         assert_eq!(ticks.ok(), Some(10), "the runtime kept running other tasks");
         assert!(matches!(
-            inference.run(sleep_then(2)).await,
+            inference.run(async { Ok(()) }, sleep_then(2)).await,
             Err(InferenceError::Busy)
         ));
         assert_eq!(running.await.ok().and_then(Result::ok), Some(1));
         assert_eq!(
-            inference.run(sleep_then(3)).await.ok(),
+            inference.run(async { Ok(()) }, sleep_then(3)).await.ok(),
             Some(3),
             "the slot is free again"
         );
@@ -318,7 +345,7 @@ mod tests {
         let stopped = Arc::new(AtomicBool::new(false));
         let seen = Arc::clone(&stopped);
         let result = inference
-            .run(move |stop| {
+            .run(async { Ok(()) }, move |(), stop| {
                 for _ in 0..200 {
                     if stop() {
                         seen.store(true, Ordering::Relaxed);
@@ -338,7 +365,7 @@ mod tests {
     async fn a_disabled_gateway_runs_nothing() {
         let inference = service(|s| s.enabled = false);
         assert!(matches!(
-            inference.run(sleep_then(1)).await,
+            inference.run(async { Ok(()) }, sleep_then(1)).await,
             Err(InferenceError::Disabled)
         ));
     }

@@ -130,6 +130,20 @@ impl ValidationReport {
             elapsed_ms: millis(started),
         }
     }
+
+    /// The report of a run that stopped at `step` (`checkpoint`, `load`) with `err`.
+    pub fn failed_step(step: &str, err: &InferenceError, started: Instant) -> Self {
+        let message = crate::error::cause_chain(err);
+        let check = Check {
+            name: step.into(),
+            passed: false,
+            message,
+            expected: Value::Null,
+            observed: Value::Null,
+            elapsed_ms: millis(started),
+        };
+        ValidationReport::new(vec![check], started)
+    }
 }
 
 fn millis(since: Instant) -> f64 {
@@ -203,6 +217,11 @@ pub fn record(
     for (name, text) in VALIDATION_PROMPTS {
         let tokens = model.encode(text)?;
         let logits = model.next_token_logits(&tokens)?;
+        if logits.iter().any(|v| !v.is_finite()) {
+            return Err(InferenceError::Checkpoint(format!(
+                "the model's logits after `{name}` are not all finite"
+            )));
+        }
         let top = top_k(&logits, TOP_K);
         let selected = top
             .iter()
@@ -222,6 +241,13 @@ pub fn record(
     }
     let prompt_tokens = model.encode(CONTINUATION_PROMPT)?;
     let tokens = greedy_continuation(model, &prompt_tokens, CONTINUATION_TOKENS)?;
+    let tensors = tensor_fingerprints(checkpoint)?;
+    if let Some(bad) = tensors.iter().find(|t| !t.rms.is_finite()) {
+        return Err(InferenceError::Checkpoint(format!(
+            "tensor `{}` holds values that are not finite",
+            bad.name
+        )));
+    }
     Ok(ValidationRecord {
         schema: VALIDATION_SCHEMA.to_owned(),
         architecture: LLAMA_ARCHITECTURE.to_owned(),
@@ -232,7 +258,7 @@ pub fn record(
             prompt_tokens,
             tokens,
         },
-        tensors: tensor_fingerprints(checkpoint)?,
+        tensors,
     })
 }
 
@@ -349,32 +375,49 @@ fn check_sequence(
     })
 }
 
-fn check_continuation(model: &TextModel, expected: &Continuation) -> Result<Check, InferenceError> {
+/// Follows the recorded continuation token by token; the model's greedy choice must be the
+/// recorded token at every step, unless the two tie within the tolerance (a near-tie may
+/// break either way on another machine).
+fn check_continuation(
+    model: &TextModel,
+    expected: &Continuation,
+    tolerance: Tolerance,
+) -> Result<Check, InferenceError> {
     let started = Instant::now();
-    let tokens = greedy_continuation(model, &expected.prompt_tokens, expected.tokens.len())?;
-    let passed = tokens == expected.tokens;
-    let message = match tokens
-        .iter()
-        .zip(&expected.tokens)
-        .position(|(a, b)| a != b)
-    {
-        _ if passed => format!("greedy continuation of {} tokens matches", tokens.len()),
-        Some(at) => format!(
-            "greedy continuation departs at token {at}: {} instead of {}",
-            tokens[at], expected.tokens[at]
-        ),
+    let mut session = model.session()?;
+    let mut logits = session.feed(&expected.prompt_tokens)?.to_vec1::<f32>()?;
+    let mut observed = Vec::with_capacity(expected.tokens.len());
+    let mut departure = None;
+    for (at, &wanted) in expected.tokens.iter().enumerate() {
+        let chosen = top_k(&logits, 1)[0];
+        observed.push(chosen);
+        let wanted_logit = logits
+            .get(wanted as usize)
+            .copied()
+            .unwrap_or(f32::NEG_INFINITY);
+        if chosen != wanted && !tolerance.allows(logits[chosen as usize], wanted_logit) {
+            departure = Some((at, chosen, wanted));
+            break;
+        }
+        if at + 1 < expected.tokens.len() {
+            logits = session.feed(&[wanted])?.to_vec1::<f32>()?;
+        }
+    }
+    let message = match departure {
         None => format!(
-            "greedy continuation has {} tokens, published {}",
-            tokens.len(),
+            "greedy continuation of {} tokens matches",
             expected.tokens.len()
         ),
+        Some((at, chosen, wanted)) => {
+            format!("greedy continuation departs at token {at}: {chosen} instead of {wanted}")
+        }
     };
     Ok(Check {
         name: "continuation".into(),
-        passed,
+        passed: departure.is_none(),
         message,
         expected: json!({ "tokens": expected.tokens, "text": expected.text }),
-        observed: json!({ "tokens": tokens, "text": model.decode(&tokens)? }),
+        observed: json!({ "tokens": observed, "text": model.decode(&observed)? }),
         elapsed_ms: millis(started),
     })
 }
@@ -410,24 +453,6 @@ fn check_tokenizer(model: &TextModel, record: &ValidationRecord) -> Result<Check
     })
 }
 
-/// A failed check standing for a step that could not run.
-fn failed_step(name: &str, err: &InferenceError, started: Instant) -> Check {
-    let mut message = err.to_string();
-    let mut source = std::error::Error::source(err);
-    while let Some(cause) = source {
-        message.push_str(&format!(": {cause}"));
-        source = cause.source();
-    }
-    Check {
-        name: name.into(),
-        passed: false,
-        message,
-        expected: Value::Null,
-        observed: Value::Null,
-        elapsed_ms: millis(started),
-    }
-}
-
 /// Runs every check of `record` on a loaded model; `stop` is asked between checks.
 pub fn check(
     checkpoint: &Checkpoint,
@@ -443,7 +468,11 @@ pub fn check(
         }
         checks.push(check_sequence(model, vector, record.tolerance)?);
     }
-    checks.push(check_continuation(model, &record.continuation)?);
+    checks.push(check_continuation(
+        model,
+        &record.continuation,
+        record.tolerance,
+    )?);
     checks.push(check_tokenizer(model, record)?);
     Ok(ValidationReport::new(checks, started))
 }
@@ -458,12 +487,7 @@ pub fn validate_files(
     let started = Instant::now();
     let checkpoint = match Checkpoint::open(files) {
         Ok(checkpoint) => checkpoint,
-        Err(err) => {
-            return Ok(ValidationReport::new(
-                vec![failed_step("checkpoint", &err, started)],
-                started,
-            ))
-        }
+        Err(err) => return Ok(ValidationReport::failed_step("checkpoint", &err, started)),
     };
     let longest = record
         .sequences
@@ -474,12 +498,7 @@ pub fn validate_files(
         .unwrap_or(1);
     let model = match TextModel::load(&checkpoint, device, DType::F32, longest.max(max_context())) {
         Ok(model) => model,
-        Err(err) => {
-            return Ok(ValidationReport::new(
-                vec![failed_step("load", &err, started)],
-                started,
-            ))
-        }
+        Err(err) => return Ok(ValidationReport::failed_step("load", &err, started)),
     };
     let mut report = check(&checkpoint, &model, record, &|| false)?;
     report.elapsed_ms = millis(started);

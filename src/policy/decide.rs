@@ -26,6 +26,15 @@ pub enum Action {
 }
 
 impl Action {
+    /// Whether an allow hands out the weights themselves (a download grant): not for
+    /// `generate`, which runs the model inside the gateway.
+    pub fn opens_blobs(self) -> bool {
+        match self {
+            Action::Download | Action::Validate | Action::Mirror => true,
+            Action::Generate => false,
+        }
+    }
+
     /// The action's name, as in the Cedar schema and the API.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -110,12 +110,7 @@ pub async fn request_model_access(
 ) -> Result<HttpResponse, ApiError> {
     who.authorize(ANY_ROLE, Scope::Download)?;
     let model = ModelId::new(&path.0, &path.1)?;
-    let body: AccessBody = if body.iter().all(u8::is_ascii_whitespace) {
-        AccessBody::default()
-    } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?
-    };
+    let body: AccessBody = crate::routes::optional_json_body(&body)?;
     let action = body.action.unwrap_or(Action::Download);
     let client_ip = state.proxies.client_ip_of(&req);
     let answer = request_access(

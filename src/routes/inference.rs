@@ -1,13 +1,15 @@
 //! `POST /v1/models/{org}/{name}/validate` and `…/generate`: the reference inference on
 //! the stored shards, under the same policy as downloads (actions `validate` and
-//! `generate`). The decision is recorded like any access request; each run's result is
-//! audited as `inference.validated` or `inference.generated`. `generate` streams
-//! server-sent events when asked (`"stream": true` or `Accept: text/event-stream`).
+//! `generate`). The decision is recorded like any access request; each run's result, or
+//! the error that ended it, is audited as `inference.validated` or `inference.generated`.
+//! `generate` streams server-sent events when asked (`"stream": true` or
+//! `Accept: text/event-stream`).
+
+use std::sync::Arc;
 
 use actix_web::http::header;
 use actix_web::web::{Bytes, Data, Path};
 use actix_web::{HttpRequest, HttpResponse};
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
@@ -19,13 +21,14 @@ use crate::domain::{ModelId, Sha256Digest};
 use crate::error::ApiError;
 use crate::inference::generate::{GenerateParams, Generated};
 use crate::policy::{Action, Outcome};
-use crate::routes::access::answer_json;
+use crate::routes::access::{answer_json, base_url};
+use crate::routes::optional_json_body;
 use crate::state::AppState;
 use crate::store::manifest::Manifest;
 
 /// Longest prompt accepted, in bytes, before it is even tokenized.
 const MAX_PROMPT_BYTES: usize = 64 * 1024;
-/// New tokens when the request does not say.
+/// New tokens when the request does not say (capped by `inference.max_new_tokens`).
 const DEFAULT_MAX_TOKENS: usize = 64;
 
 #[derive(Debug, Default, Deserialize)]
@@ -55,16 +58,14 @@ struct GenerateBody {
     revision: Option<Sha256Digest>,
 }
 
-fn parse_body<T: DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(T::default());
-    }
-    serde_json::from_slice(body)
-        .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))
+/// What a decision lets a run go on with, or the response that ends the request.
+enum Decided {
+    Allowed(Box<AccessAnswer>, Arc<Manifest>),
+    Answered(HttpResponse),
 }
 
 /// Decides `action` for the caller and records the decision; an allow yields the manifest
-/// of the decided revision, a deny or review the same answer `…/access` gives.
+/// of the decided revision, a review the same 202 answer `…/access` gives, a deny its 403.
 async fn decide_run(
     req: &HttpRequest,
     state: &AppState,
@@ -72,46 +73,41 @@ async fn decide_run(
     path: &(String, String),
     revision: Option<&Sha256Digest>,
     action: Action,
-) -> Result<(AccessAnswer, Manifest), Result<HttpResponse, ApiError>> {
-    let decided = async {
-        who.authorize(ANY_ROLE, Scope::Download)?;
-        let model = ModelId::new(&path.0, &path.1)?;
-        let client_ip = state.proxies.client_ip_of(req);
-        request_access(state, &who.user_id, &model, revision, action, client_ip).await
-    }
-    .await;
-    let answer = decided.map_err(Err)?;
-    let base = crate::routes::access::base_url(state, req);
+) -> Result<Decided, ApiError> {
+    who.authorize(ANY_ROLE, Scope::Download)?;
+    let model = ModelId::new(&path.0, &path.1)?;
+    let client_ip = state.proxies.client_ip_of(req);
+    let answer = request_access(state, &who.user_id, &model, revision, action, client_ip).await?;
+    let base = base_url(state, req);
     match answer.decision.outcome {
         Outcome::Allow => {
-            let manifest = serde_json::from_str(&answer.inputs.revision.manifest)
-                .map_err(|e| Err(ApiError::internal(e)))?;
-            Ok((answer, manifest))
+            let manifest: Manifest = serde_json::from_str(&answer.inputs.revision.manifest)
+                .map_err(ApiError::internal)?;
+            Ok(Decided::Allowed(Box::new(answer), Arc::new(manifest)))
         }
-        Outcome::Review => {
-            Err(answer_json(&answer, &base).map(|json| HttpResponse::Accepted().json(json)))
-        }
-        Outcome::Deny => Err(Err(ApiError::AccessDenied {
+        Outcome::Review => Ok(Decided::Answered(
+            HttpResponse::Accepted().json(answer_json(&answer, &base)?),
+        )),
+        Outcome::Deny => Err(ApiError::AccessDenied {
             message: answer
                 .decision
                 .reasons
                 .first()
                 .map(|r| r.message.clone())
                 .unwrap_or_default(),
-            answer: answer_json(&answer, &base).unwrap_or_default(),
-        })),
+            answer: answer_json(&answer, &base)?,
+        }),
     }
 }
 
-/// Appends the audit event of a finished run.
+/// Appends the audit event of a finished run (`outcome`: the result, or the error code).
 async fn audit_run(
     state: &AppState,
     answer: &AccessAnswer,
     kind: &'static str,
     outcome: &str,
-    data: Value,
+    mut data: Value,
 ) -> Result<(), ApiError> {
-    let mut data = data;
     data["decision_event"] = json!(answer.decision_event_id);
     data["revision"] = json!(format!("sha256:{}", answer.inputs.revision.digest));
     let mut tx = state.db.begin_write().await?;
@@ -130,9 +126,14 @@ async fn audit_run(
     Ok(())
 }
 
+/// Whole milliseconds, as audit data holds no fractions.
+fn whole_ms(ms: f64) -> u64 {
+    ms.round() as u64
+}
+
 /// `POST /v1/models/{org}/{name}/validate` with an optional `{"revision": "sha256:…"}`:
-/// runs the revision's validation vectors on the stored shards. 200 with `passed` and
-/// every check (expected, observed, elapsed) whether or not the checks pass.
+/// runs the revision's validation vectors on the stored shards. 200 with `passed`,
+/// `failed` and every check (expected, observed, elapsed) whether or not they pass.
 #[tracing::instrument(skip_all, fields(user.id = %who.user_id))]
 pub async fn validate_model(
     req: HttpRequest,
@@ -141,7 +142,7 @@ pub async fn validate_model(
     path: Path<(String, String)>,
     body: Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let body: ValidateBody = parse_body(&body)?;
+    let body: ValidateBody = optional_json_body(&body)?;
     let (answer, manifest) = match decide_run(
         &req,
         &state,
@@ -150,12 +151,20 @@ pub async fn validate_model(
         body.revision.as_ref(),
         Action::Validate,
     )
-    .await
+    .await?
     {
-        Ok(allowed) => allowed,
-        Err(response) => return response,
+        Decided::Allowed(answer, manifest) => (answer, manifest),
+        Decided::Answered(response) => return Ok(response),
     };
-    let report = state.inference.validate(&state.blobs, &manifest).await?;
+    let kind = "inference.validated";
+    let report = match state.inference.validate(&state.blobs, manifest).await {
+        Ok(report) => report,
+        Err(err) => {
+            let err = ApiError::from(err);
+            audit_run(&state, &answer, kind, err.code(), json!({})).await?;
+            return Err(err);
+        }
+    };
     let failed: Vec<&str> = report
         .checks
         .iter()
@@ -163,19 +172,13 @@ pub async fn validate_model(
         .map(|c| c.name.as_str())
         .collect();
     let outcome = if report.passed { "passed" } else { "failed" };
-    audit_run(
-        &state,
-        &answer,
-        "inference.validated",
-        outcome,
-        json!({
-            "checks": report.checks.len(), "failed": failed, "elapsed_ms": report.elapsed_ms,
-        }),
-    )
-    .await?;
-    tracing::info!(model.id = %manifest.model, outcome, "validated");
+    let data = json!({
+        "checks": report.checks.len(), "failed": failed, "elapsed_ms": whole_ms(report.elapsed_ms),
+    });
+    audit_run(&state, &answer, kind, outcome, data).await?;
+    tracing::info!(model.id = %answer.inputs.model.id, outcome, "validated");
     Ok(HttpResponse::Ok().json(json!({
-        "model": manifest.model,
+        "model": answer.inputs.model.id,
         "revision": format!("sha256:{}", answer.inputs.revision.digest),
         "passed": report.passed,
         "failed": failed,
@@ -199,14 +202,32 @@ fn generated_json(generated: &Generated) -> Value {
     })
 }
 
+/// One server-sent event; `data` is compact JSON, so it never spans lines.
 fn sse_event(event: &str, data: &Value) -> Bytes {
     Bytes::from(format!("event: {event}\ndata: {data}\n\n"))
+}
+
+/// The audited outcome of a generation and its data.
+fn generation_audit(
+    result: &Result<Generated, ApiError>,
+    params: &GenerateParams,
+) -> (String, Value) {
+    let mut data = json!({ "max_tokens": params.max_new_tokens, "sampled": params.temperature > 0.0, "seed": params.seed });
+    match result {
+        Ok(generated) => {
+            data["prompt_tokens"] = json!(generated.prompt_tokens);
+            data["completion_tokens"] = json!(generated.tokens.len());
+            data["finish_reason"] = json!(generated.finish_reason);
+            ("completed".into(), data)
+        }
+        Err(err) => (err.code().into(), data),
+    }
 }
 
 /// `POST /v1/models/{org}/{name}/generate` with `{"prompt": "…", "max_tokens": 64,
 /// "temperature": 0, "top_p": 0.9, "seed": 1, "stream": false}`: text out, greedy unless
 /// a temperature is given. Streamed as `token` events then one `done` (or `error`) event
-/// when asked.
+/// when asked; errors found before the stream starts are plain error responses.
 #[tracing::instrument(skip_all, fields(user.id = %who.user_id))]
 pub async fn generate_text(
     req: HttpRequest,
@@ -218,21 +239,16 @@ pub async fn generate_text(
     let body: GenerateBody = serde_json::from_slice(&body)
         .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?;
     if body.prompt.len() > MAX_PROMPT_BYTES {
-        return Err(ApiError::PromptTooLong {
-            tokens: body.prompt.len(),
-            limit: state.inference.settings().max_prompt_tokens,
-        });
+        return Err(ApiError::PayloadTooLarge);
     }
+    let limit = state.inference.settings().max_new_tokens;
     let params = GenerateParams {
-        max_new_tokens: body
-            .max_tokens
-            .unwrap_or(DEFAULT_MAX_TOKENS.min(state.inference.settings().max_new_tokens)),
+        max_new_tokens: body.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS.min(limit)),
         temperature: body.temperature.unwrap_or(0.0),
         top_p: body.top_p,
         seed: body.seed.unwrap_or(0),
     };
     params.check()?;
-    let limit = state.inference.settings().max_new_tokens;
     if params.max_new_tokens > limit {
         return Err(ApiError::TooManyTokens {
             requested: params.max_new_tokens,
@@ -253,32 +269,21 @@ pub async fn generate_text(
         body.revision.as_ref(),
         Action::Generate,
     )
-    .await
+    .await?
     {
-        Ok(allowed) => allowed,
-        Err(response) => return response,
+        Decided::Allowed(answer, manifest) => (answer, manifest),
+        Decided::Answered(response) => return Ok(response),
     };
-    let audit_data = move |generated: &Generated| {
-        json!({
-            "prompt_tokens": generated.prompt_tokens, "completion_tokens": generated.tokens.len(),
-            "finish_reason": generated.finish_reason, "temperature": params.temperature,
-            "seed": params.seed,
-        })
-    };
+    let kind = "inference.generated";
     if !stream {
-        let generated = state
+        let result = state
             .inference
-            .generate(&state.blobs, &manifest, body.prompt, params, |_| {})
-            .await?;
-        audit_run(
-            &state,
-            &answer,
-            "inference.generated",
-            "completed",
-            audit_data(&generated),
-        )
-        .await?;
-        return Ok(HttpResponse::Ok().json(generated_json(&generated)));
+            .generate(&state.blobs, manifest, body.prompt, params, |_| true)
+            .await
+            .map_err(ApiError::from);
+        let (outcome, data) = generation_audit(&result, &params);
+        audit_run(&state, &answer, kind, &outcome, data).await?;
+        return Ok(HttpResponse::Ok().json(generated_json(&result?)));
     }
     let (events, receiver) = mpsc::unbounded_channel::<Bytes>();
     let pieces = events.clone();
@@ -286,24 +291,19 @@ pub async fn generate_text(
     actix_web::rt::spawn(async move {
         let result = state
             .inference
-            .generate(&state.blobs, &manifest, body.prompt, params, move |text| {
-                let _ = pieces.send(sse_event("token", &json!({ "text": text })));
+            .generate(&state.blobs, manifest, body.prompt, params, move |text| {
+                // A closed channel: the client went away, so the run stops.
+                pieces
+                    .send(sse_event("token", &json!({ "text": text })))
+                    .is_ok()
             })
-            .await;
-        let last = match result {
-            Ok(generated) => match audit_run(
-                &state,
-                &answer,
-                "inference.generated",
-                "completed",
-                audit_data(&generated),
-            )
             .await
-            {
-                Ok(()) => sse_event("done", &generated_json(&generated)),
-                Err(err) => sse_event("error", &err.envelope()),
-            },
-            Err(err) => sse_event("error", &ApiError::from(err).envelope()),
+            .map_err(ApiError::from);
+        let (outcome, data) = generation_audit(&result, &params);
+        let audited = audit_run(&state, &answer, kind, &outcome, data).await;
+        let last = match (result, audited) {
+            (Ok(generated), Ok(())) => sse_event("done", &generated_json(&generated)),
+            (Err(err), _) | (Ok(_), Err(err)) => sse_event("error", &err.envelope()),
         };
         let _ = events.send(last);
     });

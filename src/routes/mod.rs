@@ -22,6 +22,17 @@ pub use reviews::case_json;
 
 use actix_web::web;
 
+/// A JSON body that may be left out (empty or blank means the defaults).
+pub(crate) fn optional_json_body<T: serde::de::DeserializeOwned + Default>(
+    body: &[u8],
+) -> Result<T, crate::error::ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| crate::error::ApiError::BadRequest(format!("invalid JSON body: {e}")))
+}
+
 /// RFC 3339 in UTC for a unix-millisecond time, the time format of every response.
 pub fn rfc3339(ms: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)

@@ -278,7 +278,8 @@ impl BlobStore {
             digest.hex(),
             crate::random::new_id()
         ));
-        let fetched = async {
+        let _unless_renamed = crate::store::local::TempFile(partial.clone());
+        async {
             use futures_util::TryStreamExt;
             use tokio::io::AsyncWriteExt;
             let mut stream = counted("read", object.read_range(digest, 0, size).await)?;
@@ -302,11 +303,8 @@ impl BlobStore {
                 .await
                 .map_err(as_io(&path))
         }
-        .await;
-        if fetched.is_err() {
-            let _ = tokio::fs::remove_file(&partial).await;
-        }
-        fetched.map(|()| path)
+        .await
+        .map(|()| path)
     }
 
     /// A short-lived URL to fetch the blob from the store itself, when downloads are

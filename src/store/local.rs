@@ -157,8 +157,9 @@ impl LocalBlobs {
     }
 }
 
-/// Removes a temp file unless it was renamed into place.
-struct TempFile(PathBuf);
+/// Removes a temp file unless it was renamed into place (also when the future writing it
+/// is dropped half-way).
+pub(crate) struct TempFile(pub(crate) PathBuf);
 
 impl Drop for TempFile {
     fn drop(&mut self) {

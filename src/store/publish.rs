@@ -123,13 +123,14 @@ pub async fn publish_dir(
 }
 
 /// Runs the validation vectors on a text model the gateway can run (a `config.json` that
-/// declares `LlamaForCausalLM`), on the CPU in f32; `None` for any other model.
+/// declares `LlamaForCausalLM`), on the CPU in f32; `None` for any other model, and for a
+/// Llama variant it cannot run. A declared Llama whose files are broken is not published.
 async fn record_validation(dir: &Path) -> Result<Option<ValidationRecord>, PublishError> {
     let files = CheckpointFiles::from_dir(dir).map_err(PublishError::Validation)?;
     if !files.declares(LLAMA_ARCHITECTURE) {
         return Ok(None);
     }
-    let record = tokio::task::spawn_blocking(move || {
+    let recorded = tokio::task::spawn_blocking(move || {
         let checkpoint = Checkpoint::open(files)?;
         let model = TextModel::load(
             &checkpoint,
@@ -140,11 +141,20 @@ async fn record_validation(dir: &Path) -> Result<Option<ValidationRecord>, Publi
         vectors::record(&checkpoint, &model)
     })
     .await
-    .map_err(|e| PublishError::Validation(InferenceError::Task(e.to_string())))?
-    .map_err(PublishError::Validation)?;
-    tracing::info!(
-        sequences = record.sequences.len(),
-        "validation vectors recorded"
-    );
-    Ok(Some(record))
+    .map_err(|e| PublishError::Validation(InferenceError::Task(e.to_string())))?;
+    match recorded {
+        Ok(record) => {
+            tracing::info!(
+                sequences = record.sequences.len(),
+                "validation vectors recorded"
+            );
+            Ok(Some(record))
+        }
+        // A Llama variant this gateway cannot run is still published, without vectors.
+        Err(InferenceError::Unsupported(what)) => {
+            tracing::warn!(unsupported = %what, "published without validation vectors");
+            Ok(None)
+        }
+        Err(err) => Err(PublishError::Validation(err)),
+    }
 }

@@ -20,7 +20,6 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::domain::{Modality, ModelId, ModelPath, Sha256Digest};
-use crate::inference::vectors::ValidationRecord;
 use crate::store::manifest::Manifest;
 
 pub const BUNDLE_MEDIA_TYPE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
@@ -253,9 +252,10 @@ pub struct SignedFacts {
     pub model: ModelId,
     pub license: String,
     pub modality: Modality,
-    /// The manifest's validation vectors (`modelgate validate DIR` checks against them).
+    /// The manifest's validation vectors, as signed; read as a `ValidationRecord` only by
+    /// `modelgate validate`, so a newer record format never stops `verify`.
     #[serde(default)]
-    pub validation: Option<ValidationRecord>,
+    pub validation: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
