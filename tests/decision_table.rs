@@ -218,7 +218,14 @@ impl Walker<'_> {
                 ));
             }
         }
-        if outcome == Outcome::Allow {
+        if outcome == Outcome::Allow && !case.action.opens_blobs() {
+            if body.get("grant").is_some() {
+                return Some(format!(
+                    "{label}: a `{}` allow handed out a grant",
+                    case.action.as_str()
+                ));
+            }
+        } else if outcome == Outcome::Allow {
             let file = &body["files"][0];
             let fetched = self
                 .app

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use candle_core::{DType, Device};
-use common::{demo_models, download_model, error_code, spawn_app, spawn_app_with, Backend};
+use common::{demo_models, error_code, spawn_app, spawn_app_with, Backend};
 use modelgate::inference::checkpoint::{Checkpoint, CheckpointFiles};
 use modelgate::inference::llama::TextModel;
 use modelgate::inference::vectors::{validate_files, ValidationRecord, ValidationReport};
@@ -81,6 +81,16 @@ fn scale_tensor(dir: &Path, tensor: &str, factor: f32) {
         return;
     }
     panic!("tensor {tensor} not found");
+}
+
+/// `POST /v1/models/{model}/validate` as `token`.
+async fn validate_on(app: &common::TestApp, model: &str, token: &str) -> reqwest::Response {
+    app.post_json(
+        &format!("/v1/models/{model}/validate"),
+        Some(token),
+        &json!({}),
+    )
+    .await
 }
 
 fn failed_checks(report: &ValidationReport) -> Vec<(String, String)> {
@@ -251,13 +261,7 @@ async fn publishing_signs_the_vectors_and_the_endpoints_run_under_the_policy() {
 
         // Outside the EU, a licensee validates the stored shards.
         let us = app.licensed_user("us@example.org", "US").await;
-        let response = app
-            .post_json(
-                &format!("/v1/models/{TEXT}/validate"),
-                Some(&us),
-                &json!({}),
-            )
-            .await;
+        let response = validate_on(&app, TEXT, &us).await;
         assert_eq!(response.status(), 200);
         let report: Value = response.json().await.unwrap();
         assert_eq!(report["passed"], true, "{report}");
@@ -267,13 +271,7 @@ async fn publishing_signs_the_vectors_and_the_endpoints_run_under_the_policy() {
 
         // The Vision model is EU-restricted for validation, and has no vectors elsewhere.
         let fr = app.licensed_user("fr@example.org", "FR").await;
-        let response = app
-            .post_json(
-                &format!("/v1/models/{VISION}/validate"),
-                Some(&fr),
-                &json!({}),
-            )
-            .await;
+        let response = validate_on(&app, VISION, &fr).await;
         assert_eq!(response.status(), 403);
         let body: Value = response.json().await.unwrap();
         assert_eq!(
@@ -288,13 +286,7 @@ async fn publishing_signs_the_vectors_and_the_endpoints_run_under_the_policy() {
             )
             .await;
         assert_eq!(error_code(response).await, "access-denied");
-        let response = app
-            .post_json(
-                &format!("/v1/models/{VISION}/validate"),
-                Some(&us),
-                &json!({}),
-            )
-            .await;
+        let response = validate_on(&app, VISION, &us).await;
         assert_eq!(error_code(response).await, "no-validation-vectors");
 
         // The text model stays open to EU licensees who accepted; not without acceptance.
@@ -310,13 +302,7 @@ async fn publishing_signs_the_vectors_and_the_endpoints_run_under_the_policy() {
             .account("new@example.org", modelgate::domain::Role::User)
             .await;
         app.attest(&fresh, "US").await;
-        let response = app
-            .post_json(
-                &format!("/v1/models/{TEXT}/validate"),
-                Some(&fresh),
-                &json!({}),
-            )
-            .await;
+        let response = validate_on(&app, TEXT, &fresh).await;
         assert_eq!(response.status(), 403);
         let response = app
             .post_json(&format!("/v1/models/{TEXT}/validate"), None, &json!({}))
@@ -394,13 +380,7 @@ async fn a_damaged_stored_shard_is_a_failed_report_and_audited() {
         .path_of(&shard.sha256);
     let bytes = std::fs::read(&blob).unwrap();
     std::fs::write(&blob, &bytes[..bytes.len() / 2]).unwrap();
-    let response = app
-        .post_json(
-            &format!("/v1/models/{TEXT}/validate"),
-            Some(&user),
-            &json!({}),
-        )
-        .await;
+    let response = validate_on(&app, TEXT, &user).await;
     assert_eq!(response.status(), 200);
     let report: Value = response.json().await.unwrap();
     assert_eq!(report["passed"], false);
@@ -576,13 +556,7 @@ async fn limits_give_clear_errors() {
         .await;
     let user = small.licensed_user("dev@example.org", "CA").await;
     for model in [TEXT, "demo/Llama-3.2-Tiny-Copy", TEXT] {
-        let response = small
-            .post_json(
-                &format!("/v1/models/{model}/validate"),
-                Some(&user),
-                &json!({}),
-            )
-            .await;
+        let response = validate_on(&small, model, &user).await;
         assert_eq!(response.status(), 200);
         assert_eq!(
             small.state.inference.cached_bytes(),
@@ -596,13 +570,7 @@ async fn limits_give_clear_errors() {
     .await;
     tiny.publish_demo().await;
     let user = tiny.licensed_user("dev@example.org", "CA").await;
-    let response = tiny
-        .post_json(
-            &format!("/v1/models/{TEXT}/validate"),
-            Some(&user),
-            &json!({}),
-        )
-        .await;
+    let response = validate_on(&tiny, TEXT, &user).await;
     assert_eq!(response.status(), 507);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"]["code"], "inference-over-budget");
@@ -611,13 +579,7 @@ async fn limits_give_clear_errors() {
     let stalled = spawn_app_with(Backend::Sqlite, |s| s.inference.timeout_secs = 0).await;
     stalled.publish_demo().await;
     let user = stalled.licensed_user("dev@example.org", "CA").await;
-    let response = stalled
-        .post_json(
-            &format!("/v1/models/{TEXT}/validate"),
-            Some(&user),
-            &json!({}),
-        )
-        .await;
+    let response = validate_on(&stalled, TEXT, &user).await;
     assert_eq!(response.status(), 504);
     assert_eq!(error_code(response).await, "inference-timeout");
 }
@@ -629,9 +591,33 @@ async fn validate_passes_on_a_downloaded_copy_and_fails_on_an_altered_one() {
     let user = app.licensed_user("dev@example.org", "CA").await;
     let work = tempfile::tempdir().unwrap();
     let dir = work.path().join("model");
-    download_model(&app.client, &app.address, TEXT, &dir, &user).await;
     let key = work.path().join("publisher.pem");
     std::fs::write(&key, app.key.public().pem()).unwrap();
+    // The real client, as a person downloads: signature, access, parts, every SHA-256.
+    let mut download = Command::new(env!("CARGO_BIN_EXE_modelgate"));
+    download
+        .args([
+            "download",
+            TEXT,
+            "--endpoint",
+            &app.address,
+            "--token",
+            &user,
+        ])
+        .arg("--dir")
+        .arg(&dir)
+        .arg("--publisher-key")
+        .arg(&key)
+        .env("MODELGATE_CONFIG_DIR", work.path().join("config"))
+        .env_remove("MODELGATE_TOKEN");
+    let downloaded = tokio::task::spawn_blocking(move || download.output().unwrap())
+        .await
+        .unwrap();
+    assert!(
+        downloaded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&downloaded.stderr)
+    );
     let validate = |dir: &Path| {
         Command::new(env!("CARGO_BIN_EXE_modelgate"))
             .arg("--data-dir")

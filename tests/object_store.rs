@@ -1,7 +1,7 @@
 //! The S3 blob backend against a real Garage server on loopback: publishing (single PUT and
 //! multipart), ranged serving, presigned redirects after the grant check, and outages of
 //! the store and of the database, which fail with 503 and a stable code, change nothing,
-//! and heal without a restart.
+//! and heal without a restart; and reference inference on shards fetched from the bucket.
 #![allow(clippy::unwrap_used)]
 
 use std::net::SocketAddr;
@@ -359,4 +359,51 @@ async fn a_database_outage_fails_cleanly_with_503_and_heals_without_a_restart() 
         201,
         "the refused sign-up left no account"
     );
+}
+
+#[tokio::test]
+async fn inference_runs_on_shards_fetched_from_the_bucket() {
+    let Some(garage) = Garage::start() else {
+        return;
+    };
+    let app = spawn_app_with(Backend::Sqlite, |settings| {
+        garage.configure(settings, &garage.endpoint)
+    })
+    .await;
+    app.publish_demo().await;
+    let user = app.licensed_user("dev@example.org", "CA").await;
+    let text = "/v1/models/demo/Llama-3.2-Tiny";
+    let response = app
+        .post_json(
+            &format!("{text}/validate"),
+            Some(&user),
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let report: Value = response.json().await.unwrap();
+    assert_eq!(report["passed"], true, "{report}");
+    // The shards were fetched once, verified, into local staging for memory-mapping.
+    let staged = app
+        .state
+        .settings
+        .storage
+        .data_dir
+        .join("staging/inference");
+    let copies: Vec<_> = std::fs::read_dir(&staged).unwrap().flatten().collect();
+    assert!(
+        copies.len() >= 4,
+        "config, tokenizer, index and shards: {copies:?}"
+    );
+    assert!(copies
+        .iter()
+        .all(|c| !c.file_name().to_string_lossy().contains("partial")));
+    let response = app
+        .post_json(
+            &format!("{text}/generate"),
+            Some(&user),
+            &serde_json::json!({"prompt": "Hello", "max_tokens": 4}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
 }

@@ -126,14 +126,19 @@ pub async fn request_model_access(
     match answer.decision.outcome {
         Outcome::Allow => Ok(HttpResponse::Ok().json(json)),
         Outcome::Review => Ok(HttpResponse::Accepted().json(json)),
-        Outcome::Deny => Err(ApiError::AccessDenied {
-            message: answer
-                .decision
-                .reasons
-                .first()
-                .map(|r| r.message.clone())
-                .unwrap_or_default(),
-            answer: json,
-        }),
+        Outcome::Deny => Err(denied(&answer, json)),
+    }
+}
+
+/// The 403 of a deny: the first reason's sentence, the whole answer as details.
+pub(crate) fn denied(answer: &AccessAnswer, json: Value) -> ApiError {
+    ApiError::AccessDenied {
+        message: answer
+            .decision
+            .reasons
+            .first()
+            .map(|r| r.message.clone())
+            .unwrap_or_default(),
+        answer: json,
     }
 }

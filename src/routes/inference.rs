@@ -21,7 +21,7 @@ use crate::domain::{ModelId, Sha256Digest};
 use crate::error::ApiError;
 use crate::inference::generate::{GenerateParams, Generated};
 use crate::policy::{Action, Outcome};
-use crate::routes::access::{answer_json, base_url};
+use crate::routes::access::{answer_json, base_url, denied};
 use crate::routes::optional_json_body;
 use crate::state::AppState;
 use crate::store::manifest::Manifest;
@@ -88,15 +88,7 @@ async fn decide_run(
         Outcome::Review => Ok(Decided::Answered(
             HttpResponse::Accepted().json(answer_json(&answer, &base)?),
         )),
-        Outcome::Deny => Err(ApiError::AccessDenied {
-            message: answer
-                .decision
-                .reasons
-                .first()
-                .map(|r| r.message.clone())
-                .unwrap_or_default(),
-            answer: answer_json(&answer, &base)?,
-        }),
+        Outcome::Deny => Err(denied(&answer, answer_json(&answer, &base)?)),
     }
 }
 
