@@ -677,40 +677,44 @@ fn torch_available() -> bool {
     found
 }
 
-#[test]
-fn logits_match_hugging_face_transformers() {
-    if !torch_available() {
-        return;
-    }
-    let record = published_record();
-    let request = json!({
-        "sequences": record.sequences.iter().map(|s| &s.tokens).collect::<Vec<_>>(),
-        "prompt": record.continuation.prompt_tokens,
-        "new_tokens": record.continuation.tokens.len(),
-    });
+/// Runs `tests/inference/<script>` with `args`, `stdin` on its standard input; its stdout.
+fn python(script: &str, args: &[&Path], stdin: &str) -> Vec<u8> {
     let mut child = Command::new("python3")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/inference/llama_reference.py"))
-        .arg(text_dir())
+        .arg(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/inference")
+                .join(script),
+        )
+        .args(args)
         .env("HF_HUB_OFFLINE", "1")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::io::Write::write_all(
-        &mut child.stdin.take().unwrap(),
-        request.to_string().as_bytes(),
-    )
-    .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), stdin.as_bytes()).unwrap();
     let output = child.wait_with_output().unwrap();
     assert!(
         output.status.success(),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let reference: Value = serde_json::from_slice(&output.stdout).unwrap();
+    output.stdout
+}
+
+/// The largest difference between our logits and transformers' on `dir`, for the
+/// published vectors' sequences, after checking the greedy continuations agree.
+fn max_difference_from_transformers(dir: &Path, model: &TextModel) -> f32 {
+    let record = published_record();
+    let request = json!({
+        "sequences": record.sequences.iter().map(|s| &s.tokens).collect::<Vec<_>>(),
+        "prompt": record.continuation.prompt_tokens,
+        "new_tokens": record.continuation.tokens.len(),
+    });
+    let reference: Value =
+        serde_json::from_slice(&python("llama_reference.py", &[dir], &request.to_string()))
+            .unwrap();
     assert_eq!(reference["architecture"], "LlamaForCausalLM");
-    let (_, model) = load(text_dir());
     let mut max_diff = 0f32;
     for (vector, expected) in record
         .sequences
@@ -724,11 +728,45 @@ fn logits_match_hugging_face_transformers() {
             max_diff = max_diff.max((a - b).abs());
         }
     }
-    eprintln!("max |logit difference| against transformers: {max_diff:e}");
-    assert!(max_diff < 1e-4, "max |diff| {max_diff}");
     let continuation: Vec<u32> = serde_json::from_value(reference["continuation"].clone()).unwrap();
+    let ours = modelgate::inference::vectors::greedy_continuation(
+        model,
+        &record.continuation.prompt_tokens,
+        record.continuation.tokens.len(),
+    )
+    .unwrap();
+    assert_eq!(continuation, ours, "greedy continuations agree");
+    max_diff
+}
+
+#[test]
+fn logits_match_hugging_face_transformers() {
+    if !torch_available() {
+        return;
+    }
+    let (_, model) = load(text_dir());
+    let max_diff = max_difference_from_transformers(text_dir(), &model);
+    eprintln!("demo model: max |logit difference| against transformers: {max_diff:e}");
+    assert!(max_diff < 1e-4, "max |diff| {max_diff}");
+}
+
+#[test]
+fn checkpoints_saved_by_transformers_load_unchanged() {
+    if !torch_available() {
+        return;
+    }
+    // transformers 5 writes `rope_parameters` and `dtype`; untied embeddings, sharded.
+    let dir = tempfile::tempdir().unwrap();
+    let tokenizer = text_dir().join("tokenizer.json");
+    python("save_with_transformers.py", &[dir.path(), &tokenizer], "");
+    let (checkpoint, model) = load(dir.path());
+    assert!(checkpoint.shards.len() > 1, "{:?}", checkpoint.shards);
+    assert!(checkpoint.tensor_shards.contains_key("lm_head.weight"));
     assert_eq!(
-        continuation, record.continuation.tokens,
-        "greedy continuations agree"
+        checkpoint.config_json["rope_scaling"]["rope_type"],
+        "llama3"
     );
+    let max_diff = max_difference_from_transformers(dir.path(), &model);
+    eprintln!("transformers-saved model: max |logit difference|: {max_diff:e}");
+    assert!(max_diff < 1e-4, "max |diff| {max_diff}");
 }

@@ -79,6 +79,35 @@ impl CheckpointFiles {
     }
 }
 
+/// `config.json` as transformers 4 wrote it: transformers 5 keeps RoPE settings in
+/// `rope_parameters` (with `rope_theta` inside) and names the dtype `dtype`. Only the
+/// llama3 scaling (or none) is supported.
+fn normalize_config(mut config: Value) -> Result<Value, InferenceError> {
+    if !config.is_object() {
+        return Err(InferenceError::Checkpoint(
+            "`config.json` is not an object".into(),
+        ));
+    }
+    if let Some(rope) = config.get("rope_parameters").cloned() {
+        if config.get("rope_theta").is_none() {
+            config["rope_theta"] = rope["rope_theta"].clone();
+        }
+        if config.get("rope_scaling").is_none_or(Value::is_null) && rope["rope_type"] != "default" {
+            config["rope_scaling"] = rope;
+        }
+    }
+    if config.get("torch_dtype").is_none() {
+        config["torch_dtype"] = config["dtype"].clone();
+    }
+    let rope_type = &config["rope_scaling"]["rope_type"];
+    if !(rope_type.is_null() || rope_type == "llama3" || rope_type == "default") {
+        return Err(InferenceError::Unsupported(format!(
+            "RoPE scaling {rope_type}"
+        )));
+    }
+    Ok(config)
+}
+
 /// What modelgate reads from a Llama `config.json` (candle reads the rest).
 #[derive(Debug, Clone, Deserialize)]
 pub struct TextConfig {
@@ -197,7 +226,7 @@ pub struct Checkpoint {
 impl Checkpoint {
     /// Reads and checks a Llama text checkpoint.
     pub fn open(files: CheckpointFiles) -> Result<Self, InferenceError> {
-        let config_json = files.read_json("config.json")?;
+        let config_json = normalize_config(files.read_json("config.json")?)?;
         let config: TextConfig = serde_json::from_value(config_json.clone())
             .map_err(|e| InferenceError::Checkpoint(format!("`config.json`: {e}")))?;
         if !config.architectures.iter().any(|a| a == LLAMA_ARCHITECTURE) {
