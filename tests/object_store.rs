@@ -407,3 +407,33 @@ async fn inference_runs_on_shards_fetched_from_the_bucket() {
         .await;
     assert_eq!(response.status(), 200);
 }
+
+#[tokio::test]
+async fn concurrent_uploads_of_the_same_blob_both_succeed() {
+    let Some(garage) = Garage::start() else {
+        return;
+    };
+    let app = spawn_app_with(Backend::Sqlite, |settings| {
+        garage.configure(settings, &garage.endpoint)
+    })
+    .await;
+    let scratch = tempfile::tempdir().unwrap();
+    // Multipart uploads racing for one key: the store may drop the one that completes
+    // second; its publisher still succeeds, as the blob is there.
+    for round in 0..6u8 {
+        let dir = model_dir(
+            &scratch.path().join(round.to_string()),
+            11 << 20,
+            10 + round,
+        );
+        let file = dir.join("model.safetensors");
+        let hidden = indicatif::ProgressBar::hidden();
+        let (a, b) = tokio::join!(
+            app.state.blobs.put_file(&file, None, &hidden),
+            app.state.blobs.put_file(&file, None, &hidden)
+        );
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(a.digest, b.digest);
+        assert!(app.state.blobs.contains(&a.digest).await.unwrap());
+    }
+}

@@ -45,12 +45,13 @@ pub const TENSOR_RMS_TOLERANCE: f32 = 1e-4;
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Tolerance {
-    pub abs: f32,
-    pub rel: f32,
+    pub abs: f64,
+    pub rel: f64,
 }
 
 impl Tolerance {
     fn allows(&self, expected: f32, observed: f32) -> bool {
+        let (expected, observed) = (f64::from(expected), f64::from(observed));
         (observed - expected).abs() <= self.abs + self.rel * expected.abs()
     }
 }

@@ -239,16 +239,39 @@ impl ObjectBlobs {
         .await;
         if let Some(error) = sent.err().or_else(|| mismatch(hasher)) {
             let _ = writer.abort().await;
+            if matches!(error, BlobError::Backend { .. })
+                && self.written_meanwhile(digest, size).await
+            {
+                return Ok(StoredBlob {
+                    digest: *digest,
+                    size,
+                    newly_written: false,
+                });
+            }
             return Err(error);
         }
-        self.within("put", writer.finish())
-            .await
-            .map_err(backend_error("put"))?;
+        if let Err(error) = self.within("put", writer.finish()).await {
+            if self.written_meanwhile(digest, size).await {
+                return Ok(StoredBlob {
+                    digest: *digest,
+                    size,
+                    newly_written: false,
+                });
+            }
+            return Err(backend_error("put")(error));
+        }
         Ok(StoredBlob {
             digest: *digest,
             size: written,
             newly_written: true,
         })
+    }
+
+    /// Whether the blob is in the bucket now, whole: a concurrent upload of the same
+    /// content (the same key) can complete first, and some stores (Garage) then drop the
+    /// other upload in progress. That writer checked the bytes as this one would have.
+    async fn written_meanwhile(&self, digest: &Sha256Digest, size: u64) -> bool {
+        matches!(self.size_of(digest).await, Ok(Some(stored)) if stored == size)
     }
 
     /// `len` bytes of the blob from `first`, as the store sends them.
