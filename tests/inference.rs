@@ -93,6 +93,16 @@ async fn validate_on(app: &common::TestApp, model: &str, token: &str) -> reqwest
     .await
 }
 
+/// `validate_files` on the CPU for the files of `dir`.
+fn validate_dir(dir: &Path, record: &ValidationRecord) -> ValidationReport {
+    validate_files(
+        CheckpointFiles::from_dir(dir).unwrap(),
+        record,
+        &Device::Cpu,
+    )
+    .unwrap()
+}
+
 fn failed_checks(report: &ValidationReport) -> Vec<(String, String)> {
     report
         .checks
@@ -136,12 +146,7 @@ fn validation_passes_on_the_published_weights() {
         "embeddings, 4 layers, final norm"
     );
     let copy = copy_of_text_model();
-    let report = validate_files(
-        CheckpointFiles::from_dir(copy.path()).unwrap(),
-        &record,
-        &Device::Cpu,
-    )
-    .unwrap();
+    let report = validate_dir(copy.path(), &record);
     assert!(report.passed, "{:?}", failed_checks(&report));
     let names: Vec<&str> = report.checks.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(
@@ -164,12 +169,7 @@ fn a_scaled_tensor_fails_validation_and_is_named() {
     let copy = copy_of_text_model();
     let tensor = "model.layers.2.mlp.down_proj.weight";
     scale_tensor(copy.path(), tensor, 4.0);
-    let report = validate_files(
-        CheckpointFiles::from_dir(copy.path()).unwrap(),
-        &record,
-        &Device::Cpu,
-    )
-    .unwrap();
+    let report = validate_dir(copy.path(), &record);
     assert!(!report.passed);
     let failed = failed_checks(&report);
     let tensors = failed
@@ -197,12 +197,7 @@ fn swapped_shards_fail_validation_and_say_so() {
     std::fs::rename(&shards[0], &parked).unwrap();
     std::fs::rename(&shards[1], &shards[0]).unwrap();
     std::fs::rename(&parked, &shards[1]).unwrap();
-    let report = validate_files(
-        CheckpointFiles::from_dir(copy.path()).unwrap(),
-        &record,
-        &Device::Cpu,
-    )
-    .unwrap();
+    let report = validate_dir(copy.path(), &record);
     let failed = failed_checks(&report);
     assert_eq!(failed.len(), 1, "{failed:?}");
     assert_eq!(failed[0].0, "checkpoint");
@@ -220,12 +215,7 @@ fn a_truncated_shard_fails_validation_and_is_named() {
     let last = shards(copy.path()).pop().unwrap();
     let bytes = std::fs::read(&last).unwrap();
     std::fs::write(&last, &bytes[..bytes.len() - 1000]).unwrap();
-    let report = validate_files(
-        CheckpointFiles::from_dir(copy.path()).unwrap(),
-        &record,
-        &Device::Cpu,
-    )
-    .unwrap();
+    let report = validate_dir(copy.path(), &record);
     let failed = failed_checks(&report);
     assert_eq!(failed.len(), 1, "{failed:?}");
     let name = last.file_name().unwrap().to_str().unwrap();
@@ -540,10 +530,13 @@ async fn limits_give_clear_errors() {
         body["completion_tokens"], 4,
         "the default is capped by the limit"
     );
-
-    // The cache holds what its budget allows: one demo model of two, then none at all.
+    // On the CPU, validation computes in f32 like generation: it reuses the cached model.
     let (checkpoint, _) = load(text_dir());
     let model_bytes = checkpoint.parameter_count() * 4;
+    assert_eq!(validate_on(&app, TEXT, &user).await.status(), 200);
+    assert_eq!(app.state.inference.cached_bytes(), model_bytes);
+
+    // The cache holds what its budget allows: one demo model of two, then none at all.
     let budget = model_bytes * 3 / 2;
     let small = spawn_app_with(Backend::Sqlite, |s| s.inference.cache_budget_bytes = budget).await;
     small.publish_demo().await;
@@ -663,18 +656,7 @@ async fn validate_passes_on_a_downloaded_copy_and_fails_on_an_altered_one() {
 
 /// Whether torch and transformers can be imported; CI sets `MODELGATE_REQUIRE_TORCH=1`.
 fn torch_available() -> bool {
-    let found = Command::new("python3")
-        .args(["-c", "import torch, transformers"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var("MODELGATE_REQUIRE_TORCH").is_err(),
-            "torch and transformers are required (MODELGATE_REQUIRE_TORCH) but not installed"
-        );
-        eprintln!("skipped: python3 -m pip install torch transformers to cross-check logits");
-    }
-    found
+    common::hf::python_modules("torch, transformers", "MODELGATE_REQUIRE_TORCH")
 }
 
 /// Runs `tests/inference/<script>` with `args`, `stdin` on its standard input; its stdout.

@@ -26,6 +26,14 @@ fn model_dir(root: &Path, size: usize, seed: u8) -> std::path::PathBuf {
     dir
 }
 
+/// A gateway on SQLite whose blobs live in `garage`'s bucket.
+async fn app_on(garage: &Garage) -> TestApp {
+    spawn_app_with(Backend::Sqlite, |settings| {
+        garage.configure(settings, &garage.endpoint)
+    })
+    .await
+}
+
 fn relay_to(port: u16) -> TcpRelay {
     TcpRelay::start(&[SocketAddr::from(([127, 0, 0, 1], port))])
 }
@@ -65,10 +73,7 @@ async fn blobs_live_in_the_bucket_and_are_served_with_ranges() {
     let Some(garage) = Garage::start() else {
         return;
     };
-    let app = spawn_app_with(Backend::Sqlite, |settings| {
-        garage.configure(settings, &garage.endpoint)
-    })
-    .await;
+    let app = app_on(&garage).await;
     let scratch = tempfile::tempdir().unwrap();
     // 12 MiB: larger than the 5 MiB part size, so the shard goes up as a multipart upload.
     let dir = model_dir(scratch.path(), 12 << 20, 1);
@@ -366,10 +371,7 @@ async fn inference_runs_on_shards_fetched_from_the_bucket() {
     let Some(garage) = Garage::start() else {
         return;
     };
-    let app = spawn_app_with(Backend::Sqlite, |settings| {
-        garage.configure(settings, &garage.endpoint)
-    })
-    .await;
+    let app = app_on(&garage).await;
     app.publish_demo().await;
     let user = app.licensed_user("dev@example.org", "CA").await;
     let text = "/v1/models/demo/Llama-3.2-Tiny";
@@ -413,10 +415,7 @@ async fn concurrent_uploads_of_the_same_blob_both_succeed() {
     let Some(garage) = Garage::start() else {
         return;
     };
-    let app = spawn_app_with(Backend::Sqlite, |settings| {
-        garage.configure(settings, &garage.endpoint)
-    })
-    .await;
+    let app = app_on(&garage).await;
     let scratch = tempfile::tempdir().unwrap();
     // Multipart uploads racing for one key: the store may drop the one that completes
     // second; its publisher still succeeds, as the blob is there.

@@ -20,17 +20,17 @@ use crate::domain::Sha256Digest;
 use crate::store::blobs::BlobStore;
 use crate::store::manifest::Manifest;
 
-/// What a model is loaded for: validation computes in f32 everywhere; generation in
-/// the stored dtype on a GPU.
+/// The precision a model is loaded in: validation computes in f32 everywhere, generation
+/// in f32 on the CPU (so both share one cached model there) and as stored on a GPU.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Purpose {
-    Validate,
-    Generate,
+enum Precision {
+    F32,
+    Stored,
 }
 
 struct CachedModel {
     revision: Sha256Digest,
-    dtype: DType,
+    precision: Precision,
     checkpoint: Arc<Checkpoint>,
     model: Arc<TextModel>,
     last_used: u64,
@@ -46,14 +46,14 @@ impl ModelCache {
     fn get(
         &mut self,
         revision: &Sha256Digest,
-        dtype: DType,
+        precision: Precision,
     ) -> Option<(Arc<Checkpoint>, Arc<TextModel>)> {
         self.clock += 1;
         let clock = self.clock;
         let entry = self
             .entries
             .iter_mut()
-            .find(|e| e.revision == *revision && e.dtype == dtype)?;
+            .find(|e| e.revision == *revision && e.precision == precision)?;
         entry.last_used = clock;
         Some((Arc::clone(&entry.checkpoint), Arc::clone(&entry.model)))
     }
@@ -103,6 +103,20 @@ impl InferenceService {
 
     pub fn settings(&self) -> &InferenceSettings {
         &self.settings
+    }
+
+    /// Rejects sampling parameters outside their meaning or above `max_new_tokens`, before
+    /// anything runs (the API calls it before deciding, too).
+    pub fn check_params(&self, params: &GenerateParams) -> Result<(), InferenceError> {
+        params.check()?;
+        let limit = self.settings.max_new_tokens;
+        if params.max_new_tokens > limit {
+            return Err(InferenceError::TooManyTokens {
+                requested: params.max_new_tokens,
+                limit,
+            });
+        }
+        Ok(())
     }
 
     /// Bytes of models the cache holds now.
@@ -171,21 +185,28 @@ impl InferenceService {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The loaded model of `revision`, from the cache or loaded now (on a blocking thread;
-    /// the cache is not locked while a model loads).
-    fn model(
+    /// The model of `revision` loaded in `precision`, when the cache holds it (a revision's
+    /// files never change, so a cached model needs no second look at them).
+    fn cached(
+        &self,
+        revision: &Sha256Digest,
+        precision: Precision,
+    ) -> Option<(Arc<Checkpoint>, Arc<TextModel>)> {
+        self.cache().get(revision, precision)
+    }
+
+    /// Loads `checkpoint` in `precision` and caches it (on a blocking thread; the cache is
+    /// not locked while a model loads).
+    fn load(
         &self,
         revision: Sha256Digest,
         checkpoint: Checkpoint,
-        purpose: Purpose,
+        precision: Precision,
     ) -> Result<(Arc<Checkpoint>, Arc<TextModel>), InferenceError> {
-        let dtype = match purpose {
-            Purpose::Validate => DType::F32,
-            Purpose::Generate => compute_dtype(&self.device, &checkpoint),
+        let dtype = match precision {
+            Precision::F32 => DType::F32,
+            Precision::Stored => compute_dtype(&self.device, &checkpoint),
         };
-        if let Some(found) = self.cache().get(&revision, dtype) {
-            return Ok(found);
-        }
         let needed = checkpoint.parameter_count() * dtype.size_in_bytes() as u64;
         let budget = self.settings.cache_budget_bytes;
         if needed > budget {
@@ -201,14 +222,14 @@ impl InferenceService {
         )?);
         let checkpoint = Arc::new(checkpoint);
         let mut cache = self.cache();
-        if let Some(found) = cache.get(&revision, dtype) {
+        if let Some(found) = cache.get(&revision, precision) {
             return Ok(found); // loaded meanwhile by another run
         }
         cache.make_room(needed, budget);
         let clock = cache.clock;
         cache.entries.push(CachedModel {
             revision,
-            dtype,
+            precision,
             checkpoint: Arc::clone(&checkpoint),
             model: Arc::clone(&model),
             last_used: clock,
@@ -233,16 +254,23 @@ impl InferenceService {
         let prepare = Self::checkpoint_files(store.clone(), manifest);
         self.run(prepare, move |files, stop| {
             let started = std::time::Instant::now();
-            let checkpoint = match Checkpoint::open(files) {
-                Ok(checkpoint) => checkpoint,
-                Err(err) => return Ok(ValidationReport::failed_step("checkpoint", &err, started)),
-            };
-            let (checkpoint, model) = match this.model(revision, checkpoint, Purpose::Validate) {
-                Ok(loaded) => loaded,
-                Err(err @ (InferenceError::Checkpoint(_) | InferenceError::Candle(_))) => {
-                    return Ok(ValidationReport::failed_step("load", &err, started))
+            let (checkpoint, model) = match this.cached(&revision, Precision::F32) {
+                Some(found) => found,
+                None => {
+                    let checkpoint = match Checkpoint::open(files) {
+                        Ok(checkpoint) => checkpoint,
+                        Err(err) => {
+                            return Ok(ValidationReport::failed_step("checkpoint", &err, started))
+                        }
+                    };
+                    match this.load(revision, checkpoint, Precision::F32) {
+                        Ok(loaded) => loaded,
+                        Err(err @ (InferenceError::Checkpoint(_) | InferenceError::Candle(_))) => {
+                            return Ok(ValidationReport::failed_step("load", &err, started))
+                        }
+                        Err(err) => return Err(err),
+                    }
                 }
-                Err(err) => return Err(err),
             };
             check(&checkpoint, &model, &record, stop)
         })
@@ -259,19 +287,19 @@ impl InferenceService {
         params: GenerateParams,
         mut on_text: impl FnMut(&str) -> bool + Send + 'static,
     ) -> Result<Generated, InferenceError> {
-        params.check()?;
-        let limit = self.settings.max_new_tokens;
-        if params.max_new_tokens > limit {
-            return Err(InferenceError::TooManyTokens {
-                requested: params.max_new_tokens,
-                limit,
-            });
-        }
+        self.check_params(&params)?;
         let revision = manifest.digest();
         let this = Arc::clone(self);
         let prepare = Self::checkpoint_files(store.clone(), manifest);
         self.run(prepare, move |files, stop| {
-            let (_, model) = this.model(revision, Checkpoint::open(files)?, Purpose::Generate)?;
+            let precision = match this.device.is_cpu() {
+                true => Precision::F32,
+                false => Precision::Stored,
+            };
+            let (_, model) = match this.cached(&revision, precision) {
+                Some(found) => found,
+                None => this.load(revision, Checkpoint::open(files)?, precision)?,
+            };
             let tokens = model.encode(&prompt)?;
             let limit = this.settings.max_prompt_tokens;
             if tokens.len() > limit {

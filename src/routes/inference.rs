@@ -240,13 +240,7 @@ pub async fn generate_text(
         top_p: body.top_p,
         seed: body.seed.unwrap_or(0),
     };
-    params.check()?;
-    if params.max_new_tokens > limit {
-        return Err(ApiError::TooManyTokens {
-            requested: params.max_new_tokens,
-            limit,
-        });
-    }
+    state.inference.check_params(&params)?;
     let stream = body.stream.unwrap_or(false)
         || req
             .headers()

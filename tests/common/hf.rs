@@ -15,25 +15,28 @@ pub const VISION: &str = "demo/Llama-3.2-Tiny-Vision";
 /// Whether `huggingface_hub` can be imported; CI sets `MODELGATE_REQUIRE_HF_HUB=1`, so a
 /// missing client fails there instead of skipping.
 pub fn available() -> bool {
-    python_module("huggingface_hub")
+    python_modules("huggingface_hub", "MODELGATE_REQUIRE_HF_HUB")
 }
 
 /// Whether `transformers` can be imported (required in CI like `huggingface_hub`).
 pub fn transformers_available() -> bool {
-    python_module("transformers")
+    python_modules("transformers", "MODELGATE_REQUIRE_HF_HUB")
 }
 
-fn python_module(module: &str) -> bool {
+/// Whether python3 imports `modules` (comma-separated). With `require_var` set, as CI
+/// sets it, a missing module fails the test instead of skipping it.
+pub fn python_modules(modules: &str, require_var: &str) -> bool {
     let found = Command::new("python3")
-        .args(["-c", &format!("import {module}")])
+        .args(["-c", &format!("import {modules}")])
         .output()
         .is_ok_and(|o| o.status.success());
     if !found {
         assert!(
-            std::env::var("MODELGATE_REQUIRE_HF_HUB").is_err(),
-            "{module} is required (MODELGATE_REQUIRE_HF_HUB) but not installed"
+            std::env::var(require_var).is_err(),
+            "{modules} required ({require_var}) but not installed"
         );
-        eprintln!("skipped: python3 -m pip install {module} to run the Hub interop tests");
+        let packages = modules.replace(',', "");
+        eprintln!("skipped: python3 -m pip install {packages} to run this test");
     }
     found
 }
