@@ -1,7 +1,7 @@
 //! Benchmark of the reference inference: prefill and decode tokens per second of a model
 //! with the Llama 3.2 1B shapes (2048 hidden, 8192 intermediate, 16 layers, 32 heads, 8
 //! key/value heads, 128256 vocabulary, tied embeddings; random bf16 weights generated
-//! here), run by candle (`TextModel`, f32 on the CPU) against PyTorch eager
+//! here), run by candle (`Model`, f32 on the CPU) against PyTorch eager
 //! (`transformers` `LlamaForCausalLM`, f32 on the CPU) on the same files, in the same run.
 //!
 //! Run: `cargo bench --bench inference` (needs `python3 -m pip install torch transformers`).
@@ -17,7 +17,7 @@ use std::time::Instant;
 use candle_core::{DType, Device, D};
 use modelgate::demo::{llama, tokenizer, weights, write_json, DEMO_SEED};
 use modelgate::inference::checkpoint::{Checkpoint, CheckpointFiles};
-use modelgate::inference::llama::TextModel;
+use modelgate::inference::model::Model;
 
 const LLAMA_1B: llama::TextSizes = llama::TextSizes {
     hidden: 2048,
@@ -75,7 +75,7 @@ struct Speeds {
 
 fn candle_speeds(dir: &Path, prompt: &[u32], decode: usize) -> Speeds {
     let checkpoint = Checkpoint::open(CheckpointFiles::from_dir(dir).unwrap()).unwrap();
-    let model = TextModel::load(
+    let model = Model::load(
         &checkpoint,
         &Device::Cpu,
         DType::F32,
@@ -83,8 +83,8 @@ fn candle_speeds(dir: &Path, prompt: &[u32], decode: usize) -> Speeds {
     )
     .unwrap();
     // Warm-up: page the weights in and let the allocator settle.
-    model.next_token_logits(&prompt[..8]).unwrap();
-    let mut session = model.session().unwrap();
+    model.next_token_logits(&prompt[..8], None).unwrap();
+    let mut session = model.session(None).unwrap();
     let started = Instant::now();
     let mut logits = session.feed(prompt).unwrap();
     let prefill = prompt.len() as f64 / started.elapsed().as_secs_f64();

@@ -335,6 +335,8 @@ pub struct InferenceSettings {
     pub max_prompt_tokens: usize,
     /// Most new tokens one `generate` produces.
     pub max_new_tokens: usize,
+    /// Largest image (PNG or JPEG file) `generate` takes for a vision model.
+    pub max_image_bytes: usize,
     /// Memory the cache of loaded models may hold (least recently used go first).
     pub cache_budget_bytes: u64,
 }
@@ -348,6 +350,7 @@ impl Default for InferenceSettings {
             timeout_secs: 120,
             max_prompt_tokens: 1024,
             max_new_tokens: 256,
+            max_image_bytes: 10 << 20,
             cache_budget_bytes: 8 << 30,
         }
     }

@@ -83,6 +83,8 @@ pub enum ApiError {
     StoreUnavailable(#[source] anyhow::Error),
     #[error("{0}")]
     ModelNotRunnable(String),
+    #[error("{0}")]
+    InvalidImage(String),
     #[error("this revision was published without validation vectors; publish it again with this gateway to record them")]
     NoValidationVectors,
     #[error("the prompt has {tokens} tokens; at most {limit} are allowed")]
@@ -152,6 +154,7 @@ impl ApiError {
             ApiError::DatabaseUnavailable(_) => "database-unavailable",
             ApiError::StoreUnavailable(_) => "store-unavailable",
             ApiError::ModelNotRunnable(_) => "model-not-runnable",
+            ApiError::InvalidImage(_) => "invalid-image",
             ApiError::NoValidationVectors => "no-validation-vectors",
             ApiError::PromptTooLong { .. } => "prompt-too-long",
             ApiError::TooManyTokens { .. } => "too-many-tokens",
@@ -237,6 +240,7 @@ impl From<crate::inference::InferenceError> for ApiError {
             E::PromptTooLong { tokens, limit } => ApiError::PromptTooLong { tokens, limit },
             E::TooManyTokens { requested, limit } => ApiError::TooManyTokens { requested, limit },
             E::InvalidParameter(message) => ApiError::BadRequest(message),
+            E::InvalidImage(_) => ApiError::InvalidImage(err.to_string()),
             E::OverBudget { needed, budget } => ApiError::InferenceOverBudget { needed, budget },
             E::Busy => ApiError::InferenceBusy,
             E::TimedOut { secs } => ApiError::InferenceTimeout { secs },
@@ -293,7 +297,7 @@ impl ResponseError for ApiError {
             ApiError::PayloadTooLarge | ApiError::PromptTooLong { .. } => {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
-            ApiError::TooManyTokens { .. } => StatusCode::BAD_REQUEST,
+            ApiError::TooManyTokens { .. } | ApiError::InvalidImage(_) => StatusCode::BAD_REQUEST,
             ApiError::ModelNotRunnable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::NoValidationVectors => StatusCode::CONFLICT,
             ApiError::InferenceOverBudget { .. } => StatusCode::INSUFFICIENT_STORAGE,

@@ -4,14 +4,17 @@
 //! `modelgate validate` on a downloaded copy; logits against Hugging Face `transformers`.
 #![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use candle_core::{DType, Device};
+use common::inference::{
+    copy_of, download_with_cli, failed_checks, python, scale_tensor, shards, torch_available,
+    validate_dir, validate_with_cli,
+};
 use common::{demo_models, error_code, spawn_app, spawn_app_with, Backend};
 use modelgate::inference::checkpoint::{Checkpoint, CheckpointFiles};
-use modelgate::inference::llama::TextModel;
-use modelgate::inference::vectors::{validate_files, ValidationRecord, ValidationReport};
+use modelgate::inference::model::Model;
+use modelgate::inference::vectors::ValidationRecord;
 use modelgate::store::signing::PublisherKey;
 use serde_json::{json, Value};
 
@@ -24,9 +27,9 @@ fn text_dir() -> &'static Path {
     &demo_models().1[0].dir
 }
 
-fn load(dir: &Path) -> (Checkpoint, TextModel) {
+fn load(dir: &Path) -> (Checkpoint, Model) {
     let checkpoint = Checkpoint::open(CheckpointFiles::from_dir(dir).unwrap()).unwrap();
-    let model = TextModel::load(&checkpoint, &Device::Cpu, DType::F32, 256).unwrap();
+    let model = Model::load(&checkpoint, &Device::Cpu, DType::F32, 256).unwrap();
     (checkpoint, model)
 }
 
@@ -41,48 +44,6 @@ fn published_record() -> ValidationRecord {
         .clone()
 }
 
-/// A copy of the demo text model's directory.
-fn copy_of_text_model() -> tempfile::TempDir {
-    let copy = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(text_dir()).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), copy.path().join(entry.file_name())).unwrap();
-    }
-    copy
-}
-
-fn shards(dir: &Path) -> Vec<PathBuf> {
-    let mut shards: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "safetensors"))
-        .collect();
-    shards.sort();
-    shards
-}
-
-/// Multiplies every element of `tensor` (bf16) in its shard by `factor`, in place.
-fn scale_tensor(dir: &Path, tensor: &str, factor: f32) {
-    for shard in shards(dir) {
-        let mut bytes = std::fs::read(&shard).unwrap();
-        let header_len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
-        let header: Value = serde_json::from_slice(&bytes[8..8 + header_len]).unwrap();
-        let Some(entry) = header.get(tensor) else {
-            continue;
-        };
-        assert_eq!(entry["dtype"], "BF16");
-        let start = 8 + header_len + entry["data_offsets"][0].as_u64().unwrap() as usize;
-        let end = 8 + header_len + entry["data_offsets"][1].as_u64().unwrap() as usize;
-        for element in bytes[start..end].chunks_exact_mut(2) {
-            let value = half::bf16::from_le_bytes([element[0], element[1]]).to_f32() * factor;
-            element.copy_from_slice(&half::bf16::from_f32(value).to_le_bytes());
-        }
-        std::fs::write(&shard, bytes).unwrap();
-        return;
-    }
-    panic!("tensor {tensor} not found");
-}
-
 /// `POST /v1/models/{model}/validate` as `token`.
 async fn validate_on(app: &common::TestApp, model: &str, token: &str) -> reqwest::Response {
     app.post_json(
@@ -93,34 +54,15 @@ async fn validate_on(app: &common::TestApp, model: &str, token: &str) -> reqwest
     .await
 }
 
-/// `validate_files` on the CPU for the files of `dir`.
-fn validate_dir(dir: &Path, record: &ValidationRecord) -> ValidationReport {
-    validate_files(
-        CheckpointFiles::from_dir(dir).unwrap(),
-        record,
-        &Device::Cpu,
-    )
-    .unwrap()
-}
-
-fn failed_checks(report: &ValidationReport) -> Vec<(String, String)> {
-    report
-        .checks
-        .iter()
-        .filter(|c| !c.passed)
-        .map(|c| (c.name.clone(), c.message.clone()))
-        .collect()
-}
-
 #[test]
 fn outputs_are_deterministic_across_loads_and_runs() {
     let record = published_record();
     let (_, first) = load(text_dir());
     let (_, second) = load(text_dir());
     for vector in &record.sequences {
-        let a = first.next_token_logits(&vector.tokens).unwrap();
-        let b = first.next_token_logits(&vector.tokens).unwrap();
-        let c = second.next_token_logits(&vector.tokens).unwrap();
+        let a = first.next_token_logits(&vector.tokens, None).unwrap();
+        let b = first.next_token_logits(&vector.tokens, None).unwrap();
+        let c = second.next_token_logits(&vector.tokens, None).unwrap();
         assert_eq!(a, b, "two runs of one load");
         assert_eq!(a, c, "two loads");
         assert_eq!(a.len(), 528);
@@ -145,7 +87,7 @@ fn validation_passes_on_the_published_weights() {
         1 + 4 * 9 + 1,
         "embeddings, 4 layers, final norm"
     );
-    let copy = copy_of_text_model();
+    let copy = copy_of(text_dir());
     let report = validate_dir(copy.path(), &record);
     assert!(report.passed, "{:?}", failed_checks(&report));
     let names: Vec<&str> = report.checks.iter().map(|c| c.name.as_str()).collect();
@@ -166,7 +108,7 @@ fn validation_passes_on_the_published_weights() {
 #[test]
 fn a_scaled_tensor_fails_validation_and_is_named() {
     let record = published_record();
-    let copy = copy_of_text_model();
+    let copy = copy_of(text_dir());
     let tensor = "model.layers.2.mlp.down_proj.weight";
     scale_tensor(copy.path(), tensor, 4.0);
     let report = validate_dir(copy.path(), &record);
@@ -190,7 +132,7 @@ fn a_scaled_tensor_fails_validation_and_is_named() {
 #[test]
 fn swapped_shards_fail_validation_and_say_so() {
     let record = published_record();
-    let copy = copy_of_text_model();
+    let copy = copy_of(text_dir());
     let shards = shards(copy.path());
     assert!(shards.len() >= 2, "the demo model is sharded");
     let parked = copy.path().join("parked");
@@ -211,7 +153,7 @@ fn swapped_shards_fail_validation_and_say_so() {
 #[test]
 fn a_truncated_shard_fails_validation_and_is_named() {
     let record = published_record();
-    let copy = copy_of_text_model();
+    let copy = copy_of(text_dir());
     let last = shards(copy.path()).pop().unwrap();
     let bytes = std::fs::read(&last).unwrap();
     std::fs::write(&last, &bytes[..bytes.len() - 1000]).unwrap();
@@ -241,7 +183,12 @@ async fn publishing_signs_the_vectors_and_the_endpoints_run_under_the_policy() {
             published_record(),
             "publish records the same vectors"
         );
-        assert!(vision.manifest.validation.is_none(), "no Mllama runner yet");
+        let vision_record = vision
+            .manifest
+            .validation
+            .clone()
+            .expect("Vision has vectors");
+        assert_eq!(vision_record.architecture, "MllamaForConditionalGeneration");
         let signed =
             modelgate::store::signing::verify_bundle(text.signature.as_bytes(), &app.key.public())
                 .unwrap();
@@ -259,7 +206,7 @@ async fn publishing_signs_the_vectors_and_the_endpoints_run_under_the_policy() {
         assert!(report["checks"][1]["expected"]["top_k"].is_array());
         assert!(report["checks"][1]["elapsed_ms"].as_f64().is_some());
 
-        // The Vision model is EU-restricted for validation, and has no vectors elsewhere.
+        // The Vision model is EU-restricted for validation and generation; open elsewhere.
         let fr = app.licensed_user("fr@example.org", "FR").await;
         let response = validate_on(&app, VISION, &fr).await;
         assert_eq!(response.status(), 403);
@@ -277,7 +224,9 @@ async fn publishing_signs_the_vectors_and_the_endpoints_run_under_the_policy() {
             .await;
         assert_eq!(error_code(response).await, "access-denied");
         let response = validate_on(&app, VISION, &us).await;
-        assert_eq!(error_code(response).await, "no-validation-vectors");
+        assert_eq!(response.status(), 200);
+        let report: Value = response.json().await.unwrap();
+        assert_eq!(report["passed"], true, "{report}");
 
         // The text model stays open to EU licensees who accepted; not without acceptance.
         let response = app
@@ -583,46 +532,8 @@ async fn validate_passes_on_a_downloaded_copy_and_fails_on_an_altered_one() {
     app.publish_demo().await;
     let user = app.licensed_user("dev@example.org", "CA").await;
     let work = tempfile::tempdir().unwrap();
-    let dir = work.path().join("model");
-    let key = work.path().join("publisher.pem");
-    std::fs::write(&key, app.key.public().pem()).unwrap();
-    // The real client, as a person downloads: signature, access, parts, every SHA-256.
-    let mut download = Command::new(env!("CARGO_BIN_EXE_modelgate"));
-    download
-        .args([
-            "download",
-            TEXT,
-            "--endpoint",
-            &app.address,
-            "--token",
-            &user,
-        ])
-        .arg("--dir")
-        .arg(&dir)
-        .arg("--publisher-key")
-        .arg(&key)
-        .env("MODELGATE_CONFIG_DIR", work.path().join("config"))
-        .env_remove("MODELGATE_TOKEN");
-    let downloaded = tokio::task::spawn_blocking(move || download.output().unwrap())
-        .await
-        .unwrap();
-    assert!(
-        downloaded.status.success(),
-        "{}",
-        String::from_utf8_lossy(&downloaded.stderr)
-    );
-    let validate = |dir: &Path| {
-        Command::new(env!("CARGO_BIN_EXE_modelgate"))
-            .arg("--data-dir")
-            .arg(work.path().join("data"))
-            .arg("validate")
-            .arg(dir)
-            .arg("--public-key")
-            .arg(&key)
-            .env("RUST_LOG", "warn")
-            .output()
-            .unwrap()
-    };
+    let dir = download_with_cli(&app, TEXT, &user, work.path()).await;
+    let validate = |dir: &Path| validate_with_cli(work.path(), dir);
     let passed = validate(&dir);
     let stdout = String::from_utf8_lossy(&passed.stdout);
     assert!(
@@ -648,54 +559,27 @@ async fn validate_passes_on_a_downloaded_copy_and_fails_on_an_altered_one() {
 
     // A signature by another key is refused before anything runs.
     let other = PublisherKey::load_or_generate(&work.path().join("other")).unwrap();
-    std::fs::write(&key, other.public().pem()).unwrap();
+    std::fs::write(work.path().join("publisher.pem"), other.public().pem()).unwrap();
     let refused = validate(&dir);
     assert_eq!(refused.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("does not verify"));
 }
 
-/// Whether torch and transformers can be imported; CI sets `MODELGATE_REQUIRE_TORCH=1`.
-fn torch_available() -> bool {
-    common::hf::python_modules("torch, transformers", "MODELGATE_REQUIRE_TORCH")
-}
-
-/// Runs `tests/inference/<script>` with `args`, `stdin` on its standard input; its stdout.
-fn python(script: &str, args: &[&Path], stdin: &str) -> Vec<u8> {
-    let mut child = Command::new("python3")
-        .arg(
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("tests/inference")
-                .join(script),
-        )
-        .args(args)
-        .env("HF_HUB_OFFLINE", "1")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(&mut child.stdin.take().unwrap(), stdin.as_bytes()).unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output.stdout
-}
-
 /// The largest difference between our logits and transformers' on `dir`, for the
 /// published vectors' sequences, after checking the greedy continuations agree.
-fn max_difference_from_transformers(dir: &Path, model: &TextModel) -> f32 {
+fn max_difference_from_transformers(dir: &Path, model: &Model) -> f32 {
     let record = published_record();
     let request = json!({
         "sequences": record.sequences.iter().map(|s| &s.tokens).collect::<Vec<_>>(),
         "prompt": record.continuation.prompt_tokens,
         "new_tokens": record.continuation.tokens.len(),
     });
-    let reference: Value =
-        serde_json::from_slice(&python("llama_reference.py", &[dir], &request.to_string()))
-            .unwrap();
+    let reference: Value = serde_json::from_slice(&python(
+        "llama_reference.py",
+        &[dir.as_os_str()],
+        &request.to_string(),
+    ))
+    .unwrap();
     assert_eq!(reference["architecture"], "LlamaForCausalLM");
     let mut max_diff = 0f32;
     for (vector, expected) in record
@@ -703,7 +587,7 @@ fn max_difference_from_transformers(dir: &Path, model: &TextModel) -> f32 {
         .iter()
         .zip(reference["logits"].as_array().unwrap())
     {
-        let ours = model.next_token_logits(&vector.tokens).unwrap();
+        let ours = model.next_token_logits(&vector.tokens, None).unwrap();
         let theirs: Vec<f32> = serde_json::from_value(expected.clone()).unwrap();
         assert_eq!(ours.len(), theirs.len());
         for (a, b) in ours.iter().zip(&theirs) {
@@ -714,6 +598,7 @@ fn max_difference_from_transformers(dir: &Path, model: &TextModel) -> f32 {
     let ours = modelgate::inference::vectors::greedy_continuation(
         model,
         &record.continuation.prompt_tokens,
+        None,
         record.continuation.tokens.len(),
     )
     .unwrap();
@@ -740,7 +625,11 @@ fn checkpoints_saved_by_transformers_load_unchanged() {
     // transformers 5 writes `rope_parameters` and `dtype`; untied embeddings, sharded.
     let dir = tempfile::tempdir().unwrap();
     let tokenizer = text_dir().join("tokenizer.json");
-    python("save_with_transformers.py", &[dir.path(), &tokenizer], "");
+    python(
+        "save_with_transformers.py",
+        &[dir.path().as_os_str(), tokenizer.as_os_str()],
+        "",
+    );
     let (checkpoint, model) = load(dir.path());
     assert!(checkpoint.shards.len() > 1, "{:?}", checkpoint.shards);
     assert!(checkpoint.tensor_shards.contains_key("lm_head.weight"));

@@ -161,25 +161,45 @@ pub fn preprocessor_config_json(v: &VisionSizes) -> Value {
     })
 }
 
+/// Encoder layer projections are drawn wider than the text model's, so that each layer
+/// (and any change to it) visibly moves the image features and, through them, the logits.
+const VISION_STD: f32 = 0.2;
+
 fn vision_layer(prefix: &str, v: &VisionSizes, gated: bool) -> Vec<TensorSpec> {
     let (h, i) = (v.hidden, v.intermediate);
     let mut out = vec![
         TensorSpec::constant(format!("{prefix}.input_layernorm.weight"), &[h], 1.0),
         TensorSpec::constant(format!("{prefix}.input_layernorm.bias"), &[h], 0.0),
-        TensorSpec::normal(format!("{prefix}.self_attn.q_proj.weight"), &[h, h], 0.02),
-        TensorSpec::normal(format!("{prefix}.self_attn.k_proj.weight"), &[h, h], 0.02),
-        TensorSpec::normal(format!("{prefix}.self_attn.v_proj.weight"), &[h, h], 0.02),
-        TensorSpec::normal(format!("{prefix}.self_attn.o_proj.weight"), &[h, h], 0.02),
+        TensorSpec::normal(
+            format!("{prefix}.self_attn.q_proj.weight"),
+            &[h, h],
+            VISION_STD,
+        ),
+        TensorSpec::normal(
+            format!("{prefix}.self_attn.k_proj.weight"),
+            &[h, h],
+            VISION_STD,
+        ),
+        TensorSpec::normal(
+            format!("{prefix}.self_attn.v_proj.weight"),
+            &[h, h],
+            VISION_STD,
+        ),
+        TensorSpec::normal(
+            format!("{prefix}.self_attn.o_proj.weight"),
+            &[h, h],
+            VISION_STD,
+        ),
         TensorSpec::constant(
             format!("{prefix}.post_attention_layernorm.weight"),
             &[h],
             1.0,
         ),
         TensorSpec::constant(format!("{prefix}.post_attention_layernorm.bias"), &[h], 0.0),
-        TensorSpec::normal(format!("{prefix}.mlp.fc1.weight"), &[i, h], 0.02),
-        TensorSpec::normal(format!("{prefix}.mlp.fc1.bias"), &[i], 0.02),
-        TensorSpec::normal(format!("{prefix}.mlp.fc2.weight"), &[h, i], 0.02),
-        TensorSpec::normal(format!("{prefix}.mlp.fc2.bias"), &[h], 0.02),
+        TensorSpec::normal(format!("{prefix}.mlp.fc1.weight"), &[i, h], VISION_STD),
+        TensorSpec::normal(format!("{prefix}.mlp.fc1.bias"), &[i], VISION_STD),
+        TensorSpec::normal(format!("{prefix}.mlp.fc2.weight"), &[h, i], VISION_STD),
+        TensorSpec::normal(format!("{prefix}.mlp.fc2.bias"), &[h], VISION_STD),
     ];
     if gated {
         out.push(TensorSpec::constant(
@@ -287,10 +307,11 @@ fn cross_attention_layer(prefix: &str, t: &TextSizes) -> Vec<TensorSpec> {
 pub fn tensors(v: &VisionSizes, t: &TextSizes) -> Vec<TensorSpec> {
     let cross = cross_attention_layers(t.layers, t.cross_layers);
     let mut out = vision_tensors(v);
+    // Larger than the other projections, so that the image visibly moves the logits.
     out.push(TensorSpec::normal(
         "multi_modal_projector.weight",
         &[t.hidden, v.output_dim()],
-        0.02,
+        0.2,
     ));
     out.push(TensorSpec::normal(
         "multi_modal_projector.bias",

@@ -1,6 +1,6 @@
-//! A Llama text checkpoint in Hugging Face layout (`config.json`, `tokenizer.json`,
-//! sharded safetensors with `model.safetensors.index.json`), located on local disk and
-//! checked before anything is loaded: every tensor the config implies must sit, with its
+//! A Llama text or Llama 3.2 Vision checkpoint in Hugging Face layout (`config.json`,
+//! `tokenizer.json`, sharded safetensors with `model.safetensors.index.json`), located on
+//! local disk and checked before anything is loaded: every tensor the config implies must sit, with its
 //! shape, in the shard the index names, and every shard must hold all the bytes its header
 //! declares. Problems are reported by file and tensor, so an altered copy says why.
 
@@ -11,10 +11,13 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::mllama::config::{Layout, MllamaConfig, MLLAMA_ARCHITECTURE};
 use super::InferenceError;
 
-/// The architecture this module loads (`config.json` `architectures[0]`).
+/// The text architecture (`config.json` `architectures`).
 pub const LLAMA_ARCHITECTURE: &str = "LlamaForCausalLM";
+/// Every architecture the gateway runs.
+pub const ARCHITECTURES: [&str; 2] = [LLAMA_ARCHITECTURE, MLLAMA_ARCHITECTURE];
 const INDEX_FILE: &str = "model.safetensors.index.json";
 const SINGLE_SHARD: &str = "model.safetensors";
 /// A safetensors header larger than this is not a header.
@@ -69,25 +72,37 @@ impl CheckpointFiles {
             .map_err(|e| InferenceError::Checkpoint(format!("`{name}` is not valid JSON: {e}")))
     }
 
-    /// Whether the files declare `architecture` in `config.json`.
-    pub fn declares(&self, architecture: &str) -> bool {
+    /// Whether `config.json` declares an architecture the gateway runs.
+    pub fn declares_runnable(&self) -> bool {
         self.read_json("config.json").is_ok_and(|config| {
             config["architectures"]
                 .as_array()
-                .is_some_and(|a| a.iter().any(|v| v == architecture))
+                .is_some_and(|a| a.iter().any(|v| ARCHITECTURES.iter().any(|r| v == r)))
         })
     }
 }
 
 /// `config.json` as transformers 4 wrote it: transformers 5 keeps RoPE settings in
 /// `rope_parameters` (with `rope_theta` inside) and names the dtype `dtype`. Only the
-/// llama3 scaling (or none) is supported.
+/// llama3 scaling (or none) is supported. A vision model's text settings sit in
+/// `text_config`.
 fn normalize_config(mut config: Value) -> Result<Value, InferenceError> {
     if !config.is_object() {
         return Err(InferenceError::Checkpoint(
             "`config.json` is not an object".into(),
         ));
     }
+    if config.get("torch_dtype").is_none() {
+        config["torch_dtype"] = config["dtype"].clone();
+    }
+    match config.get_mut("text_config") {
+        Some(text) if text.is_object() => normalize_rope(text)?,
+        _ => normalize_rope(&mut config)?,
+    }
+    Ok(config)
+}
+
+fn normalize_rope(config: &mut Value) -> Result<(), InferenceError> {
     if let Some(rope) = config.get("rope_parameters").cloned() {
         if config.get("rope_theta").is_none() {
             config["rope_theta"] = rope["rope_theta"].clone();
@@ -96,16 +111,13 @@ fn normalize_config(mut config: Value) -> Result<Value, InferenceError> {
             config["rope_scaling"] = rope;
         }
     }
-    if config.get("torch_dtype").is_none() {
-        config["torch_dtype"] = config["dtype"].clone();
-    }
     let rope_type = &config["rope_scaling"]["rope_type"];
     if !(rope_type.is_null() || rope_type == "llama3" || rope_type == "default") {
         return Err(InferenceError::Unsupported(format!(
             "RoPE scaling {rope_type}"
         )));
     }
-    Ok(config)
+    Ok(())
 }
 
 /// What modelgate reads from a Llama `config.json` (candle reads the rest).
@@ -211,35 +223,71 @@ fn read_shard_header(
     Ok(tensors)
 }
 
+/// The configuration of a runnable architecture.
+#[derive(Debug, Clone)]
+pub enum ModelConfig {
+    Llama(TextConfig),
+    /// With the naming its tensors use.
+    Mllama(MllamaConfig, Layout),
+}
+
+impl ModelConfig {
+    pub fn architecture(&self) -> &'static str {
+        match self {
+            ModelConfig::Llama(_) => LLAMA_ARCHITECTURE,
+            ModelConfig::Mllama(..) => MLLAMA_ARCHITECTURE,
+        }
+    }
+
+    /// Every tensor the model uses, with its shape.
+    pub fn expected_tensors(&self) -> Vec<(String, Vec<usize>)> {
+        match self {
+            ModelConfig::Llama(config) => config.expected_tensors(),
+            ModelConfig::Mllama(config, layout) => config.expected_tensors(*layout),
+        }
+    }
+}
+
 /// A checked checkpoint: its config and which shard holds each tensor.
 #[derive(Debug, Clone)]
 pub struct Checkpoint {
     pub files: CheckpointFiles,
     pub config_json: Value,
-    pub config: TextConfig,
+    pub config: ModelConfig,
     /// Tensor name -> shard name, for every tensor the model uses.
     pub tensor_shards: BTreeMap<String, String>,
     /// Shard names, sorted.
     pub shards: Vec<String>,
 }
 
+/// Reads the architecture-specific part of a normalised `config.json`.
+fn read_config(config_json: &Value) -> Result<ModelConfig, InferenceError> {
+    let architectures: Vec<String> =
+        serde_json::from_value(config_json["architectures"].clone()).unwrap_or_default();
+    if architectures.iter().any(|a| a == MLLAMA_ARCHITECTURE) {
+        let config = MllamaConfig::from_json(config_json)?;
+        return Ok(ModelConfig::Mllama(config, Layout::Published));
+    }
+    if !architectures.iter().any(|a| a == LLAMA_ARCHITECTURE) {
+        return Err(InferenceError::Unsupported(format!(
+            "architecture {architectures:?} (this gateway runs {ARCHITECTURES:?})"
+        )));
+    }
+    let config: TextConfig = serde_json::from_value(config_json.clone())
+        .map_err(|e| InferenceError::Checkpoint(format!("`config.json`: {e}")))?;
+    if config.head_dim.is_some_and(|d| d != config.head_dim()) {
+        return Err(InferenceError::Unsupported(
+            "a `head_dim` other than hidden_size / num_attention_heads".into(),
+        ));
+    }
+    Ok(ModelConfig::Llama(config))
+}
+
 impl Checkpoint {
-    /// Reads and checks a Llama text checkpoint.
+    /// Reads and checks a checkpoint of an architecture the gateway runs.
     pub fn open(files: CheckpointFiles) -> Result<Self, InferenceError> {
         let config_json = normalize_config(files.read_json("config.json")?)?;
-        let config: TextConfig = serde_json::from_value(config_json.clone())
-            .map_err(|e| InferenceError::Checkpoint(format!("`config.json`: {e}")))?;
-        if !config.architectures.iter().any(|a| a == LLAMA_ARCHITECTURE) {
-            return Err(InferenceError::Unsupported(format!(
-                "architecture {:?} (this gateway runs {LLAMA_ARCHITECTURE})",
-                config.architectures
-            )));
-        }
-        if config.head_dim.is_some_and(|d| d != config.head_dim()) {
-            return Err(InferenceError::Unsupported(
-                "a `head_dim` other than hidden_size / num_attention_heads".into(),
-            ));
-        }
+        let mut config = read_config(&config_json)?;
         let index: BTreeMap<String, String> = match files.path(INDEX_FILE) {
             Ok(_) => {
                 let index = files.read_json(INDEX_FILE)?;
@@ -260,6 +308,9 @@ impl Checkpoint {
             if !headers.contains_key(shard) {
                 headers.insert(shard.clone(), read_shard_header(shard, files.path(shard)?)?);
             }
+        }
+        if let ModelConfig::Mllama(_, layout) = &mut config {
+            *layout = Layout::detect(headers.values().flat_map(|h| h.keys()));
         }
         let mut tensor_shards = BTreeMap::new();
         for (tensor, shape) in config.expected_tensors() {

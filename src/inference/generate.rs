@@ -6,7 +6,8 @@ use std::time::Instant;
 use candle_transformers::generation::{LogitsProcessor, Sampling};
 use serde::{Deserialize, Serialize};
 
-use super::llama::TextModel;
+use super::image::TiledImage;
+use super::model::Model;
 use super::InferenceError;
 
 /// How to sample.
@@ -76,19 +77,20 @@ pub struct Generated {
     pub decode_ms: f64,
 }
 
-/// Generates after `prompt`; `on_text` gets each newly decoded piece of text (a piece is
+/// Generates after `prompt` (about `image`, for a vision model); `on_text` gets each newly decoded piece of text (a piece is
 /// held back while it ends inside a multi-byte character) and returns false when nobody
 /// listens any more, which ends the run. `stop` is asked every token.
 pub fn generate(
-    model: &TextModel,
+    model: &Model,
     prompt: &[u32],
+    image: Option<&TiledImage>,
     params: &GenerateParams,
     stop: &dyn Fn() -> bool,
     on_text: &mut dyn FnMut(&str) -> bool,
 ) -> Result<Generated, InferenceError> {
     params.check()?;
     let mut sampler = LogitsProcessor::from_sampling(params.seed, params.sampling());
-    let mut session = model.session()?;
+    let mut session = model.session(image)?;
     let started = Instant::now();
     let mut logits = session.feed(prompt)?;
     let prefill_ms = started.elapsed().as_secs_f64() * 1e3;
@@ -101,7 +103,7 @@ pub fn generate(
             return Err(InferenceError::Task("stopped".into()));
         }
         let next = sampler.sample(&logits)?;
-        if model.eos_ids.contains(&next) {
+        if model.eos_ids().contains(&next) {
             finish_reason = FinishReason::Stop;
             break;
         }

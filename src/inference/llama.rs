@@ -20,8 +20,6 @@ pub struct TextModel {
     pub vocab_size: usize,
     device: Device,
     dtype: DType,
-    /// What the loaded weights occupy.
-    pub memory_bytes: u64,
 }
 
 impl std::fmt::Debug for TextModel {
@@ -29,7 +27,6 @@ impl std::fmt::Debug for TextModel {
         f.debug_struct("TextModel")
             .field("vocab_size", &self.vocab_size)
             .field("dtype", &self.dtype)
-            .field("memory_bytes", &self.memory_bytes)
             .finish_non_exhaustive()
     }
 }
@@ -79,12 +76,8 @@ impl TextModel {
         let mut config = llama.into_config(false);
         config.max_position_embeddings = config.max_position_embeddings.min(max_context);
         let weights = mmap_weights(checkpoint, dtype, device)?;
-        // candle's loader panics (rather than failing) on some malformed layers; the
-        // checkpoint was checked, but a panic must still end as an error, not a crash.
-        let model = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            Llama::load(weights, &config)
-        }))
-        .map_err(|_| InferenceError::Checkpoint("the weights could not be loaded".into()))??;
+        // candle's loader panics on some malformed layers; `Model::load` catches that.
+        let model = Llama::load(weights, &config)?;
         let tokenizer = Tokenizer::from_file(checkpoint.files.path("tokenizer.json")?)
             .map_err(|e| InferenceError::Tokenizer(format!("`tokenizer.json`: {e}")))?;
         let eos_ids = match &config.eos_token_id {
@@ -93,7 +86,6 @@ impl TextModel {
             None => Vec::new(),
         };
         Ok(TextModel {
-            memory_bytes: checkpoint.parameter_count() * dtype.size_in_bytes() as u64,
             vocab_size: config.vocab_size,
             model,
             config,
@@ -104,26 +96,8 @@ impl TextModel {
         })
     }
 
-    /// Token ids of `text`, with the special tokens the tokenizer adds (Llama 3: BOS).
-    pub fn encode(&self, text: &str) -> Result<Vec<u32>, InferenceError> {
-        let encoding = self
-            .tokenizer
-            .encode(text, true)
-            .map_err(|e| InferenceError::Tokenizer(e.to_string()))?;
-        Ok(encoding.get_ids().to_vec())
-    }
-
-    /// The text of `ids`, special tokens left out.
-    pub fn decode(&self, ids: &[u32]) -> Result<String, InferenceError> {
-        self.tokenizer
-            .decode(ids, true)
-            .map_err(|e| InferenceError::Tokenizer(e.to_string()))
-    }
-
-    /// The logits of the token after `tokens` (one forward pass, no cache kept).
-    pub fn next_token_logits(&self, tokens: &[u32]) -> Result<Vec<f32>, InferenceError> {
-        let mut session = self.session()?;
-        Ok(session.feed(tokens)?.to_vec1::<f32>()?)
+    pub fn tokenizer(&self) -> &Tokenizer {
+        &self.tokenizer
     }
 
     /// A decoding session with its own key/value cache.

@@ -1,12 +1,18 @@
 //! Reference inference: proves a set of shards is a working model, not just the published
-//! bytes. `checkpoint` finds and checks the files, `llama` runs them with candle, `vectors`
-//! records and checks the validation vectors a signed manifest carries, `generate` lets a
-//! person try a model, and `service` bounds it all inside the gateway (a semaphore, a
-//! timeout, token limits and a model cache with a memory budget).
+//! bytes. `checkpoint` finds and checks the files; `llama` (text) and `mllama` (Llama 3.2
+//! Vision) run them with candle, joined in `model`; `image` decodes and preprocesses
+//! images and `patterns` draws the fixed ones; `vectors` records and checks the validation
+//! vectors a signed manifest carries, `generate` lets a person try a model, and `service`
+//! bounds it all inside the gateway (a semaphore, a timeout, token limits and a model
+//! cache with a memory budget).
 
 pub mod checkpoint;
 pub mod generate;
+pub mod image;
 pub mod llama;
+pub mod mllama;
+pub mod model;
+pub mod patterns;
 pub mod service;
 pub mod vectors;
 
@@ -35,6 +41,8 @@ pub enum InferenceError {
     TooManyTokens { requested: usize, limit: usize },
     #[error("{0}")]
     InvalidParameter(String),
+    #[error("the image cannot be used: {0}")]
+    InvalidImage(String),
     #[error("the model needs about {needed} bytes of memory; the inference budget is {budget}")]
     OverBudget { needed: u64, budget: u64 },
     #[error("every inference slot is busy; try again shortly")]

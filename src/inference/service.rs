@@ -12,7 +12,9 @@ use tokio::sync::Semaphore;
 
 use super::checkpoint::{Checkpoint, CheckpointFiles};
 use super::generate::{generate, GenerateParams, Generated};
-use super::llama::{compute_dtype, TextModel};
+use super::image;
+use super::llama::compute_dtype;
+use super::model::Model;
 use super::vectors::{check, ValidationReport};
 use super::InferenceError;
 use crate::config::InferenceSettings;
@@ -32,7 +34,9 @@ struct CachedModel {
     revision: Sha256Digest,
     precision: Precision,
     checkpoint: Arc<Checkpoint>,
-    model: Arc<TextModel>,
+    model: Arc<Model>,
+    /// What the loaded weights occupy.
+    bytes: u64,
     last_used: u64,
 }
 
@@ -47,7 +51,7 @@ impl ModelCache {
         &mut self,
         revision: &Sha256Digest,
         precision: Precision,
-    ) -> Option<(Arc<Checkpoint>, Arc<TextModel>)> {
+    ) -> Option<(Arc<Checkpoint>, Arc<Model>)> {
         self.clock += 1;
         let clock = self.clock;
         let entry = self
@@ -59,7 +63,7 @@ impl ModelCache {
     }
 
     fn held_bytes(&self) -> u64 {
-        self.entries.iter().map(|e| e.model.memory_bytes).sum()
+        self.entries.iter().map(|e| e.bytes).sum()
     }
 
     /// Evicts least recently used models until `needed` more bytes fit in `budget`.
@@ -69,7 +73,7 @@ impl ModelCache {
                 .min_by_key(|&i| self.entries[i].last_used)
                 .unwrap_or(0);
             let evicted = self.entries.swap_remove(oldest);
-            tracing::info!(revision = %evicted.revision, bytes = evicted.model.memory_bytes, "inference cache evicted a model");
+            tracing::info!(revision = %evicted.revision, bytes = evicted.bytes, "inference cache evicted a model");
         }
     }
 }
@@ -191,7 +195,7 @@ impl InferenceService {
         &self,
         revision: &Sha256Digest,
         precision: Precision,
-    ) -> Option<(Arc<Checkpoint>, Arc<TextModel>)> {
+    ) -> Option<(Arc<Checkpoint>, Arc<Model>)> {
         self.cache().get(revision, precision)
     }
 
@@ -202,7 +206,7 @@ impl InferenceService {
         revision: Sha256Digest,
         checkpoint: Checkpoint,
         precision: Precision,
-    ) -> Result<(Arc<Checkpoint>, Arc<TextModel>), InferenceError> {
+    ) -> Result<(Arc<Checkpoint>, Arc<Model>), InferenceError> {
         let dtype = match precision {
             Precision::F32 => DType::F32,
             Precision::Stored => compute_dtype(&self.device, &checkpoint),
@@ -214,12 +218,7 @@ impl InferenceService {
         }
         let max_context = (self.settings.max_prompt_tokens + self.settings.max_new_tokens)
             .max(super::vectors::max_context());
-        let model = Arc::new(TextModel::load(
-            &checkpoint,
-            &self.device,
-            dtype,
-            max_context,
-        )?);
+        let model = Arc::new(Model::load(&checkpoint, &self.device, dtype, max_context)?);
         let checkpoint = Arc::new(checkpoint);
         let mut cache = self.cache();
         if let Some(found) = cache.get(&revision, precision) {
@@ -232,6 +231,7 @@ impl InferenceService {
             precision,
             checkpoint: Arc::clone(&checkpoint),
             model: Arc::clone(&model),
+            bytes: needed,
             last_used: clock,
         });
         tracing::info!(revision = %revision, bytes = needed, "inference cache loaded a model");
@@ -277,13 +277,16 @@ impl InferenceService {
         .await
     }
 
-    /// Generates after `prompt` on the stored shards; `on_text` gets text as it is decoded
-    /// and returns false once nobody listens (which ends the run).
+    /// Generates after `prompt` on the stored shards, about `image` (an uploaded PNG or
+    /// JPEG, decoded on the inference thread; the prompt gets a leading `<|image|>` when it
+    /// names none); `on_text` gets text as it is decoded and returns false once nobody
+    /// listens (which ends the run).
     pub async fn generate(
         self: &Arc<Self>,
         store: &BlobStore,
         manifest: Arc<Manifest>,
         prompt: String,
+        image: Option<Vec<u8>>,
         params: GenerateParams,
         mut on_text: impl FnMut(&str) -> bool + Send + 'static,
     ) -> Result<Generated, InferenceError> {
@@ -300,6 +303,14 @@ impl InferenceService {
                 Some(found) => found,
                 None => this.load(revision, Checkpoint::open(files)?, precision)?,
             };
+            let tiled = match &image {
+                Some(bytes) => Some(model.prepare_image(&image::decode(bytes)?)?),
+                None => None,
+            };
+            let prompt = match tiled.is_some() && !prompt.contains(image::IMAGE_PLACEHOLDER) {
+                true => format!("{}{prompt}", image::IMAGE_PLACEHOLDER),
+                false => prompt,
+            };
             let tokens = model.encode(&prompt)?;
             let limit = this.settings.max_prompt_tokens;
             if tokens.len() > limit {
@@ -308,7 +319,7 @@ impl InferenceService {
                     limit,
                 });
             }
-            generate(&model, &tokens, &params, stop, &mut on_text)
+            generate(&model, &tokens, tiled.as_ref(), &params, stop, &mut on_text)
         })
         .await
     }

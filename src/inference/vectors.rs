@@ -1,17 +1,21 @@
-//! Validation vectors: at publish time a text model runs on fixed prompts, and the signed
-//! manifest records, per prompt, the token ids, the top-k next tokens and a fingerprint of
-//! selected logits with a tolerance, plus a greedy continuation and each tensor's RMS.
+//! Validation vectors: at publish time a model runs on fixed prompts (for a vision model,
+//! most with one of the fixed `patterns` images), and the signed manifest records, per
+//! prompt, the token ids, the image, the top-k next tokens and a fingerprint of selected
+//! logits with a tolerance, plus a greedy continuation and each tensor's RMS.
 //! `check` runs the same vectors on another copy of the shards and reports every check
 //! with what was expected and what was observed.
 
 use std::time::Instant;
 
-use candle_core::{DType, Device, D};
+use candle_core::{DType, Device, Tensor, D};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::checkpoint::{Checkpoint, CheckpointFiles, LLAMA_ARCHITECTURE};
-use super::llama::{mmap_weights, TextModel};
+use super::checkpoint::{Checkpoint, CheckpointFiles};
+use super::image::TiledImage;
+use super::llama::mmap_weights;
+use super::model::Model;
+use super::patterns::Pattern;
 use super::InferenceError;
 
 /// Version of the validation record format.
@@ -25,8 +29,32 @@ pub const VALIDATION_PROMPTS: &[(&str, &str)] = &[
     ("code", "def fibonacci(n):\n    if n < 2:\n        return"),
     ("sequence", "1, 1, 2, 3, 5, 8, 13,"),
 ];
-/// The prompt whose greedy continuation is recorded, and its length in tokens.
+/// The fixed prompts of a vision model, with the pattern each shows (`<|image|>` marks
+/// where; one prompt has text before the image, one has no image at all).
+pub const VISION_PROMPTS: &[(&str, &str, Option<&str>)] = &[
+    (
+        "checkerboard",
+        "<|image|>Describe this image.",
+        Some("checkerboard"),
+    ),
+    (
+        "stripes",
+        "<|image|>What colours are the stripes?",
+        Some("stripes"),
+    ),
+    ("rings", "<|image|>How many rings are there?", Some("rings")),
+    ("gradient", "<|image|>", Some("gradient")),
+    (
+        "caption",
+        "Look at this picture: <|image|> It shows",
+        Some("checkerboard"),
+    ),
+    ("text-only", "The capital of France is", None),
+];
+/// The prompt whose greedy continuation is recorded, and its length in tokens; a vision
+/// model continues it after the `checkerboard` image.
 pub const CONTINUATION_PROMPT: &str = "Once upon a time, in a small village by the sea,";
+const VISION_CONTINUATION_IMAGE: &str = "checkerboard";
 pub const CONTINUATION_TOKENS: usize = 16;
 /// Context long enough for every vector: the prompts and the continuation are short.
 pub fn max_context() -> usize {
@@ -68,16 +96,51 @@ pub struct ValidationRecord {
     pub tensors: Vec<TensorFingerprint>,
 }
 
-/// One prompt: its tokens, the top-k next tokens (most likely first) and selected logits.
+/// One prompt: its tokens (and image), the top-k next tokens (most likely first) and
+/// selected logits.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SequenceVector {
     pub name: String,
     pub text: String,
     pub tokens: Vec<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageInput>,
     pub top_k: Vec<u32>,
     /// The top-k logits, then probes spread over the vocabulary.
     pub logits: Vec<SelectedLogit>,
+}
+
+/// A fixed image as a vector used it: the pattern, the digest of its pixels, and the tile
+/// layout preprocessing chose for it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImageInput {
+    pub pattern: String,
+    pub width: usize,
+    pub height: usize,
+    pub digest: String,
+    /// Tiles (rows, columns) and the aspect-ratio id.
+    pub layout: [usize; 2],
+    pub aspect_ratio_id: u32,
+}
+
+impl ImageInput {
+    fn of(pattern: &str, model: &Model) -> Result<(ImageInput, TiledImage), InferenceError> {
+        let found = Pattern::by_name(pattern)
+            .ok_or_else(|| InferenceError::InvalidParameter(format!("no pattern `{pattern}`")))?;
+        let image = found.draw();
+        let tiled = model.prepare_image(&image)?;
+        let input = ImageInput {
+            pattern: pattern.to_owned(),
+            width: image.width,
+            height: image.height,
+            digest: image.digest(),
+            layout: [tiled.layout.0, tiled.layout.1],
+            aspect_ratio_id: tiled.aspect_ratio_id,
+        };
+        Ok((input, tiled))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -92,16 +155,32 @@ pub struct SelectedLogit {
 #[serde(deny_unknown_fields)]
 pub struct Continuation {
     pub prompt_tokens: Vec<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageInput>,
     pub tokens: Vec<u32>,
     pub text: String,
 }
 
-/// A tensor's root mean square, which any scaling or replacement of it changes.
+/// A tensor's root mean square, which any scaling or replacement of it changes, and its
+/// mean, which a change of sign changes (records made before it have no mean).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TensorFingerprint {
     pub name: String,
     pub rms: f32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean: Option<f32>,
+}
+
+impl TensorFingerprint {
+    /// Whether `observed` is this tensor within the tolerance (relative to its RMS).
+    fn matches(&self, observed: &TensorFingerprint) -> bool {
+        let allowed = TENSOR_RMS_TOLERANCE * self.rms.abs().max(1e-12);
+        (observed.rms - self.rms).abs() <= allowed
+            && self
+                .mean
+                .is_none_or(|mean| observed.mean.is_some_and(|m| (m - mean).abs() <= allowed))
+    }
 }
 
 /// One check of a validation run.
@@ -171,7 +250,7 @@ fn probe_tokens(vocab: usize) -> Vec<u32> {
     probes
 }
 
-/// The RMS of every tensor the model uses, read from the shards in f32.
+/// The RMS and mean of every tensor the model uses, read from the shards in f32.
 pub fn tensor_fingerprints(
     checkpoint: &Checkpoint,
 ) -> Result<Vec<TensorFingerprint>, InferenceError> {
@@ -179,11 +258,15 @@ pub fn tensor_fingerprints(
     let mut out = Vec::new();
     for (name, shape) in checkpoint.config.expected_tensors() {
         let tensor = weights.get(shape.as_slice(), &name)?;
-        let rows = tensor.sqr()?.sum(D::Minus1)?.to_dtype(DType::F64)?;
-        let mean = rows.sum_all()?.to_scalar::<f64>()? / tensor.elem_count().max(1) as f64;
+        let count = tensor.elem_count().max(1) as f64;
+        let sum_of = |t: Tensor| -> Result<f64, InferenceError> {
+            let rows = t.sum(D::Minus1)?.to_dtype(DType::F64)?;
+            Ok(rows.sum_all()?.to_scalar::<f64>()? / count)
+        };
         out.push(TensorFingerprint {
+            rms: sum_of(tensor.sqr()?)?.sqrt() as f32,
+            mean: Some(sum_of(tensor)? as f32),
             name,
-            rms: mean.sqrt() as f32,
         });
     }
     Ok(out)
@@ -191,17 +274,18 @@ pub fn tensor_fingerprints(
 
 /// Greedy decoding of `count` tokens after `prompt` (stops early at an end token).
 pub fn greedy_continuation(
-    model: &TextModel,
+    model: &Model,
     prompt: &[u32],
+    image: Option<&TiledImage>,
     count: usize,
 ) -> Result<Vec<u32>, InferenceError> {
-    let mut session = model.session()?;
+    let mut session = model.session(image)?;
     let mut logits = session.feed(prompt)?;
     let mut out = Vec::with_capacity(count);
     while out.len() < count {
         let next = logits.argmax(D::Minus1)?.to_scalar::<u32>()?;
         out.push(next);
-        if model.eos_ids.contains(&next) {
+        if model.eos_ids().contains(&next) {
             break;
         }
         logits = session.feed(&[next])?;
@@ -209,15 +293,49 @@ pub fn greedy_continuation(
     Ok(out)
 }
 
+/// The fixed prompts of `model`: (name, text, pattern shown).
+fn prompts_of(model: &Model) -> Vec<(&'static str, &'static str, Option<&'static str>)> {
+    match model.image_token() {
+        None => VALIDATION_PROMPTS
+            .iter()
+            .map(|&(n, t)| (n, t, None))
+            .collect(),
+        Some(_) => VISION_PROMPTS.to_vec(),
+    }
+}
+
+/// The continuation prompt of `model` and the image it follows.
+fn continuation_of(model: &Model) -> (String, Option<&'static str>) {
+    match model.image_token() {
+        None => (CONTINUATION_PROMPT.to_owned(), None),
+        Some(_) => (
+            format!("<|image|>{CONTINUATION_PROMPT}"),
+            Some(VISION_CONTINUATION_IMAGE),
+        ),
+    }
+}
+
+/// The image input of `pattern` for `model`, when there is one.
+fn image_of(
+    pattern: Option<&str>,
+    model: &Model,
+) -> Result<(Option<ImageInput>, Option<TiledImage>), InferenceError> {
+    match pattern {
+        None => Ok((None, None)),
+        Some(pattern) => {
+            let (input, tiled) = ImageInput::of(pattern, model)?;
+            Ok((Some(input), Some(tiled)))
+        }
+    }
+}
+
 /// Runs the fixed vectors on a model and records what it produced.
-pub fn record(
-    checkpoint: &Checkpoint,
-    model: &TextModel,
-) -> Result<ValidationRecord, InferenceError> {
+pub fn record(checkpoint: &Checkpoint, model: &Model) -> Result<ValidationRecord, InferenceError> {
     let mut sequences = Vec::new();
-    for (name, text) in VALIDATION_PROMPTS {
+    for (name, text, pattern) in prompts_of(model) {
         let tokens = model.encode(text)?;
-        let logits = model.next_token_logits(&tokens)?;
+        let (image, tiled) = image_of(pattern, model)?;
+        let logits = model.next_token_logits(&tokens, tiled.as_ref())?;
         if logits.iter().any(|v| !v.is_finite()) {
             return Err(InferenceError::Checkpoint(format!(
                 "the model's logits after `{name}` are not all finite"
@@ -233,15 +351,18 @@ pub fn record(
             })
             .collect();
         sequences.push(SequenceVector {
-            name: (*name).to_owned(),
-            text: (*text).to_owned(),
+            name: name.to_owned(),
+            text: text.to_owned(),
             tokens,
+            image,
             top_k: top,
             logits: selected,
         });
     }
-    let prompt_tokens = model.encode(CONTINUATION_PROMPT)?;
-    let tokens = greedy_continuation(model, &prompt_tokens, CONTINUATION_TOKENS)?;
+    let (prompt, pattern) = continuation_of(model);
+    let prompt_tokens = model.encode(&prompt)?;
+    let (image, tiled) = image_of(pattern, model)?;
+    let tokens = greedy_continuation(model, &prompt_tokens, tiled.as_ref(), CONTINUATION_TOKENS)?;
     let tensors = tensor_fingerprints(checkpoint)?;
     if let Some(bad) = tensors.iter().find(|t| !t.rms.is_finite()) {
         return Err(InferenceError::Checkpoint(format!(
@@ -251,16 +372,44 @@ pub fn record(
     }
     Ok(ValidationRecord {
         schema: VALIDATION_SCHEMA.to_owned(),
-        architecture: LLAMA_ARCHITECTURE.to_owned(),
+        architecture: checkpoint.config.architecture().to_owned(),
         tolerance: LOGIT_TOLERANCE,
         sequences,
         continuation: Continuation {
             text: model.decode(&tokens)?,
             prompt_tokens,
+            image,
             tokens,
         },
         tensors,
     })
+}
+
+/// Redraws the image a vector names and prepares it for `model`; `Err(message)` when the
+/// drawing or the tile layout is not what was published (this build draws or tiles
+/// differently, and no logit comparison could be fair).
+fn redraw(
+    published: Option<&ImageInput>,
+    model: &Model,
+) -> Result<Result<Option<TiledImage>, String>, InferenceError> {
+    let Some(published) = published else {
+        return Ok(Ok(None));
+    };
+    if Pattern::by_name(&published.pattern).is_none() {
+        return Ok(Err(format!(
+            "this build draws no pattern `{}`",
+            published.pattern
+        )));
+    }
+    let (observed, tiled) = ImageInput::of(&published.pattern, model)?;
+    if &observed != published {
+        return Ok(Err(format!(
+            "the `{}` image is not the published one: drawn {} as tiles {:?} (id {}), published {} as {:?} (id {})",
+            published.pattern, observed.digest, observed.layout, observed.aspect_ratio_id,
+            published.digest, published.layout, published.aspect_ratio_id
+        )));
+    }
+    Ok(Ok(Some(tiled)))
 }
 
 fn check_tensors(
@@ -272,16 +421,13 @@ fn check_tensors(
     let mut differing = Vec::new();
     for expected in &record.tensors {
         let found = observed.iter().find(|t| t.name == expected.name);
-        let ok = found.is_some_and(|t| {
-            (t.rms - expected.rms).abs() <= TENSOR_RMS_TOLERANCE * expected.rms.abs().max(1e-12)
-        });
-        if !ok {
+        if !found.is_some_and(|t| expected.matches(t)) {
             differing.push((expected, found));
         }
     }
     let message = match differing.first() {
         None => format!(
-            "all {} tensors match their published RMS",
+            "all {} tensors match their published RMS and mean",
             record.tensors.len()
         ),
         Some((expected, found)) => {
@@ -289,11 +435,14 @@ fn check_tensors(
                 .tensor_shards
                 .get(&expected.name)
                 .map_or("no shard", String::as_str);
-            let (rms, ratio) =
-                found.map_or((f32::NAN, f32::NAN), |t| (t.rms, t.rms / expected.rms));
+            let (rms, ratio, mean) = found.map_or((f32::NAN, f32::NAN, None), |t| {
+                (t.rms, t.rms / expected.rms, t.mean)
+            });
+            let shown = |m: Option<f32>| m.map_or("-".to_owned(), |m| format!("{m:.6}"));
             format!(
-                "{} of {} tensors differ from the published weights; first: `{}` in `{shard}` has RMS {rms:.6}, published {:.6} (x{ratio:.4})",
-                differing.len(), record.tensors.len(), expected.name, expected.rms
+                "{} of {} tensors differ from the published weights; first: `{}` in `{shard}` has RMS {rms:.6}, published {:.6} (x{ratio:.4}), mean {}, published {}",
+                differing.len(), record.tensors.len(), expected.name, expected.rms,
+                shown(mean), shown(expected.mean)
             )
         }
     };
@@ -303,23 +452,45 @@ fn check_tensors(
         message,
         expected: json!(differing
             .iter()
-            .map(|(e, _)| json!({"name": e.name, "rms": e.rms}))
+            .map(|(e, _)| json!(e))
             .collect::<Vec<_>>()),
         observed: json!(differing
             .iter()
-            .map(|(e, f)| json!({"name": e.name, "rms": f.map(|t| t.rms)}))
+            .map(|(e, f)| json!({"name": e.name, "rms": f.map(|t| t.rms), "mean": f.and_then(|t| t.mean)}))
             .collect::<Vec<_>>()),
         elapsed_ms: millis(started),
     })
 }
 
+/// A check that failed before comparing anything, because its image is not the published.
+fn image_differs(
+    name: String,
+    message: String,
+    published: Option<&ImageInput>,
+    started: Instant,
+) -> Check {
+    Check {
+        name,
+        passed: false,
+        message,
+        expected: json!({ "image": published }),
+        observed: Value::Null,
+        elapsed_ms: millis(started),
+    }
+}
+
 fn check_sequence(
-    model: &TextModel,
+    model: &Model,
     vector: &SequenceVector,
     tolerance: Tolerance,
 ) -> Result<Check, InferenceError> {
     let started = Instant::now();
-    let logits = model.next_token_logits(&vector.tokens)?;
+    let name = format!("sequence:{}", vector.name);
+    let image = match redraw(vector.image.as_ref(), model)? {
+        Ok(image) => image,
+        Err(message) => return Ok(image_differs(name, message, vector.image.as_ref(), started)),
+    };
+    let logits = model.next_token_logits(&vector.tokens, image.as_ref())?;
     let observed_top = top_k(&logits, vector.top_k.len());
     let mut worst: Option<(u32, f32, f32)> = None;
     let mut max_diff = 0f32;
@@ -363,7 +534,7 @@ fn check_sequence(
         )
     };
     Ok(Check {
-        name: format!("sequence:{}", vector.name),
+        name,
         passed,
         message,
         expected: json!({ "top_k": vector.top_k, "logits": vector.logits }),
@@ -380,12 +551,23 @@ fn check_sequence(
 /// recorded token at every step, unless the two tie within the tolerance (a near-tie may
 /// break either way on another machine).
 fn check_continuation(
-    model: &TextModel,
+    model: &Model,
     expected: &Continuation,
     tolerance: Tolerance,
 ) -> Result<Check, InferenceError> {
     let started = Instant::now();
-    let mut session = model.session()?;
+    let image = match redraw(expected.image.as_ref(), model)? {
+        Ok(image) => image,
+        Err(message) => {
+            return Ok(image_differs(
+                "continuation".into(),
+                message,
+                expected.image.as_ref(),
+                started,
+            ))
+        }
+    };
+    let mut session = model.session(image.as_ref())?;
     let mut logits = session.feed(&expected.prompt_tokens)?.to_vec1::<f32>()?;
     let mut observed = Vec::with_capacity(expected.tokens.len());
     let mut departure = None;
@@ -423,7 +605,7 @@ fn check_continuation(
     })
 }
 
-fn check_tokenizer(model: &TextModel, record: &ValidationRecord) -> Result<Check, InferenceError> {
+fn check_tokenizer(model: &Model, record: &ValidationRecord) -> Result<Check, InferenceError> {
     let started = Instant::now();
     let mut mismatched = Vec::new();
     for vector in &record.sequences {
@@ -457,7 +639,7 @@ fn check_tokenizer(model: &TextModel, record: &ValidationRecord) -> Result<Check
 /// Runs every check of `record` on a loaded model; `stop` is asked between checks.
 pub fn check(
     checkpoint: &Checkpoint,
-    model: &TextModel,
+    model: &Model,
     record: &ValidationRecord,
     stop: &dyn Fn() -> bool,
 ) -> Result<ValidationReport, InferenceError> {
@@ -497,7 +679,7 @@ pub fn validate_files(
         .chain([record.continuation.prompt_tokens.len() + record.continuation.tokens.len()])
         .max()
         .unwrap_or(1);
-    let model = match TextModel::load(&checkpoint, device, DType::F32, longest.max(max_context())) {
+    let model = match Model::load(&checkpoint, device, DType::F32, longest.max(max_context())) {
         Ok(model) => model,
         Err(err) => return Ok(ValidationReport::failed_step("load", &err, started)),
     };

@@ -3,13 +3,15 @@
 //! `generate`). The decision is recorded like any access request; each run's result, or
 //! the error that ended it, is audited as `inference.validated` or `inference.generated`.
 //! `generate` streams server-sent events when asked (`"stream": true` or
-//! `Accept: text/event-stream`).
+//! `Accept: text/event-stream`); for a vision model it takes an image as base64 PNG or JPEG
+//! in `"image"`.
 
 use std::sync::Arc;
 
 use actix_web::http::header;
-use actix_web::web::{Bytes, Data, Path};
+use actix_web::web::{Bytes, Data, Path, Payload};
 use actix_web::{HttpRequest, HttpResponse};
+use base64::Engine;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
@@ -22,7 +24,7 @@ use crate::error::ApiError;
 use crate::inference::generate::{GenerateParams, Generated};
 use crate::policy::{Action, Outcome};
 use crate::routes::access::{answer_json, base_url, denied};
-use crate::routes::optional_json_body;
+use crate::routes::{body_up_to, optional_json_body};
 use crate::state::AppState;
 use crate::store::manifest::Manifest;
 
@@ -56,6 +58,25 @@ struct GenerateBody {
     stream: Option<bool>,
     #[serde(default)]
     revision: Option<Sha256Digest>,
+    /// A PNG or JPEG file, base64-encoded, for a vision model.
+    #[serde(default)]
+    image: Option<String>,
+}
+
+/// The largest generate body: the prompt, the image in base64, and room for the rest.
+fn max_generate_body(max_image_bytes: usize) -> usize {
+    MAX_PROMPT_BYTES + max_image_bytes.div_ceil(3) * 4 + 4096
+}
+
+/// The uploaded image's bytes: valid base64, at most `limit` bytes once decoded.
+fn image_upload(encoded: &str, limit: usize) -> Result<Vec<u8>, ApiError> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .map_err(|e| ApiError::InvalidImage(format!("`image` is not base64: {e}")))?;
+    if bytes.len() > limit {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    Ok(bytes)
 }
 
 /// What a decision lets a run go on with, or the response that ends the request.
@@ -203,8 +224,12 @@ fn sse_event(event: &str, data: &Value) -> Bytes {
 fn generation_audit(
     result: &Result<Generated, ApiError>,
     params: &GenerateParams,
+    image_bytes: Option<usize>,
 ) -> (String, Value) {
     let mut data = json!({ "max_tokens": params.max_new_tokens, "sampled": params.temperature > 0.0, "seed": params.seed });
+    if let Some(bytes) = image_bytes {
+        data["image_bytes"] = json!(bytes);
+    }
     match result {
         Ok(generated) => {
             data["prompt_tokens"] = json!(generated.prompt_tokens);
@@ -217,8 +242,8 @@ fn generation_audit(
 }
 
 /// `POST /v1/models/{org}/{name}/generate` with `{"prompt": "…", "max_tokens": 64,
-/// "temperature": 0, "top_p": 0.9, "seed": 1, "stream": false}`: text out, greedy unless
-/// a temperature is given. Streamed as `token` events then one `done` (or `error`) event
+/// "temperature": 0, "top_p": 0.9, "seed": 1, "stream": false, "image": "<base64>"}`: text
+/// out, greedy unless a temperature is given. Streamed as `token` events then one `done` (or `error`) event
 /// when asked; errors found before the stream starts are plain error responses.
 #[tracing::instrument(skip_all, fields(user.id = %who.user_id))]
 pub async fn generate_text(
@@ -226,13 +251,19 @@ pub async fn generate_text(
     state: Data<AppState>,
     who: Principal,
     path: Path<(String, String)>,
-    body: Bytes,
+    payload: Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let body: GenerateBody = serde_json::from_slice(&body)
+    let max_image_bytes = state.inference.settings().max_image_bytes;
+    let body = body_up_to(payload, max_generate_body(max_image_bytes)).await?;
+    let mut body: GenerateBody = serde_json::from_slice(&body)
         .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?;
     if body.prompt.len() > MAX_PROMPT_BYTES {
         return Err(ApiError::PayloadTooLarge);
     }
+    let image = match body.image.take() {
+        Some(encoded) => Some(image_upload(&encoded, max_image_bytes)?),
+        None => None,
+    };
     let limit = state.inference.settings().max_new_tokens;
     let params = GenerateParams {
         max_new_tokens: body.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS.min(limit)),
@@ -261,13 +292,14 @@ pub async fn generate_text(
         Decided::Answered(response) => return Ok(response),
     };
     let kind = "inference.generated";
+    let image_bytes = image.as_ref().map(Vec::len);
     if !stream {
         let result = state
             .inference
-            .generate(&state.blobs, manifest, body.prompt, params, |_| true)
+            .generate(&state.blobs, manifest, body.prompt, image, params, |_| true)
             .await
             .map_err(ApiError::from);
-        let (outcome, data) = generation_audit(&result, &params);
+        let (outcome, data) = generation_audit(&result, &params, image_bytes);
         audit_run(&state, &answer, kind, &outcome, data).await?;
         return Ok(HttpResponse::Ok().json(generated_json(&result?)));
     }
@@ -277,15 +309,22 @@ pub async fn generate_text(
     actix_web::rt::spawn(async move {
         let result = state
             .inference
-            .generate(&state.blobs, manifest, body.prompt, params, move |text| {
-                // A closed channel: the client went away, so the run stops.
-                pieces
-                    .send(sse_event("token", &json!({ "text": text })))
-                    .is_ok()
-            })
+            .generate(
+                &state.blobs,
+                manifest,
+                body.prompt,
+                image,
+                params,
+                move |text| {
+                    // A closed channel: the client went away, so the run stops.
+                    pieces
+                        .send(sse_event("token", &json!({ "text": text })))
+                        .is_ok()
+                },
+            )
             .await
             .map_err(ApiError::from);
-        let (outcome, data) = generation_audit(&result, &params);
+        let (outcome, data) = generation_audit(&result, &params, image_bytes);
         let audited = audit_run(&state, &answer, kind, &outcome, data).await;
         let last = match (result, audited) {
             (Ok(generated), Ok(())) => sse_event("done", &generated_json(&generated)),

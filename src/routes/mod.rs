@@ -33,6 +33,25 @@ pub(crate) fn optional_json_body<T: serde::de::DeserializeOwned + Default>(
         .map_err(|e| crate::error::ApiError::BadRequest(format!("invalid JSON body: {e}")))
 }
 
+/// The whole request body, refused with 413 `payload-too-large` past `limit` bytes (for a
+/// route whose bodies may be larger than the default extractor allows).
+pub(crate) async fn body_up_to(
+    mut payload: actix_web::web::Payload,
+    limit: usize,
+) -> Result<actix_web::web::Bytes, crate::error::ApiError> {
+    use futures_util::StreamExt;
+    let mut body = actix_web::web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk
+            .map_err(|e| crate::error::ApiError::BadRequest(format!("reading the body: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(crate::error::ApiError::PayloadTooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
 /// RFC 3339 in UTC for a unix-millisecond time, the time format of every response.
 pub fn rfc3339(ms: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)

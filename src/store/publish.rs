@@ -8,8 +8,8 @@ use indicatif::ProgressBar;
 
 use crate::db::{catalog, Db};
 use crate::domain::{Modality, ModelId, Sha256Digest};
-use crate::inference::checkpoint::{Checkpoint, CheckpointFiles, LLAMA_ARCHITECTURE};
-use crate::inference::llama::TextModel;
+use crate::inference::checkpoint::{Checkpoint, CheckpointFiles};
+use crate::inference::model::Model;
 use crate::inference::vectors::{self, ValidationRecord};
 use crate::inference::InferenceError;
 use crate::licensing::documents::valid_license_id;
@@ -122,17 +122,18 @@ pub async fn publish_dir(
     })
 }
 
-/// Runs the validation vectors on a text model the gateway can run (a `config.json` that
-/// declares `LlamaForCausalLM`), on the CPU in f32; `None` for any other model, and for a
-/// Llama variant it cannot run. A declared Llama whose files are broken is not published.
+/// Runs the validation vectors on a model the gateway can run (a `config.json` that
+/// declares `LlamaForCausalLM` or `MllamaForConditionalGeneration`), on the CPU in f32;
+/// `None` for any other model, and for a variant it cannot run. A declared model whose
+/// files are broken is not published.
 async fn record_validation(dir: &Path) -> Result<Option<ValidationRecord>, PublishError> {
     let files = CheckpointFiles::from_dir(dir).map_err(PublishError::Validation)?;
-    if !files.declares(LLAMA_ARCHITECTURE) {
+    if !files.declares_runnable() {
         return Ok(None);
     }
     let recorded = tokio::task::spawn_blocking(move || {
         let checkpoint = Checkpoint::open(files)?;
-        let model = TextModel::load(
+        let model = Model::load(
             &checkpoint,
             &candle_core::Device::Cpu,
             candle_core::DType::F32,
@@ -150,7 +151,7 @@ async fn record_validation(dir: &Path) -> Result<Option<ValidationRecord>, Publi
             );
             Ok(Some(record))
         }
-        // A Llama variant this gateway cannot run is still published, without vectors.
+        // A variant this gateway cannot run is still published, without vectors.
         Err(InferenceError::Unsupported(what)) => {
             tracing::warn!(unsupported = %what, "published without validation vectors");
             Ok(None)

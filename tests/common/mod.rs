@@ -5,6 +5,7 @@
 pub mod fault_proxy;
 pub mod garage;
 pub mod hf;
+pub mod inference;
 pub mod mmdb;
 pub mod tcp_relay;
 
