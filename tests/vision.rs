@@ -77,12 +77,11 @@ fn base64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-#[test]
-fn logits_and_preprocessing_match_hugging_face_transformers() {
-    if !torch_available() {
-        return;
-    }
-    let (_, model) = load(vision_dir());
+/// Compares `model` (loaded from `dir`) with transformers on the same files: every pattern's
+/// preprocessing and logits, a text-only prompt, and a greedy continuation. Returns the
+/// largest pixel-value and logit differences, and the logit difference against
+/// transformers as it is today (see tests/inference/mllama_reference.py).
+fn compare_with_transformers(dir: &Path, model: &Model) -> (f32, f32, f32) {
     let image_token = model.image_token().unwrap();
     // Image first (no BOS before it): see tests/inference/mllama_reference.py.
     let mut body = model.encode("Describe this image.").unwrap();
@@ -102,7 +101,7 @@ fn logits_and_preprocessing_match_hugging_face_transformers() {
         "new_tokens": 12,
     });
     let reference = |flag: &str| -> Value {
-        let mut args = vec![vision_dir().as_os_str()];
+        let mut args = vec![dir.as_os_str()];
         if !flag.is_empty() {
             args.push(flag.as_ref());
         }
@@ -119,9 +118,6 @@ fn logits_and_preprocessing_match_hugging_face_transformers() {
         let values: Vec<f32> = serde_json::from_value(theirs["pixel_values"].clone()).unwrap();
         pixel_diff = pixel_diff.max(max_abs_diff(&ours.pixel_values, &values));
     }
-    eprintln!("max |pixel value difference| against MllamaImageProcessorPil: {pixel_diff:e}");
-    assert!(pixel_diff < 1e-5, "pixel values differ by {pixel_diff}");
-
     // Logits of every image, and of a text-only prompt.
     let mut logit_diff = 0f32;
     let images = tiled.iter().map(Some).chain([None]);
@@ -132,22 +128,61 @@ fn logits_and_preprocessing_match_hugging_face_transformers() {
         let expected: Vec<f32> = serde_json::from_value(expected.clone()).unwrap();
         logit_diff = logit_diff.max(max_abs_diff(&ours, &expected));
     }
-    eprintln!("max |logit difference| against MllamaForConditionalGeneration: {logit_diff:e}");
-    assert!(logit_diff < 1e-4, "logits differ by {logit_diff}");
     let ours =
-        modelgate::inference::vectors::greedy_continuation(&model, &tokens, Some(&tiled[0]), 12)
+        modelgate::inference::vectors::greedy_continuation(model, &tokens, Some(&tiled[0]), 12)
             .unwrap();
     let continuation: Vec<u32> = serde_json::from_value(theirs["continuation"].clone()).unwrap();
     assert_eq!(ours, continuation, "greedy continuations agree");
 
-    // transformers as it is today (features from the layers' outputs) differs measurably.
     let today = reference("");
     let expected: Vec<f32> = serde_json::from_value(today["logits"][0].clone()).unwrap();
     let ours = model.next_token_logits(&tokens, Some(&tiled[0])).unwrap();
+    (pixel_diff, logit_diff, max_abs_diff(&ours, &expected))
+}
+
+#[test]
+fn logits_and_preprocessing_match_hugging_face_transformers() {
+    if !torch_available() {
+        return;
+    }
+    let (_, model) = load(vision_dir());
+    let (pixels, logits, today) = compare_with_transformers(vision_dir(), &model);
+    eprintln!("demo Vision model: max |pixel value difference| against MllamaImageProcessorPil: {pixels:e}");
+    eprintln!("demo Vision model: max |logit difference| against MllamaForConditionalGeneration: {logits:e}");
     eprintln!(
-        "max |logit difference| against transformers without the layer-index correction: {:e}",
-        max_abs_diff(&ours, &expected)
+        "demo Vision model: against transformers without the layer-index correction: {today:e}"
     );
+    assert!(pixels < 1e-5, "pixel values differ by {pixels}");
+    assert!(logits < 1e-4, "logits differ by {logits}");
+    assert!(today > 1e-2, "the two readings of the layer indices differ");
+}
+
+#[test]
+fn vision_checkpoints_saved_by_transformers_load_unchanged() {
+    if !torch_available() {
+        return;
+    }
+    // As transformers 5 saves by default (published tensor names, its own config format
+    // with `rope_parameters` and `dtype`), and with its own tensor names.
+    for names in ["", "--new-names"] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut args = vec![dir.path().as_os_str(), vision_dir().as_os_str()];
+        if !names.is_empty() {
+            args.push(names.as_ref());
+        }
+        python("save_mllama_with_transformers.py", &args, "");
+        let (checkpoint, model) = load(dir.path());
+        assert!(checkpoint.shards.len() > 1, "{:?}", checkpoint.shards);
+        let head = if names.is_empty() {
+            "language_model.lm_head.weight"
+        } else {
+            "lm_head.weight"
+        };
+        assert!(checkpoint.tensor_shards.contains_key(head), "{names}");
+        let (_, logits, _) = compare_with_transformers(dir.path(), &model);
+        eprintln!("transformers-saved Vision model {names}: max |logit difference|: {logits:e}");
+        assert!(logits < 1e-4, "{names}: logits differ by {logits}");
+    }
 }
 
 #[test]
