@@ -228,7 +228,7 @@ fn read_shard_header(
 pub enum ModelConfig {
     Llama(TextConfig),
     /// With the naming its tensors use.
-    Mllama(MllamaConfig, Layout),
+    Mllama(Box<MllamaConfig>, Layout),
 }
 
 impl ModelConfig {
@@ -266,7 +266,7 @@ fn read_config(config_json: &Value) -> Result<ModelConfig, InferenceError> {
         serde_json::from_value(config_json["architectures"].clone()).unwrap_or_default();
     if architectures.iter().any(|a| a == MLLAMA_ARCHITECTURE) {
         let config = MllamaConfig::from_json(config_json)?;
-        return Ok(ModelConfig::Mllama(config, Layout::Published));
+        return Ok(ModelConfig::Mllama(Box::new(config), Layout::Published));
     }
     if !architectures.iter().any(|a| a == LLAMA_ARCHITECTURE) {
         return Err(InferenceError::Unsupported(format!(

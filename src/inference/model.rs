@@ -13,8 +13,8 @@ use super::InferenceError;
 
 #[derive(Debug)]
 pub enum Model {
-    Text(TextModel),
-    Vision(MllamaModel),
+    Text(Box<TextModel>),
+    Vision(Box<MllamaModel>),
 }
 
 /// A decoding session of either kind.
@@ -45,12 +45,11 @@ impl Model {
         // A malformed layer may make candle panic rather than fail; it must end as an error.
         let loaded =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match &checkpoint.config {
-                ModelConfig::Llama(_) => {
-                    TextModel::load(checkpoint, device, dtype, max_context).map(Model::Text)
-                }
+                ModelConfig::Llama(_) => TextModel::load(checkpoint, device, dtype, max_context)
+                    .map(|m| Model::Text(Box::new(m))),
                 ModelConfig::Mllama(config, layout) => {
                     MllamaModel::load(checkpoint, config, *layout, device, dtype, max_context)
-                        .map(Model::Vision)
+                        .map(|m| Model::Vision(Box::new(m)))
                 }
             }));
         let model = loaded
