@@ -16,7 +16,7 @@ use common::inference::{
 use common::{demo_models, error_code, spawn_app, Backend};
 use modelgate::inference::checkpoint::{Checkpoint, CheckpointFiles};
 use modelgate::inference::model::Model;
-use modelgate::inference::patterns::{Pattern, PATTERNS};
+use modelgate::inference::patterns::{Pattern, BASE_TILE, PATTERNS};
 use modelgate::inference::vectors::ValidationRecord;
 use serde_json::{json, Value};
 
@@ -56,7 +56,7 @@ fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
 
 /// A PNG of `pattern`, as a person would upload it.
 fn png_of(pattern: &Pattern) -> Vec<u8> {
-    let drawn = pattern.draw();
+    let drawn = pattern.draw(BASE_TILE);
     let image =
         image::RgbImage::from_raw(drawn.width as u32, drawn.height as u32, drawn.pixels).unwrap();
     let mut out = std::io::Cursor::new(Vec::new());
@@ -65,7 +65,7 @@ fn png_of(pattern: &Pattern) -> Vec<u8> {
 }
 
 fn jpeg_of(pattern: &Pattern) -> Vec<u8> {
-    let drawn = pattern.draw();
+    let drawn = pattern.draw(BASE_TILE);
     let image =
         image::RgbImage::from_raw(drawn.width as u32, drawn.height as u32, drawn.pixels).unwrap();
     let mut out = std::io::Cursor::new(Vec::new());
@@ -82,12 +82,10 @@ fn base64(bytes: &[u8]) -> String {
 /// largest pixel-value and logit differences, and the logit difference against
 /// transformers as it is today (see tests/inference/mllama_reference.py).
 fn compare_with_transformers(dir: &Path, model: &Model) -> (f32, f32, f32) {
-    let image_token = model.image_token().unwrap();
-    // Image first (no BOS before it): see tests/inference/mllama_reference.py.
-    let mut body = model.encode("Describe this image.").unwrap();
-    body.remove(0);
-    let tokens: Vec<u32> = std::iter::once(image_token).chain(body).collect();
-    let drawn: Vec<_> = PATTERNS.iter().map(Pattern::draw).collect();
+    // As the Hugging Face processor builds it: `<|image|>`, then BOS, then the text.
+    let tokens = model.encode("<|image|>Describe this image.").unwrap();
+    assert_eq!(tokens[0], model.image_token().unwrap());
+    let drawn: Vec<_> = PATTERNS.iter().map(|p| p.draw(BASE_TILE)).collect();
     let tiled: Vec<_> = drawn
         .iter()
         .map(|d| model.prepare_image(d).unwrap())
@@ -195,8 +193,8 @@ fn positions_before_the_image_get_nothing_from_it_and_later_ones_see_it() {
         .iter()
         .position(|&t| Some(t) == model.image_token())
         .unwrap();
-    let checkerboard = model.prepare_image(&PATTERNS[0].draw()).unwrap();
-    let stripes = model.prepare_image(&PATTERNS[1].draw()).unwrap();
+    let checkerboard = model.prepare_image(&PATTERNS[0].draw(BASE_TILE)).unwrap();
+    let stripes = model.prepare_image(&PATTERNS[1].draw(BASE_TILE)).unwrap();
     // Before `<|image|>`: exactly what the text alone gives.
     let prefix = &tokens[..at];
     assert_eq!(
@@ -387,7 +385,7 @@ async fn publish_records_vectors_and_generate_takes_uploaded_images_under_the_eu
         // A lossless PNG gives the same text as the validation image does directly.
         let (_, model) = load(vision_dir());
         let tokens = model.encode("<|image|>Describe this image.").unwrap();
-        let tiled = model.prepare_image(&PATTERNS[0].draw()).unwrap();
+        let tiled = model.prepare_image(&PATTERNS[0].draw(BASE_TILE)).unwrap();
         let expected =
             modelgate::inference::vectors::greedy_continuation(&model, &tokens, Some(&tiled), 6)
                 .unwrap();

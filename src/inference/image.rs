@@ -15,8 +15,11 @@ const ACCEPTED_FORMATS: [::image::ImageFormat; 2] =
     [::image::ImageFormat::Png, ::image::ImageFormat::Jpeg];
 /// Longest side of an accepted image, in pixels.
 pub const MAX_IMAGE_SIDE: u32 = 8192;
-/// Most memory decoding one image may take.
-const MAX_DECODE_BYTES: u64 = 256 << 20;
+/// Most pixels an accepted image may have (16.8 megapixels; Llama 3.2 Vision sees at
+/// most 1120 × 1120 of them). Checked from the header, before any pixel is decoded.
+pub const MAX_IMAGE_PIXELS: u64 = 4096 * 4096;
+/// Most memory the decoder itself may take for one image.
+const MAX_DECODE_BYTES: u64 = 128 << 20;
 
 /// An 8-bit RGB image, row-major, three bytes a pixel.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,37 +52,64 @@ impl RgbImage {
     }
 }
 
-/// Decodes an uploaded PNG or JPEG (by its content, not a name), refusing other formats
-/// and images larger than `MAX_IMAGE_SIDE` on a side before their pixels are allocated.
-/// Transparency is composited onto white, as the Hugging Face processor does.
-pub fn decode(bytes: &[u8]) -> Result<RgbImage, InferenceError> {
-    let invalid = |what: String| InferenceError::InvalidImage(what);
+/// A reader of `bytes` that accepts PNG and JPEG only (by content, not by a name), under
+/// the side and decoder-memory limits.
+fn reader(bytes: &[u8]) -> Result<::image::ImageReader<std::io::Cursor<&[u8]>>, InferenceError> {
     let mut reader = ::image::ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
-        .map_err(|e| invalid(e.to_string()))?;
+        .map_err(|e| InferenceError::InvalidImage(e.to_string()))?;
     match reader.format() {
         Some(format) if ACCEPTED_FORMATS.contains(&format) => {}
-        _ => return Err(invalid("the image is neither PNG nor JPEG".into())),
+        _ => {
+            return Err(InferenceError::InvalidImage(
+                "the image is neither PNG nor JPEG".into(),
+            ))
+        }
     }
     let mut limits = ::image::Limits::default();
     limits.max_image_width = Some(MAX_IMAGE_SIDE);
     limits.max_image_height = Some(MAX_IMAGE_SIDE);
     limits.max_alloc = Some(MAX_DECODE_BYTES);
     reader.limits(limits);
-    let decoded = reader.decode().map_err(|e| invalid(e.to_string()))?;
-    let rgba = decoded.to_rgba8();
-    let (width, height) = (rgba.width() as usize, rgba.height() as usize);
+    Ok(reader)
+}
+
+/// Decodes an uploaded PNG or JPEG, refusing other formats, images over `MAX_IMAGE_SIDE`
+/// on a side or over `MAX_IMAGE_PIXELS` (read from the header, before decoding).
+/// Transparency is composited onto white, as the Hugging Face processor does.
+pub fn decode(bytes: &[u8]) -> Result<RgbImage, InferenceError> {
+    let invalid = |what: String| InferenceError::InvalidImage(what);
+    let (width, height) = reader(bytes)?
+        .into_dimensions()
+        .map_err(|e| invalid(e.to_string()))?;
     if width == 0 || height == 0 {
         return Err(invalid("the image has no pixels".into()));
     }
-    let mut pixels = Vec::with_capacity(width * height * 3);
-    for px in rgba.pixels() {
-        let alpha = u32::from(px.0[3]);
-        for &channel in &px.0[..3] {
-            let over_white = (u32::from(channel) * alpha + 255 * (255 - alpha) + 127) / 255;
-            pixels.push(over_white as u8);
-        }
+    if u64::from(width) * u64::from(height) > MAX_IMAGE_PIXELS {
+        return Err(invalid(format!(
+            "the image has {width} x {height} pixels; at most {MAX_IMAGE_PIXELS} are taken"
+        )));
     }
+    let decoded = reader(bytes)?
+        .decode()
+        .map_err(|e| invalid(e.to_string()))?;
+    let (width, height) = (decoded.width() as usize, decoded.height() as usize);
+    let pixels = match decoded {
+        ::image::DynamicImage::ImageRgb8(rgb) => rgb.into_raw(),
+        other if !other.color().has_alpha() => other.into_rgb8().into_raw(),
+        other => {
+            let rgba = other.into_rgba8();
+            let mut pixels = Vec::with_capacity(width * height * 3);
+            for px in rgba.pixels() {
+                let alpha = u32::from(px.0[3]);
+                for &channel in &px.0[..3] {
+                    let over_white = (u32::from(channel) * alpha + 255 * (255 - alpha) + 127) / 255;
+                    pixels.push(over_white as u8);
+                }
+            }
+            pixels
+        }
+    };
     Ok(RgbImage {
         width,
         height,
@@ -251,9 +281,10 @@ fn resample_weights(in_size: usize, out_size: usize) -> Vec<(usize, Vec<i64>)> {
             let center = (out as f64 + 0.5) * scale;
             let first = ((center - support + 0.5) as i64).max(0) as usize;
             let last = ((center + support + 0.5) as i64).min(in_size as i64) as usize;
+            let inverse_scale = 1.0 / filter_scale;
             let weights: Vec<f64> = (first..last)
                 .map(|i| {
-                    let x = (i as f64 - center + 0.5) / filter_scale;
+                    let x = (i as f64 - center + 0.5) * inverse_scale;
                     (1.0 - x.abs()).max(0.0)
                 })
                 .collect();
@@ -274,36 +305,41 @@ fn clip8(accumulated: i64) -> u8 {
     (accumulated >> PRECISION_BITS).clamp(0, 255) as u8
 }
 
-/// Bilinear resize of 8-bit RGB: horizontal pass, then vertical, each rounded to 8 bits.
-pub fn resize_bilinear(img: &RgbImage, height: usize, width: usize) -> RgbImage {
-    let mut current = img.clone();
-    if width != current.width {
-        let weights = resample_weights(current.width, width);
-        current = RgbImage::from_fn(width, current.height, |x, y| {
-            let (first, w) = &weights[x];
-            let mut acc = [1i64 << (PRECISION_BITS - 1); 3];
-            for (k, weight) in w.iter().enumerate() {
-                let at = (y * current.width + first + k) * 3;
-                for (c, sum) in acc.iter_mut().enumerate() {
-                    *sum += i64::from(current.pixels[at + c]) * weight;
-                }
+/// One resampling pass along rows (`horizontal`) or columns, rounded to 8 bits.
+fn resample_pass(img: &RgbImage, size: usize, horizontal: bool) -> RgbImage {
+    let (in_size, width, height) = match horizontal {
+        true => (img.width, size, img.height),
+        false => (img.height, img.width, size),
+    };
+    let weights = resample_weights(in_size, size);
+    RgbImage::from_fn(width, height, |x, y| {
+        let (first, w) = &weights[if horizontal { x } else { y }];
+        let mut acc = [1i64 << (PRECISION_BITS - 1); 3];
+        for (k, weight) in w.iter().enumerate() {
+            let at = match horizontal {
+                true => (y * img.width + first + k) * 3,
+                false => ((first + k) * img.width + x) * 3,
+            };
+            for (c, sum) in acc.iter_mut().enumerate() {
+                *sum += i64::from(img.pixels[at + c]) * weight;
             }
-            acc.map(clip8)
-        });
+        }
+        acc.map(clip8)
+    })
+}
+
+/// Bilinear resize of 8-bit RGB as Pillow does it: horizontal pass, then vertical.
+pub fn resize_bilinear(
+    img: &RgbImage,
+    height: usize,
+    width: usize,
+) -> std::borrow::Cow<'_, RgbImage> {
+    let mut current = std::borrow::Cow::Borrowed(img);
+    if width != current.width {
+        current = std::borrow::Cow::Owned(resample_pass(&current, width, true));
     }
     if height != current.height {
-        let weights = resample_weights(current.height, height);
-        current = RgbImage::from_fn(current.width, height, |x, y| {
-            let (first, w) = &weights[y];
-            let mut acc = [1i64 << (PRECISION_BITS - 1); 3];
-            for (k, weight) in w.iter().enumerate() {
-                let at = ((first + k) * current.width + x) * 3;
-                for (c, sum) in acc.iter_mut().enumerate() {
-                    *sum += i64::from(current.pixels[at + c]) * weight;
-                }
-            }
-            acc.map(clip8)
-        });
+        current = std::borrow::Cow::Owned(resample_pass(&current, height, false));
     }
     current
 }
@@ -404,7 +440,7 @@ mod tests {
         let resized = resize_bilinear(&flat, 30, 5);
         assert!(resized.pixels.chunks(3).all(|p| p == [10, 200, 255]));
         let noise = RgbImage::from_fn(9, 9, |x, y| [(x * 29 + y * 7) as u8, (x * y) as u8, 3]);
-        assert_eq!(resize_bilinear(&noise, 9, 9), noise);
+        assert_eq!(*resize_bilinear(&noise, 9, 9), noise);
     }
 
     #[test]

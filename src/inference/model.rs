@@ -6,7 +6,7 @@ use candle_core::{DType, Device, Tensor};
 use tokenizers::Tokenizer;
 
 use super::checkpoint::{Checkpoint, ModelConfig};
-use super::image::{RgbImage, TiledImage};
+use super::image::{RgbImage, TiledImage, IMAGE_PLACEHOLDER};
 use super::llama::{self, TextModel};
 use super::mllama::{self, MllamaModel};
 use super::InferenceError;
@@ -64,13 +64,25 @@ impl Model {
         }
     }
 
-    /// Token ids of `text`, with the special tokens the tokenizer adds (Llama 3: BOS).
+    /// Token ids of `text`, with the special tokens the tokenizer adds (Llama 3: BOS). As
+    /// the Hugging Face processor builds a vision prompt, `<|image|>` tokens that open it
+    /// come before BOS.
     pub fn encode(&self, text: &str) -> Result<Vec<u32>, InferenceError> {
-        let encoding = self
-            .tokenizer()
-            .encode(text, true)
-            .map_err(|e| InferenceError::Tokenizer(e.to_string()))?;
-        Ok(encoding.get_ids().to_vec())
+        let tokenize = |text: &str| -> Result<Vec<u32>, InferenceError> {
+            let encoding = self
+                .tokenizer()
+                .encode(text, true)
+                .map_err(|e| InferenceError::Tokenizer(e.to_string()))?;
+            Ok(encoding.get_ids().to_vec())
+        };
+        let Model::Vision(m) = self else {
+            return tokenize(text);
+        };
+        let rest = text.trim_start_matches(IMAGE_PLACEHOLDER);
+        let leading = (text.len() - rest.len()) / IMAGE_PLACEHOLDER.len();
+        let mut ids = vec![m.image_token(); leading];
+        ids.extend(tokenize(rest)?);
+        Ok(ids)
     }
 
     /// The text of `ids`, special tokens left out.
@@ -100,6 +112,14 @@ impl Model {
         match self {
             Model::Text(_) => None,
             Model::Vision(m) => Some(m.image_token()),
+        }
+    }
+
+    /// The side of an image tile, for a model that takes images.
+    pub fn tile_size(&self) -> Option<usize> {
+        match self {
+            Model::Text(_) => None,
+            Model::Vision(m) => Some(m.tile_size()),
         }
     }
 

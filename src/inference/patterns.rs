@@ -4,7 +4,8 @@
 
 use super::image::RgbImage;
 
-/// A named pattern at a size (width, height).
+/// A named pattern at a size (width, height) in pixels for 56-pixel tiles; for a model
+/// with larger tiles it is drawn larger in proportion, so it gets the same tile layout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Pattern {
     pub name: &'static str,
@@ -12,8 +13,11 @@ pub struct Pattern {
     pub height: usize,
 }
 
-/// The validation images, chosen to cover the tile layouts: one tile upscaled, a wide
-/// image shrunk onto four tiles, a tall one padded onto two, and a square one on one.
+/// The tile size the pattern sizes are given for.
+pub const BASE_TILE: usize = 56;
+
+/// The validation images, chosen to cover the tile layouts: one tile as it is, a wide
+/// image shrunk onto four tiles, a tall one padded onto two, and a small one upscaled.
 pub const PATTERNS: [Pattern; 4] = [
     Pattern {
         name: "checkerboard",
@@ -42,8 +46,22 @@ impl Pattern {
         PATTERNS.iter().copied().find(|p| p.name == name)
     }
 
-    /// Draws the pattern (integer arithmetic only, so every machine agrees).
-    pub fn draw(&self) -> RgbImage {
+    /// Draws the pattern for tiles of `tile` pixels (integer arithmetic only, so every
+    /// machine agrees): the 56-pixel drawing, scaled by `tile / 56` (nearest pixel).
+    pub fn draw(&self, tile: usize) -> RgbImage {
+        let base = self.draw_base();
+        if tile == BASE_TILE {
+            return base;
+        }
+        let scaled = |n: usize| (n * tile / BASE_TILE).max(1);
+        let (w, h) = (scaled(base.width), scaled(base.height));
+        RgbImage::from_fn(w, h, |x, y| {
+            let at = ((y * base.height / h) * base.width + x * base.width / w) * 3;
+            [base.pixels[at], base.pixels[at + 1], base.pixels[at + 2]]
+        })
+    }
+
+    fn draw_base(&self) -> RgbImage {
         let (w, h) = (self.width, self.height);
         match self.name {
             "checkerboard" => RgbImage::from_fn(w, h, |x, y| match (x / 7 + y / 7) % 2 {
@@ -89,12 +107,12 @@ mod tests {
 
     #[test]
     fn patterns_are_fixed_and_distinct() {
-        let drawn: Vec<RgbImage> = PATTERNS.iter().map(Pattern::draw).collect();
+        let drawn: Vec<RgbImage> = PATTERNS.iter().map(|p| p.draw(BASE_TILE)).collect();
         for (pattern, image) in PATTERNS.iter().zip(&drawn) {
             assert_eq!((image.width, image.height), (pattern.width, pattern.height));
             assert_eq!(
                 image,
-                &pattern.draw(),
+                &pattern.draw(BASE_TILE),
                 "{} is drawn the same every time",
                 pattern.name
             );
@@ -105,5 +123,21 @@ mod tests {
         // Pinned: a change of drawing would invalidate every published record.
         let digests: Vec<String> = drawn.iter().map(RgbImage::digest).collect();
         assert_eq!(digests, PINNED);
+    }
+
+    #[test]
+    fn larger_tiles_get_the_same_layouts() {
+        use crate::inference::image::best_canvas;
+        for pattern in PATTERNS {
+            let small = pattern.draw(BASE_TILE);
+            let large = pattern.draw(560);
+            assert_eq!(
+                (large.width, large.height),
+                (small.width * 10, small.height * 10)
+            );
+            let canvas = best_canvas(small.height, small.width, 4, BASE_TILE);
+            let larger = best_canvas(large.height, large.width, 4, 560);
+            assert_eq!((canvas.0 * 10, canvas.1 * 10), larger, "{}", pattern.name);
+        }
     }
 }

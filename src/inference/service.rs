@@ -277,16 +277,15 @@ impl InferenceService {
         .await
     }
 
-    /// Generates after `prompt` on the stored shards, about `image` (an uploaded PNG or
-    /// JPEG, decoded on the inference thread; the prompt gets a leading `<|image|>` when it
-    /// names none); `on_text` gets text as it is decoded and returns false once nobody
-    /// listens (which ends the run).
+    /// Generates after `prompt` on the stored shards, about `image` (the prompt gets a
+    /// leading `<|image|>` when it places none); `on_text` gets text as it is decoded and
+    /// returns false once nobody listens (which ends the run).
     pub async fn generate(
         self: &Arc<Self>,
         store: &BlobStore,
         manifest: Arc<Manifest>,
         prompt: String,
-        image: Option<Vec<u8>>,
+        image: Option<image::RgbImage>,
         params: GenerateParams,
         mut on_text: impl FnMut(&str) -> bool + Send + 'static,
     ) -> Result<Generated, InferenceError> {
@@ -304,7 +303,7 @@ impl InferenceService {
                 None => this.load(revision, Checkpoint::open(files)?, precision)?,
             };
             let tiled = match &image {
-                Some(bytes) => Some(model.prepare_image(&image::decode(bytes)?)?),
+                Some(image) => Some(model.prepare_image(image)?),
                 None => None,
             };
             let prompt = match tiled.is_some() && !prompt.contains(image::IMAGE_PLACEHOLDER) {
@@ -312,6 +311,11 @@ impl InferenceService {
                 false => prompt,
             };
             let tokens = model.encode(&prompt)?;
+            if tiled.is_some() && !model.image_token().is_some_and(|t| tokens.contains(&t)) {
+                return Err(InferenceError::InvalidParameter(
+                    "the tokenizer does not turn `<|image|>` into the model's image token".into(),
+                ));
+            }
             let limit = this.settings.max_prompt_tokens;
             if tokens.len() > limit {
                 return Err(InferenceError::PromptTooLong {

@@ -129,7 +129,10 @@ impl ImageInput {
     fn of(pattern: &str, model: &Model) -> Result<(ImageInput, TiledImage), InferenceError> {
         let found = Pattern::by_name(pattern)
             .ok_or_else(|| InferenceError::InvalidParameter(format!("no pattern `{pattern}`")))?;
-        let image = found.draw();
+        let tile = model
+            .tile_size()
+            .ok_or_else(|| InferenceError::InvalidParameter("this model takes no images".into()))?;
+        let image = found.draw(tile);
         let tiled = model.prepare_image(&image)?;
         let input = ImageInput {
             pattern: pattern.to_owned(),

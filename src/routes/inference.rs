@@ -19,9 +19,11 @@ use tokio::sync::mpsc;
 use crate::access::{request_access, AccessAnswer};
 use crate::auth::{Principal, Scope, ANY_ROLE};
 use crate::db::audit;
+use crate::domain::Modality;
 use crate::domain::{ModelId, Sha256Digest};
 use crate::error::ApiError;
 use crate::inference::generate::{GenerateParams, Generated};
+use crate::inference::image::{decode as decode_image, RgbImage};
 use crate::policy::{Action, Outcome};
 use crate::routes::access::{answer_json, base_url, denied};
 use crate::routes::{body_up_to, optional_json_body};
@@ -65,7 +67,7 @@ struct GenerateBody {
 
 /// The largest generate body: the prompt, the image in base64, and room for the rest.
 fn max_generate_body(max_image_bytes: usize) -> usize {
-    MAX_PROMPT_BYTES + max_image_bytes.div_ceil(3) * 4 + 4096
+    (max_image_bytes.div_ceil(3).saturating_mul(4)).saturating_add(MAX_PROMPT_BYTES + 4096)
 }
 
 /// The uploaded image's bytes: valid base64, at most `limit` bytes once decoded.
@@ -77,6 +79,20 @@ fn image_upload(encoded: &str, limit: usize) -> Result<Vec<u8>, ApiError> {
         return Err(ApiError::PayloadTooLarge);
     }
     Ok(bytes)
+}
+
+/// Decodes an upload for `manifest`'s model off the runtime, before anything is loaded: a
+/// text model takes no image, and a broken one is refused before a stream begins.
+async fn decode_upload(bytes: Vec<u8>, manifest: &Manifest) -> Result<RgbImage, ApiError> {
+    if manifest.modality != Modality::Multimodal {
+        return Err(ApiError::BadRequest(
+            "this model takes no images (it is a text model)".into(),
+        ));
+    }
+    actix_web::web::block(move || decode_image(&bytes))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::from)
 }
 
 /// What a decision lets a run go on with, or the response that ends the request.
@@ -293,6 +309,18 @@ pub async fn generate_text(
     };
     let kind = "inference.generated";
     let image_bytes = image.as_ref().map(Vec::len);
+    let image = match image {
+        Some(bytes) => match decode_upload(bytes, &manifest).await {
+            Ok(image) => Some(image),
+            Err(err) => {
+                let failed: Result<Generated, ApiError> = Err(err);
+                let (outcome, data) = generation_audit(&failed, &params, image_bytes);
+                audit_run(&state, &answer, kind, &outcome, data).await?;
+                return failed.map(|generated| HttpResponse::Ok().json(generated_json(&generated)));
+            }
+        },
+        None => None,
+    };
     if !stream {
         let result = state
             .inference

@@ -167,6 +167,29 @@ impl MllamaConfig {
             .map_err(|e| InferenceError::Checkpoint(format!("`config.json`: {e}")))?;
         let (t, v) = (&parsed.text_config, &parsed.vision_config);
         let bad = |what: String| Err(InferenceError::Checkpoint(format!("`config.json`: {what}")));
+        let sizes = [
+            t.vocab_size,
+            t.hidden_size,
+            t.intermediate_size,
+            t.num_hidden_layers,
+            v.hidden_size,
+            v.intermediate_size,
+            v.num_hidden_layers,
+            v.image_size,
+            v.max_num_tiles,
+        ];
+        if sizes.contains(&0) {
+            return bad("a size is zero".into());
+        }
+        if v.num_channels != 3 {
+            return Err(InferenceError::Unsupported(format!(
+                "images of {} channels",
+                v.num_channels
+            )));
+        }
+        if parsed.image_token_index as usize >= t.vocab_size + 8 {
+            return bad("`image_token_index` is beyond the embedding rows".into());
+        }
         if t.num_attention_heads == 0
             || t.hidden_size % t.num_attention_heads != 0
             || t.num_key_value_heads == 0

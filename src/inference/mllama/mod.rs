@@ -108,6 +108,11 @@ impl MllamaModel {
         self.config.image_token_index
     }
 
+    /// The side of a tile, in pixels.
+    pub fn tile_size(&self) -> usize {
+        self.config.vision_config.image_size
+    }
+
     pub fn max_context(&self) -> usize {
         self.max_context
     }
@@ -212,10 +217,5 @@ impl Session<'_> {
         )?;
         self.position += tokens.len();
         Ok(logits)
-    }
-
-    /// Whether an image is attached but no `<|image|>` token was fed yet.
-    pub fn awaits_image_token(&self) -> bool {
-        self.tile_mask.is_some() && self.image_at.is_none()
     }
 }

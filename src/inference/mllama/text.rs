@@ -22,22 +22,18 @@ fn run_mlp(mlp: &(Linear, Linear, Linear), x: &Tensor) -> candle_core::Result<Te
     mlp.2.forward(&(gate * mlp.1.forward(x)?)?)
 }
 
-/// Attention of `q` [b, heads, t, d] over `k`, `v` [b, kv_heads, s, d] with an additive mask.
-fn attend(
+/// Attention of `q` [b, heads, t, d] over `k`, `v` [b, kv_heads, s, d] with an additive
+/// mask; [b, t, heads × d] out.
+pub(super) fn attend(
     q: &Tensor,
     k: &Tensor,
     v: &Tensor,
     mask: Option<&Tensor>,
 ) -> candle_core::Result<Tensor> {
     let (b, heads, t, d) = q.dims4()?;
-    let kv_heads = k.dim(1)?;
-    let repeat = |x: &Tensor| -> candle_core::Result<Tensor> {
-        let (_, _, s, _) = x.dims4()?;
-        x.unsqueeze(2)?
-            .expand((b, kv_heads, heads / kv_heads, s, d))?
-            .reshape((b, heads, s, d))
-    };
-    let (k, v) = (repeat(k)?, repeat(v)?);
+    let groups = heads / k.dim(1)?;
+    let k = candle_transformers::utils::repeat_kv(k.clone(), groups)?;
+    let v = candle_transformers::utils::repeat_kv(v.clone(), groups)?;
     let mut scores = (q.matmul(&k.t()?)? * (d as f64).powf(-0.5))?;
     if let Some(mask) = mask {
         scores = scores.broadcast_add(mask)?;

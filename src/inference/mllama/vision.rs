@@ -6,6 +6,7 @@ use candle_core::{DType, Device, Module, Tensor, D};
 use candle_nn::{Conv2d, Conv2dConfig, Embedding, LayerNorm, LayerNormConfig, Linear, VarBuilder};
 
 use super::config::VisionConfig;
+use super::text::attend;
 use crate::inference::image::TiledImage;
 use crate::inference::InferenceError;
 
@@ -46,11 +47,7 @@ impl Attention {
         let q = split(self.q.forward(x)?)?;
         let k = split(self.k.forward(x)?)?;
         let v = split(self.v.forward(x)?)?;
-        let scale = (self.head_dim as f64).powf(-0.5);
-        let scores = (q.matmul(&k.t()?)? * scale)?.broadcast_add(mask)?;
-        let weights = candle_nn::ops::softmax_last_dim(&scores)?;
-        let out = weights.matmul(&v)?.transpose(1, 2)?.reshape((b, n, ()))?;
-        self.o.forward(&out)
+        self.o.forward(&attend(&q, &k, &v, Some(mask))?)
     }
 }
 
@@ -156,10 +153,8 @@ pub struct VisionEncoder {
 impl VisionEncoder {
     pub fn load(vb: VarBuilder, config: &VisionConfig) -> candle_core::Result<Self> {
         let (h, p) = (config.hidden_size, config.positions());
-        let norm = LayerNormConfig {
-            eps: config.norm_eps,
-            ..LayerNormConfig::default()
-        };
+        // The reference gives the encoder's outer norms the default epsilon, not `norm_eps`.
+        let outer_norm = LayerNormConfig::default();
         let patch = Conv2dConfig {
             stride: config.patch_size,
             ..Conv2dConfig::default()
@@ -183,8 +178,8 @@ impl VisionEncoder {
             )?,
             pre_tile: TileEmbedding::load(vb.pp("pre_tile_positional_embedding"), config, h)?,
             post_tile: TileEmbedding::load(vb.pp("post_tile_positional_embedding"), config, h)?,
-            layernorm_pre: candle_nn::layer_norm(h, norm, vb.pp("layernorm_pre"))?,
-            layernorm_post: candle_nn::layer_norm(h, norm, vb.pp("layernorm_post"))?,
+            layernorm_pre: candle_nn::layer_norm(h, outer_norm, vb.pp("layernorm_pre"))?,
+            layernorm_post: candle_nn::layer_norm(h, outer_norm, vb.pp("layernorm_post"))?,
             local_layers: (0..config.num_hidden_layers)
                 .map(|i| Layer::load(vb.pp(format!("transformer.layers.{i}")), config, false))
                 .collect::<Result<_, _>>()?,
@@ -213,17 +208,15 @@ impl VisionEncoder {
     ) -> candle_core::Result<Tensor> {
         let positions = self.config.positions();
         let n = self.config.max_num_tiles * padded;
-        let padding: Vec<bool> = (0..n)
-            .map(|i| i / padded >= image.tiles() || i % padded >= positions)
-            .collect();
-        let min = f32::MIN;
-        let values: Vec<f32> = (0..n * n)
-            .map(|at| match padding[at / n] && padding[at % n] {
-                true => min,
-                false => 0.0,
+        let padding: Vec<f32> = (0..n)
+            .map(|i| {
+                f32::from(u8::from(
+                    i / padded >= image.tiles() || i % padded >= positions,
+                ))
             })
             .collect();
-        Tensor::from_vec(values, (n, n), device)?.to_dtype(dtype)
+        let padding = Tensor::from_vec(padding, (n, 1), device)?;
+        (padding.broadcast_mul(&padding.t()?)? * f64::from(f32::MIN))?.to_dtype(dtype)
     }
 
     /// Runs the encoder on one image: [max_tiles, positions, hidden × (1 + intermediate)].
@@ -276,12 +269,15 @@ impl VisionEncoder {
         let x = x.pad_with_zeros(1, 0, padded - positions)?;
         let mask = self.attention_mask(image, padded, dtype, device)?;
         let mut x = x.reshape((1, tiles * padded, h))?;
-        let mut states = Vec::with_capacity(self.local_layers.len() + 1);
-        for layer in &self.local_layers {
-            states.push(x.clone());
+        // The inputs of the listed layers, in the listed order.
+        let listed = &c.intermediate_layers_indices;
+        let mut selected = vec![None; listed.len()];
+        for (i, layer) in self.local_layers.iter().enumerate() {
+            for (slot, _) in listed.iter().enumerate().filter(|(_, &l)| l == i) {
+                selected[slot] = Some(x.clone());
+            }
             x = layer.forward(&x, &mask)?;
         }
-        states.push(x.clone());
         let x = self
             .layernorm_post
             .forward(&x)?
@@ -294,19 +290,12 @@ impl VisionEncoder {
             x = layer.forward(&x, &mask)?;
         }
         let last = x.reshape((tiles, padded, h))?.narrow(1, 0, positions)?;
+        // The config was checked: every listed layer exists, so every slot is filled.
+        let selected: Vec<Tensor> = selected.into_iter().flatten().collect();
+        if selected.is_empty() {
+            return Ok(last);
+        }
         // The selected states are interleaved per feature (stacked on a last axis).
-        let selected = c
-            .intermediate_layers_indices
-            .iter()
-            .map(|&i| {
-                states.get(i).cloned().ok_or_else(|| {
-                    InferenceError::Checkpoint(format!(
-                        "`intermediate_layers_indices` names layer {i}; the encoder has {}",
-                        self.local_layers.len()
-                    ))
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
         let intermediate = Tensor::stack(&selected, D::Minus1)?
             .reshape((tiles, padded, ()))?
             .narrow(1, 0, positions)?;
