@@ -6,13 +6,11 @@
 
 use std::path::Path;
 
-use candle_core::{DType, Device};
 use common::inference::{
-    copy_of, download_with_cli, failed_checks, python, scale_tensor, shards, torch_available,
+    copy_of, download_with_cli, failed_checks, load, python, scale_tensor, shards, torch_available,
     validate_dir, validate_with_cli,
 };
 use common::{demo_models, error_code, spawn_app, spawn_app_with, Backend};
-use modelgate::inference::checkpoint::{Checkpoint, CheckpointFiles};
 use modelgate::inference::model::Model;
 use modelgate::inference::vectors::ValidationRecord;
 use modelgate::store::signing::PublisherKey;
@@ -27,21 +25,9 @@ fn text_dir() -> &'static Path {
     &demo_models().1[0].dir
 }
 
-fn load(dir: &Path) -> (Checkpoint, Model) {
-    let checkpoint = Checkpoint::open(CheckpointFiles::from_dir(dir).unwrap()).unwrap();
-    let model = Model::load(&checkpoint, &Device::Cpu, DType::F32, 256).unwrap();
-    (checkpoint, model)
-}
-
-/// The record `modelgate publish` makes for the demo text model.
+/// The record `modelgate publish` makes for the demo model.
 fn published_record() -> ValidationRecord {
-    static RECORD: std::sync::OnceLock<ValidationRecord> = std::sync::OnceLock::new();
-    RECORD
-        .get_or_init(|| {
-            let (checkpoint, model) = load(text_dir());
-            modelgate::inference::vectors::record(&checkpoint, &model).unwrap()
-        })
-        .clone()
+    common::inference::published_record(text_dir())
 }
 
 /// `POST /v1/models/{model}/validate` as `token`.

@@ -8,13 +8,11 @@
 use std::path::Path;
 
 use base64::Engine;
-use candle_core::{DType, Device};
 use common::inference::{
-    copy_of, download_with_cli, failed_checks, python, scale_tensor, shards, torch_available,
+    copy_of, download_with_cli, failed_checks, load, python, scale_tensor, shards, torch_available,
     validate_dir, validate_with_cli,
 };
 use common::{demo_models, error_code, spawn_app, Backend};
-use modelgate::inference::checkpoint::{Checkpoint, CheckpointFiles};
 use modelgate::inference::model::Model;
 use modelgate::inference::patterns::{Pattern, BASE_TILE, PATTERNS};
 use modelgate::inference::vectors::ValidationRecord;
@@ -29,21 +27,9 @@ fn vision_dir() -> &'static Path {
     &demo_models().1[1].dir
 }
 
-fn load(dir: &Path) -> (Checkpoint, Model) {
-    let checkpoint = Checkpoint::open(CheckpointFiles::from_dir(dir).unwrap()).unwrap();
-    let model = Model::load(&checkpoint, &Device::Cpu, DType::F32, 256).unwrap();
-    (checkpoint, model)
-}
-
-/// The record `modelgate publish` makes for the demo Vision model.
+/// The record `modelgate publish` makes for the demo model.
 fn published_record() -> ValidationRecord {
-    static RECORD: std::sync::OnceLock<ValidationRecord> = std::sync::OnceLock::new();
-    RECORD
-        .get_or_init(|| {
-            let (checkpoint, model) = load(vision_dir());
-            modelgate::inference::vectors::record(&checkpoint, &model).unwrap()
-        })
-        .clone()
+    common::inference::published_record(vision_dir())
 }
 
 fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
@@ -54,22 +40,13 @@ fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
         .fold(0.0, f32::max)
 }
 
-/// A PNG of `pattern`, as a person would upload it.
-fn png_of(pattern: &Pattern) -> Vec<u8> {
+/// `pattern` as a file of `format`, as a person would upload it.
+fn file_of(pattern: &Pattern, format: image::ImageFormat) -> Vec<u8> {
     let drawn = pattern.draw(BASE_TILE);
     let image =
         image::RgbImage::from_raw(drawn.width as u32, drawn.height as u32, drawn.pixels).unwrap();
     let mut out = std::io::Cursor::new(Vec::new());
-    image.write_to(&mut out, image::ImageFormat::Png).unwrap();
-    out.into_inner()
-}
-
-fn jpeg_of(pattern: &Pattern) -> Vec<u8> {
-    let drawn = pattern.draw(BASE_TILE);
-    let image =
-        image::RgbImage::from_raw(drawn.width as u32, drawn.height as u32, drawn.pixels).unwrap();
-    let mut out = std::io::Cursor::new(Vec::new());
-    image.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
+    image.write_to(&mut out, format).unwrap();
     out.into_inner()
 }
 
@@ -371,7 +348,7 @@ async fn publish_records_vectors_and_generate_takes_uploaded_images_under_the_eu
                 .await
             }
         };
-        let png = png_of(&PATTERNS[0]);
+        let png = file_of(&PATTERNS[0], image::ImageFormat::Png);
         let response = generate(
             us.clone(),
             json!({"prompt": "Describe this image.", "image": base64(&png), "max_tokens": 6}),
@@ -393,7 +370,7 @@ async fn publish_records_vectors_and_generate_takes_uploaded_images_under_the_eu
 
         let response = generate(
             us.clone(),
-            json!({"prompt": "<|image|>What is this?", "image": base64(&jpeg_of(&PATTERNS[1])), "max_tokens": 4}),
+            json!({"prompt": "<|image|>What is this?", "image": base64(&file_of(&PATTERNS[1], image::ImageFormat::Jpeg)), "max_tokens": 4}),
         )
         .await;
         assert_eq!(response.status(), 200, "JPEG uploads work");
@@ -458,11 +435,14 @@ async fn an_oversized_image_is_refused() {
     let app = common::spawn_app_with(Backend::Sqlite, |s| s.inference.max_image_bytes = 1000).await;
     app.publish_demo().await;
     let us = app.licensed_user("us@example.org", "US").await;
-    let big = png_of(&Pattern {
-        name: "gradient",
-        width: 300,
-        height: 300,
-    });
+    let big = file_of(
+        &Pattern {
+            name: "gradient",
+            width: 300,
+            height: 300,
+        },
+        image::ImageFormat::Png,
+    );
     assert!(big.len() > 1000);
     let response = app
         .post_json(

@@ -6,10 +6,32 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use candle_core::Device;
-use modelgate::inference::checkpoint::CheckpointFiles;
+use candle_core::{DType, Device};
+use modelgate::inference::checkpoint::{Checkpoint, CheckpointFiles};
+use modelgate::inference::model::Model;
 use modelgate::inference::vectors::{validate_files, ValidationRecord, ValidationReport};
 use serde_json::Value;
+
+/// The checked checkpoint of `dir` and its model, in f32 on the CPU.
+pub fn load(dir: &Path) -> (Checkpoint, Model) {
+    let checkpoint = Checkpoint::open(CheckpointFiles::from_dir(dir).unwrap()).unwrap();
+    let model = Model::load(&checkpoint, &Device::Cpu, DType::F32, 256).unwrap();
+    (checkpoint, model)
+}
+
+/// The record `modelgate publish` makes for the model in `dir` (made once per directory).
+pub fn published_record(dir: &Path) -> ValidationRecord {
+    static RECORDS: std::sync::Mutex<Vec<(PathBuf, ValidationRecord)>> =
+        std::sync::Mutex::new(Vec::new());
+    let mut records = RECORDS.lock().unwrap();
+    if let Some((_, record)) = records.iter().find(|(d, _)| d == dir) {
+        return record.clone();
+    }
+    let (checkpoint, model) = load(dir);
+    let record = modelgate::inference::vectors::record(&checkpoint, &model).unwrap();
+    records.push((dir.to_path_buf(), record.clone()));
+    record
+}
 
 /// A copy of a model directory's top-level files.
 pub fn copy_of(dir: &Path) -> tempfile::TempDir {
