@@ -9,8 +9,9 @@ Reads on stdin:
 and prints {"processed": [{"pixel_values", "aspect_ratio_id", "num_tiles"}],
             "logits": [[next-token logits]], "continuation": [ids]}.
 
-Every case's image token comes first, so no text position precedes it (transformers and
-Meta's reference treat such positions differently; see src/inference/mllama/mod.rs).
+Every case's image token comes first (then BOS, as the transformers processor builds a
+prompt), so no text position precedes it: transformers and Meta's reference treat such
+positions differently (see src/inference/mllama/mod.rs).
 transformers since 4.56 takes the vision features from the *outputs* of the listed encoder
 layers, where Meta's reference and transformers 4.45 take their *inputs*: the indices are
 lowered by one here so that both compute the published network (`--as-published`; without
