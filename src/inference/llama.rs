@@ -123,17 +123,9 @@ pub struct Session<'a> {
 }
 
 impl Session<'_> {
-    /// Runs `tokens` after what was fed so far; returns the f32 logits of the next token.
+    /// Runs `tokens` after what was fed so far (checked by `model::Session::feed`);
+    /// returns the f32 logits of the next token.
     pub fn feed(&mut self, tokens: &[u32]) -> Result<Tensor, InferenceError> {
-        if tokens.is_empty() {
-            return Err(InferenceError::InvalidParameter("no tokens to run".into()));
-        }
-        if self.position + tokens.len() > self.model.max_context() {
-            return Err(InferenceError::PromptTooLong {
-                tokens: self.position + tokens.len(),
-                limit: self.model.max_context(),
-            });
-        }
         let input = Tensor::new(tokens, &self.model.device)?.unsqueeze(0)?;
         let logits = self
             .model
@@ -146,5 +138,10 @@ impl Session<'_> {
     /// Tokens fed so far.
     pub fn position(&self) -> usize {
         self.position
+    }
+
+    /// The longest sequence the model was loaded for.
+    pub fn max_context(&self) -> usize {
+        self.model.max_context()
     }
 }

@@ -26,6 +26,19 @@ pub enum Session<'a> {
 impl Session<'_> {
     /// Runs `tokens` after what was fed so far; returns the f32 logits of the next token.
     pub fn feed(&mut self, tokens: &[u32]) -> Result<Tensor, InferenceError> {
+        let (position, limit) = match self {
+            Session::Text(s) => (s.position(), s.max_context()),
+            Session::Vision(s) => (s.position(), s.max_context()),
+        };
+        if tokens.is_empty() {
+            return Err(InferenceError::InvalidParameter("no tokens to run".into()));
+        }
+        if position + tokens.len() > limit {
+            return Err(InferenceError::PromptTooLong {
+                tokens: position + tokens.len(),
+                limit,
+            });
+        }
         match self {
             Session::Text(s) => s.feed(tokens),
             Session::Vision(s) => s.feed(tokens),
@@ -52,9 +65,7 @@ impl Model {
                         .map(|m| Model::Vision(Box::new(m)))
                 }
             }));
-        let model = loaded
-            .map_err(|_| InferenceError::Checkpoint("the weights could not be loaded".into()))??;
-        Ok(model)
+        loaded.map_err(|_| InferenceError::Checkpoint("the weights could not be loaded".into()))?
     }
 
     fn tokenizer(&self) -> &Tokenizer {

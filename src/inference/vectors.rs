@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::checkpoint::{Checkpoint, CheckpointFiles};
-use super::image::TiledImage;
+use super::image::{TiledImage, IMAGE_PLACEHOLDER};
 use super::llama::mmap_weights;
 use super::model::Model;
 use super::patterns::Pattern;
@@ -312,7 +312,7 @@ fn continuation_of(model: &Model) -> (String, Option<&'static str>) {
     match model.image_token() {
         None => (CONTINUATION_PROMPT.to_owned(), None),
         Some(_) => (
-            format!("<|image|>{CONTINUATION_PROMPT}"),
+            format!("{IMAGE_PLACEHOLDER}{CONTINUATION_PROMPT}"),
             Some(VISION_CONTINUATION_IMAGE),
         ),
     }

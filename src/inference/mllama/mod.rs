@@ -170,17 +170,19 @@ pub struct Session<'a> {
 }
 
 impl Session<'_> {
-    /// Runs `tokens` after what was fed so far; returns the f32 logits of the next token.
+    /// Tokens fed so far.
+    pub fn position(&self) -> usize {
+        self.position
+    }
+
+    /// The longest sequence the model was loaded for.
+    pub fn max_context(&self) -> usize {
+        self.model.max_context
+    }
+
+    /// Runs `tokens` after what was fed so far (checked by `model::Session::feed`);
+    /// returns the f32 logits of the next token.
     pub fn feed(&mut self, tokens: &[u32]) -> Result<Tensor, InferenceError> {
-        if tokens.is_empty() {
-            return Err(InferenceError::InvalidParameter("no tokens to run".into()));
-        }
-        if self.position + tokens.len() > self.model.max_context {
-            return Err(InferenceError::PromptTooLong {
-                tokens: self.position + tokens.len(),
-                limit: self.model.max_context,
-            });
-        }
         let image_token = self.model.image_token();
         let images_here = tokens.iter().filter(|&&t| t == image_token).count();
         match (
