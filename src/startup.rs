@@ -124,7 +124,7 @@ pub async fn open_state(settings: &Settings) -> anyhow::Result<(AppState, Publis
         session_keys: Arc::new(session_keys),
         throttle: Arc::new(throttle),
         proxies,
-        geoip: Arc::new(GeoIp::new(settings.geoip.database.clone())),
+        geoip: Arc::new(GeoIp::new(settings.geoip.database.clone()).context("geoip.database")?),
         policy: CurrentPolicy::new(policy),
         audit_key: PublisherKey::load_or_generate_file(
             &settings.storage.key_dir(),

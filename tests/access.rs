@@ -363,7 +363,8 @@ async fn geoip_reads_both_schemas_reloads_on_change_and_never_fails_a_request() 
     let session = app.licensed_user("ada@example.com", "US").await;
     let path = app.geoip_path();
 
-    // No database yet, then an unreadable one: no signal, and the request still succeeds.
+    // An address the database does not know, then an unreadable replacement: no signal
+    // (the previous database stays), and the request still succeeds.
     let none = signals_for(&app, &session, "81.0.0.1").await;
     assert_eq!(none["geo_country"], "");
     std::fs::write(&path, b"garbage").unwrap();
@@ -371,7 +372,7 @@ async fn geoip_reads_both_schemas_reloads_on_change_and_never_fails_a_request() 
     assert_eq!(
         signals_for(&app, &session, "81.0.0.1").await["geo_country"],
         "",
-        "an unreadable file is no signal"
+        "an unreadable file is no new signal"
     );
     std::fs::write(&path, b"garbage").unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
@@ -417,7 +418,7 @@ async fn geoip_reads_both_schemas_reloads_on_change_and_never_fails_a_request() 
         "FR"
     );
 
-    // A corrupt replacement keeps the last good database; no file means no signal.
+    // A corrupt replacement keeps the last good database, and so does a removed file.
     std::fs::write(&path, b"not a maxmind database at all").unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert_eq!(
@@ -428,7 +429,7 @@ async fn geoip_reads_both_schemas_reloads_on_change_and_never_fails_a_request() 
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert_eq!(
         signals_for(&app, &session, "81.0.0.1").await["geo_country"],
-        ""
+        "FR"
     );
 }
 

@@ -104,58 +104,111 @@ struct Walker<'a> {
 }
 
 impl Walker<'_> {
-    /// Sets up a user as the row describes; returns the session.
+    /// Sets up a user as the row describes; returns the session (a partner's token for a
+    /// partner row: admins record a partner's place of business, partners cannot).
     async fn user_for(&mut self, case: &Case, domicile: &str) -> String {
         self.users += 1;
-        let role = if case.partner {
-            Role::Partner
+        let session = if case.partner {
+            let country = case.organisation_country.as_deref().unwrap_or(domicile);
+            let created: Value = self
+                .app
+                .post_json(
+                    "/v1/admin/partners",
+                    Some(&self.admin),
+                    &json!({ "name": format!("Row Partner {}", self.users), "country": country,
+                             "contact": format!("row{}@example.com", self.users) }),
+                )
+                .await
+                .json()
+                .await
+                .unwrap();
+            created["token"].as_str().unwrap().to_owned()
         } else {
-            Role::User
+            let session = self
+                .app
+                .account(&format!("row{}@example.com", self.users), Role::User)
+                .await;
+            self.declare(&session, &Self::declaration(case, domicile))
+                .await;
+            session
         };
-        let session = self
-            .app
-            .account(&format!("row{}@example.com", self.users), role)
-            .await;
-        let attestation = match &case.organisation_country {
+        let accepted = if case.accepted || case.revoked {
+            Some(self.accept(&session).await)
+        } else {
+            None
+        };
+        if let Some(accepted) = accepted.filter(|_| case.revoked) {
+            let id = accepted["id"].as_str().unwrap();
+            let revoked = self
+                .app
+                .post_json(
+                    &format!("/v1/admin/acceptances/{id}/revoke"),
+                    Some(&self.admin),
+                    &json!({ "reason": "table row" }),
+                )
+                .await;
+            assert_eq!(revoked.status(), 200);
+        }
+        session
+    }
+
+    /// The declaration a row describes.
+    fn declaration(case: &Case, domicile: &str) -> Value {
+        match &case.organisation_country {
             Some(org) => json!({ "legal_name": "Row", "domicile_country": domicile,
                                  "on_behalf_of_organisation": true, "organisation_name": "Row Ltd",
                                  "organisation_country": org }),
             None => {
                 json!({ "legal_name": "Row", "domicile_country": domicile, "on_behalf_of_organisation": false })
             }
-        };
+        }
+    }
+
+    async fn declare(&self, session: &str, attestation: &Value) {
         let attested = self
             .app
-            .put_json("/v1/me/attestation", Some(&session), &attestation)
+            .put_json("/v1/me/attestation", Some(session), attestation)
             .await;
         assert_eq!(attested.status(), 200);
-        if case.accepted || case.revoked {
-            let digest = self.app.license_digest("llama-3.2").await;
-            let accepted: Value = self
-                .app
-                .post_json(
-                    "/v1/licenses/llama-3.2/accept",
-                    Some(&session),
-                    &json!({ "digest": digest }),
-                )
-                .await
-                .json()
-                .await
-                .unwrap();
-            if case.revoked {
-                let id = accepted["id"].as_str().unwrap();
-                let revoked = self
-                    .app
-                    .post_json(
-                        &format!("/v1/admin/acceptances/{id}/revoke"),
-                        Some(&self.admin),
-                        &json!({ "reason": "table row" }),
-                    )
-                    .await;
-                assert_eq!(revoked.status(), 200);
-            }
+    }
+
+    /// Accepts the current license for the current declaration; returns the acceptance.
+    async fn accept(&self, session: &str) -> Value {
+        let digest = self.app.license_digest("llama-3.2").await;
+        self.app
+            .post_json(
+                "/v1/licenses/llama-3.2/accept",
+                Some(session),
+                &json!({ "digest": digest }),
+            )
+            .await
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// Opens (and, unless `open`, decides with `verdict`) a real review case for the user:
+    /// a request from an EU address, under the current declaration.
+    async fn review_case(&self, case: &Case, session: &str, verdict: Option<&str>) -> Result<(), String> {
+        let eu = self.plan.address("DE", false);
+        let (outcome, body) = self.ask(case, session, eu.as_deref()).await;
+        if outcome != Outcome::Review {
+            return Err(format!("expected a review first, got {outcome:?}"));
         }
-        session
+        let Some(verdict) = verdict else {
+            return Ok(());
+        };
+        let id = body["review"]["id"].as_str().unwrap().to_owned();
+        let decided = self
+            .app
+            .post_json(
+                &format!("/v1/reviews/{id}/{verdict}"),
+                Some(&self.compliance),
+                &json!({ "note": "checked the passport" }),
+            )
+            .await;
+        assert_eq!(decided.status(), 200);
+        Ok(())
     }
 
     async fn ask(&self, case: &Case, session: &str, ip: Option<&str>) -> (Outcome, Value) {
@@ -175,29 +228,29 @@ impl Walker<'_> {
         let ip = self
             .plan
             .address(&case.signals.geo_country, case.signals.anonymous_proxy);
-        let (mut outcome, mut body) = self.ask(case, &session, ip.as_deref()).await;
-        if case.signals.review != "none" {
-            // The row's review outcome comes from a real case decided by compliance staff.
-            if outcome != Outcome::Review {
-                return Some(format!("{label}: expected a review first, got {outcome:?}"));
+        // The row's review state comes from a real case, opened by a request from an EU
+        // address and decided by compliance staff; a changed declaration is a real change
+        // made after that case (from a Brazilian domicile, accepted as such, to the row's).
+        let verdict = match case.signals.review.as_str() {
+            "approved" => Some("approve"),
+            "open" => None,
+            _ => Some("deny"),
+        };
+        if case.signals.declaration_changed {
+            let before = json!({ "legal_name": "Row", "domicile_country": "BR", "on_behalf_of_organisation": false });
+            self.declare(&session, &before).await;
+            self.accept(&session).await;
+            if let Err(problem) = self.review_case(case, &session, verdict).await {
+                return Some(format!("{label}: {problem}"));
             }
-            let id = body["review"]["id"].as_str().unwrap().to_owned();
-            let verdict = if case.signals.review == "approved" {
-                "approve"
-            } else {
-                "deny"
-            };
-            let decided = self
-                .app
-                .post_json(
-                    &format!("/v1/reviews/{id}/{verdict}"),
-                    Some(&self.compliance),
-                    &json!({ "note": "checked the passport" }),
-                )
+            self.declare(&session, &Self::declaration(case, domicile))
                 .await;
-            assert_eq!(decided.status(), 200);
-            (outcome, body) = self.ask(case, &session, ip.as_deref()).await;
+        } else if case.signals.review != "none" {
+            if let Err(problem) = self.review_case(case, &session, verdict).await {
+                return Some(format!("{label}: {problem}"));
+            }
         }
+        let (outcome, body) = self.ask(case, &session, ip.as_deref()).await;
         let decision = decision_of(&body);
         assert_eq!(
             decision["outcome"],
@@ -261,6 +314,7 @@ async fn every_row_of_the_expected_decision_table_holds_through_the_http_api() {
         .filter(|c| !c.is_empty() && c != "EU")
         .collect();
     countries.push("US".into());
+    countries.push("DE".into());
     countries.sort();
     countries.dedup();
 

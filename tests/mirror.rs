@@ -174,12 +174,19 @@ async fn upstream_events(app: &TestApp, staff: &str, query: &str, at_least: usiz
     events_where(app, staff, query, at_least, |_| true).await
 }
 
-/// Upstream audit events matching `query` that a mirror shipped (they carry
-/// `mirror_event`), waiting up to 20 s for at least `at_least`.
-async fn shipped_events(app: &TestApp, staff: &str, query: &str, at_least: usize) -> Vec<Value> {
-    events_where(app, staff, query, at_least, |e| {
-        !e["data"]["mirror_event"].is_null()
-    })
+/// The downloads a mirror reported upstream (its `blob.request … served` claims), waiting up
+/// to 20 s for at least `at_least`.
+async fn reported_downloads(app: &TestApp, staff: &str, at_least: usize) -> Vec<Value> {
+    events_where(
+        app,
+        staff,
+        "partner=Fjord%20Mirrors&kind=mirror.reported",
+        at_least,
+        |e| {
+            e["data"]["claim"]["kind"] == "blob.request"
+                && e["data"]["claim"]["outcome"] == "served"
+        },
+    )
     .await
 }
 
@@ -268,28 +275,28 @@ async fn a_mirror_serves_what_upstream_allows_and_its_downloads_reach_upstream_a
             .account("compliance@upstream.example", Role::Compliance)
             .await;
         let files = demo_files(VISION).len();
-        let served = shipped_events(
-            &up,
-            &compliance,
-            "partner=Fjord%20Mirrors&kind=blob.request&outcome=served",
-            files,
-        )
-        .await;
+        // They are recorded as the partner's claims, never as upstream's own events.
+        let served = reported_downloads(&up, &compliance, files).await;
         assert_eq!(served.len(), files, "{served:#?}");
         for event in &served {
             assert_eq!(event["data"]["partner"], "Fjord Mirrors");
+            assert_eq!(event["outcome"], "reported");
             assert!(event["data"]["mirror_event"]["id"].is_string());
         }
-        let decisions = shipped_events(
+        let decisions = events_where(
             &up,
             &compliance,
-            &format!("partner=Fjord%20Mirrors&kind=policy.decision&model={VISION}"),
+            &format!("partner=Fjord%20Mirrors&kind=mirror.reported&model={VISION}"),
             1,
+            |e| e["data"]["claim"]["kind"] == "policy.decision",
         )
         .await;
         assert_eq!(decisions.len(), 1, "{decisions:#?}");
-        assert_eq!(decisions[0]["outcome"], "allow");
-        assert_eq!(decisions[0]["data"]["declared_domicile"], "GB");
+        assert_eq!(decisions[0]["data"]["claim"]["outcome"], "allow");
+        assert_eq!(
+            decisions[0]["data"]["claim"]["data"]["declared_domicile"],
+            "GB"
+        );
         // Upstream also recorded each snapshot it issued to the partner.
         let issued = upstream_events(
             &up,
@@ -318,15 +325,15 @@ async fn a_mirror_serves_what_upstream_allows_and_its_downloads_reach_upstream_a
             .unwrap();
         assert_eq!(answer["recorded"], 0, "{answer}");
         assert_eq!(answer["duplicates"], events.len());
-        // Every kind the mirror wrote keeps its name upstream.
-        let unknown = upstream_events(
+        // None of them counts as upstream's own download.
+        let own = upstream_events(
             &up,
             &compliance,
-            "partner=Fjord%20Mirrors&kind=mirror.event",
+            "partner=Fjord%20Mirrors&kind=blob.request&outcome=served",
             0,
         )
         .await;
-        assert!(unknown.is_empty(), "{unknown:#?}");
+        assert!(own.is_empty(), "{own:#?}");
         // A shipment that does not continue the mirror's chain is refused whole.
         let last = events.last().unwrap().clone();
         let mut altered = last.clone();
@@ -626,13 +633,7 @@ async fn an_unreachable_upstream_leaves_the_mirror_serving_and_the_outbox_catche
         .account("compliance@upstream.example", Role::Compliance)
         .await;
     let files = demo_files(TEXT).len();
-    let served_events = shipped_events(
-        &up,
-        &compliance,
-        "partner=Fjord%20Mirrors&kind=blob.request&outcome=served",
-        files,
-    )
-    .await;
+    let served_events = reported_downloads(&up, &compliance, files).await;
     assert_eq!(served_events.len(), files);
     wait_until_shipped(&state.db).await;
 }

@@ -1,8 +1,10 @@
 //! Download grants (DESIGN §4): what an allow decision hands out. A grant is an ES256 JWT
 //! (audience `<aud>:grant`, so it never passes as a session) bound to the user, the
-//! licensee, one model revision (and so to that revision's blob digests) and an expiry,
-//! backed by a database row that counts fresh downloads per blob. Every blob request is
-//! checked here against the grant and the holder's current standing, and audited.
+//! licensee, one model revision (and so to that revision's blob digests), the acceptance it
+//! was decided on and an expiry, backed by a database row. Every blob request is checked
+//! here against the grant, the holder's current standing and (for a multimodal model) the
+//! request's location, charged to the account's download allowance for that blob (across
+//! grants and actions), and audited.
 
 use actix_web::http::Method;
 use actix_web::{HttpRequest, ResponseError};
@@ -15,7 +17,7 @@ use crate::db::grants::{self, GrantRow};
 use crate::db::{audit, now_ms, WriteTx};
 use crate::domain::Sha256Digest;
 use crate::error::ApiError;
-use crate::policy::Action;
+use crate::policy::{Action, LicenseeFacts, ModelFacts, Signals};
 use crate::random::new_id;
 use crate::state::AppState;
 
@@ -75,6 +77,8 @@ pub(super) async fn record(
         decision_event_id: decision_event_id.to_owned(),
         created_at,
         expires_at: created_at.saturating_add(ttl_ms),
+        acceptance_id: inputs.licensee.acceptance_id.clone(),
+        location_bound: i64::from(inputs.model.multimodal && inputs.signals.review != "approved"),
     };
     let (row, kind) = match grants::reusable(tx, &fresh, created_at).await? {
         Some(existing) => (existing, "grant.reused"),
@@ -217,10 +221,60 @@ pub async fn check(
             "compliance staff denied the review for this model".into(),
         ));
     }
-    if standing.current_attestation_id.as_deref() != Some(grant.attestation_id.as_str()) {
+    if standing.current_attestation_id.as_deref() != Some(grant.attestation_id.as_str())
+        || standing.acceptance_current == 0
+    {
         return Err(ApiError::GrantOutdated);
     }
+    if grant.location_bound != 0 {
+        check_location(state, &grant, request.client_ip)?;
+    }
     Ok(grant)
+}
+
+/// Refuses a request on a location-bound grant (a multimodal model, decided without a
+/// review signal or an approval) from a location that would send the licensee to review
+/// now: the policy's `needs_review` question, asked with the request's GeoIP signal.
+fn check_location(
+    state: &AppState,
+    grant: &GrantRow,
+    client_ip: Option<std::net::IpAddr>,
+) -> Result<(), ApiError> {
+    let Some(ip) = client_ip else {
+        return Ok(());
+    };
+    let geo = state.geoip.lookup(ip);
+    let signals = Signals {
+        geo_country: geo.country.unwrap_or_default(),
+        anonymous_proxy: geo.anonymous_proxy,
+        ..Signals::default()
+    };
+    let licensee = LicenseeFacts {
+        kind: grant.licensee_kind.clone(),
+        country: grant.licensee_country.clone(),
+        accepted_current_license: true,
+        entitlement_revoked: false,
+    };
+    let model = ModelFacts {
+        id: grant.model_id.clone(),
+        multimodal: true,
+        license: grant.license_id.clone(),
+    };
+    let reasons = state
+        .policy
+        .get()
+        .review_reasons(&licensee, &model, &signals)
+        .map_err(ApiError::internal)?;
+    if reasons.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::LocationChanged {
+        reasons: reasons
+            .iter()
+            .map(|r| r.policy.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+    })
 }
 
 /// What one blob request did, for the audit log.
@@ -233,13 +287,14 @@ pub struct BlobRequest<'a> {
     pub user_id: Option<String>,
     pub grant_id: Option<String>,
     pub method: &'a Method,
+    /// The client address (after trusted proxies), for the location check.
+    pub client_ip: Option<std::net::IpAddr>,
     /// The `Range` header as sent.
     pub range: Option<&'a str>,
     pub status: u16,
     /// Bytes the response body carries.
     pub bytes: u64,
-    /// A full or from-byte-0 GET: counts against the grant's cap. Resumes, `HEAD` and
-    /// `304` answers are no downloads (resumed bytes are bounded by the cap times the size).
+    /// A GET from byte 0 (counted as a download in the allowance; its bytes count like any).
     pub fresh: bool,
 }
 
@@ -257,36 +312,84 @@ fn request_data(grant: Option<&GrantRow>, request: &BlobRequest<'_>) -> Value {
     })
 }
 
-/// Accounts a GET against the grant's cap (refusing it past the cap) and records the
-/// served request, in one transaction.
+/// Bytes reserved in an account's download allowance for one response; whatever the client
+/// does not take is given back (`give_back`).
+#[derive(Debug, Clone)]
+pub struct Reservation {
+    pub user_id: String,
+    pub revision_digest: String,
+    pub sha256: String,
+    pub window_started_at: i64,
+    pub bytes: u64,
+}
+
+impl Reservation {
+    /// Gives back `bytes` the client did not take (a response cut short); a failure is logged
+    /// and the bytes stay counted (the allowance errs on the side of the licensor).
+    pub async fn give_back(&self, db: &crate::db::Db, bytes: u64) {
+        let key = grants::AllowanceKey {
+            user_id: &self.user_id,
+            revision_digest: &self.revision_digest,
+            sha256: &self.sha256,
+        };
+        if let Err(e) = grants::release_download(db, key, self.window_started_at, bytes).await {
+            tracing::warn!(error = %e, "giving back unsent bytes of a download failed");
+        }
+    }
+}
+
+/// Charges a GET's bytes to the account's allowance for this blob of the grant's revision
+/// (refusing it past the budget: `downloads_per_blob` times the size per grant period,
+/// across grants and actions) and records the served request, in one transaction. Returns
+/// the reservation of a GET that carries bytes.
 pub async fn admit(
     state: &AppState,
     grant: &GrantRow,
     request: &BlobRequest<'_>,
-) -> Result<(), ApiError> {
+) -> Result<Option<Reservation>, ApiError> {
     let mut tx = state.db.begin_write().await?;
-    let counted = *request.method != Method::GET
-        || request.status == 304
-        || grants::account_download(
+    let charged = *request.method == Method::GET && request.status != 304;
+    let mut reservation = None;
+    if charged {
+        let sha256 = request.blob.hex();
+        let key = grants::AllowanceKey {
+            user_id: &grant.user_id,
+            revision_digest: &grant.revision_digest,
+            sha256: &sha256,
+        };
+        let budget = i64::try_from(request.size)
+            .unwrap_or(i64::MAX)
+            .saturating_mul(grant.downloads_per_blob);
+        let window_ms =
+            i64::try_from(state.settings.grants.ttl_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+        let reserved = grants::reserve_download(
             &mut tx,
-            &grant.id,
-            &request.blob.hex(),
+            key,
             request.fresh,
             request.bytes,
-            request.size,
-            grant.downloads_per_blob,
+            budget,
+            window_ms,
+            now_ms(),
         )
         .await?;
-    if !counted {
-        drop(tx);
-        let refusal = ApiError::DownloadLimitReached {
-            limit: grant.downloads_per_blob,
+        let Some(window_started_at) = reserved else {
+            drop(tx);
+            let refusal = ApiError::DownloadLimitReached {
+                limit: grant.downloads_per_blob,
+            };
+            let mut refused = request.clone();
+            refused.status = refusal.status_code().as_u16();
+            refused.bytes = 0;
+            record_refusal(state, Some(grant), &refused, &refusal).await;
+            return Err(refusal);
         };
-        let mut refused = request.clone();
-        refused.status = refusal.status_code().as_u16();
-        refused.bytes = 0;
-        record_refusal(state, Some(grant), &refused, &refusal).await;
-        return Err(refusal);
+        reservation = Some(Reservation {
+            user_id: grant.user_id.clone(),
+            revision_digest: grant.revision_digest.clone(),
+            sha256,
+            window_started_at,
+            bytes: request.bytes,
+        });
     }
     audit::append(
         &mut tx,
@@ -300,7 +403,7 @@ pub async fn admit(
     )
     .await?;
     tx.commit().await?;
-    Ok(())
+    Ok(reservation)
 }
 
 /// Records a refused blob request. A failure to record is logged, and the refusal stands.

@@ -18,7 +18,8 @@ use crate::db::reviews::{self, ReviewRow};
 use crate::domain::{ModelId, Sha256Digest};
 use crate::error::ApiError;
 use crate::geo::GeoSignal;
-use crate::policy::facts::{self, FactsError, Licensee};
+use crate::db::licensing;
+use crate::policy::facts::{self, DeclaredLicensee, FactsError, Licensee};
 use crate::policy::{Action, Decision, ModelFacts, Outcome, Signals};
 use crate::random::new_id;
 use crate::state::AppState;
@@ -44,7 +45,7 @@ pub struct DecisionInputs {
     pub revision: Arc<RevisionRow>,
     pub client_ip: Option<IpAddr>,
     pub signals: Signals,
-    /// The newest review case for this user, declaration and model.
+    /// The newest review case for this user and model.
     pub review: Option<ReviewRow>,
 }
 
@@ -69,6 +70,8 @@ impl DecisionInputs {
             "geo_country": self.signals.geo_country,
             "anonymous_proxy": self.signals.anonymous_proxy,
             "review_state": self.signals.review,
+            "declaration_changed": self.signals.declaration_changed,
+            "acceptance_id": self.licensee.acceptance_id,
             "review_case": self.review.as_ref().map(|r| r.id.clone()),
         })
     }
@@ -99,22 +102,13 @@ pub async fn gather(
             })?;
     let model_facts = facts::model_facts(&revision)?;
     let licensee = facts::licensee_facts(&state.db, &user, &model_facts.license).await?;
-    let review = reviews::latest_for(
-        &state.db,
-        &user.id,
-        &licensee.attestation.id,
-        &model_facts.id,
-    )
-    .await?;
+    let review = reviews::latest_for(&state.db, &user.id, &model_facts.id).await?;
+    let (review_state, declaration_changed) = review_standing(state, review.as_ref(), &licensee).await?;
     let geo = geo.unwrap_or_else(|| {
         client_ip
             .map(|ip| state.geoip.lookup(ip))
             .unwrap_or_default()
     });
-    let review_state = match review.as_ref().map(|r| r.state.as_str()) {
-        Some(decided @ ("approved" | "denied")) => decided.to_owned(),
-        _ => "none".to_owned(),
-    };
     Ok(DecisionInputs {
         user,
         licensee,
@@ -124,9 +118,39 @@ pub async fn gather(
         signals: Signals {
             geo_country: geo.country.unwrap_or_default(),
             anonymous_proxy: geo.anonymous_proxy,
-            review: review_state,
+            review: review_state.to_owned(),
+            declaration_changed,
         },
         review,
+    })
+}
+
+/// What the newest case for this user and model means now: its state while the licensee's
+/// declaration is the one the case was opened on, and whether the declaration changed since.
+/// A verdict binds to the licensee and model: re-posting the same facts (or new facts that
+/// say the same) keeps it; other facts void an approval and turn a deny or an open case into
+/// a new review (`review.declaration-changed`), never into a clean start.
+async fn review_standing(
+    state: &AppState,
+    case: Option<&ReviewRow>,
+    licensee: &Licensee,
+) -> Result<(&'static str, bool), ApiError> {
+    let Some(case) = case else {
+        return Ok(("none", false));
+    };
+    let same_declaration = case.attestation_id == licensee.attestation.id
+        || licensing::attestation(&state.db, &case.attestation_id)
+            .await?
+            .is_some_and(|opened_on| {
+                DeclaredLicensee::of(&opened_on) == DeclaredLicensee::of(&licensee.attestation)
+            });
+    Ok(match (case.state.as_str(), same_declaration) {
+        ("open", same) => ("open", !same),
+        ("approved", true) => ("approved", false),
+        ("approved", false) => ("none", false),
+        ("denied", true) => ("denied", false),
+        ("denied", false) => ("none", true),
+        _ => ("none", false),
     })
 }
 
@@ -235,7 +259,7 @@ pub async fn request_access(
                 .await?;
                 case = Some(id);
             } else {
-                case = reviews::open_case_id(&mut tx, user, attestation, model).await?;
+                case = reviews::open_case_id(&mut tx, user, model).await?;
             }
         }
         Outcome::Deny => {}

@@ -1,5 +1,6 @@
-//! SQL for download grants, their per-blob download accounting, and the standing of a
-//! grant's holder (read on every blob request, so a revocation takes effect at once).
+//! SQL for download grants, the download allowance of each account per revision and blob
+//! (across grants and actions), and the standing of a grant's holder (read on every blob
+//! request, so a revocation or a new license version takes effect at once).
 
 use sqlx::{AnyConnection, FromRow};
 
@@ -21,6 +22,11 @@ pub struct GrantRow {
     pub decision_event_id: String,
     pub created_at: i64,
     pub expires_at: i64,
+    /// The acceptance the allow was decided on.
+    pub acceptance_id: Option<String>,
+    /// 1 when the decision saw no review signal and no approval: blob requests from a
+    /// location that would send the licensee to review are refused.
+    pub location_bound: i64,
 }
 
 /// A grant with what its holder's entitlement looks like right now.
@@ -34,20 +40,23 @@ pub struct GrantStanding {
     pub termination: Option<String>,
     /// The user's current declaration; another one than the grant's means a new decision.
     pub current_attestation_id: Option<String>,
-    /// The newest review case state for the grant's user, declaration and model.
+    /// The newest review case state for the grant's user and model.
     pub review_state: Option<String>,
+    /// Whether the grant's acceptance is live and of the license's current version.
+    pub acceptance_current: i64,
 }
 
 const GRANT_COLUMNS: &str =
     "g.id, g.user_id, g.licensee_kind, g.licensee_country, g.attestation_id, \
      g.model_id, g.revision_digest, g.license_id, g.action, g.downloads_per_blob, \
-     g.decision_event_id, g.created_at, g.expires_at";
+     g.decision_event_id, g.created_at, g.expires_at, g.acceptance_id, g.location_bound";
 
 pub async fn insert(conn: &mut AnyConnection, row: &GrantRow) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO grants (id, user_id, licensee_kind, licensee_country, attestation_id, model_id,
-             revision_digest, license_id, action, downloads_per_blob, decision_event_id, created_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+             revision_digest, license_id, action, downloads_per_blob, decision_event_id, created_at, expires_at,
+             acceptance_id, location_bound)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(&row.id)
     .bind(&row.user_id)
@@ -62,13 +71,16 @@ pub async fn insert(conn: &mut AnyConnection, row: &GrantRow) -> Result<(), sqlx
     .bind(&row.decision_event_id)
     .bind(row.created_at)
     .bind(row.expires_at)
+    .bind(&row.acceptance_id)
+    .bind(row.location_bound)
     .execute(conn)
     .await?;
     Ok(())
 }
 
-/// The newest grant still valid at `now` for this user, declaration, licensee, revision
-/// and action: asking again within a grant's lifetime gets the same grant (and its counts).
+/// The newest grant still valid at `now` for this user, declaration, licensee, acceptance,
+/// location binding, revision and action: asking again within a grant's lifetime gets the
+/// same grant.
 pub async fn reusable(
     conn: &mut AnyConnection,
     template: &GrantRow,
@@ -78,6 +90,7 @@ pub async fn reusable(
         "SELECT {GRANT_COLUMNS} FROM grants g
          WHERE g.user_id = $1 AND g.revision_digest = $2 AND g.action = $3 AND g.attestation_id = $4
            AND g.licensee_kind = $5 AND g.licensee_country = $6 AND g.expires_at > $7
+           AND g.acceptance_id = $8 AND g.location_bound = $9
          ORDER BY g.created_at DESC, g.id DESC LIMIT 1"
     ))
     .bind(&template.user_id)
@@ -87,6 +100,8 @@ pub async fn reusable(
     .bind(&template.licensee_kind)
     .bind(&template.licensee_country)
     .bind(now)
+    .bind(&template.acceptance_id)
+    .bind(template.location_bound)
     .fetch_optional(conn)
     .await
 }
@@ -99,8 +114,12 @@ pub async fn standing(db: &Db, id: &str) -> Result<Option<GrantStanding>, sqlx::
              (SELECT a.id FROM attestations a WHERE a.user_id = g.user_id
                ORDER BY a.created_at DESC, a.id DESC LIMIT 1) AS current_attestation_id,
              (SELECT r.state FROM review_cases r
-               WHERE r.user_id = g.user_id AND r.attestation_id = g.attestation_id AND r.model_id = g.model_id
-               ORDER BY r.opened_at DESC, r.id DESC LIMIT 1) AS review_state
+               WHERE r.user_id = g.user_id AND r.model_id = g.model_id AND r.state <> 'superseded'
+               ORDER BY r.opened_at DESC, r.id DESC LIMIT 1) AS review_state,
+             (SELECT COUNT(*) FROM acceptances a
+               WHERE a.id = g.acceptance_id AND a.revoked_at IS NULL
+                 AND a.digest = (SELECT v.digest FROM license_versions v WHERE v.license_id = g.license_id
+                                 ORDER BY v.published_at DESC, v.version DESC LIMIT 1)) AS acceptance_current
          FROM grants g JOIN users u ON u.id = g.user_id WHERE g.id = $1",
         termination = super::licensing::termination_reason_sql("g.user_id", "g.license_id"),
     ))
@@ -109,49 +128,99 @@ pub async fn standing(db: &Db, id: &str) -> Result<Option<GrantStanding>, sqlx::
     .await
 }
 
-/// Accounts one GET of blob `sha256` (of `size` bytes) under a grant: a `fresh` download
-/// (or the first request of any kind) counts against `limit`; a resumed range is no
-/// download, but the resumed bytes in all never exceed `limit × size`, so ranges cannot
-/// stand in for downloads. `Ok(false)`, with nothing counted, past either bound.
-pub async fn account_download(
-    conn: &mut AnyConnection,
-    grant_id: &str,
-    sha256: &str,
-    fresh: bool,
-    bytes: u64,
-    size: u64,
-    limit: i64,
-) -> Result<bool, sqlx::Error> {
-    let resumed = if fresh {
-        0
-    } else {
-        i64::try_from(bytes).unwrap_or(i64::MAX)
-    };
-    let budget = i64::try_from(size)
-        .unwrap_or(i64::MAX)
-        .saturating_mul(limit);
-    let counted = sqlx::query(
-        "INSERT INTO grant_downloads (grant_id, sha256, fresh_count, resumed_bytes) VALUES ($1, $2, 1, 0)
-         ON CONFLICT (grant_id, sha256) DO UPDATE
-           SET fresh_count = grant_downloads.fresh_count + $3,
-               resumed_bytes = grant_downloads.resumed_bytes + $4
-         WHERE grant_downloads.fresh_count + $3 <= $5 AND grant_downloads.resumed_bytes + $4 <= $6",
-    )
-    .bind(grant_id)
-    .bind(sha256)
-    .bind(i64::from(fresh))
-    .bind(resumed)
-    .bind(limit)
-    .bind(budget)
-    .execute(conn)
-    .await?;
-    Ok(counted.rows_affected() == 1)
+/// Where one account's allowance for one blob of one revision stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AllowanceKey<'a> {
+    pub user_id: &'a str,
+    pub revision_digest: &'a str,
+    pub sha256: &'a str,
 }
 
-/// The fresh downloads grant `grant_id` has served, per blob (SHA-256 hex → count).
-pub async fn fresh_downloads(db: &Db, grant_id: &str) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    sqlx::query_as("SELECT sha256, fresh_count FROM grant_downloads WHERE grant_id = $1")
-        .bind(grant_id)
-        .fetch_all(&db.pool)
-        .await
+/// Reserves `bytes` of the allowance at `key` (`fresh`: a download from byte 0): fresh and
+/// resumed bytes share one budget of `budget` bytes per window of `window_ms`, which starts
+/// with the first counted byte. Returns the window's start, or `None`, with nothing
+/// counted, when the bytes do not fit.
+#[allow(clippy::too_many_arguments)]
+pub async fn reserve_download(
+    conn: &mut AnyConnection,
+    key: AllowanceKey<'_>,
+    fresh: bool,
+    bytes: u64,
+    budget: i64,
+    window_ms: i64,
+    now: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    let bytes = i64::try_from(bytes).unwrap_or(i64::MAX);
+    if bytes > budget {
+        return Ok(None);
+    }
+    let started: Option<(i64,)> = sqlx::query_as(
+        "INSERT INTO download_allowances
+             (user_id, revision_digest, sha256, window_started_at, fresh_count, served_bytes)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (user_id, revision_digest, sha256) DO UPDATE SET
+           window_started_at = CASE WHEN download_allowances.window_started_at <= $7
+                               THEN excluded.window_started_at ELSE download_allowances.window_started_at END,
+           fresh_count = CASE WHEN download_allowances.window_started_at <= $7
+                         THEN excluded.fresh_count ELSE download_allowances.fresh_count + excluded.fresh_count END,
+           served_bytes = CASE WHEN download_allowances.window_started_at <= $7
+                          THEN excluded.served_bytes ELSE download_allowances.served_bytes + excluded.served_bytes END
+         WHERE download_allowances.window_started_at <= $7
+            OR download_allowances.served_bytes + excluded.served_bytes <= $8
+         RETURNING window_started_at",
+    )
+    .bind(key.user_id)
+    .bind(key.revision_digest)
+    .bind(key.sha256)
+    .bind(now)
+    .bind(i64::from(fresh))
+    .bind(bytes)
+    .bind(now.saturating_sub(window_ms))
+    .bind(budget)
+    .fetch_optional(conn)
+    .await?;
+    Ok(started.map(|(at,)| at))
+}
+
+/// Gives back `bytes` reserved in the window that started at `window_started_at` (a
+/// response the client did not take whole); nothing when that window is over.
+pub async fn release_download(
+    db: &Db,
+    key: AllowanceKey<'_>,
+    window_started_at: i64,
+    bytes: u64,
+) -> Result<(), sqlx::Error> {
+    let bytes = i64::try_from(bytes).unwrap_or(i64::MAX);
+    sqlx::query(
+        "UPDATE download_allowances
+         SET served_bytes = CASE WHEN served_bytes > $5 THEN served_bytes - $5 ELSE 0 END
+         WHERE user_id = $1 AND revision_digest = $2 AND sha256 = $3 AND window_started_at = $4",
+    )
+    .bind(key.user_id)
+    .bind(key.revision_digest)
+    .bind(key.sha256)
+    .bind(window_started_at)
+    .bind(bytes)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// The bytes the account has been served of each blob of `revision_digest` in the current
+/// window (SHA-256 hex → bytes); windows that started before `window_floor` are over.
+pub async fn served_bytes(
+    db: &Db,
+    user_id: &str,
+    revision_digest: &str,
+    window_floor: i64,
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT sha256, served_bytes FROM download_allowances
+         WHERE user_id = $1 AND revision_digest = $2 AND window_started_at > $3",
+    )
+    .bind(user_id)
+    .bind(revision_digest)
+    .bind(window_floor)
+    .fetch_all(&db.pool)
+    .await
 }

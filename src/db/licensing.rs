@@ -138,6 +138,36 @@ pub async fn attestations_of(db: &Db, user_id: &str) -> Result<Vec<AttestationRo
     .await
 }
 
+/// The attestation `id` (any user's; callers compare its `user_id`).
+pub async fn attestation(db: &Db, id: &str) -> Result<Option<AttestationRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {ATTESTATION_COLUMNS} FROM attestations WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+/// The user's live (not revoked) acceptances of the license version with `digest`, newest
+/// first: one per licensee the user accepted for.
+pub async fn live_acceptances_of_version(
+    db: &Db,
+    user_id: &str,
+    license_id: &str,
+    digest: &str,
+) -> Result<Vec<AcceptanceRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {ACCEPTANCE_COLUMNS} FROM acceptances a JOIN users u ON u.id = a.user_id
+         WHERE a.user_id = $1 AND a.license_id = $2 AND a.digest = $3 AND a.revoked_at IS NULL
+         ORDER BY a.accepted_at DESC, a.id DESC"
+    ))
+    .bind(user_id)
+    .bind(license_id)
+    .bind(digest)
+    .fetch_all(&db.pool)
+    .await
+}
+
 /// What an acceptance records besides the user and the license version.
 #[derive(Debug, Clone)]
 pub struct NewAcceptance<'a> {

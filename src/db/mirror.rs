@@ -45,6 +45,20 @@ pub async fn insert_partner(
     Ok(())
 }
 
+/// Records the partner's new principal place of business.
+pub async fn set_partner_country(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    country: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE partners SET country = $2 WHERE user_id = $1")
+        .bind(user_id)
+        .bind(country)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn partner(db: &Db, user_id: &str) -> Result<Option<PartnerRow>, sqlx::Error> {
     sqlx::query_as(&format!(
         "SELECT {PARTNER_COLUMNS} FROM partners p JOIN users u ON u.id = p.user_id WHERE p.user_id = $1"

@@ -1,5 +1,6 @@
-//! SQL for the compliance review queue: one case per user, declaration (attestation) and
-//! model; staff decide it, and may decide it again (nothing is rejected irreversibly).
+//! SQL for the compliance review queue: at most one open case per user and model (each
+//! case records the declaration it was opened on); staff decide it, and may decide it
+//! again (nothing is rejected irreversibly).
 
 use sqlx::{AnyConnection, FromRow};
 
@@ -27,27 +28,26 @@ pub struct ReviewRow {
 const COLUMNS: &str = "r.id, r.user_id, u.email, r.attestation_id, r.model_id, r.state, r.inputs, \
      r.reasons, r.opened_at, r.decided_at, r.decided_by, r.note";
 
-/// The newest case for this user, declaration and model.
+/// The newest case for this user and model, whatever declaration it was opened on (a
+/// verdict binds to the licensee and model, not to one declaration row).
 pub async fn latest_for(
     db: &Db,
     user_id: &str,
-    attestation_id: &str,
     model_id: &str,
 ) -> Result<Option<ReviewRow>, sqlx::Error> {
     sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM review_cases r JOIN users u ON u.id = r.user_id
-         WHERE r.user_id = $1 AND r.attestation_id = $2 AND r.model_id = $3
+         WHERE r.user_id = $1 AND r.model_id = $2 AND r.state <> 'superseded'
          ORDER BY r.opened_at DESC, r.id DESC LIMIT 1"
     ))
     .bind(user_id)
-    .bind(attestation_id)
     .bind(model_id)
     .fetch_optional(&db.pool)
     .await
 }
 
-/// Opens a case in state `open`; `Ok(false)` when this user, declaration and model already
-/// have an open case (the partial unique index `review_cases_one_open`).
+/// Opens a case in state `open`; `Ok(false)` when this user and model already have an open
+/// case (the partial unique index `review_cases_one_open_per_model`).
 pub async fn open(
     conn: &mut AnyConnection,
     id: &str,
@@ -73,19 +73,16 @@ pub async fn open(
     Ok(inserted.rows_affected() == 1)
 }
 
-/// The id of the open case for this user, declaration and model, if there is one.
+/// The id of the open case for this user and model, if there is one.
 pub async fn open_case_id(
     conn: &mut AnyConnection,
     user_id: &str,
-    attestation_id: &str,
     model_id: &str,
 ) -> Result<Option<String>, sqlx::Error> {
     let row: Option<(String,)> = sqlx::query_as(
-        "SELECT id FROM review_cases
-         WHERE user_id = $1 AND attestation_id = $2 AND model_id = $3 AND state = 'open'",
+        "SELECT id FROM review_cases WHERE user_id = $1 AND model_id = $2 AND state = 'open'",
     )
     .bind(user_id)
-    .bind(attestation_id)
     .bind(model_id)
     .fetch_optional(conn)
     .await?;

@@ -1,6 +1,8 @@
 //! The client IP behind trusted proxies (the socket peer,
 //! unless the peer is a trusted proxy; then `X-Forwarded-For` read right to left, skipping
-//! trusted hops; never the left-most value on trust).
+//! trusted hops; never the left-most value on trust). IPv4-mapped IPv6 addresses
+//! (`::ffff:a.b.c.d`, the peers of a dual-stack `::` listener) are read as the IPv4
+//! address they carry, so IPv4 proxy CIDRs and GeoIP answers apply to them.
 
 use std::net::IpAddr;
 
@@ -27,12 +29,13 @@ impl TrustedProxies {
 
     /// Whether `ip` is one of the trusted proxies.
     pub fn trusts(&self, ip: &IpAddr) -> bool {
-        self.0.iter().any(|net| net.contains(ip))
+        let ip = ip.to_canonical();
+        self.0.iter().any(|net| net.contains(&ip))
     }
 
     /// The client address of `peer` with the given `X-Forwarded-For` values.
     pub fn client_ip(&self, peer: Option<IpAddr>, forwarded_for: &[&str]) -> Option<IpAddr> {
-        let peer = peer?;
+        let peer = peer?.to_canonical();
         if !self.trusts(&peer) {
             return Some(peer);
         }
@@ -43,7 +46,7 @@ impl TrustedProxies {
             .collect();
         let mut client = peer;
         for hop in hops.iter().rev() {
-            match hop.parse::<IpAddr>() {
+            match hop.parse::<IpAddr>().map(|ip| ip.to_canonical()) {
                 Ok(ip) if self.trusts(&ip) => client = ip,
                 Ok(ip) => return Some(ip),
                 // A malformed hop ends what can be believed; the last trusted hop is the answer.
@@ -98,6 +101,23 @@ mod tests {
         assert_eq!(
             proxies.client_ip(peer, &["garbage, 10.2.2.2"]),
             Some(ip("10.2.2.2"))
+        );
+    }
+
+    #[test]
+    fn ipv4_mapped_peers_of_a_dual_stack_listener_are_their_ipv4_address() {
+        let proxies = TrustedProxies::parse(&["10.0.0.0/8".into()]).unwrap();
+        assert_eq!(
+            proxies.client_ip(Some(ip("::ffff:10.1.1.1")), &["192.0.2.9"]),
+            Some(ip("192.0.2.9"))
+        );
+        assert_eq!(
+            proxies.client_ip(Some(ip("::ffff:198.51.100.3")), &["6.6.6.6"]),
+            Some(ip("198.51.100.3"))
+        );
+        assert_eq!(
+            proxies.client_ip(Some(ip("10.1.1.1")), &["::ffff:10.2.2.2, ::ffff:192.0.2.4"]),
+            Some(ip("192.0.2.4"))
         );
     }
 

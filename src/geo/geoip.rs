@@ -1,8 +1,11 @@
 //! GeoIP lookups from a MaxMind DB (`.mmdb`) file: the GeoIP2/GeoLite2 Country schema
 //! (`country.iso_code`, `continent.code`, `traits.is_anonymous_proxy`) and the flat
-//! `country_code` schema of the DB-IP country databases. The file is re-read when it
-//! changes on disk; a missing or unreadable file means "no signal", never an error, and a
-//! corrupt replacement keeps the previous database in force.
+//! `country_code` schema of the DB-IP country databases. A configured file that cannot be
+//! read at start is a startup error (running without the signal would let every EU-located
+//! request with a non-EU declaration through without review). The file is re-read when it
+//! changes on disk; a corrupt replacement or a removed file keeps the previous database in
+//! force. The check on load is ours, not the strict spec verifier's: the DB-IP builds most
+//! people use carry an empty `description`, which that verifier refuses.
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -128,42 +131,74 @@ fn stamp_of(path: &Path) -> Option<FileStamp> {
     })
 }
 
-fn open(path: &Path) -> Option<Reader<Vec<u8>>> {
-    let opened = Reader::open_readfile(path).and_then(|reader| {
-        reader.verify()?;
-        Ok(reader)
-    });
-    match opened {
-        Ok(reader) => {
-            tracing::info!(path = %path.display(), database = %reader.metadata().database_type, "GeoIP database loaded");
-            Some(reader)
-        }
-        Err(e) => {
-            tracing::warn!(path = %path.display(), error = %e, "GeoIP database unreadable; no GeoIP signal");
-            None
+/// Why a GeoIP database was not loaded.
+#[derive(Debug, thiserror::Error)]
+#[error("the GeoIP database `{path}` cannot be read: {reason}")]
+pub struct GeoIpError {
+    pub path: String,
+    pub reason: String,
+}
+
+/// Opens the database at `path` and reads every record it holds once (each distinct record
+/// is decoded as modelgate reads it), so a damaged tree or data section is found on load,
+/// not on a request.
+fn open(path: &Path) -> Result<Reader<Vec<u8>>, GeoIpError> {
+    let error = |reason: String| GeoIpError {
+        path: path.display().to_string(),
+        reason,
+    };
+    let reader = Reader::open_readfile(path).map_err(|e| error(e.to_string()))?;
+    let metadata = reader.metadata();
+    if !matches!(metadata.ip_version, 4 | 6) || metadata.node_count == 0 {
+        return Err(error(format!(
+            "unexpected metadata (IP version {}, {} nodes)",
+            metadata.ip_version, metadata.node_count
+        )));
+    }
+    let mut decoded = std::collections::HashSet::new();
+    let networks = reader
+        .networks(Default::default())
+        .map_err(|e| error(e.to_string()))?;
+    for network in networks {
+        let network = network.map_err(|e| error(e.to_string()))?;
+        if let Some(offset) = network.offset() {
+            if decoded.insert(offset) {
+                network
+                    .decode::<Record>()
+                    .map_err(|e| error(format!("record at offset {offset}: {e}")))?;
+            }
         }
     }
+    if decoded.is_empty() {
+        return Err(error("the database holds no records".into()));
+    }
+    tracing::info!(path = %path.display(), database = %metadata.database_type, records = decoded.len(), "GeoIP database loaded");
+    Ok(reader)
 }
 
 impl GeoIp {
-    /// GeoIP from the file at `path`, or none at all when `path` is `None`.
-    pub fn new(path: Option<PathBuf>) -> Self {
-        let geo = GeoIp {
+    /// GeoIP from the file at `path`, or none at all when `path` is `None`; a configured
+    /// file that cannot be read is an error.
+    pub fn new(path: Option<PathBuf>) -> Result<Self, GeoIpError> {
+        let reader = match &path {
+            Some(path) => Some(Arc::new(open(path)?)),
+            None => None,
+        };
+        let stamp = path.as_deref().and_then(stamp_of);
+        Ok(GeoIp {
             path,
             loaded: RwLock::new(Loaded {
-                reader: None,
-                stamp: None,
-                checked_at: None,
+                reader,
+                stamp,
+                checked_at: Some(Instant::now()),
             }),
-        };
-        geo.reader();
-        geo
+        })
     }
 
     /// The current reader, re-opening the file when its stamp changed since the last look
     /// (looked at no more than once per `CHECK_INTERVAL`; the file is read outside the
-    /// lock). A file that cannot be read as a database keeps the previous one in force; a
-    /// removed file means no database.
+    /// lock). A file that cannot be read as a database, or a removed one, keeps the previous
+    /// one in force.
     fn reader(&self) -> Option<Arc<Reader<Vec<u8>>>> {
         let path = self.path.as_deref()?;
         let due = |loaded: &Loaded| {
@@ -183,18 +218,16 @@ impl GeoIp {
         if stamp == previous_stamp {
             return self.loaded.read().ok()?.reader.clone();
         }
-        let opened = stamp.as_ref().and_then(|_| open(path));
+        let opened = stamp.as_ref().map(|_| open(path));
         let mut loaded = self.loaded.write().ok()?;
-        match (&stamp, opened) {
-            (None, _) => {
-                tracing::warn!(path = %path.display(), "GeoIP database missing; no GeoIP signal");
-                loaded.reader = None;
+        match opened {
+            None => {
+                tracing::warn!(path = %path.display(), "GeoIP database missing; keeping the previous one");
             }
-            (Some(_), Some(reader)) => loaded.reader = Some(Arc::new(reader)),
-            (Some(_), None) if loaded.reader.is_some() => {
-                tracing::warn!(path = %path.display(), "keeping the previous GeoIP database");
+            Some(Ok(reader)) => loaded.reader = Some(Arc::new(reader)),
+            Some(Err(e)) => {
+                tracing::warn!(error = %e, "keeping the previous GeoIP database");
             }
-            (Some(_), None) => {}
         }
         loaded.stamp = stamp;
         loaded.reader.clone()
@@ -206,6 +239,7 @@ impl GeoIp {
         let Some(reader) = self.reader() else {
             return GeoSignal::default();
         };
+        let ip = ip.to_canonical();
         match reader.lookup(ip).and_then(|found| found.decode::<Record>()) {
             Ok(Some(record)) => record.signal(),
             Ok(None) => GeoSignal::default(),

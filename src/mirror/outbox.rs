@@ -1,15 +1,16 @@
 //! The audit outbox. On a mirror it is the mirror's own audit chain plus a cursor: a task
 //! ships the events after the cursor upstream in order and moves the cursor only when
 //! upstream acknowledged them, so restarts and network loss lose nothing (at least once).
-//! Upstream, `receive` records each event once per partner and event id, tagged with the
-//! partner, in its own chain, and only when it continues the mirror's chain as received so
-//! far (no gap, no altered event).
+//! Upstream, `receive` records each event once per partner and event id, in its own chain,
+//! as the partner's claim (`mirror.reported`, the partner as actor, the mirror's event under
+//! `claim`), and only when it continues the mirror's chain as received so far (no gap, no
+//! altered event). A claim is never counted as upstream's own decision or download.
 
 use std::net::IpAddr;
 use std::time::Duration;
 
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::audit::context::{scope, RequestContext};
 use crate::audit::ChainedEvent;
@@ -28,24 +29,9 @@ pub const MAX_EVENTS_PER_REQUEST: usize = 1000;
 /// The longest wait between attempts while upstream is unreachable.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
-/// The kinds a mirror's events keep upstream; any other is recorded as `mirror.event`.
-const SHIPPED_KINDS: &[&str] = &[
-    "account.created",
-    "attestation.changed",
-    "blob.request",
-    "grant.issued",
-    "grant.reused",
-    "license.accepted",
-    "license.published",
-    "license.terminated",
-    "mirror.synced",
-    "model.published",
-    "policy.decision",
-    "review.decided",
-    "review.opened",
-    "token.created",
-    "token.revoked",
-];
+/// The kind every event a mirror reports is recorded under upstream: a partner's claim,
+/// never one of upstream's own decisions, grants or downloads.
+pub const REPORTED_KIND: &str = "mirror.reported";
 
 /// Ships the mirror's audit events upstream until the process ends.
 pub async fn run_shipper(state: AppState) {
@@ -154,9 +140,10 @@ fn valid_id(id: &str) -> bool {
 }
 
 /// Records a mirror's events in upstream's chain, once per (partner, event id), in one
-/// transaction: the original kind, actor, subject, outcome and data, plus `partner`,
-/// `partner_id` and `mirror_event` (its id, sequence number, time and hash on the mirror).
-/// A malformed shipment is refused whole.
+/// transaction, each as a `mirror.reported` event by the partner: `partner`, `partner_id`,
+/// `mirror_event` (its id, sequence number, time and hash on the mirror) and `claim` (the
+/// kind, actor, subject, outcome and data the mirror wrote). A malformed shipment is
+/// refused whole.
 pub async fn receive(
     state: &AppState,
     partner: &PartnerRow,
@@ -192,20 +179,22 @@ pub async fn receive(
             return Err(chain_broken(event, last_seq, &last_hash));
         }
         (last_seq, last_hash) = (event.seq, event.hash.clone());
-        let kind = SHIPPED_KINDS
-            .iter()
-            .find(|k| **k == event.kind)
-            .copied()
-            .unwrap_or("mirror.event");
-        let mut data = match &event.data {
-            Value::Object(map) => Value::Object(map.clone()),
-            other => json!({ "value": other }),
+        let bounded = |v: &Option<String>| -> Option<String> {
+            v.as_ref().map(|s| s.chars().take(200).collect())
         };
-        data["partner"] = json!(partner.name);
-        data["partner_id"] = json!(partner.user_id);
-        data["mirror_event"] = json!({
-            "id": event.id, "seq": event.seq, "kind": event.kind,
-            "occurred_at": event.occurred_at, "hash": event.hash,
+        let data = json!({
+            "partner": partner.name,
+            "partner_id": partner.user_id,
+            "mirror_event": {
+                "id": event.id, "seq": event.seq, "occurred_at": event.occurred_at, "hash": event.hash,
+            },
+            "claim": {
+                "kind": event.kind.chars().take(64).collect::<String>(),
+                "actor": bounded(&event.actor),
+                "subject": bounded(&event.subject),
+                "outcome": bounded(&event.outcome),
+                "data": event.data,
+            },
         });
         let context = RequestContext {
             request_id: event.request_id.clone().filter(|r| valid_id(r)),
@@ -216,12 +205,11 @@ pub async fn receive(
                 .map(|ip| ip.to_string()),
             pseudonym_key: Some(state.pseudonym_key.clone()),
         };
-        let bounded = |v: &Option<String>| v.as_ref().map(|s| s.chars().take(200).collect());
         let new_event = audit::NewEvent {
-            kind,
-            actor: bounded(&event.actor),
+            kind: REPORTED_KIND,
+            actor: Some(partner.user_id.clone()),
             subject: bounded(&event.subject),
-            outcome: bounded(&event.outcome),
+            outcome: Some("reported".into()),
             data,
         };
         let upstream_id = scope(context, audit::append(&mut tx, &new_event)).await?;

@@ -1,6 +1,7 @@
-//! Partners: admins create them as `partner` accounts whose attestation declares the
-//! partner's principal place of business (so the policy treats them as partner licensees),
-//! with a contact and a partner token (an API token shown once).
+//! Partners: admins create them as `partner` accounts with a contact and a partner token
+//! (an API token shown once), and record the partner's principal place of business, which
+//! the policy reads for partner licensees. Only admins set or change it (audited); a
+//! partner's own token cannot declare it.
 
 use serde_json::{json, Value};
 
@@ -109,6 +110,54 @@ pub async fn create_partner(
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the new partner is not readable")))?;
     tracing::info!(partner.id = %user_id, partner.country = %country, "partner created");
     Ok((row, token))
+}
+
+/// Records `country` as partner `partner_id`'s principal place of business (an admin's
+/// audited action): the partner record, a matching declaration (so grants decided on the
+/// old one stop) and the audit event, in one transaction.
+pub async fn set_partner_country(
+    state: &AppState,
+    partner_id: &str,
+    country: &CountryCode,
+    by: &str,
+) -> Result<PartnerRow, ApiError> {
+    let partner = store::partner(&state.db, partner_id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no partner `{}`", partner_id.chars().take(64).collect::<String>())))?;
+    let country = country.to_string();
+    if partner.country == country {
+        return Ok(partner);
+    }
+    let attestation = AttestationRow {
+        id: new_id(),
+        user_id: partner.user_id.clone(),
+        legal_name: partner.name.clone(),
+        domicile_country: country.clone(),
+        on_behalf_of_organisation: 1,
+        organisation_name: Some(partner.name.clone()),
+        organisation_country: Some(country.clone()),
+        created_at: now_ms(),
+    };
+    let mut tx = state.db.begin_write().await?;
+    store::set_partner_country(&mut tx, &partner.user_id, &country).await?;
+    licensing::insert_attestation(&mut tx, &attestation).await?;
+    audit::append(
+        &mut tx,
+        &audit::NewEvent {
+            kind: "partner.updated",
+            actor: Some(by.to_owned()),
+            subject: Some(partner.user_id.clone()),
+            outcome: Some("updated".into()),
+            data: json!({ "partner": partner.name, "partner_id": partner.user_id,
+                          "previous_country": partner.country, "organisation_country": country }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(partner.id = %partner.user_id, partner.country = %country, "partner's place of business changed");
+    store::partner(&state.db, &partner.user_id)
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the partner is not readable")))
 }
 
 /// A partner as the admin API shows it.

@@ -87,6 +87,12 @@ pub enum SnapshotError {
     Signature(#[from] SignatureError),
     #[error("the snapshot is malformed: {0}")]
     Malformed(String),
+    #[error("the snapshot offers `{model}`, which its own policy withholds from a partner whose principal place of business is {country} ({policies}): refusing it")]
+    NotEntitled {
+        model: String,
+        country: String,
+        policies: String,
+    },
 }
 
 fn documents_of(row: &LicenseVersionRow) -> Result<LicenseDocuments, ApiError> {
@@ -214,6 +220,46 @@ pub async fn build(
 pub fn sign(snapshot: &Snapshot, key: &PublisherKey) -> serde_json::Value {
     let payload = serde_json::to_vec(snapshot).unwrap_or_default();
     key.sign_envelope(PAYLOAD_TYPE, &payload)
+}
+
+/// Puts every model the snapshot offers to its own policy bundle for a partner licensee in
+/// the snapshot's country (the admin-recorded place of business): a snapshot offering a
+/// model that the policy withholds from that partner is refused whole, whatever upstream
+/// decided (a mirror never serves what its own partner may not distribute).
+pub fn check_entitled(snapshot: &Snapshot) -> Result<(), SnapshotError> {
+    let policy = crate::policy::PolicyBundle::from_sources(&snapshot.policy)
+        .map_err(|e| SnapshotError::Malformed(format!("the policy bundle does not load: {e}")))?;
+    let partner = crate::policy::LicenseeFacts {
+        kind: "partner".into(),
+        country: snapshot.partner.country.clone(),
+        accepted_current_license: true,
+        entitlement_revoked: false,
+    };
+    for model in &snapshot.models {
+        let manifest: crate::store::manifest::Manifest = serde_json::from_str(&model.manifest)
+            .map_err(|e| SnapshotError::Malformed(format!("manifest of `{}`: {e}", model.id)))?;
+        let facts = crate::policy::ModelFacts {
+            id: model.id.to_string(),
+            multimodal: manifest.modality == Modality::Multimodal,
+            license: manifest.license,
+        };
+        let decision = policy
+            .decide(&partner, Action::Mirror, &facts, &crate::policy::Signals::default())
+            .map_err(|e| SnapshotError::Malformed(e.to_string()))?;
+        if decision.outcome != Outcome::Allow {
+            return Err(SnapshotError::NotEntitled {
+                model: model.id.to_string(),
+                country: snapshot.partner.country.clone(),
+                policies: decision
+                    .reasons
+                    .iter()
+                    .map(|r| r.policy.clone())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Verifies a snapshot envelope with `key` and reads the snapshot it signs.

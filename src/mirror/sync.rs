@@ -103,6 +103,7 @@ pub async fn sync(mirror: &MirrorStore<'_>, options: &SyncOptions) -> anyhow::Re
     }
     let latest = store::latest_snapshot(mirror.db).await?;
     check_fresh(&snapshot, latest.as_ref().map(|s| s.version), now_ms())?;
+    snapshot::check_entitled(&snapshot)?;
     if let Some(row) = &latest {
         let accepted = snapshot::open(row.envelope.as_bytes(), &key)
             .context("the snapshot this mirror accepted last no longer verifies")?;

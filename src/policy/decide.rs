@@ -94,9 +94,13 @@ pub struct Signals {
     pub geo_country: String,
     #[serde(default)]
     pub anonymous_proxy: bool,
-    /// `none`, `approved` or `denied`: the review outcome for this licensee and model.
+    /// `none`, `open`, `approved` or `denied`: the review case for this licensee and model
+    /// (a verdict counts only while the declaration it was made on stands).
     #[serde(default = "no_review")]
     pub review: String,
+    /// The declaration differs from the one a denied or open case was made on.
+    #[serde(default)]
+    pub declaration_changed: bool,
 }
 
 fn no_review() -> String {
@@ -109,6 +113,7 @@ impl Default for Signals {
             geo_country: String::new(),
             anonymous_proxy: false,
             review: no_review(),
+            declaration_changed: false,
         }
     }
 }
@@ -298,6 +303,10 @@ impl PolicyBundle {
                 RestrictedExpression::new_bool(signals.anonymous_proxy),
             ),
             ("review".to_owned(), string(&signals.review)),
+            (
+                "declaration_changed".to_owned(),
+                RestrictedExpression::new_bool(signals.declaration_changed),
+            ),
         ])
         .map_err(|e| DecideError(e.to_string()))?;
         let request = Request::new(
@@ -374,6 +383,24 @@ impl PolicyBundle {
             outcome: Outcome::Allow,
             reasons: self.reasons(ids),
             bundle_digest: digest,
+        })
+    }
+
+    /// Why a person should look at `licensee` getting `model` under `signals` before weights
+    /// flow (empty: no reason): the `needs_review` question alone. Blob requests on a grant
+    /// ask it again with the request's own location.
+    pub fn review_reasons(
+        &self,
+        licensee: &LicenseeFacts,
+        model: &ModelFacts,
+        signals: &Signals,
+    ) -> Result<Vec<Reason>, DecideError> {
+        let entities = self.entities(licensee, model)?;
+        let (needs_review, ids) = self.ask("needs_review", model, signals, &entities)?;
+        Ok(if needs_review {
+            self.reasons(ids)
+        } else {
+            Vec::new()
         })
     }
 

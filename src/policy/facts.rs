@@ -5,6 +5,7 @@
 use crate::db::accounts::UserRow;
 use crate::db::catalog::RevisionRow;
 use crate::db::licensing::{self, AttestationRow};
+use crate::db::mirror;
 use crate::db::Db;
 use crate::domain::{Modality, Role};
 use crate::policy::decide::{LicenseeFacts, ModelFacts};
@@ -30,35 +31,89 @@ pub fn model_facts(revision: &RevisionRow) -> Result<ModelFacts, FactsError> {
     })
 }
 
-/// The licensee behind `user` for `license_id`, and the declaration it comes from.
+/// The licensee behind `user` for `license_id`, the declaration it comes from and the
+/// acceptance that covers it (if one does).
 #[derive(Debug, Clone)]
 pub struct Licensee {
     pub facts: LicenseeFacts,
     pub attestation: AttestationRow,
+    /// The user's live acceptance of the current license version made for this same
+    /// licensee; `facts.accepted_current_license` says whether there is one.
+    pub acceptance_id: Option<String>,
+}
+
+/// What a declaration says about the licensee, compared across declaration rows: posting
+/// the same facts again is not a new declaration, and a verdict or an acceptance made on
+/// one set of facts does not carry over to another.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeclaredLicensee {
+    /// `None` for an individual; the organisation's name (trimmed, case folded) and
+    /// country when accepting on its behalf.
+    pub organisation: Option<(String, String)>,
+    pub domicile: String,
+}
+
+impl DeclaredLicensee {
+    pub fn of(attestation: &AttestationRow) -> Self {
+        let organisation = (attestation.on_behalf_of_organisation != 0).then(|| {
+            (
+                attestation
+                    .organisation_name
+                    .as_deref()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_lowercase(),
+                attestation
+                    .organisation_country
+                    .clone()
+                    .unwrap_or_default(),
+            )
+        });
+        DeclaredLicensee {
+            organisation,
+            domicile: attestation.domicile_country.clone(),
+        }
+    }
+
+    /// Whether an acceptance made under `self` binds the licensee declared by `other`: the
+    /// same individual (whatever their domicile now) or the same organisation.
+    pub fn same_licensee(&self, other: &DeclaredLicensee) -> bool {
+        self.organisation == other.organisation
+    }
 }
 
 /// The licensee rule: the organisation when the current attestation accepts on its behalf,
-/// otherwise the individual; a partner account is a partner licensee. Also whether their
-/// acceptance covers the current license version and whether the license was terminated.
+/// otherwise the individual; a partner account is a partner licensee whose country is the
+/// principal place of business its admins recorded (never the partner's own word). Also
+/// whether an acceptance of the current license version made for this same licensee is
+/// live, and whether the license was terminated.
 pub async fn licensee_facts(
     db: &Db,
     user: &UserRow,
     license_id: &str,
 ) -> Result<Licensee, FactsError> {
-    let attestation = licensing::attestations_of(db, &user.id)
-        .await?
-        .into_iter()
-        .next()
+    let attestations = licensing::attestations_of(db, &user.id).await?;
+    let attestation = attestations
+        .first()
+        .cloned()
         .ok_or(FactsError::NoAttestation)?;
-    let current = licensing::current_version(db, license_id).await?;
-    let accepted = licensing::latest_acceptances_of(db, &user.id)
-        .await?
-        .into_iter()
-        .find(|a| a.license_id == license_id)
-        .is_some_and(|a| {
-            a.revoked_at.is_none() && current.as_ref().is_some_and(|c| c.digest == a.digest)
-        });
-    let revoked = user.disabled_at.is_some()
+    let declared = DeclaredLicensee::of(&attestation);
+    let acceptance_id = match licensing::current_version(db, license_id).await? {
+        Some(current) => {
+            licensing::live_acceptances_of_version(db, &user.id, license_id, &current.digest)
+                .await?
+                .into_iter()
+                .find(|acceptance| {
+                    attestations
+                        .iter()
+                        .find(|a| a.id == acceptance.attestation_id)
+                        .is_some_and(|a| DeclaredLicensee::of(a).same_licensee(&declared))
+                })
+                .map(|acceptance| acceptance.id)
+        }
+        None => None,
+    };
+    let mut revoked = user.disabled_at.is_some()
         || licensing::termination_of(db, &user.id, license_id)
             .await?
             .is_some();
@@ -68,11 +123,23 @@ pub async fn licensee_facts(
     let mut facts = LicenseeFacts::from_attestation(
         &attestation.domicile_country,
         organisation,
-        accepted,
+        acceptance_id.is_some(),
         revoked,
     );
     if user.role == Role::Partner.as_str() {
         facts.kind = "partner".into();
+        match mirror::partner(db, &user.id).await? {
+            Some(partner) => facts.country = partner.country,
+            None => {
+                // A partner account without its admin record has no place of business.
+                revoked = true;
+                facts.entitlement_revoked = revoked;
+            }
+        }
     }
-    Ok(Licensee { facts, attestation })
+    Ok(Licensee {
+        facts,
+        attestation,
+        acceptance_id,
+    })
 }

@@ -352,12 +352,18 @@ pub async fn request_access(
             let manifest: Manifest = serde_json::from_str(&answer.inputs.revision.manifest)
                 .map_err(ApiError::internal)?;
             let base = base_url(&state, &req);
-            // A reused grant may have served some downloads already.
-            let used: std::collections::HashMap<String, i64> =
-                grants::fresh_downloads(&state.db, &grant.row.id)
-                    .await?
-                    .into_iter()
-                    .collect();
+            // The allowance counts bytes per account and blob, across grants.
+            let window_ms = i64::try_from(state.settings.grants.ttl_secs.saturating_mul(1000))
+                .unwrap_or(i64::MAX);
+            let served: std::collections::HashMap<String, i64> = grants::served_bytes(
+                &state.db,
+                &who.user_id,
+                &grant.row.revision_digest,
+                crate::db::now_ms().saturating_sub(window_ms),
+            )
+            .await?
+            .into_iter()
+            .collect();
             let files: Vec<FileView> = manifest
                 .files
                 .iter()
@@ -366,9 +372,11 @@ pub async fn request_access(
                     size: f.size,
                     sha256: f.sha256.hex(),
                     url: blob_url(&base, &f.sha256, &grant.token),
-                    downloads_left: (grant.row.downloads_per_blob
-                        - used.get(&f.sha256.hex()).copied().unwrap_or(0))
-                    .max(0),
+                    downloads_left: copies_left(
+                        grant.row.downloads_per_blob,
+                        f.size,
+                        served.get(&f.sha256.hex()).copied().unwrap_or(0),
+                    ),
                 })
                 .collect();
             let curl = files.first().map_or_else(String::new, |f| {
@@ -406,4 +414,14 @@ pub async fn request_access(
 /// `text` as one single-quoted shell word (a `'` inside becomes `'\''`).
 fn shell_quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', "'\\''"))
+}
+
+/// Whole copies of a `size`-byte file still in an allowance of `per_file` copies after
+/// `served` bytes.
+fn copies_left(per_file: i64, size: u64, served: i64) -> i64 {
+    let size = i64::try_from(size).unwrap_or(i64::MAX);
+    if size == 0 {
+        return per_file;
+    }
+    (size.saturating_mul(per_file).saturating_sub(served) / size).max(0)
 }

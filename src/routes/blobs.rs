@@ -2,7 +2,11 @@
 //! `Repr-Digest`, single byte ranges, `If-Range` and `If-None-Match`. Every request needs a
 //! grant covering the blob (`access::grant`) and is audited, served or refused.
 
-use actix_web::body::SizedStream;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use actix_web::body::{BodySize, BoxBody, MessageBody, SizedStream};
+use bytes::Bytes;
 use actix_web::http::{header, Method, StatusCode};
 use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
@@ -80,6 +84,7 @@ pub(crate) async fn serve_blob(
         user_id: None,
         grant_id: None,
         method: req.method(),
+        client_ip: state.proxies.client_ip_of(req),
         range: header_str(req, header::RANGE),
         status: 0,
         bytes: 0,
@@ -170,7 +175,7 @@ pub(crate) async fn serve_blob(
     };
     request.fresh = fresh;
     request.bytes = if get { len } else { 0 };
-    grant::admit(state, &grant, &request).await?;
+    let reservation = grant::admit(state, &grant, &request).await?;
     if let Some(url) = redirect {
         // Checked, counted and audited above; the bytes come from the store (or the
         // address in storage.s3.public_endpoint) through a short-lived URL.
@@ -191,5 +196,56 @@ pub(crate) async fn serve_blob(
         )));
     };
     crate::metrics::global().record_bytes_served(len);
-    Ok(response.body(body))
+    Ok(response.body(ChargedBody {
+        inner: body,
+        sent: 0,
+        reservation,
+        db: state.db.clone(),
+    }))
+}
+
+/// A blob body charged to a download allowance: the bytes it did not hand to the
+/// connection (a client that went away) are given back when it is dropped, so a resume
+/// after an interruption costs only what it sends.
+struct ChargedBody {
+    inner: BoxBody,
+    sent: u64,
+    reservation: Option<grant::Reservation>,
+    db: crate::db::Db,
+}
+
+impl MessageBody for ChargedBody {
+    type Error = <BoxBody as MessageBody>::Error;
+
+    fn size(&self) -> BodySize {
+        self.inner.size()
+    }
+
+    fn poll_next(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Bytes, Self::Error>>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.inner).poll_next(cx);
+        if let Poll::Ready(Some(Ok(chunk))) = &polled {
+            this.sent = this.sent.saturating_add(chunk.len() as u64);
+        }
+        polled
+    }
+}
+
+impl Drop for ChargedBody {
+    fn drop(&mut self) {
+        let Some(reservation) = self.reservation.take() else {
+            return;
+        };
+        let unsent = reservation.bytes.saturating_sub(self.sent);
+        if unsent == 0 {
+            return;
+        }
+        let db = self.db.clone();
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move { reservation.give_back(&db, unsent).await });
+        }
+    }
 }

@@ -88,6 +88,13 @@ pub async fn record_attestation(
     body: AttestationBody,
 ) -> Result<AttestationRow, ApiError> {
     who.authorize(ANY_ROLE, Scope::Accept)?;
+    if who.role == Role::Partner {
+        return Err(ApiError::Forbidden(
+            "a partner's principal place of business is recorded by the gateway's admins \
+             (PUT /v1/admin/partners/{id}); partners cannot declare it themselves"
+                .into(),
+        ));
+    }
     let legal_name = bounded_text("legal_name", &body.legal_name)?;
     let domicile: CountryCode = body.domicile_country.parse()?;
     let (organisation_name, organisation_country) = if body.on_behalf_of_organisation {
@@ -121,6 +128,15 @@ pub async fn record_attestation(
         organisation_country,
         created_at: now_ms(),
     };
+    let current = licensing::attestations_of(&state.db, &who.user_id)
+        .await?
+        .into_iter()
+        .next();
+    if let Some(current) = current.filter(|current| says_the_same(current, &row)) {
+        // The same declaration again is not a new declaration: nothing is recorded, so
+        // nothing decided on the current one (grants, reviews) starts over.
+        return Ok(current);
+    }
     let mut tx = state.db.begin_write().await?;
     licensing::insert_attestation(&mut tx, &row).await?;
     crate::db::audit::append(
@@ -136,6 +152,15 @@ pub async fn record_attestation(
     .await?;
     tx.commit().await?;
     Ok(row)
+}
+
+/// Whether two declarations state the same facts, word for word.
+fn says_the_same(a: &AttestationRow, b: &AttestationRow) -> bool {
+    a.legal_name == b.legal_name
+        && a.domicile_country == b.domicile_country
+        && a.on_behalf_of_organisation == b.on_behalf_of_organisation
+        && a.organisation_name == b.organisation_name
+        && a.organisation_country == b.organisation_country
 }
 
 /// `GET /v1/me/attestation`: the current attestation and every earlier one.

@@ -112,7 +112,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         web::post().to(admin::revoke_acceptance),
                     )
                     .route("/partners", web::post().to(partners::create))
-                    .route("/partners", web::get().to(partners::list)),
+                    .route("/partners", web::get().to(partners::list))
+                    .route("/partners/{id}", web::put().to(partners::update)),
             )
             .service(
                 web::scope("/v1/mirror")

@@ -78,9 +78,19 @@ pub async fn test_settings(data_dir: &Path, backend: &Backend) -> Settings {
     settings.storage.data_dir = data_dir.to_path_buf();
     settings.log.level = "warn".into();
     // Tests speak for their clients through `X-Forwarded-For`, as a proxy would; GeoIP is
-    // read from `geoip.mmdb` in the data dir once a test writes one there.
+    // read from `geoip.mmdb` in the data dir: a configured database must load at start, so
+    // it begins as one that knows only the benchmarking range 198.18.0.0/15, and tests
+    // replace it.
     settings.server.trusted_proxies = vec!["127.0.0.1/32".into()];
-    settings.geoip.database = Some(data_dir.join("geoip.mmdb"));
+    let geoip = data_dir.join("geoip.mmdb");
+    let mut placeholder = mmdb::Builder::new("GeoIP2-Country");
+    placeholder.insert(
+        std::net::Ipv4Addr::new(198, 18, 0, 0),
+        15,
+        &mmdb::geoip2_country("", "NA", false),
+    );
+    placeholder.write(&geoip);
+    settings.geoip.database = Some(geoip);
     if let Backend::Postgres(admin) = backend {
         settings.database.url = Secret::new(fresh_postgres_database(admin).await);
     }
