@@ -259,10 +259,16 @@ fn bench_location_check(bundle: &PolicyBundle) -> f64 {
         multimodal: true,
         license: "llama-3.2".into(),
     };
-    let addresses: Vec<std::net::IpAddr> = ["81.0.0.1", "82.0.3.4", "85.214.132.117", "8.8.8.8", "9.9.9.9"]
-        .iter()
-        .map(|a| a.parse().unwrap())
-        .collect();
+    let addresses: Vec<std::net::IpAddr> = [
+        "81.0.0.1",
+        "82.0.3.4",
+        "85.214.132.117",
+        "8.8.8.8",
+        "9.9.9.9",
+    ]
+    .iter()
+    .map(|a| a.parse().unwrap())
+    .collect();
     let mut samples = Vec::with_capacity(DECISIONS);
     for i in 0..DECISIONS {
         let started = Instant::now();

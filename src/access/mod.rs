@@ -14,11 +14,11 @@ use serde_json::{json, Value};
 use crate::db::accounts::{self, UserRow};
 use crate::db::audit;
 use crate::db::catalog::RevisionRow;
+use crate::db::licensing;
 use crate::db::reviews::{self, ReviewRow};
 use crate::domain::{ModelId, Sha256Digest};
 use crate::error::ApiError;
 use crate::geo::GeoSignal;
-use crate::db::licensing;
 use crate::policy::facts::{self, DeclaredLicensee, FactsError, Licensee};
 use crate::policy::{Action, Decision, ModelFacts, Outcome, Signals};
 use crate::random::new_id;
@@ -103,7 +103,8 @@ pub async fn gather(
     let model_facts = facts::model_facts(&revision)?;
     let licensee = facts::licensee_facts(&state.db, &user, &model_facts.license).await?;
     let review = reviews::latest_for(&state.db, &user.id, &model_facts.id).await?;
-    let (review_state, declaration_changed) = review_standing(state, review.as_ref(), &licensee).await?;
+    let (review_state, declaration_changed) =
+        review_standing(state, review.as_ref(), &licensee).await?;
     let geo = geo.unwrap_or_else(|| {
         client_ip
             .map(|ip| state.geoip.lookup(ip))

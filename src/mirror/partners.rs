@@ -123,7 +123,12 @@ pub async fn set_partner_country(
 ) -> Result<PartnerRow, ApiError> {
     let partner = store::partner(&state.db, partner_id)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no partner `{}`", partner_id.chars().take(64).collect::<String>())))?;
+        .ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "no partner `{}`",
+                partner_id.chars().take(64).collect::<String>()
+            ))
+        })?;
     let country = country.to_string();
     if partner.country == country {
         return Ok(partner);

@@ -244,7 +244,12 @@ pub fn check_entitled(snapshot: &Snapshot) -> Result<(), SnapshotError> {
             license: manifest.license,
         };
         let decision = policy
-            .decide(&partner, Action::Mirror, &facts, &crate::policy::Signals::default())
+            .decide(
+                &partner,
+                Action::Mirror,
+                &facts,
+                &crate::policy::Signals::default(),
+            )
             .map_err(|e| SnapshotError::Malformed(e.to_string()))?;
         if decision.outcome != Outcome::Allow {
             return Err(SnapshotError::NotEntitled {

@@ -63,10 +63,7 @@ impl DeclaredLicensee {
                     .unwrap_or_default()
                     .trim()
                     .to_lowercase(),
-                attestation
-                    .organisation_country
-                    .clone()
-                    .unwrap_or_default(),
+                attestation.organisation_country.clone().unwrap_or_default(),
             )
         });
         DeclaredLicensee {

@@ -220,16 +220,11 @@ async fn render_model_page(
     };
     let license = match licensing::current_version(&state.db, &summary.license_id).await? {
         Some(v) => {
-            let accepted = match &visitor.who {
-                Some(who) => licensing::latest_acceptances_of(&state.db, &who.user_id)
-                    .await?
-                    .iter()
-                    .any(|a| {
-                        a.license_id == v.license_id
-                            && a.digest == v.digest
-                            && a.revoked_at.is_none()
-                    }),
-                None => false,
+            // Accepted for the licensee the visitor now declares (an acceptance binds the
+            // licensee it was made for).
+            let accepted = match &preview {
+                Preview::Decided { inputs, .. } => inputs.licensee.acceptance_id.is_some(),
+                _ => false,
             };
             Some(LicenseView {
                 title: v.title,

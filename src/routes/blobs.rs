@@ -6,11 +6,11 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use actix_web::body::{BodySize, BoxBody, MessageBody, SizedStream};
-use bytes::Bytes;
 use actix_web::http::{header, Method, StatusCode};
 use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use base64::Engine;
+use bytes::Bytes;
 
 use crate::access::grant::{self, BlobRequest};
 use crate::domain::Sha256Digest;
