@@ -294,8 +294,10 @@ impl Default for PolicySettings {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct GeoIpSettings {
-    /// A MaxMind DB file (GeoIP2/GeoLite2 Country or DB-IP country); re-read when it
-    /// changes. Unset, missing or unreadable means no GeoIP signal.
+    /// A MaxMind DB file (GeoIP2/GeoLite2 Country or City, DB-IP lite, or a `country_code`
+    /// build); re-read when it changes. Unset means no GeoIP signal (a warning at start); a
+    /// configured file that cannot be read stops the start, and a broken or removed
+    /// replacement keeps the last good one.
     pub database: Option<PathBuf>,
     /// The attribution the database's license requires, shown wherever the portal shows a
     /// GeoIP result. Empty: the MaxMind GeoLite2 or DB-IP notice, by the file's name.
@@ -305,9 +307,11 @@ pub struct GeoIpSettings {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct GrantSettings {
-    /// How long a download grant stays valid, in seconds.
+    /// How long a download grant stays valid, in seconds; also the period of the download
+    /// allowance.
     pub ttl_secs: u64,
-    /// Fresh (not resumed) downloads of each blob one grant allows; at least 1.
+    /// Copies' worth of bytes of each blob an account may be served per period, across
+    /// grants, actions and ranges; at least 1.
     pub downloads_per_blob: u32,
 }
 

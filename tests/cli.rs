@@ -372,7 +372,7 @@ fn policy_test_reports_every_case_and_fails_on_a_mismatch() {
             .lines()
             .last()
             .unwrap()
-            .starts_with("policy test: 118 passed, 0 failed"),
+            .starts_with("policy test: 120 passed, 0 failed"),
         "{stdout}"
     );
 

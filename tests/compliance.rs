@@ -793,3 +793,83 @@ async fn an_interrupted_download_is_charged_only_what_it_sent() {
         assert_eq!(error_code(more).await, "download-limit-reached");
     }
 }
+
+/// Attack 3, continued: a deny must not be forgotten behind a newer case on another
+/// declaration, nor stop at the one model it was made for.
+#[tokio::test]
+async fn a_deny_survives_newer_cases_and_reaches_other_vision_models() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        app.publish_demo().await;
+        let vision = &common::demo_models().1[1];
+        let other = "acme/Other-Vision";
+        app.publish(&vision.dir, other, vision.modality).await;
+        locate_germany(&app).await;
+        let compliance = app
+            .account("compliance@example.com", Role::Compliance)
+            .await;
+        let session = app.licensed_user("ada@example.com", "US").await;
+        let review = ask(&app, &session, VISION, GERMAN_IP, None).await;
+        decide(
+            &app,
+            &compliance,
+            review["review"]["id"].as_str().unwrap(),
+            "deny",
+        )
+        .await;
+
+        // Another Vision model: a person looks first.
+        let elsewhere = ask(&app, &session, other, UNKNOWN_IP, None).await;
+        assert_eq!(outcome(&elsewhere), "review", "{elsewhere}");
+        assert!(policies(&elsewhere).contains(&"review.denied-for-another-model".to_owned()));
+
+        // A new declaration, approved on its own case, then back to the denied one.
+        assert_eq!(
+            declare(&app, &session, individual("CA")).await.status(),
+            200
+        );
+        let changed = ask(&app, &session, VISION, UNKNOWN_IP, None).await;
+        assert_eq!(outcome(&changed), "review", "{changed}");
+        decide(
+            &app,
+            &compliance,
+            changed["review"]["id"].as_str().unwrap(),
+            "approve",
+        )
+        .await;
+        let approved = ask(&app, &session, VISION, UNKNOWN_IP, None).await;
+        assert_eq!(outcome(&approved), "allow", "{approved}");
+        assert_eq!(
+            declare(&app, &session, individual("US")).await.status(),
+            200
+        );
+        let back = ask(&app, &session, VISION, UNKNOWN_IP, None).await;
+        assert_eq!(outcome(&back), "deny", "{back}");
+        assert!(policies(&back).contains(&"review.denied".to_owned()));
+    }
+}
+
+/// An open case holds the grants of that licensee and model too, from anywhere.
+#[tokio::test]
+async fn an_open_case_holds_existing_grants() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        app.publish_demo().await;
+        locate_germany(&app).await;
+        let session = app.licensed_user("ada@example.com", "US").await;
+        let allowed = ask(&app, &session, VISION, UNKNOWN_IP, None).await;
+        let grant = allowed["grant"]["token"].as_str().unwrap().to_owned();
+        let file = smallest_file(&allowed);
+        assert_eq!(
+            fetch(&app, &file, &grant, Some("bytes=0-9"), UNKNOWN_IP)
+                .await
+                .status(),
+            206
+        );
+        let review = ask(&app, &session, VISION, GERMAN_IP, None).await;
+        assert_eq!(outcome(&review), "review", "{review}");
+        let held = fetch(&app, &file, &grant, Some("bytes=0-9"), UNKNOWN_IP).await;
+        assert_eq!(held.status(), 403);
+        assert_eq!(error_code(held).await, "entitlement-revoked");
+    }
+}

@@ -69,6 +69,10 @@ impl GeoPlan {
     }
 }
 
+/// A second Vision model (the demo one again, under another id), for rows about a deny on
+/// another model.
+const OTHER_VISION: &str = "demo/Llama-3.2-Tiny-Vision-Copy";
+
 fn model_id(case: &Case) -> &'static str {
     if case.model == "multimodal" {
         "demo/Llama-3.2-Tiny-Vision"
@@ -187,16 +191,17 @@ impl Walker<'_> {
             .unwrap()
     }
 
-    /// Opens (and, unless `open`, decides with `verdict`) a real review case for the user:
-    /// a request from an EU address, under the current declaration.
+    /// Opens (and, unless `open`, decides with `verdict`) a real review case for the user
+    /// on `model`: a request from an EU address, under the current declaration.
     async fn review_case(
         &self,
         case: &Case,
         session: &str,
+        model: &str,
         verdict: Option<&str>,
     ) -> Result<(), String> {
         let eu = self.plan.address("DE", false);
-        let (outcome, body) = self.ask(case, session, eu.as_deref()).await;
+        let (outcome, body) = self.ask_about(case, session, model, eu.as_deref()).await;
         if outcome != Outcome::Review {
             return Err(format!("expected a review first, got {outcome:?}"));
         }
@@ -217,11 +222,18 @@ impl Walker<'_> {
     }
 
     async fn ask(&self, case: &Case, session: &str, ip: Option<&str>) -> (Outcome, Value) {
+        self.ask_about(case, session, model_id(case), ip).await
+    }
+
+    async fn ask_about(
+        &self,
+        case: &Case,
+        session: &str,
+        model: &str,
+        ip: Option<&str>,
+    ) -> (Outcome, Value) {
         let body = json!({ "action": case.action });
-        let response = self
-            .app
-            .access(session, model_id(case), ip, Some(body))
-            .await;
+        let response = self.app.access(session, model, ip, Some(body)).await;
         let outcome = outcome_of(response.status().as_u16());
         let body: Value = response.json().await.unwrap();
         (outcome, body)
@@ -241,17 +253,27 @@ impl Walker<'_> {
             "open" => None,
             _ => Some("deny"),
         };
+        let model = model_id(case);
+        if case.signals.denied_for_another_model {
+            // A real deny on the second Vision model.
+            let denied = self
+                .review_case(case, &session, OTHER_VISION, Some("deny"))
+                .await;
+            if let Err(problem) = denied {
+                return Some(format!("{label}: {OTHER_VISION}: {problem}"));
+            }
+        }
         if case.signals.declaration_changed {
             let before = json!({ "legal_name": "Row", "domicile_country": "BR", "on_behalf_of_organisation": false });
             self.declare(&session, &before).await;
             self.accept(&session).await;
-            if let Err(problem) = self.review_case(case, &session, verdict).await {
+            if let Err(problem) = self.review_case(case, &session, model, verdict).await {
                 return Some(format!("{label}: {problem}"));
             }
             self.declare(&session, &Self::declaration(case, domicile))
                 .await;
         } else if case.signals.review != "none" {
-            if let Err(problem) = self.review_case(case, &session, verdict).await {
+            if let Err(problem) = self.review_case(case, &session, model, verdict).await {
                 return Some(format!("{label}: {problem}"));
             }
         }
@@ -326,6 +348,9 @@ async fn every_row_of_the_expected_decision_table_holds_through_the_http_api() {
     for backend in backends() {
         let app = spawn_app(backend).await;
         app.publish_demo().await;
+        let vision = &common::demo_models().1[1];
+        app.publish(&vision.dir, OTHER_VISION, vision.modality)
+            .await;
         let plan = GeoPlan::new(&countries);
         plan.database().write(&app.geoip_path());
         tokio::time::sleep(std::time::Duration::from_millis(1100)).await;

@@ -1,19 +1,18 @@
--- Compliance integrity: download allowances per account, revision and blob (across grants
--- and actions), grants bound to the acceptance and the location their decision saw, and
+-- Compliance integrity: download allowances per account and blob (across grants, actions
+-- and revisions), grants bound to the acceptance and the location their decision saw, and
 -- review cases bound to the user and model rather than to one declaration row.
 
--- Bytes served per account, revision and blob within a window (`grants.ttl_secs` long,
--- from the first counted byte): fresh and resumed bytes share one budget of
--- `downloads_per_blob` times the blob's size; bytes reserved for a response that the
--- client did not take are given back when it ends.
+-- Bytes served per account and blob (whichever revisions hold it) within a window
+-- (`grants.ttl_secs` long, from the first counted byte): fresh and resumed bytes share one
+-- budget of `downloads_per_blob` times the blob's size; bytes reserved for a response that
+-- the client did not take are given back when it ends.
 CREATE TABLE download_allowances (
     user_id            TEXT NOT NULL REFERENCES users (id),
-    revision_digest    TEXT NOT NULL,
     sha256             TEXT NOT NULL,
     window_started_at  BIGINT NOT NULL,
     fresh_count        BIGINT NOT NULL,
     served_bytes       BIGINT NOT NULL,
-    PRIMARY KEY (user_id, revision_digest, sha256)
+    PRIMARY KEY (user_id, sha256)
 );
 
 -- The acceptance an allow was decided on: the grant stops once it is no longer the

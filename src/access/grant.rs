@@ -4,7 +4,7 @@
 //! was decided on and an expiry, backed by a database row. Every blob request is checked
 //! here against the grant, the holder's current standing and (for a multimodal model) the
 //! request's location, charged to the account's download allowance for that blob (across
-//! grants and actions), and audited.
+//! grants, actions and revisions), and audited.
 
 use actix_web::http::Method;
 use actix_web::{HttpRequest, ResponseError};
@@ -216,9 +216,14 @@ pub async fn check(
         };
         return Err(ApiError::EntitlementRevoked(reason));
     }
-    if standing.review_state.as_deref() == Some("denied") {
+    if standing.review_state.as_deref() == Some("denied") || standing.denied_since != 0 {
         return Err(ApiError::EntitlementRevoked(
-            "compliance staff denied the review for this model".into(),
+            "compliance staff denied a review of this licensee".into(),
+        ));
+    }
+    if standing.review_state.as_deref() == Some("open") {
+        return Err(ApiError::EntitlementRevoked(
+            "a compliance review of this licensee for this model is open; it holds the grant until staff decide it".into(),
         ));
     }
     if standing.current_attestation_id.as_deref() != Some(grant.attestation_id.as_str())
@@ -241,7 +246,10 @@ fn check_location(
     client_ip: Option<std::net::IpAddr>,
 ) -> Result<(), ApiError> {
     let Some(ip) = client_ip else {
-        return Ok(());
+        // No address, no location: a location-bound grant does not open blobs blind.
+        return Err(ApiError::LocationChanged {
+            reasons: "no client address".into(),
+        });
     };
     let geo = state.geoip.lookup(ip);
     let signals = Signals {
@@ -317,7 +325,6 @@ fn request_data(grant: Option<&GrantRow>, request: &BlobRequest<'_>) -> Value {
 #[derive(Debug, Clone)]
 pub struct Reservation {
     pub user_id: String,
-    pub revision_digest: String,
     pub sha256: String,
     pub window_started_at: i64,
     pub bytes: u64,
@@ -329,7 +336,6 @@ impl Reservation {
     pub async fn give_back(&self, db: &crate::db::Db, bytes: u64) {
         let key = grants::AllowanceKey {
             user_id: &self.user_id,
-            revision_digest: &self.revision_digest,
             sha256: &self.sha256,
         };
         if let Err(e) = grants::release_download(db, key, self.window_started_at, bytes).await {
@@ -338,9 +344,9 @@ impl Reservation {
     }
 }
 
-/// Charges a GET's bytes to the account's allowance for this blob of the grant's revision
-/// (refusing it past the budget: `downloads_per_blob` times the size per grant period,
-/// across grants and actions) and records the served request, in one transaction. Returns
+/// Charges a GET's bytes to the account's allowance for this blob (refusing it past the
+/// budget: `downloads_per_blob` times the size per grant period, across grants, actions and
+/// revisions) and records the served request, in one transaction. Returns
 /// the reservation of a GET that carries bytes.
 pub async fn admit(
     state: &AppState,
@@ -354,7 +360,6 @@ pub async fn admit(
         let sha256 = request.blob.hex();
         let key = grants::AllowanceKey {
             user_id: &grant.user_id,
-            revision_digest: &grant.revision_digest,
             sha256: &sha256,
         };
         let budget = i64::try_from(request.size)
@@ -385,7 +390,6 @@ pub async fn admit(
         };
         reservation = Some(Reservation {
             user_id: grant.user_id.clone(),
-            revision_digest: grant.revision_digest.clone(),
             sha256,
             window_started_at,
             bytes: request.bytes,

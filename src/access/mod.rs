@@ -14,7 +14,6 @@ use serde_json::{json, Value};
 use crate::db::accounts::{self, UserRow};
 use crate::db::audit;
 use crate::db::catalog::RevisionRow;
-use crate::db::licensing;
 use crate::db::reviews::{self, ReviewRow};
 use crate::domain::{ModelId, Sha256Digest};
 use crate::error::ApiError;
@@ -71,6 +70,7 @@ impl DecisionInputs {
             "anonymous_proxy": self.signals.anonymous_proxy,
             "review_state": self.signals.review,
             "declaration_changed": self.signals.declaration_changed,
+            "denied_for_another_model": self.signals.denied_for_another_model,
             "acceptance_id": self.licensee.acceptance_id,
             "review_case": self.review.as_ref().map(|r| r.id.clone()),
         })
@@ -102,9 +102,9 @@ pub async fn gather(
             })?;
     let model_facts = facts::model_facts(&revision)?;
     let licensee = facts::licensee_facts(&state.db, &user, &model_facts.license).await?;
-    let review = reviews::latest_for(&state.db, &user.id, &model_facts.id).await?;
-    let (review_state, declaration_changed) =
-        review_standing(state, review.as_ref(), &licensee).await?;
+    let cases = reviews::cases_of_user(&state.db, &user.id).await?;
+    let standing = review_standing(&cases, &model_facts.id, &licensee);
+    let review = cases.into_iter().find(|c| c.model_id == model_facts.id);
     let geo = geo.unwrap_or_else(|| {
         client_ip
             .map(|ip| state.geoip.lookup(ip))
@@ -119,40 +119,68 @@ pub async fn gather(
         signals: Signals {
             geo_country: geo.country.unwrap_or_default(),
             anonymous_proxy: geo.anonymous_proxy,
-            review: review_state.to_owned(),
-            declaration_changed,
+            review: standing.state.to_owned(),
+            declaration_changed: standing.declaration_changed,
+            denied_for_another_model: standing.denied_for_another_model,
         },
         review,
     })
 }
 
-/// What the newest case for this user and model means now: its state while the licensee's
-/// declaration is the one the case was opened on, and whether the declaration changed since.
-/// A verdict binds to the licensee and model: re-posting the same facts (or new facts that
-/// say the same) keeps it; other facts void an approval and turn a deny or an open case into
-/// a new review (`review.declaration-changed`), never into a clean start.
-async fn review_standing(
-    state: &AppState,
-    case: Option<&ReviewRow>,
-    licensee: &Licensee,
-) -> Result<(&'static str, bool), ApiError> {
-    let Some(case) = case else {
-        return Ok(("none", false));
+/// What a user's review cases mean for a decision on one model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ReviewStanding {
+    /// `none`, `open`, `approved` or `denied`.
+    state: &'static str,
+    declaration_changed: bool,
+    denied_for_another_model: bool,
+}
+
+/// What `cases` (all of the user's, newest first) mean for a decision on `model` under the
+/// licensee's current declaration. A verdict binds to the licensee and model: it counts
+/// while the declaration is the one it was made on (re-posting the same facts, or new facts
+/// that say the same, keeps it). A case still open holds the licensee, and a declaration
+/// change after a deny, or while a case is open, is itself a review signal: it never starts
+/// clean. An approval counts only if no deny for this model came after it. A deny for
+/// another model, with nothing decided for this one on these facts, is a signal too.
+fn review_standing(cases: &[ReviewRow], model: &str, licensee: &Licensee) -> ReviewStanding {
+    let current = DeclaredLicensee::of(&licensee.attestation);
+    let declared_on = |case: &ReviewRow| {
+        licensee
+            .history
+            .iter()
+            .find(|a| a.id == case.attestation_id)
+            .map(DeclaredLicensee::of)
     };
-    let same_declaration = case.attestation_id == licensee.attestation.id
-        || licensing::attestation(&state.db, &case.attestation_id)
-            .await?
-            .is_some_and(|opened_on| {
-                DeclaredLicensee::of(&opened_on) == DeclaredLicensee::of(&licensee.attestation)
-            });
-    Ok(match (case.state.as_str(), same_declaration) {
-        ("open", same) => ("open", !same),
-        ("approved", true) => ("approved", false),
-        ("approved", false) => ("none", false),
-        ("denied", true) => ("denied", false),
-        ("denied", false) => ("none", true),
-        _ => ("none", false),
-    })
+    let same = |case: &ReviewRow| {
+        case.attestation_id == licensee.attestation.id
+            || declared_on(case).as_ref() == Some(&current)
+    };
+    let for_model: Vec<&ReviewRow> = cases.iter().filter(|c| c.model_id == model).collect();
+    let denied_for_another_model = cases
+        .iter()
+        .filter(|c| c.model_id != model)
+        .any(|c| c.state == "denied");
+    let standing = |state, declaration_changed| ReviewStanding {
+        state,
+        declaration_changed,
+        denied_for_another_model,
+    };
+    if let Some(open) = for_model.iter().find(|c| c.state == "open") {
+        return standing("open", !same(open));
+    }
+    let newest_same = for_model.iter().position(|c| same(c));
+    let denied_since = |until: usize| for_model[..until].iter().any(|c| c.state == "denied");
+    match newest_same.map(|i| (i, for_model[i].state.as_str())) {
+        Some((_, "denied")) => standing("denied", false),
+        Some((i, "approved")) if !denied_since(i) => ReviewStanding {
+            state: "approved",
+            declaration_changed: false,
+            denied_for_another_model: false,
+        },
+        _ if denied_since(for_model.len()) => standing("none", true),
+        _ => standing("none", false),
+    }
 }
 
 /// The decision the policy in force makes on `inputs` for `action`, without recording it

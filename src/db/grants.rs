@@ -42,6 +42,8 @@ pub struct GrantStanding {
     pub current_attestation_id: Option<String>,
     /// The newest review case state for the grant's user and model.
     pub review_state: Option<String>,
+    /// Whether compliance staff denied the grant's user any model since the grant was issued.
+    pub denied_since: i64,
     /// Whether the grant's acceptance is live and of the license's current version.
     pub acceptance_current: i64,
 }
@@ -116,6 +118,8 @@ pub async fn standing(db: &Db, id: &str) -> Result<Option<GrantStanding>, sqlx::
              (SELECT r.state FROM review_cases r
                WHERE r.user_id = g.user_id AND r.model_id = g.model_id AND r.state <> 'superseded'
                ORDER BY r.opened_at DESC, r.id DESC LIMIT 1) AS review_state,
+             (SELECT COUNT(*) FROM review_cases r
+               WHERE r.user_id = g.user_id AND r.state = 'denied' AND r.decided_at >= g.created_at) AS denied_since,
              (SELECT COUNT(*) FROM acceptances a
                WHERE a.id = g.acceptance_id AND a.revoked_at IS NULL
                  AND a.digest = (SELECT v.digest FROM license_versions v WHERE v.license_id = g.license_id
@@ -128,11 +132,10 @@ pub async fn standing(db: &Db, id: &str) -> Result<Option<GrantStanding>, sqlx::
     .await
 }
 
-/// Where one account's allowance for one blob of one revision stands.
+/// Whose allowance for which blob (whichever revisions hold it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AllowanceKey<'a> {
     pub user_id: &'a str,
-    pub revision_digest: &'a str,
     pub sha256: &'a str,
 }
 
@@ -156,21 +159,20 @@ pub async fn reserve_download(
     }
     let started: Option<(i64,)> = sqlx::query_as(
         "INSERT INTO download_allowances
-             (user_id, revision_digest, sha256, window_started_at, fresh_count, served_bytes)
-         VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (user_id, revision_digest, sha256) DO UPDATE SET
-           window_started_at = CASE WHEN download_allowances.window_started_at <= $7
+             (user_id, sha256, window_started_at, fresh_count, served_bytes)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (user_id, sha256) DO UPDATE SET
+           window_started_at = CASE WHEN download_allowances.window_started_at <= $6
                                THEN excluded.window_started_at ELSE download_allowances.window_started_at END,
-           fresh_count = CASE WHEN download_allowances.window_started_at <= $7
+           fresh_count = CASE WHEN download_allowances.window_started_at <= $6
                          THEN excluded.fresh_count ELSE download_allowances.fresh_count + excluded.fresh_count END,
-           served_bytes = CASE WHEN download_allowances.window_started_at <= $7
+           served_bytes = CASE WHEN download_allowances.window_started_at <= $6
                           THEN excluded.served_bytes ELSE download_allowances.served_bytes + excluded.served_bytes END
-         WHERE download_allowances.window_started_at <= $7
-            OR download_allowances.served_bytes + excluded.served_bytes <= $8
+         WHERE download_allowances.window_started_at <= $6
+            OR download_allowances.served_bytes + excluded.served_bytes <= $7
          RETURNING window_started_at",
     )
     .bind(key.user_id)
-    .bind(key.revision_digest)
     .bind(key.sha256)
     .bind(now)
     .bind(i64::from(fresh))
@@ -193,11 +195,10 @@ pub async fn release_download(
     let bytes = i64::try_from(bytes).unwrap_or(i64::MAX);
     sqlx::query(
         "UPDATE download_allowances
-         SET served_bytes = CASE WHEN served_bytes > $5 THEN served_bytes - $5 ELSE 0 END
-         WHERE user_id = $1 AND revision_digest = $2 AND sha256 = $3 AND window_started_at = $4",
+         SET served_bytes = CASE WHEN served_bytes > $4 THEN served_bytes - $4 ELSE 0 END
+         WHERE user_id = $1 AND sha256 = $2 AND window_started_at = $3",
     )
     .bind(key.user_id)
-    .bind(key.revision_digest)
     .bind(key.sha256)
     .bind(window_started_at)
     .bind(bytes)
@@ -206,20 +207,18 @@ pub async fn release_download(
     Ok(())
 }
 
-/// The bytes the account has been served of each blob of `revision_digest` in the current
-/// window (SHA-256 hex → bytes); windows that started before `window_floor` are over.
+/// The bytes the account has been served of each blob in the current window (SHA-256 hex
+/// → bytes); windows that started before `window_floor` are over.
 pub async fn served_bytes(
     db: &Db,
     user_id: &str,
-    revision_digest: &str,
     window_floor: i64,
 ) -> Result<Vec<(String, i64)>, sqlx::Error> {
     sqlx::query_as(
         "SELECT sha256, served_bytes FROM download_allowances
-         WHERE user_id = $1 AND revision_digest = $2 AND window_started_at > $3",
+         WHERE user_id = $1 AND window_started_at > $2",
     )
     .bind(user_id)
-    .bind(revision_digest)
     .bind(window_floor)
     .fetch_all(&db.pool)
     .await

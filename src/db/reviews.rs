@@ -28,21 +28,17 @@ pub struct ReviewRow {
 const COLUMNS: &str = "r.id, r.user_id, u.email, r.attestation_id, r.model_id, r.state, r.inputs, \
      r.reasons, r.opened_at, r.decided_at, r.decided_by, r.note";
 
-/// The newest case for this user and model, whatever declaration it was opened on (a
-/// verdict binds to the licensee and model, not to one declaration row).
-pub async fn latest_for(
-    db: &Db,
-    user_id: &str,
-    model_id: &str,
-) -> Result<Option<ReviewRow>, sqlx::Error> {
+/// Every case of this user (all models), newest first, superseded ones left out: a verdict
+/// binds to the licensee and model, whatever declaration row it was made on, and a deny on
+/// one model is a signal for the others.
+pub async fn cases_of_user(db: &Db, user_id: &str) -> Result<Vec<ReviewRow>, sqlx::Error> {
     sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM review_cases r JOIN users u ON u.id = r.user_id
-         WHERE r.user_id = $1 AND r.model_id = $2 AND r.state <> 'superseded'
-         ORDER BY r.opened_at DESC, r.id DESC LIMIT 1"
+         WHERE r.user_id = $1 AND r.state <> 'superseded'
+         ORDER BY r.opened_at DESC, r.id DESC"
     ))
     .bind(user_id)
-    .bind(model_id)
-    .fetch_optional(&db.pool)
+    .fetch_all(&db.pool)
     .await
 }
 

@@ -106,7 +106,7 @@ mod tests {
 
     #[test]
     fn ipv4_mapped_peers_of_a_dual_stack_listener_are_their_ipv4_address() {
-        let proxies = TrustedProxies::parse(&["10.0.0.0/8".into()]).unwrap();
+        let proxies = TrustedProxies::parse(&["10.0.0.0/8".into()]).expect("cidr");
         assert_eq!(
             proxies.client_ip(Some(ip("::ffff:10.1.1.1")), &["192.0.2.9"]),
             Some(ip("192.0.2.9"))

@@ -156,6 +156,7 @@ fn open(path: &Path) -> Result<Reader<Vec<u8>>, GeoIpError> {
         )));
     }
     let mut decoded = std::collections::HashSet::new();
+    let mut located = 0usize;
     let networks = reader
         .networks(Default::default())
         .map_err(|e| error(e.to_string()))?;
@@ -163,14 +164,20 @@ fn open(path: &Path) -> Result<Reader<Vec<u8>>, GeoIpError> {
         let network = network.map_err(|e| error(e.to_string()))?;
         if let Some(offset) = network.offset() {
             if decoded.insert(offset) {
-                network
+                let record = network
                     .decode::<Record>()
                     .map_err(|e| error(format!("record at offset {offset}: {e}")))?;
+                if record.is_some_and(|r| r.signal() != GeoSignal::default()) {
+                    located += 1;
+                }
             }
         }
     }
-    if decoded.is_empty() {
-        return Err(error("the database holds no records".into()));
+    if located == 0 {
+        // An ASN or ISP database reads without error and says nothing about countries.
+        return Err(error(
+            "no record holds a country, a continent or an anonymiser flag (not a country database?)".into(),
+        ));
     }
     tracing::info!(path = %path.display(), database = %metadata.database_type, records = decoded.len(), "GeoIP database loaded");
     Ok(reader)
@@ -182,7 +189,10 @@ impl GeoIp {
     pub fn new(path: Option<PathBuf>) -> Result<Self, GeoIpError> {
         let reader = match &path {
             Some(path) => Some(Arc::new(open(path)?)),
-            None => None,
+            None => {
+                tracing::warn!("no GeoIP database configured (geoip.database): requests carry no location signal, so none goes to review for its location");
+                None
+            }
         };
         let stamp = path.as_deref().and_then(stamp_of);
         Ok(GeoIp {

@@ -205,10 +205,12 @@ pub async fn receive(
                 .map(|ip| ip.to_string()),
             pseudonym_key: Some(state.pseudonym_key.clone()),
         };
+        // Nothing the partner wrote reaches upstream's own columns (a search by subject or
+        // user must not find a claim as that user's event): the claim stays in `claim`.
         let new_event = audit::NewEvent {
             kind: REPORTED_KIND,
             actor: Some(partner.user_id.clone()),
-            subject: bounded(&event.subject),
+            subject: None,
             outcome: Some("reported".into()),
             data,
         };

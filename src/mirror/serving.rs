@@ -30,6 +30,10 @@ pub async fn newest_snapshot(db: &Db, key: &PublicKey) -> anyhow::Result<Option<
     };
     let snapshot = snapshot::open(row.envelope.as_bytes(), key)
         .with_context(|| format!("the accepted snapshot version {}", row.version))?;
+    // Accepted before the check existed, perhaps: never served if it offers what its own
+    // policy withholds from this partner.
+    snapshot::check_entitled(&snapshot)
+        .with_context(|| format!("the accepted snapshot version {}", row.version))?;
     let bundle = PolicyBundle::from_sources(&snapshot.policy)
         .map_err(|e| anyhow::anyhow!("the snapshot's policy bundle is invalid: {e}"))?;
     Ok(Some(ServedSnapshot {

@@ -101,6 +101,10 @@ pub struct Signals {
     /// The declaration differs from the one a denied or open case was made on.
     #[serde(default)]
     pub declaration_changed: bool,
+    /// Compliance staff denied this licensee another model, and nothing was decided for
+    /// this one on the current declaration.
+    #[serde(default)]
+    pub denied_for_another_model: bool,
 }
 
 fn no_review() -> String {
@@ -114,6 +118,7 @@ impl Default for Signals {
             anonymous_proxy: false,
             review: no_review(),
             declaration_changed: false,
+            denied_for_another_model: false,
         }
     }
 }
@@ -306,6 +311,10 @@ impl PolicyBundle {
             (
                 "declaration_changed".to_owned(),
                 RestrictedExpression::new_bool(signals.declaration_changed),
+            ),
+            (
+                "denied_for_another_model".to_owned(),
+                RestrictedExpression::new_bool(signals.denied_for_another_model),
             ),
         ])
         .map_err(|e| DecideError(e.to_string()))?;

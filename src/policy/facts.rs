@@ -40,6 +40,8 @@ pub struct Licensee {
     /// The user's live acceptance of the current license version made for this same
     /// licensee; `facts.accepted_current_license` says whether there is one.
     pub acceptance_id: Option<String>,
+    /// Every declaration of the user, newest first (`attestation` is the first).
+    pub history: Vec<AttestationRow>,
 }
 
 /// What a declaration says about the licensee, compared across declaration rows: posting
@@ -138,5 +140,6 @@ pub async fn licensee_facts(
         facts,
         attestation,
         acceptance_id,
+        history: attestations,
     })
 }

@@ -150,9 +150,10 @@ pub(crate) async fn serve_blob(
     let get = req.method() == Method::GET;
     let fresh = get && range.first == 0;
     let wants_digest = get && wants_sha256_content_digest(req);
-    // A presigned URL opens the whole blob, so only a request charged as a fresh download
-    // is redirected; resumes and parts checked by their digest stream through here.
-    let redirect = if fresh && !wants_digest {
+    // A presigned URL opens the whole blob, so only a request for the whole blob (charged
+    // its whole size) is redirected; ranges, resumes and parts checked by their digest
+    // stream through here.
+    let redirect = if get && status == StatusCode::OK && !wants_digest {
         state.blobs.redirect_url(&digest).await?
     } else {
         None

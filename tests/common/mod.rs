@@ -87,7 +87,7 @@ pub async fn test_settings(data_dir: &Path, backend: &Backend) -> Settings {
     placeholder.insert(
         std::net::Ipv4Addr::new(198, 18, 0, 0),
         15,
-        &mmdb::geoip2_country("", "NA", false),
+        &mmdb::geoip2_country("US", "NA", false),
     );
     placeholder.write(&geoip);
     settings.geoip.database = Some(geoip);
