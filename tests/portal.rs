@@ -155,6 +155,44 @@ async fn forms_need_the_csrf_token_and_cookies_are_locked_down() {
 }
 
 #[tokio::test]
+async fn the_model_page_says_when_a_changed_declaration_sent_the_request_to_review() {
+    let app = spawn_app(Backend::Sqlite).await;
+    app.publish_demo().await;
+    app.geolocate(std::net::Ipv4Addr::new(81, 0, 0, 0), 16, "DE", "EU")
+        .await;
+    let client = signed_up(&app, "dev@example.com").await;
+    let token = app.login("dev@example.com", PASSWORD).await;
+    app.attest(&token, "US").await;
+    app.accept_current(&token).await;
+    let vision = "demo/Llama-3.2-Tiny-Vision";
+    let review: serde_json::Value = app
+        .access(&token, vision, Some("81.0.0.1"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let staff = app
+        .account("compliance@example.com", Role::Compliance)
+        .await;
+    let denied = app
+        .post_json(
+            &format!(
+                "/v1/reviews/{}/deny",
+                review["review"]["id"].as_str().unwrap()
+            ),
+            Some(&staff),
+            &serde_json::json!({ "note": "domicile not shown" }),
+        )
+        .await;
+    assert_eq!(denied.status(), 200);
+    app.attest(&token, "CA").await;
+    let html = page(&client, &app, &format!("/models/{vision}")).await;
+    assert!(html.contains("Needs review"), "{html}");
+    assert!(html.contains("review.declaration-changed"), "{html}");
+    assert!(html.contains("changed their declaration"), "{html}");
+}
+
+#[tokio::test]
 async fn pages_escape_what_people_type_and_check_roles() {
     let app = spawn_app(Backend::Sqlite).await;
     app.publish_demo().await;

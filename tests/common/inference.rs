@@ -100,7 +100,7 @@ pub fn failed_checks(report: &ValidationReport) -> Vec<(String, String)> {
 
 /// Whether torch and transformers can be imported; CI sets `MODELGATE_REQUIRE_TORCH=1`.
 pub fn torch_available() -> bool {
-    super::hf::python_modules("torch, transformers", "MODELGATE_REQUIRE_TORCH")
+    super::hf::python_modules("torch, transformers, PIL", "MODELGATE_REQUIRE_TORCH")
 }
 
 /// Runs `tests/inference/<script>` with `args`, `stdin` on its standard input; its stdout.
