@@ -8,7 +8,7 @@ mod common;
 use std::net::Ipv4Addr;
 
 use common::mmdb::{dbip_country, geoip2_country, Builder};
-use common::{backends, error_code, spawn_app, spawn_app_with, Backend, TestApp};
+use common::{backends, error_code, smallest_file, spawn_app, spawn_app_with, Backend, TestApp};
 use modelgate::db::audit;
 use modelgate::domain::Role;
 use serde_json::{json, Value};
@@ -17,16 +17,6 @@ const TEXT: &str = "demo/Llama-3.2-Tiny";
 const VISION: &str = "demo/Llama-3.2-Tiny-Vision";
 
 /// The smallest file of an allow answer, with its grant URL.
-fn smallest_file(answer: &Value) -> Value {
-    answer["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .min_by_key(|f| f["size"].as_u64().unwrap())
-        .unwrap()
-        .clone()
-}
-
 fn blob_path(file: &Value) -> String {
     format!("/v1/blobs/{}", file["sha256"].as_str().unwrap())
 }

@@ -114,19 +114,15 @@ impl Walker<'_> {
         self.users += 1;
         let session = if case.partner {
             let country = case.organisation_country.as_deref().unwrap_or(domicile);
-            let created: Value = self
-                .app
-                .post_json(
-                    "/v1/admin/partners",
-                    Some(&self.admin),
-                    &json!({ "name": format!("Row Partner {}", self.users), "country": country,
-                             "contact": format!("row{}@example.com", self.users) }),
+            self.app
+                .create_partner(
+                    &self.admin,
+                    &format!("Row Partner {}", self.users),
+                    country,
+                    &format!("row{}@example.com", self.users),
                 )
                 .await
-                .json()
-                .await
-                .unwrap();
-            created["token"].as_str().unwrap().to_owned()
+                .0
         } else {
             let session = self
                 .app

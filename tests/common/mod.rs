@@ -379,6 +379,29 @@ impl TestApp {
         tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     }
 
+    /// Creates a partner through the admin API as `admin`; returns its token and id.
+    pub async fn create_partner(
+        &self,
+        admin: &str,
+        name: &str,
+        country: &str,
+        contact: &str,
+    ) -> (String, String) {
+        let response = self
+            .post_json(
+                "/v1/admin/partners",
+                Some(admin),
+                &serde_json::json!({ "name": name, "country": country, "contact": contact }),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "create partner {name}");
+        let created: serde_json::Value = response.json().await.unwrap();
+        (
+            created["token"].as_str().unwrap().to_owned(),
+            created["id"].as_str().unwrap().to_owned(),
+        )
+    }
+
     /// Where the app reads its GeoIP database.
     pub fn geoip_path(&self) -> PathBuf {
         self.state.settings.geoip.database.clone().unwrap()
@@ -394,6 +417,17 @@ impl TestApp {
             .unwrap();
         body["digest"].as_str().unwrap().to_string()
     }
+}
+
+/// The smallest file of an access answer.
+pub fn smallest_file(answer: &serde_json::Value) -> serde_json::Value {
+    answer["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .min_by_key(|f| f["size"].as_u64().unwrap())
+        .unwrap()
+        .clone()
 }
 
 /// GET `url` and parse the JSON body.
