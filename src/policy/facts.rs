@@ -4,7 +4,7 @@
 
 use crate::db::accounts::UserRow;
 use crate::db::catalog::RevisionRow;
-use crate::db::licensing::{self, AttestationRow};
+use crate::db::licensing::{self, AcceptanceRow, AttestationRow, LicenseVersionRow};
 use crate::db::mirror;
 use crate::db::Db;
 use crate::domain::{Modality, Role};
@@ -81,6 +81,34 @@ impl DeclaredLicensee {
     }
 }
 
+/// The user's live acceptance of license version `version` made for the licensee their
+/// current declaration (the first of `attestations`, all of theirs, newest first) names;
+/// `None` without a declaration or such an acceptance.
+pub async fn acceptance_for_licensee(
+    db: &Db,
+    attestations: &[AttestationRow],
+    version: &LicenseVersionRow,
+) -> Result<Option<AcceptanceRow>, sqlx::Error> {
+    let Some(current) = attestations.first() else {
+        return Ok(None);
+    };
+    let declared = DeclaredLicensee::of(current);
+    Ok(licensing::live_acceptances_of_version(
+        db,
+        &current.user_id,
+        &version.license_id,
+        &version.digest,
+    )
+    .await?
+    .into_iter()
+    .find(|acceptance| {
+        attestations
+            .iter()
+            .find(|a| a.id == acceptance.attestation_id)
+            .is_some_and(|a| DeclaredLicensee::of(a).same_licensee(&declared))
+    }))
+}
+
 /// The licensee rule: the organisation when the current attestation accepts on its behalf,
 /// otherwise the individual; a partner account is a partner licensee whose country is the
 /// principal place of business its admins recorded (never the partner's own word). Also
@@ -96,20 +124,10 @@ pub async fn licensee_facts(
         .first()
         .cloned()
         .ok_or(FactsError::NoAttestation)?;
-    let declared = DeclaredLicensee::of(&attestation);
     let acceptance_id = match licensing::current_version(db, license_id).await? {
-        Some(current) => {
-            licensing::live_acceptances_of_version(db, &user.id, license_id, &current.digest)
-                .await?
-                .into_iter()
-                .find(|acceptance| {
-                    attestations
-                        .iter()
-                        .find(|a| a.id == acceptance.attestation_id)
-                        .is_some_and(|a| DeclaredLicensee::of(a).same_licensee(&declared))
-                })
-                .map(|acceptance| acceptance.id)
-        }
+        Some(current) => acceptance_for_licensee(db, &attestations, &current)
+            .await?
+            .map(|acceptance| acceptance.id),
         None => None,
     };
     let mut revoked = user.disabled_at.is_some()

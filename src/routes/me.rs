@@ -339,34 +339,39 @@ pub async fn revoke_api_token(state: &AppState, who: &Principal, id: &str) -> Re
 }
 
 /// `GET /v1/me/licenses`: per license, the current version and whether this account's
-/// acceptance covers it (`accepted`), covers an older one (`needs-reacceptance`), was
-/// revoked, or is missing (`not-accepted`).
+/// acceptance covers it for the licensee the current declaration names (`accepted`), covers
+/// it for another licensee only (`accepted-for-another-licensee`: acting for a company the
+/// individual's acceptance does not count, nor the other way round), covers an older
+/// version (`needs-reacceptance`), was revoked, or is missing (`not-accepted`).
 #[tracing::instrument(skip_all, fields(user.id = %who.user_id))]
 pub async fn my_licenses(state: Data<AppState>, who: Principal) -> Result<HttpResponse, ApiError> {
     who.authorize(ANY_ROLE, Scope::Read)?;
     let current = licensing::current_versions(&state.db).await?;
     let accepted = licensing::latest_acceptances_of(&state.db, &who.user_id).await?;
-    let licenses: Vec<Value> = current
-        .iter()
-        .map(|license| {
-            let mine = accepted.iter().find(|a| a.license_id == license.license_id);
-            let status = match mine {
-                None => "not-accepted",
-                Some(a) if a.revoked_at.is_some() => "revoked",
-                Some(a) if a.digest == license.digest => "accepted",
-                Some(_) => "needs-reacceptance",
-            };
-            json!({
-                "license": license.license_id,
-                "current_version": license.version,
-                "current_digest": license.digest,
-                "status": status,
-                "accepted_version": mine.map(|a| a.version.clone()),
-                "accepted_digest": mine.map(|a| a.digest.clone()),
-                "accepted_at": mine.map(|a| rfc3339(a.accepted_at)),
-                "revoke_reason": mine.and_then(|a| a.revoke_reason.clone()),
-            })
-        })
-        .collect();
+    let attestations = licensing::attestations_of(&state.db, &who.user_id).await?;
+    let mut licenses = Vec::with_capacity(current.len());
+    for license in &current {
+        let mine = accepted.iter().find(|a| a.license_id == license.license_id);
+        let for_licensee =
+            crate::policy::facts::acceptance_for_licensee(&state.db, &attestations, license)
+                .await?;
+        let status = match (mine, &for_licensee) {
+            (None, _) => "not-accepted",
+            (Some(a), _) if a.revoked_at.is_some() => "revoked",
+            (Some(_), Some(_)) => "accepted",
+            (Some(a), None) if a.digest == license.digest => "accepted-for-another-licensee",
+            (Some(_), None) => "needs-reacceptance",
+        };
+        licenses.push(json!({
+            "license": license.license_id,
+            "current_version": license.version,
+            "current_digest": license.digest,
+            "status": status,
+            "accepted_version": mine.map(|a| a.version.clone()),
+            "accepted_digest": mine.map(|a| a.digest.clone()),
+            "accepted_at": mine.map(|a| rfc3339(a.accepted_at)),
+            "revoke_reason": mine.and_then(|a| a.revoke_reason.clone()),
+        }));
+    }
     Ok(HttpResponse::Ok().json(json!({ "licenses": licenses })))
 }

@@ -71,6 +71,11 @@ async fn an_acceptance_binds_the_licensee_it_was_made_for() {
         let refused = ask(&app, &session, TEXT, UNKNOWN_IP, None).await;
         assert_eq!(outcome(&refused), "deny", "{refused}");
         assert!(policies(&refused).contains(&"license.acceptance-required".to_owned()));
+        let mine = app.get_auth_json("/v1/me/licenses", &session).await;
+        assert_eq!(
+            mine["licenses"][0]["status"],
+            "accepted-for-another-licensee"
+        );
         let grant = fetch(&app, &file, &individual_grant, None, UNKNOWN_IP).await;
         assert_eq!(
             grant.status(),
@@ -79,6 +84,8 @@ async fn an_acceptance_binds_the_licensee_it_was_made_for() {
         );
 
         app.accept_current(&session).await;
+        let mine = app.get_auth_json("/v1/me/licenses", &session).await;
+        assert_eq!(mine["licenses"][0]["status"], "accepted");
         assert_eq!(
             outcome(&ask(&app, &session, TEXT, UNKNOWN_IP, None).await),
             "allow"
