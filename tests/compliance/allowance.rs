@@ -28,10 +28,7 @@ async fn the_download_cap_holds_across_grants_actions_and_ranges() {
         // The same declaration again is not a new declaration, and a new grant (any
         // action) draws on the same allowance.
         let before = app.get_auth_json("/v1/me/attestation", &session).await;
-        assert_eq!(
-            declare(&app, &session, individual("US")).await.status(),
-            200
-        );
+        redeclare(&app, &session, "US").await;
         let after = app.get_auth_json("/v1/me/attestation", &session).await;
         assert_eq!(
             before["history"], after["history"],

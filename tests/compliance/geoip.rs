@@ -78,8 +78,7 @@ async fn the_geoip_databases_operators_use_load_and_locate_known_addresses() {
     app.publish_demo().await;
     let session = app.licensed_user("ada@example.com", "US").await;
     let review = ask(&app, &session, VISION, "85.214.132.117", None).await;
-    assert_eq!(outcome(&review), "review", "{review}");
-    assert!(policies(&review).contains(&"review.eu-location".to_owned()));
+    assert_decided(&review, "review", "review.eu-location");
 }
 
 #[tokio::test]

@@ -104,6 +104,23 @@ fn individual(country: &str) -> Value {
     json!({ "legal_name": "Ada Lovelace", "domicile_country": country, "on_behalf_of_organisation": false })
 }
 
+/// Asserts `answer`'s outcome and that `policy` is among its reasons.
+fn assert_decided(answer: &Value, expected: &str, policy: &str) {
+    assert_eq!(outcome(answer), expected, "{answer}");
+    assert!(
+        policies(answer).iter().any(|p| p == policy),
+        "{policy}: {answer}"
+    );
+}
+
+/// Declares an individual domiciled in `country` (accepted with 200).
+async fn redeclare(app: &TestApp, session: &str, country: &str) {
+    assert_eq!(
+        declare(app, session, individual(country)).await.status(),
+        200
+    );
+}
+
 /// Decides review case `id` as compliance staff.
 async fn decide(app: &TestApp, compliance: &str, id: &str, verdict: &str) {
     let decided = app

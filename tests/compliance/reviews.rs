@@ -22,29 +22,18 @@ async fn a_compliance_deny_binds_the_licensee_and_model() {
         decide(&app, &compliance, &case, "deny").await;
 
         // The same facts again, from Germany or from anywhere: still denied.
-        assert_eq!(
-            declare(&app, &session, individual("US")).await.status(),
-            200
-        );
+        redeclare(&app, &session, "US").await;
         for ip in [GERMAN_IP, UNKNOWN_IP] {
             let denied = ask(&app, &session, VISION, ip, None).await;
-            assert_eq!(outcome(&denied), "deny", "{ip}: {denied}");
-            assert!(policies(&denied).contains(&"review.denied".to_owned()));
+            assert_decided(&denied, "deny", "review.denied");
         }
         // New facts after a deny open a new case; they never clear the old one.
-        assert_eq!(
-            declare(&app, &session, individual("CA")).await.status(),
-            200
-        );
+        redeclare(&app, &session, "CA").await;
         let changed = ask(&app, &session, VISION, UNKNOWN_IP, None).await;
-        assert_eq!(outcome(&changed), "review", "{changed}");
-        assert!(policies(&changed).contains(&"review.declaration-changed".to_owned()));
+        assert_decided(&changed, "review", "review.declaration-changed");
         assert_ne!(changed["review"]["id"], json!(case));
         // While that case is open, more changes or another location change nothing.
-        assert_eq!(
-            declare(&app, &session, individual("MX")).await.status(),
-            200
-        );
+        redeclare(&app, &session, "MX").await;
         for ip in [UNKNOWN_IP, "84.0.0.1"] {
             let held = ask(&app, &session, VISION, ip, None).await;
             assert_eq!(outcome(&held), "review", "{held}");
@@ -88,14 +77,10 @@ async fn a_deny_survives_newer_cases_and_reaches_other_vision_models() {
 
         // Another Vision model: a person looks first.
         let elsewhere = ask(&app, &session, other, UNKNOWN_IP, None).await;
-        assert_eq!(outcome(&elsewhere), "review", "{elsewhere}");
-        assert!(policies(&elsewhere).contains(&"review.denied-for-another-model".to_owned()));
+        assert_decided(&elsewhere, "review", "review.denied-for-another-model");
 
         // A new declaration, approved on its own case, then back to the denied one.
-        assert_eq!(
-            declare(&app, &session, individual("CA")).await.status(),
-            200
-        );
+        redeclare(&app, &session, "CA").await;
         let changed = ask(&app, &session, VISION, UNKNOWN_IP, None).await;
         assert_eq!(outcome(&changed), "review", "{changed}");
         decide(
@@ -107,13 +92,9 @@ async fn a_deny_survives_newer_cases_and_reaches_other_vision_models() {
         .await;
         let approved = ask(&app, &session, VISION, UNKNOWN_IP, None).await;
         assert_eq!(outcome(&approved), "allow", "{approved}");
-        assert_eq!(
-            declare(&app, &session, individual("US")).await.status(),
-            200
-        );
+        redeclare(&app, &session, "US").await;
         let back = ask(&app, &session, VISION, UNKNOWN_IP, None).await;
-        assert_eq!(outcome(&back), "deny", "{back}");
-        assert!(policies(&back).contains(&"review.denied".to_owned()));
+        assert_decided(&back, "deny", "review.denied");
     }
 }
 
