@@ -315,6 +315,13 @@ pub struct GrantSettings {
     pub downloads_per_blob: u32,
 }
 
+impl GrantSettings {
+    /// `ttl_secs` in milliseconds: a grant's lifetime and the download allowance's period.
+    pub fn ttl_ms(&self) -> i64 {
+        i64::try_from(self.ttl_secs.saturating_mul(1000)).unwrap_or(i64::MAX)
+    }
+}
+
 impl Default for GrantSettings {
     fn default() -> Self {
         GrantSettings {

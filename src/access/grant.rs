@@ -62,13 +62,13 @@ pub(super) async fn record(
 ) -> Result<GrantRow, ApiError> {
     let settings = &state.settings.grants;
     let created_at = now_ms();
-    let ttl_ms = i64::try_from(settings.ttl_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+    let ttl_ms = settings.ttl_ms();
     let fresh = GrantRow {
         id: new_id(),
         user_id: inputs.user.id.clone(),
         licensee_kind: inputs.licensee.facts.kind.clone(),
         licensee_country: inputs.licensee.facts.country.clone(),
-        attestation_id: inputs.licensee.attestation.id.clone(),
+        attestation_id: inputs.licensee.attestation().id.clone(),
         model_id: inputs.model.id.clone(),
         revision_digest: inputs.revision.digest.clone(),
         license_id: inputs.model.license.clone(),
@@ -365,15 +365,13 @@ pub async fn admit(
         let budget = i64::try_from(request.size)
             .unwrap_or(i64::MAX)
             .saturating_mul(grant.downloads_per_blob);
-        let window_ms =
-            i64::try_from(state.settings.grants.ttl_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
         let reserved = grants::reserve_download(
             &mut tx,
             key,
             request.fresh,
             request.bytes,
             budget,
-            window_ms,
+            state.settings.grants.ttl_ms(),
             now_ms(),
         )
         .await?;

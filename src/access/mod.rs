@@ -51,7 +51,7 @@ pub struct DecisionInputs {
 impl DecisionInputs {
     /// The inputs as recorded in the audit log and on review cases.
     pub fn to_json(&self, action: Action) -> Value {
-        let attestation = &self.licensee.attestation;
+        let attestation = self.licensee.attestation();
         json!({
             "user_id": self.user.id,
             "email": self.user.email,
@@ -144,7 +144,7 @@ struct ReviewStanding {
 /// clean. An approval counts only if no deny for this model came after it. A deny for
 /// another model, with nothing decided for this one on these facts, is a signal too.
 fn review_standing(cases: &[ReviewRow], model: &str, licensee: &Licensee) -> ReviewStanding {
-    let current = DeclaredLicensee::of(&licensee.attestation);
+    let current = DeclaredLicensee::of(licensee.attestation());
     let declared_on = |case: &ReviewRow| {
         licensee
             .history
@@ -152,10 +152,7 @@ fn review_standing(cases: &[ReviewRow], model: &str, licensee: &Licensee) -> Rev
             .find(|a| a.id == case.attestation_id)
             .map(DeclaredLicensee::of)
     };
-    let same = |case: &ReviewRow| {
-        case.attestation_id == licensee.attestation.id
-            || declared_on(case).as_ref() == Some(&current)
-    };
+    let same = |case: &ReviewRow| declared_on(case).as_ref() == Some(&current);
     let for_model: Vec<&ReviewRow> = cases.iter().filter(|c| c.model_id == model).collect();
     let denied_for_another_model = cases
         .iter()
@@ -259,7 +256,7 @@ pub async fn request_access(
         Outcome::Review => {
             let (user, attestation, model) = (
                 &inputs.user.id,
-                &inputs.licensee.attestation.id,
+                &inputs.licensee.attestation().id,
                 &inputs.model.id,
             );
             let reasons = serde_json::to_string(&decision.reasons).map_err(ApiError::internal)?;

@@ -1,5 +1,5 @@
-//! SQL for download grants, the download allowance of each account per revision and blob
-//! (across grants and actions), and the standing of a grant's holder (read on every blob
+//! SQL for download grants, the download allowance of each account per blob (across
+//! grants, actions and revisions), and the standing of a grant's holder (read on every blob
 //! request, so a revocation or a new license version takes effect at once).
 
 use sqlx::{AnyConnection, FromRow};

@@ -138,16 +138,6 @@ pub async fn attestations_of(db: &Db, user_id: &str) -> Result<Vec<AttestationRo
     .await
 }
 
-/// The attestation `id` (any user's; callers compare its `user_id`).
-pub async fn attestation(db: &Db, id: &str) -> Result<Option<AttestationRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {ATTESTATION_COLUMNS} FROM attestations WHERE id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(&db.pool)
-    .await
-}
-
 /// The user's live (not revoked) acceptances of the license version with `digest`, newest
 /// first: one per licensee the user accepted for.
 pub async fn live_acceptances_of_version(

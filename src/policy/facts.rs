@@ -36,12 +36,19 @@ pub fn model_facts(revision: &RevisionRow) -> Result<ModelFacts, FactsError> {
 #[derive(Debug, Clone)]
 pub struct Licensee {
     pub facts: LicenseeFacts,
-    pub attestation: AttestationRow,
     /// The user's live acceptance of the current license version made for this same
     /// licensee; `facts.accepted_current_license` says whether there is one.
     pub acceptance_id: Option<String>,
-    /// Every declaration of the user, newest first (`attestation` is the first).
+    /// Every declaration of the user, newest first.
+    // INVARIANT: never empty (`licensee_facts` refuses a user without a declaration).
     pub history: Vec<AttestationRow>,
+}
+
+impl Licensee {
+    /// The current declaration, the one the licensee comes from.
+    pub fn attestation(&self) -> &AttestationRow {
+        &self.history[0]
+    }
 }
 
 /// What a declaration says about the licensee, compared across declaration rows: posting
@@ -120,17 +127,14 @@ pub async fn licensee_facts(
     license_id: &str,
 ) -> Result<Licensee, FactsError> {
     let attestations = licensing::attestations_of(db, &user.id).await?;
-    let attestation = attestations
-        .first()
-        .cloned()
-        .ok_or(FactsError::NoAttestation)?;
+    let attestation = attestations.first().ok_or(FactsError::NoAttestation)?;
     let acceptance_id = match licensing::current_version(db, license_id).await? {
         Some(current) => acceptance_for_licensee(db, &attestations, &current)
             .await?
             .map(|acceptance| acceptance.id),
         None => None,
     };
-    let mut revoked = user.disabled_at.is_some()
+    let revoked = user.disabled_at.is_some()
         || licensing::termination_of(db, &user.id, license_id)
             .await?
             .is_some();
@@ -149,14 +153,12 @@ pub async fn licensee_facts(
             Some(partner) => facts.country = partner.country,
             None => {
                 // A partner account without its admin record has no place of business.
-                revoked = true;
-                facts.entitlement_revoked = revoked;
+                facts.entitlement_revoked = true;
             }
         }
     }
     Ok(Licensee {
         facts,
-        attestation,
         acceptance_id,
         history: attestations,
     })

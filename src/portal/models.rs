@@ -348,12 +348,10 @@ pub async fn request_access(
                 .map_err(ApiError::internal)?;
             let base = base_url(&state, &req);
             // The allowance counts bytes per account and blob, across grants and revisions.
-            let window_ms = i64::try_from(state.settings.grants.ttl_secs.saturating_mul(1000))
-                .unwrap_or(i64::MAX);
             let served: std::collections::HashMap<String, i64> = grants::served_bytes(
                 &state.db,
                 &who.user_id,
-                crate::db::now_ms().saturating_sub(window_ms),
+                crate::db::now_ms().saturating_sub(state.settings.grants.ttl_ms()),
             )
             .await?
             .into_iter()
