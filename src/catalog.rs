@@ -3,7 +3,7 @@
 //! cached until evicted; which revision is *latest* changes on publish, so that answer is
 //! cached for `catalog.latest_ttl_ms` only (another replica's publish is seen within it).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -21,8 +21,8 @@ pub struct Catalog {
     latest_ttl: Duration,
     revisions: RwLock<HashMap<Sha256Digest, Arc<RevisionRow>>>,
     latest: RwLock<HashMap<ModelId, (Instant, Arc<RevisionRow>)>>,
-    /// The blob digests of each revision (immutable once published).
-    revision_blobs: RwLock<HashMap<Sha256Digest, Arc<HashSet<Sha256Digest>>>>,
+    /// The blob digests of each revision and their sizes (immutable once published).
+    revision_blobs: RwLock<HashMap<Sha256Digest, Arc<HashMap<Sha256Digest, u64>>>>,
 }
 
 fn insert_bounded<K: std::hash::Hash + Eq, V>(map: &RwLock<HashMap<K, V>>, key: K, value: V) {
@@ -119,12 +119,13 @@ impl Catalog {
         Ok(Some(row))
     }
 
-    /// Whether `blob` is one of the files of revision `revision`.
-    pub async fn revision_has_blob(
+    /// The size of `blob` when it is one of the files of revision `revision` (from the
+    /// catalog, so a refusal needs no look at the store).
+    pub async fn blob_size_in_revision(
         &self,
         revision: &Sha256Digest,
         blob: &Sha256Digest,
-    ) -> Result<bool, sqlx::Error> {
+    ) -> Result<Option<u64>, sqlx::Error> {
         let cached = self
             .revision_blobs
             .read()
@@ -133,11 +134,14 @@ impl Catalog {
         let blobs = match cached {
             Some(blobs) => blobs,
             None => {
-                let blobs: HashSet<Sha256Digest> = catalog::blobs_of_revision(&self.db, revision)
-                    .await?
-                    .iter()
-                    .filter_map(|hex| hex.parse().ok())
-                    .collect();
+                let blobs: HashMap<Sha256Digest, u64> =
+                    catalog::blobs_of_revision(&self.db, revision)
+                        .await?
+                        .into_iter()
+                        .filter_map(|(hex, size)| {
+                            Some((hex.parse().ok()?, u64::try_from(size).ok()?))
+                        })
+                        .collect();
                 let blobs = Arc::new(blobs);
                 // An unknown revision is not cached: it may be published in a moment.
                 if !blobs.is_empty() {
@@ -146,6 +150,6 @@ impl Catalog {
                 blobs
             }
         };
-        Ok(blobs.contains(blob))
+        Ok(blobs.get(blob).copied())
     }
 }

@@ -19,6 +19,7 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub catalog: CatalogSettings,
     pub auth: AuthSettings,
+    pub mail: MailSettings,
     pub policy: PolicySettings,
     pub geoip: GeoIpSettings,
     pub grants: GrantSettings,
@@ -39,14 +40,25 @@ pub struct ServerSettings {
     pub workers: usize,
     /// Largest accepted JSON request body, in bytes.
     pub max_body_bytes: usize,
+    /// Connections open at once, in all (the server stops accepting at the cap; the
+    /// open-file limit is raised to fit it at start).
+    pub max_connections: usize,
+    /// Connections open at once from one client address (a trusted proxy's count only
+    /// toward `max_connections`); one more gets `503 too-many-connections` and is closed.
+    pub max_connections_per_ip: usize,
+    /// Seconds a client has to send a request's headers (then the connection is closed).
+    pub header_read_timeout_secs: u64,
+    /// Seconds a client has to send a request's body (then `408 request-timeout`).
+    pub body_read_timeout_secs: u64,
     /// Seconds given to in-flight requests on shutdown.
     pub shutdown_timeout_secs: u64,
     /// Base URL printed for people and used in absolute links; derived from host/port when empty.
     pub public_url: String,
     /// Proxies (CIDRs or addresses) whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<String>,
-    /// A bearer token that lets a scraper read `/metrics` from any address (Prometheus's
-    /// `bearer_token_file`); without it, only loopback may read them.
+    /// A bearer token that lets a scraper read `/metrics` (Prometheus's
+    /// `bearer_token_file`). Without it only a loopback peer may read them, and only while
+    /// no trusted proxy is configured (behind a same-host proxy everyone is loopback).
     pub metrics_token: Secret,
 }
 
@@ -57,6 +69,10 @@ impl Default for ServerSettings {
             port: 8080,
             workers: 0,
             max_body_bytes: 1 << 20,
+            max_connections: 10_000,
+            max_connections_per_ip: 256,
+            header_read_timeout_secs: 5,
+            body_read_timeout_secs: 30,
             shutdown_timeout_secs: 30,
             public_url: String::new(),
             trusted_proxies: Vec::new(),
@@ -243,12 +259,23 @@ pub struct AuthSettings {
     pub audience: String,
     /// Clock skew tolerated on `exp` and `nbf`, in seconds.
     pub leeway_secs: u64,
-    /// Failed sign-ins per account within the window before sign-in is refused.
-    pub max_failures_per_account: usize,
-    /// Failed sign-ins per client IP within the window before sign-in is refused.
+    /// Failed sign-ins to one account from one client address within the window before
+    /// that address must wait between attempts (1 s, doubling with each further failure, at
+    /// most the window); other addresses are unaffected, so nobody can lock an owner out.
+    #[serde(alias = "max_failures_per_account")]
+    pub max_failures_per_account_address: usize,
+    /// Failed sign-ins per client address within the window before sign-in is refused.
     pub max_failures_per_ip: usize,
+    /// Sign-ups per client address within the window before registration is refused.
+    pub max_signups_per_ip: usize,
     /// The throttling window, in seconds.
     pub throttle_window_secs: u64,
+    /// Whether an account must prove its address (a mailed link) before it may accept a
+    /// license or get a grant. Unset: on, except under `serve --demo`. On needs a relay
+    /// (`mail.smtp_url`).
+    pub require_verified_email: Option<bool>,
+    /// How long a mailed verification link works, in seconds.
+    pub verification_ttl_secs: u64,
 }
 
 impl Default for AuthSettings {
@@ -258,19 +285,54 @@ impl Default for AuthSettings {
             issuer: String::new(),
             audience: "modelgate".into(),
             leeway_secs: 30,
-            max_failures_per_account: 5,
+            max_failures_per_account_address: 5,
             max_failures_per_ip: 50,
+            max_signups_per_ip: 10,
             throttle_window_secs: 900,
+            require_verified_email: None,
+            verification_ttl_secs: 24 * 3600,
         }
     }
 }
 
 impl AuthSettings {
+    /// `require_verified_email`, on unless set off.
+    pub fn verified_email_required(&self) -> bool {
+        self.require_verified_email.unwrap_or(true)
+    }
+
     pub fn issuer(&self) -> &str {
         if self.issuer.is_empty() {
             "modelgate"
         } else {
             &self.issuer
+        }
+    }
+}
+
+/// The SMTP relay for verification mail.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailSettings {
+    /// `smtp://host:25` (plain, a relay on a private network), `smtp://host:587?tls=required`
+    /// (STARTTLS) or `smtps://host:465`, with `user:password@` for AUTH. Empty: no mail.
+    pub smtp_url: Secret,
+    /// The sender, `Name <address>`.
+    pub from: String,
+    /// Deadline of one delivery to the relay, in seconds.
+    pub timeout_secs: u64,
+    /// Messages one recipient may be sent per hour (sign-up links, notices); more are
+    /// dropped, so nobody can aim the relay at a mailbox.
+    pub max_per_recipient: usize,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        MailSettings {
+            smtp_url: Secret::default(),
+            from: "modelgate <no-reply@modelgate.invalid>".into(),
+            timeout_secs: 10,
+            max_per_recipient: 5,
         }
     }
 }
@@ -348,6 +410,11 @@ pub struct InferenceSettings {
     pub max_new_tokens: usize,
     /// Largest image (PNG or JPEG file) `generate` takes for a vision model.
     pub max_image_bytes: usize,
+    /// Memory all image decodes together may take, charged from the header (by pixel
+    /// format while decoding: 3 bytes a pixel for 8-bit RGB, up to 15 for 16-bit RGBA; 3
+    /// while the decoded image waits for its run); more wait `queue_wait_secs`, then get
+    /// `inference-busy`. An image that costs more than the whole budget decodes alone.
+    pub image_decode_budget_bytes: u64,
     /// Memory the cache of loaded models may hold (least recently used go first).
     pub cache_budget_bytes: u64,
 }
@@ -362,6 +429,7 @@ impl Default for InferenceSettings {
             max_prompt_tokens: 1024,
             max_new_tokens: 256,
             max_image_bytes: 10 << 20,
+            image_decode_budget_bytes: 128 << 20,
             cache_budget_bytes: 8 << 30,
         }
     }
@@ -377,6 +445,9 @@ pub struct AuditSettings {
     /// Days the plaintext client IP stays beside an event; then only its keyed hash (in
     /// the chain) remains. 0 keeps it forever.
     pub ip_retention_days: u64,
+    /// Refused blob requests without a verified grant are not written one by one: each
+    /// client address gets one `blob.refusals` event per this many seconds, with counts.
+    pub refusal_tally_secs: u64,
 }
 
 impl Default for AuditSettings {
@@ -385,6 +456,7 @@ impl Default for AuditSettings {
             checkpoint_every_events: 1000,
             checkpoint_every_secs: 60,
             ip_retention_days: 30,
+            refusal_tally_secs: 60,
         }
     }
 }
@@ -401,6 +473,9 @@ pub struct MirrorSettings {
     pub partner_token: Secret,
     /// Mirror side: how often the audit outbox looks for events to ship, in milliseconds.
     pub ship_interval_ms: u64,
+    /// Mirror side: follow upstream's blob redirects to a store on a loopback, private or
+    /// link-local address (only to the stores its snapshot names, in any case).
+    pub allow_private_redirects: bool,
 }
 
 impl Default for MirrorSettings {
@@ -410,6 +485,7 @@ impl Default for MirrorSettings {
             upstream: String::new(),
             partner_token: Secret::default(),
             ship_interval_ms: 2000,
+            allow_private_redirects: false,
         }
     }
 }

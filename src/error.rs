@@ -34,10 +34,18 @@ pub enum ApiError {
     InvalidCredentials,
     #[error("forbidden: {0}")]
     Forbidden(String),
-    #[error("too many failed sign-ins; try again in {retry_after_secs} seconds")]
+    #[error("too many attempts from this address; try again in {retry_after_secs} seconds")]
     TooManyAttempts { retry_after_secs: u64 },
     #[error("an account with this email already exists")]
     EmailTaken,
+    #[error("confirm your email address first: follow the link mailed to it (POST /v1/auth/resend-verification sends another)")]
+    EmailNotVerified,
+    #[error("this verification link is unknown, already used or expired; ask for a new one")]
+    InvalidVerificationLink,
+    #[error("the request body did not arrive in time")]
+    RequestTimeout,
+    #[error("too many connections from this address; try again later")]
+    TooManyConnections,
     #[error("invalid country: {0}")]
     InvalidCountry(String),
     #[error("license `{0}` not found")]
@@ -97,6 +105,8 @@ pub enum ApiError {
     InferenceOverBudget { needed: u64, budget: u64 },
     #[error("every inference slot is busy; try again shortly")]
     InferenceBusy,
+    #[error("this account already has an inference run waiting or running; one at a time")]
+    InferenceAccountBusy,
     #[error("inference took longer than {secs} seconds and was stopped")]
     InferenceTimeout { secs: u64 },
     #[error("inference is disabled on this gateway")]
@@ -139,6 +149,10 @@ impl ApiError {
             ApiError::Forbidden(_) => "forbidden",
             ApiError::TooManyAttempts { .. } => "too-many-attempts",
             ApiError::EmailTaken => "email-taken",
+            ApiError::EmailNotVerified => "email-not-verified",
+            ApiError::InvalidVerificationLink => "invalid-verification-link",
+            ApiError::RequestTimeout => "request-timeout",
+            ApiError::TooManyConnections => "too-many-connections",
             ApiError::InvalidCountry(_) => "invalid-country",
             ApiError::LicenseNotFound(_) => "license-not-found",
             ApiError::StaleLicenseVersion { .. } => "stale-license-version",
@@ -163,6 +177,7 @@ impl ApiError {
             ApiError::TooManyTokens { .. } => "too-many-tokens",
             ApiError::InferenceOverBudget { .. } => "inference-over-budget",
             ApiError::InferenceBusy => "inference-busy",
+            ApiError::InferenceAccountBusy => "inference-account-busy",
             ApiError::InferenceTimeout { .. } => "inference-timeout",
             ApiError::InferenceDisabled => "inference-disabled",
             ApiError::Internal(_) => "internal",
@@ -246,10 +261,22 @@ impl From<crate::inference::InferenceError> for ApiError {
             E::InvalidImage(_) => ApiError::InvalidImage(err.to_string()),
             E::OverBudget { needed, budget } => ApiError::InferenceOverBudget { needed, budget },
             E::Busy => ApiError::InferenceBusy,
+            E::AccountBusy => ApiError::InferenceAccountBusy,
             E::TimedOut { secs } => ApiError::InferenceTimeout { secs },
             E::Disabled => ApiError::InferenceDisabled,
             E::Store(err) => err.into(),
             E::Candle(_) | E::Io { .. } | E::Task(_) => ApiError::internal(err),
+        }
+    }
+}
+
+impl From<crate::auth::password::PasswordError> for ApiError {
+    /// A password the policy refuses is bad input; a hashing failure is ours.
+    fn from(err: crate::auth::password::PasswordError) -> Self {
+        use crate::auth::password::PasswordError;
+        match err {
+            PasswordError::Hashing(e) => ApiError::internal(anyhow::anyhow!(e)),
+            policy => ApiError::BadRequest(policy.to_string()),
         }
     }
 }
@@ -291,8 +318,14 @@ impl ResponseError for ApiError {
             | ApiError::GrantOutdated
             | ApiError::LocationChanged { .. }
             | ApiError::DownloadLimitReached { .. }
+            | ApiError::EmailNotVerified
             | ApiError::AccessDenied { .. } => StatusCode::FORBIDDEN,
-            ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::InvalidVerificationLink => StatusCode::BAD_REQUEST,
+            ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            ApiError::TooManyConnections => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TooManyAttempts { .. } | ApiError::InferenceAccountBusy => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             ApiError::EmailTaken
             | ApiError::StaleLicenseVersion { .. }
             | ApiError::AttestationRequired
@@ -336,6 +369,8 @@ impl ResponseError for ApiError {
             }
             ApiError::DatabaseUnavailable(_)
             | ApiError::StoreUnavailable(_)
+            | ApiError::TooManyConnections
+            | ApiError::InferenceAccountBusy
             | ApiError::InferenceBusy => {
                 response.insert_header((header::RETRY_AFTER, RETRY_UNAVAILABLE_AFTER_SECS));
             }

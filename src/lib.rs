@@ -1,6 +1,7 @@
 //! modelgate: a region-aware model licensing and distribution gateway.
 
 pub mod access;
+pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod canonical_json;
@@ -16,6 +17,7 @@ pub mod export;
 pub mod geo;
 pub mod inference;
 pub mod licensing;
+pub mod limits;
 pub mod metrics;
 pub mod mirror;
 pub mod policy;

@@ -1,6 +1,7 @@
 //! Prometheus metrics for one gateway process, served as OpenMetrics text at `GET /metrics`:
 //! HTTP requests by route and status with latency, bytes of weights served, policy
-//! decisions by outcome, refused blob requests, audit append latency and blob store errors.
+//! decisions by outcome, refused blob requests, audit append latency, blob store errors and
+//! connections refused over their address's cap.
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -48,6 +49,7 @@ pub struct Metrics {
     grant_failures: Family<CodeLabels, Counter>,
     audit_append_seconds: Histogram,
     store_errors: Family<OperationLabels, Counter>,
+    refused_connections: Counter,
 }
 
 /// 1 ms to about 33 s.
@@ -99,6 +101,12 @@ impl Metrics {
             "Blob store operations that failed",
             store_errors.clone(),
         );
+        let refused_connections = Counter::default();
+        registry.register(
+            "refused_connections",
+            "Requests refused because their connection was over its address's cap",
+            refused_connections.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -108,6 +116,7 @@ impl Metrics {
             grant_failures,
             audit_append_seconds,
             store_errors,
+            refused_connections,
         }
     }
 
@@ -149,6 +158,10 @@ impl Metrics {
                 operation: operation.to_owned(),
             })
             .inc();
+    }
+
+    pub fn record_refused_connection(&self) {
+        self.refused_connections.inc();
     }
 
     /// The OpenMetrics text exposition of every metric.

@@ -88,8 +88,12 @@ pub async fn open_state(settings: &Settings) -> anyhow::Result<(AppState, Publis
         auth.leeway_secs,
     )?;
     let throttle = LoginThrottle::new(
-        auth.max_failures_per_account,
+        auth.max_failures_per_account_address,
         auth.max_failures_per_ip,
+        Duration::from_secs(auth.throttle_window_secs),
+    );
+    let signups = crate::auth::throttle::RateLimit::new(
+        auth.max_signups_per_ip,
         Duration::from_secs(auth.throttle_window_secs),
     );
     let proxies = TrustedProxies::parse(&settings.server.trusted_proxies)
@@ -114,6 +118,8 @@ pub async fn open_state(settings: &Settings) -> anyhow::Result<(AppState, Publis
         (policy, key.public())
     };
     tracing::info!(policy.digest = %policy.digest(), "policy bundle loaded");
+    let mailer = crate::accounts::Mailer::new(&settings.mail)?;
+
     let state = AppState {
         settings: settings.clone(),
         db,
@@ -123,7 +129,13 @@ pub async fn open_state(settings: &Settings) -> anyhow::Result<(AppState, Publis
         signer: key.clone(),
         session_keys: Arc::new(session_keys),
         throttle: Arc::new(throttle),
+        signups: Arc::new(signups),
+        mailer,
+        refusals: Arc::new(crate::access::refusals::AnonymousRefusals::new(
+            Duration::from_secs(settings.audit.refusal_tally_secs.max(1)),
+        )),
         proxies,
+        connections: Arc::default(),
         geoip: Arc::new(GeoIp::new(settings.geoip.database.clone()).context("geoip.database")?),
         policy: CurrentPolicy::new(policy),
         audit_key: PublisherKey::load_or_generate_file(
@@ -132,6 +144,10 @@ pub async fn open_state(settings: &Settings) -> anyhow::Result<(AppState, Publis
         )?,
         pseudonym_key: crate::audit::context::PseudonymKey::load_or_generate(
             &settings.storage.key_dir(),
+        )?,
+        csrf_key: crate::audit::context::PseudonymKey::load_or_generate_file(
+            &settings.storage.key_dir(),
+            crate::portal::session::CSRF_KEY_FILE,
         )?,
         inference: crate::inference::service::InferenceService::new(&settings.inference),
     };
@@ -165,8 +181,21 @@ impl Application {
         Application::build_with_state(state)
     }
 
-    /// Binds the listener for an already opened state.
+    /// Binds the listener for an already opened state. A gateway that requires proven
+    /// addresses does not serve without a mail relay to prove them.
     pub fn build_with_state(state: AppState) -> anyhow::Result<Application> {
+        anyhow::ensure!(
+            state.mailer.is_configured() || !state.settings.auth.verified_email_required(),
+            "auth.require_verified_email is on (the default outside `serve --demo`) but no mail \
+             relay is configured: set mail.smtp_url (MODELGATE__MAIL__SMTP_URL), or set \
+             auth.require_verified_email = false"
+        );
+        if state.mailer.is_configured() && state.settings.server.public_url.is_empty() {
+            tracing::warn!(
+                "mail is configured but server.public_url is not: links in mail will point at \
+                 the listening address; set the URL people reach the gateway at"
+            );
+        }
         let server_settings = &state.settings.server;
         let listener = TcpListener::bind((server_settings.host, server_settings.port))
             .with_context(|| {
@@ -175,6 +204,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let server = run(listener, state.clone())?;
         tokio::spawn(crate::audit::checkpoint::run_checkpointer(state.clone()));
+        tokio::spawn(crate::access::refusals::run_writer(state.clone()));
         if state.settings.mirror.is_mirror() {
             tokio::spawn(crate::mirror::outbox::run_shipper(state.clone()));
             tokio::spawn(crate::mirror::serving::follow_snapshots(state.clone()));
@@ -203,12 +233,14 @@ impl Application {
 
 fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     let settings = state.settings.server.clone();
+    let connecting = state.clone();
     let state = Data::new(state);
     let workers = if settings.workers == 0 {
         std::thread::available_parallelism().map_or(2, |n| n.get())
     } else {
         settings.workers
     };
+    crate::limits::raise_file_limit(settings.max_connections);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
@@ -227,6 +259,8 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             }))
             .app_data(web::PathConfig::default().error_handler(|err, _| ApiError::BadRequest(err.to_string()).into()))
             .app_data(web::QueryConfig::default().error_handler(|err, _| ApiError::BadRequest(err.to_string()).into()))
+            // Inside the request log and metrics below, so refusals are logged and counted.
+            .wrap(actix_web::middleware::from_fn(crate::limits::guard_request))
             .wrap_fn(|req, srv| {
                 let started = Instant::now();
                 let request_id = req
@@ -267,11 +301,9 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
                 Err::<actix_web::HttpResponse, _>(ApiError::NotFound("no such route".into()))
             }))
     })
-    .on_connect(|connection, _| {
-        if let Some(tcp) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {
-            let _ = tcp.set_nodelay(true);
-        }
-    })
+    .on_connect(move |connection, data| crate::limits::on_connect(&connecting, connection, data))
+    .client_request_timeout(Duration::from_secs(settings.header_read_timeout_secs.max(1)))
+    .max_connections(settings.max_connections.div_ceil(workers).max(1))
     .workers(workers)
     .shutdown_timeout(settings.shutdown_timeout_secs)
     .listen(listener)?

@@ -26,13 +26,24 @@ pub struct AppState {
     pub signer: PublisherKey,
     pub session_keys: Arc<SessionKeys>,
     pub throttle: Arc<LoginThrottle>,
+    /// Sign-ups (and verification resends) per client address.
+    pub signups: Arc<crate::auth::throttle::RateLimit>,
+    /// Verification mail.
+    pub mailer: crate::accounts::Mailer,
+    /// Counts refused anonymous blob requests, written as one audit event per address and
+    /// period.
+    pub refusals: Arc<crate::access::refusals::AnonymousRefusals>,
     pub proxies: TrustedProxies,
+    /// Open connections per client address (`limits`).
+    pub connections: Arc<crate::limits::ConnectionCounts>,
     pub geoip: Arc<GeoIp>,
     pub policy: CurrentPolicy,
     /// Signs audit checkpoints (`keys/audit.key.pem`, not the publisher key).
     pub audit_key: PublisherKey,
     /// Keys the hash of personal fields (client IPs) in audit events.
     pub pseudonym_key: crate::audit::context::PseudonymKey,
+    /// Keys the portal's CSRF tokens to the browser's session (`keys/portal-csrf.key`).
+    pub csrf_key: crate::audit::context::PseudonymKey,
     /// Runs validation and generation (bounded; see `inference::service`).
     pub inference: Arc<crate::inference::service::InferenceService>,
 }

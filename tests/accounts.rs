@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine;
-use common::{backends, error_code, spawn_app, TestApp};
+use common::{backends, error_code, spawn_app, spawn_app_with, TestApp};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use modelgate::domain::Role;
 use serde_json::json;
@@ -24,7 +24,8 @@ async fn register_sign_in_read_me_and_sign_out() {
                 &json!({ "email": "Ada@Example.org", "password": "correct horse battery" }),
             )
             .await;
-        assert_eq!(created.status(), 201);
+        assert_eq!(created.status(), 202);
+        let created: serde_json::Value = created.json().await.unwrap();
         let again = app
             .post_json(
                 "/v1/auth/register",
@@ -32,8 +33,12 @@ async fn register_sign_in_read_me_and_sign_out() {
                 &json!({ "email": "ada@example.org", "password": "another long password" }),
             )
             .await;
-        assert_eq!(again.status(), 409);
-        assert_eq!(error_code(again).await, "email-taken");
+        assert_eq!(
+            again.status(),
+            202,
+            "a taken address gets the same answer as a new one"
+        );
+        assert_eq!(again.json::<serde_json::Value>().await.unwrap(), created);
         let weak = app
             .post_json(
                 "/v1/auth/register",
@@ -60,27 +65,34 @@ async fn register_sign_in_read_me_and_sign_out() {
     }
 }
 
+/// `POST /v1/auth/login` as if from `client_ip` (the test app trusts loopback as a proxy).
+async fn login_from(
+    app: &TestApp,
+    client_ip: &str,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
+    app.client
+        .post(app.url("/v1/auth/login"))
+        .header("x-forwarded-for", client_ip)
+        .json(&json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .unwrap()
+}
+
+const ATTACKER: &str = "198.51.100.7";
+const OWNER: &str = "203.0.113.5";
+
 #[tokio::test]
-async fn sign_in_failures_look_the_same_and_are_throttled_per_account() {
+async fn sign_in_failures_look_the_same_and_a_guesser_cannot_lock_the_owner_out() {
     for backend in backends() {
         let app = spawn_app(backend).await;
-        app.account("ada@example.org", Role::User).await;
-        let wrong = app
-            .post_json(
-                "/v1/auth/login",
-                None,
-                &json!({ "email": "ada@example.org", "password": "wrong password!!" }),
-            )
-            .await;
+        app.account("ada@example.org", Role::Compliance).await;
+        let wrong = login_from(&app, ATTACKER, "ada@example.org", "wrong password!!").await;
         assert_eq!(wrong.status(), 401);
         let wrong_body: serde_json::Value = wrong.json().await.unwrap();
-        let unknown = app
-            .post_json(
-                "/v1/auth/login",
-                None,
-                &json!({ "email": "nobody@example.org", "password": "wrong password!!" }),
-            )
-            .await;
+        let unknown = login_from(&app, ATTACKER, "nobody@example.org", "wrong password!!").await;
         assert_eq!(unknown.status(), 401);
         let unknown_body: serde_json::Value = unknown.json().await.unwrap();
         assert_eq!(
@@ -89,28 +101,55 @@ async fn sign_in_failures_look_the_same_and_are_throttled_per_account() {
         );
 
         for _ in 0..4 {
-            app.post_json(
-                "/v1/auth/login",
-                None,
-                &json!({ "email": "ada@example.org", "password": "wrong password!!" }),
-            )
-            .await;
+            login_from(&app, ATTACKER, "ada@example.org", "wrong password!!").await;
         }
-        let locked = app
-            .post_json(
-                "/v1/auth/login",
-                None,
-                &json!({ "email": "ada@example.org", "password": "correct horse battery staple" }),
-            )
-            .await;
+        let throttled = login_from(
+            &app,
+            ATTACKER,
+            "ada@example.org",
+            "correct horse battery staple",
+        )
+        .await;
         assert_eq!(
-            locked.status(),
+            throttled.status(),
             429,
-            "even the right password waits once the account is throttled"
+            "even the right password waits at the guesser's address"
         );
-        assert!(locked.headers().contains_key("retry-after"));
-        assert_eq!(error_code(locked).await, "too-many-attempts");
+        assert!(throttled.headers().contains_key("retry-after"));
+        assert_eq!(error_code(throttled).await, "too-many-attempts");
+
+        let owner = login_from(
+            &app,
+            OWNER,
+            "ada@example.org",
+            "correct horse battery staple",
+        )
+        .await;
+        assert_eq!(
+            owner.status(),
+            200,
+            "the staff member signs in from their own address while the guesser backs off"
+        );
     }
+}
+
+#[tokio::test]
+async fn an_address_that_guesses_across_accounts_is_refused() {
+    let app = spawn_app_with(common::Backend::Sqlite, |s| s.auth.max_failures_per_ip = 3).await;
+    for account in ["a", "b", "c"] {
+        let wrong = login_from(
+            &app,
+            ATTACKER,
+            &format!("{account}@example.org"),
+            "guess guess guess",
+        )
+        .await;
+        assert_eq!(wrong.status(), 401);
+    }
+    let refused = login_from(&app, ATTACKER, "d@example.org", "guess guess guess").await;
+    assert_eq!(refused.status(), 429);
+    let elsewhere = login_from(&app, OWNER, "d@example.org", "guess guess guess").await;
+    assert_eq!(elsewhere.status(), 401);
 }
 
 #[tokio::test]

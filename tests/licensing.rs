@@ -318,7 +318,7 @@ async fn sql_looking_text_is_stored_verbatim_and_harms_nothing() {
                 &json!({ "email": email, "password": "x'; DELETE FROM sessions; --" }),
             )
             .await;
-        assert_eq!(created.status(), 201);
+        assert_eq!(created.status(), 202);
         let token = app.login(email, "x'; DELETE FROM sessions; --").await;
         let attestation = json!({ "legal_name": evil, "domicile_country": "US", "on_behalf_of_organisation": true,
                                   "organisation_name": "x' OR '1'='1", "organisation_country": "US" });

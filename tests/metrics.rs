@@ -4,12 +4,20 @@
 
 mod common;
 
-use common::{spawn_app, Backend, TestApp};
+use common::{spawn_app_with, Backend, TestApp};
+use modelgate::config::Secret;
 
 const TEXT: &str = "demo/Llama-3.2-Tiny";
+const METRICS_TOKEN: &str = "scrape-token";
 
 async fn scrape(app: &TestApp) -> String {
-    let response = app.get("/metrics").await;
+    let response = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth(METRICS_TOKEN)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     let kind = response.headers()["content-type"]
         .to_str()
@@ -28,7 +36,10 @@ fn sample(text: &str, series: &str) -> f64 {
 
 #[tokio::test]
 async fn a_download_and_a_refusal_show_in_the_metrics() {
-    let app = spawn_app(Backend::Sqlite).await;
+    let app = spawn_app_with(Backend::Sqlite, |s| {
+        s.server.metrics_token = Secret::new(METRICS_TOKEN)
+    })
+    .await;
     app.publish_demo().await;
     let before = scrape(&app).await;
     let user = app.licensed_user("dev@example.com", "US").await;
@@ -80,4 +91,41 @@ async fn a_download_and_a_refusal_show_in_the_metrics() {
         "{after}"
     );
     assert!(after.ends_with("# EOF\n"));
+}
+
+/// Behind a same-host reverse proxy every client is a loopback peer: with a trusted proxy
+/// configured, loopback alone no longer opens the metrics.
+#[tokio::test]
+async fn behind_a_trusted_proxy_loopback_needs_the_metrics_token() {
+    let app = spawn_app_with(Backend::Sqlite, |s| {
+        s.server.metrics_token = Secret::new(METRICS_TOKEN)
+    })
+    .await;
+    assert!(!app.state.settings.server.trusted_proxies.is_empty());
+    let anonymous = app.get("/metrics").await;
+    assert_eq!(anonymous.status(), 403);
+    let forwarded = app
+        .client
+        .get(app.url("/metrics"))
+        .header("x-forwarded-for", "203.0.113.9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forwarded.status(), 403);
+    let guessed = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth("guess")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(guessed.status(), 403);
+    scrape(&app).await;
+
+    // Without a token configured, a proxied gateway serves metrics to nobody.
+    let untokened = spawn_app_with(Backend::Sqlite, |_| {}).await;
+    assert_eq!(untokened.get("/metrics").await.status(), 403);
+    // With no proxy configured, a loopback peer still may.
+    let direct = spawn_app_with(Backend::Sqlite, |s| s.server.trusted_proxies.clear()).await;
+    assert_eq!(direct.get("/metrics").await.status(), 200);
 }

@@ -44,7 +44,8 @@ async fn page(client: &reqwest::Client, app: &TestApp, path: &str) -> String {
     response.text().await.unwrap()
 }
 
-/// Signs up through the portal form; returns the client holding the session cookie.
+/// Signs up through the portal form, then signs in through the form it answers with;
+/// returns the client holding the session cookie.
 async fn signed_up(app: &TestApp, email: &str) -> reqwest::Client {
     let client = browser_like();
     let csrf = csrf_of(&page(&client, app, "/signup").await);
@@ -58,8 +59,27 @@ async fn signed_up(app: &TestApp, email: &str) -> reqwest::Client {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), 303);
+    assert_eq!(response.status(), 200);
+    let answer = response.text().await.unwrap();
+    assert!(answer.contains("if the address is new"), "{answer}");
+    let signed_in = sign_in_form(&client, app, email, &csrf_of(&answer)).await;
+    assert_eq!(signed_in.status(), 303);
     client
+}
+
+/// Posts the sign-in form with `csrf`.
+async fn sign_in_form(
+    client: &reqwest::Client,
+    app: &TestApp,
+    email: &str,
+    csrf: &str,
+) -> reqwest::Response {
+    client
+        .post(app.url("/signin"))
+        .form(&[("csrf", csrf), ("email", email), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -134,9 +154,12 @@ async fn forms_need_the_csrf_token_and_cookies_are_locked_down() {
         .send()
         .await
         .unwrap();
-    assert_eq!(created.status(), 303);
-    assert_eq!(created.headers()["location"], "/profile");
-    let session = created
+    assert_eq!(created.status(), 200);
+    let answer = created.text().await.unwrap();
+    assert!(answer.contains("if the address is new"), "{answer}");
+    let signed_in = sign_in_form(&client, &app, "dev@example.com", &csrf_of(&answer)).await;
+    assert_eq!(signed_in.status(), 303);
+    let session = signed_in
         .headers()
         .get_all("set-cookie")
         .iter()
@@ -287,25 +310,14 @@ impl Browser {
             eprintln!("skipped: chromedriver is not installed");
             return None;
         };
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = common::free_port();
         let process = KillOnDrop::spawn(
             std::process::Command::new(driver)
                 .arg(format!("--port={port}"))
                 .stdout(std::process::Stdio::null())
                 .stderr(std::process::Stdio::null()),
         );
-        let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "chromedriver did not start"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        common::wait_for_port(port, "chromedriver");
         let mut capabilities = serde_json::Map::new();
         capabilities.insert(
             "goog:chromeOptions".into(),
@@ -423,7 +435,11 @@ impl Browser {
         self.fill("#email", email).await;
         self.fill("#password", PASSWORD).await;
         self.click("main button[type=submit]").await;
-        assert_eq!(self.path().await, "/profile");
+        assert!(self.text().await.contains("if the address is new"));
+        // The answer is the sign-in form, the address filled in.
+        self.fill("#password", PASSWORD).await;
+        self.click("main button[type=submit]").await;
+        assert_eq!(self.path().await, "/models");
     }
 
     async fn sign_in(&self, email: &str, password: &str) {

@@ -167,3 +167,149 @@ async fn the_signature_file_and_git_metadata_are_not_part_of_a_model() {
         .collect();
     assert_eq!(paths, vec!["config.json"]);
 }
+
+/// The path → SHA-256 of a manifest's files.
+fn digests(
+    manifest: &modelgate::store::manifest::Manifest,
+) -> std::collections::BTreeMap<String, String> {
+    manifest
+        .files
+        .iter()
+        .map(|f| (f.path.to_string(), f.sha256.hex()))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_hugging_face_cache_snapshot_publishes_by_path_and_by_name() {
+    if !common::hf::available() {
+        return;
+    }
+    // huggingface_hub itself fills a cache from a gateway.
+    let upstream = spawn_app(Backend::Sqlite).await;
+    let (text, _) = upstream.publish_demo().await;
+    let token = upstream.licensed_user("dev@example.com", "US").await;
+    let home = tempfile::tempdir().unwrap();
+    let client = common::hf::HfClient::new(&upstream.address, Some(&token), home.path());
+    let (code, answer) = client.run(&["snapshot", common::hf::TEXT]).await;
+    assert_eq!(code, Some(0), "{answer}");
+    let snapshot = std::path::PathBuf::from(answer["path"].as_str().unwrap());
+    let config = snapshot.join("config.json");
+    assert!(config.symlink_metadata().unwrap().file_type().is_symlink());
+
+    // By path: the same files and digests as upstream signed.
+    let app = spawn_app(Backend::Sqlite).await;
+    let by_path = app.publish(&snapshot, "mirror/tiny", Modality::Text).await;
+    assert_eq!(digests(&by_path.manifest), digests(&text.manifest));
+    assert!(
+        by_path.manifest.validation.is_some(),
+        "the cached model validates"
+    );
+
+    // By name, as huggingface_hub finds it (HF_HOME).
+    let data = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_modelgate"))
+        .arg("--data-dir")
+        .arg(data.path())
+        .args([
+            "publish",
+            "--from-hf-cache",
+            common::hf::TEXT,
+            "--model",
+            "mirror/tiny",
+        ])
+        .args(["--license", "llama-3.2", "--modality", "text"])
+        .env("HF_HOME", home.path())
+        .env_remove("HF_HUB_CACHE")
+        .env_remove("MODELGATE__DATABASE__URL")
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{printed}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        printed.contains(&format!("revision {}", by_path.revision)),
+        "the same revision: {printed}"
+    );
+
+    // A link that leaves the cached repository is refused, saying why.
+    let outside = tempfile::NamedTempFile::new().unwrap();
+    let stray = snapshot.join("stray.json");
+    std::os::unix::fs::symlink(outside.path(), &stray).unwrap();
+    let err = app
+        .try_publish(&snapshot, "mirror/stray", Modality::Text)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, PublishError::Walk(WalkError::LinkOutsideCache { .. })),
+        "{err}"
+    );
+    assert!(err.to_string().contains("stray.json"), "{err}");
+    std::fs::remove_file(&stray).unwrap();
+
+    // A blob named by its SHA-256 whose bytes differ is a corrupted cache.
+    let shard = std::fs::read_dir(&snapshot)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "safetensors"))
+        .unwrap();
+    let blob = std::fs::canonicalize(&shard).unwrap();
+    assert_eq!(
+        blob.file_name().unwrap().len(),
+        64,
+        "LFS blobs are named by SHA-256"
+    );
+    let mut bytes = std::fs::read(&blob).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(&blob, bytes).unwrap();
+    let err = app
+        .try_publish(&snapshot, "mirror/corrupted", Modality::Text)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, PublishError::CorruptedCache { .. }), "{err}");
+    assert!(err.to_string().contains("corrupted"), "{err}");
+}
+
+#[tokio::test]
+async fn the_llama_3_2_hub_repository_layout_publishes_as_it_is() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let (_, models) = demo_models();
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&models[0].dir, dir.path());
+    std::fs::create_dir_all(dir.path().join("original")).unwrap();
+    std::fs::write(
+        dir.path().join("original/consolidated.00.pth"),
+        common::pseudo_random_bytes(4096, 7),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("original/params.json"), r#"{"dim": 64}"#).unwrap();
+    for name in ["LICENSE.txt", "USE_POLICY.md", "README.md"] {
+        std::fs::write(dir.path().join(name), format!("{name} of the demo\n")).unwrap();
+    }
+    let published = app
+        .publish(dir.path(), "meta-demo/layout", Modality::Text)
+        .await;
+    let paths: Vec<String> = published
+        .manifest
+        .files
+        .iter()
+        .map(|f| f.path.to_string())
+        .collect();
+    for expected in [
+        "original/consolidated.00.pth",
+        "original/params.json",
+        "LICENSE.txt",
+        "USE_POLICY.md",
+        "README.md",
+        "config.json",
+    ] {
+        assert!(
+            paths.contains(&expected.to_owned()),
+            "{expected} in {paths:?}"
+        );
+    }
+    assert!(published.manifest.validation.is_some());
+}

@@ -161,6 +161,54 @@ fn vision_checkpoints_saved_by_transformers_load_unchanged() {
 }
 
 #[test]
+fn a_checkpoint_whose_processor_transformers_5_saved_validates_and_generates_as_transformers() {
+    if !torch_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        dir.path().as_os_str(),
+        vision_dir().as_os_str(),
+        "--processor".as_ref(),
+    ];
+    python("save_mllama_with_transformers.py", &args, "");
+    assert!(dir.path().join("processor_config.json").is_file());
+    assert!(
+        !dir.path().join("preprocessor_config.json").exists(),
+        "transformers 5 nests the image processor in processor_config.json"
+    );
+    let (_, model) = load(dir.path());
+    let (pixels, logits, _) = compare_with_transformers(dir.path(), &model);
+    assert!(pixels < 1e-5, "pixel values differ by {pixels}");
+    assert!(logits < 1e-4, "logits differ by {logits}");
+    // Published, its validation vectors are recorded and pass on the stored shards.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let app = common::spawn_app(common::Backend::Sqlite).await;
+        let published = app
+            .publish(
+                dir.path(),
+                "acme/mllama-t5",
+                modelgate::domain::Modality::Multimodal,
+            )
+            .await;
+        assert!(published.manifest.validation.is_some());
+        let user = app.licensed_user("us@example.org", "US").await;
+        let report: Value = app
+            .post_json(
+                "/v1/models/acme/mllama-t5/validate",
+                Some(&user),
+                &json!({}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(report["passed"], true, "{report}");
+    });
+}
+
+#[test]
 fn positions_before_the_image_get_nothing_from_it_and_later_ones_see_it() {
     let (_, model) = load(vision_dir());
     let tokens = model

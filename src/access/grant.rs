@@ -164,13 +164,11 @@ pub async fn check(
         .rev
         .parse()
         .map_err(|_| ApiError::InvalidGrant("malformed revision claim".into()))?;
-    if !state
+    request.size = state
         .catalog
-        .revision_has_blob(&revision, request.blob)
+        .blob_size_in_revision(&revision, request.blob)
         .await?
-    {
-        return Err(ApiError::GrantNotForBlob);
-    }
+        .ok_or(ApiError::GrantNotForBlob)?;
     let standing = grants::standing(&state.db, &claims.jti)
         .await?
         .ok_or_else(|| ApiError::InvalidGrant("unknown grant".into()))?;
@@ -408,7 +406,9 @@ pub async fn admit(
     Ok(reservation)
 }
 
-/// Records a refused blob request. A failure to record is logged, and the refusal stands.
+/// Records a refused blob request: one audit event when a verified grant named its user,
+/// otherwise only a count in the tally of anonymous refusals (`access::refusals`). A
+/// failure to record is logged, and the refusal stands.
 pub async fn record_refusal(
     state: &AppState,
     grant: Option<&GrantRow>,
@@ -416,6 +416,12 @@ pub async fn record_refusal(
     refusal: &ApiError,
 ) {
     crate::metrics::global().record_grant_failure(refusal.code());
+    if request.user_id.is_none() {
+        state
+            .refusals
+            .count(request.client_ip, refusal.code(), now_ms());
+        return;
+    }
     let mut data = request_data(grant, request);
     data["error"] = json!(refusal.code());
     let event = audit::NewEvent {

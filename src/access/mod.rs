@@ -4,6 +4,7 @@
 //! grants; `review` is the compliance side of the review queue.
 
 pub mod grant;
+pub mod refusals;
 pub mod review;
 
 use std::net::IpAddr;
@@ -221,6 +222,10 @@ pub async fn request_access(
     action: Action,
     client_ip: Option<IpAddr>,
 ) -> Result<AccessAnswer, ApiError> {
+    let verified_at = accounts::user_by_id(&state.db, user_id)
+        .await?
+        .and_then(|user| user.email_verified_at);
+    crate::accounts::require_verified_email(state, verified_at)?;
     let inputs = gather(state, user_id, model, revision, client_ip, None).await?;
     let decision = decide(state, &inputs, action)?;
     let mut data = inputs.to_json(action);

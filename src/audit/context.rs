@@ -60,7 +60,13 @@ pub const PSEUDONYM_KEY_FILE: &str = "audit-pseudonym.key";
 impl PseudonymKey {
     /// Loads the key from `key_dir`, generating it (mode 0600, atomically) on first use.
     pub fn load_or_generate(key_dir: &Path) -> anyhow::Result<Self> {
-        let path = key_dir.join(PSEUDONYM_KEY_FILE);
+        Self::load_or_generate_file(key_dir, PSEUDONYM_KEY_FILE)
+    }
+
+    /// Loads a keyed-hash key of another purpose from `key_dir/file` (the portal's CSRF
+    /// tokens), generating it on first use like the pseudonym key.
+    pub fn load_or_generate_file(key_dir: &Path, file: &str) -> anyhow::Result<Self> {
+        let path = key_dir.join(file);
         if !path.exists() {
             std::fs::create_dir_all(key_dir)?;
             let fresh = crate::random::random_hex(32);

@@ -37,6 +37,8 @@ pub struct Principal {
     pub email: String,
     pub role: Role,
     pub credential: Credential,
+    /// When the account's address was proven (`None`: not yet).
+    pub email_verified_at: Option<i64>,
 }
 
 /// Every role; for routes any signed-in account may use.
@@ -82,6 +84,7 @@ impl Principal {
             email: user.email,
             role,
             credential,
+            email_verified_at: user.email_verified_at,
         })
     }
 }

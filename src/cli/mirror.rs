@@ -66,6 +66,7 @@ pub async fn run(settings: Settings, command: MirrorCommand) -> anyhow::Result<E
         parallel: args.transfer.parallel,
         part_size: args.transfer.part_size,
         retries: args.transfer.retries,
+        allow_private_redirects: settings.mirror.allow_private_redirects,
     };
     loop {
         let succeeded = match sync(&mirror, &options).await {

@@ -1,4 +1,6 @@
-//! `modelgate publish DIR --model ORG/NAME --license ID --modality text|multimodal`.
+//! `modelgate publish DIR --model ORG/NAME --license ID --modality text|multimodal`, or
+//! `--from-hf-cache ORG/NAME [--revision R]` instead of `DIR` for a model in the local
+//! Hugging Face cache.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -6,12 +8,24 @@ use std::process::ExitCode;
 use crate::config::Settings;
 use crate::domain::{Modality, ModelId};
 use crate::startup::open_state;
+use crate::store::hf_cache;
 use crate::store::publish::{publish_dir, PublishRequest};
 
 #[derive(Debug, clap::Args)]
 pub struct PublishArgs {
-    /// The model directory (Hugging Face layout).
-    dir: PathBuf,
+    /// The model directory (Hugging Face layout; a Hugging Face cache snapshot works too).
+    #[arg(
+        required_unless_present = "from_hf_cache",
+        conflicts_with = "from_hf_cache"
+    )]
+    dir: Option<PathBuf>,
+    /// Publish this model's snapshot from the local Hugging Face cache (`HF_HUB_CACHE`,
+    /// `HF_HOME`, or `~/.cache/huggingface/hub`), as `hf download` left it.
+    #[arg(long, value_name = "ORG/NAME")]
+    from_hf_cache: Option<ModelId>,
+    /// With `--from-hf-cache`: the branch, tag or commit (default `main`).
+    #[arg(long, requires = "from_hf_cache")]
+    revision: Option<String>,
     /// Model id, `org/name`.
     #[arg(long)]
     model: ModelId,
@@ -24,6 +38,16 @@ pub struct PublishArgs {
 }
 
 pub async fn run(settings: Settings, args: PublishArgs) -> anyhow::Result<ExitCode> {
+    let dir = match (&args.dir, &args.from_hf_cache) {
+        (Some(dir), _) => dir.clone(),
+        (None, Some(cached)) => {
+            let cache = hf_cache::cache_dir()?;
+            let snapshot = hf_cache::snapshot_dir(&cache, cached, args.revision.as_deref())?;
+            eprintln!("publishing the cached snapshot `{}`", snapshot.display());
+            snapshot
+        }
+        (None, None) => anyhow::bail!("give a model directory or --from-hf-cache ORG/NAME"),
+    };
     let (state, key) = open_state(&settings).await?;
     let request = PublishRequest {
         model: args.model,
@@ -34,7 +58,7 @@ pub async fn run(settings: Settings, args: PublishArgs) -> anyhow::Result<ExitCo
         &state.db,
         &state.blobs,
         &key,
-        &args.dir,
+        &dir,
         request,
         super::progress_bar("publishing"),
     )

@@ -66,7 +66,11 @@ async fn create_demo_admin(state: &crate::state::AppState) -> anyhow::Result<()>
 
 const DEMO_ADMIN: &str = "admin@modelgate.demo";
 
-pub fn run(settings: Settings, args: ServeArgs) -> anyhow::Result<ExitCode> {
+pub fn run(mut settings: Settings, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    if args.demo && settings.auth.require_verified_email.is_none() {
+        // The demo runs on one machine without a mail relay.
+        settings.auth.require_verified_email = Some(false);
+    }
     // actix runs its own runtime with one thread per worker plus this one.
     actix_web::rt::System::new().block_on(async move {
         let (state, key) = open_state(&settings).await?;

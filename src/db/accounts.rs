@@ -12,6 +12,8 @@ pub struct UserRow {
     pub role: String,
     pub created_at: i64,
     pub disabled_at: Option<i64>,
+    /// When the account's address was proven by a mailed link (or taken as proven).
+    pub email_verified_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -26,11 +28,13 @@ pub struct ApiTokenRow {
     pub revoked_at: Option<i64>,
 }
 
-const USER_COLUMNS: &str = "id, email, password_hash, role, created_at, disabled_at";
+const USER_COLUMNS: &str =
+    "id, email, password_hash, role, created_at, disabled_at, email_verified_at";
 const TOKEN_COLUMNS: &str =
     "id, user_id, name, scopes, created_at, expires_at, last_used_at, revoked_at";
 
-/// Inserts a user; `Ok(false)` when the email is taken.
+/// Inserts a user (its address verified at `email_verified_at`, or not yet); `Ok(false)`
+/// when the email is taken.
 #[tracing::instrument(skip_all)]
 pub async fn insert_user(
     conn: &mut sqlx::AnyConnection,
@@ -38,9 +42,11 @@ pub async fn insert_user(
     email: &str,
     password_hash: &str,
     role: &str,
+    email_verified_at: Option<i64>,
 ) -> Result<bool, sqlx::Error> {
     let result = sqlx::query(
-        "INSERT INTO users (id, email, password_hash, role, created_at) VALUES ($1, $2, $3, $4, $5)
+        "INSERT INTO users (id, email, password_hash, role, created_at, email_verified_at)
+         VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (email) DO NOTHING",
     )
     .bind(id)
@@ -48,18 +54,120 @@ pub async fn insert_user(
     .bind(password_hash)
     .bind(role)
     .bind(now_ms())
+    .bind(email_verified_at)
     .execute(conn)
     .await?;
     Ok(result.rows_affected() == 1)
 }
 
+/// A verification link to record: for `user_id`'s address `email`, by its token's hash,
+/// with the password its sign-up chose (none for a resend).
+#[derive(Debug)]
+pub struct NewVerification<'a> {
+    pub token_hash: &'a str,
+    pub user_id: &'a str,
+    pub email: &'a str,
+    pub password_hash: Option<&'a str>,
+    pub expires_at: i64,
+}
+
+#[tracing::instrument(skip_all, fields(user.id = %link.user_id))]
+pub async fn insert_email_verification(
+    conn: &mut sqlx::AnyConnection,
+    link: &NewVerification<'_>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO email_verifications
+           (token_hash, user_id, email, password_hash, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(link.token_hash)
+    .bind(link.user_id)
+    .bind(link.email)
+    .bind(link.password_hash)
+    .bind(now_ms())
+    .bind(link.expires_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// What following a verification link did.
+#[derive(Debug)]
+pub struct Verified {
+    pub user_id: String,
+    /// The link set the password its sign-up chose (and ended every session).
+    pub password_set: bool,
+}
+
+/// Uses the unexpired, unused verification link whose token hashes to `token_hash`:
+/// marks it used and the account's address verified (when the account still has the
+/// address the link was sent to); a sign-up's link also sets the password chosen then and
+/// revokes every session and API token. `None` for no such link.
 #[tracing::instrument(skip_all)]
+pub async fn use_email_verification(
+    conn: &mut sqlx::AnyConnection,
+    token_hash: &str,
+    now: i64,
+) -> Result<Option<Verified>, sqlx::Error> {
+    let used: Option<(String, String, Option<String>)> = sqlx::query_as(
+        "UPDATE email_verifications SET used_at = $2
+         WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
+         RETURNING user_id, email, password_hash",
+    )
+    .bind(token_hash)
+    .bind(now)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((user_id, email, password_hash)) = used else {
+        return Ok(None);
+    };
+    let verified = sqlx::query(
+        "UPDATE users SET email_verified_at = COALESCE(email_verified_at, $3),
+                          password_hash = COALESCE($4, password_hash)
+         WHERE id = $1 AND email = $2",
+    )
+    .bind(&user_id)
+    .bind(&email)
+    .bind(now)
+    .bind(password_hash.as_deref())
+    .execute(&mut *conn)
+    .await?;
+    if verified.rows_affected() != 1 {
+        return Ok(None);
+    }
+    if password_hash.is_some() {
+        for table in ["sessions", "api_tokens"] {
+            sqlx::query(&format!(
+                "UPDATE {table} SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL"
+            ))
+            .bind(&user_id)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(Some(Verified {
+        user_id,
+        password_set: password_hash.is_some(),
+    }))
+}
+
 pub async fn user_by_email(db: &Db, email: &str) -> Result<Option<UserRow>, sqlx::Error> {
+    user_by_email_in(&mut *db.pool.acquire().await?, email).await
+}
+
+/// The account with `email`, read on `conn` (a transaction's, or a pooled one).
+#[tracing::instrument(skip_all)]
+pub async fn user_by_email_in(
+    conn: &mut sqlx::AnyConnection,
+    email: &str,
+) -> Result<Option<UserRow>, sqlx::Error> {
     sqlx::query_as(&format!(
         "SELECT {USER_COLUMNS} FROM users WHERE email = $1"
     ))
     .bind(email)
-    .fetch_optional(&db.pool)
+    .fetch_optional(conn)
     .await
 }
 

@@ -180,16 +180,15 @@ pub async fn find_revision(
     }
 }
 
-/// The blob digests of the files of revision `revision` (empty when it does not exist).
+/// The blob digests and sizes of the files of revision `revision` (empty when it does not
+/// exist).
 #[tracing::instrument(skip_all, fields(revision.digest = %revision))]
 pub async fn blobs_of_revision(
     db: &Db,
     revision: &Sha256Digest,
-) -> Result<Vec<String>, sqlx::Error> {
-    let rows: Vec<(String,)> =
-        sqlx::query_as("SELECT sha256 FROM revision_files WHERE revision_digest = $1")
-            .bind(revision.hex())
-            .fetch_all(&db.pool)
-            .await?;
-    Ok(rows.into_iter().map(|(sha,)| sha).collect())
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    sqlx::query_as("SELECT sha256, size FROM revision_files WHERE revision_digest = $1")
+        .bind(revision.hex())
+        .fetch_all(&db.pool)
+        .await
 }

@@ -5,6 +5,7 @@
 
 pub mod parts;
 pub mod progress;
+pub mod redirects;
 pub mod trust;
 
 use std::path::PathBuf;
@@ -166,6 +167,7 @@ pub async fn download(options: &DownloadOptions) -> anyhow::Result<Outcome> {
         progress: progress.clone(),
         state_dir: options.dir.join(STATE_DIR),
         received: AtomicU64::new(0),
+        redirects: redirects::Redirects::Any,
     });
     // Largest first, so one big shard does not start last and finish alone.
     jobs.sort_by_key(|(job, _)| std::cmp::Reverse(job.size));

@@ -42,6 +42,8 @@ pub struct Fetcher {
     pub state_dir: PathBuf,
     /// Bytes received over the network, retries and repairs included.
     pub received: AtomicU64,
+    /// Which redirects of blob requests are followed.
+    pub redirects: super::redirects::Redirects,
 }
 
 /// Obtains a fresh grant token.
@@ -394,8 +396,11 @@ impl Fetcher {
         if let Some(location) = redirect_target(&response) {
             // The gateway checked the grant and hands the bytes to its store (a presigned
             // URL): ask there for the same range, without the grant, which is the gateway's.
-            let mut request = self
-                .client
+            let client = self
+                .redirects
+                .client_for(&location, &self.client)
+                .map_err(PartError::Refused)?;
+            let mut request = client
                 .get(location)
                 .header(reqwest::header::RANGE, format!("bytes={first}-{last}"));
             if part.check {

@@ -9,6 +9,18 @@ use std::net::IpAddr;
 use actix_web::HttpRequest;
 use ipnet::IpNet;
 
+/// The client a per-client limit counts for `ip`: an IPv4 address itself, an IPv6
+/// address's /64 (one subscriber's prefix: whoever holds one address holds all of them).
+pub fn limit_key(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+        v4 => v4,
+    }
+}
+
 /// The proxies whose `X-Forwarded-For` is believed.
 #[derive(Debug, Clone, Default)]
 pub struct TrustedProxies(Vec<IpNet>);
@@ -70,6 +82,17 @@ impl TrustedProxies {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn limits_count_an_ipv6_client_by_its_64() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap();
+        let other: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(limit_key(a), limit_key(b));
+        assert_ne!(limit_key(a), limit_key(other));
+        let v4: IpAddr = "::ffff:192.0.2.1".parse().unwrap();
+        assert_eq!(limit_key(v4), "192.0.2.1".parse::<IpAddr>().unwrap());
+    }
 
     fn ip(s: &str) -> IpAddr {
         s.parse().expect("ip")

@@ -30,7 +30,8 @@ pub struct CheckpointFiles {
 }
 
 impl CheckpointFiles {
-    /// The top-level files of a model directory.
+    /// The top-level files of a model directory (links followed: a Hugging Face cache
+    /// snapshot holds links into its repository's `blobs/`, checked by the publish walk).
     pub fn from_dir(dir: &Path) -> Result<Self, InferenceError> {
         let entries = std::fs::read_dir(dir).map_err(|source| InferenceError::Io {
             path: dir.to_path_buf(),
@@ -38,7 +39,7 @@ impl CheckpointFiles {
         })?;
         let mut files = BTreeMap::new();
         for entry in entries.flatten() {
-            if entry.file_type().is_ok_and(|t| t.is_file()) {
+            if std::fs::metadata(entry.path()).is_ok_and(|m| m.is_file()) {
                 if let Some(name) = entry.file_name().to_str() {
                     files.insert(name.to_owned(), entry.path());
                 }

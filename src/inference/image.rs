@@ -74,14 +74,48 @@ fn reader(bytes: &[u8]) -> Result<::image::ImageReader<std::io::Cursor<&[u8]>>, 
     Ok(reader)
 }
 
-/// Decodes an uploaded PNG or JPEG, refusing other formats, images over `MAX_IMAGE_SIDE`
-/// on a side or over `MAX_IMAGE_PIXELS` (read from the header, before decoding).
-/// Transparency is composited onto white, as the Hugging Face processor does.
-pub fn decode(bytes: &[u8]) -> Result<RgbImage, InferenceError> {
+/// What an upload's header says: its size and how its pixels decode.
+#[derive(Debug, Clone, Copy)]
+pub struct ImageHeader {
+    pub width: u32,
+    pub height: u32,
+    color: ::image::ColorType,
+}
+
+impl ImageHeader {
+    fn pixels(&self) -> u64 {
+        u64::from(self.width) * u64::from(self.height)
+    }
+
+    /// Bytes decoding it takes at the peak: the decoder's pixels, the 8-bit copy a
+    /// conversion makes (RGBA for transparency, RGB otherwise; none for 8-bit RGB), and
+    /// the 3-byte RGB result, all alive at once.
+    pub fn decode_cost_bytes(&self) -> u64 {
+        use ::image::ColorType;
+        let decoded = u64::from(self.color.bytes_per_pixel());
+        let converted = match self.color {
+            ColorType::Rgb8 => 0,
+            other if other.has_alpha() => 4 + 3,
+            _ => 3,
+        };
+        self.pixels() * (decoded + converted)
+    }
+
+    /// Bytes the decoded image holds (3-byte RGB pixels).
+    pub fn decoded_bytes(&self) -> u64 {
+        self.pixels() * 3
+    }
+}
+
+/// The header of an uploaded PNG or JPEG, read without decoding a pixel; refuses other
+/// formats, images over `MAX_IMAGE_SIDE` on a side or over `MAX_IMAGE_PIXELS`.
+pub fn header(bytes: &[u8]) -> Result<ImageHeader, InferenceError> {
+    use ::image::ImageDecoder;
     let invalid = |what: String| InferenceError::InvalidImage(what);
-    let (width, height) = reader(bytes)?
-        .into_dimensions()
+    let decoder = reader(bytes)?
+        .into_decoder()
         .map_err(|e| invalid(e.to_string()))?;
+    let (width, height) = decoder.dimensions();
     if width == 0 || height == 0 {
         return Err(invalid("the image has no pixels".into()));
     }
@@ -90,6 +124,19 @@ pub fn decode(bytes: &[u8]) -> Result<RgbImage, InferenceError> {
             "the image has {width} x {height} pixels; at most {MAX_IMAGE_PIXELS} are taken"
         )));
     }
+    Ok(ImageHeader {
+        width,
+        height,
+        color: decoder.color_type(),
+    })
+}
+
+/// Decodes an uploaded PNG or JPEG, after `header` accepted it. Transparency
+/// is composited onto white, as the Hugging Face processor does. The gateway decodes only
+/// inside its decode budget (`InferenceService::decode_image`).
+pub fn decode(bytes: &[u8]) -> Result<RgbImage, InferenceError> {
+    let invalid = |what: String| InferenceError::InvalidImage(what);
+    header(bytes)?;
     let decoded = reader(bytes)?
         .decode()
         .map_err(|e| invalid(e.to_string()))?;
@@ -117,7 +164,7 @@ pub fn decode(bytes: &[u8]) -> Result<RgbImage, InferenceError> {
     })
 }
 
-/// `preprocessor_config.json` of an Mllama checkpoint (the parts that change pixels).
+/// The image processor settings of an Mllama checkpoint (the parts that change pixels).
 #[derive(Debug, Clone, Deserialize)]
 pub struct PreprocessorConfig {
     pub image_mean: [f32; 3],
@@ -129,7 +176,30 @@ pub struct PreprocessorConfig {
 }
 
 impl PreprocessorConfig {
-    /// Reads `preprocessor_config.json`; `size` is `{"height", "width"}` (square tiles).
+    /// Reads the checkpoint's image processor: `preprocessor_config.json` (the Hub's Llama
+    /// 3.2 Vision layout), else the `image_processor` object of `processor_config.json`
+    /// (what `MllamaProcessor.save_pretrained` writes in transformers 5).
+    pub fn from_checkpoint(
+        files: &super::checkpoint::CheckpointFiles,
+    ) -> Result<Self, InferenceError> {
+        if files.path("preprocessor_config.json").is_ok() {
+            return Self::from_json(&files.read_json("preprocessor_config.json")?);
+        }
+        if files.path("processor_config.json").is_ok() {
+            let processor = files.read_json("processor_config.json")?;
+            if let Some(nested) = processor.get("image_processor") {
+                return Self::from_json(nested);
+            }
+        }
+        Err(InferenceError::Checkpoint(
+            "the image processor is missing: neither `preprocessor_config.json` nor an \
+             `image_processor` in `processor_config.json`"
+                .into(),
+        ))
+    }
+
+    /// Reads the image processor's settings (the object of `preprocessor_config.json`);
+    /// `size` is `{"height", "width"}` (square tiles).
     pub fn from_json(json: &Value) -> Result<Self, InferenceError> {
         #[derive(Deserialize)]
         struct Size {
@@ -161,7 +231,7 @@ impl PreprocessorConfig {
             2
         }
         let raw: Raw = serde_json::from_value(json.clone())
-            .map_err(|e| InferenceError::Checkpoint(format!("`preprocessor_config.json`: {e}")))?;
+            .map_err(|e| InferenceError::Checkpoint(format!("the image processor config: {e}")))?;
         if raw.size.height != raw.size.width || raw.size.height == 0 || raw.max_image_tiles == 0 {
             return Err(InferenceError::Unsupported(
                 "image tiles that are not square".into(),

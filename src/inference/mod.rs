@@ -47,6 +47,8 @@ pub enum InferenceError {
     OverBudget { needed: u64, budget: u64 },
     #[error("every inference slot is busy; try again shortly")]
     Busy,
+    #[error("this account already has an inference run waiting or running; one at a time")]
+    AccountBusy,
     #[error("inference took longer than {secs} seconds and was stopped")]
     TimedOut { secs: u64 },
     #[error("this revision has no validation vectors (it was published without them)")]

@@ -1,14 +1,19 @@
 //! Inference inside the gateway: runs happen on blocking threads, never on the async
 //! runtime, at most `max_concurrent` at once (a semaphore; a request waits
-//! `queue_wait_secs` for a slot), each stopped after `timeout_secs`. Loaded models are
-//! kept in a cache bounded by `cache_budget_bytes`, least recently used evicted first.
+//! `queue_wait_secs` for a slot, and the wait is first come, first served) and at most one
+//! per account (a second one is refused at once, so nobody holds every slot), each stopped
+//! after `timeout_secs`. Uploaded images are decoded only inside a memory budget
+//! (`image_decode_budget_bytes`, charged from the image header before any pixel is
+//! decoded, held while the decoded image lives). Loaded models are kept in a cache bounded
+//! by `cache_budget_bytes`, least recently used evicted first.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use candle_core::{DType, Device};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::checkpoint::{Checkpoint, CheckpointFiles};
 use super::generate::{generate, GenerateParams, Generated};
@@ -78,11 +83,75 @@ impl ModelCache {
     }
 }
 
+/// The decode budget's unit: one permit is a KiB.
+const BUDGET_UNIT: u64 = 1024;
+
+/// The decode budget in permits (at least one).
+fn budget_units(settings: &InferenceSettings) -> u64 {
+    (settings.image_decode_budget_bytes / BUDGET_UNIT).clamp(1, Semaphore::MAX_PERMITS as u64)
+}
+
+/// An uploaded image decoded inside the budget; the memory it holds stays charged until it
+/// is dropped.
+#[derive(Debug)]
+pub struct DecodedImage {
+    pub image: image::RgbImage,
+    _held: OwnedSemaphorePermit,
+}
+
+/// What `generate` continues: text, and an image for a vision model.
+#[derive(Debug)]
+pub struct Prompt {
+    pub text: String,
+    pub image: Option<DecodedImage>,
+}
+
+/// The accounts with a run waiting or running; an account leaves when its guard drops.
+#[derive(Debug, Default)]
+struct AccountsInFlight(Mutex<HashSet<String>>);
+
+/// An account's turn at inference: its place in `AccountsInFlight`, taken before anything
+/// else of the request is done and held until its run really ends.
+#[derive(Debug)]
+pub struct Turn {
+    accounts: Arc<AccountsInFlight>,
+    account: String,
+}
+
+impl AccountsInFlight {
+    fn enter(self: &Arc<Self>, account: &str) -> Result<Turn, InferenceError> {
+        let mut accounts = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !accounts.insert(account.to_owned()) {
+            return Err(InferenceError::AccountBusy);
+        }
+        Ok(Turn {
+            accounts: Arc::clone(self),
+            account: account.to_owned(),
+        })
+    }
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        self.accounts
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&self.account);
+    }
+}
+
 /// The gateway's inference runner. Cheap to share (`Arc`).
 pub struct InferenceService {
     settings: InferenceSettings,
     device: Device,
     slots: Arc<Semaphore>,
+    accounts: Arc<AccountsInFlight>,
+    /// KiB of image decoding that may happen (or be held decoded) at once.
+    decode_budget: Arc<Semaphore>,
     cache: Mutex<ModelCache>,
 }
 
@@ -101,6 +170,12 @@ impl InferenceService {
             settings: settings.clone(),
             device: super::default_device(),
             slots: Arc::new(Semaphore::new(settings.max_concurrent.max(1))),
+            accounts: Arc::default(),
+            decode_budget: Arc::new(Semaphore::new(
+                usize::try_from(budget_units(settings))
+                    .unwrap_or(usize::MAX)
+                    .min(Semaphore::MAX_PERMITS),
+            )),
             cache: Mutex::new(ModelCache::default()),
         })
     }
@@ -128,17 +203,67 @@ impl InferenceService {
         self.cache().held_bytes()
     }
 
-    /// Once a slot is free, runs `prepare` (fetching shards) and then `work` on a blocking
-    /// thread. Past the timeout the run is told to stop (it checks between tokens) and the
-    /// caller gets `TimedOut` at once; the slot stays taken until the work really ends.
-    async fn run<P: Send + 'static, T: Send + 'static>(
-        &self,
-        prepare: impl std::future::Future<Output = Result<P, InferenceError>>,
-        work: impl FnOnce(P, &dyn Fn() -> bool) -> Result<T, InferenceError> + Send + 'static,
-    ) -> Result<T, InferenceError> {
+    /// `account`'s turn: refused with `AccountBusy` while it has another request waiting or
+    /// running. Taken first, so a busy account's extra requests cost nothing.
+    pub fn take_turn(&self, account: &str) -> Result<Turn, InferenceError> {
         if !self.settings.enabled {
             return Err(InferenceError::Disabled);
         }
+        self.accounts.enter(account)
+    }
+
+    /// Decodes an uploaded PNG or JPEG inside the decode budget: the header is read first
+    /// and the decode's peak cost (by pixel format; at most the whole budget, so a larger
+    /// image decodes alone) charged before any pixel is decoded (waiting up to
+    /// `queue_wait_secs` for room, then `Busy`); once decoded, only what the image holds
+    /// stays charged, until it is dropped.
+    pub async fn decode_image(&self, bytes: Vec<u8>) -> Result<DecodedImage, InferenceError> {
+        if !self.settings.enabled {
+            return Err(InferenceError::Disabled);
+        }
+        let header = image::header(&bytes)?;
+        let units = |b: u64| b.div_ceil(BUDGET_UNIT);
+        let cost = units(header.decode_cost_bytes());
+        // An image that costs more than the whole budget decodes alone.
+        let cost = cost.min(budget_units(&self.settings));
+        let wait = Duration::from_secs(self.settings.queue_wait_secs);
+        let permits = u32::try_from(cost).map_err(|_| InferenceError::Busy)?;
+        let charged = tokio::time::timeout(
+            wait,
+            Arc::clone(&self.decode_budget).acquire_many_owned(permits),
+        )
+        .await
+        .map_err(|_| InferenceError::Busy)?
+        .map_err(|_| InferenceError::Busy)?;
+        let held = usize::try_from(units(header.decoded_bytes())).unwrap_or(0);
+        // INVARIANT: the whole charge lives with the decode, even if this future is dropped.
+        let (image, charged) = tokio::task::spawn_blocking(move || {
+            let mut charged = charged;
+            let image = image::decode(&bytes);
+            if let Some(released) = charged.split(charged.num_permits().saturating_sub(held)) {
+                drop(released);
+            }
+            (image, charged)
+        })
+        .await
+        .map_err(|e| InferenceError::Task(e.to_string()))?;
+        let image = image?;
+        Ok(DecodedImage {
+            image,
+            _held: charged,
+        })
+    }
+
+    /// Once a slot is free, runs `prepare` (fetching shards) and then `work` on a blocking
+    /// thread, in an account's `turn` (which only an enabled gateway hands out). Past the timeout the run is told to stop (it checks
+    /// between tokens) and the caller gets `TimedOut` at once; the slot and the turn stay
+    /// taken until the work really ends.
+    async fn run<P: Send + 'static, T: Send + 'static>(
+        &self,
+        turn: Turn,
+        prepare: impl std::future::Future<Output = Result<P, InferenceError>>,
+        work: impl FnOnce(P, &dyn Fn() -> bool) -> Result<T, InferenceError> + Send + 'static,
+    ) -> Result<T, InferenceError> {
         let wait = Duration::from_secs(self.settings.queue_wait_secs);
         let slot = tokio::time::timeout(wait, Arc::clone(&self.slots).acquire_owned())
             .await
@@ -150,8 +275,10 @@ impl InferenceService {
         let whole_run = async move {
             let prepared = prepare.await?;
             tokio::task::spawn_blocking(move || {
-                // INVARIANT: the slot is held until the work really ends, even after a timeout.
+                // INVARIANT: the slot (and the account's place) is held until the work
+                // really ends, even after a timeout.
                 let _slot = slot;
+                let _turn = turn;
                 work(prepared, &|| stop_flag.load(Ordering::Relaxed))
             })
             .await
@@ -242,6 +369,7 @@ impl InferenceService {
     /// be opened or loaded are a failed report, like any other failed check.
     pub async fn validate(
         self: &Arc<Self>,
+        turn: Turn,
         store: &BlobStore,
         manifest: Arc<Manifest>,
     ) -> Result<ValidationReport, InferenceError> {
@@ -252,7 +380,7 @@ impl InferenceService {
         let revision = manifest.digest();
         let this = Arc::clone(self);
         let prepare = Self::checkpoint_files(store.clone(), manifest);
-        self.run(prepare, move |files, stop| {
+        self.run(turn, prepare, move |files, stop| {
             let started = std::time::Instant::now();
             let (checkpoint, model) = match this.cached(&revision, Precision::F32) {
                 Some(found) => found,
@@ -277,23 +405,27 @@ impl InferenceService {
         .await
     }
 
-    /// Generates after `prompt` on the stored shards, about `image` (the prompt gets a
-    /// leading `<|image|>` when it places none); `on_text` gets text as it is decoded and
-    /// returns false once nobody listens (which ends the run).
+    /// Generates after `prompt.text` on the stored shards, about `prompt.image` (the text
+    /// gets a leading `<|image|>` when it places none), in an account's `turn`; `on_text`
+    /// gets text as it is decoded and returns false once nobody listens (which ends the run).
     pub async fn generate(
         self: &Arc<Self>,
+        turn: Turn,
         store: &BlobStore,
         manifest: Arc<Manifest>,
-        prompt: String,
-        image: Option<image::RgbImage>,
+        prompt: Prompt,
         params: GenerateParams,
         mut on_text: impl FnMut(&str) -> bool + Send + 'static,
     ) -> Result<Generated, InferenceError> {
+        let Prompt {
+            text: prompt,
+            image,
+        } = prompt;
         self.check_params(&params)?;
         let revision = manifest.digest();
         let this = Arc::clone(self);
         let prepare = Self::checkpoint_files(store.clone(), manifest);
-        self.run(prepare, move |files, stop| {
+        self.run(turn, prepare, move |files, stop| {
             let precision = match this.device.is_cpu() {
                 true => Precision::F32,
                 false => Precision::Stored,
@@ -303,7 +435,7 @@ impl InferenceService {
                 None => this.load(revision, Checkpoint::open(files)?, precision)?,
             };
             let tiled = match &image {
-                Some(image) => Some(model.prepare_image(image)?),
+                Some(decoded) => Some(model.prepare_image(&decoded.image)?),
                 None => None,
             };
             let prompt = match tiled.is_some() && !prompt.contains(image::IMAGE_PLACEHOLDER) {
@@ -333,6 +465,116 @@ impl InferenceService {
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn an_account_has_one_run_at_a_time_and_waits_in_line_behind_others() {
+        let inference = service(|s| {
+            s.max_concurrent = 1;
+            s.queue_wait_secs = 5;
+        });
+        let first = tokio::spawn({
+            let inference = Arc::clone(&inference);
+            async move {
+                inference
+                    .run(
+                        inference.take_turn("alice").unwrap(),
+                        async { Ok(()) },
+                        sleep_then(1),
+                    )
+                    .await
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(
+            matches!(
+                inference.take_turn("alice"),
+                Err(InferenceError::AccountBusy)
+            ),
+            "a second run of the same account is refused at once"
+        );
+        let bob = tokio::spawn({
+            let inference = Arc::clone(&inference);
+            async move {
+                inference
+                    .run(
+                        inference.take_turn("bob").unwrap(),
+                        async { Ok(()) },
+                        sleep_then(3),
+                    )
+                    .await
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let alice_again = tokio::spawn({
+            let inference = Arc::clone(&inference);
+            async move {
+                // Once Alice's first run ends she may queue again, behind Bob.
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                let asked = std::time::Instant::now();
+                let result = inference
+                    .run(
+                        inference.take_turn("alice").unwrap(),
+                        async { Ok(()) },
+                        sleep_then(4),
+                    )
+                    .await;
+                (result.ok(), asked.elapsed())
+            }
+        });
+        assert_eq!(first.await.ok().and_then(Result::ok), Some(1));
+        assert_eq!(bob.await.ok().and_then(Result::ok), Some(3));
+        let (again, waited) = alice_again.await.unwrap();
+        assert_eq!(again, Some(4));
+        assert!(
+            waited >= Duration::from_millis(1000),
+            "Alice waited for Bob's run: {waited:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn images_decode_inside_the_budget_and_stay_charged_while_held() {
+        let inference = service(|s| {
+            s.image_decode_budget_bytes = 1 << 20;
+            s.queue_wait_secs = 0;
+        });
+        let png = |side: u32| {
+            let mut bytes = Vec::new();
+            ::image::RgbImage::new(side, side)
+                .write_to(
+                    &mut std::io::Cursor::new(&mut bytes),
+                    ::image::ImageFormat::Png,
+                )
+                .unwrap();
+            bytes
+        };
+        // 8-bit RGB decodes in place: 3 bytes a pixel. 600 x 600 needs 1055 KiB, more than
+        // the whole budget: it decodes alone.
+        let alone = inference.decode_image(png(600)).await.unwrap();
+        assert!(
+            matches!(
+                inference.decode_image(png(10)).await,
+                Err(InferenceError::Busy)
+            ),
+            "nothing else decodes meanwhile"
+        );
+        drop(alone);
+        // 350 x 350 costs 359 KiB to decode, and holds as much.
+        let held = inference.decode_image(png(350)).await.unwrap();
+        assert_eq!((held.image.width, held.image.height), (350, 350));
+        assert_eq!(inference.decode_budget.available_permits(), 1024 - 359);
+        let second = inference.decode_image(png(350)).await.unwrap();
+        assert!(
+            matches!(
+                inference.decode_image(png(350)).await,
+                Err(InferenceError::Busy)
+            ),
+            "no room for a third decode while two images are held"
+        );
+        drop(second);
+        drop(held);
+        assert_eq!(inference.decode_budget.available_permits(), 1024);
+        assert!(inference.decode_image(png(350)).await.is_ok());
+    }
+
     fn service(configure: impl FnOnce(&mut InferenceSettings)) -> Arc<InferenceService> {
         let mut settings = InferenceSettings::default();
         configure(&mut settings);
@@ -355,7 +597,15 @@ mod tests {
         });
         let running = tokio::spawn({
             let inference = Arc::clone(&inference);
-            async move { inference.run(async { Ok(()) }, sleep_then(1)).await }
+            async move {
+                inference
+                    .run(
+                        inference.take_turn("a").unwrap(),
+                        async { Ok(()) },
+                        sleep_then(1),
+                    )
+                    .await
+            }
         });
         tokio::time::sleep(Duration::from_millis(100)).await;
         let ticks = tokio::time::timeout(Duration::from_millis(300), async {
@@ -371,12 +621,25 @@ mod tests {
         .await;
         assert_eq!(ticks.ok(), Some(10), "the runtime kept running other tasks");
         assert!(matches!(
-            inference.run(async { Ok(()) }, sleep_then(2)).await,
+            inference
+                .run(
+                    inference.take_turn("b").unwrap(),
+                    async { Ok(()) },
+                    sleep_then(2)
+                )
+                .await,
             Err(InferenceError::Busy)
         ));
         assert_eq!(running.await.ok().and_then(Result::ok), Some(1));
         assert_eq!(
-            inference.run(async { Ok(()) }, sleep_then(3)).await.ok(),
+            inference
+                .run(
+                    inference.take_turn("a").unwrap(),
+                    async { Ok(()) },
+                    sleep_then(3)
+                )
+                .await
+                .ok(),
             Some(3),
             "the slot is free again"
         );
@@ -388,16 +651,20 @@ mod tests {
         let stopped = Arc::new(AtomicBool::new(false));
         let seen = Arc::clone(&stopped);
         let result = inference
-            .run(async { Ok(()) }, move |(), stop| {
-                for _ in 0..200 {
-                    if stop() {
-                        seen.store(true, Ordering::Relaxed);
-                        break;
+            .run(
+                inference.take_turn("a").unwrap(),
+                async { Ok(()) },
+                move |(), stop| {
+                    for _ in 0..200 {
+                        if stop() {
+                            seen.store(true, Ordering::Relaxed);
+                            break;
+                        }
+                        std::thread::sleep(Duration::from_millis(5));
                     }
-                    std::thread::sleep(Duration::from_millis(5));
-                }
-                Ok(())
-            })
+                    Ok(())
+                },
+            )
             .await;
         assert!(matches!(result, Err(InferenceError::TimedOut { secs: 0 })));
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -408,7 +675,7 @@ mod tests {
     async fn a_disabled_gateway_runs_nothing() {
         let inference = service(|s| s.enabled = false);
         assert!(matches!(
-            inference.run(async { Ok(()) }, sleep_then(1)).await,
+            inference.take_turn("a"),
             Err(InferenceError::Disabled)
         ));
     }

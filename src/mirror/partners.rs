@@ -65,6 +65,7 @@ pub async fn create_partner(
         email,
         &password_hash,
         Role::Partner.as_str(),
+        Some(crate::db::now_ms()),
     )
     .await?
     {

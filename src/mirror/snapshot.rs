@@ -43,6 +43,10 @@ pub struct Snapshot {
     pub models: Vec<SnapshotModel>,
     /// The models it may not, and why.
     pub withheld: Vec<WithheldModel>,
+    /// Origins (`scheme://host:port`) of the stores upstream may redirect blob requests to;
+    /// a mirror follows a blob redirect nowhere else.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blob_origins: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -194,6 +198,7 @@ pub async fn build(
         licenses,
         models,
         withheld,
+        blob_origins: state.blobs.redirect_origin().await?.into_iter().collect(),
     };
     audit::append(
         &mut tx,

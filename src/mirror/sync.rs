@@ -18,6 +18,7 @@ use super::{pinned_upstream_key, upstream_key_path};
 use crate::db::{audit, catalog, licensing, mirror as store, now_ms, Db};
 use crate::download::parts::{error_message, Fetcher, FileJob, STATE_DIR};
 use crate::download::progress::Progress;
+use crate::download::redirects::Redirects;
 use crate::download::trust::write_atomically;
 use crate::download::{
     check_signed_revision, failures_of, fetch_publisher_key, grant_token, Access, AccessRequest,
@@ -37,6 +38,9 @@ pub struct SyncOptions {
     pub parallel: usize,
     pub part_size: u64,
     pub retries: u32,
+    /// Follow blob redirects to store origins on internal addresses
+    /// (`mirror.allow_private_redirects`).
+    pub allow_private_redirects: bool,
 }
 
 /// What a sync did.
@@ -300,6 +304,8 @@ async fn fetch_missing(
         return Ok((0, 0));
     }
     eprintln!("fetching {count} blobs ({total} bytes)");
+    let redirects =
+        Redirects::only_to(&snapshot.blob_origins, options.allow_private_redirects).await?;
     let progress = Progress::new(total);
     let slots = Arc::new(Semaphore::new(options.parallel.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
@@ -331,6 +337,7 @@ async fn fetch_missing(
             progress: progress.clone(),
             state_dir: staging.join(STATE_DIR),
             received: AtomicU64::new(0),
+            redirects: redirects.clone(),
         });
         fetchers.push(Arc::clone(&fetcher));
         for job in jobs {

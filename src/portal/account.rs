@@ -8,17 +8,17 @@ use serde::Deserialize;
 
 use crate::auth::principal::Credential;
 use crate::db::{accounts, licensing};
-use crate::domain::{countries, CountryCode, Email, Role};
+use crate::domain::{countries, CountryCode, Email};
 use crate::error::ApiError;
 use crate::routes::me::{
     mint_token, record_attestation, revoke_api_token, AttestationBody, NewTokenBody,
 };
-use crate::routes::{create_account, open_session, rfc3339, sign_in};
+use crate::routes::{rfc3339, sign_in};
 use crate::state::AppState;
 
 use super::session::SessionChange;
 use super::views::{
-    AttestationView, CountryOption, Nav, ProfilePage, SignPage, TokenView, TokensPage,
+    AttestationView, CountryOption, Nav, ProfilePage, SignPage, TokenView, TokensPage, VerifyPage,
 };
 use super::{with_status, PageResult, Visitor};
 
@@ -58,6 +58,7 @@ fn sign_page(
         email,
         next,
         error,
+        notice: None,
     }
 }
 
@@ -119,29 +120,27 @@ pub async fn signin(req: HttpRequest, state: Data<AppState>, form: Form<SignForm
     }
 }
 
-/// Creates a `user` account and signs it in.
+/// Signs up (see `accounts::sign_up`) and shows the sign-in page with the one answer a
+/// sign-up gets, whether or not the address already had an account.
 pub async fn signup(req: HttpRequest, state: Data<AppState>, form: Form<SignForm>) -> PageResult {
     let visitor = Visitor::of(&state, &req).await;
     visitor.check_form(&req, &form.csrf)?;
     let form = form.into_inner();
     let next = safe_next(form.next.as_deref());
-    let created = match form.email.parse::<Email>() {
-        Ok(email) => create_account(&state, &email, form.password, Role::User).await,
+    let signed_up = match form.email.parse::<Email>() {
+        Ok(email) => {
+            let client_ip = state.proxies.client_ip_of(&req);
+            let base = crate::accounts::signup::link_base(&state, req.app_config().local_addr());
+            crate::accounts::sign_up(&state, &email, form.password, client_ip, &base).await
+        }
         Err(err) => Err(err.into()),
     };
-    match created {
-        Ok(id) => {
-            let user = accounts::user_by_id(&state.db, &id)
-                .await?
-                .ok_or(ApiError::Unauthenticated)?;
-            let signed_in = open_session(&state, &req, user).await?;
-            Ok(visitor.redirect(
-                "/profile",
-                SessionChange::Start {
-                    token: signed_in.token,
-                    max_age_secs: i64::try_from(state.session_keys.ttl_secs()).unwrap_or(3600),
-                },
-            ))
+    match signed_up {
+        Ok(()) => {
+            let (_, message) = crate::accounts::signup::next_step(&state);
+            let mut page = sign_page(Nav::of(&visitor), false, form.email, next, None);
+            page.notice = Some(format!("Thank you: {message}."));
+            Ok(visitor.page(page.render()?))
         }
         Err(ApiError::Internal(err)) => Err(ApiError::Internal(err).into()),
         Err(refused) => {
@@ -154,6 +153,66 @@ pub async fn signup(req: HttpRequest, state: Data<AppState>, form: Form<SignForm
             );
             Ok(with_status(visitor.page(page.render()?), &refused))
         }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct VerifyQuery {
+    token: String,
+}
+
+/// `GET /verify-email?token=…`, the page a mailed link opens: a button to confirm.
+pub async fn verify_email_page(
+    req: HttpRequest,
+    state: Data<AppState>,
+    query: Query<VerifyQuery>,
+) -> PageResult {
+    let visitor = Visitor::of(&state, &req).await;
+    let page = VerifyPage {
+        nav: Nav::of(&visitor),
+        token: query.into_inner().token,
+        error: None,
+    };
+    Ok(visitor.page(page.render()?))
+}
+
+#[derive(Deserialize)]
+pub struct VerifyForm {
+    csrf: String,
+    token: String,
+}
+
+/// `POST /verify-email`: confirms the address (see `accounts::verify_email`) and shows the
+/// sign-in form.
+pub async fn verify_email(
+    req: HttpRequest,
+    state: Data<AppState>,
+    form: Form<VerifyForm>,
+) -> PageResult {
+    let visitor = Visitor::of(&state, &req).await;
+    visitor.check_form(&req, &form.csrf)?;
+    let form = form.into_inner();
+    match crate::accounts::verify_email(&state, &form.token).await {
+        Ok(()) => {
+            let mut page = sign_page(
+                Nav::of(&visitor),
+                false,
+                String::new(),
+                "/profile".into(),
+                None,
+            );
+            page.notice = Some("Your email address is confirmed. Sign in to go on.".into());
+            Ok(visitor.page(page.render()?))
+        }
+        Err(err @ ApiError::InvalidVerificationLink) => {
+            let page = VerifyPage {
+                nav: Nav::of(&visitor),
+                token: form.token,
+                error: Some(err.to_string()),
+            };
+            Ok(with_status(visitor.page(page.render()?), &err))
+        }
+        Err(other) => Err(other.into()),
     }
 }
 

@@ -6,7 +6,7 @@ mod account;
 mod admin;
 mod compliance;
 mod models;
-mod session;
+pub mod session;
 mod views;
 
 use actix_web::http::{header, StatusCode};
@@ -23,6 +23,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/static/portal.css", web::get().to(stylesheet))
         .route("/signup", web::get().to(account::signup_page))
         .route("/signup", web::post().to(account::signup))
+        .route("/verify-email", web::get().to(account::verify_email_page))
+        .route("/verify-email", web::post().to(account::verify_email))
         .route("/signin", web::get().to(account::signin_page))
         .route("/signin", web::post().to(account::signin))
         .route("/signout", web::post().to(account::signout))

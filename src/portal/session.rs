@@ -1,6 +1,12 @@
-//! The portal's browser session: the session token in an `HttpOnly` cookie, a CSRF token
-//! (double-submit: an `HttpOnly`, `SameSite=Strict` cookie that every form echoes in a
-//! hidden field), and the security headers every page carries.
+//! The portal's browser session: the session token in an `HttpOnly` cookie, a CSRF token,
+//! and the security headers every page carries. The CSRF token every form carries in a
+//! hidden field is an HMAC (under `keys/portal-csrf.key`) of the session cookie and a
+//! random nonce kept in an `HttpOnly`, `SameSite=Strict` cookie: a cookie tossed in by a
+//! sibling subdomain cannot produce a matching token, and a token is worth nothing with
+//! another session. Over https both cookies carry the `__Host-` prefix (no `Domain`, path
+//! `/`, `Secure`), so no other host can set them at all; over plain http a sibling host
+//! that sets cookies can still pick a signed-out visitor's nonce (and so sign them in to
+//! an account of its choosing), which is one more reason to serve the portal over https.
 
 use actix_web::cookie::{time::Duration, Cookie, SameSite};
 use actix_web::http::header;
@@ -16,14 +22,37 @@ use super::PortalError;
 
 pub const SESSION_COOKIE: &str = "mg_session";
 pub const CSRF_COOKIE: &str = "mg_csrf";
+/// The key file of the CSRF tokens' HMAC, in the key directory.
+pub const CSRF_KEY_FILE: &str = "portal-csrf.key";
+/// The cookie-name prefix browsers accept only from this host, over https, path `/`.
+const HOST_PREFIX: &str = "__Host-";
 
 /// What every page is rendered with: who is signed in (if anyone) and the CSRF token forms
-/// carry. `new_csrf` is set when the browser had no CSRF cookie yet.
+/// carry. `new_csrf` is set when the browser had no CSRF nonce cookie yet.
 pub struct Visitor {
     pub who: Option<Principal>,
+    /// The token forms carry (HMAC of the session cookie and the nonce).
     pub csrf: String,
+    nonce: String,
     new_csrf: bool,
     secure: bool,
+}
+
+/// A cookie's name as sent: `__Host-` prefixed over https.
+fn cookie_name(name: &str, secure: bool) -> String {
+    match secure {
+        true => format!("{HOST_PREFIX}{name}"),
+        false => name.to_owned(),
+    }
+}
+
+/// The form token for `nonce` in the browser session whose cookie is `session`.
+fn csrf_token(
+    key: &crate::audit::context::PseudonymKey,
+    session: Option<&str>,
+    nonce: &str,
+) -> String {
+    key.hash(&format!("csrf\n{}\n{nonce}", session.unwrap_or_default()))
 }
 
 /// `default-src 'none'` with only what the pages use: our stylesheet, our forms, no
@@ -35,24 +64,31 @@ pub(super) const CONTENT_SECURITY_POLICY: &str =
 impl Visitor {
     /// Reads the session and CSRF cookies. A stale or revoked session counts as signed out.
     pub async fn of(state: &AppState, req: &HttpRequest) -> Visitor {
+        // Over TLS: the public URL (or a trusted proxy) says https.
+        let secure = base_url(state, req).starts_with("https://");
+        let session = req
+            .cookie(&cookie_name(SESSION_COOKIE, secure))
+            .map(|c| c.value().to_owned())
+            .filter(|v| !v.is_empty());
         // Only a session from the sign-in form counts: an API token is not a browser session.
-        let who = match req.cookie(SESSION_COOKIE) {
-            Some(cookie) => authenticate(state, cookie.value())
+        let who = match &session {
+            Some(token) => authenticate(state, token)
                 .await
                 .ok()
                 .filter(|who| matches!(who.credential, Credential::Session { .. })),
             None => None,
         };
         let existing = req
-            .cookie(CSRF_COOKIE)
+            .cookie(&cookie_name(CSRF_COOKIE, secure))
             .map(|c| c.value().to_owned())
             .filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit()));
+        let nonce = existing.clone().unwrap_or_else(|| random_hex(16));
         Visitor {
             who,
+            csrf: csrf_token(&state.csrf_key, session.as_deref(), &nonce),
+            nonce,
             new_csrf: existing.is_none(),
-            csrf: existing.unwrap_or_else(|| random_hex(16)),
-            // Over TLS: the public URL (or a trusted proxy) says https.
-            secure: base_url(state, req).starts_with("https://"),
+            secure,
         }
     }
 
@@ -71,8 +107,9 @@ impl Visitor {
         })
     }
 
-    /// Refuses a form whose `csrf` field does not match the cookie, or that a browser says
-    /// came from anywhere but this origin (another site, or a sibling subdomain).
+    /// Refuses a form whose `csrf` field is not the token of this session and nonce, or
+    /// that a browser says came from anywhere but this origin (another site, or a sibling
+    /// subdomain).
     pub fn check_form(&self, req: &HttpRequest, csrf: &str) -> Result<(), PortalError> {
         let foreign = req
             .headers()
@@ -94,7 +131,7 @@ impl Visitor {
             .insert_header((header::X_FRAME_OPTIONS, "DENY"))
             .insert_header((header::CACHE_CONTROL, "no-store"));
         if self.new_csrf {
-            builder.cookie(self.cookie(CSRF_COOKIE, self.csrf.clone(), SameSite::Strict, None));
+            builder.cookie(self.cookie(CSRF_COOKIE, self.nonce.clone(), SameSite::Strict, None));
         }
         builder
     }
@@ -146,7 +183,7 @@ impl Visitor {
         same_site: SameSite,
         max_age: Option<Duration>,
     ) -> Cookie<'static> {
-        let mut cookie = Cookie::build(name, value)
+        let mut cookie = Cookie::build(cookie_name(name, self.secure), value)
             .path("/")
             .http_only(true)
             .secure(self.secure)
@@ -164,4 +201,25 @@ pub enum SessionChange {
     Keep,
     Start { token: String, max_age_secs: i64 },
     End,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_belongs_to_one_session_and_one_nonce() {
+        let key = crate::audit::context::PseudonymKey::load_or_generate_file(
+            tempfile::tempdir().unwrap().path(),
+            CSRF_KEY_FILE,
+        )
+        .unwrap();
+        let token = csrf_token(&key, Some("session-a"), "00ff");
+        assert_eq!(token, csrf_token(&key, Some("session-a"), "00ff"));
+        assert_ne!(token, csrf_token(&key, Some("session-b"), "00ff"));
+        assert_ne!(token, csrf_token(&key, Some("session-a"), "00fe"));
+        assert_ne!(token, csrf_token(&key, None, "00ff"));
+        assert_eq!(cookie_name(CSRF_COOKIE, true), "__Host-mg_csrf");
+        assert_eq!(cookie_name(SESSION_COOKIE, false), "mg_session");
+    }
 }

@@ -61,6 +61,18 @@ pub struct SignPage {
     pub email: String,
     pub next: String,
     pub error: Option<String>,
+    /// What just happened (signed up, address confirmed).
+    pub notice: Option<String>,
+}
+
+/// The page a mailed verification link opens: a button that confirms (a GET never does,
+/// so a mail scanner that follows links confirms nothing).
+#[derive(Template)]
+#[template(path = "verify.html", config = "src/portal/askama.toml")]
+pub struct VerifyPage {
+    pub nav: Nav,
+    pub token: String,
+    pub error: Option<String>,
 }
 
 pub struct CountryOption {

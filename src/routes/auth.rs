@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::auth::password::{self, PasswordError};
+use crate::auth::password;
 use crate::auth::principal::Credential;
 use crate::auth::Principal;
 use crate::db::accounts;
@@ -23,26 +23,29 @@ pub struct Credentials {
     password: String,
 }
 
-fn password_error(err: PasswordError) -> ApiError {
-    match err {
-        PasswordError::Hashing(e) => ApiError::internal(anyhow::anyhow!(e)),
-        policy => ApiError::BadRequest(policy.to_string()),
-    }
-}
-
-/// Creates an account with `role`; used by registration, `admin create` and the demo.
+/// Creates an account with `role` and a verified address; used by `admin create` and the
+/// demo (sign-ups go through `accounts::sign_up`).
 pub async fn create_account(
     state: &AppState,
     email: &Email,
     password: String,
     role: Role,
 ) -> Result<String, ApiError> {
-    let hash = password::hash_password(password)
-        .await
-        .map_err(password_error)?;
+    let hash = password::hash_password(password).await?;
     let id = new_id();
     let mut tx = state.db.begin_write().await?;
-    if !accounts::insert_user(&mut tx, &id, email.as_str(), &hash, role.as_str()).await? {
+    // Created by an operator (or the demo), who vouches for the address.
+    let verified_at = Some(crate::db::now_ms());
+    if !accounts::insert_user(
+        &mut tx,
+        &id,
+        email.as_str(),
+        &hash,
+        role.as_str(),
+        verified_at,
+    )
+    .await?
+    {
         return Err(ApiError::EmailTaken);
     }
     crate::db::audit::append(
@@ -61,16 +64,58 @@ pub async fn create_account(
     Ok(id)
 }
 
-/// `POST /v1/auth/register`: a new `user` account.
+/// `POST /v1/auth/register`: a new `user` account. 202 whether or not the address already
+/// had one (see `accounts::sign_up`); `next` says what the person does now.
 #[tracing::instrument(skip_all)]
 pub async fn register(
+    req: HttpRequest,
     state: Data<AppState>,
     body: Json<Credentials>,
 ) -> Result<HttpResponse, ApiError> {
     let Credentials { email, password } = body.into_inner();
     let email: Email = email.parse()?;
-    let id = create_account(&state, &email, password, Role::User).await?;
-    Ok(HttpResponse::Created().json(json!({ "id": id, "email": email, "role": Role::User })))
+    let client_ip = state.proxies.client_ip_of(&req);
+    let base = crate::accounts::signup::link_base(&state, req.app_config().local_addr());
+    crate::accounts::sign_up(&state, &email, password, client_ip, &base).await?;
+    let (next, message) = crate::accounts::signup::next_step(&state);
+    Ok(HttpResponse::Accepted().json(json!({ "email": email, "next": next, "message": message })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyBody {
+    token: String,
+}
+
+/// `POST /v1/auth/verify-email` with `{"token": "…"}` from the mailed link.
+#[tracing::instrument(skip_all)]
+pub async fn verify_email(
+    state: Data<AppState>,
+    body: Json<VerifyBody>,
+) -> Result<HttpResponse, ApiError> {
+    crate::accounts::verify_email(&state, &body.token).await?;
+    Ok(HttpResponse::Ok().json(json!({ "verified": true })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResendBody {
+    email: String,
+}
+
+/// `POST /v1/auth/resend-verification` with `{"email": "…"}`: 202 in every case.
+#[tracing::instrument(skip_all)]
+pub async fn resend_verification(
+    req: HttpRequest,
+    state: Data<AppState>,
+    body: Json<ResendBody>,
+) -> Result<HttpResponse, ApiError> {
+    let client_ip = state.proxies.client_ip_of(&req);
+    let base = crate::accounts::signup::link_base(&state, req.app_config().local_addr());
+    crate::accounts::resend_verification(&state, &body.email, client_ip, &base).await?;
+    Ok(HttpResponse::Accepted().json(json!({
+        "message": "if the address has an account whose address is not yet confirmed, a new link was mailed to it",
+    })))
 }
 
 /// A new session: the signed token and the account it is for.
@@ -90,6 +135,10 @@ pub async fn sign_in(
     password: String,
 ) -> Result<SignedIn, ApiError> {
     let email = email.trim().to_lowercase();
+    if email.len() > 254 {
+        // No such account can exist; and a throttle key stays small.
+        return Err(ApiError::InvalidCredentials);
+    }
     let ip = state.proxies.client_ip_of(req);
     if let Err(wait) = state.throttle.begin_attempt(&email, ip) {
         return Err(ApiError::TooManyAttempts {

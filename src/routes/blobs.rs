@@ -98,9 +98,8 @@ pub(crate) async fn serve_blob(
             return Err(refusal);
         }
     };
-    let blob = state.blobs.open_blob(&digest).await?;
-    let size = blob.size;
-    request.size = size;
+    // INVARIANT: every refusal happens before any blob I/O; the size comes from the catalog.
+    let size = request.size;
 
     let etag = format!("\"{}\"", digest.hex());
     let repr_digest = structured_sha256(&digest);
@@ -148,36 +147,58 @@ pub(crate) async fn serve_blob(
     };
     let len = if size == 0 { 0 } else { range.byte_count() };
     let get = req.method() == Method::GET;
-    let fresh = get && range.first == 0;
     let wants_digest = get && wants_sha256_content_digest(req);
     // A presigned URL opens the whole blob, so only a request for the whole blob (charged
     // its whole size) is redirected; ranges, resumes and parts checked by their digest
     // stream through here.
-    let redirect = if get && status == StatusCode::OK && !wants_digest {
-        state.blobs.redirect_url(&digest).await?
-    } else {
-        None
-    };
-    // What the store must do happens before the download is counted: when it fails, the
-    // client gets a 503 and keeps its allowance.
-    let content_digest = match (wants_digest && redirect.is_none(), status) {
-        (false, _) => None,
-        (true, StatusCode::OK) => Some(digest),
-        (true, _) => Some(blob.hash_range(range.first, len).await?),
-    };
-    let body = match (get, &redirect) {
-        (true, None) => Some(blob.body(range.first, len).await?),
-        _ => None,
-    };
-    request.status = if redirect.is_some() {
+    let redirect = get && status == StatusCode::OK && !wants_digest && state.blobs.redirects();
+    request.status = if redirect {
         StatusCode::TEMPORARY_REDIRECT.as_u16()
     } else {
         status.as_u16()
     };
-    request.fresh = fresh;
+    request.fresh = get && range.first == 0;
     request.bytes = if get { len } else { 0 };
+    // Counted (or refused) before the store is touched; when the store then fails, the
+    // client gets a 503 and its allowance back.
     let reservation = grant::admit(state, &grant, &request).await?;
-    if let Some(url) = redirect {
+    let stored = async {
+        let redirect_url = match redirect {
+            true => state.blobs.redirect_url(&digest).await?,
+            false => None,
+        };
+        if redirect_url.is_some() || !get {
+            return Ok((redirect_url, None, None));
+        }
+        let blob = state.blobs.open_blob(&digest).await?;
+        if blob.size != size {
+            return Err(ApiError::internal(anyhow::anyhow!(
+                "blob {digest} holds {} bytes in the store, {size} in the catalog",
+                blob.size
+            )));
+        }
+        let content_digest = match (wants_digest, status) {
+            (false, _) => None,
+            (true, StatusCode::OK) => Some(digest),
+            (true, _) => Some(blob.hash_range(range.first, len).await?),
+        };
+        let body = blob.body(range.first, len).await?;
+        Ok((None, content_digest, Some(body)))
+    };
+    let (redirect_url, content_digest, body) = match stored.await {
+        Ok(stored) => stored,
+        Err(err) => {
+            if let Some(reservation) = &reservation {
+                reservation.give_back(&state.db, reservation.bytes).await;
+            }
+            let mut failed = request.clone();
+            failed.status = err.status_code().as_u16();
+            failed.bytes = 0;
+            grant::record_refusal(state, Some(&grant), &failed, &err).await;
+            return Err(err);
+        }
+    };
+    if let Some(url) = redirect_url {
         // Checked, counted and audited above; the bytes come from the store (or the
         // address in storage.s3.public_endpoint) through a short-lived URL.
         return Ok(HttpResponse::TemporaryRedirect()

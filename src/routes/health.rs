@@ -25,10 +25,12 @@ pub async fn ready(state: Data<AppState>) -> HttpResponse {
     }
 }
 
-/// `GET /metrics`: the OpenMetrics text of `crate::metrics`. Loopback may read it; any
-/// other address needs `Authorization: Bearer <server.metrics_token>`.
+/// `GET /metrics`: the OpenMetrics text of `crate::metrics`. A loopback peer may read it
+/// while no trusted proxy is configured; otherwise (behind a same-host proxy every client
+/// is a loopback peer) it needs `Authorization: Bearer <server.metrics_token>`.
 pub async fn metrics(req: HttpRequest, state: Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let loopback = req.peer_addr().is_some_and(|peer| peer.ip().is_loopback());
+    let loopback = state.settings.server.trusted_proxies.is_empty()
+        && req.peer_addr().is_some_and(|peer| peer.ip().is_loopback());
     let presented = req
         .headers()
         .get(actix_web::http::header::AUTHORIZATION)
@@ -37,7 +39,9 @@ pub async fn metrics(req: HttpRequest, state: Data<AppState>) -> Result<HttpResp
     let token = state.settings.server.metrics_token.expose();
     if !may_read_metrics(loopback, token, presented) {
         return Err(ApiError::Forbidden(
-            "metrics are served to loopback or with the metrics token".into(),
+            "metrics are served with the metrics token (server.metrics_token), or to \
+             loopback when no trusted proxy is configured"
+                .into(),
         ));
     }
     Ok(HttpResponse::Ok()
@@ -45,8 +49,8 @@ pub async fn metrics(req: HttpRequest, state: Data<AppState>) -> Result<HttpResp
         .body(crate::metrics::global().encode()))
 }
 
-/// Loopback may read the metrics; anyone else only with the configured token (none
-/// configured: nobody else).
+/// A trusted loopback peer may read the metrics; anyone else only with the configured
+/// token (none configured: nobody else).
 fn may_read_metrics(loopback: bool, token: &str, presented: Option<&str>) -> bool {
     loopback || (!token.is_empty() && presented.is_some_and(|given| same_secret(given, token)))
 }

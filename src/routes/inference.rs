@@ -23,7 +23,7 @@ use crate::domain::Modality;
 use crate::domain::{ModelId, Sha256Digest};
 use crate::error::ApiError;
 use crate::inference::generate::{GenerateParams, Generated};
-use crate::inference::image::{decode as decode_image, RgbImage};
+use crate::inference::service::{DecodedImage, Prompt};
 use crate::policy::{Action, Outcome};
 use crate::routes::access::{answer_json, base_url, denied};
 use crate::routes::{body_up_to, optional_json_body};
@@ -70,6 +70,13 @@ fn max_generate_body(max_image_bytes: usize) -> usize {
     (max_image_bytes.div_ceil(3).saturating_mul(4)).saturating_add(MAX_PROMPT_BYTES + 4096)
 }
 
+/// The length `encoded` (padded standard base64) decodes to, without decoding it.
+fn base64_decoded_len(encoded: &str) -> usize {
+    let encoded = encoded.trim();
+    let padding = encoded.bytes().rev().take_while(|&b| b == b'=').count();
+    (encoded.len() / 4 * 3).saturating_sub(padding)
+}
+
 /// The uploaded image's bytes: valid base64, at most `limit` bytes once decoded.
 fn image_upload(encoded: &str, limit: usize) -> Result<Vec<u8>, ApiError> {
     let bytes = base64::engine::general_purpose::STANDARD
@@ -81,18 +88,21 @@ fn image_upload(encoded: &str, limit: usize) -> Result<Vec<u8>, ApiError> {
     Ok(bytes)
 }
 
-/// Decodes an upload for `manifest`'s model off the runtime, before anything is loaded: a
-/// text model takes no image, and a broken one is refused before a stream begins.
-async fn decode_upload(bytes: Vec<u8>, manifest: &Manifest) -> Result<RgbImage, ApiError> {
+/// Decodes an upload (base64, then PNG or JPEG inside the decode budget) for
+/// `manifest`'s model, after the decision and before anything is loaded: a text model
+/// takes no image, and a broken one is refused before a stream begins.
+async fn decode_upload(
+    state: &AppState,
+    encoded: &str,
+    manifest: &Manifest,
+) -> Result<DecodedImage, ApiError> {
     if manifest.modality != Modality::Multimodal {
         return Err(ApiError::BadRequest(
             "this model takes no images (it is a text model)".into(),
         ));
     }
-    actix_web::web::block(move || decode_image(&bytes))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::from)
+    let bytes = image_upload(encoded, state.inference.settings().max_image_bytes)?;
+    Ok(state.inference.decode_image(bytes).await?)
 }
 
 /// What a decision lets a run go on with, or the response that ends the request.
@@ -172,6 +182,8 @@ pub async fn validate_model(
     body: Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let body: ValidateBody = optional_json_body(&body)?;
+    // The account's one turn first: a second request of a busy account costs nothing.
+    let turn = state.inference.take_turn(&who.user_id)?;
     let (answer, manifest) = match decide_run(
         &req,
         &state,
@@ -186,7 +198,7 @@ pub async fn validate_model(
         Decided::Answered(response) => return Ok(response),
     };
     let kind = "inference.validated";
-    let report = match state.inference.validate(&state.blobs, manifest).await {
+    let report = match state.inference.validate(turn, &state.blobs, manifest).await {
         Ok(report) => report,
         Err(err) => {
             let err = ApiError::from(err);
@@ -276,10 +288,6 @@ pub async fn generate_text(
     if body.prompt.len() > MAX_PROMPT_BYTES {
         return Err(ApiError::PayloadTooLarge);
     }
-    let image = match body.image.take() {
-        Some(encoded) => Some(image_upload(&encoded, max_image_bytes)?),
-        None => None,
-    };
     let limit = state.inference.settings().max_new_tokens;
     let params = GenerateParams {
         max_new_tokens: body.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS.min(limit)),
@@ -288,6 +296,8 @@ pub async fn generate_text(
         seed: body.seed.unwrap_or(0),
     };
     state.inference.check_params(&params)?;
+    // The account's one turn first: a second request of a busy account costs nothing.
+    let turn = state.inference.take_turn(&who.user_id)?;
     let stream = body.stream.unwrap_or(false)
         || req
             .headers()
@@ -308,9 +318,11 @@ pub async fn generate_text(
         Decided::Answered(response) => return Ok(response),
     };
     let kind = "inference.generated";
-    let image_bytes = image.as_ref().map(Vec::len);
-    let image = match image {
-        Some(bytes) => match decode_upload(bytes, &manifest).await {
+    // Nothing of the image is decoded before the decision: base64 and pixels come after.
+    let encoded = body.image.take();
+    let image_bytes = encoded.as_deref().map(base64_decoded_len);
+    let image = match &encoded {
+        Some(encoded) => match decode_upload(&state, encoded, &manifest).await {
             Ok(image) => Some(image),
             Err(err) => {
                 let failed: Result<Generated, ApiError> = Err(err);
@@ -321,10 +333,21 @@ pub async fn generate_text(
         },
         None => None,
     };
+    drop(encoded);
     if !stream {
         let result = state
             .inference
-            .generate(&state.blobs, manifest, body.prompt, image, params, |_| true)
+            .generate(
+                turn,
+                &state.blobs,
+                manifest,
+                Prompt {
+                    text: body.prompt,
+                    image,
+                },
+                params,
+                |_| true,
+            )
             .await
             .map_err(ApiError::from);
         let (outcome, data) = generation_audit(&result, &params, image_bytes);
@@ -338,10 +361,13 @@ pub async fn generate_text(
         let result = state
             .inference
             .generate(
+                turn,
                 &state.blobs,
                 manifest,
-                body.prompt,
-                image,
+                Prompt {
+                    text: body.prompt,
+                    image,
+                },
                 params,
                 move |text| {
                     // A closed channel: the client went away, so the run stops.

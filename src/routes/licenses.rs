@@ -87,6 +87,7 @@ pub async fn record_acceptance(
     seen: &Sha256Digest,
 ) -> Result<Value, ApiError> {
     who.authorize(ANY_ROLE, Scope::Accept)?;
+    crate::accounts::require_verified_email(state, who.email_verified_at)?;
     let license = current(state, id).await?;
     if seen.hex() != license.digest {
         return Err(ApiError::StaleLicenseVersion {

@@ -88,6 +88,7 @@ pub async fn record_attestation(
     body: AttestationBody,
 ) -> Result<AttestationRow, ApiError> {
     who.authorize(ANY_ROLE, Scope::Accept)?;
+    crate::accounts::require_verified_email(state, who.email_verified_at)?;
     if who.role == Role::Partner {
         return Err(ApiError::Forbidden(
             "a partner's principal place of business is recorded by the gateway's admins \
@@ -227,6 +228,7 @@ pub async fn mint_token(
     body: NewTokenBody,
 ) -> Result<MintedToken, ApiError> {
     who.require_session()?;
+    crate::accounts::require_verified_email(state, who.email_verified_at)?;
     let name = bounded_text("name", &body.name)?;
     let mut scopes = body
         .scopes

@@ -74,6 +74,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 web::scope("/v1/auth")
                     .route("/register", web::post().to(auth::register))
+                    .route("/verify-email", web::post().to(auth::verify_email))
+                    .route(
+                        "/resend-verification",
+                        web::post().to(auth::resend_verification),
+                    )
                     .route("/login", web::post().to(auth::login))
                     .route("/logout", web::post().to(auth::logout))
                     .route("/jwks", web::get().to(auth::jwks)),

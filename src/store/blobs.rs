@@ -307,6 +307,22 @@ impl BlobStore {
         .map(|()| path)
     }
 
+    /// Whether whole-blob downloads are answered with a redirect to the store.
+    pub fn redirects(&self) -> bool {
+        matches!(self.backend, Backend::Object(_)) && self.redirect_downloads
+    }
+
+    /// The origin (`scheme://host:port`) redirected downloads go to, when they are
+    /// redirected: what a mirror may follow (named in its snapshots).
+    pub async fn redirect_origin(&self) -> Result<Option<String>, BlobError> {
+        let Some(url) = self.redirect_url(&Sha256Digest::of(b"")).await? else {
+            return Ok(None);
+        };
+        Ok(reqwest::Url::parse(&url)
+            .ok()
+            .map(|u| u.origin().ascii_serialization()))
+    }
+
     /// A short-lived URL to fetch the blob from the store itself, when downloads are
     /// configured to be redirected (`storage.s3.redirect_downloads`); `None` otherwise.
     pub async fn redirect_url(&self, digest: &Sha256Digest) -> Result<Option<String>, BlobError> {

@@ -2,6 +2,7 @@
 //! offline verification and HTTP range semantics.
 
 pub mod blobs;
+pub mod hf_cache;
 pub mod http;
 pub mod local;
 pub mod manifest;

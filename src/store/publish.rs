@@ -44,6 +44,14 @@ pub enum PublishError {
     EmptyModel(std::path::PathBuf),
     #[error("license id `{0}` is invalid (expected lowercase letters, digits, `.` and `-`)")]
     InvalidLicense(String),
+    #[error(
+        "the Hugging Face cache is corrupted: `{blob}` (for `{path}`) does not hash to the \
+         SHA-256 in its name; download the file again (`hf download --force-download`)"
+    )]
+    CorruptedCache {
+        path: String,
+        blob: std::path::PathBuf,
+    },
     #[error(transparent)]
     Blob(#[from] BlobError),
     #[error("recording the validation vectors failed")]
@@ -75,7 +83,18 @@ pub async fn publish_dir(
     let mut entries = Vec::with_capacity(files.len());
     let (mut new_blobs, mut reused_blobs) = (0, 0);
     for file in files {
-        let stored = store.put_file(&file.full_path, None, &progress).await?;
+        let stored = match store
+            .put_file(&file.full_path, file.expected_sha256, &progress)
+            .await
+        {
+            Err(BlobError::DigestMismatch { .. }) if file.expected_sha256.is_some() => {
+                return Err(PublishError::CorruptedCache {
+                    path: file.path.to_string(),
+                    blob: file.full_path,
+                })
+            }
+            other => other?,
+        };
         if stored.newly_written {
             new_blobs += 1
         } else {

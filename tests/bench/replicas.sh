@@ -67,6 +67,7 @@ export MODELGATE__STORAGE__S3__SECRET_ACCESS_KEY=$SECRET
 export MODELGATE__GRANTS__DOWNLOADS_PER_BLOB=100000000
 export MODELGATE__SERVER__TRUSTED_PROXIES='["127.0.0.1/32"]'
 export MODELGATE__LOG__LEVEL=warn
+export MODELGATE__AUTH__REQUIRE_VERIFIED_EMAIL=false
 "$BIN" --data-dir "$WORK/init" migrate >/dev/null
 "$BIN" --data-dir "$WORK/init" keys init >/dev/null
 

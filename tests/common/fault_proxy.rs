@@ -35,6 +35,9 @@ pub struct Faults {
     /// Answer `GET /v1/mirror/snapshot` with these bytes instead of upstream's (a tampered
     /// or replayed snapshot).
     pub snapshot_body: Option<Vec<u8>>,
+    /// Answer blob `GET`s with a `307` to this URL (an upstream aiming its mirrors at an
+    /// address of its choosing).
+    pub redirect_blobs_to: Option<String>,
 }
 
 pub struct FaultProxy {
@@ -97,6 +100,13 @@ async fn forward(req: HttpRequest, body: Bytes, upstream: Data<Upstream>) -> Htt
     // Blob bodies: the gateway's and the Hub-compatible `resolve` (HEAD has no body).
     let is_blob = (path.starts_with("/v1/blobs/") || path.contains("/resolve/"))
         && req.method() == actix_web::http::Method::GET;
+    if is_blob {
+        if let Some(to) = upstream.faults.lock().unwrap().redirect_blobs_to.clone() {
+            return HttpResponse::TemporaryRedirect()
+                .insert_header(("location", to))
+                .finish();
+        }
+    }
     let (flip_at, cut_after, delay, strip_range, strip_digest, flip_middle, forwarded_for) = {
         let mut faults = upstream.faults.lock().unwrap();
         let forwarded_for = faults.forwarded_for.clone();

@@ -82,6 +82,10 @@ pub async fn test_settings(data_dir: &Path, backend: &Backend) -> Settings {
     // it begins as one that knows only the benchmarking range 198.18.0.0/15, and tests
     // replace it.
     settings.server.trusted_proxies = vec!["127.0.0.1/32".into()];
+    // No mail relay unless a test starts one (tests/hostile proves addresses over SMTP);
+    // many sign-ups come from loopback.
+    settings.auth.require_verified_email = Some(false);
+    settings.auth.max_signups_per_ip = 10_000;
     let geoip = data_dir.join("geoip.mmdb");
     let mut placeholder = mmdb::Builder::new("GeoIP2-Country");
     placeholder.insert(
@@ -488,7 +492,7 @@ pub async fn licensed_session(
         .send()
         .await
         .unwrap();
-    assert_eq!(registered.status(), 201, "register {email}");
+    assert_eq!(registered.status(), 202, "register {email}");
     let login = sign_in(client, base, email, password).await;
     let token = login["token"].as_str().unwrap().to_string();
     let attested = client
@@ -638,6 +642,24 @@ pub fn serve_process(command: &mut std::process::Command) -> (KillOnDrop, String
     };
     std::thread::spawn(move || for _ in lines {});
     (child, url, printed)
+}
+
+/// A loopback port free at the moment, for a helper process to listen on.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Waits (up to 20 s) until something accepts connections on loopback `port`.
+pub fn wait_for_port(port: u16, what: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(std::time::Instant::now() < deadline, "{what} did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }
 
 /// `len` reproducible pseudo-random bytes (xorshift) for model files that must not compress

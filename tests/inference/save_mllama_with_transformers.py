@@ -4,7 +4,10 @@ with their index), in bfloat16, with the demo Vision model's configuration, so t
 tests/vision.rs can check that files transformers saved load unchanged. argv: the output
 directory, then the demo Vision model's directory (config, tokenizer and preprocessor
 configuration are taken from it); `--new-names` saves the tensors under transformers 5's
-own names (`model.language_model.…`) instead of the published ones."""
+own names (`model.language_model.…`) instead of the published ones; `--processor` saves
+the tokenizer and image processor with `MllamaProcessor.save_pretrained`, which in
+transformers 5 writes the image processor nested in `processor_config.json` and no
+`preprocessor_config.json`."""
 
 import shutil
 import sys
@@ -16,6 +19,7 @@ from transformers import MllamaConfig, MllamaForConditionalGeneration
 def main() -> None:
     out, demo = sys.argv[1], sys.argv[2]
     new_names = "--new-names" in sys.argv[3:]
+    with_processor = "--processor" in sys.argv[3:]
     torch.manual_seed(4321)
     config = MllamaConfig.from_pretrained(demo)
     model = MllamaForConditionalGeneration(config)
@@ -28,6 +32,11 @@ def main() -> None:
     model.to(torch.bfloat16).save_pretrained(
         out, max_shard_size="300KB", save_original_format=not new_names
     )
+    if with_processor:
+        from transformers import MllamaProcessor
+
+        MllamaProcessor.from_pretrained(demo).save_pretrained(out)
+        return
     for name in ["tokenizer.json", "preprocessor_config.json"]:
         shutil.copy(f"{demo}/{name}", f"{out}/{name}")
 

@@ -71,13 +71,11 @@ impl MllamaModel {
             t,
             max_context,
         )?;
-        let preprocessor = PreprocessorConfig::from_json(
-            &checkpoint.files.read_json("preprocessor_config.json")?,
-        )?;
+        let preprocessor = PreprocessorConfig::from_checkpoint(&checkpoint.files)?;
         if preprocessor.tile_size != v.image_size || preprocessor.max_image_tiles != v.max_num_tiles
         {
             return Err(InferenceError::Checkpoint(
-                "`preprocessor_config.json` and `config.json` disagree on the tiles".into(),
+                "the image processor config and `config.json` disagree on the tiles".into(),
             ));
         }
         let tokenizer = Tokenizer::from_file(checkpoint.files.path("tokenizer.json")?)

@@ -1,0 +1,256 @@
+//! Sign-up with a proven address. A sign-up is throttled per client address and answered
+//! the same whether or not the address already has an account (an Argon2 hash either way;
+//! the mail says which). A new account's address is unverified until the link mailed to it
+//! is followed; while `auth.require_verified_email` holds, such an account may sign in but
+//! not declare, mint API tokens, accept a license or get a grant. Each sign-up's link
+//! carries the password chosen with it: signing up again for a still-unverified address
+//! mails a new link, and following a link sets its password and ends every session, so
+//! whoever squatted an address before its owner signed up loses it to the owner. Mail to
+//! one recipient is limited (`mail.max_per_recipient` an hour).
+
+use std::net::IpAddr;
+
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::auth::password;
+use crate::db::{accounts, audit, now_ms};
+use crate::domain::{Email, Role};
+use crate::error::ApiError;
+use crate::random::{new_id, random_hex};
+use crate::state::AppState;
+
+/// The portal page a verification link opens.
+pub const VERIFY_PATH: &str = "/verify-email";
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn throttled(state: &AppState, client_ip: Option<IpAddr>) -> Result<(), ApiError> {
+    state
+        .signups
+        .count(client_ip)
+        .map_err(|wait| ApiError::TooManyAttempts {
+            retry_after_secs: wait.as_secs().max(1),
+        })
+}
+
+/// Where links in mail point: `server.public_url`, else this listener's own address (never
+/// a request's `Host` or forwarded headers, which whoever signs up chooses).
+pub fn link_base(state: &AppState, listener: std::net::SocketAddr) -> String {
+    if state.settings.server.public_url.is_empty() {
+        format!("http://{listener}")
+    } else {
+        state.settings.public_url(listener.port())
+    }
+}
+
+/// The one answer every sign-up gets: what the person does next (`confirm-email` or
+/// `sign-in`) and a sentence saying so.
+pub fn next_step(state: &AppState) -> (&'static str, &'static str) {
+    match state.mailer.is_configured() {
+        true => (
+            "confirm-email",
+            "if the address is new, its account was created and a confirmation link mailed to it; follow the link, then sign in",
+        ),
+        false => (
+            "sign-in",
+            "if the address is new, its account was created; sign in",
+        ),
+    }
+}
+
+/// Refuses `Err(EmailNotVerified)` when verified addresses are required and `verified_at`
+/// is unset.
+pub fn require_verified_email(state: &AppState, verified_at: Option<i64>) -> Result<(), ApiError> {
+    if state.settings.auth.verified_email_required() && verified_at.is_none() {
+        return Err(ApiError::EmailNotVerified);
+    }
+    Ok(())
+}
+
+/// Signs up `email` with `password` from `client_ip`. `Ok` means "if the address is new,
+/// an account now exists and a link was mailed to it; if not, its owner was told by mail";
+/// the caller cannot tell which. `base_url` is where links in the mail point.
+pub async fn sign_up(
+    state: &AppState,
+    email: &Email,
+    password: String,
+    client_ip: Option<IpAddr>,
+    base_url: &str,
+) -> Result<(), ApiError> {
+    throttled(state, client_ip)?;
+    let hash = password::hash_password(password).await?;
+    let id = new_id();
+    let mut tx = state.db.begin_write().await?;
+    let created = accounts::insert_user(
+        &mut tx,
+        &id,
+        email.as_str(),
+        &hash,
+        Role::User.as_str(),
+        None,
+    )
+    .await?;
+    let pending = match created {
+        true => Some(id.clone()),
+        // Taken: by an account whose address is still unproven, another link goes out.
+        false => accounts::user_by_email_in(&mut tx, email.as_str())
+            .await?
+            .filter(|user| user.email_verified_at.is_none())
+            .map(|user| user.id),
+    };
+    if created {
+        audit::append(
+            &mut tx,
+            &audit::NewEvent {
+                kind: "account.created",
+                actor: Some(id.clone()),
+                subject: Some(id.clone()),
+                outcome: Some("created".into()),
+                data: json!({ "user_id": id, "email": email.as_str(), "role": Role::User.as_str() }),
+            },
+        )
+        .await?;
+    }
+    let mut link = None;
+    if let (Some(user_id), true) = (&pending, state.mailer.is_configured()) {
+        let link_url = new_link(
+            state,
+            &mut tx,
+            user_id,
+            email.as_str(),
+            Some(&hash),
+            base_url,
+        );
+        link = Some(link_url.await?);
+    }
+    tx.commit().await?;
+    if created {
+        tracing::info!(user.id = %id, "account signed up");
+    }
+    if !state.mailer.is_configured() {
+        return Ok(());
+    }
+    let (subject, body) = match link {
+        Some(link) => verification_mail(&link, state),
+        None => (
+            "Someone tried to sign up with your address".to_owned(),
+            format!(
+                "Someone, perhaps you, asked to create a modelgate account for this address.\n\
+                 It already has one, so nothing was created. Sign in at {base_url}/signin.\n\
+                 If it was not you, you can ignore this message.\n"
+            ),
+        ),
+    };
+    send_later(state, email.as_str(), subject, body);
+    Ok(())
+}
+
+/// Records a fresh verification link for `user_id` in `tx` (a sign-up's carries its
+/// password); returns its URL.
+async fn new_link(
+    state: &AppState,
+    tx: &mut crate::db::WriteTx,
+    user_id: &str,
+    email: &str,
+    password_hash: Option<&str>,
+    base_url: &str,
+) -> Result<String, ApiError> {
+    let token = random_hex(32);
+    let ttl_secs = state.settings.auth.verification_ttl_secs;
+    let ttl_ms = i64::try_from(ttl_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+    let token_hash = token_hash(&token);
+    let link = accounts::NewVerification {
+        token_hash: &token_hash,
+        user_id,
+        email,
+        password_hash,
+        expires_at: now_ms().saturating_add(ttl_ms),
+    };
+    accounts::insert_email_verification(tx, &link).await?;
+    Ok(format!("{base_url}{VERIFY_PATH}?token={token}"))
+}
+
+fn verification_mail(link: &str, state: &AppState) -> (String, String) {
+    let hours = state.settings.auth.verification_ttl_secs / 3600;
+    (
+        "Confirm your email address for modelgate".to_owned(),
+        format!(
+            "Follow this link to confirm that this address is yours:\n\n{link}\n\n\
+             The link works once, for {hours} hours, and sets the password chosen when\n\
+             signing up. Until the address is confirmed, the account cannot declare,\n\
+             accept a license or download gated models.\n\
+             If you did not sign up, ignore this message.\n"
+        ),
+    )
+}
+
+/// Sends off the request path, so an answer takes as long whether or not mail went out; a
+/// failure is logged (the person can ask for another link).
+fn send_later(state: &AppState, to: &str, subject: String, body: String) {
+    let mailer = state.mailer.clone();
+    let to = to.to_owned();
+    tokio::spawn(async move {
+        if let Err(e) = mailer.send(&to, &subject, body).await {
+            tracing::error!(error = %e, "sending mail failed");
+        }
+    });
+}
+
+/// Follows a verification link: marks the address verified (and sets the password of the
+/// sign-up that sent it, ending every session). `InvalidVerificationLink`
+/// for an unknown, used or expired one (or one sent to an address the account no longer
+/// has).
+pub async fn verify_email(state: &AppState, token: &str) -> Result<(), ApiError> {
+    let token = token.trim();
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(ApiError::InvalidVerificationLink);
+    }
+    let mut tx = state.db.begin_write().await?;
+    let Some(verified) =
+        accounts::use_email_verification(&mut tx, &token_hash(token), now_ms()).await?
+    else {
+        return Err(ApiError::InvalidVerificationLink);
+    };
+    let user_id = verified.user_id;
+    audit::append(
+        &mut tx,
+        &audit::NewEvent {
+            kind: "account.verified",
+            actor: Some(user_id.clone()),
+            subject: Some(user_id.clone()),
+            outcome: Some("verified".into()),
+            data: json!({ "user_id": user_id, "password_set": verified.password_set }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(user.id = %user_id, "email address verified");
+    Ok(())
+}
+
+/// Mails a new link to `email` when it belongs to an account whose address is not yet
+/// verified; answers the same in every case. Throttled with sign-ups.
+pub async fn resend_verification(
+    state: &AppState,
+    email: &str,
+    client_ip: Option<IpAddr>,
+    base_url: &str,
+) -> Result<(), ApiError> {
+    throttled(state, client_ip)?;
+    let email = email.trim().to_lowercase();
+    let Some(user) = accounts::user_by_email(&state.db, &email).await? else {
+        return Ok(());
+    };
+    if user.email_verified_at.is_some() || !state.mailer.is_configured() {
+        return Ok(());
+    }
+    let mut tx = state.db.begin_write().await?;
+    let link = new_link(state, &mut tx, &user.id, &user.email, None, base_url).await?;
+    tx.commit().await?;
+    let (subject, body) = verification_mail(&link, state);
+    send_later(state, &user.email, subject, body);
+    Ok(())
+}
