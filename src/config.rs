@@ -353,7 +353,7 @@ impl Default for PolicySettings {
     }
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct GeoIpSettings {
     /// A MaxMind DB file (GeoIP2/GeoLite2 Country or City, DB-IP lite, or a `country_code`
@@ -364,6 +364,19 @@ pub struct GeoIpSettings {
     /// The attribution the database's license requires, shown wherever the portal shows a
     /// GeoIP result. Empty: the MaxMind GeoLite2 or DB-IP notice, by the file's name.
     pub attribution: String,
+    /// How often the file is looked at for a replacement, in milliseconds (0: at every
+    /// lookup).
+    pub recheck_ms: u64,
+}
+
+impl Default for GeoIpSettings {
+    fn default() -> Self {
+        GeoIpSettings {
+            database: None,
+            attribution: String::new(),
+            recheck_ms: 1000,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -1,8 +1,7 @@
 //! `ApiError`: the one error type handlers return, with a stable kebab-case code per
 //! variant and one JSON envelope `{"error":{"code","message","details"}}`.
 
-use actix_web::http::{header, StatusCode};
-use actix_web::{HttpResponse, ResponseError};
+use http::StatusCode;
 use serde_json::{json, Value};
 
 /// Every error a client can see. The `code` of a variant never changes once released.
@@ -128,7 +127,8 @@ pub fn cause_chain(error: &dyn std::error::Error) -> String {
 }
 
 /// What a 503 tells clients to wait before trying again.
-const RETRY_UNAVAILABLE_AFTER_SECS: &str = "2";
+/// The `Retry-After` of an answer that says the service is busy or briefly unavailable.
+pub const RETRY_UNAVAILABLE_AFTER_SECS: &str = "2";
 
 impl ApiError {
     /// The stable, machine-readable code of this error.
@@ -293,8 +293,9 @@ impl From<crate::domain::DomainError> for ApiError {
     }
 }
 
-impl ResponseError for ApiError {
-    fn status_code(&self) -> StatusCode {
+impl ApiError {
+    /// The HTTP status this error answers with.
+    pub fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) | ApiError::InvalidDigest(_) | ApiError::InvalidModelId(_) => {
                 StatusCode::BAD_REQUEST
@@ -347,45 +348,5 @@ impl ResponseError for ApiError {
             }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        match self {
-            ApiError::Internal(cause) => {
-                tracing::error!(error.cause_chain = ?cause, "request failed")
-            }
-            ApiError::DatabaseUnavailable(cause) | ApiError::StoreUnavailable(cause) => {
-                tracing::warn!(error.cause_chain = ?cause, code = self.code(), "request failed")
-            }
-            _ => {}
-        }
-        let mut response = HttpResponse::build(self.status_code());
-        match self {
-            ApiError::RangeNotSatisfiable { size, .. } => {
-                response.insert_header((header::CONTENT_RANGE, format!("bytes */{size}")));
-            }
-            ApiError::TooManyAttempts { retry_after_secs } => {
-                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
-            }
-            ApiError::DatabaseUnavailable(_)
-            | ApiError::StoreUnavailable(_)
-            | ApiError::TooManyConnections
-            | ApiError::InferenceAccountBusy
-            | ApiError::InferenceBusy => {
-                response.insert_header((header::RETRY_AFTER, RETRY_UNAVAILABLE_AFTER_SECS));
-            }
-            ApiError::Unauthenticated => {
-                response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"modelgate\""));
-            }
-            ApiError::InvalidToken(reason) => {
-                let reason = reason.replace('"', "'");
-                response.insert_header((
-                    header::WWW_AUTHENTICATE,
-                    format!("Bearer realm=\"modelgate\", error=\"invalid_token\", error_description=\"{reason}\""),
-                ));
-            }
-            _ => {}
-        }
-        response.json(self.envelope())
     }
 }

@@ -3,38 +3,31 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use actix_web::dev::{Server, Service};
-use actix_web::error::JsonPayloadError;
-use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::web::{self, Data};
-use actix_web::{App, HttpServer};
 use anyhow::Context;
 
-use crate::audit::context::RequestContext;
 use crate::auth::jwt::SessionKeys;
 use crate::auth::throttle::LoginThrottle;
 use crate::catalog::Catalog;
 use crate::config::Settings;
 use crate::db::Db;
-use crate::error::ApiError;
 use crate::geo::{GeoIp, TrustedProxies};
 use crate::licensing;
 use crate::policy::PolicyBundle;
-use crate::random::random_hex;
-use crate::routes;
 use crate::state::{AppState, CurrentPolicy};
 use crate::store::blobs::BlobStore;
 use crate::store::signing::PublisherKey;
-
-const REQUEST_ID: &str = "x-request-id";
+use crate::web::server::RunningServer;
 
 /// A bound, not yet running, gateway.
 pub struct Application {
     port: u16,
-    server: Server,
+    server: RunningServer,
     state: AppState,
+    /// The background tasks (checkpoints, refusal tallies, a mirror's shipping and
+    /// snapshot following), stopped after the server.
+    tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 /// Connects to the database, migrating it when `database.migrate_on_start` says so and
@@ -136,7 +129,13 @@ pub async fn open_state(settings: &Settings) -> anyhow::Result<(AppState, Publis
         )),
         proxies,
         connections: Arc::default(),
-        geoip: Arc::new(GeoIp::new(settings.geoip.database.clone()).context("geoip.database")?),
+        geoip: Arc::new(
+            GeoIp::new(
+                settings.geoip.database.clone(),
+                Duration::from_millis(settings.geoip.recheck_ms),
+            )
+            .context("geoip.database")?,
+        ),
         policy: CurrentPolicy::new(policy),
         audit_key: PublisherKey::load_or_generate_file(
             &settings.storage.key_dir(),
@@ -202,17 +201,24 @@ impl Application {
                 format!("binding {}:{}", server_settings.host, server_settings.port)
             })?;
         let port = listener.local_addr()?.port();
-        let server = run(listener, state.clone())?;
-        tokio::spawn(crate::audit::checkpoint::run_checkpointer(state.clone()));
-        tokio::spawn(crate::access::refusals::run_writer(state.clone()));
+        let server = crate::web::server::start(listener, state.clone())?;
+        let mut tasks = vec![
+            tokio::spawn(crate::audit::checkpoint::run_checkpointer(state.clone())),
+            tokio::spawn(crate::access::refusals::run_writer(state.clone())),
+        ];
         if state.settings.mirror.is_mirror() {
-            tokio::spawn(crate::mirror::outbox::run_shipper(state.clone()));
-            tokio::spawn(crate::mirror::serving::follow_snapshots(state.clone()));
+            tasks.push(tokio::spawn(crate::mirror::outbox::run_shipper(
+                state.clone(),
+            )));
+            tasks.push(tokio::spawn(crate::mirror::serving::follow_snapshots(
+                state.clone(),
+            )));
         }
         Ok(Application {
             port,
             server,
             state,
+            tasks,
         })
     }
 
@@ -225,88 +231,19 @@ impl Application {
         self.state.settings.public_url(self.port)
     }
 
-    /// Serves until SIGTERM or Ctrl-C, then drains in-flight requests.
+    /// Serves until SIGTERM or Ctrl-C, then drains in-flight requests, stops the background
+    /// tasks and writes the last tally of anonymous refusals.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.wait().await;
+        for task in self.tasks {
+            task.abort();
+            let _ = task.await;
+        }
+        // The refusals of the period still open are counted too.
+        self.state
+            .refusals
+            .write_finished(&self.state.db, &self.state.pseudonym_key, true)
+            .await;
+        served
     }
-}
-
-fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
-    let settings = state.settings.server.clone();
-    let connecting = state.clone();
-    let state = Data::new(state);
-    let workers = if settings.workers == 0 {
-        std::thread::available_parallelism().map_or(2, |n| n.get())
-    } else {
-        settings.workers
-    };
-    crate::limits::raise_file_limit(settings.max_connections);
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(state.clone())
-            .app_data(web::JsonConfig::default().limit(settings.max_body_bytes).error_handler(|err, _| {
-                match err {
-                    JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
-                        ApiError::PayloadTooLarge.into()
-                    }
-                    other => ApiError::BadRequest(format!("invalid JSON body: {other}")).into(),
-                }
-            }))
-            // Portal forms: the same size limit; a refused form gets an HTML error page.
-            .app_data(web::FormConfig::default().limit(settings.max_body_bytes).error_handler(|err, _| {
-                let status = actix_web::ResponseError::status_code(&err);
-                crate::portal::FormError { status, message: err.to_string() }.into()
-            }))
-            .app_data(web::PathConfig::default().error_handler(|err, _| ApiError::BadRequest(err.to_string()).into()))
-            .app_data(web::QueryConfig::default().error_handler(|err, _| ApiError::BadRequest(err.to_string()).into()))
-            // Inside the request log and metrics below, so refusals are logged and counted.
-            .wrap(actix_web::middleware::from_fn(crate::limits::guard_request))
-            .wrap_fn(|req, srv| {
-                let started = Instant::now();
-                let request_id = req
-                    .headers()
-                    .get(REQUEST_ID)
-                    .and_then(|v| v.to_str().ok())
-                    .filter(|v| v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
-                    .map_or_else(|| random_hex(12), str::to_owned);
-                let (method, path) = (req.method().clone(), req.path().to_owned());
-                let route = req.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
-                let state = req.app_data::<Data<AppState>>();
-                let context = RequestContext {
-                    request_id: Some(request_id.clone()),
-                    client_ip: state.and_then(|s| s.proxies.client_ip_of(req.request())).map(|ip| ip.to_string()),
-                    pseudonym_key: state.map(|s| s.pseudonym_key.clone()),
-                };
-                let future = crate::audit::context::scope(context, srv.call(req));
-                async move {
-                    let mut response = future.await?;
-                    let status = response.status().as_u16();
-                    crate::metrics::global().record_request(
-                        crate::metrics::RequestLabels { method: method.to_string(), route, status },
-                        started.elapsed(),
-                    );
-                    tracing::info!(request.id = %request_id, http.method = %method, http.path = %path,
-                                   http.status = status, duration_ms = started.elapsed().as_millis() as u64, "request");
-                    if let Ok(value) = HeaderValue::from_str(&request_id) {
-                        response.headers_mut().insert(HeaderName::from_static(REQUEST_ID), value);
-                    }
-                    Ok(response)
-                }
-            })
-            .configure(routes::configure)
-            .default_service(web::to(|req: actix_web::HttpRequest| async move {
-                if crate::portal::wants_html(&req) {
-                    return Ok(crate::portal::error_page(actix_web::http::StatusCode::NOT_FOUND, "not-found", "there is no page at this address"));
-                }
-                Err::<actix_web::HttpResponse, _>(ApiError::NotFound("no such route".into()))
-            }))
-    })
-    .on_connect(move |connection, data| crate::limits::on_connect(&connecting, connection, data))
-    .client_request_timeout(Duration::from_secs(settings.header_read_timeout_secs.max(1)))
-    .max_connections(settings.max_connections.div_ceil(workers).max(1))
-    .workers(workers)
-    .shutdown_timeout(settings.shutdown_timeout_secs)
-    .listen(listener)?
-    .run();
-    Ok(server)
 }

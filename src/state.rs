@@ -35,7 +35,7 @@ pub struct AppState {
     pub refusals: Arc<crate::access::refusals::AnonymousRefusals>,
     pub proxies: TrustedProxies,
     /// Open connections per client address (`limits`).
-    pub connections: Arc<crate::limits::ConnectionCounts>,
+    pub connections: Arc<crate::web::limits::ConnectionCounts>,
     pub geoip: Arc<GeoIp>,
     pub policy: CurrentPolicy,
     /// Signs audit checkpoints (`keys/audit.key.pem`, not the publisher key).

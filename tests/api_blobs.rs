@@ -1,11 +1,8 @@
 //! `GET`/`HEAD /v1/blobs/sha256:{hex}` with a grant: ETag, Repr-Digest, ranges,
 //! conditionals, bad input.
-#![allow(clippy::unwrap_used)]
-
-mod common;
 
 use base64::Engine;
-use common::{backends, error_code, spawn_app, Backend, TestApp};
+use crate::common::{error_code, spawn_app, Backend, TestApp};
 use modelgate::domain::{Modality, Sha256Digest};
 
 /// Publishes a model holding one 3 MiB file of known bytes and gets a licensed user a grant
@@ -28,22 +25,20 @@ async fn publish_known_blob(app: &TestApp) -> (Sha256Digest, Vec<u8>, String) {
     )
 }
 
-#[tokio::test]
-async fn full_download_has_strong_etag_repr_digest_and_exact_bytes() {
-    for backend in backends() {
-        let app = spawn_app(backend).await;
-        let (digest, bytes, path) = publish_known_blob(&app).await;
-        let response = app.get(&path).await;
-        assert_eq!(response.status(), 200);
-        let headers = response.headers().clone();
-        assert_eq!(headers["etag"], format!("\"{digest}\"").as_str());
-        let b64 = base64::engine::general_purpose::STANDARD.encode(digest.as_bytes());
-        assert_eq!(headers["repr-digest"], format!("sha-256=:{b64}:").as_str());
-        assert_eq!(headers["accept-ranges"], "bytes");
-        assert_eq!(headers["content-length"], bytes.len().to_string().as_str());
-        assert_eq!(response.bytes().await.unwrap().as_ref(), bytes.as_slice());
-    }
+async fn full_download_has_strong_etag_repr_digest_and_exact_bytes(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (digest, bytes, path) = publish_known_blob(&app).await;
+    let response = app.get(&path).await;
+    assert_eq!(response.status(), 200);
+    let headers = response.headers().clone();
+    assert_eq!(headers["etag"], format!("\"{digest}\"").as_str());
+    let b64 = base64::engine::general_purpose::STANDARD.encode(digest.as_bytes());
+    assert_eq!(headers["repr-digest"], format!("sha-256=:{b64}:").as_str());
+    assert_eq!(headers["accept-ranges"], "bytes");
+    assert_eq!(headers["content-length"], bytes.len().to_string().as_str());
+    assert_eq!(response.bytes().await.unwrap().as_ref(), bytes.as_slice());
 }
+on_each_backend!(full_download_has_strong_etag_repr_digest_and_exact_bytes);
 
 #[tokio::test]
 async fn head_reports_length_and_sends_no_body() {

@@ -1,13 +1,10 @@
 //! The generated demo models: real Hugging Face layout, a tokenizer the `tokenizers` crate
 //! loads, safetensors shards whose index covers every tensor, and determinism.
-#![allow(clippy::unwrap_used)]
-
-mod common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use common::demo_models;
+use crate::common::demo_models;
 use safetensors::SafeTensors;
 
 fn read_json(path: &Path) -> serde_json::Value {

@@ -2,15 +2,13 @@
 //! cuts connections, flips bytes, slows bodies and ignores ranges: the client resumes,
 //! re-fetches damaged parts, refuses tampered manifests and signatures, and never leaves a
 //! file whose hash does not match. Also plain `curl -C -` and `wget -c` on a grant URL.
-#![allow(clippy::unwrap_used)]
-
-mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use common::{backends, fault_proxy, spawn_app, Backend, TestApp};
+use crate::common;
+use crate::common::{fault_proxy, spawn_app, Backend, TestApp};
 use modelgate::store::signing::PublisherKey;
 use sha2::Digest;
 
@@ -106,40 +104,38 @@ fn assert_complete(setup: &Setup, model: &str, dir: &Path) {
     assert!(verify.status.success(), "verify: {}", stderr(&verify));
 }
 
-#[tokio::test]
-async fn downloads_verifies_and_skips_what_is_already_there() {
-    for backend in backends() {
-        let setup = setup(backend, "US").await;
-        let dir = setup.dir("vision");
-        let address = setup.app.address.clone();
-        let output = setup.run(&address, VISION, &dir, &[]).await;
-        assert!(output.status.success(), "{}", stderr(&output));
-        let out = String::from_utf8_lossy(&output.stdout);
-        assert!(out.contains("every SHA-256 verified"), "{out}");
-        assert!(
-            stderr(&output).contains("on first use"),
-            "the fingerprint is shown when first pinned: {}",
-            stderr(&output)
-        );
-        assert_complete(&setup, VISION, &dir);
+async fn downloads_verifies_and_skips_what_is_already_there(backend: Backend) {
+    let setup = setup(backend, "US").await;
+    let dir = setup.dir("vision");
+    let address = setup.app.address.clone();
+    let output = setup.run(&address, VISION, &dir, &[]).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert!(out.contains("every SHA-256 verified"), "{out}");
+    assert!(
+        stderr(&output).contains("on first use"),
+        "the fingerprint is shown when first pinned: {}",
+        stderr(&output)
+    );
+    assert_complete(&setup, VISION, &dir);
 
-        // Again: nothing fetched, the pin holds, still complete.
-        let again = setup.run(&address, VISION, &dir, &[]).await;
-        assert!(again.status.success(), "{}", stderr(&again));
-        let out = String::from_utf8_lossy(&again.stdout);
-        assert!(out.contains("(10 already present), 0 bytes"), "{out}");
-        assert!(!stderr(&again).contains("on first use"));
+    // Again: nothing fetched, the pin holds, still complete.
+    let again = setup.run(&address, VISION, &dir, &[]).await;
+    assert!(again.status.success(), "{}", stderr(&again));
+    let out = String::from_utf8_lossy(&again.stdout);
+    assert!(out.contains("(10 already present), 0 bytes"), "{out}");
+    assert!(!stderr(&again).contains("on first use"));
 
-        // The decisions and every part request are in the audit log.
-        let served = modelgate::db::audit::recent(&setup.app.state.db, Some("blob.request"), 1000)
-            .await
-            .unwrap();
-        assert!(served.len() > 10, "one event per part: {}", served.len());
-        assert!(served
-            .iter()
-            .all(|e| e.outcome.as_deref() == Some("served")));
-    }
+    // The decisions and every part request are in the audit log.
+    let served = modelgate::db::audit::recent(&setup.app.state.db, Some("blob.request"), 1000)
+        .await
+        .unwrap();
+    assert!(served.len() > 10, "one event per part: {}", served.len());
+    assert!(served
+        .iter()
+        .all(|e| e.outcome.as_deref() == Some("served")));
 }
+on_each_backend!(downloads_verifies_and_skips_what_is_already_there);
 
 #[tokio::test]
 async fn refusals_by_the_policy_have_their_own_exit_codes() {
@@ -183,7 +179,6 @@ async fn a_request_sent_to_review_exits_with_its_own_code() {
         &common::mmdb::geoip2_country("DE", "EU", false),
     );
     geoip.write(&setup.app.geoip_path());
-    tokio::time::sleep(Duration::from_millis(1100)).await;
     let proxy = fault_proxy::start(&setup.app.address);
     proxy.set(|f| f.forwarded_for = Some("81.0.0.1".into()));
     let output = setup

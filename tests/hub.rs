@@ -2,16 +2,13 @@
 //! `snapshot_download` and `hf_hub_download` of both demo models into a fresh cache (every
 //! SHA-256 equal to the signed manifest), a download that resumes after a dropped
 //! connection, the gated-repository errors with modelgate's reason, and `hf download`.
-#![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::hf::{
-    available, check_snapshots, manifest_files, transformers_available, HfClient, TEXT, VISION,
+use crate::common::hf::{
+    check_snapshots, manifest_files, require_hf_hub, require_python_modules, HfClient, TEXT, VISION,
 };
 use std::net::Ipv4Addr;
 
-use common::{backends, fault_proxy, spawn_app, Backend, TestApp};
+use crate::common::{fault_proxy, spawn_app, Backend, TestApp};
 use modelgate::domain::Role;
 use serde_json::{json, Value};
 
@@ -34,39 +31,37 @@ async fn api_token(app: &TestApp, email: &str, country: &str) -> String {
     body["token"].as_str().unwrap().to_owned()
 }
 
-#[tokio::test]
-async fn snapshot_download_and_hf_hub_download_fetch_both_models_intact() {
-    if !available() {
-        return;
-    }
-    for backend in backends() {
-        let app = spawn_app(backend).await;
-        app.publish_demo().await;
-        let token = api_token(&app, "dev@example.com", "US").await;
-        check_snapshots(&app, &app.address, &token).await;
+async fn snapshot_download_and_hf_hub_download_fetch_both_models_intact(backend: Backend) {
+    require_hf_hub();
+    let app = spawn_app(backend).await;
+    app.publish_demo().await;
+    let token = api_token(&app, "dev@example.com", "US").await;
+    check_snapshots(&app, &app.address, &token).await;
 
-        // Every file was decided and served as an audited blob request.
-        let staff = app
-            .account("compliance@example.com", Role::Compliance)
-            .await;
-        let events: Value = app
-            .get_auth(
-                "/v1/audit/events?kind=blob.request&outcome=served&limit=1000",
-                &staff,
-            )
-            .await
-            .json()
-            .await
-            .unwrap();
-        assert!(!events["events"].as_array().unwrap().is_empty());
-    }
+    // Every file was decided and served as an audited blob request.
+    let staff = app
+        .account("compliance@example.com", Role::Compliance)
+        .await;
+    let events: Value = app
+        .get_auth(
+            "/v1/audit/events?kind=blob.request&outcome=served&limit=1000",
+            &staff,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(!events["events"].as_array().unwrap().is_empty());
 }
+on_each_backend!(
+    snapshot_download_and_hf_hub_download_fetch_both_models_intact,
+    ignore = "needs huggingface_hub (Python)"
+);
 
 #[tokio::test]
+#[ignore = "needs huggingface_hub (Python)"]
 async fn an_interrupted_download_resumes_with_a_range() {
-    if !available() {
-        return;
-    }
+    require_hf_hub();
     let (app, token) = demo_gateway("dev@example.com", "US").await;
     // The client writes in 10 MiB chunks and resumes from what it wrote, so the file is
     // larger than that and the connection drops after the first chunk.
@@ -112,10 +107,9 @@ async fn an_interrupted_download_resumes_with_a_range() {
 }
 
 #[tokio::test]
+#[ignore = "needs huggingface_hub (Python)"]
 async fn refused_users_get_the_gated_repository_error_with_the_reason() {
-    if !available() {
-        return;
-    }
+    require_hf_hub();
     let (app, eu) = demo_gateway("eu@example.com", "DE").await;
     // Each client gets a cache of its own: the Hub client answers from its cache when the
     // server refuses.
@@ -184,10 +178,9 @@ async fn refused_users_get_the_gated_repository_error_with_the_reason() {
 }
 
 #[tokio::test]
+#[ignore = "needs huggingface_hub (Python)"]
 async fn the_hf_command_line_downloads_a_model() {
-    if !available() {
-        return;
-    }
+    require_hf_hub();
     let (app, token) = demo_gateway("dev@example.com", "US").await;
     let home = tempfile::tempdir().unwrap();
     let target = home.path().join("out");
@@ -212,10 +205,9 @@ async fn the_hf_command_line_downloads_a_model() {
 }
 
 #[tokio::test]
+#[ignore = "needs huggingface_hub and transformers (Python)"]
 async fn transformers_auto_config_loads_from_the_gateway() {
-    if !available() || !transformers_available() {
-        return;
-    }
+    require_python_modules("huggingface_hub, transformers");
     let (app, token) = demo_gateway("dev@example.com", "US").await;
     let home = tempfile::tempdir().unwrap();
     let client = HfClient::new(&app.address, Some(&token), home.path());
@@ -227,10 +219,9 @@ async fn transformers_auto_config_loads_from_the_gateway() {
 }
 
 #[tokio::test]
+#[ignore = "needs huggingface_hub (Python)"]
 async fn a_review_case_is_a_gated_error_until_compliance_approves_it() {
-    if !available() {
-        return;
-    }
+    require_hf_hub();
     let app = spawn_app(Backend::Sqlite).await;
     app.publish_demo().await;
     app.geolocate(Ipv4Addr::new(81, 0, 0, 0), 16, "DE", "EU")

@@ -2,21 +2,19 @@
 //! signed, checks that pass on the published weights and fail, naming the cause, on
 //! altered copies; the validate and generate endpoints under the policy, with limits;
 //! `modelgate validate` on a downloaded copy; logits against Hugging Face `transformers`.
-#![allow(clippy::unwrap_used)]
 
 use std::path::Path;
 
-use common::inference::{
-    copy_of, download_with_cli, failed_checks, load, python, scale_tensor, shards, torch_available,
+use crate::common;
+use crate::common::inference::{
+    copy_of, download_with_cli, failed_checks, load, python, scale_tensor, shards, require_torch,
     validate_dir, validate_with_cli,
 };
-use common::{demo_models, error_code, spawn_app, spawn_app_with, Backend};
+use crate::common::{demo_models, error_code, spawn_app, spawn_app_with, Backend};
 use modelgate::inference::model::Model;
 use modelgate::inference::vectors::ValidationRecord;
 use modelgate::store::signing::PublisherKey;
 use serde_json::{json, Value};
-
-mod common;
 
 const TEXT: &str = "demo/Llama-3.2-Tiny";
 const VISION: &str = "demo/Llama-3.2-Tiny-Vision";
@@ -154,140 +152,138 @@ fn a_truncated_shard_fails_validation_and_is_named() {
     );
 }
 
-#[tokio::test]
-async fn publishing_signs_the_vectors_and_the_endpoints_run_under_the_policy() {
-    for backend in common::backends() {
-        let app = spawn_app(backend).await;
-        let (text, vision) = app.publish_demo().await;
-        let record = text
-            .manifest
-            .validation
-            .clone()
-            .expect("text model has vectors");
-        assert_eq!(
-            record,
-            published_record(),
-            "publish records the same vectors"
-        );
-        let vision_record = vision
-            .manifest
-            .validation
-            .clone()
-            .expect("Vision has vectors");
-        assert_eq!(vision_record.architecture, "MllamaForConditionalGeneration");
-        let signed =
-            modelgate::store::signing::verify_bundle(text.signature.as_bytes(), &app.key.public())
-                .unwrap();
-        let signed: ValidationRecord =
-            serde_json::from_value(signed.modelgate.unwrap().validation.unwrap()).unwrap();
-        assert_eq!(signed, record);
+async fn publishing_signs_the_vectors_and_the_endpoints_run_under_the_policy(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (text, vision) = app.publish_demo().await;
+    let record = text
+        .manifest
+        .validation
+        .clone()
+        .expect("text model has vectors");
+    assert_eq!(
+        record,
+        published_record(),
+        "publish records the same vectors"
+    );
+    let vision_record = vision
+        .manifest
+        .validation
+        .clone()
+        .expect("Vision has vectors");
+    assert_eq!(vision_record.architecture, "MllamaForConditionalGeneration");
+    let signed =
+        modelgate::store::signing::verify_bundle(text.signature.as_bytes(), &app.key.public())
+            .unwrap();
+    let signed: ValidationRecord =
+        serde_json::from_value(signed.modelgate.unwrap().validation.unwrap()).unwrap();
+    assert_eq!(signed, record);
 
-        // Outside the EU, a licensee validates the stored shards.
-        let us = app.licensed_user("us@example.org", "US").await;
-        let response = validate_on(&app, TEXT, &us).await;
-        assert_eq!(response.status(), 200);
-        let report: Value = response.json().await.unwrap();
-        assert_eq!(report["passed"], true, "{report}");
-        assert_eq!(report["checks"].as_array().unwrap().len(), 7);
-        assert!(report["checks"][1]["expected"]["top_k"].is_array());
-        assert!(report["checks"][1]["elapsed_ms"].as_f64().is_some());
+    // Outside the EU, a licensee validates the stored shards.
+    let us = app.licensed_user("us@example.org", "US").await;
+    let response = validate_on(&app, TEXT, &us).await;
+    assert_eq!(response.status(), 200);
+    let report: Value = response.json().await.unwrap();
+    assert_eq!(report["passed"], true, "{report}");
+    assert_eq!(report["checks"].as_array().unwrap().len(), 7);
+    assert!(report["checks"][1]["expected"]["top_k"].is_array());
+    assert!(report["checks"][1]["elapsed_ms"].as_f64().is_some());
 
-        // The Vision model is EU-restricted for validation and generation; open elsewhere.
-        let fr = app.licensed_user("fr@example.org", "FR").await;
-        let response = validate_on(&app, VISION, &fr).await;
-        assert_eq!(response.status(), 403);
-        let body: Value = response.json().await.unwrap();
-        assert_eq!(
-            body["error"]["details"]["decision"]["reasons"][0]["policy"], "eu.multimodal-withheld",
-            "{body}"
-        );
-        let response = app
-            .post_json(
-                &format!("/v1/models/{VISION}/generate"),
-                Some(&fr),
-                &json!({"prompt": "hi"}),
+    // The Vision model is EU-restricted for validation and generation; open elsewhere.
+    let fr = app.licensed_user("fr@example.org", "FR").await;
+    let response = validate_on(&app, VISION, &fr).await;
+    assert_eq!(response.status(), 403);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body["error"]["details"]["decision"]["reasons"][0]["policy"], "eu.multimodal-withheld",
+        "{body}"
+    );
+    let response = app
+        .post_json(
+            &format!("/v1/models/{VISION}/generate"),
+            Some(&fr),
+            &json!({"prompt": "hi"}),
+        )
+        .await;
+    assert_eq!(error_code(response).await, "access-denied");
+    let response = validate_on(&app, VISION, &us).await;
+    assert_eq!(response.status(), 200);
+    let report: Value = response.json().await.unwrap();
+    assert_eq!(report["passed"], true, "{report}");
+
+    // The text model stays open to EU licensees who accepted; not without acceptance.
+    let response = app
+        .post_json(
+            &format!("/v1/models/{TEXT}/generate"),
+            Some(&fr),
+            &json!({"prompt": "Once upon a time", "max_tokens": 8}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let fresh = app
+        .account("new@example.org", modelgate::domain::Role::User)
+        .await;
+    app.attest(&fresh, "US").await;
+    let response = validate_on(&app, TEXT, &fresh).await;
+    assert_eq!(response.status(), 403);
+    let response = app
+        .post_json(&format!("/v1/models/{TEXT}/validate"), None, &json!({}))
+        .await;
+    assert_eq!(response.status(), 401);
+
+    // Every decision and every run is in the audit trail.
+    let admin = app
+        .account("admin@example.org", modelgate::domain::Role::Compliance)
+        .await;
+    let events: Value = app
+        .get_auth_json("/v1/audit/events?limit=200", &admin)
+        .await;
+    let events = events["events"].as_array().unwrap();
+    let actions: Vec<(&str, &str)> = events
+        .iter()
+        .filter(|e| e["kind"] == "policy.decision")
+        .map(|e| {
+            (
+                e["data"]["action"].as_str().unwrap(),
+                e["outcome"].as_str().unwrap(),
             )
-            .await;
-        assert_eq!(error_code(response).await, "access-denied");
-        let response = validate_on(&app, VISION, &us).await;
-        assert_eq!(response.status(), 200);
-        let report: Value = response.json().await.unwrap();
-        assert_eq!(report["passed"], true, "{report}");
+        })
+        .collect();
+    assert!(actions.contains(&("validate", "allow")), "{actions:?}");
+    assert!(actions.contains(&("validate", "deny")), "{actions:?}");
+    assert!(actions.contains(&("generate", "deny")), "{actions:?}");
+    assert!(actions.contains(&("generate", "allow")), "{actions:?}");
+    let runs: Vec<(&str, &str)> = events
+        .iter()
+        .filter(|e| e["kind"].as_str().unwrap().starts_with("inference."))
+        .map(|e| (e["kind"].as_str().unwrap(), e["outcome"].as_str().unwrap()))
+        .collect();
+    assert!(
+        runs.contains(&("inference.validated", "passed")),
+        "{runs:?}"
+    );
+    assert!(
+        runs.contains(&("inference.generated", "completed")),
+        "{runs:?}"
+    );
+    let verified = app.get_auth_json("/v1/audit/verify", &admin).await;
+    assert_eq!(
+        verified["ok"], true,
+        "the chain with inference events verifies: {verified}"
+    );
 
-        // The text model stays open to EU licensees who accepted; not without acceptance.
-        let response = app
-            .post_json(
-                &format!("/v1/models/{TEXT}/generate"),
-                Some(&fr),
-                &json!({"prompt": "Once upon a time", "max_tokens": 8}),
-            )
-            .await;
-        assert_eq!(response.status(), 200);
-        let fresh = app
-            .account("new@example.org", modelgate::domain::Role::User)
-            .await;
-        app.attest(&fresh, "US").await;
-        let response = validate_on(&app, TEXT, &fresh).await;
-        assert_eq!(response.status(), 403);
-        let response = app
-            .post_json(&format!("/v1/models/{TEXT}/validate"), None, &json!({}))
-            .await;
-        assert_eq!(response.status(), 401);
-
-        // Every decision and every run is in the audit trail.
-        let admin = app
-            .account("admin@example.org", modelgate::domain::Role::Compliance)
-            .await;
-        let events: Value = app
-            .get_auth_json("/v1/audit/events?limit=200", &admin)
-            .await;
-        let events = events["events"].as_array().unwrap();
-        let actions: Vec<(&str, &str)> = events
-            .iter()
-            .filter(|e| e["kind"] == "policy.decision")
-            .map(|e| {
-                (
-                    e["data"]["action"].as_str().unwrap(),
-                    e["outcome"].as_str().unwrap(),
-                )
-            })
-            .collect();
-        assert!(actions.contains(&("validate", "allow")), "{actions:?}");
-        assert!(actions.contains(&("validate", "deny")), "{actions:?}");
-        assert!(actions.contains(&("generate", "deny")), "{actions:?}");
-        assert!(actions.contains(&("generate", "allow")), "{actions:?}");
-        let runs: Vec<(&str, &str)> = events
-            .iter()
-            .filter(|e| e["kind"].as_str().unwrap().starts_with("inference."))
-            .map(|e| (e["kind"].as_str().unwrap(), e["outcome"].as_str().unwrap()))
-            .collect();
-        assert!(
-            runs.contains(&("inference.validated", "passed")),
-            "{runs:?}"
-        );
-        assert!(
-            runs.contains(&("inference.generated", "completed")),
-            "{runs:?}"
-        );
-        let verified = app.get_auth_json("/v1/audit/verify", &admin).await;
-        assert_eq!(
-            verified["ok"], true,
-            "the chain with inference events verifies: {verified}"
-        );
-
-        // Asking for `generate` decides and records, but hands out no download grant.
-        let response = app
-            .access(&us, TEXT, None, Some(json!({"action": "generate"})))
-            .await;
-        assert_eq!(response.status(), 200);
-        let body: Value = response.json().await.unwrap();
-        assert_eq!(body["outcome"], "allow");
-        assert!(
-            body.get("grant").is_none() && body.get("files").is_none(),
-            "{body}"
-        );
-    }
+    // Asking for `generate` decides and records, but hands out no download grant.
+    let response = app
+        .access(&us, TEXT, None, Some(json!({"action": "generate"})))
+        .await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["outcome"], "allow");
+    assert!(
+        body.get("grant").is_none() && body.get("files").is_none(),
+        "{body}"
+    );
 }
+on_each_backend!(publishing_signs_the_vectors_and_the_endpoints_run_under_the_policy);
 
 #[tokio::test]
 async fn a_damaged_stored_shard_is_a_failed_report_and_audited() {
@@ -593,10 +589,9 @@ fn max_difference_from_transformers(dir: &Path, model: &Model) -> f32 {
 }
 
 #[test]
+#[ignore = "needs PyTorch, transformers and Pillow (Python)"]
 fn logits_match_hugging_face_transformers() {
-    if !torch_available() {
-        return;
-    }
+    require_torch();
     let (_, model) = load(text_dir());
     let max_diff = max_difference_from_transformers(text_dir(), &model);
     eprintln!("demo model: max |logit difference| against transformers: {max_diff:e}");
@@ -604,10 +599,9 @@ fn logits_match_hugging_face_transformers() {
 }
 
 #[test]
+#[ignore = "needs PyTorch, transformers and Pillow (Python)"]
 fn checkpoints_saved_by_transformers_load_unchanged() {
-    if !torch_available() {
-        return;
-    }
+    require_torch();
     // transformers 5 writes `rope_parameters` and `dtype`; untied embeddings, sharded.
     let dir = tempfile::tempdir().unwrap();
     let tokenizer = text_dir().join("tokenizer.json");

@@ -1,19 +1,17 @@
 //! `GET /metrics`: what one access request, one download and one refused blob request
-//! leave in the Prometheus counters.
-#![allow(clippy::unwrap_used)]
+//! leave in the Prometheus counters. The counters belong to the process, as Prometheus
+//! clients keep them, so the test that reads exact deltas scrapes a gateway process of its
+//! own (`serve --demo`), not one sharing this test binary with every other test.
 
-mod common;
-
-use common::{spawn_app_with, Backend, TestApp};
+use crate::common::{self, spawn_app_with, Backend};
 use modelgate::config::Secret;
 
 const TEXT: &str = "demo/Llama-3.2-Tiny";
 const METRICS_TOKEN: &str = "scrape-token";
 
-async fn scrape(app: &TestApp) -> String {
-    let response = app
-        .client
-        .get(app.url("/metrics"))
+async fn scrape(client: &reqwest::Client, base: &str) -> String {
+    let response = client
+        .get(format!("{base}/metrics"))
         .bearer_auth(METRICS_TOKEN)
         .send()
         .await
@@ -36,17 +34,18 @@ fn sample(text: &str, series: &str) -> f64 {
 
 #[tokio::test]
 async fn a_download_and_a_refusal_show_in_the_metrics() {
-    let app = spawn_app_with(Backend::Sqlite, |s| {
-        s.server.metrics_token = Secret::new(METRICS_TOKEN)
-    })
-    .await;
-    app.publish_demo().await;
-    let before = scrape(&app).await;
-    let user = app.licensed_user("dev@example.com", "US").await;
-    let grant = app.grant(&user, TEXT).await;
+    let data = tempfile::tempdir().unwrap();
+    let (_server, base, _) = common::serve_process(
+        common::modelgate(data.path())
+            .args(["serve", "--demo", "--port", "0"])
+            .env("MODELGATE__SERVER__METRICS_TOKEN", METRICS_TOKEN),
+    );
+    let client = common::http_client();
+    let before = scrape(&client, &base).await;
+    let user = common::licensed_session(&client, &base, "dev@example.com", "US").await;
+    let grant = common::grant_for(&client, &base, TEXT, &user).await;
     let file = &grant["files"][0];
-    let bytes = app
-        .client
+    let bytes = client
         .get(file["url"].as_str().unwrap())
         .send()
         .await
@@ -55,14 +54,16 @@ async fn a_download_and_a_refusal_show_in_the_metrics() {
         .await
         .unwrap();
     assert_eq!(bytes.len() as u64, file["size"].as_u64().unwrap());
-    let refused = app
-        .get(&format!(
-            "/v1/blobs/{}?grant=not-a-grant",
+    let refused = client
+        .get(format!(
+            "{base}/v1/blobs/{}?grant=not-a-grant",
             file["sha256"].as_str().unwrap()
         ))
-        .await;
+        .send()
+        .await
+        .unwrap();
     assert_eq!(refused.status(), 401);
-    let after = scrape(&app).await;
+    let after = scrape(&client, &base).await;
 
     let delta = |series: &str| sample(&after, series) - sample(&before, series);
     assert_eq!(
@@ -120,7 +121,7 @@ async fn behind_a_trusted_proxy_loopback_needs_the_metrics_token() {
         .await
         .unwrap();
     assert_eq!(guessed.status(), 403);
-    scrape(&app).await;
+    scrape(&app.client, &app.address).await;
 
     // Without a token configured, a proxied gateway serves metrics to nobody.
     let untokened = spawn_app_with(Backend::Sqlite, |_| {}).await;

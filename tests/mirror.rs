@@ -4,16 +4,14 @@
 //! search shows it, tagged with the partner. Also the faults: a tampered, replayed or
 //! expired snapshot is refused, an unreachable upstream leaves the mirror serving, and a
 //! sync killed with SIGKILL completes when run again.
-#![allow(clippy::unwrap_used)]
-
-mod common;
 
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use common::{backends, fault_proxy, spawn_app, spawn_app_with, Backend, TestApp};
+use crate::common;
+use crate::common::{fault_proxy, spawn_app, spawn_app_with, Backend, TestApp};
 use modelgate::domain::Role;
 use modelgate::mirror::snapshot::{self, Snapshot};
 use serde_json::{json, Value};
@@ -59,15 +57,17 @@ struct MirrorDir {
     dir: TempDir,
     settings: modelgate::config::Settings,
     backend: Backend,
+    database: Option<common::TestDatabase>,
 }
 
 async fn mirror_dir(backend: &Backend) -> MirrorDir {
     let dir = tempfile::tempdir().unwrap();
-    let settings = common::test_settings(dir.path(), backend).await;
+    let (settings, database) = common::test_settings(dir.path(), backend).await;
     MirrorDir {
         dir,
         settings,
         backend: backend.clone(),
+        database,
     }
 }
 
@@ -102,7 +102,7 @@ impl MirrorDir {
         settings.mirror.upstream = upstream.to_owned();
         settings.mirror.partner_token = modelgate::config::Secret::new(token);
         settings.mirror.ship_interval_ms = 100;
-        common::spawn_with(settings, self.dir, self.backend).await
+        common::spawn_with(settings, self.dir, self.backend, self.database).await
     }
 }
 
@@ -216,173 +216,160 @@ async fn events_where(
     }
 }
 
-#[tokio::test]
-async fn a_mirror_serves_what_upstream_allows_and_its_downloads_reach_upstream_audit() {
-    for backend in backends() {
-        let (up, admin) = upstream(backend.clone()).await;
-        let token = partner(&up, &admin, "Fjord Mirrors", "NO").await;
+async fn a_mirror_serves_what_upstream_allows_and_its_downloads_reach_upstream_audit(backend: Backend) {
+    let (up, admin) = upstream(backend.clone()).await;
+    let token = partner(&up, &admin, "Fjord Mirrors", "NO").await;
 
-        let mirror = mirror_dir(&backend).await;
-        let output = mirror.sync(&up.address, &token).await;
-        assert!(output.status.success(), "{}", text(&output));
-        assert!(text(&output).contains("2 models"), "{}", text(&output));
-        assert!(text(&output).contains("on first sync"), "{}", text(&output));
-        let again = mirror.sync(&up.address, &token).await;
-        assert!(again.status.success(), "{}", text(&again));
-        assert!(
-            text(&again).contains("every blob is already here"),
-            "{}",
-            text(&again)
-        );
-        let mirror = mirror.serve(&up.address, &token).await;
+    let mirror = mirror_dir(&backend).await;
+    let output = mirror.sync(&up.address, &token).await;
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(text(&output).contains("2 models"), "{}", text(&output));
+    assert!(text(&output).contains("on first sync"), "{}", text(&output));
+    let again = mirror.sync(&up.address, &token).await;
+    assert!(again.status.success(), "{}", text(&again));
+    assert!(
+        text(&again).contains("every blob is already here"),
+        "{}",
+        text(&again)
+    );
+    let mirror = mirror.serve(&up.address, &token).await;
 
-        // The mirror serves upstream's policy, license and publisher key, not its own.
-        let policy_digest = |body: Value| body["digest"].as_str().unwrap().to_owned();
-        assert_eq!(
-            policy_digest(mirror.get("/v1/policy").await.json().await.unwrap()),
-            policy_digest(up.get("/v1/policy").await.json().await.unwrap())
-        );
-        assert_eq!(
-            mirror.license_digest("llama-3.2").await,
-            up.license_digest("llama-3.2").await
-        );
-        let key = mirror.get("/v1/keys/publisher").await.text().await.unwrap();
-        assert_eq!(key.trim(), up.key.public().pem().trim());
+    // The mirror serves upstream's policy, license and publisher key, not its own.
+    let policy_digest = |body: Value| body["digest"].as_str().unwrap().to_owned();
+    assert_eq!(
+        policy_digest(mirror.get("/v1/policy").await.json().await.unwrap()),
+        policy_digest(up.get("/v1/policy").await.json().await.unwrap())
+    );
+    assert_eq!(
+        mirror.license_digest("llama-3.2").await,
+        up.license_digest("llama-3.2").await
+    );
+    let key = mirror.get("/v1/keys/publisher").await.text().await.unwrap();
+    assert_eq!(key.trim(), up.key.public().pem().trim());
 
-        // A user of the mirror downloads the Vision model from it.
-        let user =
-            common::licensed_session(&mirror.client, &mirror.address, "dev@mirror.example", "GB")
-                .await;
-        let scratch = tempfile::tempdir().unwrap();
-        let dir = scratch.path().join("vision");
-        let output = download(
-            &mirror.address,
-            &user,
-            VISION,
-            &dir,
-            &scratch.path().join("cfg"),
-        )
-        .await;
-        assert!(output.status.success(), "{}", text(&output));
-        for (path, sha) in demo_files(VISION) {
-            let got = std::fs::read(dir.join(&path)).unwrap();
-            assert_eq!(hex::encode(sha2::Sha256::digest(&got)), sha, "{path}");
-        }
-
-        // Upstream compliance finds the mirror's decision and downloads, tagged with the
-        // partner, each once.
-        let compliance = up
-            .account("compliance@upstream.example", Role::Compliance)
+    // A user of the mirror downloads the Vision model from it.
+    let user =
+        common::licensed_session(&mirror.client, &mirror.address, "dev@mirror.example", "GB")
             .await;
-        let files = demo_files(VISION).len();
-        // They are recorded as the partner's claims, never as upstream's own events.
-        let served = reported_downloads(&up, &compliance, files).await;
-        assert_eq!(served.len(), files, "{served:#?}");
-        for event in &served {
-            assert_eq!(event["data"]["partner"], "Fjord Mirrors");
-            assert_eq!(event["outcome"], "reported");
-            assert!(event["data"]["mirror_event"]["id"].is_string());
-        }
-        let decisions = events_where(
-            &up,
-            &compliance,
-            &format!("partner=Fjord%20Mirrors&kind=mirror.reported&model={VISION}"),
-            1,
-            |e| e["data"]["claim"]["kind"] == "policy.decision",
-        )
-        .await;
-        assert_eq!(decisions.len(), 1, "{decisions:#?}");
-        assert_eq!(decisions[0]["data"]["claim"]["outcome"], "allow");
-        assert_eq!(
-            decisions[0]["data"]["claim"]["data"]["declared_domicile"],
-            "GB"
-        );
-        // Upstream also recorded each snapshot it issued to the partner.
-        let issued = upstream_events(
-            &up,
-            &compliance,
-            "partner=Fjord%20Mirrors&kind=mirror.snapshot",
-            2,
-        )
-        .await;
-        assert!(issued.len() >= 2);
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path().join("vision");
+    let output = download(
+        &mirror.address,
+        &user,
+        VISION,
+        &dir,
+        &scratch.path().join("cfg"),
+    )
+    .await;
+    assert!(output.status.success(), "{}", text(&output));
+    for (path, sha) in demo_files(VISION) {
+        let got = std::fs::read(dir.join(&path)).unwrap();
+        assert_eq!(hex::encode(sha2::Sha256::digest(&got)), sha, "{path}");
+    }
 
-        // A shipment sent twice is recorded once.
-        wait_until_shipped(&mirror.state.db).await;
-        let events = modelgate::db::audit::find(
-            &mirror.state.db,
-            &modelgate::db::audit::EventFilter::default(),
-            1000,
-        )
+    // Upstream compliance finds the mirror's decision and downloads, tagged with the
+    // partner, each once.
+    let compliance = up
+        .account("compliance@upstream.example", Role::Compliance)
+        .await;
+    let files = demo_files(VISION).len();
+    // They are recorded as the partner's claims, never as upstream's own events.
+    let served = reported_downloads(&up, &compliance, files).await;
+    assert_eq!(served.len(), files, "{served:#?}");
+    for event in &served {
+        assert_eq!(event["data"]["partner"], "Fjord Mirrors");
+        assert_eq!(event["outcome"], "reported");
+        assert!(event["data"]["mirror_event"]["id"].is_string());
+    }
+    let decisions = events_where(
+        &up,
+        &compliance,
+        &format!("partner=Fjord%20Mirrors&kind=mirror.reported&model={VISION}"),
+        1,
+        |e| e["data"]["claim"]["kind"] == "policy.decision",
+    )
+    .await;
+    assert_eq!(decisions.len(), 1, "{decisions:#?}");
+    assert_eq!(decisions[0]["data"]["claim"]["outcome"], "allow");
+    assert_eq!(
+        decisions[0]["data"]["claim"]["data"]["declared_domicile"],
+        "GB"
+    );
+    // Upstream also recorded each snapshot it issued to the partner.
+    let issued = upstream_events(
+        &up,
+        &compliance,
+        "partner=Fjord%20Mirrors&kind=mirror.snapshot",
+        2,
+    )
+    .await;
+    assert!(issued.len() >= 2);
+
+    // A shipment sent twice is recorded once.
+    wait_until_shipped(&mirror.state.db).await;
+    let events = modelgate::db::audit::find(
+        &mirror.state.db,
+        &modelgate::db::audit::EventFilter::default(),
+        1000,
+    )
+    .await
+    .unwrap();
+    let shipment = json!({ "events": events });
+    let answer: Value = up
+        .post_json("/v1/mirror/audit", Some(&token), &shipment)
+        .await
+        .json()
         .await
         .unwrap();
-        let shipment = json!({ "events": events });
-        let answer: Value = up
-            .post_json("/v1/mirror/audit", Some(&token), &shipment)
-            .await
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(answer["recorded"], 0, "{answer}");
-        assert_eq!(answer["duplicates"], events.len());
-        // None of them counts as upstream's own download (those are the partner's own
-        // fetches from upstream, as upstream served them).
-        let own = events_where(
-            &up,
-            &compliance,
-            "partner=Fjord%20Mirrors&kind=blob.request",
-            0,
-            |e| !e["data"]["mirror_event"].is_null() || !e["data"]["claim"].is_null(),
-        )
-        .await;
-        assert!(own.is_empty(), "{own:#?}");
-        // A shipment that does not continue the mirror's chain is refused whole.
-        let last = events.last().unwrap().clone();
-        let mut altered = last.clone();
-        altered.seq += 1;
-        altered.id = "forged-event-1".into();
-        altered.prev_hash = last.hash.clone();
-        altered.hash = "00".repeat(32);
-        let mut gap = altered.clone();
-        gap.seq += 5;
-        gap.hash = gap.recompute_hash().unwrap();
-        for bad in [altered, gap] {
-            let response = up
-                .post_json(
-                    "/v1/mirror/audit",
-                    Some(&token),
-                    &json!({ "events": [bad] }),
-                )
-                .await;
-            assert_eq!(response.status(), 400);
-            assert!(response.text().await.unwrap().contains("does not continue"));
-        }
-        // Only partners ship events.
+    assert_eq!(answer["recorded"], 0, "{answer}");
+    assert_eq!(answer["duplicates"], events.len());
+    // None of them counts as upstream's own download (those are the partner's own
+    // fetches from upstream, as upstream served them).
+    let own = events_where(
+        &up,
+        &compliance,
+        "partner=Fjord%20Mirrors&kind=blob.request",
+        0,
+        |e| !e["data"]["mirror_event"].is_null() || !e["data"]["claim"].is_null(),
+    )
+    .await;
+    assert!(own.is_empty(), "{own:#?}");
+    // A shipment that does not continue the mirror's chain is refused whole.
+    let last = events.last().unwrap().clone();
+    let mut altered = last.clone();
+    altered.seq += 1;
+    altered.id = "forged-event-1".into();
+    altered.prev_hash = last.hash.clone();
+    altered.hash = "00".repeat(32);
+    let mut gap = altered.clone();
+    gap.seq += 5;
+    gap.hash = gap.recompute_hash().unwrap();
+    for bad in [altered, gap] {
         let response = up
-            .post_json("/v1/mirror/audit", Some(&user_on(&up).await), &shipment)
+            .post_json(
+                "/v1/mirror/audit",
+                Some(&token),
+                &json!({ "events": [bad] }),
+            )
             .await;
-        assert_eq!(response.status(), 403);
-
-        // The Hugging Face client works against the mirror too.
-        if common::hf::available() {
-            let created = mirror
-                .post_json("/v1/me/tokens", Some(&user), &json!({ "name": "hf" }))
-                .await;
-            assert_eq!(created.status(), 201);
-            let created: Value = created.json().await.unwrap();
-            let hf_token = created["token"].as_str().unwrap();
-            common::hf::check_snapshots(&up, &mirror.address, hf_token).await;
-        }
-
-        let verify: Value = up
-            .get_auth("/v1/audit/verify", &compliance)
-            .await
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(verify["ok"], true, "{verify}");
+        assert_eq!(response.status(), 400);
+        assert!(response.text().await.unwrap().contains("does not continue"));
     }
+    // Only partners ship events.
+    let response = up
+        .post_json("/v1/mirror/audit", Some(&user_on(&up).await), &shipment)
+        .await;
+    assert_eq!(response.status(), 403);
+
+    let verify: Value = up
+        .get_auth("/v1/audit/verify", &compliance)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(verify["ok"], true, "{verify}");
 }
+on_each_backend!(a_mirror_serves_what_upstream_allows_and_its_downloads_reach_upstream_audit);
 
 /// Waits (up to 10 s) until upstream acknowledged every event of the mirror's chain.
 async fn wait_until_shipped(db: &modelgate::db::Db) {
@@ -395,6 +382,28 @@ async fn wait_until_shipped(db: &modelgate::db::Db) {
 }
 
 /// A licensed user of `app` (not a partner).
+#[tokio::test]
+#[ignore = "needs huggingface_hub (Python)"]
+async fn the_hugging_face_client_downloads_from_a_mirror() {
+    common::hf::require_hf_hub();
+    let (up, admin) = upstream(Backend::Sqlite).await;
+    let token = partner(&up, &admin, "Fjord Mirrors", "NO").await;
+    let mirror = mirror_dir(&Backend::Sqlite).await;
+    let output = mirror.sync(&up.address, &token).await;
+    assert!(output.status.success(), "{}", text(&output));
+    let mirror = mirror.serve(&up.address, &token).await;
+    let user =
+        common::licensed_session(&mirror.client, &mirror.address, "dev@mirror.example", "GB")
+            .await;
+    let created = mirror
+        .post_json("/v1/me/tokens", Some(&user), &json!({ "name": "hf" }))
+        .await;
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().await.unwrap();
+    let hf_token = created["token"].as_str().unwrap();
+    common::hf::check_snapshots(&up, &mirror.address, hf_token).await;
+}
+
 async fn user_on(app: &TestApp) -> String {
     app.licensed_user("someone@example.com", "US").await
 }

@@ -3,7 +3,6 @@
 //! decides the other honours (sessions, grants, download caps, review approvals,
 //! revocations), concurrent publishes agree, the audit chain both write verifies, and a
 //! download survives the death of the replica it was talking to.
-#![allow(clippy::unwrap_used)]
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -11,16 +10,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::garage::Garage;
-use common::tcp_relay::TcpRelay;
-use common::{
-    error_code, get_bytes, get_json, get_json_as, grant_for, licensed_session, sign_in, Backend,
+use crate::common;
+use crate::common::garage::Garage;
+use crate::common::tcp_relay::TcpRelay;
+use crate::common::{
+    error_code, get_bytes, get_json, get_json_as, grant_for, licensed_session, sign_in,
     KillOnDrop,
 };
 use modelgate::domain::Sha256Digest;
 use serde_json::{json, Value};
-
-mod common;
 
 const TEXT: &str = "demo/Llama-3.2-Tiny";
 const VISION: &str = "demo/Llama-3.2-Tiny-Vision";
@@ -126,17 +124,14 @@ fn write_big_model(dir: &Path) {
 }
 
 #[tokio::test]
+#[ignore = "needs PostgreSQL at TEST_DATABASE_URL and Garage"]
 async fn two_replicas_on_one_database_and_one_bucket_act_as_one_gateway() {
-    let Some(Backend::Postgres(admin_url)) = common::backends().pop() else {
-        eprintln!("skipped: needs TEST_DATABASE_URL (PostgreSQL)");
-        return;
-    };
-    let Some(garage) = Garage::start() else {
-        return;
-    };
+    let admin_url = common::postgres_admin_url();
+    let garage = Garage::start();
+    let database = common::fresh_postgres_database(&admin_url).await;
     let cluster = Cluster {
         garage,
-        database_url: common::fresh_postgres_database(&admin_url).await,
+        database_url: database.url.clone(),
         scratch: tempfile::tempdir().unwrap(),
     };
     let mut geoip = common::mmdb::Builder::new("GeoIP2-Country");

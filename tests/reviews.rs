@@ -1,14 +1,11 @@
 //! The review queue: a non-EU declaration from an EU address opens one case; the user sees
 //! its state; compliance staff (API and CLI) approve or deny it with a note, and that
 //! verdict decides the user's later requests for that model under that declaration.
-#![allow(clippy::unwrap_used)]
-
-mod common;
 
 use std::net::Ipv4Addr;
 use std::process::Command;
 
-use common::{error_code, spawn_app, Backend, TestApp};
+use crate::common::{error_code, spawn_app, Backend, TestApp};
 use modelgate::db::audit;
 use modelgate::domain::Role;
 use serde_json::{json, Value};

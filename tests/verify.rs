@@ -1,12 +1,9 @@
 //! `verify_dir` on a copy downloaded over HTTP: passes when intact; names the file when a
 //! byte is flipped, a file is missing or an unsigned file was added.
-#![allow(clippy::unwrap_used)]
-
-mod common;
 
 use std::path::Path;
 
-use common::{download_model, spawn_app, Backend};
+use crate::common::{download_model, spawn_app, Backend};
 use modelgate::store::signing::PublicKey;
 use modelgate::store::verify::{verify_dir, FileVerdict};
 

@@ -3,22 +3,20 @@
 //! validation vectors that pass on the published weights and fail on an altered vision
 //! tower, an altered cross-attention gate and swapped shards; the endpoints with image
 //! uploads under the EU policy; download + `modelgate validate`.
-#![allow(clippy::unwrap_used)]
 
 use std::path::Path;
 
 use base64::Engine;
-use common::inference::{
-    copy_of, download_with_cli, failed_checks, load, python, scale_tensor, shards, torch_available,
+use crate::common;
+use crate::common::inference::{
+    copy_of, download_with_cli, failed_checks, load, python, scale_tensor, shards, require_torch,
     validate_dir, validate_with_cli,
 };
-use common::{demo_models, error_code, spawn_app, Backend};
+use crate::common::{demo_models, error_code, spawn_app, Backend};
 use modelgate::inference::model::Model;
 use modelgate::inference::patterns::{Pattern, BASE_TILE, PATTERNS};
 use modelgate::inference::vectors::ValidationRecord;
 use serde_json::{json, Value};
-
-mod common;
 
 const VISION: &str = "demo/Llama-3.2-Tiny-Vision";
 const TEXT: &str = "demo/Llama-3.2-Tiny";
@@ -116,10 +114,9 @@ fn compare_with_transformers(dir: &Path, model: &Model) -> (f32, f32, f32) {
 }
 
 #[test]
+#[ignore = "needs PyTorch, transformers and Pillow (Python)"]
 fn logits_and_preprocessing_match_hugging_face_transformers() {
-    if !torch_available() {
-        return;
-    }
+    require_torch();
     let (_, model) = load(vision_dir());
     let (pixels, logits, today) = compare_with_transformers(vision_dir(), &model);
     eprintln!("demo Vision model: max |pixel value difference| against MllamaImageProcessorPil: {pixels:e}");
@@ -133,10 +130,9 @@ fn logits_and_preprocessing_match_hugging_face_transformers() {
 }
 
 #[test]
+#[ignore = "needs PyTorch, transformers and Pillow (Python)"]
 fn vision_checkpoints_saved_by_transformers_load_unchanged() {
-    if !torch_available() {
-        return;
-    }
+    require_torch();
     // As transformers 5 saves by default (published tensor names, its own config format
     // with `rope_parameters` and `dtype`), and with its own tensor names.
     for names in ["", "--new-names"] {
@@ -161,10 +157,9 @@ fn vision_checkpoints_saved_by_transformers_load_unchanged() {
 }
 
 #[test]
+#[ignore = "needs PyTorch, transformers and Pillow (Python)"]
 fn a_checkpoint_whose_processor_transformers_5_saved_validates_and_generates_as_transformers() {
-    if !torch_available() {
-        return;
-    }
+    require_torch();
     let dir = tempfile::tempdir().unwrap();
     let args = [
         dir.path().as_os_str(),
@@ -359,124 +354,122 @@ fn the_checker_expects_exactly_the_published_tensor_layout() {
     assert_eq!(generated, expected);
 }
 
-#[tokio::test]
-async fn publish_records_vectors_and_generate_takes_uploaded_images_under_the_eu_rule() {
-    for backend in common::backends() {
-        let app = spawn_app(backend).await;
-        let (text, vision) = app.publish_demo().await;
-        assert!(text.manifest.validation.is_some());
-        let record = vision
-            .manifest
-            .validation
-            .clone()
-            .expect("Vision has vectors");
-        assert_eq!(
-            record,
-            published_record(),
-            "publish records the same vectors"
-        );
-        let signed = modelgate::store::signing::verify_bundle(
-            vision.signature.as_bytes(),
-            &app.key.public(),
-        )
-        .unwrap();
-        let signed: ValidationRecord =
-            serde_json::from_value(signed.modelgate.unwrap().validation.unwrap()).unwrap();
-        assert_eq!(signed, record, "model.sig carries the same record");
+async fn publish_records_vectors_and_generate_takes_uploaded_images_under_the_eu_rule(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (text, vision) = app.publish_demo().await;
+    assert!(text.manifest.validation.is_some());
+    let record = vision
+        .manifest
+        .validation
+        .clone()
+        .expect("Vision has vectors");
+    assert_eq!(
+        record,
+        published_record(),
+        "publish records the same vectors"
+    );
+    let signed = modelgate::store::signing::verify_bundle(
+        vision.signature.as_bytes(),
+        &app.key.public(),
+    )
+    .unwrap();
+    let signed: ValidationRecord =
+        serde_json::from_value(signed.modelgate.unwrap().validation.unwrap()).unwrap();
+    assert_eq!(signed, record, "model.sig carries the same record");
 
-        let us = app.licensed_user("us@example.org", "US").await;
-        let generate = |token: String, body: Value| {
-            let app = &app;
-            async move {
-                app.post_json(
-                    &format!("/v1/models/{VISION}/generate"),
-                    Some(&token),
-                    &body,
-                )
-                .await
-            }
-        };
-        let png = file_of(&PATTERNS[0], image::ImageFormat::Png);
-        let response = generate(
-            us.clone(),
-            json!({"prompt": "Describe this image.", "image": base64(&png), "max_tokens": 6}),
-        )
-        .await;
-        assert_eq!(response.status(), 200);
-        let with_png: Value = response.json().await.unwrap();
-        assert_eq!(with_png["completion_tokens"], 6, "{with_png}");
-        // The prompt got its `<|image|>`: BOS, the image token, then the text.
-        assert!(with_png["prompt_tokens"].as_u64().unwrap() >= 3);
-        // A lossless PNG gives the same text as the validation image does directly.
-        let (_, model) = load(vision_dir());
-        let tokens = model.encode("<|image|>Describe this image.").unwrap();
-        let tiled = model.prepare_image(&PATTERNS[0].draw(BASE_TILE)).unwrap();
-        let expected =
-            modelgate::inference::vectors::greedy_continuation(&model, &tokens, Some(&tiled), 6)
-                .unwrap();
-        assert_eq!(with_png["tokens"], json!(expected));
-
-        let response = generate(
-            us.clone(),
-            json!({"prompt": "<|image|>What is this?", "image": base64(&file_of(&PATTERNS[1], image::ImageFormat::Jpeg)), "max_tokens": 4}),
-        )
-        .await;
-        assert_eq!(response.status(), 200, "JPEG uploads work");
-
-        // Bad uploads are refused with a stable code, before anything runs.
-        for bad in [
-            json!({"prompt": "x", "image": "not base64!"}),
-            json!({"prompt": "x", "image": base64(b"GIF89a....")}),
-            json!({"prompt": "x", "image": base64(&png[..png.len() / 2])}),
-        ] {
-            let response = generate(us.clone(), bad).await;
-            assert_eq!(response.status(), 400);
-            assert_eq!(error_code(response).await, "invalid-image");
+    let us = app.licensed_user("us@example.org", "US").await;
+    let generate = |token: String, body: Value| {
+        let app = &app;
+        async move {
+            app.post_json(
+                &format!("/v1/models/{VISION}/generate"),
+                Some(&token),
+                &body,
+            )
+            .await
         }
-        // A PNG whose header claims 100000 x 100000 pixels is refused, not allocated.
-        let mut bomb = png.clone();
-        bomb[16..20].copy_from_slice(&100_000u32.to_be_bytes());
-        bomb[20..24].copy_from_slice(&100_000u32.to_be_bytes());
-        let response = generate(us.clone(), json!({"prompt": "x", "image": base64(&bomb)})).await;
+    };
+    let png = file_of(&PATTERNS[0], image::ImageFormat::Png);
+    let response = generate(
+        us.clone(),
+        json!({"prompt": "Describe this image.", "image": base64(&png), "max_tokens": 6}),
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let with_png: Value = response.json().await.unwrap();
+    assert_eq!(with_png["completion_tokens"], 6, "{with_png}");
+    // The prompt got its `<|image|>`: BOS, the image token, then the text.
+    assert!(with_png["prompt_tokens"].as_u64().unwrap() >= 3);
+    // A lossless PNG gives the same text as the validation image does directly.
+    let (_, model) = load(vision_dir());
+    let tokens = model.encode("<|image|>Describe this image.").unwrap();
+    let tiled = model.prepare_image(&PATTERNS[0].draw(BASE_TILE)).unwrap();
+    let expected =
+        modelgate::inference::vectors::greedy_continuation(&model, &tokens, Some(&tiled), 6)
+            .unwrap();
+    assert_eq!(with_png["tokens"], json!(expected));
+
+    let response = generate(
+        us.clone(),
+        json!({"prompt": "<|image|>What is this?", "image": base64(&file_of(&PATTERNS[1], image::ImageFormat::Jpeg)), "max_tokens": 4}),
+    )
+    .await;
+    assert_eq!(response.status(), 200, "JPEG uploads work");
+
+    // Bad uploads are refused with a stable code, before anything runs.
+    for bad in [
+        json!({"prompt": "x", "image": "not base64!"}),
+        json!({"prompt": "x", "image": base64(b"GIF89a....")}),
+        json!({"prompt": "x", "image": base64(&png[..png.len() / 2])}),
+    ] {
+        let response = generate(us.clone(), bad).await;
+        assert_eq!(response.status(), 400);
         assert_eq!(error_code(response).await, "invalid-image");
-        let response = generate(
-            us.clone(),
-            json!({"prompt": "<|image|> twice <|image|>", "image": base64(&png)}),
+    }
+    // A PNG whose header claims 100000 x 100000 pixels is refused, not allocated.
+    let mut bomb = png.clone();
+    bomb[16..20].copy_from_slice(&100_000u32.to_be_bytes());
+    bomb[20..24].copy_from_slice(&100_000u32.to_be_bytes());
+    let response = generate(us.clone(), json!({"prompt": "x", "image": base64(&bomb)})).await;
+    assert_eq!(error_code(response).await, "invalid-image");
+    let response = generate(
+        us.clone(),
+        json!({"prompt": "<|image|> twice <|image|>", "image": base64(&png)}),
+    )
+    .await;
+    assert_eq!(response.status(), 400);
+    let response = app
+        .post_json(
+            &format!("/v1/models/{TEXT}/generate"),
+            Some(&us),
+            &json!({"prompt": "x", "image": base64(&png)}),
         )
         .await;
-        assert_eq!(response.status(), 400);
+    assert_eq!(response.status(), 400, "a text model takes no images");
+
+    // The EU rule: a French licensee may neither validate nor generate with it.
+    let fr = app.licensed_user("fr@example.org", "FR").await;
+    for action in ["validate", "generate"] {
         let response = app
             .post_json(
-                &format!("/v1/models/{TEXT}/generate"),
-                Some(&us),
-                &json!({"prompt": "x", "image": base64(&png)}),
+                &format!("/v1/models/{VISION}/{action}"),
+                Some(&fr),
+                &match action {
+                    "generate" => json!({"prompt": "x", "image": base64(&png)}),
+                    _ => json!({}),
+                },
             )
             .await;
-        assert_eq!(response.status(), 400, "a text model takes no images");
-
-        // The EU rule: a French licensee may neither validate nor generate with it.
-        let fr = app.licensed_user("fr@example.org", "FR").await;
-        for action in ["validate", "generate"] {
-            let response = app
-                .post_json(
-                    &format!("/v1/models/{VISION}/{action}"),
-                    Some(&fr),
-                    &match action {
-                        "generate" => json!({"prompt": "x", "image": base64(&png)}),
-                        _ => json!({}),
-                    },
-                )
-                .await;
-            assert_eq!(response.status(), 403, "{action}");
-            let body: Value = response.json().await.unwrap();
-            assert_eq!(
-                body["error"]["details"]["decision"]["reasons"][0]["policy"],
-                "eu.multimodal-withheld",
-                "{action}: {body}"
-            );
-        }
+        assert_eq!(response.status(), 403, "{action}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(
+            body["error"]["details"]["decision"]["reasons"][0]["policy"],
+            "eu.multimodal-withheld",
+            "{action}: {body}"
+        );
     }
 }
+on_each_backend!(publish_records_vectors_and_generate_takes_uploaded_images_under_the_eu_rule);
 
 #[tokio::test]
 async fn an_oversized_image_is_refused() {

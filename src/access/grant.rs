@@ -6,8 +6,6 @@
 //! request's location, charged to the account's download allowance for that blob (across
 //! grants, actions and revisions), and audited.
 
-use actix_web::http::Method;
-use actix_web::{HttpRequest, ResponseError};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -125,19 +123,6 @@ pub(super) fn sign(state: &AppState, row: GrantRow) -> Result<IssuedGrant, ApiEr
     };
     let token = keys.sign(&claims).map_err(ApiError::internal)?;
     Ok(IssuedGrant { row, token })
-}
-
-/// The grant token of a request: the `Modelgate-Grant` header, else the `grant` query
-/// parameter.
-pub fn token_of(req: &HttpRequest) -> Option<String> {
-    if let Some(value) = req.headers().get(GRANT_HEADER) {
-        return value.to_str().ok().map(|v| v.trim().to_owned());
-    }
-    actix_web::web::Query::<std::collections::HashMap<String, String>>::from_query(
-        req.query_string(),
-    )
-    .ok()
-    .and_then(|q| q.get("grant").cloned())
 }
 
 /// Checks that `token` is a valid, unexpired grant covering `request.blob` whose holder is
@@ -292,7 +277,7 @@ pub struct BlobRequest<'a> {
     /// The grant's user and id, once the token was verified.
     pub user_id: Option<String>,
     pub grant_id: Option<String>,
-    pub method: &'a Method,
+    pub method: &'a str,
     /// The client address (after trusted proxies), for the location check.
     pub client_ip: Option<std::net::IpAddr>,
     /// The `Range` header as sent.
@@ -310,7 +295,7 @@ fn request_data(grant: Option<&GrantRow>, request: &BlobRequest<'_>) -> Value {
         "model": grant.map(|g| g.model_id.clone()),
         "revision": grant.map(|g| format!("sha256:{}", g.revision_digest)),
         "blob": request.blob.reference(),
-        "method": request.method.as_str(),
+        "method": request.method,
         "range": request.range,
         "status": request.status,
         "bytes": request.bytes,
@@ -352,7 +337,7 @@ pub async fn admit(
     request: &BlobRequest<'_>,
 ) -> Result<Option<Reservation>, ApiError> {
     let mut tx = state.db.begin_write().await?;
-    let charged = *request.method == Method::GET && request.status != 304;
+    let charged = request.method == "GET" && request.status != 304;
     let mut reservation = None;
     if charged {
         let sha256 = request.blob.hex();
@@ -379,7 +364,7 @@ pub async fn admit(
                 limit: grant.downloads_per_blob,
             };
             let mut refused = request.clone();
-            refused.status = refusal.status_code().as_u16();
+            refused.status = refusal.status().as_u16();
             refused.bytes = 0;
             record_refusal(state, Some(grant), &refused, &refusal).await;
             return Err(refusal);

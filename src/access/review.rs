@@ -2,10 +2,11 @@
 //! outcome is an input to that user's later decisions for that model (under the same
 //! declaration). A case may be decided again: nothing is rejected irreversibly.
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::db::reviews::{self, ReviewRow};
 use crate::db::{audit, Db};
+use crate::domain::{rfc3339, Role};
 use crate::error::ApiError;
 
 /// A staff verdict on a case.
@@ -70,4 +71,28 @@ pub async fn decide_case(
     reviews::find(db, id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("review case `{id}` not found")))
+}
+
+/// Who works the review queue.
+pub const REVIEWERS: &[Role] = &[Role::Compliance, Role::Admin];
+
+fn parsed(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or(Value::Null)
+}
+
+/// The JSON form of a case.
+pub fn case_json(case: &ReviewRow) -> Value {
+    json!({
+        "id": case.id,
+        "state": case.state,
+        "model": case.model_id,
+        "user": { "id": case.user_id, "email": case.email },
+        "attestation_id": case.attestation_id,
+        "opened_at": rfc3339(case.opened_at),
+        "decided_at": case.decided_at.map(rfc3339),
+        "decided_by": case.decided_by,
+        "note": case.note,
+        "reasons": parsed(&case.reasons),
+        "inputs": parsed(&case.inputs),
+    })
 }

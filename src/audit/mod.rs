@@ -1,10 +1,11 @@
 //! The audit trail: one append-only, hash-chained log (`chain`), signed checkpoints of its
-//! size and head (`checkpoint`), the request context of events (`context`), summary reports
-//! (`report`), and its storage in `db::audit`.
+//! size and head (`checkpoint`), the request context of events (`context`), search and
+//! export (`export`), summary reports (`report`), and its storage in `db::audit`.
 
 pub mod chain;
 pub mod checkpoint;
 pub mod context;
+pub mod export;
 pub mod report;
 
 pub use chain::{ChainProblem, ChainedEvent, Verifier};

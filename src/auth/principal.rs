@@ -1,15 +1,7 @@
-//! `Principal`: the one extractor that authenticates a request. It accepts
-//! `Authorization: Bearer <session JWT>` or `Bearer mg_…` (an API token), loads the account
-//! (so role changes and disabling apply at once) and yields who is asking and how.
+//! `Principal`: who is asking and how, authenticated from a bearer token: a session JWT or
+//! an API token (`mg_…`), with the account loaded (so role changes and disabling apply at
+//! once). The web layer's extractor (`web::extract`) reads the token from the request.
 //! A role check is one line in a handler: `who.authorize(&[Role::Admin], Scope::Admin)?`.
-
-use std::future::Future;
-use std::pin::Pin;
-
-use actix_web::dev::Payload;
-use actix_web::http::header;
-use actix_web::web::Data;
-use actix_web::{FromRequest, HttpRequest};
 
 use crate::auth::api_tokens::{hash_token, Scope, TOKEN_PREFIX};
 use crate::auth::jwt::TokenError;
@@ -89,26 +81,7 @@ impl Principal {
     }
 }
 
-fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
-    let value = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .ok_or(ApiError::Unauthenticated)?;
-    let value = value
-        .to_str()
-        .map_err(|_| ApiError::InvalidToken(TokenError::Malformed.to_string()))?;
-    match value.split_once(' ') {
-        Some((scheme, token))
-            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
-        {
-            Ok(token.trim().to_owned())
-        }
-        _ => Err(ApiError::InvalidToken(
-            "expected `Authorization: Bearer <token>`".into(),
-        )),
-    }
-}
-
+/// Authenticates a bearer `token`: a session JWT or an API token (`mg_…`).
 pub async fn authenticate(state: &AppState, token: &str) -> Result<Principal, ApiError> {
     if token.starts_with(TOKEN_PREFIX) {
         let (row, user) = accounts::api_token_by_hash(&state.db, &hash_token(token))
@@ -141,19 +114,4 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Principal, Ap
             session_id: claims.sid,
         },
     )
-}
-
-impl FromRequest for Principal {
-    type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = req.app_data::<Data<AppState>>().cloned();
-        let token = bearer(req);
-        Box::pin(async move {
-            let state =
-                state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("AppState missing")))?;
-            authenticate(&state, &token?).await
-        })
-    }
 }

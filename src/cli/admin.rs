@@ -80,7 +80,7 @@ pub async fn run(settings: Settings, command: AdminCommand) -> anyhow::Result<Ex
         (generated_password(), true)
     };
     let (state, _) = open_state(&settings).await?;
-    let id = crate::routes::create_account(&state, &email, password.clone(), role)
+    let id = crate::accounts::create_account(&state, &email, password.clone(), role)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("created {role} account {email} (id {id})");

@@ -8,7 +8,7 @@ use crate::config::Settings;
 use crate::db::accounts;
 use crate::db::reviews::{self, ReviewRow};
 use crate::domain::{Email, Role};
-use crate::routes::rfc3339;
+use crate::domain::rfc3339;
 use crate::startup::open_state;
 
 #[derive(Debug, clap::Subcommand)]
@@ -69,7 +69,7 @@ pub async fn run(settings: Settings, command: ReviewCommand) -> anyhow::Result<E
             };
             println!(
                 "{}",
-                serde_json::to_string_pretty(&crate::routes::case_json(&case))?
+                serde_json::to_string_pretty(&crate::access::review::case_json(&case))?
             );
             return Ok(ExitCode::SUCCESS);
         }

@@ -57,7 +57,7 @@ async fn create_demo_admin(state: &crate::state::AppState) -> anyhow::Result<()>
     }
     let email: Email = DEMO_ADMIN.parse()?;
     let password = super::admin::generated_password();
-    crate::routes::create_account(state, &email, password.clone(), Role::Admin)
+    crate::accounts::create_account(state, &email, password.clone(), Role::Admin)
         .await
         .map_err(|e| anyhow::anyhow!("creating the demo admin: {e}"))?;
     println!("demo admin: {DEMO_ADMIN} / {password} (shown once)");
@@ -71,8 +71,7 @@ pub fn run(mut settings: Settings, args: ServeArgs) -> anyhow::Result<ExitCode> 
         // The demo runs on one machine without a mail relay.
         settings.auth.require_verified_email = Some(false);
     }
-    // actix runs its own runtime with one thread per worker plus this one.
-    actix_web::rt::System::new().block_on(async move {
+    crate::web::server::block_on(async move {
         let (state, key) = open_state(&settings).await?;
         if args.demo {
             let root = settings.storage.data_dir.join("demo-models");

@@ -18,8 +18,8 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Connection, Executor};
 
-static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
-static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+/// One migration set for both engines: its SQL is written to run on SQLite and PostgreSQL.
+static MIGRATIONS: Migrator = sqlx::migrate!();
 
 /// Which database engine a pool talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -201,10 +201,7 @@ impl Db {
     }
 
     fn migrator(&self) -> &'static Migrator {
-        match self.backend {
-            Backend::Sqlite => &SQLITE_MIGRATIONS,
-            Backend::Postgres => &POSTGRES_MIGRATIONS,
-        }
+        &MIGRATIONS
     }
 
     /// The versions of this release's migrations that the database has not applied.
@@ -293,25 +290,5 @@ pub fn is_unavailable(err: &sqlx::Error) -> bool {
             code.starts_with("08") || code.starts_with("57P") || code == "53300"
         }),
         _ => false,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::collections::BTreeSet;
-
-    fn versions(dir: &str) -> BTreeSet<String> {
-        std::fs::read_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir))
-            .expect("migrations dir")
-            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-            .collect()
-    }
-
-    #[test]
-    fn both_backends_have_the_same_migration_versions() {
-        assert_eq!(
-            versions("migrations/sqlite"),
-            versions("migrations/postgres")
-        );
     }
 }

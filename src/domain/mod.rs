@@ -1,6 +1,7 @@
 //! Newtypes that parse once and are trusted afterwards: model ids, digests, relative
 //! file paths inside a model, and modalities.
 
+mod client;
 mod country;
 mod digest;
 mod email;
@@ -8,7 +9,9 @@ mod modality;
 mod model_id;
 mod model_path;
 mod role;
+mod time;
 
+pub use client::ClientInfo;
 pub use country::{countries, CountryCode};
 pub use digest::Sha256Digest;
 pub use email::Email;
@@ -16,6 +19,7 @@ pub use modality::Modality;
 pub use model_id::ModelId;
 pub use model_path::ModelPath;
 pub use role::Role;
+pub use time::{parse_time, rfc3339};
 
 /// Why a piece of user input is not a valid domain value.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

@@ -3,6 +3,7 @@
 //! access decision and its grant, then every file in parallel ranged parts (`parts`); the
 //! directory ends with the files and `model.sig`, which `modelgate verify` accepts.
 
+pub mod client;
 pub mod parts;
 pub mod progress;
 pub mod redirects;
@@ -78,14 +79,7 @@ struct SignedRevision {
 pub async fn download(options: &DownloadOptions) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let endpoint = options.endpoint.trim_end_matches('/').to_owned();
-    let client = reqwest::Client::builder()
-        // Blob redirects (to a store's presigned URL) are followed by the part fetcher,
-        // which leaves the grant behind.
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("modelgate/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(Duration::from_secs(10))
-        .read_timeout(Duration::from_secs(60))
-        .build()?;
+    let client = client::builder(client::DOWNLOAD_AGENT).build()?;
     let say = |line: String| eprintln!("{line}");
 
     let (key, key_file) = match &options.publisher_key {

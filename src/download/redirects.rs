@@ -8,7 +8,6 @@
 //! at its own network.
 
 use std::net::{IpAddr, SocketAddr};
-use std::time::Duration;
 
 use anyhow::Context;
 use reqwest::Url;
@@ -101,13 +100,8 @@ impl Redirects {
     /// `allow_internal`; the client connects only to the addresses checked.
     pub async fn only_to(origins: &[String], allow_internal: bool) -> anyhow::Result<Redirects> {
         let mut checked = Vec::new();
-        let mut client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            // Straight to the checked addresses: a proxy would resolve the host again.
-            .no_proxy()
-            .user_agent(concat!("modelgate-mirror/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(Duration::from_secs(10))
-            .read_timeout(Duration::from_secs(60));
+        // Straight to the checked addresses: a proxy would resolve the host again.
+        let mut client = super::client::builder(super::client::MIRROR_AGENT).no_proxy();
         for origin in origins {
             let url = Url::parse(origin).with_context(|| {
                 format!("the snapshot names a store origin `{origin}` that is not a URL")

@@ -6,7 +6,6 @@
 
 use std::net::IpAddr;
 
-use actix_web::HttpRequest;
 use ipnet::IpNet;
 
 /// The client a per-client limit counts for `ip`: an IPv4 address itself, an IPv6
@@ -66,16 +65,6 @@ impl TrustedProxies {
             }
         }
         Some(client)
-    }
-
-    /// The client IP of an actix request.
-    pub fn client_ip_of(&self, req: &HttpRequest) -> Option<IpAddr> {
-        let values: Vec<&str> = req
-            .headers()
-            .get_all("x-forwarded-for")
-            .filter_map(|v| v.to_str().ok())
-            .collect();
-        self.client_ip(req.peer_addr().map(|a| a.ip()), &values)
     }
 }
 

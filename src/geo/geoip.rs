@@ -15,9 +15,6 @@ use std::time::{Duration, Instant, SystemTime};
 use maxminddb::Reader;
 use serde::{Deserialize, Serialize};
 
-/// How often the file's modification time and size are looked at.
-const CHECK_INTERVAL: Duration = Duration::from_secs(1);
-
 /// What GeoIP says about one address.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GeoSignal {
@@ -114,6 +111,8 @@ struct Loaded {
 /// The configured GeoIP database, reloaded when its file changes.
 pub struct GeoIp {
     path: Option<PathBuf>,
+    /// How often the file's modification time and size are looked at.
+    recheck: Duration,
     loaded: RwLock<Loaded>,
 }
 
@@ -185,8 +184,9 @@ fn open(path: &Path) -> Result<Reader<Vec<u8>>, GeoIpError> {
 
 impl GeoIp {
     /// GeoIP from the file at `path`, or none at all when `path` is `None`; a configured
-    /// file that cannot be read is an error.
-    pub fn new(path: Option<PathBuf>) -> Result<Self, GeoIpError> {
+    /// file that cannot be read is an error. A replaced file is picked up at a lookup at
+    /// most `recheck` after the last look at it.
+    pub fn new(path: Option<PathBuf>, recheck: Duration) -> Result<Self, GeoIpError> {
         let reader = match &path {
             Some(path) => Some(Arc::new(open(path)?)),
             None => {
@@ -197,6 +197,7 @@ impl GeoIp {
         let stamp = path.as_deref().and_then(stamp_of);
         Ok(GeoIp {
             path,
+            recheck,
             loaded: RwLock::new(Loaded {
                 reader,
                 stamp,
@@ -206,7 +207,7 @@ impl GeoIp {
     }
 
     /// The current reader, re-opening the file when its stamp changed since the last look
-    /// (looked at no more than once per `CHECK_INTERVAL`; the file is read outside the
+    /// (looked at no more than once per `recheck`; the file is read outside the
     /// lock). A file that cannot be read as a database, or a removed one, keeps the previous
     /// one in force.
     fn reader(&self) -> Option<Arc<Reader<Vec<u8>>>> {
@@ -214,7 +215,7 @@ impl GeoIp {
         let due = |loaded: &Loaded| {
             loaded
                 .checked_at
-                .is_none_or(|at| at.elapsed() >= CHECK_INTERVAL)
+                .is_none_or(|at| at.elapsed() >= self.recheck)
         };
         let previous_stamp = {
             let mut loaded = self.loaded.write().ok()?;

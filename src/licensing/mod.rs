@@ -1,4 +1,5 @@
 //! Licensing: license documents and their versions, attestations and acceptances.
 
+pub mod acceptance;
 pub mod documents;
 pub mod service;

@@ -3,10 +3,16 @@
 
 use std::path::Path;
 
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::{Principal, Scope};
 use crate::db::licensing::{self, LicenseVersionRow};
 use crate::db::{audit, now_ms, Db};
-use crate::licensing::documents::{LicenseDocuments, LicenseError};
-use serde_json::json;
+use crate::domain::{Modality, Role};
+use crate::error::ApiError;
+use crate::licensing::documents::{LicenseDocuments, LicenseError, LicenseMetadata};
+use crate::state::AppState;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PublishLicenseError {
@@ -65,4 +71,44 @@ pub async fn import_shipped(db: &Db, policy_dir: &Path) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewVersionBody {
+    pub version: String,
+    pub title: String,
+    pub modalities: Vec<Modality>,
+    pub license_text: String,
+    pub aup_text: String,
+    pub notice: String,
+}
+
+/// Publishes `b` as the new current version of license `id` (admins only).
+pub async fn publish_license(
+    state: &AppState,
+    who: &Principal,
+    id: String,
+    b: NewVersionBody,
+) -> Result<LicenseVersionRow, ApiError> {
+    who.authorize(&[Role::Admin], Scope::Admin)?;
+    let docs = LicenseDocuments {
+        metadata: LicenseMetadata {
+            id,
+            version: b.version,
+            title: b.title,
+            modalities: b.modalities,
+        },
+        license_text: b.license_text,
+        aup_text: b.aup_text,
+        notice: b.notice,
+    };
+    let row = publish_version(&state.db, &docs, Some(who.email.clone()))
+        .await
+        .map_err(|e| match e {
+            PublishLicenseError::Invalid(e) => ApiError::BadRequest(e.to_string()),
+            PublishLicenseError::Exists { .. } => ApiError::Conflict(e.to_string()),
+            PublishLicenseError::Database(e) => ApiError::from(e),
+        })?;
+    Ok(row)
 }

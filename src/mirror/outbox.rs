@@ -36,9 +36,7 @@ pub const REPORTED_KIND: &str = "mirror.reported";
 /// Ships the mirror's audit events upstream until the process ends.
 pub async fn run_shipper(state: AppState) {
     let every = Duration::from_millis(state.settings.mirror.ship_interval_ms.max(100));
-    let client = match reqwest::Client::builder()
-        .user_agent(concat!("modelgate-mirror/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(Duration::from_secs(10))
+    let client = match crate::download::client::builder(crate::download::client::MIRROR_AGENT)
         .timeout(Duration::from_secs(60))
         .build()
     {

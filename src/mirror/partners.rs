@@ -12,7 +12,7 @@ use crate::db::{accounts, audit, now_ms};
 use crate::domain::{CountryCode, Email, Role};
 use crate::error::ApiError;
 use crate::random::{new_id, random_hex};
-use crate::routes::rfc3339;
+use crate::domain::rfc3339;
 use crate::state::AppState;
 
 /// What an admin states about a new partner.

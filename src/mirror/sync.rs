@@ -75,14 +75,7 @@ const BLOBS_DIR: &str = "blobs";
 pub async fn sync(mirror: &MirrorStore<'_>, options: &SyncOptions) -> anyhow::Result<SyncReport> {
     let started = Instant::now();
     let upstream = options.upstream.trim_end_matches('/').to_owned();
-    let client = reqwest::Client::builder()
-        // Blob redirects (to a store's presigned URL) are followed by the part fetcher,
-        // which leaves the grant behind.
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("modelgate-mirror/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(Duration::from_secs(10))
-        .read_timeout(Duration::from_secs(60))
-        .build()?;
+    let client = crate::download::client::builder(crate::download::client::MIRROR_AGENT).build()?;
     let (key, pinned) = upstream_key(&client, &upstream, mirror, options).await?;
 
     let response = client
@@ -218,7 +211,7 @@ pub fn check_fresh(snapshot: &Snapshot, accepted: Option<i64>, now: i64) -> anyh
         "the snapshot (version {}) expired at {}: refusing it (a frozen or replayed upstream \
          answer); the mirror keeps serving its current snapshot",
         snapshot.version,
-        crate::routes::rfc3339(snapshot.expires_at)
+        crate::domain::rfc3339(snapshot.expires_at)
     );
     if let Some(accepted) = accepted {
         anyhow::ensure!(

@@ -10,10 +10,10 @@ use crate::auth::principal::Credential;
 use crate::db::{accounts, licensing};
 use crate::domain::{countries, CountryCode, Email};
 use crate::error::ApiError;
-use crate::routes::me::{
-    mint_token, record_attestation, revoke_api_token, AttestationBody, NewTokenBody,
-};
-use crate::routes::{rfc3339, sign_in};
+use crate::accounts::attestations::{record_attestation, AttestationBody};
+use crate::accounts::tokens::{mint_token, revoke_api_token, NewTokenBody};
+use crate::accounts::sign_in;
+use crate::domain::rfc3339;
 use crate::state::AppState;
 
 use super::session::SessionChange;
@@ -98,7 +98,7 @@ pub async fn signin(req: HttpRequest, state: Data<AppState>, form: Form<SignForm
     visitor.check_form(&req, &form.csrf)?;
     let form = form.into_inner();
     let next = safe_next(form.next.as_deref());
-    match sign_in(&state, &req, &form.email, form.password).await {
+    match sign_in(&state, &crate::web::extract::client_info(&req), &form.email, form.password).await {
         Ok(signed_in) => Ok(visitor.redirect(
             &next,
             SessionChange::Start {
@@ -129,7 +129,7 @@ pub async fn signup(req: HttpRequest, state: Data<AppState>, form: Form<SignForm
     let next = safe_next(form.next.as_deref());
     let signed_up = match form.email.parse::<Email>() {
         Ok(email) => {
-            let client_ip = state.proxies.client_ip_of(&req);
+            let client_ip = crate::web::extract::client_ip(&req);
             let base = crate::accounts::signup::link_base(&state, req.app_config().local_addr());
             crate::accounts::sign_up(&state, &email, form.password, client_ip, &base).await
         }

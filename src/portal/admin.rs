@@ -12,8 +12,9 @@ use crate::db::{catalog, mirror as partners_store};
 use crate::domain::{Modality, ModelId, Role};
 use crate::error::ApiError;
 use crate::mirror::partners::{self, NewPartner};
-use crate::routes::admin::{self as admin_api, NewVersionBody};
-use crate::routes::rfc3339;
+use crate::licensing::acceptance::terminate_acceptance;
+use crate::licensing::service::{self as licenses, NewVersionBody};
+use crate::domain::rfc3339;
 use crate::state::AppState;
 
 use super::account::country_options;
@@ -183,7 +184,7 @@ pub async fn publish_license(
         aup_text: form.aup_text,
         notice: form.notice,
     };
-    match admin_api::publish_license(&state, who, form.license_id.trim().to_owned(), body).await {
+    match licenses::publish_license(&state, who, form.license_id.trim().to_owned(), body).await {
         Ok(row) => {
             let notice = format!(
                 "Published {} version {} (sha256:{}).",
@@ -248,7 +249,7 @@ pub async fn revoke_acceptance(
     let visitor = Visitor::of(&state, &req).await;
     visitor.check_form(&req, &form.csrf)?;
     let who = admin(&visitor, &req)?;
-    match admin_api::terminate_acceptance(&state, who, &id, &form.reason).await {
+    match terminate_acceptance(&state, who, &id, &form.reason).await {
         Ok(_) => Ok(visitor.redirect("/admin#licenses", SessionChange::Keep)),
         Err(err) => refused_or(&state, &req, err).await,
     }

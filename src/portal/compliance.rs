@@ -13,10 +13,9 @@ use crate::auth::{Principal, Scope};
 use crate::db::audit as store;
 use crate::db::reviews;
 use crate::error::ApiError;
-use crate::routes::admin::parse_time;
-use crate::routes::audit::{export_events, EventQuery, AUDITORS};
-use crate::routes::reviews::REVIEWERS;
-use crate::routes::rfc3339;
+use crate::access::review::REVIEWERS;
+use crate::audit::export::{self as audit_export, EventQuery, AUDITORS};
+use crate::domain::{parse_time, rfc3339};
 use crate::state::AppState;
 
 use super::models::geo_attribution;
@@ -171,8 +170,13 @@ pub async fn audit_page(
 /// `GET /compliance/audit/export?format=csv|jsonl&…`: the API's streamed export.
 pub async fn export(req: HttpRequest, state: Data<AppState>, form: Query<AuditForm>) -> PageResult {
     let visitor = Visitor::of(&state, &req).await;
-    let who = staff(&visitor, &req, AUDITORS)?.clone();
-    Ok(export_events(state, who, Query(form.query())).await?)
+    let who = staff(&visitor, &req, AUDITORS)?;
+    let export = audit_export::export(&state, who, &form.query())?;
+    Ok(crate::web::body::attachment(
+        export.content_type,
+        export.file_name,
+        export.chunks,
+    ))
 }
 
 #[derive(Deserialize)]

@@ -2,7 +2,7 @@
 //! with its license, the accept form and the access decision explained, and the downloads
 //! page an allowed request leads to.
 
-use actix_web::web::{Data, Form, Path, Query};
+use actix_web::web::{Data, Form, Query};
 use actix_web::HttpRequest;
 use askama::Template;
 use serde::Deserialize;
@@ -14,10 +14,11 @@ use crate::db::{catalog, grants, licensing, reviews::ReviewRow};
 use crate::domain::{ModelId, Sha256Digest};
 use crate::error::ApiError;
 use crate::policy::{Action, Decision, Outcome};
-use crate::routes::access::{base_url, blob_url};
-use crate::routes::licenses::record_acceptance;
-use crate::routes::rfc3339;
+use crate::web::urls::{base_url, blob_url};
+use crate::licensing::acceptance::record_acceptance;
+use crate::domain::rfc3339;
 use crate::state::AppState;
+use crate::web::extract::ModelInPath;
 use crate::store::manifest::Manifest;
 
 use super::views::{
@@ -45,7 +46,7 @@ async fn preview(
     let Some(who) = &visitor.who else {
         return Ok(Preview::SignIn);
     };
-    let client_ip = state.proxies.client_ip_of(req);
+    let client_ip = crate::web::extract::client_ip(req);
     match access::gather(state, &who.user_id, model, None, client_ip, None).await {
         Err(ApiError::AttestationRequired) => Ok(Preview::Attest),
         Err(other) => Err(other),
@@ -264,11 +265,10 @@ fn review_view(case: &ReviewRow) -> ReviewView {
 pub async fn model_page(
     req: HttpRequest,
     state: Data<AppState>,
-    path: Path<(String, String)>,
+    ModelInPath(model): ModelInPath,
     query: Query<ModelQuery>,
 ) -> PageResult {
     let visitor = Visitor::of(&state, &req).await;
-    let model = ModelId::new(&path.0, &path.1)?;
     render_model_page(
         &state,
         &req,
@@ -290,13 +290,12 @@ pub struct AcceptForm {
 pub async fn accept(
     req: HttpRequest,
     state: Data<AppState>,
-    path: Path<(String, String)>,
+    ModelInPath(model): ModelInPath,
     form: Form<AcceptForm>,
 ) -> PageResult {
     let visitor = Visitor::of(&state, &req).await;
     visitor.check_form(&req, &form.csrf)?;
     let who = visitor.require(&req)?;
-    let model = ModelId::new(&path.0, &path.1)?;
     if form.agree.is_none() {
         return Err(ApiError::BadRequest("tick the box to accept the license".into()).into());
     }
@@ -307,7 +306,7 @@ pub async fn accept(
         .await?
         .ok_or_else(|| ApiError::ModelNotFound(model.to_string()))?;
     let license = summary_of(&revision)?.license_id;
-    record_acceptance(&state, &req, who, &license, &seen).await?;
+    record_acceptance(&state, &crate::web::extract::client_info(&req), who, &license, &seen).await?;
     Ok(visitor.redirect(
         &format!("/models/{model}?notice=accepted"),
         super::session::SessionChange::Keep,
@@ -324,15 +323,14 @@ pub struct AccessForm {
 pub async fn request_access(
     req: HttpRequest,
     state: Data<AppState>,
-    path: Path<(String, String)>,
+    ModelInPath(model): ModelInPath,
     form: Form<AccessForm>,
 ) -> PageResult {
     let visitor = Visitor::of(&state, &req).await;
     visitor.check_form(&req, &form.csrf)?;
     let who = visitor.require(&req)?;
     who.authorize(ANY_ROLE, Scope::Download)?;
-    let model = ModelId::new(&path.0, &path.1)?;
-    let client_ip = state.proxies.client_ip_of(&req);
+    let client_ip = crate::web::extract::client_ip(&req);
     let answer = access::request_access(
         &state,
         &who.user_id,

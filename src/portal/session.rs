@@ -15,7 +15,7 @@ use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use crate::auth::principal::{authenticate, Credential, Principal};
 use crate::auth::same_secret;
 use crate::random::random_hex;
-use crate::routes::access::base_url;
+use crate::web::urls::base_url;
 use crate::state::AppState;
 
 use super::PortalError;

@@ -3,7 +3,7 @@
 //! a review (202) names the open case; a deny (403, `access-denied`) carries the same answer
 //! as its `details`.
 
-use actix_web::web::{Bytes, Data, Path};
+use actix_web::web::{Bytes, Data};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -11,12 +11,14 @@ use serde_json::{json, Value};
 use crate::access::grant::GRANT_HEADER;
 use crate::access::{request_access, AccessAnswer};
 use crate::auth::{Principal, Scope, ANY_ROLE};
-use crate::domain::{ModelId, Sha256Digest};
+use crate::domain::Sha256Digest;
 use crate::error::ApiError;
 use crate::policy::{Action, Outcome};
-use crate::routes::reviews::case_json;
-use crate::routes::rfc3339;
+use crate::access::review::case_json;
+use crate::domain::rfc3339;
 use crate::state::AppState;
+use crate::web::extract::ModelInPath;
+use crate::web::urls::{base_url, blob_url};
 use crate::store::manifest::Manifest;
 
 #[derive(Debug, Default, Deserialize)]
@@ -27,34 +29,6 @@ struct AccessBody {
     /// `sha256:…`: the revision to decide on (default: the latest).
     #[serde(default)]
     revision: Option<Sha256Digest>,
-}
-
-/// The base URL for links in responses: `server.public_url` when set; else the `Host` the
-/// client used, with the forwarded scheme and host believed only from a trusted proxy.
-pub fn base_url(state: &AppState, req: &HttpRequest) -> String {
-    let settings = &state.settings;
-    if !settings.server.public_url.is_empty() {
-        return settings.public_url(0);
-    }
-    let from_proxy = req
-        .peer_addr()
-        .is_some_and(|peer| state.proxies.trusts(&peer.ip()));
-    if from_proxy {
-        let info = req.connection_info();
-        return format!("{}://{}", info.scheme(), info.host());
-    }
-    let host = req
-        .headers()
-        .get(actix_web::http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .map_or_else(|| req.app_config().local_addr().to_string(), str::to_owned);
-    format!("http://{host}")
-}
-
-/// The URL that downloads blob `digest` with grant `token` (no header needed: curl, wget
-/// and browsers use it as it is).
-pub fn blob_url(base: &str, digest: &Sha256Digest, token: &str) -> String {
-    format!("{base}/v1/blobs/{}?grant={token}", digest.reference())
 }
 
 pub(crate) fn answer_json(answer: &AccessAnswer, base: &str) -> Result<Value, ApiError> {
@@ -105,14 +79,13 @@ pub async fn request_model_access(
     req: HttpRequest,
     state: Data<AppState>,
     who: Principal,
-    path: Path<(String, String)>,
+    ModelInPath(model): ModelInPath,
     body: Bytes,
 ) -> Result<HttpResponse, ApiError> {
     who.authorize(ANY_ROLE, Scope::Download)?;
-    let model = ModelId::new(&path.0, &path.1)?;
     let body: AccessBody = crate::routes::optional_json_body(&body)?;
     let action = body.action.unwrap_or(Action::Download);
-    let client_ip = state.proxies.client_ip_of(&req);
+    let client_ip = crate::web::extract::client_ip(&req);
     let answer = request_access(
         &state,
         &who.user_id,

@@ -9,27 +9,16 @@ use serde_json::{json, Value};
 
 use crate::auth::{Principal, Scope};
 use crate::db::licensing::{self, AcceptanceFilter, AcceptanceRow};
-use crate::domain::{CountryCode, Modality, Role};
+use crate::domain::{CountryCode, Role};
 use crate::error::ApiError;
 use crate::export::{to_csv, to_json_lines};
-use crate::licensing::documents::{LicenseDocuments, LicenseMetadata};
-use crate::licensing::service::{publish_version, PublishLicenseError};
-use crate::routes::rfc3339;
+use crate::licensing::acceptance::terminate_acceptance;
+use crate::licensing::service::{publish_license, NewVersionBody};
+use crate::domain::{parse_time, rfc3339};
 use crate::state::AppState;
 
 /// Who may read acceptance reports.
 const REPORT_READERS: &[Role] = &[Role::Admin, Role::Compliance];
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewVersionBody {
-    pub version: String,
-    pub title: String,
-    pub modalities: Vec<Modality>,
-    pub license_text: String,
-    pub aup_text: String,
-    pub notice: String,
-}
 
 /// `POST /v1/admin/licenses/{id}/versions`: publishes a new current version.
 #[tracing::instrument(skip_all, fields(user.id = %who.user_id))]
@@ -46,35 +35,6 @@ pub async fn publish_license_version(
     })))
 }
 
-/// Publishes `b` as the new current version of license `id` (admins only).
-pub async fn publish_license(
-    state: &AppState,
-    who: &Principal,
-    id: String,
-    b: NewVersionBody,
-) -> Result<crate::db::licensing::LicenseVersionRow, ApiError> {
-    who.authorize(&[Role::Admin], Scope::Admin)?;
-    let docs = LicenseDocuments {
-        metadata: LicenseMetadata {
-            id,
-            version: b.version,
-            title: b.title,
-            modalities: b.modalities,
-        },
-        license_text: b.license_text,
-        aup_text: b.aup_text,
-        notice: b.notice,
-    };
-    let row = publish_version(&state.db, &docs, Some(who.email.clone()))
-        .await
-        .map_err(|e| match e {
-            PublishLicenseError::Invalid(e) => ApiError::BadRequest(e.to_string()),
-            PublishLicenseError::Exists { .. } => ApiError::Conflict(e.to_string()),
-            PublishLicenseError::Database(e) => ApiError::from(e),
-        })?;
-    Ok(row)
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReportQuery {
@@ -89,18 +49,6 @@ pub struct ReportQuery {
     include_revoked: bool,
     /// `json` (default), `csv` or `jsonl`.
     format: Option<String>,
-}
-
-/// A `YYYY-MM-DD` or RFC 3339 query value as unix milliseconds.
-pub(crate) fn parse_time(field: &str, value: &str) -> Result<i64, ApiError> {
-    use time::format_description::well_known::Rfc3339;
-    let parsed = time::OffsetDateTime::parse(value, &Rfc3339).or_else(|_| {
-        let date_format = time::macros::format_description!("[year]-[month]-[day]");
-        time::Date::parse(value, &date_format).map(|d| d.midnight().assume_utc())
-    });
-    parsed
-        .map(|t| i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX))
-        .map_err(|_| ApiError::BadRequest(format!("`{field}` must be YYYY-MM-DD or RFC 3339")))
 }
 
 const REPORT_COLUMNS: &[&str] = &[
@@ -223,41 +171,4 @@ pub async fn revoke_acceptance(
     Ok(HttpResponse::Ok().json(
         json!({ "id": id.as_str(), "revoked": true, "reason": reason, "revoked_by": who.email }),
     ))
-}
-
-/// Revokes acceptance `id` (the license is terminated for that user) with `reason`, and
-/// its audit event (admins only); returns the trimmed reason.
-pub async fn terminate_acceptance(
-    state: &AppState,
-    who: &Principal,
-    id: &str,
-    reason: &str,
-) -> Result<String, ApiError> {
-    who.authorize(&[Role::Admin], Scope::Admin)?;
-    let reason = reason.trim();
-    if reason.is_empty() || reason.chars().count() > 1000 {
-        return Err(ApiError::BadRequest(
-            "`reason` must be 1-1000 characters".into(),
-        ));
-    }
-    let mut tx = state.db.begin_write().await?;
-    if !licensing::revoke_acceptance(&mut tx, id, &who.email, reason).await? {
-        return Err(ApiError::NotFound(format!(
-            "no live acceptance `{}`",
-            id.chars().take(64).collect::<String>()
-        )));
-    }
-    crate::db::audit::append(
-        &mut tx,
-        &crate::db::audit::NewEvent {
-            kind: "license.terminated",
-            actor: Some(who.email.clone()),
-            subject: Some(id.to_string()),
-            outcome: Some("revoked".into()),
-            data: json!({ "acceptance": id, "reason": reason }),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(reason.to_owned())
 }

@@ -3,107 +3,20 @@
 //! a verification of the stored chain. `GET /v1/keys/audit` is public.
 
 use actix_web::http::header;
-use actix_web::web::{Bytes, Data, Query};
+use actix_web::web::{Data, Query};
 use actix_web::HttpResponse;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::audit::export::{self, EventQuery, AUDITORS};
 use crate::audit::{verify_stored, ChainedEvent};
 use crate::auth::{Principal, Scope};
-use crate::db::audit::{self as store, EventFilter};
-use crate::domain::Role;
+use crate::db::audit as store;
+use crate::domain::{parse_time, rfc3339};
 use crate::error::ApiError;
-use crate::export::csv_field;
-use crate::routes::admin::parse_time;
-use crate::routes::rfc3339;
 use crate::state::AppState;
 
-pub(crate) const AUDITORS: &[Role] = &[Role::Compliance];
 const MAX_PAGE: i64 = 1000;
-const EXPORT_PAGE: i64 = 500;
-const MAX_FILTER_CHARS: usize = 200;
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EventQuery {
-    /// Event type, e.g. `policy.decision`.
-    pub(crate) kind: Option<String>,
-    /// The acting user id (or staff email).
-    pub(crate) user: Option<String>,
-    /// A model id, matched in the event's subject or data.
-    pub(crate) model: Option<String>,
-    /// `allow`, `deny`, `review`, `served`, an error code…
-    pub(crate) outcome: Option<String>,
-    /// A country: declared domicile, organisation country or GeoIP country.
-    pub(crate) country: Option<String>,
-    /// An organisation name, as declared.
-    pub(crate) organisation: Option<String>,
-    /// A partner's name: events its mirror shipped upstream.
-    pub(crate) partner: Option<String>,
-    /// `YYYY-MM-DD` or RFC 3339, inclusive.
-    pub(crate) since: Option<String>,
-    /// `YYYY-MM-DD` or RFC 3339, exclusive.
-    pub(crate) until: Option<String>,
-    /// The cursor: events after this sequence number.
-    pub(crate) after: Option<String>,
-    /// Page size, 1 to 1000 (default 100).
-    pub(crate) limit: Option<i64>,
-    /// For the export: `jsonl` (default) or `csv`.
-    pub(crate) format: Option<String>,
-}
-
-impl EventQuery {
-    pub(crate) fn filter(&self) -> Result<EventFilter, ApiError> {
-        for (name, value) in [
-            ("kind", &self.kind),
-            ("user", &self.user),
-            ("model", &self.model),
-            ("outcome", &self.outcome),
-            ("country", &self.country),
-            ("organisation", &self.organisation),
-            ("partner", &self.partner),
-        ] {
-            if value
-                .as_ref()
-                .is_some_and(|v| v.chars().count() > MAX_FILTER_CHARS)
-            {
-                return Err(ApiError::BadRequest(format!(
-                    "`{name}` is longer than {MAX_FILTER_CHARS} characters"
-                )));
-            }
-        }
-        let after = match self.after.as_deref() {
-            None | Some("") => 0,
-            Some(cursor) => cursor
-                .parse::<i64>()
-                .ok()
-                .filter(|c| *c >= 0)
-                .ok_or_else(|| {
-                    ApiError::BadRequest("`after` must be a cursor from `next_cursor`".into())
-                })?,
-        };
-        Ok(EventFilter {
-            kind: self.kind.clone(),
-            actor: self.user.clone(),
-            model: self.model.clone(),
-            outcome: self.outcome.clone(),
-            country: self.country.clone().map(|c| c.to_ascii_uppercase()),
-            organisation: self.organisation.clone(),
-            partner: self.partner.clone(),
-            since: self
-                .since
-                .as_deref()
-                .map(|s| parse_time("since", s))
-                .transpose()?,
-            until: self
-                .until
-                .as_deref()
-                .map(|s| parse_time("until", s))
-                .transpose()?,
-            after,
-        })
-    }
-}
 
 fn event_json(event: &ChainedEvent) -> Value {
     let mut value = serde_json::to_value(event).unwrap_or(Value::Null);
@@ -135,46 +48,6 @@ pub async fn list_events(
     })))
 }
 
-const CSV_COLUMNS: &[&str] = &[
-    "seq",
-    "id",
-    "time",
-    "occurred_at",
-    "kind",
-    "actor",
-    "subject",
-    "outcome",
-    "request_id",
-    "client_ip_hash",
-    "client_ip",
-    "data",
-    "prev_hash",
-    "hash",
-];
-
-fn csv_line(event: &ChainedEvent) -> String {
-    let text = |v: &Option<String>| csv_field(v.as_deref().unwrap_or_default());
-    let fields = [
-        event.seq.to_string(),
-        csv_field(&event.id),
-        rfc3339(event.occurred_at),
-        event.occurred_at.to_string(),
-        csv_field(&event.kind),
-        text(&event.actor),
-        text(&event.subject),
-        text(&event.outcome),
-        text(&event.request_id),
-        text(&event.client_ip_hash),
-        text(&event.client_ip),
-        csv_field(&String::from_utf8_lossy(&crate::canonical_json::to_bytes(
-            &event.data,
-        ))),
-        csv_field(&event.prev_hash),
-        csv_field(&event.hash),
-    ];
-    format!("{}\r\n", fields.join(","))
-}
-
 /// `GET /v1/audit/export?format=jsonl|csv` with the same filters: streamed page by page,
 /// never held in memory. An unfiltered JSON Lines export is what `modelgate audit verify`
 /// checks offline.
@@ -183,60 +56,12 @@ pub async fn export_events(
     who: Principal,
     query: Query<EventQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    who.authorize(AUDITORS, Scope::Read)?;
-    let csv = match query.format.as_deref() {
-        None | Some("jsonl") => false,
-        Some("csv") => true,
-        Some(other) => {
-            return Err(ApiError::BadRequest(format!(
-                "unknown format `{other}` (expected jsonl or csv)"
-            )))
-        }
-    };
-    let filter = query.filter()?;
-    let db = state.db.clone();
-    let header_line = csv.then(|| format!("{}\r\n", CSV_COLUMNS.join(",")));
-    let pages =
-        futures_util::stream::unfold((Some(filter), header_line), move |(filter, header_line)| {
-            let db = db.clone();
-            async move {
-                if let Some(line) = header_line {
-                    return Some((Ok(Bytes::from(line)), (filter, None)));
-                }
-                let mut filter = filter?;
-                match store::find(&db, &filter, EXPORT_PAGE).await {
-                    Ok(events) if events.is_empty() => None,
-                    Ok(events) => {
-                        let full = events.len() as i64 == EXPORT_PAGE;
-                        let mut out = String::new();
-                        for event in &events {
-                            if csv {
-                                out.push_str(&csv_line(event));
-                            } else {
-                                out.push_str(&serde_json::to_string(event).unwrap_or_default());
-                                out.push('\n');
-                            }
-                        }
-                        filter.after = events.last().map_or(filter.after, |e| e.seq);
-                        let next = full.then_some(filter);
-                        Some((Ok::<_, std::io::Error>(Bytes::from(out)), (next, None)))
-                    }
-                    Err(e) => Some((Err(std::io::Error::other(e)), (None, None))),
-                }
-            }
-        });
-    let (content_type, name) = if csv {
-        ("text/csv; charset=utf-8", "audit.csv")
-    } else {
-        ("application/x-ndjson", "audit.jsonl")
-    };
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, content_type))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{name}\""),
-        ))
-        .streaming(pages))
+    let export = export::export(&state, &who, &query)?;
+    Ok(crate::web::body::attachment(
+        export.content_type,
+        export.file_name,
+        export.chunks,
+    ))
 }
 
 /// `GET /v1/audit/checkpoints`: every signed checkpoint, oldest first, and the audit key.

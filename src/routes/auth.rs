@@ -6,14 +6,13 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::auth::password;
+use crate::accounts::sessions::{sign_in, SignedIn};
 use crate::auth::principal::Credential;
 use crate::auth::Principal;
 use crate::db::accounts;
-use crate::domain::{Email, Role};
+use crate::domain::{ClientInfo, Email};
 use crate::error::ApiError;
-use crate::random::new_id;
-use crate::routes::rfc3339;
+use crate::domain::rfc3339;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -21,47 +20,6 @@ use crate::state::AppState;
 pub struct Credentials {
     email: String,
     password: String,
-}
-
-/// Creates an account with `role` and a verified address; used by `admin create` and the
-/// demo (sign-ups go through `accounts::sign_up`).
-pub async fn create_account(
-    state: &AppState,
-    email: &Email,
-    password: String,
-    role: Role,
-) -> Result<String, ApiError> {
-    let hash = password::hash_password(password).await?;
-    let id = new_id();
-    let mut tx = state.db.begin_write().await?;
-    // Created by an operator (or the demo), who vouches for the address.
-    let verified_at = Some(crate::db::now_ms());
-    if !accounts::insert_user(
-        &mut tx,
-        &id,
-        email.as_str(),
-        &hash,
-        role.as_str(),
-        verified_at,
-    )
-    .await?
-    {
-        return Err(ApiError::EmailTaken);
-    }
-    crate::db::audit::append(
-        &mut tx,
-        &crate::db::audit::NewEvent {
-            kind: "account.created",
-            actor: Some(id.clone()),
-            subject: Some(id.clone()),
-            outcome: Some("created".into()),
-            data: json!({ "user_id": id, "email": email.as_str(), "role": role.as_str() }),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    tracing::info!(user.id = %id, user.role = %role, "account created");
-    Ok(id)
 }
 
 /// `POST /v1/auth/register`: a new `user` account. 202 whether or not the address already
@@ -74,7 +32,7 @@ pub async fn register(
 ) -> Result<HttpResponse, ApiError> {
     let Credentials { email, password } = body.into_inner();
     let email: Email = email.parse()?;
-    let client_ip = state.proxies.client_ip_of(&req);
+    let client_ip = crate::web::extract::client_ip(&req);
     let base = crate::accounts::signup::link_base(&state, req.app_config().local_addr());
     crate::accounts::sign_up(&state, &email, password, client_ip, &base).await?;
     let (next, message) = crate::accounts::signup::next_step(&state);
@@ -110,7 +68,7 @@ pub async fn resend_verification(
     state: Data<AppState>,
     body: Json<ResendBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let client_ip = state.proxies.client_ip_of(&req);
+    let client_ip = crate::web::extract::client_ip(&req);
     let base = crate::accounts::signup::link_base(&state, req.app_config().local_addr());
     crate::accounts::resend_verification(&state, &body.email, client_ip, &base).await?;
     Ok(HttpResponse::Accepted().json(json!({
@@ -118,82 +76,10 @@ pub async fn resend_verification(
     })))
 }
 
-/// A new session: the signed token and the account it is for.
-pub struct SignedIn {
-    pub token: String,
-    pub expires_ms: i64,
-    pub user: accounts::UserRow,
-}
-
-/// Checks `email` and `password` and opens a session. Throttled per account and per IP;
-/// the answer takes as long whether or not the account exists. The API and the portal
-/// both sign in through here.
-pub async fn sign_in(
-    state: &AppState,
-    req: &HttpRequest,
-    email: &str,
-    password: String,
-) -> Result<SignedIn, ApiError> {
-    let email = email.trim().to_lowercase();
-    if email.len() > 254 {
-        // No such account can exist; and a throttle key stays small.
-        return Err(ApiError::InvalidCredentials);
-    }
-    let ip = state.proxies.client_ip_of(req);
-    if let Err(wait) = state.throttle.begin_attempt(&email, ip) {
-        return Err(ApiError::TooManyAttempts {
-            retry_after_secs: wait.as_secs().max(1),
-        });
-    }
-    let user = accounts::user_by_email(&state.db, &email).await?;
-    let matches =
-        password::verify_password(password, user.as_ref().map(|u| u.password_hash.clone())).await;
-    let user = match user {
-        Some(user) if matches && user.disabled_at.is_none() => user,
-        _ => return Err(ApiError::InvalidCredentials),
-    };
-    state.throttle.succeeded(&email, ip);
-    open_session(state, req, user).await
-}
-
-/// Opens a session for `user`, whose credentials were just checked (or who was just
-/// created with them): the signed token and its record.
-pub async fn open_session(
-    state: &AppState,
-    req: &HttpRequest,
-    user: accounts::UserRow,
-) -> Result<SignedIn, ApiError> {
-    let ip = state.proxies.client_ip_of(req);
-    let session_id = new_id();
-    let (token, expires) = state
-        .session_keys
-        .issue(&user.id, &session_id)
-        .map_err(ApiError::internal)?;
-    let expires_ms = i64::try_from(expires).unwrap_or(i64::MAX / 1000) * 1000;
-    let user_agent = req
-        .headers()
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok());
-    accounts::insert_session(
-        &state.db,
-        &session_id,
-        &user.id,
-        expires_ms,
-        ip.map(|i| i.to_string()).as_deref(),
-        user_agent,
-    )
-    .await?;
-    Ok(SignedIn {
-        token,
-        expires_ms,
-        user,
-    })
-}
-
 /// `POST /v1/auth/login`: a session token (see `sign_in`).
 #[tracing::instrument(skip_all)]
 pub async fn login(
-    req: HttpRequest,
+    client: ClientInfo,
     state: Data<AppState>,
     body: Json<Credentials>,
 ) -> Result<HttpResponse, ApiError> {
@@ -202,7 +88,7 @@ pub async fn login(
         token,
         expires_ms,
         user,
-    } = sign_in(&state, &req, &email, password).await?;
+    } = sign_in(&state, &client, &email, password).await?;
     Ok(HttpResponse::Ok().json(json!({
         "token": token,
         "token_type": "Bearer",

@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 use actix_web::body::{BodySize, BoxBody, MessageBody, SizedStream};
 use actix_web::http::{header, Method, StatusCode};
 use actix_web::web::{Data, Path};
-use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use actix_web::{HttpRequest, HttpResponse};
 use base64::Engine;
 use bytes::Bytes;
 
@@ -17,6 +17,8 @@ use crate::domain::Sha256Digest;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::range::{parse_range, ByteRange, RangeRequest};
+use crate::web::body::response_body;
+use crate::web::extract::{client_ip, GrantToken};
 
 fn header_str(req: &HttpRequest, name: header::HeaderName) -> Option<&str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
@@ -63,10 +65,11 @@ pub async fn download_blob(
     req: HttpRequest,
     state: Data<AppState>,
     reference: Path<String>,
+    grant: GrantToken,
 ) -> Result<HttpResponse, ApiError> {
     let digest: Sha256Digest = reference.parse()?;
     tracing::Span::current().record("blob.digest", tracing::field::display(&digest));
-    serve_blob(&req, &state, &digest, grant::token_of(&req).as_deref()).await
+    serve_blob(&req, &state, &digest, grant.0.as_deref()).await
 }
 
 /// Answers `req` (`GET` or `HEAD`) with the blob `digest` if `grant_token` covers it;
@@ -83,8 +86,8 @@ pub(crate) async fn serve_blob(
         size: 0,
         user_id: None,
         grant_id: None,
-        method: req.method(),
-        client_ip: state.proxies.client_ip_of(req),
+        method: req.method().as_str(),
+        client_ip: client_ip(req),
         range: header_str(req, header::RANGE),
         status: 0,
         bytes: 0,
@@ -93,7 +96,7 @@ pub(crate) async fn serve_blob(
     let grant = match grant::check(state, grant_token, &mut request).await {
         Ok(grant) => grant,
         Err(refusal) => {
-            request.status = refusal.status_code().as_u16();
+            request.status = refusal.status().as_u16();
             grant::record_refusal(state, None, &request, &refusal).await;
             return Err(refusal);
         }
@@ -140,7 +143,7 @@ pub(crate) async fn serve_blob(
         }
         RangeRequest::Unsatisfiable(message) => {
             let refusal = ApiError::RangeNotSatisfiable { message, size };
-            request.status = refusal.status_code().as_u16();
+            request.status = refusal.status().as_u16();
             grant::record_refusal(state, Some(&grant), &request, &refusal).await;
             return Err(refusal);
         }
@@ -182,7 +185,7 @@ pub(crate) async fn serve_blob(
             (true, StatusCode::OK) => Some(digest),
             (true, _) => Some(blob.hash_range(range.first, len).await?),
         };
-        let body = blob.body(range.first, len).await?;
+        let body = response_body(blob.body(range.first, len).await?);
         Ok((None, content_digest, Some(body)))
     };
     let (redirect_url, content_digest, body) = match stored.await {
@@ -192,7 +195,7 @@ pub(crate) async fn serve_blob(
                 reservation.give_back(&state.db, reservation.bytes).await;
             }
             let mut failed = request.clone();
-            failed.status = err.status_code().as_u16();
+            failed.status = err.status().as_u16();
             failed.bytes = 0;
             grant::record_refusal(state, Some(&grant), &failed, &err).await;
             return Err(err);

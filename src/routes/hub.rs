@@ -23,7 +23,7 @@ use crate::domain::{ModelId, Sha256Digest};
 use crate::error::ApiError;
 use crate::policy::{Action, Outcome};
 use crate::routes::blobs::serve_blob;
-use crate::routes::rfc3339;
+use crate::domain::rfc3339;
 use crate::state::AppState;
 use crate::store::manifest::{Manifest, ManifestFile};
 
@@ -442,7 +442,7 @@ async fn resolve_file(
         &model,
         Some(&digest),
         Action::Download,
-        state.proxies.client_ip_of(req),
+        crate::web::extract::client_ip(req),
     )
     .await?;
     let grant = match access.decision.outcome {

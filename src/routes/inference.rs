@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use actix_web::http::header;
-use actix_web::web::{Bytes, Data, Path, Payload};
+use actix_web::web::{Bytes, Data, Payload};
 use actix_web::{HttpRequest, HttpResponse};
 use base64::Engine;
 use serde::Deserialize;
@@ -25,9 +25,11 @@ use crate::error::ApiError;
 use crate::inference::generate::{GenerateParams, Generated};
 use crate::inference::service::{DecodedImage, Prompt};
 use crate::policy::{Action, Outcome};
-use crate::routes::access::{answer_json, base_url, denied};
+use crate::routes::access::{answer_json, denied};
+use crate::web::urls::base_url;
 use crate::routes::{body_up_to, optional_json_body};
 use crate::state::AppState;
+use crate::web::extract::ModelInPath;
 use crate::store::manifest::Manifest;
 
 /// Longest prompt accepted, in bytes, before it is even tokenized.
@@ -117,13 +119,12 @@ async fn decide_run(
     req: &HttpRequest,
     state: &AppState,
     who: &Principal,
-    path: &(String, String),
+    model: &ModelId,
     revision: Option<&Sha256Digest>,
     action: Action,
 ) -> Result<Decided, ApiError> {
     who.authorize(ANY_ROLE, Scope::Download)?;
-    let model = ModelId::new(&path.0, &path.1)?;
-    let client_ip = state.proxies.client_ip_of(req);
+    let client_ip = crate::web::extract::client_ip(req);
     let answer = request_access(state, &who.user_id, &model, revision, action, client_ip).await?;
     let base = base_url(state, req);
     match answer.decision.outcome {
@@ -178,7 +179,7 @@ pub async fn validate_model(
     req: HttpRequest,
     state: Data<AppState>,
     who: Principal,
-    path: Path<(String, String)>,
+    ModelInPath(model): ModelInPath,
     body: Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let body: ValidateBody = optional_json_body(&body)?;
@@ -188,7 +189,7 @@ pub async fn validate_model(
         &req,
         &state,
         &who,
-        &path,
+        &model,
         body.revision.as_ref(),
         Action::Validate,
     )
@@ -278,7 +279,7 @@ pub async fn generate_text(
     req: HttpRequest,
     state: Data<AppState>,
     who: Principal,
-    path: Path<(String, String)>,
+    ModelInPath(model): ModelInPath,
     payload: Payload,
 ) -> Result<HttpResponse, ApiError> {
     let max_image_bytes = state.inference.settings().max_image_bytes;
@@ -308,7 +309,7 @@ pub async fn generate_text(
         &req,
         &state,
         &who,
-        &path,
+        &model,
         body.revision.as_ref(),
         Action::Generate,
     )

@@ -35,7 +35,7 @@ pub async fn get_snapshot(
         ));
     }
     let partner = calling_partner(&state, &who).await?;
-    let snapshot = snapshot::build(&state, &partner, state.proxies.client_ip_of(&req)).await?;
+    let snapshot = snapshot::build(&state, &partner, crate::web::extract::client_ip(&req)).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(snapshot::sign(&snapshot, &state.signer)))

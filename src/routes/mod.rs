@@ -17,8 +17,6 @@ mod partners;
 mod policy;
 pub(crate) mod reviews;
 
-pub use auth::{create_account, open_session, sign_in};
-pub use reviews::case_json;
 
 use actix_web::web;
 
@@ -52,22 +50,10 @@ pub(crate) async fn body_up_to(
     Ok(body.freeze())
 }
 
-/// RFC 3339 in UTC for a unix-millisecond time, the time format of every response.
-pub fn rfc3339(ms: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
-}
-
 /// Registers every API route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("")
-            .configure(crate::portal::configure)
             .route("/healthz", web::get().to(health::live))
             .route("/readyz", web::get().to(health::ready))
             .route("/metrics", web::get().to(health::metrics))

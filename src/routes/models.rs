@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use actix_web::http::header;
-use actix_web::web::{Data, Path, Query};
+use actix_web::web::{Data, Query};
 use actix_web::HttpResponse;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -11,8 +11,9 @@ use serde_json::json;
 use crate::db::catalog::{self, RevisionRow};
 use crate::domain::{ModelId, Sha256Digest};
 use crate::error::ApiError;
-use crate::routes::rfc3339;
+use crate::domain::rfc3339;
 use crate::state::AppState;
+use crate::web::extract::ModelInPath;
 use crate::store::manifest::{Manifest, ManifestFile};
 
 /// Header naming the revision digest a manifest or signature belongs to.
@@ -56,10 +57,6 @@ impl RevisionView {
     }
 }
 
-fn model_id(path: &(String, String)) -> Result<ModelId, ApiError> {
-    Ok(ModelId::new(&path.0, &path.1)?)
-}
-
 /// `GET /v1/models`: every model with its latest revision.
 #[tracing::instrument(skip_all)]
 pub async fn list_models(state: Data<AppState>) -> Result<HttpResponse, ApiError> {
@@ -82,9 +79,9 @@ pub async fn list_models(state: Data<AppState>) -> Result<HttpResponse, ApiError
 #[tracing::instrument(skip_all, fields(model.id))]
 pub async fn get_model(
     state: Data<AppState>,
-    path: Path<(String, String)>,
+    ModelInPath(model): ModelInPath,
 ) -> Result<HttpResponse, ApiError> {
-    let id = model_id(&path)?;
+    let id = model;
     tracing::Span::current().record("model.id", tracing::field::display(&id));
     let rows = catalog::revisions_of(&state.db, &id).await?;
     let Some(latest) = rows.first() else {
@@ -107,12 +104,11 @@ pub async fn get_model(
 
 async fn revision_for(
     state: &AppState,
-    path: &(String, String),
+    id: &ModelId,
     query: &RevisionQuery,
 ) -> Result<Arc<RevisionRow>, ApiError> {
-    let id = model_id(path)?;
     let digest = query.digest()?;
-    match state.catalog.revision(&id, digest.as_ref()).await? {
+    match state.catalog.revision(id, digest.as_ref()).await? {
         Some(row) => Ok(row),
         None if digest.is_none() => Err(ApiError::ModelNotFound(id.to_string())),
         None => Err(ApiError::RevisionNotFound(
@@ -133,10 +129,10 @@ fn signed_document(row: &RevisionRow, content_type: &str, body: String) -> HttpR
 #[tracing::instrument(skip_all)]
 pub async fn get_manifest(
     state: Data<AppState>,
-    path: Path<(String, String)>,
+    ModelInPath(model): ModelInPath,
     query: Query<RevisionQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let row = revision_for(&state, &path, &query).await?;
+    let row = revision_for(&state, &model, &query).await?;
     let body = row.manifest.clone();
     Ok(signed_document(&row, "application/json", body))
 }
@@ -145,10 +141,10 @@ pub async fn get_manifest(
 #[tracing::instrument(skip_all)]
 pub async fn get_signature(
     state: Data<AppState>,
-    path: Path<(String, String)>,
+    ModelInPath(model): ModelInPath,
     query: Query<RevisionQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let row = revision_for(&state, &path, &query).await?;
+    let row = revision_for(&state, &model, &query).await?;
     let body = row.signature.clone();
     Ok(signed_document(&row, "application/json", body))
 }

@@ -6,37 +6,11 @@ use actix_web::HttpResponse;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::access::review::{decide_case, Verdict};
+use crate::access::review::{case_json, decide_case, Verdict, REVIEWERS};
 use crate::auth::{Principal, Scope, ANY_ROLE};
-use crate::db::reviews::{self, ReviewRow};
-use crate::domain::Role;
+use crate::db::reviews;
 use crate::error::ApiError;
-use crate::routes::rfc3339;
 use crate::state::AppState;
-
-/// Who works the review queue.
-pub(crate) const REVIEWERS: &[Role] = &[Role::Compliance, Role::Admin];
-
-fn parsed(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or(Value::Null)
-}
-
-/// The JSON form of a case.
-pub fn case_json(case: &ReviewRow) -> Value {
-    json!({
-        "id": case.id,
-        "state": case.state,
-        "model": case.model_id,
-        "user": { "id": case.user_id, "email": case.email },
-        "attestation_id": case.attestation_id,
-        "opened_at": rfc3339(case.opened_at),
-        "decided_at": case.decided_at.map(rfc3339),
-        "decided_by": case.decided_by,
-        "note": case.note,
-        "reasons": parsed(&case.reasons),
-        "inputs": parsed(&case.inputs),
-    })
-}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

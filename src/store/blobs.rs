@@ -7,12 +7,12 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use actix_web::body::{BoxBody, SizedStream};
 use indicatif::ProgressBar;
 use sha2::{Digest, Sha256};
 
 use crate::config::{BlobBackend, StorageSettings};
 use crate::domain::Sha256Digest;
+use crate::store::http::BlobBody;
 use crate::store::local::LocalBlobs;
 use crate::store::object::ObjectBlobs;
 
@@ -349,8 +349,8 @@ enum Source {
 }
 
 impl OpenBlob {
-    /// The response body for `len` bytes from `first`, streamed, never read whole.
-    pub async fn body(self, first: u64, len: u64) -> Result<BoxBody, BlobError> {
+    /// The body for `len` bytes from `first`, streamed, never read whole.
+    pub async fn body(self, first: u64, len: u64) -> Result<BlobBody, BlobError> {
         match self.source {
             Source::File(file) => {
                 crate::store::http::range_body(file, first, len).map_err(|source| BlobError::Io {
@@ -359,8 +359,8 @@ impl OpenBlob {
                 })
             }
             Source::Object(object, digest) => {
-                let stream = counted("read", object.read_range(&digest, first, len).await)?;
-                Ok(BoxBody::new(SizedStream::new(len, stream)))
+                let chunks = counted("read", object.read_range(&digest, first, len).await)?;
+                Ok(BlobBody::Stream { len, chunks })
             }
         }
     }

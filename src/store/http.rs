@@ -1,6 +1,7 @@
-//! Serving a blob over HTTP without buffering it: the file is read in large chunks on the
-//! blocking pool, one chunk ahead of the socket, and handed to actix as a sized stream.
-//! Ranges of at most `INLINE_READ_BYTES` are read at once, skipping the blocking pool.
+//! A blob's bytes for a response, never buffered whole: a file is read in large chunks on
+//! the blocking pool, one chunk ahead of the socket. Ranges of at most `INLINE_READ_BYTES`
+//! are read at once, skipping the blocking pool. The web layer turns a `BlobBody` into a
+//! response body.
 
 use std::fs::File;
 use std::io;
@@ -9,30 +10,50 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use actix_web::body::{BoxBody, SizedStream};
-use actix_web::rt::task::{spawn_blocking, JoinHandle};
 use bytes::Bytes;
-use futures_util::{FutureExt, Stream};
+use futures_util::stream::BoxStream;
+use futures_util::{FutureExt, Stream, StreamExt};
+use tokio::task::{spawn_blocking, JoinHandle};
 
 /// Bytes read from the file per chunk: large enough for full loopback speed, small enough
-/// that a slow client costs about two chunks of memory (the prefetched one and actix's
+/// that a slow client costs about two chunks of memory (the prefetched one and the server's
 /// write buffer).
 pub const CHUNK_BYTES: usize = 256 * 1024;
 
 /// Ranges up to this size (configs, tokenizers, indexes) are answered from one read.
 pub const INLINE_READ_BYTES: u64 = 64 * 1024;
 
-/// The response body for `len` bytes of `file` starting at `first`.
-pub fn range_body(file: File, first: u64, len: u64) -> io::Result<BoxBody> {
+/// The bytes of a response body.
+pub enum BlobBody {
+    /// Read already (a small range).
+    Whole(Bytes),
+    /// `len` bytes, streamed.
+    Stream {
+        len: u64,
+        chunks: BoxStream<'static, io::Result<Bytes>>,
+    },
+}
+
+impl std::fmt::Debug for BlobBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BlobBody::Whole(bytes) => write!(f, "BlobBody::Whole({} bytes)", bytes.len()),
+            BlobBody::Stream { len, .. } => write!(f, "BlobBody::Stream({len} bytes)"),
+        }
+    }
+}
+
+/// The body for `len` bytes of `file` starting at `first`.
+pub fn range_body(file: File, first: u64, len: u64) -> io::Result<BlobBody> {
     if len <= INLINE_READ_BYTES {
         let mut buffer = vec![0u8; usize::try_from(len).unwrap_or(0)];
         file.read_exact_at(&mut buffer, first)?;
-        return Ok(BoxBody::new(Bytes::from(buffer)));
+        return Ok(BlobBody::Whole(Bytes::from(buffer)));
     }
-    Ok(BoxBody::new(SizedStream::new(
+    Ok(BlobBody::Stream {
         len,
-        FileChunks::new(file, first, len),
-    )))
+        chunks: FileChunks::new(file, first, len).boxed(),
+    })
 }
 
 /// A byte range of a file as a stream of chunks, prefetching the next chunk while the

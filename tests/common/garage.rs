@@ -1,8 +1,8 @@
 //! A real Garage server (S3-compatible, `cargo install garage`) on loopback, single-node,
 //! with one bucket and one access key, for the object-store tests. The binary is looked up
 //! as `$MODELGATE_GARAGE`, then `~/.cache/modelgate-tools/bin/garage` (where `.ci/run`
-//! caches it), then `garage` on `PATH`. Without it the tests that need it are skipped,
-//! unless `MODELGATE_REQUIRE_GARAGE=1` (CI) makes that a failure.
+//! caches it), then `garage` on `PATH`. The tests that need it are `#[ignore]`d, and fail
+//! without it when asked for.
 
 use std::net::TcpStream;
 use std::path::PathBuf;
@@ -42,27 +42,15 @@ fn binary() -> Option<PathBuf> {
     })
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 impl Garage {
-    /// Starts a fresh server, or `None` (after saying so) when Garage is not installed.
-    pub fn start() -> Option<Garage> {
-        let Some(binary) = binary() else {
-            assert!(
-                std::env::var("MODELGATE_REQUIRE_GARAGE").as_deref() != Ok("1"),
-                "MODELGATE_REQUIRE_GARAGE=1 but no garage binary was found"
-            );
-            eprintln!("skipped: garage is not installed (cargo install garage)");
-            return None;
-        };
+    /// Starts a fresh server; fails the test when Garage is not installed (tests that call
+    /// it are `#[ignore]`d with the reason).
+    pub fn start() -> Garage {
+        let binary = binary().expect(
+            "this test needs Garage: MODELGATE_GARAGE, or `garage` on PATH (.ci/run builds it)",
+        );
         let dir = tempfile::tempdir().unwrap();
-        let (s3_port, rpc_port) = (free_port(), free_port());
+        let (s3_port, rpc_port) = (super::free_port(), super::free_port());
         let config = dir.path().join("garage.toml");
         std::fs::write(
             &config,
@@ -108,7 +96,7 @@ impl Garage {
             _process: process,
         };
         garage.wait_until_listening();
-        Some(garage)
+        garage
     }
 
     fn wait_until_listening(&self) {

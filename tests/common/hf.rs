@@ -12,33 +12,23 @@ use super::TestApp;
 pub const TEXT: &str = "demo/Llama-3.2-Tiny";
 pub const VISION: &str = "demo/Llama-3.2-Tiny-Vision";
 
-/// Whether `huggingface_hub` can be imported; CI sets `MODELGATE_REQUIRE_HF_HUB=1`, so a
-/// missing client fails there instead of skipping.
-pub fn available() -> bool {
-    python_modules("huggingface_hub", "MODELGATE_REQUIRE_HF_HUB")
+/// Fails the test unless `huggingface_hub` can be imported.
+pub fn require_hf_hub() {
+    require_python_modules("huggingface_hub");
 }
 
-/// Whether `transformers` can be imported (required in CI like `huggingface_hub`).
-pub fn transformers_available() -> bool {
-    python_modules("transformers", "MODELGATE_REQUIRE_HF_HUB")
-}
-
-/// Whether python3 imports `modules` (comma-separated). With `require_var` set, as CI
-/// sets it, a missing module fails the test instead of skipping it.
-pub fn python_modules(modules: &str, require_var: &str) -> bool {
+/// Fails the test unless python3 imports `modules` (comma-separated). Tests that call it
+/// are `#[ignore]`d with the reason, so only a run that asks for them needs the modules.
+pub fn require_python_modules(modules: &str) {
     let found = Command::new("python3")
         .args(["-c", &format!("import {modules}")])
         .output()
         .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var(require_var).is_err(),
-            "{modules} required ({require_var}) but not installed"
-        );
-        let packages = modules.replace(',', "");
-        eprintln!("skipped: python3 -m pip install {packages} to run this test");
-    }
-    found
+    let packages = modules.replace(',', "");
+    assert!(
+        found,
+        "this test needs the Python modules {modules}: python3 -m pip install {packages} (.ci/run pins them)"
+    );
 }
 
 /// One client configuration: endpoint, token and its own cache directory.

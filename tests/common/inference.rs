@@ -98,9 +98,9 @@ pub fn failed_checks(report: &ValidationReport) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Whether torch and transformers can be imported; CI sets `MODELGATE_REQUIRE_TORCH=1`.
-pub fn torch_available() -> bool {
-    super::hf::python_modules("torch, transformers, PIL", "MODELGATE_REQUIRE_TORCH")
+/// Fails the test unless torch, transformers and Pillow can be imported.
+pub fn require_torch() {
+    super::hf::require_python_modules("torch, transformers, PIL");
 }
 
 /// Runs `tests/inference/<script>` with `args`, `stdin` on its standard input; its stdout.

@@ -1,5 +1,5 @@
 //! Shared test support: `spawn_app` starts the real gateway on port 0 with a temp data
-//! directory, on SQLite and (when `TEST_DATABASE_URL` is set) on a fresh PostgreSQL database.
+//! directory, on SQLite or on a fresh PostgreSQL database (dropped with the app).
 #![allow(dead_code, clippy::unwrap_used)]
 
 pub mod fault_proxy;
@@ -8,6 +8,15 @@ pub mod hf;
 pub mod inference;
 pub mod mmdb;
 pub mod tcp_relay;
+
+#[macro_use]
+mod backends;
+mod client;
+mod process;
+
+pub use backends::{fresh_postgres_database, postgres_admin_url, Backend, TestDatabase};
+pub use client::*;
+pub use process::*;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -18,25 +27,7 @@ use modelgate::startup::{open_state, Application};
 use modelgate::state::AppState;
 use modelgate::store::publish::{publish_dir, PublishRequest, Published};
 use modelgate::store::signing::PublisherKey;
-use sqlx::Executor;
 use tempfile::TempDir;
-
-/// The database backends every DB test runs on.
-pub fn backends() -> Vec<Backend> {
-    let mut out = vec![Backend::Sqlite];
-    if let Ok(url) = std::env::var("TEST_DATABASE_URL") {
-        if !url.is_empty() {
-            out.push(Backend::Postgres(url));
-        }
-    }
-    out
-}
-
-#[derive(Debug, Clone)]
-pub enum Backend {
-    Sqlite,
-    Postgres(String),
-}
 
 /// A running gateway plus what tests need to drive it.
 pub struct TestApp {
@@ -46,31 +37,13 @@ pub struct TestApp {
     pub key: PublisherKey,
     pub data_dir: TempDir,
     pub backend: Backend,
+    /// The PostgreSQL database, dropped with the app.
+    pub database: Option<TestDatabase>,
 }
 
-/// Creates a database of its own on the PostgreSQL server behind `admin_url`.
-pub async fn fresh_postgres_database(admin_url: &str) -> String {
-    sqlx::any::install_default_drivers();
-    let name = format!("mg_test_{}", modelgate::random::random_hex(8));
-    let pool = sqlx::AnyPool::connect(admin_url)
-        .await
-        .expect("connect TEST_DATABASE_URL");
-    pool.execute(format!("CREATE DATABASE {name}").as_str())
-        .await
-        .expect("create database");
-    pool.close().await;
-    let (base, query) = admin_url
-        .split_once('?')
-        .map_or((admin_url, None), |(b, q)| (b, Some(q)));
-    let base = base.rsplit_once('/').map_or(base, |(prefix, _)| prefix);
-    match query {
-        Some(q) => format!("{base}/{name}?{q}"),
-        None => format!("{base}/{name}"),
-    }
-}
-
-/// Settings for a test: port 0, a temp data dir, quiet logs, the given backend.
-pub async fn test_settings(data_dir: &Path, backend: &Backend) -> Settings {
+/// Settings for a test: port 0, a temp data dir, quiet logs, the given backend (with the
+/// PostgreSQL database made for it, to be kept as long as it is used).
+pub async fn test_settings(data_dir: &Path, backend: &Backend) -> (Settings, Option<TestDatabase>) {
     let mut settings = Settings::default();
     settings.server.port = 0;
     settings.server.workers = 2;
@@ -95,10 +68,16 @@ pub async fn test_settings(data_dir: &Path, backend: &Backend) -> Settings {
     );
     placeholder.write(&geoip);
     settings.geoip.database = Some(geoip);
-    if let Backend::Postgres(admin) = backend {
-        settings.database.url = Secret::new(fresh_postgres_database(admin).await);
+    // A replaced database is picked up at the next lookup, so tests need not wait.
+    settings.geoip.recheck_ms = 0;
+    let database = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres(admin) => Some(fresh_postgres_database(admin).await),
+    };
+    if let Some(database) = &database {
+        settings.database.url = Secret::new(database.url.clone());
     }
-    settings
+    (settings, database)
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
@@ -108,13 +87,18 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 /// `spawn_app` with `configure` applied to the settings first.
 pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let data_dir = tempfile::tempdir().unwrap();
-    let mut settings = test_settings(data_dir.path(), &backend).await;
+    let (mut settings, database) = test_settings(data_dir.path(), &backend).await;
     configure(&mut settings);
-    spawn_with(settings, data_dir, backend).await
+    spawn_with(settings, data_dir, backend, database).await
 }
 
 /// Starts the gateway with `settings` on `data_dir` (a mirror prepared by `mirror sync`).
-pub async fn spawn_with(settings: Settings, data_dir: TempDir, backend: Backend) -> TestApp {
+pub async fn spawn_with(
+    settings: Settings,
+    data_dir: TempDir,
+    backend: Backend,
+    database: Option<TestDatabase>,
+) -> TestApp {
     let (state, key) = open_state(&settings).await.unwrap();
     let app = Application::build_with_state(state.clone()).unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -126,6 +110,7 @@ pub async fn spawn_with(settings: Settings, data_dir: TempDir, backend: Backend)
         key,
         data_dir,
         backend,
+        database,
     }
 }
 
@@ -223,7 +208,7 @@ impl TestApp {
     /// it in; returns the session token.
     pub async fn account(&self, email: &str, role: modelgate::domain::Role) -> String {
         let password = "correct horse battery staple".to_string();
-        modelgate::routes::create_account(
+        modelgate::accounts::create_account(
             &self.state,
             &email.parse().unwrap(),
             password.clone(),
@@ -365,7 +350,7 @@ impl TestApp {
     }
 
     /// Writes a GeoIP2 Country database placing `network/prefix` in `country` (on
-    /// `continent`) where the app reads it, and waits until the app reloaded it.
+    /// `continent`) where the app reads it (at its next lookup).
     pub async fn geolocate(
         &self,
         network: std::net::Ipv4Addr,
@@ -380,7 +365,6 @@ impl TestApp {
             &mmdb::geoip2_country(country, continent, false),
         );
         geo.write(&self.geoip_path());
-        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     }
 
     /// Creates a partner through the admin API as `admin`; returns its token and id.
@@ -434,140 +418,6 @@ pub fn smallest_file(answer: &serde_json::Value) -> serde_json::Value {
         .clone()
 }
 
-/// GET `url` and parse the JSON body.
-pub async fn get_json(client: &reqwest::Client, url: &str) -> serde_json::Value {
-    client.get(url).send().await.unwrap().json().await.unwrap()
-}
-
-/// `POST /v1/auth/login` on the gateway at `base`; asserts success and returns the answer
-/// (its `token` is the session).
-pub async fn sign_in(
-    client: &reqwest::Client,
-    base: &str,
-    email: &str,
-    password: &str,
-) -> serde_json::Value {
-    let response = client
-        .post(format!("{base}/v1/auth/login"))
-        .json(&serde_json::json!({ "email": email, "password": password }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "sign-in as {email}");
-    response.json().await.unwrap()
-}
-
-/// GET `url` with a bearer token and parse the JSON answer.
-pub async fn get_json_as(client: &reqwest::Client, url: &str, token: &str) -> serde_json::Value {
-    client
-        .get(url)
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
-/// GET `url` and return the body.
-pub async fn get_bytes(client: &reqwest::Client, url: &str) -> bytes::Bytes {
-    client.get(url).send().await.unwrap().bytes().await.unwrap()
-}
-
-/// Registers `email` over HTTP, signs in, declares a domicile in `country` and accepts the
-/// current `llama-3.2` license: what a newcomer does before downloading. Returns the
-/// session token.
-pub async fn licensed_session(
-    client: &reqwest::Client,
-    base: &str,
-    email: &str,
-    country: &str,
-) -> String {
-    let password = "correct horse battery staple";
-    let credentials = serde_json::json!({ "email": email, "password": password });
-    let registered = client
-        .post(format!("{base}/v1/auth/register"))
-        .json(&credentials)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(registered.status(), 202, "register {email}");
-    let login = sign_in(client, base, email, password).await;
-    let token = login["token"].as_str().unwrap().to_string();
-    let attested = client
-        .put(format!("{base}/v1/me/attestation"))
-        .bearer_auth(&token)
-        .json(&serde_json::json!({ "legal_name": "Ada Lovelace", "domicile_country": country, "on_behalf_of_organisation": false }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(attested.status(), 200);
-    let license = get_json(client, &format!("{base}/v1/licenses/llama-3.2")).await;
-    let accepted = client
-        .post(format!("{base}/v1/licenses/llama-3.2/accept"))
-        .bearer_auth(&token)
-        .json(&serde_json::json!({ "digest": license["digest"] }))
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        accepted.status().is_success(),
-        "accept: {}",
-        accepted.status()
-    );
-    token
-}
-
-/// Asks for access to `model` and returns the allow answer (grant and file URLs).
-pub async fn grant_for(
-    client: &reqwest::Client,
-    base: &str,
-    model: &str,
-    session: &str,
-) -> serde_json::Value {
-    let response = client
-        .post(format!("{base}/v1/models/{model}/access"))
-        .bearer_auth(session)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "access to {model}");
-    response.json().await.unwrap()
-}
-
-/// Downloads every file of `model`'s latest revision from the gateway at `base` into `dir`,
-/// plus its `model.sig`, the way a client would: ask for access, then fetch each file's
-/// grant URL.
-pub async fn download_model(
-    client: &reqwest::Client,
-    base: &str,
-    model: &str,
-    dir: &Path,
-    session: &str,
-) {
-    let answer = grant_for(client, base, model, session).await;
-    for file in answer["files"].as_array().unwrap() {
-        let bytes = get_bytes(client, file["url"].as_str().unwrap()).await;
-        let path = dir.join(file["path"].as_str().unwrap());
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, bytes).unwrap();
-    }
-    let sig = get_bytes(client, &format!("{base}/v1/models/{model}/model.sig")).await;
-    std::fs::write(dir.join("model.sig"), sig).unwrap();
-}
-
-/// Asserts the JSON error envelope and returns its code.
-pub async fn error_code(response: reqwest::Response) -> String {
-    let body: serde_json::Value = response.json().await.unwrap();
-    let error = &body["error"];
-    assert!(
-        error["message"].as_str().is_some_and(|m| !m.is_empty()),
-        "error has a message: {body}"
-    );
-    error["code"].as_str().unwrap().to_string()
-}
-
 /// How many parts the download client recorded as done in its state directory `state`.
 pub fn done_parts(state: &Path) -> usize {
     std::fs::read_dir(state)
@@ -586,79 +436,6 @@ pub async fn wait_for_done_parts(state: &Path, count: usize) {
     while done_parts(state) < count {
         assert!(std::time::Instant::now() < deadline, "no parts recorded");
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-}
-
-/// A child process that is killed and reaped when dropped, so a failing test never leaves
-/// a server or client running (an orphan would hold the test run's output pipe open).
-pub struct KillOnDrop(pub std::process::Child);
-
-impl KillOnDrop {
-    pub fn spawn(command: &mut std::process::Command) -> Self {
-        Self(command.spawn().unwrap())
-    }
-}
-
-impl std::ops::Deref for KillOnDrop {
-    type Target = std::process::Child;
-    fn deref(&self) -> &Self::Target {
-        &self.0
-    }
-}
-
-impl std::ops::DerefMut for KillOnDrop {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.0
-    }
-}
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        if matches!(self.0.try_wait(), Ok(None)) {
-            let _ = self.0.kill();
-        }
-        let _ = self.0.wait();
-    }
-}
-
-/// Spawns a `modelgate serve` command with its stdout piped and waits for the line naming
-/// its URL; returns the process, the URL and what it printed before.
-pub fn serve_process(command: &mut std::process::Command) -> (KillOnDrop, String, Vec<String>) {
-    use std::io::BufRead;
-    let mut child = KillOnDrop::spawn(
-        command
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::inherit()),
-    );
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = std::io::BufReader::new(stdout).lines();
-    let mut printed = Vec::new();
-    let url = loop {
-        let line = lines.next().expect("serve printed its URL").unwrap();
-        if let Some(url) = line.strip_prefix("modelgate is serving on ") {
-            break url.trim().to_string();
-        }
-        printed.push(line);
-    };
-    std::thread::spawn(move || for _ in lines {});
-    (child, url, printed)
-}
-
-/// A loopback port free at the moment, for a helper process to listen on.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Waits (up to 20 s) until something accepts connections on loopback `port`.
-pub fn wait_for_port(port: u16, what: &str) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(std::time::Instant::now() < deadline, "{what} did not start");
-        std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
 

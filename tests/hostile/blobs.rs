@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use super::*;
-use common::{backends, error_code, smallest_file, spawn_app_with, Backend};
+use crate::common::{error_code, smallest_file, spawn_app_with, Backend};
 use modelgate::domain::Sha256Digest;
 
 /// `GET` a blob with `grant`, optionally a range and a digest check of it.
@@ -21,52 +21,50 @@ async fn fetch(app: &TestApp, file: &Value, grant: &str, range: Option<&str>) ->
     request.send().await.unwrap()
 }
 
-#[tokio::test]
-async fn a_used_up_grant_is_refused_before_the_store_is_touched() {
-    for backend in backends() {
-        let app = spawn_app_with(backend, |s| s.grants.downloads_per_blob = 1).await;
-        app.publish_demo().await;
-        let user = app.licensed_user("dev@example.com", "US").await;
-        let answer = app.grant(&user, TEXT).await;
-        let grant = answer["grant"]["token"].as_str().unwrap();
-        let file = smallest_file(&answer);
-        let whole = fetch(&app, &file, grant, None).await;
-        assert_eq!(whole.status(), 200);
-        whole.bytes().await.unwrap();
+async fn a_used_up_grant_is_refused_before_the_store_is_touched(backend: Backend) {
+    let app = spawn_app_with(backend, |s| s.grants.downloads_per_blob = 1).await;
+    app.publish_demo().await;
+    let user = app.licensed_user("dev@example.com", "US").await;
+    let answer = app.grant(&user, TEXT).await;
+    let grant = answer["grant"]["token"].as_str().unwrap();
+    let file = smallest_file(&answer);
+    let whole = fetch(&app, &file, grant, None).await;
+    assert_eq!(whole.status(), 200);
+    whole.bytes().await.unwrap();
 
-        // The one copy is used up. Take the blob out of the store: a gateway that opened or
-        // hashed it before counting would now fail on the store, not refuse.
-        let digest: Sha256Digest = file["sha256"].as_str().unwrap().parse().unwrap();
-        let stored = app.state.blobs.local_file(&digest).await.unwrap();
-        let aside = stored.with_extension("aside");
-        std::fs::rename(&stored, &aside).unwrap();
-        let ranged = fetch(&app, &file, grant, Some("bytes=0-99")).await;
-        assert_eq!(ranged.status(), 403);
-        assert_eq!(error_code(ranged).await, "download-limit-reached");
-        let head = app
-            .client
-            .head(app.url(&blob_path(&file)))
-            .header("Modelgate-Grant", grant)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(head.status(), 200, "HEAD is answered from the catalog");
+    // The one copy is used up. Take the blob out of the store: a gateway that opened or
+    // hashed it before counting would now fail on the store, not refuse.
+    let digest: Sha256Digest = file["sha256"].as_str().unwrap().parse().unwrap();
+    let stored = app.state.blobs.local_file(&digest).await.unwrap();
+    let aside = stored.with_extension("aside");
+    std::fs::rename(&stored, &aside).unwrap();
+    let ranged = fetch(&app, &file, grant, Some("bytes=0-99")).await;
+    assert_eq!(ranged.status(), 403);
+    assert_eq!(error_code(ranged).await, "download-limit-reached");
+    let head = app
+        .client
+        .head(app.url(&blob_path(&file)))
+        .header("Modelgate-Grant", grant)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), 200, "HEAD is answered from the catalog");
 
-        // A store failure after the count gives the allowance back.
-        let other = app.licensed_user("other@example.com", "US").await;
-        let other_grant = app.grant(&other, TEXT).await;
-        let other_grant = other_grant["grant"]["token"].as_str().unwrap();
-        let failed = fetch(&app, &file, other_grant, None).await;
-        assert_eq!(failed.status(), 404, "the blob is gone from the store");
-        std::fs::rename(&aside, &stored).unwrap();
-        let after = fetch(&app, &file, other_grant, None).await;
-        assert_eq!(after.status(), 200, "the failed request cost nothing");
-        assert_eq!(
-            after.bytes().await.unwrap().len() as u64,
-            file["size"].as_u64().unwrap()
-        );
-    }
+    // A store failure after the count gives the allowance back.
+    let other = app.licensed_user("other@example.com", "US").await;
+    let other_grant = app.grant(&other, TEXT).await;
+    let other_grant = other_grant["grant"]["token"].as_str().unwrap();
+    let failed = fetch(&app, &file, other_grant, None).await;
+    assert_eq!(failed.status(), 404, "the blob is gone from the store");
+    std::fs::rename(&aside, &stored).unwrap();
+    let after = fetch(&app, &file, other_grant, None).await;
+    assert_eq!(after.status(), 200, "the failed request cost nothing");
+    assert_eq!(
+        after.bytes().await.unwrap().len() as u64,
+        file["size"].as_u64().unwrap()
+    );
 }
+on_each_backend!(a_used_up_grant_is_refused_before_the_store_is_touched);
 
 #[tokio::test]
 async fn refusals_without_a_grant_are_tallied_not_written_one_by_one() {

@@ -10,7 +10,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
 use super::*;
-use common::{spawn_app_with, Backend};
+use crate::common::{spawn_app_with, Backend};
 
 const ATTACKER: [u8; 4] = [127, 0, 0, 2];
 const PROBE: [u8; 4] = [127, 0, 0, 3];

@@ -8,7 +8,7 @@ use base64::Engine;
 use serde_json::json;
 
 use super::*;
-use common::{error_code, spawn_app_with, Backend, KillOnDrop};
+use crate::common::{error_code, spawn_app_with, Backend, KillOnDrop};
 
 /// A PNG of `side` × `side` black pixels: a few dozen KiB that decode to `3 × side²` bytes.
 fn image_bomb(side: u32) -> Vec<u8> {
@@ -41,12 +41,8 @@ async fn licensed_on(client: &reqwest::Client, url: &str) -> String {
 async fn parallel_image_bombs_stay_inside_the_decode_budget() {
     let data = tempfile::tempdir().unwrap();
     let (server, url, _) = common::serve_process(
-        std::process::Command::new(env!("CARGO_BIN_EXE_modelgate"))
-            .arg("--data-dir")
-            .arg(data.path())
+        common::modelgate(data.path())
             .args(["serve", "--demo", "--port", "0"])
-            .env("RUST_LOG", "warn")
-            .env_remove("MODELGATE__DATABASE__URL")
             .env("MODELGATE__INFERENCE__QUEUE_WAIT_SECS", "120")
             .env("MODELGATE__AUTH__MAX_SIGNUPS_PER_IP", "100"),
     );

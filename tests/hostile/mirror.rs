@@ -5,8 +5,7 @@ use std::io::Read;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use super::*;
-use common::{fault_proxy, spawn_app, Backend};
+use crate::common::{fault_proxy, spawn_app, Backend};
 use modelgate::domain::Role;
 
 #[tokio::test]

@@ -1,17 +1,15 @@
 //! Hostile traffic: the attacks that exhausted memory or file descriptors, made the gateway
 //! work for requests it then refused, or turned its own defences against its users, each
 //! replayed against a running gateway. Each worked before; each must now be held off.
-#![allow(clippy::unwrap_used)]
 
 mod accounts;
 mod blobs;
-#[path = "../common/mod.rs"]
-mod common;
+use crate::common;
 mod connections;
 mod inference;
 mod mirror;
 
-use common::TestApp;
+use crate::common::TestApp;
 use serde_json::Value;
 
 const TEXT: &str = "demo/Llama-3.2-Tiny";

@@ -1,11 +1,9 @@
 //! Compliance integrity: the attacks a hostile licensee, partner or client made on a running
 //! gateway, replayed end to end over HTTP on every backend. Each got a wrong allow (or
 //! unlimited downloads) before; each must now be refused.
-#![allow(clippy::unwrap_used)]
 
 mod allowance;
-#[path = "../common/mod.rs"]
-mod common;
+use crate::common;
 mod geoip;
 mod grants;
 mod partners;
@@ -13,8 +11,8 @@ mod reviews;
 
 use std::net::Ipv4Addr;
 
-use common::mmdb::{geoip2_country, Builder};
-use common::{backends, error_code, smallest_file, spawn_app, spawn_app_with, TestApp};
+use crate::common::mmdb::{geoip2_country, Builder};
+use crate::common::{error_code, smallest_file, spawn_app, spawn_app_with, Backend, TestApp};
 use modelgate::domain::Role;
 use serde_json::{json, Value};
 
@@ -92,7 +90,6 @@ async fn locate_germany(app: &TestApp) {
         &geoip2_country("US", "NA", true),
     );
     geo.write(&app.geoip_path());
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
 }
 
 async fn declare(app: &TestApp, session: &str, body: Value) -> reqwest::Response {

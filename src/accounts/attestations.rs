@@ -1,0 +1,121 @@
+//! Declarations (attestations): who the account holder is, where they are domiciled, and
+//! the organisation they act for; each new one is kept with the earlier ones as history.
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::bounded_text;
+use crate::auth::api_tokens::Scope;
+use crate::auth::{Principal, ANY_ROLE};
+use crate::db::licensing::{self, AttestationRow};
+use crate::db::now_ms;
+use crate::domain::{rfc3339, CountryCode, Role};
+use crate::error::ApiError;
+use crate::random::new_id;
+use crate::state::AppState;
+
+/// The JSON form of an attestation.
+pub fn attestation_json(a: &AttestationRow) -> Value {
+    json!({
+        "id": a.id,
+        "legal_name": a.legal_name,
+        "domicile_country": a.domicile_country,
+        "on_behalf_of_organisation": a.on_behalf_of_organisation != 0,
+        "organisation_name": a.organisation_name,
+        "organisation_country": a.organisation_country,
+        "created_at": rfc3339(a.created_at),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttestationBody {
+    pub legal_name: String,
+    pub domicile_country: String,
+    pub on_behalf_of_organisation: bool,
+    pub organisation_name: Option<String>,
+    pub organisation_country: Option<String>,
+}
+
+/// Checks and records `body` as the account's current attestation, with its audit event.
+pub async fn record_attestation(
+    state: &AppState,
+    who: &Principal,
+    body: AttestationBody,
+) -> Result<AttestationRow, ApiError> {
+    who.authorize(ANY_ROLE, Scope::Accept)?;
+    crate::accounts::require_verified_email(state, who.email_verified_at)?;
+    if who.role == Role::Partner {
+        return Err(ApiError::Forbidden(
+            "a partner's principal place of business is recorded by the gateway's admins \
+             (PUT /v1/admin/partners/{id}); partners cannot declare it themselves"
+                .into(),
+        ));
+    }
+    let legal_name = bounded_text("legal_name", &body.legal_name)?;
+    let domicile: CountryCode = body.domicile_country.parse()?;
+    let (organisation_name, organisation_country) = if body.on_behalf_of_organisation {
+        let name = body.organisation_name.as_deref().ok_or_else(|| {
+            ApiError::BadRequest(
+                "`organisation_name` is required when accepting on behalf of an organisation"
+                    .into(),
+            )
+        })?;
+        let country = body.organisation_country.as_deref().ok_or_else(|| {
+            ApiError::BadRequest("`organisation_country` (principal place of business) is required when accepting on behalf of an organisation".into())
+        })?;
+        (
+            Some(bounded_text("organisation_name", name)?),
+            Some(country.parse::<CountryCode>()?.to_string()),
+        )
+    } else if body.organisation_name.is_some() || body.organisation_country.is_some() {
+        return Err(ApiError::BadRequest(
+            "organisation fields are only allowed with `on_behalf_of_organisation: true`".into(),
+        ));
+    } else {
+        (None, None)
+    };
+    let row = AttestationRow {
+        id: new_id(),
+        user_id: who.user_id.clone(),
+        legal_name,
+        domicile_country: domicile.to_string(),
+        on_behalf_of_organisation: i64::from(body.on_behalf_of_organisation),
+        organisation_name,
+        organisation_country,
+        created_at: now_ms(),
+    };
+    let current = licensing::attestations_of(&state.db, &who.user_id)
+        .await?
+        .into_iter()
+        .next();
+    if let Some(current) = current.filter(|current| says_the_same(current, &row)) {
+        // The same declaration again is not a new declaration: nothing is recorded, so
+        // nothing decided on the current one (grants, reviews) starts over.
+        return Ok(current);
+    }
+    let mut tx = state.db.begin_write().await?;
+    licensing::insert_attestation(&mut tx, &row).await?;
+    crate::db::audit::append(
+        &mut tx,
+        &crate::db::audit::NewEvent {
+            kind: "attestation.changed",
+            actor: Some(who.user_id.clone()),
+            subject: Some(row.id.clone()),
+            outcome: Some("recorded".into()),
+            data: attestation_json(&row),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+/// Whether two declarations state the same facts, word for word.
+fn says_the_same(a: &AttestationRow, b: &AttestationRow) -> bool {
+    a.legal_name == b.legal_name
+        && a.domicile_country == b.domicile_country
+        && a.on_behalf_of_organisation == b.on_behalf_of_organisation
+        && a.organisation_name == b.organisation_name
+        && a.organisation_country == b.organisation_country
+}

@@ -1,0 +1,135 @@
+//! Accepting a license: the current version, named by the digest of the documents the
+//! person read, with a snapshot of their current declaration and where they accepted from.
+
+use serde_json::{json, Value};
+
+use crate::accounts::attestations::attestation_json;
+use crate::auth::{Principal, Scope, ANY_ROLE};
+use crate::db::licensing::{self, LicenseVersionRow, NewAcceptance};
+use crate::domain::{rfc3339, ClientInfo, Role, Sha256Digest};
+use crate::error::ApiError;
+use crate::random::new_id;
+use crate::state::AppState;
+
+/// The current version of license `id`; `404 license-not-found` when there is none.
+pub async fn current_version(state: &AppState, id: &str) -> Result<LicenseVersionRow, ApiError> {
+    licensing::current_version(&state.db, id)
+        .await?
+        .ok_or_else(|| ApiError::LicenseNotFound(id.chars().take(64).collect()))
+}
+
+/// Records `who`'s acceptance of the current version of license `id`, which must be the
+/// version with digest `seen` (what the person read), with a snapshot of their current
+/// attestation and its audit event.
+pub async fn record_acceptance(
+    state: &AppState,
+    client: &ClientInfo,
+    who: &Principal,
+    id: &str,
+    seen: &Sha256Digest,
+) -> Result<Value, ApiError> {
+    who.authorize(ANY_ROLE, Scope::Accept)?;
+    crate::accounts::require_verified_email(state, who.email_verified_at)?;
+    let license = current_version(state, id).await?;
+    if seen.hex() != license.digest {
+        return Err(ApiError::StaleLicenseVersion {
+            current_version: license.version,
+            current_digest: license.digest,
+        });
+    }
+    if let Some(reason) =
+        licensing::termination_of(&state.db, &who.user_id, &license.license_id).await?
+    {
+        return Err(ApiError::LicenseTerminated(reason));
+    }
+    let attestation = licensing::attestations_of(&state.db, &who.user_id)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(ApiError::AttestationRequired)?;
+    let snapshot = attestation_json(&attestation);
+    let acceptance_id = new_id();
+    let geo_country = client.ip.and_then(|ip| state.geoip.lookup(ip).country);
+    let client_ip = client.ip.map(|ip| ip.to_string());
+    let user_agent = client
+        .user_agent
+        .as_deref()
+        .map(|ua| ua.chars().take(512).collect::<String>());
+    let mut tx = state.db.begin_write().await?;
+    let accepted_at = licensing::insert_acceptance(
+        &mut tx,
+        &NewAcceptance {
+            id: &acceptance_id,
+            user_id: &who.user_id,
+            license_id: &license.license_id,
+            version: &license.version,
+            digest: &license.digest,
+            attestation_id: &attestation.id,
+            attestation_json: &snapshot.to_string(),
+            client_ip: client_ip.as_deref(),
+            geo_country: geo_country.as_deref(),
+            user_agent: user_agent.as_deref(),
+        },
+    )
+    .await?;
+    crate::db::audit::append(
+        &mut tx,
+        &crate::db::audit::NewEvent {
+            kind: "license.accepted",
+            actor: Some(who.user_id.clone()),
+            subject: Some(acceptance_id.clone()),
+            outcome: Some("accepted".into()),
+            data: json!({
+                "acceptance": acceptance_id, "license": license.license_id, "version": license.version,
+                "digest": license.digest, "attestation": snapshot, "geo_country": geo_country,
+            }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(json!({
+        "id": acceptance_id,
+        "license": license.license_id,
+        "version": license.version,
+        "digest": license.digest,
+        "accepted_at": rfc3339(accepted_at),
+        "attestation": snapshot,
+    }))
+}
+
+/// Revokes acceptance `id` (the license is terminated for that user) with `reason`, and
+/// its audit event (admins only); returns the trimmed reason.
+pub async fn terminate_acceptance(
+    state: &AppState,
+    who: &Principal,
+    id: &str,
+    reason: &str,
+) -> Result<String, ApiError> {
+    who.authorize(&[Role::Admin], Scope::Admin)?;
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 1000 {
+        return Err(ApiError::BadRequest(
+            "`reason` must be 1-1000 characters".into(),
+        ));
+    }
+    let mut tx = state.db.begin_write().await?;
+    if !licensing::revoke_acceptance(&mut tx, id, &who.email, reason).await? {
+        return Err(ApiError::NotFound(format!(
+            "no live acceptance `{}`",
+            id.chars().take(64).collect::<String>()
+        )));
+    }
+    crate::db::audit::append(
+        &mut tx,
+        &crate::db::audit::NewEvent {
+            kind: "license.terminated",
+            actor: Some(who.email.clone()),
+            subject: Some(id.to_string()),
+            outcome: Some("revoked".into()),
+            data: json!({ "acceptance": id, "reason": reason }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(reason.to_owned())
+}
