@@ -252,7 +252,11 @@ fn geoip_database(dir: &Path) -> std::path::PathBuf {
 /// Microseconds per location check (GeoIP lookup + `needs_review`), cycling addresses.
 fn bench_location_check(bundle: &PolicyBundle) -> f64 {
     let dir = tempfile::tempdir().unwrap();
-    let geo = modelgate::geo::GeoIp::new(Some(geoip_database(dir.path()))).unwrap();
+    let geo = modelgate::geo::GeoIp::new(
+        Some(geoip_database(dir.path())),
+        std::time::Duration::from_secs(1),
+    )
+    .unwrap();
     let licensee = LicenseeFacts::from_attestation("US", None, true, false);
     let model = ModelFacts {
         id: "demo/Llama-3.2-Tiny-Vision".into(),

@@ -3,10 +3,10 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
-use base64::Engine;
 use crate::common;
 use crate::common::{error_code, spawn_app, spawn_app_with, Backend, TestApp};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
+use base64::Engine;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use modelgate::domain::Role;
 use serde_json::json;

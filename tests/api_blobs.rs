@@ -1,8 +1,8 @@
 //! `GET`/`HEAD /v1/blobs/sha256:{hex}` with a grant: ETag, Repr-Digest, ranges,
 //! conditionals, bad input.
 
-use base64::Engine;
 use crate::common::{error_code, spawn_app, Backend, TestApp};
+use base64::Engine;
 use modelgate::domain::{Modality, Sha256Digest};
 
 /// Publishes a model holding one 3 MiB file of known bytes and gets a licensed user a grant

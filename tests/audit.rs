@@ -335,10 +335,9 @@ async fn erasing_client_ips_after_retention_keeps_the_chain_verifiable(backend: 
         .unwrap()
         .remove(0);
     assert_eq!(before.client_ip.as_deref(), Some("127.0.0.1"));
-    let erased =
-        modelgate::db::audit::erase_client_ips(&app.state.db, modelgate::db::now_ms() + 1)
-            .await
-            .unwrap();
+    let erased = modelgate::db::audit::erase_client_ips(&app.state.db, modelgate::db::now_ms() + 1)
+        .await
+        .unwrap();
     assert!(erased >= 12, "{erased}");
     let after = modelgate::db::audit::recent(&app.state.db, Some("policy.decision"), 1)
         .await
@@ -359,8 +358,7 @@ async fn every_state_change_of_design_section_5_is_in_the_chain(backend: Backend
     let events = modelgate::db::audit::recent(&app.state.db, None, 1000)
         .await
         .unwrap();
-    let kinds: std::collections::BTreeSet<&str> =
-        events.iter().map(|e| e.kind.as_str()).collect();
+    let kinds: std::collections::BTreeSet<&str> = events.iter().map(|e| e.kind.as_str()).collect();
     for kind in [
         "license.published",
         "model.published",

@@ -506,30 +506,14 @@ async fn kill_9_under_audited_load_loses_no_acknowledged_event_and_the_chain_sti
     )
     .await;
     let token = token["token"].as_str().unwrap();
-    let report: serde_json::Value = client
-        .get(format!("{url}/v1/audit/verify"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let report = common::get_json_as(&client, &format!("{url}/v1/audit/verify"), token).await;
     assert_eq!(report["ok"], true, "{report}");
     let mut stored = std::collections::HashSet::new();
     let mut cursor = String::new();
     loop {
-        let page: serde_json::Value = client
-            .get(format!(
-                "{url}/v1/audit/events?kind=policy.decision&limit=1000&after={cursor}"
-            ))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let events =
+            format!("{url}/v1/audit/events?kind=policy.decision&limit=1000&after={cursor}");
+        let page = common::get_json_as(&client, &events, token).await;
         for event in page["events"].as_array().unwrap() {
             stored.insert(event["id"].as_str().unwrap().to_owned());
         }

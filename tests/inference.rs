@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::common;
 use crate::common::inference::{
-    copy_of, download_with_cli, failed_checks, load, python, scale_tensor, shards, require_torch,
+    copy_of, download_with_cli, failed_checks, load, python, require_torch, scale_tensor, shards,
     validate_dir, validate_with_cli,
 };
 use crate::common::{demo_models, error_code, spawn_app, spawn_app_with, Backend};

@@ -131,7 +131,8 @@ async fn attestations_are_validated_and_kept_as_history(backend: Backend) {
         assert_eq!(response.status(), 400, "{country}");
         assert_eq!(error_code(response).await, "invalid-country");
     }
-    let missing_org = json!({ "legal_name": "Ada", "domicile_country": "US", "on_behalf_of_organisation": true });
+    let missing_org =
+        json!({ "legal_name": "Ada", "domicile_country": "US", "on_behalf_of_organisation": true });
     assert_eq!(
         app.put_json("/v1/me/attestation", Some(&user), &missing_org)
             .await

@@ -9,9 +9,9 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use base64::Engine;
 use crate::common;
 use crate::common::{fault_proxy, spawn_app, spawn_app_with, Backend, TestApp};
+use base64::Engine;
 use modelgate::domain::Role;
 use modelgate::mirror::snapshot::{self, Snapshot};
 use serde_json::{json, Value};
@@ -216,7 +216,9 @@ async fn events_where(
     }
 }
 
-async fn a_mirror_serves_what_upstream_allows_and_its_downloads_reach_upstream_audit(backend: Backend) {
+async fn a_mirror_serves_what_upstream_allows_and_its_downloads_reach_upstream_audit(
+    backend: Backend,
+) {
     let (up, admin) = upstream(backend.clone()).await;
     let token = partner(&up, &admin, "Fjord Mirrors", "NO").await;
 
@@ -249,8 +251,7 @@ async fn a_mirror_serves_what_upstream_allows_and_its_downloads_reach_upstream_a
 
     // A user of the mirror downloads the Vision model from it.
     let user =
-        common::licensed_session(&mirror.client, &mirror.address, "dev@mirror.example", "GB")
-            .await;
+        common::licensed_session(&mirror.client, &mirror.address, "dev@mirror.example", "GB").await;
     let scratch = tempfile::tempdir().unwrap();
     let dir = scratch.path().join("vision");
     let output = download(
@@ -393,8 +394,7 @@ async fn the_hugging_face_client_downloads_from_a_mirror() {
     assert!(output.status.success(), "{}", text(&output));
     let mirror = mirror.serve(&up.address, &token).await;
     let user =
-        common::licensed_session(&mirror.client, &mirror.address, "dev@mirror.example", "GB")
-            .await;
+        common::licensed_session(&mirror.client, &mirror.address, "dev@mirror.example", "GB").await;
     let created = mirror
         .post_json("/v1/me/tokens", Some(&user), &json!({ "name": "hf" }))
         .await;

@@ -16,7 +16,9 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
     }
 }
 
-async fn publishing_the_same_directory_twice_yields_the_same_revision_and_copies_nothing(backend: Backend) {
+async fn publishing_the_same_directory_twice_yields_the_same_revision_and_copies_nothing(
+    backend: Backend,
+) {
     let app = spawn_app(backend).await;
     let (_, models) = demo_models();
     let first = app.publish(&models[0].dir, "demo/t", Modality::Text).await;
@@ -35,7 +37,9 @@ async fn publishing_the_same_directory_twice_yields_the_same_revision_and_copies
 }
 on_each_backend!(publishing_the_same_directory_twice_yields_the_same_revision_and_copies_nothing);
 
-async fn a_changed_file_makes_a_new_latest_revision_and_the_old_one_stays_addressable(backend: Backend) {
+async fn a_changed_file_makes_a_new_latest_revision_and_the_old_one_stays_addressable(
+    backend: Backend,
+) {
     let app = spawn_app(backend).await;
     let (_, models) = demo_models();
     let dir = tempfile::tempdir().unwrap();

@@ -14,8 +14,7 @@ use crate::common;
 use crate::common::garage::Garage;
 use crate::common::tcp_relay::TcpRelay;
 use crate::common::{
-    error_code, get_bytes, get_json, get_json_as, grant_for, licensed_session, sign_in,
-    KillOnDrop,
+    error_code, get_bytes, get_json, get_json_as, grant_for, licensed_session, sign_in, KillOnDrop,
 };
 use modelgate::domain::Sha256Digest;
 use serde_json::{json, Value};

@@ -6,13 +6,13 @@
 
 use std::path::Path;
 
-use base64::Engine;
 use crate::common;
 use crate::common::inference::{
-    copy_of, download_with_cli, failed_checks, load, python, scale_tensor, shards, require_torch,
+    copy_of, download_with_cli, failed_checks, load, python, require_torch, scale_tensor, shards,
     validate_dir, validate_with_cli,
 };
 use crate::common::{demo_models, error_code, spawn_app, Backend};
+use base64::Engine;
 use modelgate::inference::model::Model;
 use modelgate::inference::patterns::{Pattern, BASE_TILE, PATTERNS};
 use modelgate::inference::vectors::ValidationRecord;
@@ -354,7 +354,9 @@ fn the_checker_expects_exactly_the_published_tensor_layout() {
     assert_eq!(generated, expected);
 }
 
-async fn publish_records_vectors_and_generate_takes_uploaded_images_under_the_eu_rule(backend: Backend) {
+async fn publish_records_vectors_and_generate_takes_uploaded_images_under_the_eu_rule(
+    backend: Backend,
+) {
     let app = spawn_app(backend).await;
     let (text, vision) = app.publish_demo().await;
     assert!(text.manifest.validation.is_some());
@@ -368,11 +370,9 @@ async fn publish_records_vectors_and_generate_takes_uploaded_images_under_the_eu
         published_record(),
         "publish records the same vectors"
     );
-    let signed = modelgate::store::signing::verify_bundle(
-        vision.signature.as_bytes(),
-        &app.key.public(),
-    )
-    .unwrap();
+    let signed =
+        modelgate::store::signing::verify_bundle(vision.signature.as_bytes(), &app.key.public())
+            .unwrap();
     let signed: ValidationRecord =
         serde_json::from_value(signed.modelgate.unwrap().validation.unwrap()).unwrap();
     assert_eq!(signed, record, "model.sig carries the same record");
@@ -463,8 +463,7 @@ async fn publish_records_vectors_and_generate_takes_uploaded_images_under_the_eu
         assert_eq!(response.status(), 403, "{action}");
         let body: Value = response.json().await.unwrap();
         assert_eq!(
-            body["error"]["details"]["decision"]["reasons"][0]["policy"],
-            "eu.multimodal-withheld",
+            body["error"]["details"]["decision"]["reasons"][0]["policy"], "eu.multimodal-withheld",
             "{action}: {body}"
         );
     }

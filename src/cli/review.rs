@@ -7,8 +7,8 @@ use crate::access::review::{decide_case, Verdict};
 use crate::config::Settings;
 use crate::db::accounts;
 use crate::db::reviews::{self, ReviewRow};
-use crate::domain::{Email, Role};
 use crate::domain::rfc3339;
+use crate::domain::{Email, Role};
 use crate::startup::open_state;
 
 #[derive(Debug, clap::Subcommand)]

@@ -9,10 +9,10 @@ use crate::auth::{api_tokens, password, Scope};
 use crate::db::licensing::{self, AttestationRow};
 use crate::db::mirror::{self as store, PartnerRow};
 use crate::db::{accounts, audit, now_ms};
+use crate::domain::rfc3339;
 use crate::domain::{CountryCode, Email, Role};
 use crate::error::ApiError;
 use crate::random::{new_id, random_hex};
-use crate::domain::rfc3339;
 use crate::state::AppState;
 
 /// What an admin states about a new partner.

@@ -6,14 +6,14 @@ use actix_web::HttpRequest;
 use askama::Template;
 use serde::Deserialize;
 
+use crate::accounts::attestations::{record_attestation, AttestationBody};
+use crate::accounts::sign_in;
+use crate::accounts::tokens::{mint_token, revoke_api_token, NewTokenBody};
 use crate::auth::principal::Credential;
 use crate::db::{accounts, licensing};
+use crate::domain::rfc3339;
 use crate::domain::{countries, CountryCode, Email};
 use crate::error::ApiError;
-use crate::accounts::attestations::{record_attestation, AttestationBody};
-use crate::accounts::tokens::{mint_token, revoke_api_token, NewTokenBody};
-use crate::accounts::sign_in;
-use crate::domain::rfc3339;
 use crate::state::AppState;
 
 use super::session::SessionChange;
@@ -98,7 +98,14 @@ pub async fn signin(req: HttpRequest, state: Data<AppState>, form: Form<SignForm
     visitor.check_form(&req, &form.csrf)?;
     let form = form.into_inner();
     let next = safe_next(form.next.as_deref());
-    match sign_in(&state, &crate::web::extract::client_info(&req), &form.email, form.password).await {
+    match sign_in(
+        &state,
+        &crate::web::extract::client_info(&req),
+        &form.email,
+        form.password,
+    )
+    .await
+    {
         Ok(signed_in) => Ok(visitor.redirect(
             &next,
             SessionChange::Start {

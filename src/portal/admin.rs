@@ -9,12 +9,12 @@ use serde::Deserialize;
 use crate::auth::{Principal, Scope};
 use crate::db::licensing::{self, AcceptanceFilter};
 use crate::db::{catalog, mirror as partners_store};
+use crate::domain::rfc3339;
 use crate::domain::{Modality, ModelId, Role};
 use crate::error::ApiError;
-use crate::mirror::partners::{self, NewPartner};
 use crate::licensing::acceptance::terminate_acceptance;
 use crate::licensing::service::{self as licenses, NewVersionBody};
-use crate::domain::rfc3339;
+use crate::mirror::partners::{self, NewPartner};
 use crate::state::AppState;
 
 use super::account::country_options;

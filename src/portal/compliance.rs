@@ -7,15 +7,15 @@ use askama::Template;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::access::review::REVIEWERS;
 use crate::access::review::{decide_case, Verdict};
+use crate::audit::export::{self as audit_export, EventQuery, AUDITORS};
 use crate::audit::{report, verify_stored};
 use crate::auth::{Principal, Scope};
 use crate::db::audit as store;
 use crate::db::reviews;
-use crate::error::ApiError;
-use crate::access::review::REVIEWERS;
-use crate::audit::export::{self as audit_export, EventQuery, AUDITORS};
 use crate::domain::{parse_time, rfc3339};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 use super::models::geo_attribution;

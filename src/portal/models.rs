@@ -11,15 +11,15 @@ use crate::access::{self, DecisionInputs};
 use crate::auth::{Scope, ANY_ROLE};
 use crate::db::catalog::{ModelSummary, RevisionRow};
 use crate::db::{catalog, grants, licensing, reviews::ReviewRow};
+use crate::domain::rfc3339;
 use crate::domain::{ModelId, Sha256Digest};
 use crate::error::ApiError;
-use crate::policy::{Action, Decision, Outcome};
-use crate::web::urls::{base_url, blob_url};
 use crate::licensing::acceptance::record_acceptance;
-use crate::domain::rfc3339;
+use crate::policy::{Action, Decision, Outcome};
 use crate::state::AppState;
-use crate::web::extract::ModelInPath;
 use crate::store::manifest::Manifest;
+use crate::web::extract::ModelInPath;
+use crate::web::urls::{base_url, blob_url};
 
 use super::views::{
     Availability, CatalogPage, DownloadsPage, FileView, LicenseView, ModelPage, ModelRow, Nav,
@@ -306,7 +306,14 @@ pub async fn accept(
         .await?
         .ok_or_else(|| ApiError::ModelNotFound(model.to_string()))?;
     let license = summary_of(&revision)?.license_id;
-    record_acceptance(&state, &crate::web::extract::client_info(&req), who, &license, &seen).await?;
+    record_acceptance(
+        &state,
+        &crate::web::extract::client_info(&req),
+        who,
+        &license,
+        &seen,
+    )
+    .await?;
     Ok(visitor.redirect(
         &format!("/models/{model}?notice=accepted"),
         super::session::SessionChange::Keep,

@@ -15,8 +15,8 @@ use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use crate::auth::principal::{authenticate, Credential, Principal};
 use crate::auth::same_secret;
 use crate::random::random_hex;
-use crate::web::urls::base_url;
 use crate::state::AppState;
+use crate::web::urls::base_url;
 
 use super::PortalError;
 

@@ -9,17 +9,17 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::access::grant::GRANT_HEADER;
+use crate::access::review::case_json;
 use crate::access::{request_access, AccessAnswer};
 use crate::auth::{Principal, Scope, ANY_ROLE};
+use crate::domain::rfc3339;
 use crate::domain::Sha256Digest;
 use crate::error::ApiError;
 use crate::policy::{Action, Outcome};
-use crate::access::review::case_json;
-use crate::domain::rfc3339;
 use crate::state::AppState;
+use crate::store::manifest::Manifest;
 use crate::web::extract::ModelInPath;
 use crate::web::urls::{base_url, blob_url};
-use crate::store::manifest::Manifest;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -9,12 +9,12 @@ use serde_json::{json, Value};
 
 use crate::auth::{Principal, Scope};
 use crate::db::licensing::{self, AcceptanceFilter, AcceptanceRow};
+use crate::domain::{parse_time, rfc3339};
 use crate::domain::{CountryCode, Role};
 use crate::error::ApiError;
 use crate::export::{to_csv, to_json_lines};
 use crate::licensing::acceptance::terminate_acceptance;
 use crate::licensing::service::{publish_license, NewVersionBody};
-use crate::domain::{parse_time, rfc3339};
 use crate::state::AppState;
 
 /// Who may read acceptance reports.

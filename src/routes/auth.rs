@@ -10,9 +10,9 @@ use crate::accounts::sessions::{sign_in, SignedIn};
 use crate::auth::principal::Credential;
 use crate::auth::Principal;
 use crate::db::accounts;
+use crate::domain::rfc3339;
 use crate::domain::{ClientInfo, Email};
 use crate::error::ApiError;
-use crate::domain::rfc3339;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]

@@ -19,11 +19,11 @@ use serde_json::{json, Value};
 use crate::access::request_access;
 use crate::auth::{Principal, Scope, ANY_ROLE};
 use crate::db::catalog::{self, RevisionRow};
+use crate::domain::rfc3339;
 use crate::domain::{ModelId, Sha256Digest};
 use crate::error::ApiError;
 use crate::policy::{Action, Outcome};
 use crate::routes::blobs::serve_blob;
-use crate::domain::rfc3339;
 use crate::state::AppState;
 use crate::store::manifest::{Manifest, ManifestFile};
 

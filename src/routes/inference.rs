@@ -26,11 +26,11 @@ use crate::inference::generate::{GenerateParams, Generated};
 use crate::inference::service::{DecodedImage, Prompt};
 use crate::policy::{Action, Outcome};
 use crate::routes::access::{answer_json, denied};
-use crate::web::urls::base_url;
 use crate::routes::{body_up_to, optional_json_body};
 use crate::state::AppState;
-use crate::web::extract::ModelInPath;
 use crate::store::manifest::Manifest;
+use crate::web::extract::ModelInPath;
+use crate::web::urls::base_url;
 
 /// Longest prompt accepted, in bytes, before it is even tokenized.
 const MAX_PROMPT_BYTES: usize = 64 * 1024;
@@ -125,7 +125,7 @@ async fn decide_run(
 ) -> Result<Decided, ApiError> {
     who.authorize(ANY_ROLE, Scope::Download)?;
     let client_ip = crate::web::extract::client_ip(req);
-    let answer = request_access(state, &who.user_id, &model, revision, action, client_ip).await?;
+    let answer = request_access(state, &who.user_id, model, revision, action, client_ip).await?;
     let base = base_url(state, req);
     match answer.decision.outcome {
         Outcome::Allow => {

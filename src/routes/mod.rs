@@ -17,7 +17,6 @@ mod partners;
 mod policy;
 pub(crate) mod reviews;
 
-
 use actix_web::web;
 
 /// A JSON body that may be left out (empty or blank means the defaults).

@@ -9,12 +9,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::db::catalog::{self, RevisionRow};
+use crate::domain::rfc3339;
 use crate::domain::{ModelId, Sha256Digest};
 use crate::error::ApiError;
-use crate::domain::rfc3339;
 use crate::state::AppState;
-use crate::web::extract::ModelInPath;
 use crate::store::manifest::{Manifest, ManifestFile};
+use crate::web::extract::ModelInPath;
 
 /// Header naming the revision digest a manifest or signature belongs to.
 pub const REVISION_HEADER: &str = "Modelgate-Revision";

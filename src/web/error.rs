@@ -89,6 +89,5 @@ pub fn path_config() -> web::PathConfig {
 
 /// See `path_config`.
 pub fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default()
-        .error_handler(|err, _| ApiError::BadRequest(err.to_string()).into())
+    web::QueryConfig::default().error_handler(|err, _| ApiError::BadRequest(err.to_string()).into())
 }

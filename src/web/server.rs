@@ -55,7 +55,9 @@ pub fn start(listener: TcpListener, state: AppState) -> anyhow::Result<RunningSe
             .default_service(web::to(not_found))
     })
     .on_connect(move |connection, data| limits::on_connect(&connecting, connection, data))
-    .client_request_timeout(Duration::from_secs(settings.header_read_timeout_secs.max(1)))
+    .client_request_timeout(Duration::from_secs(
+        settings.header_read_timeout_secs.max(1),
+    ))
     .max_connections(settings.max_connections.div_ceil(workers).max(1))
     .workers(workers)
     .shutdown_timeout(settings.shutdown_timeout_secs)

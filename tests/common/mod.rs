@@ -1,6 +1,6 @@
 //! Shared test support: `spawn_app` starts the real gateway on port 0 with a temp data
 //! directory, on SQLite or on a fresh PostgreSQL database (dropped with the app).
-#![allow(dead_code, clippy::unwrap_used)]
+#![allow(dead_code, unused_imports, unused_macros, clippy::unwrap_used)]
 
 pub mod fault_proxy;
 pub mod garage;

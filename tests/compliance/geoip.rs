@@ -24,7 +24,9 @@ async fn a_dual_stack_listener_reads_forwarded_addresses_from_ipv4_proxies() {
 fn npm_geoip_databases() -> Vec<(&'static str, std::path::PathBuf)> {
     let dir = std::env::var_os("MODELGATE_GEOIP_NPM")
         .map(std::path::PathBuf::from)
-        .expect("this test needs the GeoIP databases from npm: set MODELGATE_GEOIP_NPM (see .ci/run)");
+        .expect(
+            "this test needs the GeoIP databases from npm: set MODELGATE_GEOIP_NPM (see .ci/run)",
+        );
     vec![
         (
             "DB-IP country lite (ip-location-db)",

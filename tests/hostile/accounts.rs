@@ -98,7 +98,9 @@ async fn register(app: &TestApp, email: &str, client_ip: &str) -> reqwest::Respo
         .unwrap()
 }
 
-async fn sign_up_answers_the_same_for_a_taken_address_and_proves_new_ones_by_mail(backend: Backend) {
+async fn sign_up_answers_the_same_for_a_taken_address_and_proves_new_ones_by_mail(
+    backend: Backend,
+) {
     let smtp = Smtp::start();
     let app = spawn_app_with(backend, |s| {
         s.auth.require_verified_email = Some(true);
