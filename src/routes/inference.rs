@@ -272,8 +272,9 @@ fn generation_audit(
 
 /// `POST /v1/models/{org}/{name}/generate` with `{"prompt": "…", "max_tokens": 64,
 /// "temperature": 0, "top_p": 0.9, "seed": 1, "stream": false, "image": "<base64>"}`: text
-/// out, greedy unless a temperature is given. Streamed as `token` events then one `done` (or `error`) event
-/// when asked; errors found before the stream starts are plain error responses.
+/// out, greedy unless a temperature is given. Streamed as `token` events then one `done`
+/// (or `error`) event when asked; errors found before the stream starts are plain error
+/// responses.
 #[tracing::instrument(skip_all, fields(user.id = %who.user_id))]
 pub async fn generate_text(
     req: HttpRequest,

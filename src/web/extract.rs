@@ -1,6 +1,7 @@
 //! Extractors: what handlers take from a request instead of reading it themselves. Who is
 //! asking (`Principal`), from where (`ClientInfo`: the client address behind trusted
-//! proxies, the user agent), which model (`ModelInPath`) and with which download grant (`GrantToken`).
+//! proxies, the user agent), which model (`ModelInPath`) and with which download grant
+//! (`GrantToken`).
 
 use std::convert::Infallible;
 use std::future::{ready, Future, Ready};

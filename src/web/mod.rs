@@ -2,8 +2,8 @@
 //! JSON API (`routes`) and the portal (`portal`). `server` builds the HTTP server,
 //! `extract` turns requests into typed inputs for the services, `middleware` and `limits`
 //! measure and bound requests, `error` turns an `ApiError` into a response, `body` a
-//! blob into a response body, and `urls` makes the absolute links answers carry. Below this layer (services, storage, access, geo) nothing
-//! knows about HTTP frameworks.
+//! blob into a response body, and `urls` makes the absolute links answers carry. Below
+//! this layer (services, storage, access, geo) nothing knows about HTTP frameworks.
 
 pub mod body;
 pub mod error;
