@@ -243,6 +243,17 @@ async fn downloads_may_be_redirected_to_presigned_store_urls_after_the_grant_che
     );
 }
 
+/// Asserts that a sign-up refused during an outage left no account behind.
+async fn assert_no_account(app: &TestApp, email: &str) {
+    assert!(
+        modelgate::db::accounts::user_by_email(&app.state.db, email)
+            .await
+            .unwrap()
+            .is_none(),
+        "the refused sign-up left no account"
+    );
+}
+
 /// Polls `/readyz` until it answers `status`.
 async fn wait_for_readiness(app: &TestApp, status: u16) -> Value {
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -289,13 +300,7 @@ async fn a_store_outage_fails_cleanly_with_503_and_heals_without_a_restart() {
 
     relay.restore();
     wait_for_readiness(&app, 200).await;
-    assert!(
-        modelgate::db::accounts::user_by_email(&app.state.db, "late@example.com")
-            .await
-            .unwrap()
-            .is_none(),
-        "the refused sign-up left no account"
-    );
+    assert_no_account(&app, "late@example.com").await;
     let served = app.client.get(&url).send().await.unwrap();
     assert_eq!(
         served.status(),
@@ -346,13 +351,7 @@ async fn a_database_outage_fails_cleanly_with_503_and_heals_without_a_restart() 
 
     relay.restore();
     wait_for_readiness(&app, 200).await;
-    assert!(
-        modelgate::db::accounts::user_by_email(&app.state.db, "late@example.com")
-            .await
-            .unwrap()
-            .is_none(),
-        "the refused sign-up left no account"
-    );
+    assert_no_account(&app, "late@example.com").await;
     assert_eq!(
         app.get("/v1/models/demo/Llama-3.2-Tiny").await.status(),
         200

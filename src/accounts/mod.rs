@@ -9,7 +9,7 @@ pub mod signup;
 pub mod tokens;
 
 pub use mail::Mailer;
-pub use sessions::{create_account, open_session, sign_in, SignedIn};
+pub use sessions::{create_account, sign_in, SignedIn};
 pub use signup::{require_verified_email, resend_verification, sign_up, verify_email};
 
 use crate::error::ApiError;

@@ -91,7 +91,7 @@ pub async fn sign_in(
 
 /// Opens a session for `user`, whose credentials were just checked (or who was just
 /// created with them): the signed token and its record.
-pub async fn open_session(
+async fn open_session(
     state: &AppState,
     client: &ClientInfo,
     user: accounts::UserRow,

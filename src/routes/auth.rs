@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::accounts::sessions::{sign_in, SignedIn};
+use crate::accounts::{sign_in, SignedIn};
 use crate::auth::principal::Credential;
 use crate::auth::Principal;
 use crate::db::accounts;

@@ -336,20 +336,14 @@ pub async fn generate_text(
         None => None,
     };
     drop(encoded);
+    let prompt = Prompt {
+        text: body.prompt,
+        image,
+    };
     if !stream {
         let result = state
             .inference
-            .generate(
-                turn,
-                &state.blobs,
-                manifest,
-                Prompt {
-                    text: body.prompt,
-                    image,
-                },
-                params,
-                |_| true,
-            )
+            .generate(turn, &state.blobs, manifest, prompt, params, |_| true)
             .await
             .map_err(ApiError::from);
         let (outcome, data) = generation_audit(&result, &params, image_bytes);
@@ -362,22 +356,12 @@ pub async fn generate_text(
     actix_web::rt::spawn(async move {
         let result = state
             .inference
-            .generate(
-                turn,
-                &state.blobs,
-                manifest,
-                Prompt {
-                    text: body.prompt,
-                    image,
-                },
-                params,
-                move |text| {
-                    // A closed channel: the client went away, so the run stops.
-                    pieces
-                        .send(sse_event("token", &json!({ "text": text })))
-                        .is_ok()
-                },
-            )
+            .generate(turn, &state.blobs, manifest, prompt, params, move |text| {
+                // A closed channel: the client went away, so the run stops.
+                pieces
+                    .send(sse_event("token", &json!({ "text": text })))
+                    .is_ok()
+            })
             .await
             .map_err(ApiError::from);
         let (outcome, data) = generation_audit(&result, &params, image_bytes);
