@@ -83,7 +83,7 @@ async fn bench(label: &str, db: &Db) {
         &modelgate::store::signing::PublisherKey::load_or_generate(keys.path())
             .unwrap()
             .public(),
-        &modelgate::audit::context::PseudonymKey::load_or_generate(keys.path()).unwrap(),
+        &modelgate::ledger::context::PseudonymKey::load_or_generate(keys.path()).unwrap(),
     )
     .await
     .unwrap();

@@ -2,7 +2,25 @@
 //! variant and one JSON envelope `{"error":{"code","message","details"}}`.
 
 use http::StatusCode;
+use serde::Serialize;
 use serde_json::{json, Value};
+
+/// The body of every error answer: `{"error":{"code","message","details"}}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorEnvelope {
+    pub error: ErrorBody,
+}
+
+/// What went wrong: a stable kebab-case `code`, a message for people, and details a client
+/// can act on (a retry delay, the current license version, a refused decision).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    #[schema(example = "model-not-found")]
+    pub code: &'static str,
+    pub message: String,
+    #[schema(value_type = Object)]
+    pub details: Value,
+}
 
 /// Every error a client can see. The `code` of a variant never changes once released.
 #[derive(Debug, thiserror::Error)]
@@ -213,83 +231,19 @@ impl ApiError {
     }
 
     /// The error body every API error is sent as (also the `error` event of a stream).
-    pub fn envelope(&self) -> Value {
-        json!({
-            "error": { "code": self.code(), "message": self.to_string(), "details": self.details() }
-        })
+    pub fn envelope(&self) -> ErrorEnvelope {
+        ErrorEnvelope {
+            error: ErrorBody {
+                code: self.code(),
+                message: self.to_string(),
+                details: self.details(),
+            },
+        }
     }
 
     /// Wraps any unexpected failure; its cause is logged once, when the response is built.
     pub fn internal(err: impl Into<anyhow::Error>) -> Self {
         ApiError::Internal(err.into())
-    }
-}
-
-impl From<sqlx::Error> for ApiError {
-    fn from(err: sqlx::Error) -> Self {
-        if crate::db::is_unavailable(&err) {
-            crate::metrics::global().record_store_error("database");
-            ApiError::DatabaseUnavailable(err.into())
-        } else {
-            ApiError::internal(err)
-        }
-    }
-}
-
-impl From<crate::store::blobs::BlobError> for ApiError {
-    fn from(err: crate::store::blobs::BlobError) -> Self {
-        use crate::store::blobs::BlobError;
-        match err {
-            BlobError::NotFound(digest) => ApiError::BlobNotFound(digest.reference()),
-            err if err.is_store_failure() => ApiError::StoreUnavailable(err.into()),
-            err => ApiError::internal(err),
-        }
-    }
-}
-
-impl From<crate::inference::InferenceError> for ApiError {
-    fn from(err: crate::inference::InferenceError) -> Self {
-        use crate::inference::InferenceError as E;
-        match err {
-            E::Checkpoint(_) | E::Unsupported(_) | E::Tokenizer(_) => {
-                ApiError::ModelNotRunnable(err.to_string())
-            }
-            E::NoVectors => ApiError::NoValidationVectors,
-            E::PromptTooLong { tokens, limit } => ApiError::PromptTooLong { tokens, limit },
-            E::TooManyTokens { requested, limit } => ApiError::TooManyTokens { requested, limit },
-            E::InvalidParameter(message) => ApiError::BadRequest(message),
-            E::InvalidImage(_) => ApiError::InvalidImage(err.to_string()),
-            E::OverBudget { needed, budget } => ApiError::InferenceOverBudget { needed, budget },
-            E::Busy => ApiError::InferenceBusy,
-            E::AccountBusy => ApiError::InferenceAccountBusy,
-            E::TimedOut { secs } => ApiError::InferenceTimeout { secs },
-            E::Disabled => ApiError::InferenceDisabled,
-            E::Store(err) => err.into(),
-            E::Candle(_) | E::Io { .. } | E::Task(_) => ApiError::internal(err),
-        }
-    }
-}
-
-impl From<crate::auth::password::PasswordError> for ApiError {
-    /// A password the policy refuses is bad input; a hashing failure is ours.
-    fn from(err: crate::auth::password::PasswordError) -> Self {
-        use crate::auth::password::PasswordError;
-        match err {
-            PasswordError::Hashing(e) => ApiError::internal(anyhow::anyhow!(e)),
-            policy => ApiError::BadRequest(policy.to_string()),
-        }
-    }
-}
-
-impl From<crate::domain::DomainError> for ApiError {
-    fn from(err: crate::domain::DomainError) -> Self {
-        use crate::domain::DomainError;
-        match err {
-            DomainError::Digest(_) => ApiError::InvalidDigest(err.to_string()),
-            DomainError::ModelId(_) => ApiError::InvalidModelId(err.to_string()),
-            DomainError::Country(_) => ApiError::InvalidCountry(err.to_string()),
-            _ => ApiError::BadRequest(err.to_string()),
-        }
     }
 }
 

@@ -111,7 +111,7 @@ pub async fn open_state(settings: &Settings) -> anyhow::Result<(AppState, Publis
         (policy, key.public())
     };
     tracing::info!(policy.digest = %policy.digest(), "policy bundle loaded");
-    let mailer = crate::accounts::Mailer::new(&settings.mail)?;
+    let mailer = crate::mail::Mailer::new(&settings.mail)?;
 
     let state = AppState {
         settings: settings.clone(),
@@ -124,11 +124,10 @@ pub async fn open_state(settings: &Settings) -> anyhow::Result<(AppState, Publis
         throttle: Arc::new(throttle),
         signups: Arc::new(signups),
         mailer,
-        refusals: Arc::new(crate::access::refusals::AnonymousRefusals::new(
+        refusals: Arc::new(crate::audit::refusals::AnonymousRefusals::new(
             Duration::from_secs(settings.audit.refusal_tally_secs.max(1)),
         )),
         proxies,
-        connections: Arc::default(),
         geoip: Arc::new(
             GeoIp::new(
                 settings.geoip.database.clone(),
@@ -139,14 +138,14 @@ pub async fn open_state(settings: &Settings) -> anyhow::Result<(AppState, Publis
         policy: CurrentPolicy::new(policy),
         audit_key: PublisherKey::load_or_generate_file(
             &settings.storage.key_dir(),
-            crate::audit::checkpoint::AUDIT_KEY_FILE,
+            crate::ledger::checkpoint::AUDIT_KEY_FILE,
         )?,
-        pseudonym_key: crate::audit::context::PseudonymKey::load_or_generate(
+        pseudonym_key: crate::ledger::context::PseudonymKey::load_or_generate(
             &settings.storage.key_dir(),
         )?,
-        csrf_key: crate::audit::context::PseudonymKey::load_or_generate_file(
+        csrf_key: crate::ledger::context::PseudonymKey::load_or_generate_file(
             &settings.storage.key_dir(),
-            crate::portal::session::CSRF_KEY_FILE,
+            crate::web::portal::session::CSRF_KEY_FILE,
         )?,
         inference: crate::inference::service::InferenceService::new(&settings.inference),
     };
@@ -203,8 +202,16 @@ impl Application {
         let port = listener.local_addr()?.port();
         let server = crate::web::server::start(listener, state.clone())?;
         let mut tasks = vec![
-            tokio::spawn(crate::audit::checkpoint::run_checkpointer(state.clone())),
-            tokio::spawn(crate::access::refusals::run_writer(state.clone())),
+            tokio::spawn(crate::audit::checkpoint::run_checkpointer(
+                state.db.clone(),
+                state.audit_key.clone(),
+                state.settings.audit.clone(),
+            )),
+            tokio::spawn(crate::audit::refusals::run_writer(
+                state.refusals.clone(),
+                state.db.clone(),
+                state.pseudonym_key.clone(),
+            )),
         ];
         if state.settings.mirror.is_mirror() {
             tasks.push(tokio::spawn(crate::mirror::outbox::run_shipper(

@@ -29,21 +29,19 @@ pub struct AppState {
     /// Sign-ups (and verification resends) per client address.
     pub signups: Arc<crate::auth::throttle::RateLimit>,
     /// Verification mail.
-    pub mailer: crate::accounts::Mailer,
+    pub mailer: crate::mail::Mailer,
     /// Counts refused anonymous blob requests, written as one audit event per address and
     /// period.
-    pub refusals: Arc<crate::access::refusals::AnonymousRefusals>,
+    pub refusals: Arc<crate::audit::refusals::AnonymousRefusals>,
     pub proxies: TrustedProxies,
-    /// Open connections per client address (`limits`).
-    pub connections: Arc<crate::web::limits::ConnectionCounts>,
     pub geoip: Arc<GeoIp>,
     pub policy: CurrentPolicy,
     /// Signs audit checkpoints (`keys/audit.key.pem`, not the publisher key).
     pub audit_key: PublisherKey,
     /// Keys the hash of personal fields (client IPs) in audit events.
-    pub pseudonym_key: crate::audit::context::PseudonymKey,
+    pub pseudonym_key: crate::ledger::context::PseudonymKey,
     /// Keys the portal's CSRF tokens to the browser's session (`keys/portal-csrf.key`).
-    pub csrf_key: crate::audit::context::PseudonymKey,
+    pub csrf_key: crate::ledger::context::PseudonymKey,
     /// Runs validation and generation (bounded; see `inference::service`).
     pub inference: Arc<crate::inference::service::InferenceService>,
 }

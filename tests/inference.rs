@@ -12,7 +12,7 @@ use crate::common::inference::{
 };
 use crate::common::{demo_models, error_code, spawn_app, spawn_app_with, Backend};
 use modelgate::inference::model::Model;
-use modelgate::inference::vectors::ValidationRecord;
+use modelgate::store::validation::ValidationRecord;
 use modelgate::store::signing::PublisherKey;
 use serde_json::{json, Value};
 

@@ -15,7 +15,7 @@ use crate::common::{demo_models, error_code, spawn_app, Backend};
 use base64::Engine;
 use modelgate::inference::model::Model;
 use modelgate::inference::patterns::{Pattern, BASE_TILE, PATTERNS};
-use modelgate::inference::vectors::ValidationRecord;
+use modelgate::store::validation::ValidationRecord;
 use serde_json::{json, Value};
 
 const VISION: &str = "demo/Llama-3.2-Tiny-Vision";

@@ -392,7 +392,7 @@ pub async fn admit(
 }
 
 /// Records a refused blob request: one audit event when a verified grant named its user,
-/// otherwise only a count in the tally of anonymous refusals (`access::refusals`). A
+/// otherwise only a count in the tally of anonymous refusals (`audit::refusals`). A
 /// failure to record is logged, and the refusal stands.
 pub async fn record_refusal(
     state: &AppState,

@@ -4,7 +4,6 @@
 //! grants; `review` is the compliance side of the review queue.
 
 pub mod grant;
-pub mod refusals;
 pub mod review;
 
 use std::net::IpAddr;

@@ -1,14 +1,12 @@
-//! Account services below the front ends: sign-up with a proven email address (`signup`)
-//! and the mail that proves it (`mail`), operator-made accounts and sessions (`sessions`),
+//! Account services below the front ends: sign-up with an email address proven by mail
+//! (`signup`, sent through `crate::mail`), operator-made accounts and sessions (`sessions`),
 //! declarations (`attestations`) and API tokens (`tokens`).
 
 pub mod attestations;
-pub mod mail;
 pub mod sessions;
 pub mod signup;
 pub mod tokens;
 
-pub use mail::Mailer;
 pub use sessions::{create_account, sign_in, SignedIn};
 pub use signup::{require_verified_email, resend_verification, sign_up, verify_email};
 

@@ -1,58 +1,21 @@
-//! Signed checkpoints: `{size, head_hash, created_at}` signed with the audit key
-//! (`keys/audit.key.pem`, separate from the publisher key). The signed message is
-//! `modelgate.audit.checkpoint/v1\n<size>\n<head hash>\n<created_at>\n`.
+//! Checkpointing the stored chain: a signed checkpoint when the log grew enough, and the
+//! retention of client IPs beside it (the background task of every gateway).
 
-use serde::{Deserialize, Serialize};
-
-use crate::db::{audit, now_ms};
-use crate::state::AppState;
-use crate::store::signing::{PublicKey, PublisherKey};
-
-/// The audit key's file in the key directory.
-pub const AUDIT_KEY_FILE: &str = "audit.key.pem";
-
-/// A signed statement of the log's size and head hash at a time.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
-pub struct Checkpoint {
-    pub size: i64,
-    pub head_hash: String,
-    pub created_at: i64,
-    pub key_fingerprint: String,
-    pub signature: String,
-}
-
-fn message(size: i64, head_hash: &str, created_at: i64) -> Vec<u8> {
-    format!("modelgate.audit.checkpoint/v1\n{size}\n{head_hash}\n{created_at}\n").into_bytes()
-}
-
-impl Checkpoint {
-    /// Signs `(size, head_hash, created_at)` with `key`.
-    pub fn sign(key: &PublisherKey, size: i64, head_hash: &str, created_at: i64) -> Self {
-        Checkpoint {
-            size,
-            head_hash: head_hash.to_owned(),
-            created_at,
-            key_fingerprint: key.public().fingerprint(),
-            signature: key.sign_bytes(&message(size, head_hash, created_at)),
-        }
-    }
-
-    /// Whether the signature holds under `key`.
-    pub fn verify(&self, key: &PublicKey) -> bool {
-        key.verify_bytes(
-            &message(self.size, &self.head_hash, self.created_at),
-            &self.signature,
-        )
-    }
-}
+use crate::config::AuditSettings;
+use crate::db::{audit, now_ms, Db};
+use crate::ledger::Checkpoint;
+use crate::store::signing::PublisherKey;
 
 /// Signs a checkpoint of the current head when the log grew by
 /// `audit.checkpoint_every_events` since the last one, or grew at all and
 /// `audit.checkpoint_every_secs` passed. Returns the new checkpoint, if one was made.
-pub async fn checkpoint_if_due(state: &AppState) -> Result<Option<Checkpoint>, sqlx::Error> {
-    let settings = &state.settings.audit;
-    let (size, head_hash) = audit::head(&state.db).await?;
-    let last = audit::latest_checkpoint(&state.db).await?;
+pub async fn checkpoint_if_due(
+    db: &Db,
+    key: &PublisherKey,
+    settings: &AuditSettings,
+) -> Result<Option<Checkpoint>, sqlx::Error> {
+    let (size, head_hash) = audit::head(db).await?;
+    let last = audit::latest_checkpoint(db).await?;
     let (last_size, last_at) = last.map_or((0, 0), |c| (c.size, c.created_at));
     let now = now_ms();
     let grew = size - last_size;
@@ -64,50 +27,51 @@ pub async fn checkpoint_if_due(state: &AppState) -> Result<Option<Checkpoint>, s
     if !due {
         return Ok(None);
     }
-    store_checkpoint(state, size, &head_hash, now)
+    store_checkpoint(db, key, size, &head_hash, now)
         .await
         .map(Some)
 }
 
-/// Signs and stores a checkpoint of the current head, due or not.
-pub async fn sign_checkpoint(state: &AppState) -> Result<Checkpoint, sqlx::Error> {
-    let (size, head_hash) = audit::head(&state.db).await?;
-    store_checkpoint(state, size, &head_hash, now_ms()).await
+/// Signs (with `key`) and stores a checkpoint of the current head, due or not.
+pub async fn sign_checkpoint(db: &Db, key: &PublisherKey) -> Result<Checkpoint, sqlx::Error> {
+    let (size, head_hash) = audit::head(db).await?;
+    store_checkpoint(db, key, size, &head_hash, now_ms()).await
 }
 
 async fn store_checkpoint(
-    state: &AppState,
+    db: &Db,
+    key: &PublisherKey,
     size: i64,
     head_hash: &str,
     created_at: i64,
 ) -> Result<Checkpoint, sqlx::Error> {
-    let checkpoint = Checkpoint::sign(&state.audit_key, size, head_hash, created_at);
-    audit::insert_checkpoint(&state.db, &checkpoint).await?;
+    let checkpoint = Checkpoint::sign(key, size, head_hash, created_at);
+    audit::insert_checkpoint(db, &checkpoint).await?;
     Ok(checkpoint)
 }
 
 /// Erases plaintext client IPs older than `audit.ip_retention_days` (0: never).
-pub async fn apply_ip_retention(state: &AppState) -> Result<u64, sqlx::Error> {
-    let days = state.settings.audit.ip_retention_days;
+pub async fn apply_ip_retention(db: &Db, settings: &AuditSettings) -> Result<u64, sqlx::Error> {
+    let days = settings.ip_retention_days;
     if days == 0 {
         return Ok(0);
     }
     let retention_ms = i64::try_from(days.saturating_mul(86_400_000)).unwrap_or(i64::MAX);
-    audit::erase_client_ips(&state.db, now_ms().saturating_sub(retention_ms)).await
+    audit::erase_client_ips(db, now_ms().saturating_sub(retention_ms)).await
 }
 
 /// The audit housekeeping of a running server: `checkpoint_if_due` every second,
 /// `apply_ip_retention` every minute.
-pub async fn run_checkpointer(state: AppState) {
+pub async fn run_checkpointer(db: Db, key: PublisherKey, settings: AuditSettings) {
     let mut ticks = tokio::time::interval(std::time::Duration::from_secs(1));
     let mut tick: u64 = 0;
     loop {
         ticks.tick().await;
-        if let Err(e) = checkpoint_if_due(&state).await {
+        if let Err(e) = checkpoint_if_due(&db, &key, &settings).await {
             tracing::warn!(error = %e, "signing an audit checkpoint failed; retrying");
         }
         if tick % 60 == 0 {
-            if let Err(e) = apply_ip_retention(&state).await {
+            if let Err(e) = apply_ip_retention(&db, &settings).await {
                 tracing::warn!(error = %e, "erasing expired client IPs failed; retrying");
             }
         }

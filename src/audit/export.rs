@@ -6,13 +6,13 @@ use futures_util::stream::BoxStream;
 use futures_util::StreamExt;
 use serde::Deserialize;
 
-use crate::audit::ChainedEvent;
+use crate::ledger::ChainedEvent;
 use crate::auth::{Principal, Scope};
 use crate::db::audit::{self as store, EventFilter};
+use crate::db::Db;
 use crate::domain::{parse_time, rfc3339, Role};
 use crate::error::ApiError;
 use crate::export::csv_field;
-use crate::state::AppState;
 
 /// Who reads the audit trail.
 pub const AUDITORS: &[Role] = &[Role::Compliance];
@@ -150,7 +150,7 @@ pub struct Export {
 
 /// The events `query` selects, for `who` (compliance staff only), as `query.format` says:
 /// `jsonl` (default) or `csv`.
-pub fn export(state: &AppState, who: &Principal, query: &EventQuery) -> Result<Export, ApiError> {
+pub fn export(db: &Db, who: &Principal, query: &EventQuery) -> Result<Export, ApiError> {
     who.authorize(AUDITORS, Scope::Read)?;
     let csv = match query.format.as_deref() {
         None | Some("jsonl") => false,
@@ -162,7 +162,7 @@ pub fn export(state: &AppState, who: &Principal, query: &EventQuery) -> Result<E
         }
     };
     let filter = query.filter()?;
-    let db = state.db.clone();
+    let db = db.clone();
     let header_line = csv.then(|| format!("{}\r\n", CSV_COLUMNS.join(",")));
     let pages =
         futures_util::stream::unfold((Some(filter), header_line), move |(filter, header_line)| {

@@ -1,21 +1,19 @@
-//! The audit trail: one append-only, hash-chained log (`chain`), signed checkpoints of its
-//! size and head (`checkpoint`), the request context of events (`context`), search and
-//! export (`export`), summary reports (`report`), and its storage in `db::audit`.
+//! The audit trail as a service: checkpointing the stored chain (`checkpoint`), search and
+//! export (`export`), summary reports (`report`), the tally of refused anonymous requests
+//! (`refusals`) and verification of what is stored. The
+//! chain's format is `ledger`; its storage is `db::audit`.
 
-pub mod chain;
 pub mod checkpoint;
-pub mod context;
 pub mod export;
+pub mod refusals;
 pub mod report;
-
-pub use chain::{ChainProblem, ChainedEvent, Verifier};
-pub use checkpoint::Checkpoint;
 
 use serde::Serialize;
 
 use crate::db::{audit as store, Db};
 use crate::store::signing::PublicKey;
-use context::PseudonymKey;
+use crate::ledger::context::PseudonymKey;
+use crate::ledger::{ChainProblem, ChainedEvent, Checkpoint, Verifier};
 
 /// What verifying a log found.
 #[derive(Debug, Clone, Serialize)]

@@ -42,7 +42,7 @@ async fn walk(
     kind: &str,
     since: Option<i64>,
     until: Option<i64>,
-    mut each: impl FnMut(&crate::audit::ChainedEvent),
+    mut each: impl FnMut(&crate::ledger::ChainedEvent),
 ) -> Result<(), sqlx::Error> {
     let mut filter = EventFilter {
         kind: Some(kind.to_owned()),

@@ -135,3 +135,14 @@ mod tests {
         assert!(check_policy("twelve chars").is_ok());
     }
 }
+
+impl From<PasswordError> for crate::error::ApiError {
+    /// A password the policy refuses is bad input; a hashing failure is ours.
+    fn from(err: PasswordError) -> Self {
+        use crate::error::ApiError;
+        match err {
+            PasswordError::Hashing(e) => ApiError::internal(anyhow::anyhow!(e)),
+            policy => ApiError::BadRequest(policy.to_string()),
+        }
+    }
+}

@@ -4,11 +4,11 @@
 //! A role check is one line in a handler: `who.authorize(&[Role::Admin], Scope::Admin)?`.
 
 use crate::auth::api_tokens::{hash_token, Scope, TOKEN_PREFIX};
-use crate::auth::jwt::TokenError;
+use crate::auth::jwt::{SessionKeys, TokenError};
 use crate::db::accounts::{self, UserRow};
+use crate::db::Db;
 use crate::domain::Role;
 use crate::error::ApiError;
-use crate::state::AppState;
 
 /// How the request proved who it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,10 +81,15 @@ impl Principal {
     }
 }
 
-/// Authenticates a bearer `token`: a session JWT or an API token (`mg_…`).
-pub async fn authenticate(state: &AppState, token: &str) -> Result<Principal, ApiError> {
+/// Authenticates a bearer `token`: a session JWT (checked with `session_keys`) or an API token
+/// (`mg_…`).
+pub async fn authenticate(
+    db: &Db,
+    session_keys: &SessionKeys,
+    token: &str,
+) -> Result<Principal, ApiError> {
     if token.starts_with(TOKEN_PREFIX) {
-        let (row, user) = accounts::api_token_by_hash(&state.db, &hash_token(token))
+        let (row, user) = accounts::api_token_by_hash(db, &hash_token(token))
             .await?
             .ok_or_else(|| {
                 ApiError::InvalidToken("API token is unknown, revoked or expired".into())
@@ -98,14 +103,13 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Principal, Ap
             },
         );
     }
-    let claims = state
-        .session_keys
+    let claims = session_keys
         .verify(token)
         .map_err(|e| ApiError::InvalidToken(e.to_string()))?;
-    if !accounts::session_is_active(&state.db, &claims.sid, &claims.sub).await? {
+    if !accounts::session_is_active(db, &claims.sid, &claims.sub).await? {
         return Err(ApiError::InvalidToken(TokenError::Revoked.to_string()));
     }
-    let user = accounts::user_by_id(&state.db, &claims.sub)
+    let user = accounts::user_by_id(db, &claims.sub)
         .await?
         .ok_or_else(|| ApiError::InvalidToken("account no longer exists".into()))?;
     Principal::from_user(

@@ -10,7 +10,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use serde::Deserialize;
 
-use crate::audit::{verify_events, ChainedEvent, Checkpoint};
+use crate::audit::verify_events;
+use crate::ledger::{ChainedEvent, Checkpoint};
 use crate::store::signing::PublicKey;
 
 #[derive(Debug, clap::Subcommand)]

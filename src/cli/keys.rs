@@ -2,8 +2,8 @@
 
 use std::process::ExitCode;
 
-use crate::audit::checkpoint::AUDIT_KEY_FILE;
-use crate::audit::context::PseudonymKey;
+use crate::ledger::checkpoint::AUDIT_KEY_FILE;
+use crate::ledger::context::PseudonymKey;
 use crate::auth::jwt::{generate_key, SessionKeys};
 use crate::config::Settings;
 use crate::store::signing::PublisherKey;

@@ -9,7 +9,7 @@ use crate::config::Settings;
 use crate::domain::{Modality, ModelId};
 use crate::startup::open_state;
 use crate::store::hf_cache;
-use crate::store::publish::{publish_dir, PublishRequest};
+use crate::catalog::publish::{publish_dir, PublishRequest};
 
 #[derive(Debug, clap::Args)]
 pub struct PublishArgs {

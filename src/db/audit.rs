@@ -6,8 +6,8 @@ use serde_json::Value;
 use sqlx::FromRow;
 
 use super::{now_ms, Backend, Db, WriteTx};
-use crate::audit::chain::{canonical_bytes, chain_hash};
-use crate::audit::{ChainedEvent, Checkpoint};
+use crate::ledger::chain::{canonical_bytes, chain_hash};
+use crate::ledger::{ChainedEvent, Checkpoint};
 use crate::random::new_id;
 
 /// One security-relevant event, ready to append.
@@ -71,7 +71,7 @@ const EVENT_COLUMNS: &str = "seq, id, occurred_at, kind, actor, subject, outcome
      client_ip_hash, client_ip, data, prev_hash, hash";
 
 /// Appends `event` to the chain inside `tx` (the transaction of the change it records),
-/// with the current request's id and client IP (`audit::context`); returns its id. The
+/// with the current request's id and client IP (`ledger::context`); returns its id. The
 /// chain head row stays locked until `tx` ends.
 pub async fn append(tx: &mut WriteTx, event: &NewEvent) -> Result<String, sqlx::Error> {
     if !tx.audited() {
@@ -90,7 +90,7 @@ async fn append_to_chain(tx: &mut WriteTx, event: &NewEvent) -> Result<String, s
         Backend::Sqlite => "SELECT seq, hash FROM audit_head WHERE id = 1",
     };
     let (head_seq, head_hash): (i64, String) = sqlx::query_as(lock).fetch_one(&mut **tx).await?;
-    let context = crate::audit::context::current();
+    let context = crate::ledger::context::current();
     let client_ip_hash = context.client_ip_hash();
     let id = new_id();
     let seq = head_seq + 1;

@@ -292,3 +292,15 @@ pub fn is_unavailable(err: &sqlx::Error) -> bool {
         _ => false,
     }
 }
+
+impl From<sqlx::Error> for crate::error::ApiError {
+    fn from(err: sqlx::Error) -> Self {
+        use crate::error::ApiError;
+        if is_unavailable(&err) {
+            crate::metrics::global().record_store_error("database");
+            ApiError::DatabaseUnavailable(err.into())
+        } else {
+            ApiError::internal(err)
+        }
+    }
+}

@@ -5,6 +5,7 @@ mod client;
 mod country;
 mod digest;
 mod email;
+mod license_id;
 mod modality;
 mod model_id;
 mod model_path;
@@ -18,6 +19,7 @@ pub use email::Email;
 pub use modality::Modality;
 pub use model_id::ModelId;
 pub use model_path::ModelPath;
+pub use license_id::valid_license_id;
 pub use role::Role;
 pub use time::{parse_time, rfc3339};
 
@@ -38,4 +40,18 @@ pub enum DomainError {
     Role(String),
     #[error("`{0}` is not a valid email address")]
     Email(String),
+    #[error("`{field}` must be YYYY-MM-DD or RFC 3339")]
+    Time { field: String },
+}
+
+impl From<DomainError> for crate::error::ApiError {
+    fn from(err: DomainError) -> Self {
+        use crate::error::ApiError;
+        match err {
+            DomainError::Digest(_) => ApiError::InvalidDigest(err.to_string()),
+            DomainError::ModelId(_) => ApiError::InvalidModelId(err.to_string()),
+            DomainError::Country(_) => ApiError::InvalidCountry(err.to_string()),
+            _ => ApiError::BadRequest(err.to_string()),
+        }
+    }
 }

@@ -1,6 +1,6 @@
 //! Times as responses, exports and pages show them, and as people type them in filters.
 
-use crate::error::ApiError;
+use super::DomainError;
 
 /// RFC 3339 in UTC for a unix-millisecond time, the time format of every response.
 pub fn rfc3339(ms: i64) -> String {
@@ -14,7 +14,7 @@ pub fn rfc3339(ms: i64) -> String {
 }
 
 /// A `YYYY-MM-DD` or RFC 3339 query value as unix milliseconds.
-pub fn parse_time(field: &str, value: &str) -> Result<i64, ApiError> {
+pub fn parse_time(field: &str, value: &str) -> Result<i64, DomainError> {
     use ::time::format_description::well_known::Rfc3339;
     let parsed = ::time::OffsetDateTime::parse(value, &Rfc3339).or_else(|_| {
         let date_format = ::time::macros::format_description!("[year]-[month]-[day]");
@@ -22,5 +22,7 @@ pub fn parse_time(field: &str, value: &str) -> Result<i64, ApiError> {
     });
     parsed
         .map(|t| i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX))
-        .map_err(|_| ApiError::BadRequest(format!("`{field}` must be YYYY-MM-DD or RFC 3339")))
+        .map_err(|_| DomainError::Time {
+            field: field.to_string(),
+        })
 }

@@ -1,9 +1,11 @@
 //! `modelgate download`: fetches a model revision from a gateway or mirror into a directory.
 //! The signed manifest comes first (checked against the pinned publisher key), then the
-//! access decision and its grant, then every file in parallel ranged parts (`parts`); the
+//! access decision and its grant, then every file in parallel ranged parts (`parts`, kept on disk by `partial`); the
 //! directory ends with the files and `model.sig`, which `modelgate verify` accepts.
 
+pub mod answers;
 pub mod client;
+mod partial;
 pub mod parts;
 pub mod progress;
 pub mod redirects;
@@ -22,7 +24,8 @@ use crate::domain::{ModelId, Sha256Digest};
 use crate::store::blobs::hash_reader;
 use crate::store::manifest::Manifest;
 use crate::store::signing::{verify_bundle, PublicKey, SIGNATURE_FILE};
-use parts::{error_message, Fetcher, FileJob, STATE_DIR};
+use answers::error_message;
+use parts::{Fetcher, FileJob, STATE_DIR};
 use progress::Progress;
 use trust::{write_atomically, Trust, TrustStore};
 

@@ -6,7 +6,6 @@
 //! per-part `Content-Digest` to replace the damaged ones. A file takes its final name only
 //! when its SHA-256 equals the signed manifest's.
 
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
@@ -18,6 +17,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::sync::{Notify, Semaphore};
 
+use super::answers::{error_code_and_message, parse_sha256_field, redirect_target};
+use super::partial::{hash_in_order, lock, read_range, PartsRecord};
 use super::progress::{FileProgress, Progress};
 use super::trust::write_atomically;
 use crate::access::grant::GRANT_HEADER;
@@ -64,43 +65,6 @@ pub struct FileJob {
     pub sha256: Sha256Digest,
     pub size: u64,
     pub target: PathBuf,
-}
-
-/// The on-disk record of a file's parts, `<sha256>.json` beside `<sha256>.part`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct PartsRecord {
-    sha256: Sha256Digest,
-    size: u64,
-    part_size: u64,
-    done: Vec<bool>,
-}
-
-impl PartsRecord {
-    fn new(sha256: Sha256Digest, size: u64, part_size: u64) -> Self {
-        let parts = size.div_ceil(part_size.max(1)) as usize;
-        PartsRecord {
-            sha256,
-            size,
-            part_size: part_size.max(1),
-            done: vec![false; parts],
-        }
-    }
-
-    /// First and last byte of part `i`.
-    fn range(&self, i: usize) -> (u64, u64) {
-        let first = i as u64 * self.part_size;
-        (first, (first + self.part_size).min(self.size) - 1)
-    }
-
-    fn bytes_done(&self) -> u64 {
-        (0..self.done.len())
-            .filter(|&i| self.done[i])
-            .map(|i| {
-                let (first, last) = self.range(i);
-                last - first + 1
-            })
-            .sum()
-    }
 }
 
 /// Why one attempt at a part failed.
@@ -541,73 +505,6 @@ async fn part_digests(file: &FileParts) -> anyhow::Result<Vec<Sha256Digest>> {
     Ok(digests)
 }
 
-/// Feeds bytes `first..=last` of `file` to `consume`, a megabyte at a time.
-fn read_range(
-    file: &std::fs::File,
-    first: u64,
-    last: u64,
-    mut consume: impl FnMut(&[u8]),
-) -> std::io::Result<()> {
-    let mut buffer = vec![0u8; 1 << 20];
-    let mut offset = first;
-    while offset <= last {
-        let n = buffer.len().min((last + 1 - offset) as usize);
-        file.read_exact_at(&mut buffer[..n], offset)?;
-        consume(&buffer[..n]);
-        offset += n as u64;
-    }
-    Ok(())
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// Hashes the partial file part by part, in order, as parts are recorded done; returns the
-/// digest of the whole file once the last part is in.
-async fn hash_in_order(
-    partial: PathBuf,
-    record: Arc<Mutex<PartsRecord>>,
-    arrived: Arc<Notify>,
-) -> anyhow::Result<Sha256Digest> {
-    let file = Arc::new(
-        std::fs::File::open(&partial)
-            .with_context(|| format!("opening `{}`", partial.display()))?,
-    );
-    let mut hasher = Some(Sha256::new());
-    let mut next = 0;
-    loop {
-        let (parts, ready) = {
-            let record = lock(&record);
-            let ready: Vec<(u64, u64)> = (next..record.done.len())
-                .take_while(|&i| record.done[i])
-                .map(|i| record.range(i))
-                .collect();
-            (record.done.len(), ready)
-        };
-        if !ready.is_empty() {
-            next += ready.len();
-            let (file, mut state) = (Arc::clone(&file), hasher.take().unwrap_or_default());
-            hasher = Some(
-                tokio::task::spawn_blocking(move || {
-                    for (first, last) in ready {
-                        read_range(&file, first, last, |bytes| state.update(bytes))?;
-                    }
-                    std::io::Result::Ok(state)
-                })
-                .await??,
-            );
-        }
-        if next >= parts {
-            let digest = hasher.take().unwrap_or_default().finalize();
-            return Ok(Sha256Digest::from_bytes(digest.into()));
-        }
-        arrived.notified().await;
-    }
-}
-
 /// 0.25 s doubling per attempt up to 8 s, plus up to half again at random.
 fn backoff(attempt: u32) -> Duration {
     use rand_core::RngCore;
@@ -618,85 +515,9 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(base + jitter)
 }
 
-/// The message of a modelgate error body (`{"error":{"code","message"}}`), or the start
-/// of whatever else came.
-pub async fn error_message(response: reqwest::Response) -> String {
-    let (code, message) = error_code_and_message(response).await;
-    format!("{message} ({code})")
-}
-
-/// The code and message of a modelgate error body; `error` and the start of the body for
-/// anything else.
-async fn error_code_and_message(response: reqwest::Response) -> (String, String) {
-    let body = response.bytes().await.unwrap_or_default();
-    match serde_json::from_slice::<serde_json::Value>(&body) {
-        Ok(json) if json["error"]["message"].is_string() => (
-            json["error"]["code"].as_str().unwrap_or("error").to_owned(),
-            json["error"]["message"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-        ),
-        _ => (
-            "error".to_owned(),
-            String::from_utf8_lossy(&body).chars().take(200).collect(),
-        ),
-    }
-}
-
-/// The SHA-256 of an RFC 9530 digest field (`sha-256=:<base64>:`), if it has one.
-fn parse_sha256_field(value: &str) -> Option<Sha256Digest> {
-    value.split(',').find_map(|member| {
-        let (algorithm, encoded) = member.split_once('=')?;
-        if algorithm.trim() != "sha-256" {
-            return None;
-        }
-        let encoded = encoded.trim().strip_prefix(':')?.strip_suffix(':')?;
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(encoded)
-            .ok()?;
-        Some(Sha256Digest::from_bytes(bytes.try_into().ok()?))
-    })
-}
-
-/// Where a redirect answer sends the client, resolved against the request's URL.
-fn redirect_target(response: &reqwest::Response) -> Option<reqwest::Url> {
-    if !response.status().is_redirection() {
-        return None;
-    }
-    let location = response
-        .headers()
-        .get(reqwest::header::LOCATION)?
-        .to_str()
-        .ok()?;
-    response.url().join(location).ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parts_cover_the_file_exactly() {
-        let record = PartsRecord::new(Sha256Digest::of(b""), 10, 4);
-        assert_eq!(record.done.len(), 3);
-        assert_eq!(
-            (0..3).map(|i| record.range(i)).collect::<Vec<_>>(),
-            vec![(0, 3), (4, 7), (8, 9)]
-        );
-    }
-
-    #[test]
-    fn reads_rfc9530_digest_fields() {
-        let digest = Sha256Digest::of(b"abc");
-        let encoded = base64::engine::general_purpose::STANDARD.encode(digest.as_bytes());
-        assert_eq!(
-            parse_sha256_field(&format!("sha-512=:AAAA:, sha-256=:{encoded}:")),
-            Some(digest)
-        );
-        assert_eq!(parse_sha256_field("sha-256=:not base64:"), None);
-        assert_eq!(parse_sha256_field("md5=:AAAA:"), None);
-    }
 
     #[test]
     fn backoff_grows_and_is_bounded() {

@@ -70,3 +70,27 @@ pub fn default_device() -> candle_core::Device {
     }
     candle_core::Device::Cpu
 }
+
+impl From<InferenceError> for crate::error::ApiError {
+    fn from(err: InferenceError) -> Self {
+        use crate::error::ApiError;
+        use InferenceError as E;
+        match err {
+            E::Checkpoint(_) | E::Unsupported(_) | E::Tokenizer(_) => {
+                ApiError::ModelNotRunnable(err.to_string())
+            }
+            E::NoVectors => ApiError::NoValidationVectors,
+            E::PromptTooLong { tokens, limit } => ApiError::PromptTooLong { tokens, limit },
+            E::TooManyTokens { requested, limit } => ApiError::TooManyTokens { requested, limit },
+            E::InvalidParameter(message) => ApiError::BadRequest(message),
+            E::InvalidImage(_) => ApiError::InvalidImage(err.to_string()),
+            E::OverBudget { needed, budget } => ApiError::InferenceOverBudget { needed, budget },
+            E::Busy => ApiError::InferenceBusy,
+            E::AccountBusy => ApiError::InferenceAccountBusy,
+            E::TimedOut { secs } => ApiError::InferenceTimeout { secs },
+            E::Disabled => ApiError::InferenceDisabled,
+            E::Store(err) => err.into(),
+            E::Candle(_) | E::Io { .. } | E::Task(_) => ApiError::internal(err),
+        }
+    }
+}

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::db::licensing::LicenseVersionRow;
+use crate::domain::valid_license_id;
 use crate::domain::{Modality, Sha256Digest};
 
 /// Prefix of the bytes a license digest is taken over; bump it if the layout changes.
@@ -55,15 +56,6 @@ pub enum LicenseError {
     Empty(&'static str),
     #[error("{0} is larger than {MAX_DOCUMENT_BYTES} bytes")]
     TooLarge(&'static str),
-}
-
-/// Whether `id` is a valid license id.
-pub fn valid_license_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 64
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
 }
 
 impl LicenseDocuments {

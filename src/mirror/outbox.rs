@@ -12,8 +12,8 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::audit::context::{scope, RequestContext};
-use crate::audit::ChainedEvent;
+use crate::ledger::context::{scope, RequestContext};
+use crate::ledger::ChainedEvent;
 use crate::db::audit::{self, EventFilter};
 use crate::db::mirror::{self as store, PartnerRow};
 use crate::error::ApiError;
@@ -98,7 +98,7 @@ pub async fn ship_once(state: &AppState, client: &reqwest::Client) -> anyhow::Re
         anyhow::bail!(
             "upstream answered {}: {}",
             response.status(),
-            crate::download::parts::error_message(response).await
+            crate::download::answers::error_message(response).await
         );
     }
     let mut tx = state.db.begin_write().await?;

@@ -414,3 +414,14 @@ pub fn hash_reader(mut reader: impl Read) -> io::Result<(Sha256Digest, u64)> {
     }
     Ok((Sha256Digest::from_bytes(hasher.finalize().into()), size))
 }
+
+impl From<BlobError> for crate::error::ApiError {
+    fn from(err: BlobError) -> Self {
+        use crate::error::ApiError;
+        match err {
+            BlobError::NotFound(digest) => ApiError::BlobNotFound(digest.reference()),
+            err if err.is_store_failure() => ApiError::StoreUnavailable(err.into()),
+            err => ApiError::internal(err),
+        }
+    }
+}

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{Modality, ModelId, ModelPath, Sha256Digest};
-use crate::inference::vectors::ValidationRecord;
+use crate::store::validation::ValidationRecord;
 
 /// Version of the manifest format, inside every manifest.
 pub const MANIFEST_SCHEMA: &str = "modelgate.manifest/v1";

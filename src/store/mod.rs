@@ -1,4 +1,4 @@
-//! Model distribution: the content-addressed blob store, manifests, signatures, publishing,
+//! Model distribution: the content-addressed blob store, manifests, signatures,
 //! offline verification and HTTP range semantics.
 
 pub mod blobs;
@@ -7,8 +7,8 @@ pub mod http;
 pub mod local;
 pub mod manifest;
 pub mod object;
-pub mod publish;
 pub mod range;
 pub mod signing;
+pub mod validation;
 pub mod verify;
 pub mod walk;

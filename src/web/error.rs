@@ -74,7 +74,7 @@ pub fn form_config(limit: usize) -> web::FormConfig {
         .limit(limit)
         .error_handler(|err, _| {
             let status = ResponseError::status_code(&err);
-            crate::portal::FormError {
+            crate::web::portal::FormError {
                 status,
                 message: err.to_string(),
             }

@@ -129,7 +129,7 @@ impl FromRequest for Principal {
         Box::pin(async move {
             let state =
                 state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("AppState missing")))?;
-            authenticate(&state, &token?).await
+            authenticate(&state.db, &state.session_keys, &token?).await
         })
     }
 }

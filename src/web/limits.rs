@@ -82,9 +82,14 @@ impl Drop for ConnectionSlot {
     }
 }
 
-/// The server's `on_connect`: sets `TCP_NODELAY` and counts the connection against its
-/// address's cap, unless it comes from a trusted proxy.
-pub fn on_connect(state: &AppState, connection: &dyn std::any::Any, data: &mut Extensions) {
+/// The server's `on_connect`: sets `TCP_NODELAY` and counts the connection in `counts`
+/// against its address's cap, unless it comes from a trusted proxy.
+pub fn on_connect(
+    state: &AppState,
+    counts: &Arc<ConnectionCounts>,
+    connection: &dyn std::any::Any,
+    data: &mut Extensions,
+) {
     let Some(tcp) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() else {
         return;
     };
@@ -96,7 +101,7 @@ pub fn on_connect(state: &AppState, connection: &dyn std::any::Any, data: &mut E
         return;
     }
     let cap = state.settings.server.max_connections_per_ip.max(1);
-    data.insert(state.connections.open(peer.ip(), cap));
+    data.insert(counts.open(peer.ip(), cap));
 }
 
 /// Whether a request is a health probe, answered even on a connection over its cap.

@@ -10,7 +10,7 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::web::Data;
 
-use crate::audit::context::RequestContext;
+use crate::ledger::context::RequestContext;
 use crate::random::random_hex;
 use crate::state::AppState;
 
@@ -43,7 +43,7 @@ pub async fn observe_request(
             .app_data::<Data<AppState>>()
             .map(|s| s.pseudonym_key.clone()),
     };
-    let mut response = crate::audit::context::scope(context, next.call(req)).await?;
+    let mut response = crate::ledger::context::scope(context, next.call(req)).await?;
     let status = response.status().as_u16();
     crate::metrics::global().record_request(
         crate::metrics::RequestLabels {

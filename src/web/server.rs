@@ -33,6 +33,7 @@ pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
 pub fn start(listener: TcpListener, state: AppState) -> anyhow::Result<RunningServer> {
     let settings = state.settings.server.clone();
     let connecting = state.clone();
+    let connections = std::sync::Arc::new(limits::ConnectionCounts::default());
     let state = Data::new(state);
     let workers = if settings.workers == 0 {
         std::thread::available_parallelism().map_or(2, |n| n.get())
@@ -50,11 +51,13 @@ pub fn start(listener: TcpListener, state: AppState) -> anyhow::Result<RunningSe
             // Inside the request log and metrics, so refusals are logged and counted.
             .wrap(actix_web::middleware::from_fn(limits::guard_request))
             .wrap(actix_web::middleware::from_fn(middleware::observe_request))
-            .configure(crate::portal::configure)
-            .configure(crate::routes::configure)
+            .configure(crate::web::portal::configure)
+            .configure(crate::web::api::configure)
             .default_service(web::to(not_found))
     })
-    .on_connect(move |connection, data| limits::on_connect(&connecting, connection, data))
+    .on_connect(move |connection, data| {
+        limits::on_connect(&connecting, &connections, connection, data)
+    })
     .client_request_timeout(Duration::from_secs(
         settings.header_read_timeout_secs.max(1),
     ))
@@ -68,8 +71,8 @@ pub fn start(listener: TcpListener, state: AppState) -> anyhow::Result<RunningSe
 
 /// No route matched: an HTML page for a browser, the JSON error for everyone else.
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    if crate::portal::wants_html(&req) {
-        return Ok(crate::portal::error_page(
+    if crate::web::portal::wants_html(&req) {
+        return Ok(crate::web::portal::error_page(
             StatusCode::NOT_FOUND,
             "not-found",
             "there is no page at this address",

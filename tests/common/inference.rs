@@ -9,7 +9,8 @@ use std::process::{Command, Output};
 use candle_core::{DType, Device};
 use modelgate::inference::checkpoint::{Checkpoint, CheckpointFiles};
 use modelgate::inference::model::Model;
-use modelgate::inference::vectors::{validate_files, ValidationRecord, ValidationReport};
+use modelgate::inference::vectors::{validate_files, ValidationReport};
+use modelgate::store::validation::ValidationRecord;
 use serde_json::Value;
 
 /// The checked checkpoint of `dir` and its model, in f32 on the CPU.

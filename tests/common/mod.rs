@@ -25,7 +25,7 @@ use modelgate::config::{Secret, Settings};
 use modelgate::demo;
 use modelgate::startup::{open_state, Application};
 use modelgate::state::AppState;
-use modelgate::store::publish::{publish_dir, PublishRequest, Published};
+use modelgate::catalog::publish::{publish_dir, PublishRequest, Published};
 use modelgate::store::signing::PublisherKey;
 use tempfile::TempDir;
 
@@ -153,7 +153,7 @@ impl TestApp {
         dir: &Path,
         model: &str,
         modality: modelgate::domain::Modality,
-    ) -> Result<Published, modelgate::store::publish::PublishError> {
+    ) -> Result<Published, modelgate::catalog::publish::PublishError> {
         let request = PublishRequest {
             model: model.parse().unwrap(),
             license: "llama-3.2".into(),

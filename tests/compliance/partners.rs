@@ -120,7 +120,7 @@ async fn events_a_partner_ships_are_its_claims_never_upstream_decisions(backend:
     let mut events = Vec::new();
     let mut prev = "0".repeat(64);
     for (seq, (kind, result, data)) in forged.into_iter().enumerate() {
-        let mut event = modelgate::audit::ChainedEvent {
+        let mut event = modelgate::ledger::ChainedEvent {
             seq: seq as i64 + 1,
             id: format!("forged-{seq}"),
             occurred_at: 1,

@@ -7,12 +7,12 @@ use std::path::Path;
 use indicatif::ProgressBar;
 
 use crate::db::{catalog, Db};
-use crate::domain::{Modality, ModelId, Sha256Digest};
+use crate::domain::{valid_license_id, Modality, ModelId, Sha256Digest};
 use crate::inference::checkpoint::{Checkpoint, CheckpointFiles};
 use crate::inference::model::Model;
-use crate::inference::vectors::{self, ValidationRecord};
+use crate::inference::vectors;
+use crate::store::validation::ValidationRecord;
 use crate::inference::InferenceError;
-use crate::licensing::documents::valid_license_id;
 use crate::store::blobs::{BlobError, BlobStore};
 use crate::store::manifest::{Manifest, ManifestFile};
 use crate::store::signing::PublisherKey;

@@ -83,7 +83,7 @@ pub async fn request_model_access(
     body: Bytes,
 ) -> Result<HttpResponse, ApiError> {
     who.authorize(ANY_ROLE, Scope::Download)?;
-    let body: AccessBody = crate::routes::optional_json_body(&body)?;
+    let body: AccessBody = crate::web::api::optional_json_body(&body)?;
     let action = body.action.unwrap_or(Action::Download);
     let client_ip = crate::web::extract::client_ip(&req);
     let answer = request_access(

@@ -23,7 +23,7 @@ use crate::domain::rfc3339;
 use crate::domain::{ModelId, Sha256Digest};
 use crate::error::ApiError;
 use crate::policy::{Action, Outcome};
-use crate::routes::blobs::serve_blob;
+use crate::web::api::blobs::serve_blob;
 use crate::state::AppState;
 use crate::store::manifest::{Manifest, ManifestFile};
 

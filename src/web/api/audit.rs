@@ -9,7 +9,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::audit::export::{self, EventQuery, AUDITORS};
-use crate::audit::{verify_stored, ChainedEvent};
+use crate::audit::verify_stored;
+use crate::ledger::ChainedEvent;
 use crate::auth::{Principal, Scope};
 use crate::db::audit as store;
 use crate::domain::{parse_time, rfc3339};
@@ -56,7 +57,7 @@ pub async fn export_events(
     who: Principal,
     query: Query<EventQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let export = export::export(&state, &who, &query)?;
+    let export = export::export(&state.db, &who, &query)?;
     Ok(crate::web::body::attachment(
         export.content_type,
         export.file_name,

@@ -171,7 +171,7 @@ pub async fn audit_page(
 pub async fn export(req: HttpRequest, state: Data<AppState>, form: Query<AuditForm>) -> PageResult {
     let visitor = Visitor::of(&state, &req).await;
     let who = staff(&visitor, &req, AUDITORS)?;
-    let export = audit_export::export(&state, who, &form.query())?;
+    let export = audit_export::export(&state.db, who, &form.query())?;
     Ok(crate::web::body::attachment(
         export.content_type,
         export.file_name,

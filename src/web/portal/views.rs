@@ -43,7 +43,7 @@ impl Nav {
 }
 
 #[derive(Template)]
-#[template(path = "error.html", config = "src/portal/askama.toml")]
+#[template(path = "error.html", config = "src/web/portal/askama.toml")]
 pub struct ErrorPage<'a> {
     pub nav: Nav,
     pub status: u16,
@@ -54,7 +54,7 @@ pub struct ErrorPage<'a> {
 
 /// The sign-in and sign-up pages (one template, two modes).
 #[derive(Template)]
-#[template(path = "sign.html", config = "src/portal/askama.toml")]
+#[template(path = "sign.html", config = "src/web/portal/askama.toml")]
 pub struct SignPage {
     pub nav: Nav,
     pub signup: bool,
@@ -68,7 +68,7 @@ pub struct SignPage {
 /// The page a mailed verification link opens: a button that confirms (a GET never does,
 /// so a mail scanner that follows links confirms nothing).
 #[derive(Template)]
-#[template(path = "verify.html", config = "src/portal/askama.toml")]
+#[template(path = "verify.html", config = "src/web/portal/askama.toml")]
 pub struct VerifyPage {
     pub nav: Nav,
     pub token: String,
@@ -91,7 +91,7 @@ pub struct AttestationView {
 }
 
 #[derive(Template)]
-#[template(path = "profile.html", config = "src/portal/askama.toml")]
+#[template(path = "profile.html", config = "src/web/portal/askama.toml")]
 pub struct ProfilePage {
     pub nav: Nav,
     pub email: String,
@@ -114,7 +114,7 @@ pub struct TokenView {
 }
 
 #[derive(Template)]
-#[template(path = "tokens.html", config = "src/portal/askama.toml")]
+#[template(path = "tokens.html", config = "src/web/portal/askama.toml")]
 pub struct TokensPage {
     pub nav: Nav,
     pub tokens: Vec<TokenView>,
@@ -140,7 +140,7 @@ pub struct ModelRow {
 }
 
 #[derive(Template)]
-#[template(path = "catalog.html", config = "src/portal/askama.toml")]
+#[template(path = "catalog.html", config = "src/web/portal/askama.toml")]
 pub struct CatalogPage {
     pub nav: Nav,
     pub models: Vec<ModelRow>,
@@ -170,7 +170,7 @@ pub struct LicenseView {
 }
 
 #[derive(Template)]
-#[template(path = "model.html", config = "src/portal/askama.toml")]
+#[template(path = "model.html", config = "src/web/portal/askama.toml")]
 pub struct ModelPage {
     pub nav: Nav,
     pub model: ModelRow,
@@ -194,7 +194,7 @@ pub struct FileView {
 }
 
 #[derive(Template)]
-#[template(path = "downloads.html", config = "src/portal/askama.toml")]
+#[template(path = "downloads.html", config = "src/web/portal/askama.toml")]
 pub struct DownloadsPage {
     pub nav: Nav,
     pub model: String,
@@ -233,7 +233,7 @@ pub struct AuditFilters {
 }
 
 #[derive(Template)]
-#[template(path = "audit.html", config = "src/portal/askama.toml")]
+#[template(path = "audit.html", config = "src/web/portal/askama.toml")]
 pub struct AuditPage {
     pub nav: Nav,
     pub filters: AuditFilters,
@@ -261,7 +261,7 @@ pub struct CaseView {
 }
 
 #[derive(Template)]
-#[template(path = "reviews.html", config = "src/portal/askama.toml")]
+#[template(path = "reviews.html", config = "src/web/portal/askama.toml")]
 pub struct ReviewsPage {
     pub nav: Nav,
     pub cases: Vec<CaseView>,
@@ -287,7 +287,7 @@ pub struct DecisionRow {
 }
 
 #[derive(Template)]
-#[template(path = "stats.html", config = "src/portal/askama.toml")]
+#[template(path = "stats.html", config = "src/web/portal/askama.toml")]
 pub struct StatsPage {
     pub nav: Nav,
     pub since: String,
@@ -340,7 +340,7 @@ pub struct PartnerView {
 }
 
 #[derive(Template)]
-#[template(path = "admin.html", config = "src/portal/askama.toml")]
+#[template(path = "admin.html", config = "src/web/portal/askama.toml")]
 pub struct AdminPage {
     pub nav: Nav,
     pub models: Vec<AdminModel>,

@@ -48,7 +48,7 @@ fn cookie_name(name: &str, secure: bool) -> String {
 
 /// The form token for `nonce` in the browser session whose cookie is `session`.
 fn csrf_token(
-    key: &crate::audit::context::PseudonymKey,
+    key: &crate::ledger::context::PseudonymKey,
     session: Option<&str>,
     nonce: &str,
 ) -> String {
@@ -72,7 +72,7 @@ impl Visitor {
             .filter(|v| !v.is_empty());
         // Only a session from the sign-in form counts: an API token is not a browser session.
         let who = match &session {
-            Some(token) => authenticate(state, token)
+            Some(token) => authenticate(&state.db, &state.session_keys, token)
                 .await
                 .ok()
                 .filter(|who| matches!(who.credential, Credential::Session { .. })),
@@ -209,7 +209,7 @@ mod tests {
 
     #[test]
     fn a_token_belongs_to_one_session_and_one_nonce() {
-        let key = crate::audit::context::PseudonymKey::load_or_generate_file(
+        let key = crate::ledger::context::PseudonymKey::load_or_generate_file(
             tempfile::tempdir().unwrap().path(),
             CSRF_KEY_FILE,
         )

@@ -13,6 +13,7 @@ pub(crate) mod licenses;
 pub(crate) mod me;
 mod mirror;
 mod models;
+pub mod openapi;
 mod partners;
 mod policy;
 pub(crate) mod reviews;
@@ -56,6 +57,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/healthz", web::get().to(health::live))
             .route("/readyz", web::get().to(health::ready))
             .route("/metrics", web::get().to(health::metrics))
+            .route("/openapi.json", web::get().to(openapi::openapi_json))
             .service(
                 web::scope("/v1/auth")
                     .route("/register", web::post().to(auth::register))

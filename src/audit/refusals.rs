@@ -7,12 +7,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::json;
 
-use crate::audit::context::{PseudonymKey, RequestContext};
+use crate::ledger::context::{PseudonymKey, RequestContext};
 use crate::db::{audit, now_ms, Db};
 
 /// Addresses tallied one by one per period; more share one tally (so a period writes at most
@@ -109,7 +109,7 @@ impl AnonymousRefusals {
                         "overflow": client_ip.is_none(),
                     }),
                 };
-                crate::audit::context::scope(context, audit::append(&mut tx, &event)).await?;
+                crate::ledger::context::scope(context, audit::append(&mut tx, &event)).await?;
             }
             tx.commit().await
         };
@@ -120,15 +120,12 @@ impl AnonymousRefusals {
 }
 
 /// Writes finished tallies every period, for as long as the gateway runs.
-pub async fn run_writer(state: crate::state::AppState) {
-    let period = Duration::from_millis(u64::try_from(state.refusals.period_ms).unwrap_or(60_000));
+pub async fn run_writer(refusals: Arc<AnonymousRefusals>, db: Db, key: PseudonymKey) {
+    let period = Duration::from_millis(u64::try_from(refusals.period_ms).unwrap_or(60_000));
     let mut ticks = tokio::time::interval(period.min(Duration::from_secs(10)));
     loop {
         ticks.tick().await;
-        state
-            .refusals
-            .write_finished(&state.db, &state.pseudonym_key, false)
-            .await;
+        refusals.write_finished(&db, &key, false).await;
     }
 }
 

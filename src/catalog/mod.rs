@@ -2,6 +2,9 @@
 //! `db::catalog`. Revisions and the blobs of each revision never change once recorded, so they are
 //! cached until evicted; which revision is *latest* changes on publish, so that answer is
 //! cached for `catalog.latest_ttl_ms` only (another replica's publish is seen within it).
+//! Publishing a revision is `publish`.
+
+pub mod publish;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
