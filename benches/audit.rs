@@ -10,6 +10,7 @@
 use std::time::{Duration, Instant};
 
 use modelgate::db::audit::{append, NewEvent};
+use modelgate::ledger::event::{EventKind, Outcome};
 use modelgate::db::Db;
 use serde_json::json;
 use sqlx::Executor;
@@ -18,10 +19,10 @@ const SECONDS: f64 = 3.0;
 
 fn event(i: u64) -> NewEvent {
     NewEvent {
-        kind: "policy.decision",
+        kind: EventKind::PolicyDecision,
         actor: Some("bench-user".into()),
         subject: Some("demo/Llama-3.2-Tiny".into()),
-        outcome: Some("allow".into()),
+        outcome: Some(Outcome::Allow),
         data: json!({ "model": "demo/Llama-3.2-Tiny", "declared_domicile": "US", "n": i,
                       "policies": ["license.accepted"], "bundle_digest": "0".repeat(64) }),
     }

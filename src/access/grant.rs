@@ -18,6 +18,7 @@ use crate::error::ApiError;
 use crate::policy::{Action, LicenseeFacts, ModelFacts, Signals};
 use crate::random::new_id;
 use crate::state::AppState;
+use crate::ledger::event::{EventKind, Outcome};
 
 /// The request header that carries a grant (`?grant=` works too, for curl and wget).
 pub const GRANT_HEADER: &str = "modelgate-grant";
@@ -91,7 +92,7 @@ pub(super) async fn record(
             kind,
             actor: Some(row.user_id.clone()),
             subject: Some(row.id.clone()),
-            outcome: Some("issued".into()),
+            outcome: Some(Outcome::Issued),
             data: json!({
                 "grant": row.id, "model": row.model_id, "revision": format!("sha256:{}", row.revision_digest),
                 "licensee": { "kind": row.licensee_kind, "country": row.licensee_country },
@@ -379,10 +380,10 @@ pub async fn admit(
     audit::append(
         &mut tx,
         &audit::NewEvent {
-            kind: "blob.request",
+            kind: EventKind::BlobRequest,
             actor: Some(grant.user_id.clone()),
             subject: Some(request.blob.reference()),
-            outcome: Some("served".into()),
+            outcome: Some(Outcome::Served),
             data: request_data(Some(grant), request),
         },
     )
@@ -410,10 +411,10 @@ pub async fn record_refusal(
     let mut data = request_data(grant, request);
     data["error"] = json!(refusal.code());
     let event = audit::NewEvent {
-        kind: "blob.request",
+        kind: EventKind::BlobRequest,
         actor: request.user_id.clone(),
         subject: Some(request.blob.reference()),
-        outcome: Some(refusal.code().to_owned()),
+        outcome: Some(Outcome::Refusal(refusal.code())),
         data,
     };
     let appended = async {

@@ -22,6 +22,7 @@ use crate::policy::facts::{self, DeclaredLicensee, FactsError, Licensee};
 use crate::policy::{Action, Decision, ModelFacts, Outcome, Signals};
 use crate::random::new_id;
 use crate::state::AppState;
+use crate::ledger::event::EventKind;
 
 pub use grant::IssuedGrant;
 
@@ -240,10 +241,10 @@ pub async fn request_access(
     let decision_event_id = audit::append(
         &mut tx,
         &audit::NewEvent {
-            kind: "policy.decision",
+            kind: EventKind::PolicyDecision,
             actor: Some(inputs.user.id.clone()),
             subject: Some(inputs.model.id.clone()),
-            outcome: Some(decision.outcome.as_str().to_owned()),
+            outcome: Some(decision.outcome.into()),
             data: data.clone(),
         },
     )
@@ -279,10 +280,10 @@ pub async fn request_access(
                 audit::append(
                     &mut tx,
                     &audit::NewEvent {
-                        kind: "review.opened",
+                        kind: EventKind::ReviewOpened,
                         actor: Some(user.clone()),
                         subject: Some(id.clone()),
-                        outcome: Some("open".into()),
+                        outcome: Some(crate::ledger::event::Outcome::Open),
                         data: json!({ "case": id, "model": model, "decision_event": decision_event_id }),
                     },
                 )

@@ -8,6 +8,7 @@ use crate::db::reviews::{self, ReviewRow};
 use crate::db::{audit, Db};
 use crate::domain::{rfc3339, Role};
 use crate::error::ApiError;
+use crate::ledger::event::{EventKind, Outcome};
 
 /// A staff verdict on a case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +23,14 @@ impl Verdict {
         match self {
             Verdict::Approve => "approved",
             Verdict::Deny => "denied",
+        }
+    }
+
+    /// The outcome its audit event records.
+    pub fn outcome(self) -> Outcome {
+        match self {
+            Verdict::Approve => Outcome::Approved,
+            Verdict::Deny => Outcome::Denied,
         }
     }
 }
@@ -57,10 +66,10 @@ pub async fn decide_case(
     audit::append(
         &mut tx,
         &audit::NewEvent {
-            kind: "review.decided",
+            kind: EventKind::ReviewDecided,
             actor: Some(by.to_owned()),
             subject: Some(id.to_owned()),
-            outcome: Some(verdict.state().to_owned()),
+            outcome: Some(verdict.outcome()),
             data: json!({
                 "case": id, "previous_state": previous, "state": verdict.state(), "note": note,
             }),

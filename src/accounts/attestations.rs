@@ -13,6 +13,7 @@ use crate::domain::{rfc3339, CountryCode, Role};
 use crate::error::ApiError;
 use crate::random::new_id;
 use crate::state::AppState;
+use crate::ledger::event::{EventKind, Outcome};
 
 /// The JSON form of an attestation.
 pub fn attestation_json(a: &AttestationRow) -> Value {
@@ -99,10 +100,10 @@ pub async fn record_attestation(
     crate::db::audit::append(
         &mut tx,
         &crate::db::audit::NewEvent {
-            kind: "attestation.changed",
+            kind: EventKind::AttestationChanged,
             actor: Some(who.user_id.clone()),
             subject: Some(row.id.clone()),
-            outcome: Some("recorded".into()),
+            outcome: Some(Outcome::Recorded),
             data: attestation_json(&row),
         },
     )

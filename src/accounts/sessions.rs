@@ -10,6 +10,7 @@ use crate::domain::{ClientInfo, Email, Role};
 use crate::error::ApiError;
 use crate::random::new_id;
 use crate::state::AppState;
+use crate::ledger::event::{EventKind, Outcome};
 
 /// Creates an account with `role` and a verified address; used by `admin create` and the
 /// demo (sign-ups go through `accounts::sign_up`).
@@ -39,10 +40,10 @@ pub async fn create_account(
     crate::db::audit::append(
         &mut tx,
         &crate::db::audit::NewEvent {
-            kind: "account.created",
+            kind: EventKind::AccountCreated,
             actor: Some(id.clone()),
             subject: Some(id.clone()),
-            outcome: Some("created".into()),
+            outcome: Some(Outcome::Created),
             data: json!({ "user_id": id, "email": email.as_str(), "role": role.as_str() }),
         },
     )

@@ -19,6 +19,7 @@ use crate::domain::{Email, Role};
 use crate::error::ApiError;
 use crate::random::{new_id, random_hex};
 use crate::state::AppState;
+use crate::ledger::event::{EventKind, Outcome};
 
 /// The portal page a verification link opens.
 pub const VERIFY_PATH: &str = "/verify-email";
@@ -105,10 +106,10 @@ pub async fn sign_up(
         audit::append(
             &mut tx,
             &audit::NewEvent {
-                kind: "account.created",
+                kind: EventKind::AccountCreated,
                 actor: Some(id.clone()),
                 subject: Some(id.clone()),
-                outcome: Some("created".into()),
+                outcome: Some(Outcome::Created),
                 data: json!({ "user_id": id, "email": email.as_str(), "role": Role::User.as_str() }),
             },
         )
@@ -218,10 +219,10 @@ pub async fn verify_email(state: &AppState, token: &str) -> Result<(), ApiError>
     audit::append(
         &mut tx,
         &audit::NewEvent {
-            kind: "account.verified",
+            kind: EventKind::AccountVerified,
             actor: Some(user_id.clone()),
             subject: Some(user_id.clone()),
-            outcome: Some("verified".into()),
+            outcome: Some(Outcome::Verified),
             data: json!({ "user_id": user_id, "password_set": verified.password_set }),
         },
     )

@@ -12,6 +12,7 @@ use crate::domain::Role;
 use crate::error::ApiError;
 use crate::random::new_id;
 use crate::state::AppState;
+use crate::ledger::event::{EventKind, Outcome};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -82,10 +83,10 @@ pub async fn mint_token(
     crate::db::audit::append(
         &mut tx,
         &crate::db::audit::NewEvent {
-            kind: "token.created",
+            kind: EventKind::TokenCreated,
             actor: Some(who.user_id.clone()),
             subject: Some(id.clone()),
-            outcome: Some("created".into()),
+            outcome: Some(Outcome::Created),
             data: json!({ "token": id, "name": name, "scopes": scopes, "expires_at": expires_at }),
         },
     )
@@ -108,10 +109,10 @@ pub async fn revoke_api_token(state: &AppState, who: &Principal, id: &str) -> Re
         crate::db::audit::append(
             &mut tx,
             &crate::db::audit::NewEvent {
-                kind: "token.revoked",
+                kind: EventKind::TokenRevoked,
                 actor: Some(who.user_id.clone()),
                 subject: Some(id.to_string()),
-                outcome: Some("revoked".into()),
+                outcome: Some(Outcome::Revoked),
                 data: json!({ "token": id }),
             },
         )

@@ -14,6 +14,7 @@ use serde_json::json;
 
 use crate::ledger::context::{PseudonymKey, RequestContext};
 use crate::db::{audit, now_ms, Db};
+use crate::ledger::event::{EventKind, Outcome};
 
 /// Addresses tallied one by one per period; more share one tally (so a period writes at most
 /// this many events and one more).
@@ -97,10 +98,10 @@ impl AnonymousRefusals {
                     pseudonym_key: Some(key.clone()),
                 };
                 let event = audit::NewEvent {
-                    kind: "blob.refusals",
+                    kind: EventKind::BlobRefusals,
                     actor: None,
                     subject: None,
-                    outcome: Some("refused".into()),
+                    outcome: Some(Outcome::Refused),
                     data: json!({
                         "period_start": period,
                         "period_ms": self.period_ms,

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::db::audit::{self as store, EventFilter};
 use crate::db::{reviews, Db};
+use crate::ledger::event::EventKind;
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct DecisionCount {
@@ -39,13 +40,13 @@ const PAGE: i64 = 1000;
 /// Calls `each` for every event of `kind` in `[since, until)`.
 async fn walk(
     db: &Db,
-    kind: &str,
+    kind: EventKind,
     since: Option<i64>,
     until: Option<i64>,
     mut each: impl FnMut(&crate::ledger::ChainedEvent),
 ) -> Result<(), sqlx::Error> {
     let mut filter = EventFilter {
-        kind: Some(kind.to_owned()),
+        kind: Some(kind.as_str().to_owned()),
         since,
         until,
         ..EventFilter::default()
@@ -68,7 +69,7 @@ pub async fn summary(
 ) -> Result<Summary, sqlx::Error> {
     let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
     let mut decisions: BTreeMap<(String, String, String), u64> = BTreeMap::new();
-    walk(db, "policy.decision", since, until, |event| {
+    walk(db, EventKind::PolicyDecision, since, until, |event| {
         let key = (
             text(&event.data["licensee"]["country"]),
             text(&event.data["model"]),
@@ -78,7 +79,7 @@ pub async fn summary(
     })
     .await?;
     let mut downloads: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new();
-    walk(db, "blob.request", since, until, |event| {
+    walk(db, EventKind::BlobRequest, since, until, |event| {
         if event.outcome.as_deref() != Some("served") {
             return;
         }

@@ -17,6 +17,7 @@ use crate::store::blobs::{BlobError, BlobStore};
 use crate::store::manifest::{Manifest, ManifestFile};
 use crate::store::signing::PublisherKey;
 use crate::store::walk::{list_model_files, WalkError};
+use crate::ledger::event::{EventKind, Outcome};
 
 /// What to publish.
 #[derive(Debug, Clone)]
@@ -117,10 +118,10 @@ pub async fn publish_dir(
     crate::db::audit::append(
         &mut tx,
         &crate::db::audit::NewEvent {
-            kind: "model.published",
+            kind: EventKind::ModelPublished,
             actor: None,
             subject: Some(manifest.model.to_string()),
-            outcome: Some("published".into()),
+            outcome: Some(Outcome::Published),
             data: serde_json::json!({
                 "model": manifest.model.to_string(), "revision": revision.reference(),
                 "license": manifest.license, "modality": manifest.modality,

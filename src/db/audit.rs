@@ -7,20 +7,19 @@ use sqlx::FromRow;
 
 use super::{now_ms, Backend, Db, WriteTx};
 use crate::ledger::chain::{canonical_bytes, chain_hash};
+use crate::ledger::event::{EventKind, Outcome};
 use crate::ledger::{ChainedEvent, Checkpoint};
 use crate::random::new_id;
 
 /// One security-relevant event, ready to append.
 #[derive(Debug, Clone)]
 pub struct NewEvent {
-    /// `policy.decision`, `grant.issued`, `blob.request`, `review.opened`, `review.decided`…
-    pub kind: &'static str,
+    pub kind: EventKind,
     /// The user id (or staff email) who caused it.
     pub actor: Option<String>,
     /// What it is about: a model id, a grant id, a case id, a blob.
     pub subject: Option<String>,
-    /// `allow`, `deny`, `review`, `served`, the error code of a refusal…
-    pub outcome: Option<String>,
+    pub outcome: Option<Outcome>,
     /// Every input, as a JSON object.
     pub data: Value,
 }
@@ -99,10 +98,10 @@ async fn append_to_chain(tx: &mut WriteTx, event: &NewEvent) -> Result<String, s
         seq,
         &id,
         occurred_at,
-        event.kind,
+        event.kind.as_str(),
         event.actor.as_deref(),
         event.subject.as_deref(),
-        event.outcome.as_deref(),
+        event.outcome.map(Outcome::as_str),
         context.request_id.as_deref(),
         client_ip_hash.as_deref(),
         &event.data,
@@ -116,10 +115,10 @@ async fn append_to_chain(tx: &mut WriteTx, event: &NewEvent) -> Result<String, s
     .bind(seq)
     .bind(&id)
     .bind(occurred_at)
-    .bind(event.kind)
+    .bind(event.kind.as_str())
     .bind(&event.actor)
     .bind(&event.subject)
-    .bind(&event.outcome)
+    .bind(event.outcome.map(Outcome::as_str))
     .bind(&context.request_id)
     .bind(&client_ip_hash)
     .bind(&context.client_ip)

@@ -10,6 +10,7 @@ use crate::domain::{rfc3339, ClientInfo, Role, Sha256Digest};
 use crate::error::ApiError;
 use crate::random::new_id;
 use crate::state::AppState;
+use crate::ledger::event::{EventKind, Outcome};
 
 /// The current version of license `id`; `404 license-not-found` when there is none.
 pub async fn current_version(state: &AppState, id: &str) -> Result<LicenseVersionRow, ApiError> {
@@ -75,10 +76,10 @@ pub async fn record_acceptance(
     crate::db::audit::append(
         &mut tx,
         &crate::db::audit::NewEvent {
-            kind: "license.accepted",
+            kind: EventKind::LicenseAccepted,
             actor: Some(who.user_id.clone()),
             subject: Some(acceptance_id.clone()),
-            outcome: Some("accepted".into()),
+            outcome: Some(Outcome::Accepted),
             data: json!({
                 "acceptance": acceptance_id, "license": license.license_id, "version": license.version,
                 "digest": license.digest, "attestation": snapshot, "geo_country": geo_country,
@@ -122,10 +123,10 @@ pub async fn terminate_acceptance(
     crate::db::audit::append(
         &mut tx,
         &crate::db::audit::NewEvent {
-            kind: "license.terminated",
+            kind: EventKind::LicenseTerminated,
             actor: Some(who.email.clone()),
             subject: Some(id.to_string()),
-            outcome: Some("revoked".into()),
+            outcome: Some(Outcome::Revoked),
             data: json!({ "acceptance": id, "reason": reason }),
         },
     )

@@ -13,6 +13,7 @@ use crate::domain::{Modality, Role};
 use crate::error::ApiError;
 use crate::licensing::documents::{LicenseDocuments, LicenseError, LicenseMetadata};
 use crate::state::AppState;
+use crate::ledger::event::{EventKind, Outcome};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PublishLicenseError {
@@ -42,10 +43,10 @@ pub async fn publish_version(
     audit::append(
         &mut tx,
         &audit::NewEvent {
-            kind: "license.published",
+            kind: EventKind::LicensePublished,
             actor: row.published_by.clone(),
             subject: Some(format!("{}@{}", row.license_id, row.version)),
-            outcome: Some("published".into()),
+            outcome: Some(Outcome::Published),
             data: json!({ "license": row.license_id, "version": row.version, "digest": row.digest,
                           "modalities": row.modalities, "title": row.title }),
         },

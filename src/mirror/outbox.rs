@@ -18,6 +18,7 @@ use crate::db::audit::{self, EventFilter};
 use crate::db::mirror::{self as store, PartnerRow};
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::ledger::event::{EventKind, Outcome};
 
 /// Events per shipment.
 const BATCH: i64 = 200;
@@ -28,10 +29,6 @@ const MAX_SHIPMENT_BYTES: usize = 512 * 1024;
 pub const MAX_EVENTS_PER_REQUEST: usize = 1000;
 /// The longest wait between attempts while upstream is unreachable.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
-
-/// The kind every event a mirror reports is recorded under upstream: a partner's claim,
-/// never one of upstream's own decisions, grants or downloads.
-pub const REPORTED_KIND: &str = "mirror.reported";
 
 /// Ships the mirror's audit events upstream until the process ends.
 pub async fn run_shipper(state: AppState) {
@@ -206,10 +203,10 @@ pub async fn receive(
         // Nothing the partner wrote reaches upstream's own columns (a search by subject or
         // user must not find a claim as that user's event): the claim stays in `claim`.
         let new_event = audit::NewEvent {
-            kind: REPORTED_KIND,
+            kind: EventKind::MirrorReported,
             actor: Some(partner.user_id.clone()),
             subject: None,
-            outcome: Some("reported".into()),
+            outcome: Some(Outcome::Reported),
             data,
         };
         let upstream_id = scope(context, audit::append(&mut tx, &new_event)).await?;

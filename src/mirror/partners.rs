@@ -14,6 +14,7 @@ use crate::domain::{CountryCode, Email, Role};
 use crate::error::ApiError;
 use crate::random::{new_id, random_hex};
 use crate::state::AppState;
+use crate::ledger::event::{EventKind, Outcome};
 
 /// What an admin states about a new partner.
 #[derive(Debug, Clone)]
@@ -96,10 +97,10 @@ pub async fn create_partner(
     audit::append(
         &mut tx,
         &audit::NewEvent {
-            kind: "partner.created",
+            kind: EventKind::PartnerCreated,
             actor: created_by.map(str::to_owned),
             subject: Some(user_id.clone()),
-            outcome: Some("created".into()),
+            outcome: Some(Outcome::Created),
             data: json!({ "partner": name, "partner_id": user_id, "organisation_country": country,
                           "contact": email, "token": token_id }),
         },
@@ -150,10 +151,10 @@ pub async fn set_partner_country(
     audit::append(
         &mut tx,
         &audit::NewEvent {
-            kind: "partner.updated",
+            kind: EventKind::PartnerUpdated,
             actor: Some(by.to_owned()),
             subject: Some(partner.user_id.clone()),
-            outcome: Some("updated".into()),
+            outcome: Some(Outcome::Updated),
             data: json!({ "partner": partner.name, "partner_id": partner.user_id,
                           "previous_country": partner.country, "organisation_country": country }),
         },

@@ -20,6 +20,7 @@ use crate::licensing::documents::{LicenseDocuments, LicenseMetadata};
 use crate::policy::{Action, Outcome};
 use crate::state::AppState;
 use crate::store::signing::{verify_envelope, PublicKey, PublisherKey, SignatureError};
+use crate::ledger::event::EventKind;
 
 /// The DSSE payload type of a snapshot.
 pub const PAYLOAD_TYPE: &str = "application/vnd.modelgate.mirror-snapshot.v1+json";
@@ -203,10 +204,10 @@ pub async fn build(
     audit::append(
         &mut tx,
         &audit::NewEvent {
-            kind: "mirror.snapshot",
+            kind: EventKind::MirrorSnapshot,
             actor: Some(partner.user_id.clone()),
             subject: Some(partner.user_id.clone()),
-            outcome: Some("issued".into()),
+            outcome: Some(Outcome::Issued),
             data: json!({
                 "partner": partner.name, "partner_id": partner.user_id,
                 "organisation_country": partner.country, "version": snapshot.version,

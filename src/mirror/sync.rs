@@ -28,6 +28,7 @@ use crate::policy::PolicyBundle;
 use crate::store::blobs::BlobStore;
 use crate::store::manifest::Manifest;
 use crate::store::signing::PublicKey;
+use crate::ledger::event::{EventKind, Outcome};
 
 /// Where to sync from, with what, and how.
 #[derive(Debug, Clone)]
@@ -412,10 +413,10 @@ async fn publish(
     audit::append(
         &mut tx,
         &audit::NewEvent {
-            kind: "mirror.synced",
+            kind: EventKind::MirrorSynced,
             actor: Some(snapshot.partner.id.clone()),
             subject: Some(upstream.to_owned()),
-            outcome: Some("published".into()),
+            outcome: Some(Outcome::Published),
             data: json!({
                 "upstream": upstream, "version": snapshot.version,
                 "partner": snapshot.partner.name, "policy_digest": snapshot.policy_digest,

@@ -132,6 +132,17 @@ pub enum Outcome {
     Review,
 }
 
+impl From<Outcome> for crate::ledger::event::Outcome {
+    /// A decision's outcome as its audit event records it.
+    fn from(outcome: Outcome) -> Self {
+        match outcome {
+            Outcome::Allow => crate::ledger::event::Outcome::Allow,
+            Outcome::Deny => crate::ledger::event::Outcome::Deny,
+            Outcome::Review => crate::ledger::event::Outcome::Review,
+        }
+    }
+}
+
 impl Outcome {
     /// `allow`, `deny` or `review`, as serialized.
     pub fn as_str(self) -> &'static str {

@@ -24,6 +24,7 @@ use crate::domain::{ModelId, Sha256Digest};
 use crate::error::ApiError;
 use crate::inference::generate::{GenerateParams, Generated};
 use crate::inference::service::{DecodedImage, Prompt};
+use crate::ledger::event::{EventKind, Outcome as EventOutcome};
 use crate::policy::{Action, Outcome};
 use crate::web::api::access::{answer_json, denied};
 use crate::web::api::{body_up_to, optional_json_body};
@@ -144,8 +145,8 @@ async fn decide_run(
 async fn audit_run(
     state: &AppState,
     answer: &AccessAnswer,
-    kind: &'static str,
-    outcome: &str,
+    kind: EventKind,
+    outcome: EventOutcome,
     mut data: Value,
 ) -> Result<(), ApiError> {
     data["decision_event"] = json!(answer.decision_event_id);
@@ -157,7 +158,7 @@ async fn audit_run(
             kind,
             actor: Some(answer.inputs.user.id.clone()),
             subject: Some(answer.inputs.model.id.clone()),
-            outcome: Some(outcome.to_owned()),
+            outcome: Some(outcome),
             data,
         },
     )
@@ -198,12 +199,12 @@ pub async fn validate_model(
         Decided::Allowed(answer, manifest) => (answer, manifest),
         Decided::Answered(response) => return Ok(response),
     };
-    let kind = "inference.validated";
+    let kind = EventKind::InferenceValidated;
     let report = match state.inference.validate(turn, &state.blobs, manifest).await {
         Ok(report) => report,
         Err(err) => {
             let err = ApiError::from(err);
-            audit_run(&state, &answer, kind, err.code(), json!({})).await?;
+            audit_run(&state, &answer, kind, EventOutcome::Refusal(err.code()), json!({})).await?;
             return Err(err);
         }
     };
@@ -213,12 +214,16 @@ pub async fn validate_model(
         .filter(|c| !c.passed)
         .map(|c| c.name.as_str())
         .collect();
-    let outcome = if report.passed { "passed" } else { "failed" };
+    let outcome = if report.passed {
+        EventOutcome::Passed
+    } else {
+        EventOutcome::Failed
+    };
     let data = json!({
         "checks": report.checks.len(), "failed": failed, "elapsed_ms": whole_ms(report.elapsed_ms),
     });
     audit_run(&state, &answer, kind, outcome, data).await?;
-    tracing::info!(model.id = %answer.inputs.model.id, outcome, "validated");
+    tracing::info!(model.id = %answer.inputs.model.id, %outcome, "validated");
     Ok(HttpResponse::Ok().json(json!({
         "model": answer.inputs.model.id,
         "revision": format!("sha256:{}", answer.inputs.revision.digest),
@@ -254,7 +259,7 @@ fn generation_audit(
     result: &Result<Generated, ApiError>,
     params: &GenerateParams,
     image_bytes: Option<usize>,
-) -> (String, Value) {
+) -> (EventOutcome, Value) {
     let mut data = json!({ "max_tokens": params.max_new_tokens, "sampled": params.temperature > 0.0, "seed": params.seed });
     if let Some(bytes) = image_bytes {
         data["image_bytes"] = json!(bytes);
@@ -264,9 +269,9 @@ fn generation_audit(
             data["prompt_tokens"] = json!(generated.prompt_tokens);
             data["completion_tokens"] = json!(generated.tokens.len());
             data["finish_reason"] = json!(generated.finish_reason);
-            ("completed".into(), data)
+            (EventOutcome::Completed, data)
         }
-        Err(err) => (err.code().into(), data),
+        Err(err) => (EventOutcome::Refusal(err.code()), data),
     }
 }
 
@@ -319,7 +324,7 @@ pub async fn generate_text(
         Decided::Allowed(answer, manifest) => (answer, manifest),
         Decided::Answered(response) => return Ok(response),
     };
-    let kind = "inference.generated";
+    let kind = EventKind::InferenceGenerated;
     // Nothing of the image is decoded before the decision: base64 and pixels come after.
     let encoded = body.image.take();
     let image_bytes = encoded.as_deref().map(base64_decoded_len);
@@ -329,7 +334,7 @@ pub async fn generate_text(
             Err(err) => {
                 let failed: Result<Generated, ApiError> = Err(err);
                 let (outcome, data) = generation_audit(&failed, &params, image_bytes);
-                audit_run(&state, &answer, kind, &outcome, data).await?;
+                audit_run(&state, &answer, kind, outcome, data).await?;
                 return failed.map(|generated| HttpResponse::Ok().json(generated_json(&generated)));
             }
         },
@@ -347,7 +352,7 @@ pub async fn generate_text(
             .await
             .map_err(ApiError::from);
         let (outcome, data) = generation_audit(&result, &params, image_bytes);
-        audit_run(&state, &answer, kind, &outcome, data).await?;
+        audit_run(&state, &answer, kind, outcome, data).await?;
         return Ok(HttpResponse::Ok().json(generated_json(&result?)));
     }
     let (events, receiver) = mpsc::unbounded_channel::<Bytes>();
