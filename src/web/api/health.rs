@@ -1,23 +1,76 @@
 //! Liveness and readiness probes, and the Prometheus metrics.
 
 use actix_web::{web::Data, HttpRequest, HttpResponse};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::auth::same_secret;
 use crate::error::ApiError;
 use crate::state::AppState;
 
+/// The answer of `GET /healthz`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Liveness {
+    /// Always `ok`.
+    #[schema(example = "ok")]
+    pub status: &'static str,
+}
+
+/// The answer of `GET /readyz`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Readiness {
+    /// `ready`, or `not-ready` (with status 503) when a check failed.
+    #[schema(example = "ready")]
+    pub status: &'static str,
+    pub checks: ReadinessChecks,
+}
+
+/// What `GET /readyz` checked.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReadinessChecks {
+    /// The database answered.
+    pub database: bool,
+    /// The blob store is reachable.
+    pub blob_store: bool,
+}
+
 /// `GET /healthz`: the process is up and serving requests.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "health",
+    security(()),
+    responses((status = 200, description = "The process serves requests", body = Liveness)),
+)]
 pub async fn live() -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "status": "ok" }))
+    HttpResponse::Ok().json(Liveness { status: "ok" })
 }
 
 /// `GET /readyz`: the database answers and the blob store is reachable.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "health",
+    security(()),
+    responses(
+        (status = 200, description = "Ready to serve", body = Readiness),
+        (status = 503, description = "A dependency is down", body = Readiness),
+    ),
+)]
 pub async fn ready(state: Data<AppState>) -> HttpResponse {
     let database = state.db.ping().await;
     let blobs = state.blobs.is_reachable().await;
-    let body = json!({ "status": if database && blobs { "ready" } else { "not-ready" },
-                       "checks": { "database": database, "blob_store": blobs } });
+    let body = Readiness {
+        status: if database && blobs {
+            "ready"
+        } else {
+            "not-ready"
+        },
+        checks: ReadinessChecks {
+            database,
+            blob_store: blobs,
+        },
+    };
     if database && blobs {
         HttpResponse::Ok().json(body)
     } else {
@@ -28,6 +81,17 @@ pub async fn ready(state: Data<AppState>) -> HttpResponse {
 /// `GET /metrics`: the OpenMetrics text of `crate::metrics`. A loopback peer may read it
 /// while no trusted proxy is configured; otherwise (behind a same-host proxy every client
 /// is a loopback peer) it needs `Authorization: Bearer <server.metrics_token>`.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "health",
+    responses((
+        status = 200,
+        description = "OpenMetrics text",
+        body = String,
+        content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8",
+    )),
+)]
 pub async fn metrics(req: HttpRequest, state: Data<AppState>) -> Result<HttpResponse, ApiError> {
     let loopback = state.settings.server.trusted_proxies.is_empty()
         && req.peer_addr().is_some_and(|peer| peer.ip().is_loopback());
