@@ -26,6 +26,7 @@ mod download;
 mod hostile;
 mod hub;
 mod inference;
+mod layering;
 mod licensing;
 mod metrics;
 mod mirror;
