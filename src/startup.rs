@@ -229,6 +229,11 @@ impl Application {
         })
     }
 
+    /// The server's count of open connections per client address.
+    pub fn connections(&self) -> std::sync::Arc<crate::web::limits::ConnectionCounts> {
+        self.server.connections()
+    }
+
     pub fn port(&self) -> u16 {
         self.port
     }

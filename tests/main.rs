@@ -31,6 +31,7 @@ mod licensing;
 mod metrics;
 mod mirror;
 mod object_store;
+mod openapi;
 mod policy;
 mod portal;
 mod publish;

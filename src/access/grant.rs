@@ -80,10 +80,10 @@ pub(super) async fn record(
         location_bound: i64::from(inputs.model.multimodal && inputs.signals.review != "approved"),
     };
     let (row, kind) = match grants::reusable(tx, &fresh, created_at).await? {
-        Some(existing) => (existing, "grant.reused"),
+        Some(existing) => (existing, EventKind::GrantReused),
         None => {
             grants::insert(tx, &fresh).await?;
-            (fresh, "grant.issued")
+            (fresh, EventKind::GrantIssued)
         }
     };
     audit::append(

@@ -2,7 +2,9 @@
 //! outcome is an input to that user's later decisions for that model (under the same
 //! declaration). A case may be decided again: nothing is rejected irreversibly.
 
+use serde::Serialize;
 use serde_json::{json, Value};
+use utoipa::ToSchema;
 
 use crate::db::reviews::{self, ReviewRow};
 use crate::db::{audit, Db};
@@ -89,19 +91,58 @@ fn parsed(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or(Value::Null)
 }
 
-/// The JSON form of a case.
-pub fn case_json(case: &ReviewRow) -> Value {
-    json!({
-        "id": case.id,
-        "state": case.state,
-        "model": case.model_id,
-        "user": { "id": case.user_id, "email": case.email },
-        "attestation_id": case.attestation_id,
-        "opened_at": rfc3339(case.opened_at),
-        "decided_at": case.decided_at.map(rfc3339),
-        "decided_by": case.decided_by,
-        "note": case.note,
-        "reasons": parsed(&case.reasons),
-        "inputs": parsed(&case.inputs),
-    })
+/// A review case as compliance staff see it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReviewCase {
+    pub id: String,
+    /// `open`, `approved` or `denied`.
+    pub state: String,
+    /// The model, `org/name`.
+    pub model: String,
+    pub user: ReviewUser,
+    /// The declaration the case was opened on.
+    pub attestation_id: String,
+    /// RFC 3339.
+    pub opened_at: String,
+    /// RFC 3339; null while open.
+    pub decided_at: Option<String>,
+    /// The email of the staff member who decided it last.
+    pub decided_by: Option<String>,
+    /// The note of the last decision.
+    pub note: Option<String>,
+    /// The policies that sent the request to review (null if unreadable).
+    #[schema(value_type = Vec<crate::policy::Reason>)]
+    pub reasons: Value,
+    /// The decision inputs that opened the case, as the audit log records them.
+    #[schema(value_type = Object)]
+    pub inputs: Value,
+}
+
+/// Whose case it is.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReviewUser {
+    pub id: String,
+    pub email: String,
+}
+
+impl ReviewCase {
+    /// The case of `row`.
+    pub fn of(row: &ReviewRow) -> Self {
+        ReviewCase {
+            id: row.id.clone(),
+            state: row.state.clone(),
+            model: row.model_id.clone(),
+            user: ReviewUser {
+                id: row.user_id.clone(),
+                email: row.email.clone(),
+            },
+            attestation_id: row.attestation_id.clone(),
+            opened_at: rfc3339(row.opened_at),
+            decided_at: row.decided_at.map(rfc3339),
+            decided_by: row.decided_by.clone(),
+            note: row.note.clone(),
+            reasons: parsed(&row.reasons),
+            inputs: parsed(&row.inputs),
+        }
+    }
 }

@@ -1,8 +1,9 @@
 //! Declarations (attestations): who the account holder is, where they are domiciled, and
 //! the organisation they act for; each new one is kept with the earlier ones as history.
 
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
 
 use super::bounded_text;
 use crate::auth::api_tokens::Scope;
@@ -11,24 +12,51 @@ use crate::db::licensing::{self, AttestationRow};
 use crate::db::now_ms;
 use crate::domain::{rfc3339, CountryCode, Role};
 use crate::error::ApiError;
+use crate::ledger::event::{EventKind, Outcome};
 use crate::random::new_id;
 use crate::state::AppState;
-use crate::ledger::event::{EventKind, Outcome};
 
-/// The JSON form of an attestation.
-pub fn attestation_json(a: &AttestationRow) -> Value {
-    json!({
-        "id": a.id,
-        "legal_name": a.legal_name,
-        "domicile_country": a.domicile_country,
-        "on_behalf_of_organisation": a.on_behalf_of_organisation != 0,
-        "organisation_name": a.organisation_name,
-        "organisation_country": a.organisation_country,
-        "created_at": rfc3339(a.created_at),
-    })
+/// A declaration: who the account holder is and whom they act for.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Attestation {
+    pub id: String,
+    /// The account holder's legal name.
+    pub legal_name: String,
+    /// ISO 3166-1 alpha-2 code of the holder's domicile.
+    #[schema(example = "DE")]
+    pub domicile_country: String,
+    /// Whether the holder acts for an organisation.
+    pub on_behalf_of_organisation: bool,
+    /// The organisation's name (`null` when acting as an individual).
+    pub organisation_name: Option<String>,
+    /// ISO 3166-1 alpha-2 code of the organisation's principal place of business.
+    pub organisation_country: Option<String>,
+    /// When it was declared (RFC 3339).
+    pub created_at: String,
 }
 
-#[derive(Debug, Deserialize)]
+impl From<&AttestationRow> for Attestation {
+    fn from(a: &AttestationRow) -> Self {
+        Attestation {
+            id: a.id.clone(),
+            legal_name: a.legal_name.clone(),
+            domicile_country: a.domicile_country.clone(),
+            on_behalf_of_organisation: a.on_behalf_of_organisation != 0,
+            organisation_name: a.organisation_name.clone(),
+            organisation_country: a.organisation_country.clone(),
+            created_at: rfc3339(a.created_at),
+        }
+    }
+}
+
+/// An attestation as a JSON value, for audit event data and the snapshot kept with an
+/// acceptance.
+pub fn attestation_json(a: &AttestationRow) -> Value {
+    serde_json::to_value(Attestation::from(a)).unwrap_or(Value::Null)
+}
+
+/// The body of `PUT /v1/me/attestation`.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AttestationBody {
     pub legal_name: String,

@@ -10,16 +10,21 @@ use crate::auth::Principal;
 use crate::db::{accounts, now_ms};
 use crate::domain::Role;
 use crate::error::ApiError;
+use crate::ledger::event::{EventKind, Outcome};
 use crate::random::new_id;
 use crate::state::AppState;
-use crate::ledger::event::{EventKind, Outcome};
 
-#[derive(Debug, Deserialize)]
+/// The body of `POST /v1/me/tokens`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTokenBody {
+    /// A name to tell the token apart (1-200 characters).
     pub name: String,
+    /// `read`, `download`, `accept` or `admin`; `read` and `download` when left out.
     #[serde(default = "default_scopes")]
+    #[schema(value_type = Vec<Scope>, default = json!(["read", "download"]))]
     pub scopes: Vec<String>,
+    /// Days until the token expires (1-3650); never when left out.
     pub expires_in_days: Option<u32>,
 }
 

@@ -78,21 +78,3 @@ pub async fn run_checkpointer(db: Db, key: PublisherKey, settings: AuditSettings
         tick += 1;
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_checkpoint_verifies_only_unchanged_and_under_its_key() {
-        let dir = tempfile::tempdir().expect("dir");
-        let key = PublisherKey::load_or_generate_file(dir.path(), AUDIT_KEY_FILE).expect("key");
-        let checkpoint = Checkpoint::sign(&key, 7, &"ab".repeat(32), 1_700_000_000_000);
-        assert!(checkpoint.verify(&key.public()));
-        let mut moved = checkpoint.clone();
-        moved.size = 6;
-        assert!(!moved.verify(&key.public()));
-        let other = PublisherKey::load_or_generate_file(dir.path(), "other.pem").expect("key");
-        assert!(!checkpoint.verify(&other.public()));
-    }
-}

@@ -5,22 +5,24 @@ use bytes::Bytes;
 use futures_util::stream::BoxStream;
 use futures_util::StreamExt;
 use serde::Deserialize;
+use utoipa::IntoParams;
 
-use crate::ledger::ChainedEvent;
 use crate::auth::{Principal, Scope};
 use crate::db::audit::{self as store, EventFilter};
 use crate::db::Db;
 use crate::domain::{parse_time, rfc3339, Role};
 use crate::error::ApiError;
 use crate::export::csv_field;
+use crate::ledger::ChainedEvent;
 
 /// Who reads the audit trail.
 pub const AUDITORS: &[Role] = &[Role::Compliance];
 const EXPORT_PAGE: i64 = 500;
 const MAX_FILTER_CHARS: usize = 200;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct EventQuery {
     /// Event type, e.g. `policy.decision`.
     pub(crate) kind: Option<String>,

@@ -9,25 +9,32 @@ pub mod refusals;
 pub mod report;
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::db::{audit as store, Db};
-use crate::store::signing::PublicKey;
 use crate::ledger::context::PseudonymKey;
 use crate::ledger::{ChainProblem, ChainedEvent, Checkpoint, Verifier};
+use crate::store::signing::PublicKey;
 
 /// What verifying a log found.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct VerifyReport {
+    /// No problem found.
     pub ok: bool,
     /// Events checked (up to the first problem).
     pub events: i64,
+    /// Signed checkpoints checked against.
     pub checkpoints: usize,
     /// The largest signed checkpoint the log was checked against.
+    #[schema(required = true)]
     pub latest_checkpoint: Option<i64>,
     /// Events after the latest checkpoint: linked by the chain but not yet signed, so a
     /// rewrite of them alone would not be caught until the next checkpoint.
     pub unsealed_events: i64,
+    /// The first problem, null when none.
+    #[schema(required = true)]
     pub problem: Option<ChainProblem>,
+    /// The result in words.
     pub message: String,
 }
 

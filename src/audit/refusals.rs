@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::ledger::context::{PseudonymKey, RequestContext};
 use crate::db::{audit, now_ms, Db};
+use crate::ledger::context::{PseudonymKey, RequestContext};
 use crate::ledger::event::{EventKind, Outcome};
 
 /// Addresses tallied one by one per period; more share one tally (so a period writes at most

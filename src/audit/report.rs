@@ -5,33 +5,44 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::db::audit::{self as store, EventFilter};
 use crate::db::{reviews, Db};
 use crate::ledger::event::EventKind;
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+/// Policy decisions for one licensee country, model and outcome.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ToSchema)]
 pub struct DecisionCount {
+    /// The licensee's country (empty when unknown).
     pub country: String,
     pub model: String,
+    /// `allow`, `deny` or `review`.
     pub outcome: String,
     pub count: u64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+/// Served blob requests for one model.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ToSchema)]
 pub struct DownloadCount {
     pub model: String,
     /// Full or from-byte-0 downloads served.
     pub downloads: u64,
     /// Blob requests served, resumes included.
     pub requests: u64,
+    /// Bytes served.
     pub bytes: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// The counts of a period.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = AuditCounts)]
 pub struct Summary {
+    /// By licensee country, model and outcome.
     pub decisions: Vec<DecisionCount>,
+    /// By model.
     pub downloads: Vec<DownloadCount>,
+    /// Review cases open now (not only those of the period).
     pub open_review_cases: usize,
 }
 

@@ -18,7 +18,6 @@ use p256::ecdsa::SigningKey;
 use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
 
 /// The one algorithm session tokens may use.
 pub const ALGORITHM: Algorithm = Algorithm::ES256;
@@ -66,7 +65,37 @@ struct SessionKey {
     kid: String,
     encoding: EncodingKey,
     decoding: DecodingKey,
-    jwk: Value,
+    jwk: Jwk,
+}
+
+/// The public keys session tokens are signed with (RFC 7517 JWK Set).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Jwks {
+    pub keys: Vec<Jwk>,
+}
+
+/// One P-256 public key (RFC 7517/7518).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Jwk {
+    /// Always `EC`.
+    #[schema(example = "EC")]
+    pub kty: &'static str,
+    /// Always `P-256`.
+    #[schema(example = "P-256")]
+    pub crv: &'static str,
+    /// The x coordinate, base64url without padding.
+    pub x: String,
+    /// The y coordinate, base64url without padding.
+    pub y: String,
+    /// The key id, the `kid` header of the tokens it signs.
+    pub kid: String,
+    /// Always `sig`.
+    #[serde(rename = "use")]
+    #[schema(example = "sig")]
+    pub key_use: &'static str,
+    /// Always `ES256`.
+    #[schema(example = "ES256")]
+    pub alg: &'static str,
 }
 
 /// How often an unknown `kid` may trigger a re-read of the key directory.
@@ -136,7 +165,15 @@ fn load_key(path: &Path) -> anyhow::Result<SessionKey> {
     Ok(SessionKey {
         encoding: EncodingKey::from_ec_der(der.as_bytes()),
         decoding: DecodingKey::from_ec_components(&x, &y).context("session public key")?,
-        jwk: json!({ "kty": "EC", "crv": "P-256", "x": x, "y": y, "kid": kid, "use": "sig", "alg": "ES256" }),
+        jwk: Jwk {
+            kty: "EC",
+            crv: "P-256",
+            x,
+            y,
+            kid: kid.clone(),
+            key_use: "sig",
+            alg: "ES256",
+        },
         kid,
     })
 }
@@ -268,8 +305,10 @@ impl SessionKeys {
     }
 
     /// The public keys as a JWKS document.
-    pub fn jwks(&self) -> Value {
-        json!({ "keys": self.snapshot().iter().map(|k| k.jwk.clone()).collect::<Vec<_>>() })
+    pub fn jwks(&self) -> Jwks {
+        Jwks {
+            keys: self.snapshot().iter().map(|k| k.jwk.clone()).collect(),
+        }
     }
 
     pub fn ttl_secs(&self) -> u64 {
@@ -346,7 +385,7 @@ mod tests {
                 .as_deref(),
             Some(new_kid.as_str())
         );
-        assert_eq!(after.jwks()["keys"].as_array().map(Vec::len), Some(2));
+        assert_eq!(after.jwks().keys.len(), 2);
     }
 
     #[test]

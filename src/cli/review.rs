@@ -69,7 +69,7 @@ pub async fn run(settings: Settings, command: ReviewCommand) -> anyhow::Result<E
             };
             println!(
                 "{}",
-                serde_json::to_string_pretty(&crate::access::review::case_json(&case))?
+                serde_json::to_string_pretty(&crate::access::review::ReviewCase::of(&case))?
             );
             return Ok(ExitCode::SUCCESS);
         }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::DomainError;
 
 /// What a model consumes; multimodal models carry the EU restriction of the license.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Modality {
     Text,

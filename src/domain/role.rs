@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::DomainError;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Developers and researchers: attest, accept licenses, download.

@@ -6,14 +6,13 @@
 //! per-part `Content-Digest` to replace the damaged ones. A file takes its final name only
 //! when its SHA-256 equals the signed manifest's.
 
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context;
-use base64::Engine;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::sync::{Notify, Semaphore};
 

@@ -13,29 +13,47 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
 
 /// The previous hash of the first event.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// One event as stored and exported.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ChainedEvent {
+    /// The position in the chain, from 1.
     pub seq: i64,
     pub id: String,
+    /// Unix milliseconds.
     pub occurred_at: i64,
+    /// The event type, e.g. `policy.decision`.
+    #[schema(example = "policy.decision")]
     pub kind: String,
+    /// The acting user id (or staff email).
+    #[schema(required = true)]
     pub actor: Option<String>,
+    /// What the event is about, e.g. a model id.
+    #[schema(required = true)]
     pub subject: Option<String>,
+    /// `allow`, `deny`, `review`, `served`, an error code…
+    #[schema(required = true)]
     pub outcome: Option<String>,
+    #[schema(required = true)]
     pub request_id: Option<String>,
     /// The keyed hash of the client IP: in the chain.
     #[serde(default)]
+    #[schema(required = true)]
     pub client_ip_hash: Option<String>,
     /// The client IP in plaintext: beside the chain, erased after the retention period.
     #[serde(default)]
+    #[schema(required = true)]
     pub client_ip: Option<String>,
+    /// What the event records, by kind.
+    #[schema(value_type = Object)]
     pub data: Value,
+    /// The previous event's hash (hex; zeros for the first event).
     pub prev_hash: String,
+    /// This event's chained hash (hex).
     pub hash: String,
 }
 
@@ -126,7 +144,7 @@ impl ChainedEvent {
 }
 
 /// The first thing wrong with a sequence of events.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(tag = "problem", rename_all = "kebab-case")]
 pub enum ChainProblem {
     /// The event's fields no longer give its hash.

@@ -3,6 +3,7 @@
 //! `modelgate.audit.checkpoint/v1\n<size>\n<head hash>\n<created_at>\n`.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::store::signing::{PublicKey, PublisherKey};
 
@@ -10,12 +11,17 @@ use crate::store::signing::{PublicKey, PublisherKey};
 pub const AUDIT_KEY_FILE: &str = "audit.key.pem";
 
 /// A signed statement of the log's size and head hash at a time.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow, ToSchema)]
 pub struct Checkpoint {
+    /// Events in the log.
     pub size: i64,
+    /// The hash of event `size` (hex).
     pub head_hash: String,
+    /// Unix milliseconds.
     pub created_at: i64,
+    /// The fingerprint of the audit key that signed it.
     pub key_fingerprint: String,
+    /// The signature of the checkpoint's message.
     pub signature: String,
 }
 
@@ -41,5 +47,23 @@ impl Checkpoint {
             &message(self.size, &self.head_hash, self.created_at),
             &self.signature,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_checkpoint_verifies_only_unchanged_and_under_its_key() {
+        let dir = tempfile::tempdir().expect("dir");
+        let key = PublisherKey::load_or_generate_file(dir.path(), AUDIT_KEY_FILE).expect("key");
+        let checkpoint = Checkpoint::sign(&key, 7, &"ab".repeat(32), 1_700_000_000_000);
+        assert!(checkpoint.verify(&key.public()));
+        let mut moved = checkpoint.clone();
+        moved.size = 6;
+        assert!(!moved.verify(&key.public()));
+        let other = PublisherKey::load_or_generate_file(dir.path(), "other.pem").expect("key");
+        assert!(!checkpoint.verify(&other.public()));
     }
 }

@@ -18,6 +18,10 @@ pub enum EventKind {
     LicenseTerminated,
     ModelPublished,
     PolicyDecision,
+    /// A grant issued after an allow.
+    GrantIssued,
+    /// An allow answered with the account's unexpired grant for the same revision.
+    GrantReused,
     ReviewOpened,
     ReviewDecided,
     BlobRequest,
@@ -35,7 +39,7 @@ pub enum EventKind {
 
 impl EventKind {
     /// Every kind, in the order of the list above.
-    pub const ALL: [EventKind; 21] = [
+    pub const ALL: [EventKind; 23] = [
         EventKind::AccountCreated,
         EventKind::AccountVerified,
         EventKind::AttestationChanged,
@@ -46,6 +50,8 @@ impl EventKind {
         EventKind::LicenseTerminated,
         EventKind::ModelPublished,
         EventKind::PolicyDecision,
+        EventKind::GrantIssued,
+        EventKind::GrantReused,
         EventKind::ReviewOpened,
         EventKind::ReviewDecided,
         EventKind::BlobRequest,
@@ -72,6 +78,8 @@ impl EventKind {
             EventKind::LicenseTerminated => "license.terminated",
             EventKind::ModelPublished => "model.published",
             EventKind::PolicyDecision => "policy.decision",
+            EventKind::GrantIssued => "grant.issued",
+            EventKind::GrantReused => "grant.reused",
             EventKind::ReviewOpened => "review.opened",
             EventKind::ReviewDecided => "review.decided",
             EventKind::BlobRequest => "blob.request",

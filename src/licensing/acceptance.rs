@@ -1,16 +1,33 @@
 //! Accepting a license: the current version, named by the digest of the documents the
 //! person read, with a snapshot of their current declaration and where they accepted from.
 
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::json;
+use utoipa::ToSchema;
 
-use crate::accounts::attestations::attestation_json;
+use crate::accounts::attestations::{attestation_json, Attestation};
 use crate::auth::{Principal, Scope, ANY_ROLE};
 use crate::db::licensing::{self, LicenseVersionRow, NewAcceptance};
 use crate::domain::{rfc3339, ClientInfo, Role, Sha256Digest};
 use crate::error::ApiError;
+use crate::ledger::event::{EventKind, Outcome};
 use crate::random::new_id;
 use crate::state::AppState;
-use crate::ledger::event::{EventKind, Outcome};
+
+/// A recorded acceptance of a license version.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Acceptance {
+    pub id: String,
+    /// The license id.
+    pub license: String,
+    pub version: String,
+    /// The hex SHA-256 of the documents accepted.
+    pub digest: String,
+    /// When it was accepted (RFC 3339).
+    pub accepted_at: String,
+    /// The declaration in force when it was accepted.
+    pub attestation: Attestation,
+}
 
 /// The current version of license `id`; `404 license-not-found` when there is none.
 pub async fn current_version(state: &AppState, id: &str) -> Result<LicenseVersionRow, ApiError> {
@@ -28,7 +45,7 @@ pub async fn record_acceptance(
     who: &Principal,
     id: &str,
     seen: &Sha256Digest,
-) -> Result<Value, ApiError> {
+) -> Result<Acceptance, ApiError> {
     who.authorize(ANY_ROLE, Scope::Accept)?;
     crate::accounts::require_verified_email(state, who.email_verified_at)?;
     let license = current_version(state, id).await?;
@@ -88,14 +105,14 @@ pub async fn record_acceptance(
     )
     .await?;
     tx.commit().await?;
-    Ok(json!({
-        "id": acceptance_id,
-        "license": license.license_id,
-        "version": license.version,
-        "digest": license.digest,
-        "accepted_at": rfc3339(accepted_at),
-        "attestation": snapshot,
-    }))
+    Ok(Acceptance {
+        id: acceptance_id,
+        license: license.license_id,
+        version: license.version,
+        digest: license.digest,
+        accepted_at: rfc3339(accepted_at),
+        attestation: Attestation::from(&attestation),
+    })
 }
 
 /// Revokes acceptance `id` (the license is terminated for that user) with `reason`, and

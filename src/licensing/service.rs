@@ -11,9 +11,9 @@ use crate::db::licensing::{self, LicenseVersionRow};
 use crate::db::{audit, now_ms, Db};
 use crate::domain::{Modality, Role};
 use crate::error::ApiError;
+use crate::ledger::event::{EventKind, Outcome};
 use crate::licensing::documents::{LicenseDocuments, LicenseError, LicenseMetadata};
 use crate::state::AppState;
-use crate::ledger::event::{EventKind, Outcome};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PublishLicenseError {
@@ -74,7 +74,8 @@ pub async fn import_shipped(db: &Db, policy_dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-#[derive(Debug, Deserialize)]
+/// The body of `POST /v1/admin/licenses/{id}/versions`: the new version's documents.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewVersionBody {
     pub version: String,

@@ -12,13 +12,13 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::ledger::context::{scope, RequestContext};
-use crate::ledger::ChainedEvent;
 use crate::db::audit::{self, EventFilter};
 use crate::db::mirror::{self as store, PartnerRow};
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::ledger::context::{scope, RequestContext};
 use crate::ledger::event::{EventKind, Outcome};
+use crate::ledger::ChainedEvent;
+use crate::state::AppState;
 
 /// Events per shipment.
 const BATCH: i64 = 200;
@@ -105,17 +105,22 @@ pub async fn ship_once(state: &AppState, client: &reqwest::Client) -> anyhow::Re
 }
 
 /// A shipment from a mirror.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Shipment {
+    /// The mirror's audit events in chain order, as the audit API shows them.
+    #[schema(value_type = Vec<Object>)]
     pub events: Vec<ChainedEvent>,
 }
 
 /// What upstream did with a shipment.
-#[derive(Debug, Clone, Copy, serde::Serialize)]
+#[derive(Debug, Clone, Copy, serde::Serialize, utoipa::ToSchema)]
 pub struct Received {
+    /// Events in the shipment.
     pub received: usize,
+    /// Events recorded now.
     pub recorded: usize,
+    /// Events recorded before (shipped again).
     pub duplicates: usize,
 }
 

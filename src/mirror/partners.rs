@@ -3,7 +3,9 @@
 //! the policy reads for partner licensees. Only admins set or change it (audited); a
 //! partner's own token cannot declare it.
 
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::json;
+use utoipa::ToSchema;
 
 use crate::auth::{api_tokens, password, Scope};
 use crate::db::licensing::{self, AttestationRow};
@@ -12,9 +14,9 @@ use crate::db::{accounts, audit, now_ms};
 use crate::domain::rfc3339;
 use crate::domain::{CountryCode, Email, Role};
 use crate::error::ApiError;
+use crate::ledger::event::{EventKind, Outcome};
 use crate::random::{new_id, random_hex};
 use crate::state::AppState;
-use crate::ledger::event::{EventKind, Outcome};
 
 /// What an admin states about a new partner.
 #[derive(Debug, Clone)]
@@ -168,10 +170,34 @@ pub async fn set_partner_country(
 }
 
 /// A partner as the admin API shows it.
-pub fn partner_json(row: &PartnerRow) -> Value {
-    json!({
-        "id": row.user_id, "name": row.name, "country": row.country, "contact": row.contact,
-        "created_at": rfc3339(row.created_at), "created_by": row.created_by,
-        "disabled": row.disabled_at.is_some(),
-    })
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Partner {
+    /// The partner account's id.
+    pub id: String,
+    pub name: String,
+    /// ISO 3166-1 alpha-2 code of the principal place of business.
+    #[schema(example = "NO")]
+    pub country: String,
+    /// The contact address (also the partner account's email).
+    pub contact: String,
+    /// When it was created (RFC 3339).
+    pub created_at: String,
+    /// Who created it.
+    pub created_by: Option<String>,
+    /// Whether the partner account is disabled.
+    pub disabled: bool,
+}
+
+impl From<&PartnerRow> for Partner {
+    fn from(row: &PartnerRow) -> Self {
+        Partner {
+            id: row.user_id.clone(),
+            name: row.name.clone(),
+            country: row.country.clone(),
+            contact: row.contact.clone(),
+            created_at: rfc3339(row.created_at),
+            created_by: row.created_by.clone(),
+            disabled: row.disabled_at.is_some(),
+        }
+    }
 }

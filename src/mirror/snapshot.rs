@@ -16,11 +16,11 @@ use crate::db::mirror::{self as store, PartnerRow};
 use crate::db::{audit, catalog, now_ms};
 use crate::domain::{Modality, ModelId, Sha256Digest};
 use crate::error::ApiError;
+use crate::ledger::event::{self, EventKind};
 use crate::licensing::documents::{LicenseDocuments, LicenseMetadata};
 use crate::policy::{Action, Outcome};
 use crate::state::AppState;
 use crate::store::signing::{verify_envelope, PublicKey, PublisherKey, SignatureError};
-use crate::ledger::event::EventKind;
 
 /// The DSSE payload type of a snapshot.
 pub const PAYLOAD_TYPE: &str = "application/vnd.modelgate.mirror-snapshot.v1+json";
@@ -207,7 +207,7 @@ pub async fn build(
             kind: EventKind::MirrorSnapshot,
             actor: Some(partner.user_id.clone()),
             subject: Some(partner.user_id.clone()),
-            outcome: Some(Outcome::Issued),
+            outcome: Some(event::Outcome::Issued),
             data: json!({
                 "partner": partner.name, "partner_id": partner.user_id,
                 "organisation_country": partner.country, "version": snapshot.version,
@@ -222,10 +222,36 @@ pub async fn build(
     Ok(snapshot)
 }
 
-/// The snapshot as a signed DSSE envelope (JSON).
-pub fn sign(snapshot: &Snapshot, key: &PublisherKey) -> serde_json::Value {
+/// A snapshot signed with the publisher key: a DSSE envelope.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SnapshotEnvelope {
+    /// The snapshot (JSON), base64.
+    pub payload: String,
+    /// Always `application/vnd.modelgate.mirror-snapshot.v1+json`.
+    #[schema(example = "application/vnd.modelgate.mirror-snapshot.v1+json")]
+    pub payload_type: String,
+    pub signatures: Vec<SnapshotSignature>,
+}
+
+/// One DSSE signature of a snapshot envelope.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SnapshotSignature {
+    /// The ECDSA P-256 signature (DER) over the DSSE pre-authentication encoding, base64.
+    pub sig: String,
+    /// Empty: the publisher key is the one at `GET /v1/keys/publisher`.
+    pub keyid: String,
+}
+
+/// The snapshot as a signed DSSE envelope.
+pub fn sign(snapshot: &Snapshot, key: &PublisherKey) -> SnapshotEnvelope {
     let payload = serde_json::to_vec(snapshot).unwrap_or_default();
-    key.sign_envelope(PAYLOAD_TYPE, &payload)
+    serde_json::from_value(key.sign_envelope(PAYLOAD_TYPE, &payload)).unwrap_or_else(|e| {
+        // `sign_envelope` always writes this shape; were that to change, the envelope goes
+        // out empty and every mirror refuses it.
+        tracing::error!(error = %e, "the signed snapshot is not a DSSE envelope");
+        SnapshotEnvelope::default()
+    })
 }
 
 /// Puts every model the snapshot offers to its own policy bundle for a partner licensee in

@@ -11,11 +11,12 @@ use cedar_policy::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::ToSchema;
 
 use super::bundle::PolicyBundle;
 
 /// What the principal asks to do with a model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     Download,
@@ -47,7 +48,7 @@ impl Action {
 }
 
 /// Who the licensee is, from the current attestation (or the partner record).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct LicenseeFacts {
     /// `individual`, `organisation` or `partner`.
     pub kind: String,
@@ -87,7 +88,7 @@ pub struct ModelFacts {
 }
 
 /// Signals about the request; never a verdict on their own.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Signals {
     /// GeoIP country, `EU` for a continent-level European answer, empty when unknown.
     #[serde(default)]
@@ -124,8 +125,9 @@ impl Default for Signals {
 }
 
 /// The outcome of a decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
+#[schema(as = DecisionOutcome)]
 pub enum Outcome {
     Allow,
     Deny,
@@ -155,17 +157,21 @@ impl Outcome {
 }
 
 /// One policy that contributed, with its sentence.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = PolicyReason)]
 pub struct Reason {
+    /// The policy's `@id`.
     pub policy: String,
+    /// What it means, in a sentence.
     pub message: String,
 }
 
 /// A decision and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Decision {
     pub outcome: Outcome,
     pub reasons: Vec<Reason>,
+    /// The digest of the policy bundle that decided.
     pub bundle_digest: String,
 }
 

@@ -3,6 +3,7 @@
 //! the SHA-256 of those bytes is the revision digest.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::domain::{Modality, ModelId, ModelPath, Sha256Digest};
 use crate::store::validation::ValidationRecord;
@@ -11,10 +12,13 @@ use crate::store::validation::ValidationRecord;
 pub const MANIFEST_SCHEMA: &str = "modelgate.manifest/v1";
 
 /// A model revision as published and signed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
+    /// `modelgate.manifest/v1`.
     pub schema: String,
+    /// `org/name`.
+    #[schema(value_type = String)]
     pub model: ModelId,
     pub license: String,
     pub modality: Modality,
@@ -27,11 +31,15 @@ pub struct Manifest {
 }
 
 /// One file of a revision.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ManifestFile {
+    /// The path inside the model, `/`-separated.
+    #[schema(value_type = String)]
     pub path: ModelPath,
     pub size: u64,
+    /// The file's SHA-256, in hex.
+    #[schema(value_type = String)]
     pub sha256: Sha256Digest,
 }
 

@@ -4,15 +4,15 @@
 //! records and checks it.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// Version of the validation record format.
 pub const VALIDATION_SCHEMA: &str = "modelgate.validation/v1";
 /// Relative tolerance of a tensor's RMS.
 pub const TENSOR_RMS_TOLERANCE: f32 = 1e-4;
 
-
 /// `|observed - expected| <= abs + rel * |expected|`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Tolerance {
     pub abs: f64,
@@ -27,7 +27,7 @@ impl Tolerance {
 }
 
 /// What a model's outputs must be, as signed in its manifest.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ValidationRecord {
     pub schema: String,
@@ -40,7 +40,7 @@ pub struct ValidationRecord {
 
 /// One prompt: its tokens (and image), the top-k next tokens (most likely first) and
 /// selected logits.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SequenceVector {
     pub name: String,
@@ -55,7 +55,7 @@ pub struct SequenceVector {
 
 /// A fixed image as a vector used it: the pattern, the digest of its pixels, and the tile
 /// layout preprocessing chose for it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ImageInput {
     pub pattern: String,
@@ -67,7 +67,8 @@ pub struct ImageInput {
     pub aspect_ratio_id: u32,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+/// One token's logit.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SelectedLogit {
     pub token: u32,
@@ -75,7 +76,7 @@ pub struct SelectedLogit {
 }
 
 /// The greedy continuation of `CONTINUATION_PROMPT`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Continuation {
     pub prompt_tokens: Vec<u32>,
@@ -87,7 +88,7 @@ pub struct Continuation {
 
 /// A tensor's root mean square, which any scaling or replacement of it changes, and its
 /// mean, which a change of sign changes (records made before it have no mean).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TensorFingerprint {
     pub name: String,

@@ -2,6 +2,7 @@
 //! fallback for unknown paths), connection limits and deadlines from `server.*` settings.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
@@ -15,12 +16,20 @@ use crate::web::{error, limits, middleware};
 
 /// A started server; it runs until awaited to the end (SIGTERM or Ctrl-C, then a drain of
 /// in-flight requests).
-pub struct RunningServer(Server);
+pub struct RunningServer {
+    server: Server,
+    connections: Arc<limits::ConnectionCounts>,
+}
 
 impl RunningServer {
     /// Serves until stopped.
     pub async fn wait(self) -> std::io::Result<()> {
-        self.0.await
+        self.server.await
+    }
+
+    /// The open connections per client address.
+    pub fn connections(&self) -> Arc<limits::ConnectionCounts> {
+        Arc::clone(&self.connections)
     }
 }
 
@@ -33,7 +42,8 @@ pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
 pub fn start(listener: TcpListener, state: AppState) -> anyhow::Result<RunningServer> {
     let settings = state.settings.server.clone();
     let connecting = state.clone();
-    let connections = std::sync::Arc::new(limits::ConnectionCounts::default());
+    let connections = Arc::new(limits::ConnectionCounts::default());
+    let counted = Arc::clone(&connections);
     let state = Data::new(state);
     let workers = if settings.workers == 0 {
         std::thread::available_parallelism().map_or(2, |n| n.get())
@@ -56,7 +66,7 @@ pub fn start(listener: TcpListener, state: AppState) -> anyhow::Result<RunningSe
             .default_service(web::to(not_found))
     })
     .on_connect(move |connection, data| {
-        limits::on_connect(&connecting, &connections, connection, data)
+        limits::on_connect(&connecting, &counted, connection, data)
     })
     .client_request_timeout(Duration::from_secs(
         settings.header_read_timeout_secs.max(1),
@@ -66,7 +76,10 @@ pub fn start(listener: TcpListener, state: AppState) -> anyhow::Result<RunningSe
     .shutdown_timeout(settings.shutdown_timeout_secs)
     .listen(listener)?
     .run();
-    Ok(RunningServer(server))
+    Ok(RunningServer {
+        server,
+        connections,
+    })
 }
 
 /// No route matched: an HTML page for a browser, the JSON error for everyone else.

@@ -34,6 +34,8 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub state: AppState,
+    /// The server's open connections per client address.
+    pub connections: std::sync::Arc<modelgate::web::limits::ConnectionCounts>,
     pub key: PublisherKey,
     pub data_dir: TempDir,
     pub backend: Backend,
@@ -102,11 +104,13 @@ pub async fn spawn_with(
     let (state, key) = open_state(&settings).await.unwrap();
     let app = Application::build_with_state(state.clone()).unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
+    let connections = app.connections();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
         client: http_client(),
         state,
+        connections,
         key,
         data_dir,
         backend,

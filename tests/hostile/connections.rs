@@ -64,7 +64,7 @@ async fn slow_bodies_time_out_and_one_address_cannot_take_every_connection() {
     // Once the server counts them all (accepting is not instant under load), one more
     // from the same address is refused at once and closed.
     let counting = Instant::now();
-    while app.state.connections.open_from(IpAddr::from(ATTACKER)) < 20 {
+    while app.connections.open_from(IpAddr::from(ATTACKER)) < 20 {
         assert!(
             counting.elapsed() < Duration::from_secs(5),
             "the server counts connections"
@@ -112,7 +112,7 @@ async fn slow_bodies_time_out_and_one_address_cannot_take_every_connection() {
     }
     assert!(started.elapsed() >= Duration::from_secs(2));
     let closing = Instant::now();
-    while app.state.connections.open_from(IpAddr::from(ATTACKER)) > 0 {
+    while app.connections.open_from(IpAddr::from(ATTACKER)) > 0 {
         assert!(
             closing.elapsed() < Duration::from_secs(3),
             "closed connections are let go"

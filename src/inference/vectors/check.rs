@@ -3,26 +3,30 @@
 
 use std::time::Instant;
 
-use candle_core::{DType, Device, D};
+use candle_core::{DType, Device};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::store::validation::{Continuation, ImageInput, SequenceVector, Tolerance, ValidationRecord};
-
-use super::super::checkpoint::{Checkpoint, CheckpointFiles};
-use super::super::image::TiledImage;
-use super::super::model::Model;
-use super::super::patterns::Pattern;
-use super::super::InferenceError;
 use super::{image_input, max_context, tensor_fingerprints, top_k};
+use crate::inference::checkpoint::{Checkpoint, CheckpointFiles};
+use crate::inference::image::TiledImage;
+use crate::inference::model::Model;
+use crate::inference::patterns::Pattern;
+use crate::inference::InferenceError;
+use crate::store::validation::{
+    Continuation, ImageInput, SelectedLogit, SequenceVector, Tolerance, ValidationRecord,
+};
 
 /// One check of a validation run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = ValidationCheck)]
 pub struct Check {
     pub name: String,
     pub passed: bool,
     pub message: String,
+    /// What the validation record says (any JSON value).
     pub expected: Value,
+    /// What this copy of the weights produced (any JSON value).
     pub observed: Value,
     pub elapsed_ms: f64,
 }

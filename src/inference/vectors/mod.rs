@@ -71,7 +71,10 @@ pub const LOGIT_TOLERANCE: Tolerance = Tolerance {
 };
 
 /// The image input of the fixed `pattern` as `model` prepares it, with the prepared tiles.
-pub(super) fn image_input(pattern: &str, model: &Model) -> Result<(ImageInput, TiledImage), InferenceError> {
+fn image_input(
+    pattern: &str,
+    model: &Model,
+) -> Result<(ImageInput, TiledImage), InferenceError> {
     let found = Pattern::by_name(pattern)
         .ok_or_else(|| InferenceError::InvalidParameter(format!("no pattern `{pattern}`")))?;
     let tile = model
@@ -88,7 +91,6 @@ pub(super) fn image_input(pattern: &str, model: &Model) -> Result<(ImageInput, T
         aspect_ratio_id: tiled.aspect_ratio_id,
     };
     Ok((input, tiled))
-}
 }
 
 /// Indices of the `k` largest values, largest first (ties: lower index first).

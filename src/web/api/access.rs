@@ -5,75 +5,150 @@
 
 use actix_web::web::{Bytes, Data};
 use actix_web::{HttpRequest, HttpResponse};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::access::grant::GRANT_HEADER;
-use crate::access::review::case_json;
+use crate::access::review::ReviewCase;
 use crate::access::{request_access, AccessAnswer};
 use crate::auth::{Principal, Scope, ANY_ROLE};
 use crate::domain::rfc3339;
-use crate::domain::Sha256Digest;
+use crate::domain::{ModelPath, Sha256Digest};
 use crate::error::ApiError;
-use crate::policy::{Action, Outcome};
+use crate::policy::{Action, Decision, LicenseeFacts, Outcome, Signals};
 use crate::state::AppState;
 use crate::store::manifest::Manifest;
 use crate::web::extract::ModelInPath;
 use crate::web::urls::{base_url, blob_url};
 
-#[derive(Debug, Default, Deserialize)]
+/// The optional body of an access request.
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct AccessBody {
+pub struct AccessRequestBody {
+    /// What to do with the model (default: `download`).
     #[serde(default)]
     action: Option<Action>,
     /// `sha256:…`: the revision to decide on (default: the latest).
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     revision: Option<Sha256Digest>,
 }
 
-pub(crate) fn answer_json(answer: &AccessAnswer, base: &str) -> Result<Value, ApiError> {
-    let inputs = &answer.inputs;
-    let mut body = json!({
-        "outcome": answer.decision.outcome,
-        "decision": answer.decision,
-        "decision_id": answer.decision_event_id,
-        "model": inputs.model.id,
-        "revision": format!("sha256:{}", inputs.revision.digest),
-        "multimodal": inputs.model.multimodal,
-        "licensee": inputs.licensee.facts,
-        "signals": inputs.signals,
-    });
-    if let Some(grant) = &answer.grant {
-        let manifest: Manifest =
-            serde_json::from_str(&inputs.revision.manifest).map_err(ApiError::internal)?;
-        let files: Vec<Value> = manifest
-            .files
-            .iter()
-            .map(|f| {
-                json!({
-                    "path": f.path, "size": f.size, "sha256": f.sha256.reference(),
-                    "url": blob_url(base, &f.sha256, &grant.token),
-                })
-            })
-            .collect();
-        body["grant"] = json!({
-            "id": grant.row.id,
-            "token": grant.token,
-            "header": GRANT_HEADER,
-            "expires_at": rfc3339(grant.row.expires_at),
-            "downloads_per_blob": grant.row.downloads_per_blob,
-        });
-        body["files"] = json!(files);
+/// The answer to an access request: the decision, what it was made on, and for an allow
+/// the grant and its files, for a review the open case.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccessResponse {
+    pub outcome: Outcome,
+    pub decision: Decision,
+    /// The id of the decision's audit event.
+    pub decision_id: String,
+    /// The model, `org/name`.
+    pub model: String,
+    /// `sha256:<hex>`: the revision decided on.
+    pub revision: String,
+    pub multimodal: bool,
+    pub licensee: LicenseeFacts,
+    pub signals: Signals,
+    /// Present on an allow that opens blobs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grant: Option<GrantInfo>,
+    /// Present with `grant`: every file of the revision with its download URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub files: Option<Vec<GrantedFile>>,
+    /// Present on a review: the open case.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub review: Option<ReviewCase>,
+}
+
+/// A download grant as handed out.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GrantInfo {
+    pub id: String,
+    /// The grant token, for the `header` header or the `grant` query parameter.
+    pub token: String,
+    /// The request header that carries the token.
+    #[schema(example = "modelgate-grant")]
+    pub header: &'static str,
+    /// RFC 3339.
+    pub expires_at: String,
+    /// How many times each blob may be downloaded.
+    pub downloads_per_blob: i64,
+}
+
+/// One file a grant covers, with its ready-to-use URL.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GrantedFile {
+    #[schema(value_type = String)]
+    pub path: ModelPath,
+    pub size: u64,
+    /// `sha256:<hex>`.
+    pub sha256: String,
+    /// The blob URL, grant included.
+    pub url: String,
+}
+
+impl AccessResponse {
+    /// The answer for `answer`, with blob URLs under `base`.
+    pub(crate) fn new(answer: &AccessAnswer, base: &str) -> Result<Self, ApiError> {
+        let inputs = &answer.inputs;
+        let (grant, files) = match &answer.grant {
+            Some(grant) => {
+                let manifest: Manifest =
+                    serde_json::from_str(&inputs.revision.manifest).map_err(ApiError::internal)?;
+                let files = manifest
+                    .files
+                    .into_iter()
+                    .map(|f| GrantedFile {
+                        url: blob_url(base, &f.sha256, &grant.token),
+                        sha256: f.sha256.reference(),
+                        path: f.path,
+                        size: f.size,
+                    })
+                    .collect();
+                let info = GrantInfo {
+                    id: grant.row.id.clone(),
+                    token: grant.token.clone(),
+                    header: GRANT_HEADER,
+                    expires_at: rfc3339(grant.row.expires_at),
+                    downloads_per_blob: grant.row.downloads_per_blob,
+                };
+                (Some(info), Some(files))
+            }
+            None => (None, None),
+        };
+        Ok(AccessResponse {
+            outcome: answer.decision.outcome,
+            decision: answer.decision.clone(),
+            decision_id: answer.decision_event_id.clone(),
+            model: inputs.model.id.clone(),
+            revision: format!("sha256:{}", inputs.revision.digest),
+            multimodal: inputs.model.multimodal,
+            licensee: inputs.licensee.facts.clone(),
+            signals: inputs.signals.clone(),
+            grant,
+            files,
+            review: answer.case.as_ref().map(ReviewCase::of),
+        })
     }
-    if let Some(case) = &answer.case {
-        body["review"] = case_json(case);
-    }
-    Ok(body)
 }
 
 /// `POST /v1/models/{org}/{name}/access` with an optional `{"action": "download" |
 /// "validate" | "mirror", "revision": "sha256:…"}` body (default: `download`, the latest
 /// revision).
+#[utoipa::path(
+    post,
+    path = "/v1/models/{org}/{name}/access",
+    tag = "models",
+    params(
+        ("org" = String, Path, description = "The model's organisation"),
+        ("name" = String, Path, description = "The model's name"),
+    ),
+    request_body = Option<AccessRequestBody>,
+    responses(
+        (status = 200, description = "Allowed: the grant and the files' URLs", body = AccessResponse),
+        (status = 202, description = "Sent to compliance review: the open case", body = AccessResponse),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %who.user_id))]
 pub async fn request_model_access(
     req: HttpRequest,
@@ -83,7 +158,7 @@ pub async fn request_model_access(
     body: Bytes,
 ) -> Result<HttpResponse, ApiError> {
     who.authorize(ANY_ROLE, Scope::Download)?;
-    let body: AccessBody = crate::web::api::optional_json_body(&body)?;
+    let body: AccessRequestBody = crate::web::api::optional_json_body(&body)?;
     let action = body.action.unwrap_or(Action::Download);
     let client_ip = crate::web::extract::client_ip(&req);
     let answer = request_access(
@@ -95,16 +170,20 @@ pub async fn request_model_access(
         client_ip,
     )
     .await?;
-    let json = answer_json(&answer, &base_url(&state, &req))?;
+    let response = AccessResponse::new(&answer, &base_url(&state, &req))?;
     match answer.decision.outcome {
-        Outcome::Allow => Ok(HttpResponse::Ok().json(json)),
-        Outcome::Review => Ok(HttpResponse::Accepted().json(json)),
-        Outcome::Deny => Err(denied(&answer, json)),
+        Outcome::Allow => Ok(HttpResponse::Ok().json(response)),
+        Outcome::Review => Ok(HttpResponse::Accepted().json(response)),
+        Outcome::Deny => Err(denied(&answer, &response)),
     }
 }
 
 /// The 403 of a deny: the first reason's sentence, the whole answer as details.
-pub(crate) fn denied(answer: &AccessAnswer, json: Value) -> ApiError {
+pub(crate) fn denied(answer: &AccessAnswer, response: &AccessResponse) -> ApiError {
+    let details = match serde_json::to_value(response) {
+        Ok(details) => details,
+        Err(err) => return ApiError::internal(err),
+    };
     ApiError::AccessDenied {
         message: answer
             .decision
@@ -112,6 +191,6 @@ pub(crate) fn denied(answer: &AccessAnswer, json: Value) -> ApiError {
             .first()
             .map(|r| r.message.clone())
             .unwrap_or_default(),
-        answer: json,
+        answer: details,
     }
 }

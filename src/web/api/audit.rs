@@ -5,27 +5,81 @@
 use actix_web::http::header;
 use actix_web::web::{Data, Query};
 use actix_web::HttpResponse;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::audit::export::{self, EventQuery, AUDITORS};
-use crate::audit::verify_stored;
-use crate::ledger::ChainedEvent;
+use crate::audit::report::Summary;
+use crate::audit::{verify_stored, VerifyReport};
 use crate::auth::{Principal, Scope};
 use crate::db::audit as store;
 use crate::domain::{parse_time, rfc3339};
 use crate::error::ApiError;
+use crate::ledger::{ChainedEvent, Checkpoint};
 use crate::state::AppState;
 
 const MAX_PAGE: i64 = 1000;
 
-fn event_json(event: &ChainedEvent) -> Value {
-    let mut value = serde_json::to_value(event).unwrap_or(Value::Null);
-    value["time"] = json!(rfc3339(event.occurred_at));
-    value
+/// An event as listed: the stored event and its time.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEventEntry {
+    #[serde(flatten)]
+    pub event: ChainedEvent,
+    /// `occurred_at` as RFC 3339.
+    #[schema(example = "2025-01-31T12:00:00.25Z")]
+    pub time: String,
+}
+
+impl From<ChainedEvent> for AuditEventEntry {
+    fn from(event: ChainedEvent) -> Self {
+        AuditEventEntry {
+            time: rfc3339(event.occurred_at),
+            event,
+        }
+    }
+}
+
+/// The answer of `GET /v1/audit/events`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEventPage {
+    /// Events in chain order.
+    pub events: Vec<AuditEventEntry>,
+    /// `after` for the next page; null on the last page.
+    #[schema(required = true)]
+    pub next_cursor: Option<String>,
+}
+
+/// The answer of `GET /v1/audit/checkpoints`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditCheckpoints {
+    /// Every signed checkpoint, oldest first.
+    pub checkpoints: Vec<Checkpoint>,
+    /// The audit key that signs them, as PEM.
+    pub public_key: String,
+    /// `sha256:` and the hex SHA-256 of the PEM.
+    pub key_fingerprint: String,
+}
+
+/// The answer of `GET /v1/audit/summary`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditSummary {
+    /// The start of the period (RFC 3339), null when open.
+    #[schema(required = true)]
+    pub since: Option<String>,
+    /// The end of the period (RFC 3339, exclusive), null when open.
+    #[schema(required = true)]
+    pub until: Option<String>,
+    pub summary: Summary,
 }
 
 /// `GET /v1/audit/events`: a page of events in chain order, with `next_cursor`.
+#[utoipa::path(
+    get,
+    path = "/v1/audit/events",
+    tag = "audit",
+    params(EventQuery),
+    responses((status = 200, description = "A page of events", body = AuditEventPage)),
+)]
 pub async fn list_events(
     state: Data<AppState>,
     who: Principal,
@@ -43,15 +97,33 @@ pub async fn list_events(
     let next_cursor = (events.len() as i64 == limit)
         .then(|| events.last().map(|e| e.seq.to_string()))
         .flatten();
-    Ok(HttpResponse::Ok().json(json!({
-        "events": events.iter().map(event_json).collect::<Vec<_>>(),
-        "next_cursor": next_cursor,
-    })))
+    Ok(HttpResponse::Ok().json(AuditEventPage {
+        events: events.into_iter().map(AuditEventEntry::from).collect(),
+        next_cursor,
+    }))
 }
 
 /// `GET /v1/audit/export?format=jsonl|csv` with the same filters: streamed page by page,
 /// never held in memory. An unfiltered JSON Lines export is what `modelgate audit verify`
 /// checks offline.
+#[utoipa::path(
+    get,
+    path = "/v1/audit/export",
+    tag = "audit",
+    params(EventQuery),
+    responses((
+        status = 200,
+        description = "The events, one `ChainedEvent` a line (JSON Lines) or a CSV row each",
+        content(
+            (String = "application/x-ndjson"),
+            (String = "text/csv; charset=utf-8"),
+        ),
+        headers((
+            "Content-Disposition" = String,
+            description = "`attachment` as `audit.jsonl` or `audit.csv`"
+        )),
+    )),
+)]
 pub async fn export_events(
     state: Data<AppState>,
     who: Principal,
@@ -66,28 +138,45 @@ pub async fn export_events(
 }
 
 /// `GET /v1/audit/checkpoints`: every signed checkpoint, oldest first, and the audit key.
+#[utoipa::path(
+    get,
+    path = "/v1/audit/checkpoints",
+    tag = "audit",
+    responses((status = 200, description = "The signed checkpoints", body = AuditCheckpoints)),
+)]
 pub async fn list_checkpoints(
     state: Data<AppState>,
     who: Principal,
 ) -> Result<HttpResponse, ApiError> {
     who.authorize(AUDITORS, Scope::Read)?;
     let checkpoints = store::checkpoints(&state.db).await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "checkpoints": checkpoints,
-        "public_key": state.audit_key.public().pem(),
-        "key_fingerprint": state.audit_key.public().fingerprint(),
-    })))
+    Ok(HttpResponse::Ok().json(AuditCheckpoints {
+        checkpoints,
+        public_key: state.audit_key.public().pem(),
+        key_fingerprint: state.audit_key.public().fingerprint(),
+    }))
 }
 
 /// `GET /v1/audit/verify`: the stored chain checked against its signed checkpoints.
+#[utoipa::path(
+    get,
+    path = "/v1/audit/verify",
+    tag = "audit",
+    responses((
+        status = 200,
+        description = "What the check found (`ok` is false when the chain is broken)",
+        body = VerifyReport,
+    )),
+)]
 pub async fn verify_log(state: Data<AppState>, who: Principal) -> Result<HttpResponse, ApiError> {
     who.authorize(AUDITORS, Scope::Read)?;
     let report = verify_stored(&state.db, &state.audit_key.public(), &state.pseudonym_key).await?;
     Ok(HttpResponse::Ok().json(report))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct PeriodQuery {
     /// `YYYY-MM-DD` or RFC 3339, inclusive.
     since: Option<String>,
@@ -97,6 +186,13 @@ pub struct PeriodQuery {
 
 /// `GET /v1/audit/summary?since=…&until=…`: decisions by licensee country, model and
 /// outcome; downloads by model; open review cases.
+#[utoipa::path(
+    get,
+    path = "/v1/audit/summary",
+    tag = "audit",
+    params(PeriodQuery),
+    responses((status = 200, description = "The period's summary", body = AuditSummary)),
+)]
 pub async fn summary_report(
     state: Data<AppState>,
     who: Principal,
@@ -114,12 +210,26 @@ pub async fn summary_report(
         .map(|s| parse_time("until", s))
         .transpose()?;
     let summary = crate::audit::report::summary(&state.db, since, until).await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "since": since.map(rfc3339), "until": until.map(rfc3339), "summary": summary,
-    })))
+    Ok(HttpResponse::Ok().json(AuditSummary {
+        since: since.map(rfc3339),
+        until: until.map(rfc3339),
+        summary,
+    }))
 }
 
 /// `GET /v1/keys/audit`: the public key that signs audit checkpoints, as PEM.
+#[utoipa::path(
+    get,
+    path = "/v1/keys/audit",
+    tag = "audit",
+    security(()),
+    responses((
+        status = 200,
+        description = "The audit key's public half (PEM)",
+        body = String,
+        content_type = "application/x-pem-file",
+    )),
+)]
 pub async fn get_audit_key(state: Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "application/x-pem-file"))

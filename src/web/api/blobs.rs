@@ -60,6 +60,52 @@ fn wants_sha256_content_digest(req: &HttpRequest) -> bool {
 }
 
 /// `GET|HEAD /v1/blobs/{reference}`.
+#[utoipa::path(
+    method(get, head),
+    path = "/v1/blobs/{reference}",
+    tag = "blobs",
+    security(()),
+    params(
+        ("reference" = String, Path, description = "The blob's digest, `sha256:<hex>`"),
+        ("modelgate-grant" = Option<String>, Header, description = "The grant token of an allow decision"),
+        ("grant" = Option<String>, Query, description = "The grant token, when it cannot go in the `Modelgate-Grant` header"),
+        ("Range" = Option<String>, Header, description = "One byte range, `bytes=first-last` (GET only)"),
+        ("If-Range" = Option<String>, Header, description = "The ETag the range is for; anything else means the whole blob"),
+        ("If-None-Match" = Option<String>, Header, description = "ETags the client holds (304 on a match)"),
+        ("Want-Content-Digest" = Option<String>, Header, description = "`sha-256` asks for a `Content-Digest` of the bytes sent"),
+    ),
+    responses(
+        (
+            status = 200,
+            description = "The whole blob (no body for HEAD)",
+            body = Vec<u8>,
+            content_type = "application/octet-stream",
+            headers(
+                ("ETag" = String, description = "The hex digest, quoted: a strong tag"),
+                ("Repr-Digest" = String, description = "`sha-256=:<base64>:` of the whole blob"),
+                ("Content-Digest" = String, description = "`sha-256=:<base64>:` of the bytes sent, when asked"),
+            ),
+        ),
+        (
+            status = 206,
+            description = "The requested byte range",
+            body = Vec<u8>,
+            content_type = "application/octet-stream",
+            headers(
+                ("Content-Range" = String, description = "`bytes first-last/size`"),
+                ("ETag" = String, description = "The hex digest, quoted: a strong tag"),
+                ("Repr-Digest" = String, description = "`sha-256=:<base64>:` of the whole blob"),
+                ("Content-Digest" = String, description = "`sha-256=:<base64>:` of the bytes sent, when asked"),
+            ),
+        ),
+        (status = 304, description = "Not modified: `If-None-Match` matched"),
+        (
+            status = 307,
+            description = "The whole blob from object storage, through a short-lived URL (checked, counted and audited here)",
+            headers(("Location" = String, description = "The presigned URL")),
+        ),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(blob.digest))]
 pub async fn download_blob(
     req: HttpRequest,

@@ -13,24 +13,33 @@ use std::sync::Arc;
 use actix_web::http::{header, StatusCode};
 use actix_web::web::{Data, Path, Query};
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::access::request_access;
 use crate::auth::{Principal, Scope, ANY_ROLE};
 use crate::db::catalog::{self, RevisionRow};
 use crate::domain::rfc3339;
-use crate::domain::{ModelId, Sha256Digest};
+use crate::domain::{Modality, ModelId, Sha256Digest};
 use crate::error::ApiError;
 use crate::policy::{Action, Outcome};
-use crate::web::api::blobs::serve_blob;
 use crate::state::AppState;
 use crate::store::manifest::{Manifest, ManifestFile};
+use crate::web::api::blobs::serve_blob;
 
 /// Hex digits of a revision digest that make its Hub commit id.
 const COMMIT_HEX: usize = 40;
 /// The size the Hub reports for a Git LFS pointer file.
 const LFS_POINTER_SIZE: u64 = 134;
+
+/// The body of a refusal on the Hub routes: `{"error": "…"}`, the shape `huggingface_hub`
+/// reads (with the `X-Error-Code` and `X-Error-Message` headers), not the gateway's envelope.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HubErrorBody {
+    /// What went wrong, for people; `X-Error-Code` says what kind of refusal it is.
+    #[schema(example = "model `demo/unknown` not found")]
+    pub error: String,
+}
 
 /// A refusal in the Hub's terms: status, `X-Error-Code` and a message the client shows.
 struct HubError {
@@ -75,7 +84,9 @@ impl HubError {
         }
         response
             .insert_header(("X-Error-Message", header_text))
-            .json(json!({ "error": self.message }))
+            .json(HubErrorBody {
+                error: self.message.clone(),
+            })
     }
 }
 
@@ -120,6 +131,13 @@ impl From<ApiError> for HubError {
 }
 
 type HubResult = Result<HttpResponse, HubError>;
+
+/// The descriptions the Hub routes' documented refusals share.
+const HUB_REFUSAL: &str = "Refused, in the Hub's terms (a malformed query string gets the \
+    gateway's `ErrorEnvelope` instead)";
+const HUB_FAILURE: &str = "A failure of the gateway or its storage";
+const HUB_REVISION: &str = "`main` (the latest), a commit (the first 40 hex digits of the \
+    revision digest), the 64-hex digest or `sha256:` and the digest";
 
 fn answer(result: HubResult) -> HttpResponse {
     result.unwrap_or_else(|e| e.response())
@@ -216,20 +234,149 @@ async fn find_revision(
     })
 }
 
-fn lfs_json(file: &ManifestFile) -> Value {
-    json!({ "sha256": file.sha256.hex(), "oid": file.sha256.hex(), "size": file.size,
-            "pointerSize": LFS_POINTER_SIZE })
+/// The Git LFS details of a file, as the Hub reports them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HubLfs {
+    /// The file's SHA-256, lowercase hex.
+    pub sha256: String,
+    /// The LFS object id: the same SHA-256.
+    pub oid: String,
+    /// The file's size in bytes.
+    pub size: u64,
+    /// The size of the Git LFS pointer file (always 134).
+    #[serde(rename = "pointerSize")]
+    #[schema(example = 134)]
+    pub pointer_size: u64,
 }
 
-#[derive(Debug, Deserialize)]
+impl HubLfs {
+    fn of(file: &ManifestFile) -> Self {
+        HubLfs {
+            sha256: file.sha256.hex(),
+            oid: file.sha256.hex(),
+            size: file.size,
+            pointer_size: LFS_POINTER_SIZE,
+        }
+    }
+}
+
+/// The answer of `GET /api/models/{org}/{name}[/revision/{rev}]`: the model info
+/// `huggingface_hub` reads (`id`, `sha`, `siblings`), with fixed values for what the
+/// gateway does not track.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HubModelInfo {
+    /// The revision's digest (64 hex digits).
+    #[serde(rename = "_id")]
+    pub internal_id: String,
+    /// The model id, `org/name`.
+    #[schema(example = "demo/Llama-3.2-Tiny")]
+    pub id: String,
+    /// The model id again.
+    #[serde(rename = "modelId")]
+    pub model_id: String,
+    /// The organisation.
+    pub author: String,
+    /// The revision's commit: the first 40 hex digits of its digest.
+    pub sha: String,
+    /// When the revision was published (RFC 3339).
+    #[serde(rename = "lastModified")]
+    pub last_modified: String,
+    /// When the revision was created (RFC 3339).
+    #[serde(rename = "createdAt")]
+    pub created_at: String,
+    /// Always `false`.
+    pub private: bool,
+    /// Always `false`.
+    pub disabled: bool,
+    /// Always `manual`: every file is decided by the policy.
+    #[schema(example = "manual")]
+    pub gated: &'static str,
+    /// Always 0.
+    pub downloads: u64,
+    /// Always 0.
+    pub likes: u64,
+    /// Always `transformers`.
+    #[schema(example = "transformers")]
+    pub library_name: &'static str,
+    /// The modality and `license:<id>`.
+    pub tags: Vec<String>,
+    /// The revision's files.
+    pub siblings: Vec<HubSibling>,
+    /// The total size of the files in bytes.
+    #[serde(rename = "usedStorage")]
+    pub used_storage: u64,
+    pub modelgate: HubModelgateInfo,
+}
+
+/// A file of the revision; `size` and `lfs` only with `?blobs=true`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HubSibling {
+    /// The file's path in the repository.
+    pub rfilename: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lfs: Option<HubLfs>,
+}
+
+/// What the gateway adds to the Hub's model info.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HubModelgateInfo {
+    /// The revision, `sha256:` and its digest.
+    pub revision: String,
+    /// The license id of the manifest.
+    pub license: String,
+    pub modality: Modality,
+}
+
+/// One entry of a tree listing, as the Hub lists a repository's tree.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum HubTreeEntry {
+    /// A directory (its `oid` is empty, its `size` 0).
+    Directory {
+        path: String,
+        oid: &'static str,
+        size: u64,
+    },
+    /// A file: `oid` is the first 40 hex digits of its SHA-256, `lfs` has all of it.
+    File {
+        path: String,
+        size: u64,
+        oid: String,
+        lfs: HubLfs,
+    },
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InfoQuery {
     /// `?blobs=true`: file sizes and LFS digests in `siblings`.
     #[serde(default)]
     blobs: bool,
 }
 
-/// `GET /api/models/{org}/{name}` and `…/revision/{rev}`: the model info the client reads
-/// (`id`, `sha`, `siblings`).
+/// `GET /api/models/{org}/{name}`: the model info of the latest revision (`main`).
+#[utoipa::path(
+    get,
+    path = "/api/models/{org}/{name}",
+    tag = "hub",
+    security(()),
+    params(
+        ("org" = String, Path, description = "The model's organisation, e.g. `demo`"),
+        ("name" = String, Path, description = "The model's name, e.g. `Llama-3.2-Tiny`"),
+        InfoQuery,
+    ),
+    responses(
+        (status = 200, description = "The model info", body = HubModelInfo),
+        (status = "4XX", description = HUB_REFUSAL, body = HubErrorBody, headers(
+            ("X-Error-Code" = String, description = "`GatedRepo`, `RepoNotFound`, \
+                `RevisionNotFound` or `EntryNotFound` (absent for other refusals)"),
+            ("X-Error-Message" = String, description = "The message, in visible ASCII"),
+        )),
+        (status = "5XX", description = HUB_FAILURE, body = HubErrorBody),
+    ),
+)]
 pub async fn model_info(
     state: Data<AppState>,
     path: Path<(String, String)>,
@@ -238,6 +385,28 @@ pub async fn model_info(
     answer(model_info_at(&state, &path.0, &path.1, "main", query.blobs).await)
 }
 
+/// `GET /api/models/{org}/{name}/revision/{rev}`: the model info of one revision.
+#[utoipa::path(
+    get,
+    path = "/api/models/{org}/{name}/revision/{rev}",
+    tag = "hub",
+    security(()),
+    params(
+        ("org" = String, Path, description = "The model's organisation, e.g. `demo`"),
+        ("name" = String, Path, description = "The model's name, e.g. `Llama-3.2-Tiny`"),
+        ("rev" = String, Path, description = HUB_REVISION),
+        InfoQuery,
+    ),
+    responses(
+        (status = 200, description = "The model info", body = HubModelInfo),
+        (status = "4XX", description = HUB_REFUSAL, body = HubErrorBody, headers(
+            ("X-Error-Code" = String, description = "`GatedRepo`, `RepoNotFound`, \
+                `RevisionNotFound` or `EntryNotFound` (absent for other refusals)"),
+            ("X-Error-Message" = String, description = "The message, in visible ASCII"),
+        )),
+        (status = "5XX", description = HUB_FAILURE, body = HubErrorBody),
+    ),
+)]
 pub async fn model_info_revision(
     state: Data<AppState>,
     path: Path<(String, String, String)>,
@@ -258,47 +427,74 @@ async fn model_info_at(
         revision,
         manifest,
     } = find_revision(state, org, name, rev).await?;
-    let siblings: Vec<Value> = manifest
+    let siblings = manifest
         .files
         .iter()
-        .map(|f| {
-            if blobs {
-                json!({ "rfilename": f.path.as_str(), "size": f.size, "lfs": lfs_json(f) })
-            } else {
-                json!({ "rfilename": f.path.as_str() })
-            }
+        .map(|f| HubSibling {
+            rfilename: f.path.as_str().to_owned(),
+            size: blobs.then_some(f.size),
+            lfs: blobs.then(|| HubLfs::of(f)),
         })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({
-        "_id": revision.digest,
-        "id": model.to_string(),
-        "modelId": model.to_string(),
-        "author": model.org(),
-        "sha": commit_of(&revision),
-        "lastModified": rfc3339(revision.published_at),
-        "createdAt": rfc3339(revision.created_at),
-        "private": false,
-        "disabled": false,
-        "gated": "manual",
-        "downloads": 0,
-        "likes": 0,
-        "library_name": "transformers",
-        "tags": [manifest.modality.as_str(), format!("license:{}", manifest.license)],
-        "siblings": siblings,
-        "usedStorage": manifest.total_size(),
-        "modelgate": { "revision": format!("sha256:{}", revision.digest), "license": manifest.license, "modality": manifest.modality },
-    })))
+    Ok(HttpResponse::Ok().json(HubModelInfo {
+        internal_id: revision.digest.clone(),
+        id: model.to_string(),
+        model_id: model.to_string(),
+        author: model.org().to_owned(),
+        sha: commit_of(&revision).to_owned(),
+        last_modified: rfc3339(revision.published_at),
+        created_at: rfc3339(revision.created_at),
+        private: false,
+        disabled: false,
+        gated: "manual",
+        downloads: 0,
+        likes: 0,
+        library_name: "transformers",
+        tags: vec![
+            manifest.modality.as_str().to_owned(),
+            format!("license:{}", manifest.license),
+        ],
+        siblings,
+        used_storage: manifest.total_size(),
+        modelgate: HubModelgateInfo {
+            revision: format!("sha256:{}", revision.digest),
+            license: manifest.license.clone(),
+            modality: manifest.modality,
+        },
+    }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TreeQuery {
     /// Everything below (`true`) or only the direct children (default).
     #[serde(default)]
     recursive: bool,
 }
 
-/// `GET /api/models/{org}/{name}/tree/{rev}[/{path}]`: files (with LFS digests) and
-/// directories, in one page.
+/// `GET /api/models/{org}/{name}/tree/{rev}`: the files (with LFS digests) and directories
+/// at the top of the revision (everything with `?recursive=true`), in one page.
+#[utoipa::path(
+    get,
+    path = "/api/models/{org}/{name}/tree/{rev}",
+    tag = "hub",
+    security(()),
+    params(
+        ("org" = String, Path, description = "The model's organisation, e.g. `demo`"),
+        ("name" = String, Path, description = "The model's name, e.g. `Llama-3.2-Tiny`"),
+        ("rev" = String, Path, description = HUB_REVISION),
+        TreeQuery,
+    ),
+    responses(
+        (status = 200, description = "Directories first, then files", body = Vec<HubTreeEntry>),
+        (status = "4XX", description = HUB_REFUSAL, body = HubErrorBody, headers(
+            ("X-Error-Code" = String, description = "`GatedRepo`, `RepoNotFound`, \
+                `RevisionNotFound` or `EntryNotFound` (absent for other refusals)"),
+            ("X-Error-Message" = String, description = "The message, in visible ASCII"),
+        )),
+        (status = "5XX", description = HUB_FAILURE, body = HubErrorBody),
+    ),
+)]
 pub async fn tree(
     state: Data<AppState>,
     path: Path<(String, String, String)>,
@@ -307,6 +503,30 @@ pub async fn tree(
     answer(tree_at(&state, &path.0, &path.1, &path.2, "", query.recursive).await)
 }
 
+/// `GET /api/models/{org}/{name}/tree/{rev}/{path}`: the same, below the directory `path`
+/// (404 `EntryNotFound` when nothing is there).
+#[utoipa::path(
+    get,
+    path = "/api/models/{org}/{name}/tree/{rev}/{path}",
+    tag = "hub",
+    security(()),
+    params(
+        ("org" = String, Path, description = "The model's organisation, e.g. `demo`"),
+        ("name" = String, Path, description = "The model's name, e.g. `Llama-3.2-Tiny`"),
+        ("rev" = String, Path, description = HUB_REVISION),
+        ("path" = String, Path, description = "A directory of the repository (may contain `/`)"),
+        TreeQuery,
+    ),
+    responses(
+        (status = 200, description = "Directories first, then files", body = Vec<HubTreeEntry>),
+        (status = "4XX", description = HUB_REFUSAL, body = HubErrorBody, headers(
+            ("X-Error-Code" = String, description = "`GatedRepo`, `RepoNotFound`, \
+                `RevisionNotFound` or `EntryNotFound` (absent for other refusals)"),
+            ("X-Error-Message" = String, description = "The message, in visible ASCII"),
+        )),
+        (status = "5XX", description = HUB_FAILURE, body = HubErrorBody),
+    ),
+)]
 pub async fn tree_under(
     state: Data<AppState>,
     path: Path<(String, String, String, String)>,
@@ -352,10 +572,12 @@ async fn tree_at(
         if !recursive && path[prefix.len()..].contains('/') {
             continue;
         }
-        entries.push(json!({
-            "type": "file", "path": path, "size": file.size,
-            "oid": &file.sha256.hex()[..COMMIT_HEX], "lfs": lfs_json(file),
-        }));
+        entries.push(HubTreeEntry::File {
+            path: path.to_owned(),
+            size: file.size,
+            oid: file.sha256.hex()[..COMMIT_HEX].to_owned(),
+            lfs: HubLfs::of(file),
+        });
     }
     if !prefix.is_empty() && entries.is_empty() {
         return Err(HubError::new(
@@ -367,9 +589,13 @@ async fn tree_at(
             ),
         ));
     }
-    let mut listing: Vec<Value> = directories
+    let mut listing: Vec<HubTreeEntry> = directories
         .into_iter()
-        .map(|dir| json!({ "type": "directory", "path": dir, "oid": "", "size": 0 }))
+        .map(|dir| HubTreeEntry::Directory {
+            path: dir,
+            oid: "",
+            size: 0,
+        })
         .collect();
     listing.extend(entries);
     Ok(HttpResponse::Ok().json(listing))
@@ -378,6 +604,41 @@ async fn tree_at(
 /// `HEAD`/`GET /{org}/{name}/resolve/{rev}/{path}`: the file, after the policy decided
 /// on the signed-in user (audited), served with the commit and SHA-256 the client files it
 /// under; ranges resume.
+#[utoipa::path(
+    method(get, head),
+    path = "/{org}/{name}/resolve/{rev}/{path}",
+    tag = "hub",
+    security((), ("bearer" = [])),
+    params(
+        ("org" = String, Path, description = "The model's organisation, e.g. `demo`"),
+        ("name" = String, Path, description = "The model's name, e.g. `Llama-3.2-Tiny`"),
+        ("rev" = String, Path, description = HUB_REVISION),
+        ("path" = String, Path, description = "A file of the repository (may contain `/`)"),
+    ),
+    responses(
+        (status = 200, description = "The file (no body for `HEAD`)", body = Vec<u8>,
+            content_type = "application/octet-stream", headers(
+            ("X-Repo-Commit" = String, description = "The revision's commit (40 hex digits)"),
+            ("X-Linked-Etag" = String, description = "The file's SHA-256 in quotes"),
+            ("X-Linked-Size" = u64, description = "The file's size in bytes"),
+            ("ETag" = String, description = "The file's SHA-256 in quotes"),
+        )),
+        (status = 206, description = "The requested byte range of the file", body = Vec<u8>,
+            content_type = "application/octet-stream"),
+        (status = 304, description = "The file is unchanged (`If-None-Match`)"),
+        (status = 307, description = "A moving name (`main`) resolved to its commit, without a \
+            token; or, for a commit, the file at the blob store", headers(
+            ("Location" = String, description = "Where the file is"),
+            ("X-Repo-Commit" = String, description = "The revision's commit (40 hex digits)"),
+        )),
+        (status = "4XX", description = HUB_REFUSAL, body = HubErrorBody, headers(
+            ("X-Error-Code" = String, description = "`GatedRepo`, `RepoNotFound`, \
+                `RevisionNotFound` or `EntryNotFound` (absent for other refusals)"),
+            ("X-Error-Message" = String, description = "The message, in visible ASCII"),
+        )),
+        (status = "5XX", description = HUB_FAILURE, body = HubErrorBody),
+    ),
+)]
 pub async fn resolve(
     req: HttpRequest,
     state: Data<AppState>,

@@ -12,9 +12,10 @@ use actix_web::http::header;
 use actix_web::web::{Bytes, Data, Payload};
 use actix_web::{HttpRequest, HttpResponse};
 use base64::Engine;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
+use utoipa::ToSchema;
 
 use crate::access::{request_access, AccessAnswer};
 use crate::auth::{Principal, Scope, ANY_ROLE};
@@ -22,14 +23,15 @@ use crate::db::audit;
 use crate::domain::Modality;
 use crate::domain::{ModelId, Sha256Digest};
 use crate::error::ApiError;
-use crate::inference::generate::{GenerateParams, Generated};
+use crate::inference::generate::{FinishReason, GenerateParams, Generated};
 use crate::inference::service::{DecodedImage, Prompt};
+use crate::inference::vectors::Check;
 use crate::ledger::event::{EventKind, Outcome as EventOutcome};
 use crate::policy::{Action, Outcome};
-use crate::web::api::access::{answer_json, denied};
-use crate::web::api::{body_up_to, optional_json_body};
 use crate::state::AppState;
 use crate::store::manifest::Manifest;
+use crate::web::api::access::{denied, AccessResponse};
+use crate::web::api::{body_up_to, optional_json_body};
 use crate::web::extract::ModelInPath;
 use crate::web::urls::base_url;
 
@@ -38,34 +40,97 @@ const MAX_PROMPT_BYTES: usize = 64 * 1024;
 /// New tokens when the request does not say (capped by `inference.max_new_tokens`).
 const DEFAULT_MAX_TOKENS: usize = 64;
 
-#[derive(Debug, Default, Deserialize)]
+/// The optional body of a validation request.
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ValidateBody {
+pub struct ValidateRequest {
     /// `sha256:…`: the revision to validate (default: the latest).
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     revision: Option<Sha256Digest>,
 }
 
-#[derive(Debug, Deserialize)]
+/// A generation request.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct GenerateBody {
+pub struct GenerateRequest {
+    /// At most 64 KiB.
     prompt: String,
+    /// New tokens at most (default 64, capped by `inference.max_new_tokens`).
     #[serde(default)]
     max_tokens: Option<usize>,
     /// 0 (the default) is greedy decoding.
     #[serde(default)]
     temperature: Option<f64>,
+    /// Nucleus sampling: the smallest set of tokens whose probability reaches this.
     #[serde(default)]
     top_p: Option<f64>,
+    /// The sampling seed (default 0).
     #[serde(default)]
     seed: Option<u64>,
+    /// Answer with server-sent events (as does `Accept: text/event-stream`).
     #[serde(default)]
     stream: Option<bool>,
+    /// `sha256:…`: the revision to run (default: the latest).
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     revision: Option<Sha256Digest>,
     /// A PNG or JPEG file, base64-encoded, for a vision model.
     #[serde(default)]
     image: Option<String>,
+}
+
+/// The answer of `POST /v1/models/{org}/{name}/validate`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ValidationResponse {
+    /// The model, `org/name`.
+    pub model: String,
+    /// `sha256:<hex>`: the revision validated.
+    pub revision: String,
+    /// Every check passed.
+    pub passed: bool,
+    /// The names of the checks that failed.
+    pub failed: Vec<String>,
+    pub checks: Vec<Check>,
+    pub elapsed_ms: f64,
+    /// The id of the decision's audit event.
+    pub decision_id: String,
+}
+
+/// The answer of `POST /v1/models/{org}/{name}/generate`, and the data of its `done` event.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GenerationResponse {
+    pub text: String,
+    /// The generated token ids.
+    pub tokens: Vec<u32>,
+    pub prompt_tokens: usize,
+    pub completion_tokens: usize,
+    pub finish_reason: FinishReason,
+    pub prefill_ms: f64,
+    pub decode_ms: f64,
+    pub decode_tokens_per_second: f64,
+}
+
+impl From<&Generated> for GenerationResponse {
+    fn from(generated: &Generated) -> Self {
+        let decode_tps = generated.tokens.len() as f64 / (generated.decode_ms / 1e3).max(1e-9);
+        GenerationResponse {
+            text: generated.text.clone(),
+            tokens: generated.tokens.clone(),
+            prompt_tokens: generated.prompt_tokens,
+            completion_tokens: generated.tokens.len(),
+            finish_reason: generated.finish_reason,
+            prefill_ms: generated.prefill_ms,
+            decode_ms: generated.decode_ms,
+            decode_tokens_per_second: decode_tps,
+        }
+    }
+}
+
+/// The data of a streamed `token` event: the newly decoded text.
+#[derive(Debug, Serialize)]
+struct TokenEvent<'a> {
+    text: &'a str,
 }
 
 /// The largest generate body: the prompt, the image in base64, and room for the rest.
@@ -135,9 +200,9 @@ async fn decide_run(
             Ok(Decided::Allowed(Box::new(answer), Arc::new(manifest)))
         }
         Outcome::Review => Ok(Decided::Answered(
-            HttpResponse::Accepted().json(answer_json(&answer, &base)?),
+            HttpResponse::Accepted().json(AccessResponse::new(&answer, &base)?),
         )),
-        Outcome::Deny => Err(denied(&answer, answer_json(&answer, &base)?)),
+        Outcome::Deny => Err(denied(&answer, &AccessResponse::new(&answer, &base)?)),
     }
 }
 
@@ -175,6 +240,20 @@ fn whole_ms(ms: f64) -> u64 {
 /// `POST /v1/models/{org}/{name}/validate` with an optional `{"revision": "sha256:…"}`:
 /// runs the revision's validation vectors on the stored shards. 200 with `passed`,
 /// `failed` and every check (expected, observed, elapsed) whether or not they pass.
+#[utoipa::path(
+    post,
+    path = "/v1/models/{org}/{name}/validate",
+    tag = "inference",
+    params(
+        ("org" = String, Path, description = "The model's organisation"),
+        ("name" = String, Path, description = "The model's name"),
+    ),
+    request_body = Option<ValidateRequest>,
+    responses(
+        (status = 200, description = "The validation ran: every check, passed or not", body = ValidationResponse),
+        (status = 202, description = "Sent to compliance review: the open case", body = AccessResponse),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %who.user_id))]
 pub async fn validate_model(
     req: HttpRequest,
@@ -183,7 +262,7 @@ pub async fn validate_model(
     ModelInPath(model): ModelInPath,
     body: Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let body: ValidateBody = optional_json_body(&body)?;
+    let body: ValidateRequest = optional_json_body(&body)?;
     // The account's one turn first: a second request of a busy account costs nothing.
     let turn = state.inference.take_turn(&who.user_id)?;
     let (answer, manifest) = match decide_run(
@@ -204,15 +283,22 @@ pub async fn validate_model(
         Ok(report) => report,
         Err(err) => {
             let err = ApiError::from(err);
-            audit_run(&state, &answer, kind, EventOutcome::Refusal(err.code()), json!({})).await?;
+            audit_run(
+                &state,
+                &answer,
+                kind,
+                EventOutcome::Refusal(err.code()),
+                json!({}),
+            )
+            .await?;
             return Err(err);
         }
     };
-    let failed: Vec<&str> = report
+    let failed: Vec<String> = report
         .checks
         .iter()
         .filter(|c| !c.passed)
-        .map(|c| c.name.as_str())
+        .map(|c| c.name.clone())
         .collect();
     let outcome = if report.passed {
         EventOutcome::Passed
@@ -224,33 +310,21 @@ pub async fn validate_model(
     });
     audit_run(&state, &answer, kind, outcome, data).await?;
     tracing::info!(model.id = %answer.inputs.model.id, %outcome, "validated");
-    Ok(HttpResponse::Ok().json(json!({
-        "model": answer.inputs.model.id,
-        "revision": format!("sha256:{}", answer.inputs.revision.digest),
-        "passed": report.passed,
-        "failed": failed,
-        "checks": report.checks,
-        "elapsed_ms": report.elapsed_ms,
-        "decision_id": answer.decision_event_id,
-    })))
-}
-
-fn generated_json(generated: &Generated) -> Value {
-    let decode_tps = generated.tokens.len() as f64 / (generated.decode_ms / 1e3).max(1e-9);
-    json!({
-        "text": generated.text,
-        "tokens": generated.tokens,
-        "prompt_tokens": generated.prompt_tokens,
-        "completion_tokens": generated.tokens.len(),
-        "finish_reason": generated.finish_reason,
-        "prefill_ms": generated.prefill_ms,
-        "decode_ms": generated.decode_ms,
-        "decode_tokens_per_second": decode_tps,
-    })
+    Ok(HttpResponse::Ok().json(ValidationResponse {
+        model: answer.inputs.model.id.clone(),
+        revision: format!("sha256:{}", answer.inputs.revision.digest),
+        passed: report.passed,
+        failed,
+        checks: report.checks,
+        elapsed_ms: report.elapsed_ms,
+        decision_id: answer.decision_event_id.clone(),
+    }))
 }
 
 /// One server-sent event; `data` is compact JSON, so it never spans lines.
-fn sse_event(event: &str, data: &Value) -> Bytes {
+fn sse_event(event: &str, data: &impl Serialize) -> Bytes {
+    let data = serde_json::to_string(data)
+        .unwrap_or_else(|e| unreachable!("an event's data serializes: {e}"));
     Bytes::from(format!("event: {event}\ndata: {data}\n\n"))
 }
 
@@ -280,6 +354,29 @@ fn generation_audit(
 /// out, greedy unless a temperature is given. Streamed as `token` events then one `done`
 /// (or `error`) event when asked; errors found before the stream starts are plain error
 /// responses.
+#[utoipa::path(
+    post,
+    path = "/v1/models/{org}/{name}/generate",
+    tag = "inference",
+    params(
+        ("org" = String, Path, description = "The model's organisation"),
+        ("name" = String, Path, description = "The model's name"),
+    ),
+    request_body = GenerateRequest,
+    responses(
+        (
+            status = 200,
+            description = "The generated text; streamed when asked, as `token` events \
+                (`{\"text\": \"…\"}`) then one `done` event (a `GenerationResponse`) or \
+                `error` event (an `ErrorEnvelope`)",
+            content(
+                (GenerationResponse = "application/json"),
+                (String = "text/event-stream"),
+            ),
+        ),
+        (status = 202, description = "Sent to compliance review: the open case", body = AccessResponse),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %who.user_id))]
 pub async fn generate_text(
     req: HttpRequest,
@@ -290,7 +387,7 @@ pub async fn generate_text(
 ) -> Result<HttpResponse, ApiError> {
     let max_image_bytes = state.inference.settings().max_image_bytes;
     let body = body_up_to(payload, max_generate_body(max_image_bytes)).await?;
-    let mut body: GenerateBody = serde_json::from_slice(&body)
+    let mut body: GenerateRequest = serde_json::from_slice(&body)
         .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?;
     if body.prompt.len() > MAX_PROMPT_BYTES {
         return Err(ApiError::PayloadTooLarge);
@@ -335,7 +432,9 @@ pub async fn generate_text(
                 let failed: Result<Generated, ApiError> = Err(err);
                 let (outcome, data) = generation_audit(&failed, &params, image_bytes);
                 audit_run(&state, &answer, kind, outcome, data).await?;
-                return failed.map(|generated| HttpResponse::Ok().json(generated_json(&generated)));
+                return failed.map(|generated| {
+                    HttpResponse::Ok().json(GenerationResponse::from(&generated))
+                });
             }
         },
         None => None,
@@ -353,7 +452,7 @@ pub async fn generate_text(
             .map_err(ApiError::from);
         let (outcome, data) = generation_audit(&result, &params, image_bytes);
         audit_run(&state, &answer, kind, outcome, data).await?;
-        return Ok(HttpResponse::Ok().json(generated_json(&result?)));
+        return Ok(HttpResponse::Ok().json(GenerationResponse::from(&result?)));
     }
     let (events, receiver) = mpsc::unbounded_channel::<Bytes>();
     let pieces = events.clone();
@@ -364,15 +463,15 @@ pub async fn generate_text(
             .generate(turn, &state.blobs, manifest, prompt, params, move |text| {
                 // A closed channel: the client went away, so the run stops.
                 pieces
-                    .send(sse_event("token", &json!({ "text": text })))
+                    .send(sse_event("token", &TokenEvent { text }))
                     .is_ok()
             })
             .await
             .map_err(ApiError::from);
         let (outcome, data) = generation_audit(&result, &params, image_bytes);
-        let audited = audit_run(&state, &answer, kind, &outcome, data).await;
+        let audited = audit_run(&state, &answer, kind, outcome, data).await;
         let last = match (result, audited) {
-            (Ok(generated), Ok(())) => sse_event("done", &generated_json(&generated)),
+            (Ok(generated), Ok(())) => sse_event("done", &GenerationResponse::from(&generated)),
             (Err(err), _) | (Ok(_), Err(err)) => sse_event("error", &err.envelope()),
         };
         let _ = events.send(last);

@@ -9,8 +9,8 @@ use crate::auth::{Principal, Scope};
 use crate::db::mirror::{self as store, PartnerRow};
 use crate::domain::Role;
 use crate::error::ApiError;
-use crate::mirror::outbox::{self, Shipment};
-use crate::mirror::snapshot;
+use crate::mirror::outbox::{self, Received, Shipment};
+use crate::mirror::snapshot::{self, SnapshotEnvelope};
 use crate::state::AppState;
 
 /// The partner record of the caller; only partners reach the mirror API.
@@ -22,6 +22,16 @@ async fn calling_partner(state: &AppState, who: &Principal) -> Result<PartnerRow
 
 /// `GET /v1/mirror/snapshot`: a DSSE envelope (JSON) over the snapshot, signed with the
 /// publisher key.
+#[utoipa::path(
+    get,
+    path = "/v1/mirror/snapshot",
+    tag = "mirrors",
+    responses((
+        status = 200,
+        description = "The calling partner's snapshot, signed (its payload type is `application/vnd.modelgate.mirror-snapshot.v1+json`)",
+        body = SnapshotEnvelope,
+    )),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %who.user_id))]
 pub async fn get_snapshot(
     req: HttpRequest,
@@ -43,6 +53,13 @@ pub async fn get_snapshot(
 
 /// `POST /v1/mirror/audit` with `{"events": [...]}` (events as the audit API shows them):
 /// records each new event once, tagged with the partner.
+#[utoipa::path(
+    post,
+    path = "/v1/mirror/audit",
+    tag = "mirrors",
+    request_body = Shipment,
+    responses((status = 200, description = "What was recorded", body = Received)),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %who.user_id))]
 pub async fn receive_audit_events(
     state: Data<AppState>,

@@ -6,11 +6,11 @@ use actix_web::http::header;
 use actix_web::web::{Data, Query};
 use actix_web::HttpResponse;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::db::catalog::{self, RevisionRow};
 use crate::domain::rfc3339;
-use crate::domain::{ModelId, Sha256Digest};
+use crate::domain::{Modality, ModelId, Sha256Digest};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::manifest::{Manifest, ManifestFile};
@@ -20,9 +20,11 @@ use crate::web::extract::ModelInPath;
 pub const REVISION_HEADER: &str = "Modelgate-Revision";
 
 /// `?revision=<digest>`; the latest revision when absent.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RevisionQuery {
+    /// `sha256:<hex>` (or bare hex); `latest` or `main`, like no value, mean the latest.
     revision: Option<String>,
 }
 
@@ -35,19 +37,65 @@ impl RevisionQuery {
     }
 }
 
-#[derive(Serialize)]
-struct RevisionView {
-    digest: String,
-    published_at: String,
-    total_size: i64,
-    file_count: i64,
-    files: Vec<ManifestFile>,
+/// The answer of `GET /v1/models`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ModelList {
+    /// `sha256:<hex>` of the publisher key's PEM, which signs every manifest.
+    pub publisher_key_fingerprint: String,
+    pub models: Vec<ModelListItem>,
 }
 
-impl RevisionView {
+/// A model in the catalog, with its latest revision.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ModelListItem {
+    /// `org/name`.
+    pub id: String,
+    /// `text` or `multimodal`.
+    pub modality: String,
+    /// The license id.
+    pub license: String,
+    /// The latest revision's digest (hex).
+    pub latest_revision: String,
+    /// Bytes, all files of the latest revision.
+    pub total_size: i64,
+    pub file_count: i64,
+    /// RFC 3339: when the latest revision was published.
+    pub published_at: String,
+}
+
+/// The answer of `GET /v1/models/{org}/{name}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ModelDetail {
+    /// `org/name`.
+    pub id: String,
+    pub modality: Modality,
+    /// The license id.
+    pub license: String,
+    /// The latest revision's digest (hex).
+    pub latest_revision: String,
+    /// `sha256:<hex>` of the publisher key's PEM, which signs every manifest.
+    pub publisher_key_fingerprint: String,
+    /// Newest first.
+    pub revisions: Vec<ModelRevision>,
+}
+
+/// One published revision of a model and its files.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ModelRevision {
+    /// The revision digest (hex): the SHA-256 of the canonical manifest.
+    pub digest: String,
+    /// RFC 3339.
+    pub published_at: String,
+    /// Bytes, all files.
+    pub total_size: i64,
+    pub file_count: i64,
+    pub files: Vec<ManifestFile>,
+}
+
+impl ModelRevision {
     fn from_row(row: &RevisionRow) -> Result<Self, ApiError> {
         let manifest: Manifest = serde_json::from_str(&row.manifest).map_err(ApiError::internal)?;
-        Ok(RevisionView {
+        Ok(ModelRevision {
             digest: row.digest.clone(),
             published_at: rfc3339(row.published_at),
             total_size: row.total_size,
@@ -58,24 +106,46 @@ impl RevisionView {
 }
 
 /// `GET /v1/models`: every model with its latest revision.
+#[utoipa::path(
+    get,
+    path = "/v1/models",
+    tag = "models",
+    security(()),
+    responses((status = 200, description = "Every model with its latest revision", body = ModelList)),
+)]
 #[tracing::instrument(skip_all)]
 pub async fn list_models(state: Data<AppState>) -> Result<HttpResponse, ApiError> {
     let models = catalog::list_models(&state.db).await?;
-    let models: Vec<_> = models
+    let models = models
         .into_iter()
-        .map(|m| {
-            json!({ "id": m.id, "modality": m.modality, "license": m.license_id,
-                    "latest_revision": m.latest_revision, "total_size": m.total_size,
-                    "file_count": m.file_count, "published_at": rfc3339(m.published_at) })
+        .map(|m| ModelListItem {
+            id: m.id,
+            modality: m.modality,
+            license: m.license_id,
+            latest_revision: m.latest_revision,
+            total_size: m.total_size,
+            file_count: m.file_count,
+            published_at: rfc3339(m.published_at),
         })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({
-        "publisher_key_fingerprint": state.publisher.fingerprint(),
-        "models": models,
-    })))
+    Ok(HttpResponse::Ok().json(ModelList {
+        publisher_key_fingerprint: state.publisher.fingerprint(),
+        models,
+    }))
 }
 
 /// `GET /v1/models/{org}/{name}`: the model, all its revisions and their files.
+#[utoipa::path(
+    get,
+    path = "/v1/models/{org}/{name}",
+    tag = "models",
+    security(()),
+    params(
+        ("org" = String, Path, description = "The model's organisation"),
+        ("name" = String, Path, description = "The model's name"),
+    ),
+    responses((status = 200, description = "The model and every revision", body = ModelDetail)),
+)]
 #[tracing::instrument(skip_all, fields(model.id))]
 pub async fn get_model(
     state: Data<AppState>,
@@ -90,16 +160,16 @@ pub async fn get_model(
     let manifest: Manifest = serde_json::from_str(&latest.manifest).map_err(ApiError::internal)?;
     let revisions = rows
         .iter()
-        .map(RevisionView::from_row)
+        .map(ModelRevision::from_row)
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(HttpResponse::Ok().json(json!({
-        "id": id.to_string(),
-        "modality": manifest.modality,
-        "license": manifest.license,
-        "latest_revision": latest.digest,
-        "publisher_key_fingerprint": state.publisher.fingerprint(),
-        "revisions": revisions,
-    })))
+    Ok(HttpResponse::Ok().json(ModelDetail {
+        id: id.to_string(),
+        modality: manifest.modality,
+        license: manifest.license,
+        latest_revision: latest.digest.clone(),
+        publisher_key_fingerprint: state.publisher.fingerprint(),
+        revisions,
+    }))
 }
 
 async fn revision_for(
@@ -126,6 +196,24 @@ fn signed_document(row: &RevisionRow, content_type: &str, body: String) -> HttpR
 }
 
 /// `GET /v1/models/{org}/{name}/manifest[?revision=]`: the canonical manifest bytes.
+#[utoipa::path(
+    get,
+    path = "/v1/models/{org}/{name}/manifest",
+    tag = "models",
+    security(()),
+    params(
+        ("org" = String, Path, description = "The model's organisation"),
+        ("name" = String, Path, description = "The model's name"),
+        RevisionQuery,
+    ),
+    responses((
+        status = 200,
+        description = "The revision's manifest, its canonical bytes (sorted-key compact JSON) as signed",
+        body = Manifest,
+        content_type = "application/json",
+        headers(("Modelgate-Revision" = String, description = "The revision digest (hex)")),
+    )),
+)]
 #[tracing::instrument(skip_all)]
 pub async fn get_manifest(
     state: Data<AppState>,
@@ -138,6 +226,25 @@ pub async fn get_manifest(
 }
 
 /// `GET /v1/models/{org}/{name}/model.sig[?revision=]`: the model-signing bundle.
+#[utoipa::path(
+    get,
+    path = "/v1/models/{org}/{name}/model.sig",
+    tag = "models",
+    security(()),
+    params(
+        ("org" = String, Path, description = "The model's organisation"),
+        ("name" = String, Path, description = "The model's name"),
+        RevisionQuery,
+    ),
+    responses((
+        status = 200,
+        description = "The revision's OpenSSF model-signing bundle (a Sigstore bundle in JSON) \
+            over the manifest, signed by the publisher key",
+        body = Object,
+        content_type = "application/json",
+        headers(("Modelgate-Revision" = String, description = "The revision digest (hex)")),
+    )),
+)]
 #[tracing::instrument(skip_all)]
 pub async fn get_signature(
     state: Data<AppState>,

@@ -4,17 +4,18 @@
 
 use actix_web::web::{Data, Json, Path};
 use actix_web::HttpResponse;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::auth::{Principal, Scope};
 use crate::db::mirror as store;
 use crate::domain::Role;
 use crate::error::ApiError;
-use crate::mirror::partners::{create_partner, partner_json, set_partner_country, NewPartner};
+use crate::mirror::partners::{create_partner, set_partner_country, NewPartner, Partner};
 use crate::state::AppState;
 
-#[derive(Debug, Deserialize)]
+/// A new partner, as an admin states it.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPartnerBody {
     name: String,
@@ -24,7 +25,25 @@ pub struct NewPartnerBody {
     contact: String,
 }
 
+/// A partner just created, with its partner token (shown this once).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NewPartnerToken {
+    #[serde(flatten)]
+    pub partner: Partner,
+    /// The partner token (`mg_…`).
+    pub token: String,
+    /// A reminder that the token is not shown again.
+    pub note: &'static str,
+}
+
 /// `POST /v1/admin/partners`.
+#[utoipa::path(
+    post,
+    path = "/v1/admin/partners",
+    tag = "admin",
+    request_body = NewPartnerBody,
+    responses((status = 201, description = "The partner, with its token (shown once)", body = NewPartnerToken)),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %who.user_id))]
 pub async fn create(
     state: Data<AppState>,
@@ -39,25 +58,39 @@ pub async fn create(
         contact: body.contact.parse()?,
     };
     let (row, token) = create_partner(&state, &new, Some(&who.email)).await?;
-    let mut answer = partner_json(&row);
-    answer["token"] = json!(token);
-    answer["note"] = json!("give this partner token to the partner now; it is not shown again");
-    Ok(HttpResponse::Created().json(answer))
+    Ok(HttpResponse::Created().json(NewPartnerToken {
+        partner: Partner::from(&row),
+        token,
+        note: "give this partner token to the partner now; it is not shown again",
+    }))
+}
+
+/// Every partner.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PartnerList {
+    pub partners: Vec<Partner>,
 }
 
 /// `GET /v1/admin/partners`.
+#[utoipa::path(
+    get,
+    path = "/v1/admin/partners",
+    tag = "admin",
+    responses((status = 200, description = "Every partner", body = PartnerList)),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %who.user_id))]
 pub async fn list(state: Data<AppState>, who: Principal) -> Result<HttpResponse, ApiError> {
     who.authorize(&[Role::Admin, Role::Compliance], Scope::Admin)?;
-    let partners: Vec<_> = store::partners(&state.db)
+    let partners = store::partners(&state.db)
         .await?
         .iter()
-        .map(partner_json)
+        .map(Partner::from)
         .collect();
-    Ok(HttpResponse::Ok().json(json!({ "partners": partners })))
+    Ok(HttpResponse::Ok().json(PartnerList { partners }))
 }
 
-#[derive(Debug, Deserialize)]
+/// A partner's new principal place of business.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PartnerUpdateBody {
     /// The new principal place of business, ISO 3166-1 alpha-2.
@@ -65,6 +98,14 @@ pub struct PartnerUpdateBody {
 }
 
 /// `PUT /v1/admin/partners/{id}`: admins only; audited as `partner.updated`.
+#[utoipa::path(
+    put,
+    path = "/v1/admin/partners/{id}",
+    tag = "admin",
+    params(("id" = String, Path, description = "The partner's id")),
+    request_body = PartnerUpdateBody,
+    responses((status = 200, description = "The partner as now recorded", body = Partner)),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %who.user_id))]
 pub async fn update(
     state: Data<AppState>,
@@ -75,5 +116,5 @@ pub async fn update(
     who.authorize(&[Role::Admin], Scope::Admin)?;
     let country = body.country.parse()?;
     let row = set_partner_country(&state, &id, &country, &who.email).await?;
-    Ok(HttpResponse::Ok().json(partner_json(&row)))
+    Ok(HttpResponse::Ok().json(Partner::from(&row)))
 }

@@ -3,27 +3,91 @@
 
 use actix_web::web::{Data, Json, Path, Query};
 use actix_web::HttpResponse;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
 
-use crate::access::review::{case_json, decide_case, Verdict, REVIEWERS};
+use crate::access::review::{decide_case, ReviewCase, ReviewUser, Verdict, REVIEWERS};
 use crate::auth::{Principal, Scope, ANY_ROLE};
 use crate::db::reviews;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-#[derive(Debug, Deserialize)]
+/// `?state=`: which cases to list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-pub struct ListQuery {
+pub struct ReviewListQuery {
     /// `open`, `approved` or `denied`; all when absent.
     state: Option<String>,
 }
 
+/// The answer of `GET /v1/reviews`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewCaseList {
+    pub cases: Vec<ReviewCase>,
+}
+
+/// A review case as its user sees it: who decided it is for the compliance team only.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OwnReviewCase {
+    pub id: String,
+    /// `open`, `approved` or `denied`.
+    pub state: String,
+    /// The model, `org/name`.
+    pub model: String,
+    pub user: ReviewUser,
+    /// The declaration the case was opened on.
+    pub attestation_id: String,
+    /// RFC 3339.
+    pub opened_at: String,
+    /// RFC 3339; null while open.
+    pub decided_at: Option<String>,
+    /// The note of the last decision.
+    pub note: Option<String>,
+    /// The policies that sent the request to review (null if unreadable).
+    #[schema(value_type = Vec<crate::policy::Reason>)]
+    pub reasons: Value,
+    /// The decision inputs that opened the case, as the audit log records them.
+    #[schema(value_type = Object)]
+    pub inputs: Value,
+}
+
+impl From<ReviewCase> for OwnReviewCase {
+    fn from(case: ReviewCase) -> Self {
+        OwnReviewCase {
+            id: case.id,
+            state: case.state,
+            model: case.model,
+            user: case.user,
+            attestation_id: case.attestation_id,
+            opened_at: case.opened_at,
+            decided_at: case.decided_at,
+            note: case.note,
+            reasons: case.reasons,
+            inputs: case.inputs,
+        }
+    }
+}
+
+/// The answer of `GET /v1/me/reviews`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OwnReviewCaseList {
+    pub cases: Vec<OwnReviewCase>,
+}
+
 /// `GET /v1/reviews?state=open`.
+#[utoipa::path(
+    get,
+    path = "/v1/reviews",
+    tag = "reviews",
+    params(ReviewListQuery),
+    responses((status = 200, description = "The review cases, oldest first", body = ReviewCaseList)),
+)]
 pub async fn list_reviews(
     state: Data<AppState>,
     who: Principal,
-    query: Query<ListQuery>,
+    query: Query<ReviewListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     who.authorize(REVIEWERS, Scope::Admin)?;
     let wanted = query.state.as_deref();
@@ -35,13 +99,19 @@ pub async fn list_reviews(
         }
     }
     let cases = reviews::list(&state.db, wanted, None).await?;
-    Ok(
-        HttpResponse::Ok()
-            .json(json!({ "cases": cases.iter().map(case_json).collect::<Vec<_>>() })),
-    )
+    Ok(HttpResponse::Ok().json(ReviewCaseList {
+        cases: cases.iter().map(ReviewCase::of).collect(),
+    }))
 }
 
 /// `GET /v1/reviews/{id}`.
+#[utoipa::path(
+    get,
+    path = "/v1/reviews/{id}",
+    tag = "reviews",
+    params(("id" = String, Path, description = "The review case id")),
+    responses((status = 200, description = "The review case", body = ReviewCase)),
+)]
 pub async fn get_review(
     state: Data<AppState>,
     who: Principal,
@@ -51,12 +121,14 @@ pub async fn get_review(
     let case = reviews::find(&state.db, &id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("review case `{id}` not found")))?;
-    Ok(HttpResponse::Ok().json(case_json(&case)))
+    Ok(HttpResponse::Ok().json(ReviewCase::of(&case)))
 }
 
-#[derive(Debug, Deserialize)]
+/// A staff verdict's body: why.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct DecideBody {
+pub struct ReviewNote {
+    /// Why the case is approved or denied (required, not blank).
     note: String,
 }
 
@@ -64,7 +136,7 @@ async fn decide(
     state: Data<AppState>,
     who: Principal,
     id: Path<String>,
-    body: Json<DecideBody>,
+    body: Json<ReviewNote>,
     verdict: Verdict,
 ) -> Result<HttpResponse, ApiError> {
     who.authorize(REVIEWERS, Scope::Admin)?;
@@ -76,43 +148,59 @@ async fn decide(
         &body.note,
     )
     .await?;
-    Ok(HttpResponse::Ok().json(case_json(&case)))
+    Ok(HttpResponse::Ok().json(ReviewCase::of(&case)))
 }
 
 /// `POST /v1/reviews/{id}/approve` with `{"note": "…"}`.
+#[utoipa::path(
+    post,
+    path = "/v1/reviews/{id}/approve",
+    tag = "reviews",
+    params(("id" = String, Path, description = "The review case id")),
+    request_body = ReviewNote,
+    responses((status = 200, description = "The case, approved", body = ReviewCase)),
+)]
 pub async fn approve_review(
     state: Data<AppState>,
     who: Principal,
     id: Path<String>,
-    body: Json<DecideBody>,
+    body: Json<ReviewNote>,
 ) -> Result<HttpResponse, ApiError> {
     decide(state, who, id, body, Verdict::Approve).await
 }
 
 /// `POST /v1/reviews/{id}/deny` with `{"note": "…"}`.
+#[utoipa::path(
+    post,
+    path = "/v1/reviews/{id}/deny",
+    tag = "reviews",
+    params(("id" = String, Path, description = "The review case id")),
+    request_body = ReviewNote,
+    responses((status = 200, description = "The case, denied", body = ReviewCase)),
+)]
 pub async fn deny_review(
     state: Data<AppState>,
     who: Principal,
     id: Path<String>,
-    body: Json<DecideBody>,
+    body: Json<ReviewNote>,
 ) -> Result<HttpResponse, ApiError> {
     decide(state, who, id, body, Verdict::Deny).await
 }
 
 /// `GET /v1/me/reviews`: the signed-in user's cases and their state.
+#[utoipa::path(
+    get,
+    path = "/v1/me/reviews",
+    tag = "reviews",
+    responses((status = 200, description = "The signed-in user's review cases", body = OwnReviewCaseList)),
+)]
 pub async fn my_reviews(state: Data<AppState>, who: Principal) -> Result<HttpResponse, ApiError> {
     who.authorize(ANY_ROLE, Scope::Read)?;
     let cases = reviews::list(&state.db, None, Some(&who.user_id)).await?;
-    let cases: Vec<Value> = cases
-        .iter()
-        .map(|case| {
-            let mut view = case_json(case);
-            // Which staff member decided is for the compliance team, not the user.
-            if let Some(object) = view.as_object_mut() {
-                object.remove("decided_by");
-            }
-            view
-        })
-        .collect();
-    Ok(HttpResponse::Ok().json(json!({ "cases": cases })))
+    Ok(HttpResponse::Ok().json(OwnReviewCaseList {
+        cases: cases
+            .iter()
+            .map(|case| OwnReviewCase::from(ReviewCase::of(case)))
+            .collect(),
+    }))
 }
