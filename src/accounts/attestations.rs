@@ -11,7 +11,7 @@ use crate::auth::{Principal, ANY_ROLE};
 use crate::db::licensing::{self, AttestationRow};
 use crate::db::now_ms;
 use crate::domain::{rfc3339, CountryCode, Role};
-use crate::error::ApiError;
+use crate::accounts::AccountError;
 use crate::ledger::event::{EventKind, Outcome};
 use crate::random::new_id;
 use crate::state::AppState;
@@ -71,11 +71,11 @@ pub async fn record_attestation(
     state: &AppState,
     who: &Principal,
     body: AttestationBody,
-) -> Result<AttestationRow, ApiError> {
+) -> Result<AttestationRow, AccountError> {
     who.authorize(ANY_ROLE, Scope::Accept)?;
     crate::accounts::require_verified_email(state, who.email_verified_at)?;
     if who.role == Role::Partner {
-        return Err(ApiError::Forbidden(
+        return Err(AccountError::NotAllowed(
             "a partner's principal place of business is recorded by the gateway's admins \
              (PUT /v1/admin/partners/{id}); partners cannot declare it themselves"
                 .into(),
@@ -85,20 +85,20 @@ pub async fn record_attestation(
     let domicile: CountryCode = body.domicile_country.parse()?;
     let (organisation_name, organisation_country) = if body.on_behalf_of_organisation {
         let name = body.organisation_name.as_deref().ok_or_else(|| {
-            ApiError::BadRequest(
+            AccountError::Invalid(
                 "`organisation_name` is required when accepting on behalf of an organisation"
                     .into(),
             )
         })?;
         let country = body.organisation_country.as_deref().ok_or_else(|| {
-            ApiError::BadRequest("`organisation_country` (principal place of business) is required when accepting on behalf of an organisation".into())
+            AccountError::Invalid("`organisation_country` (principal place of business) is required when accepting on behalf of an organisation".into())
         })?;
         (
             Some(bounded_text("organisation_name", name)?),
             Some(country.parse::<CountryCode>()?.to_string()),
         )
     } else if body.organisation_name.is_some() || body.organisation_country.is_some() {
-        return Err(ApiError::BadRequest(
+        return Err(AccountError::Invalid(
             "organisation fields are only allowed with `on_behalf_of_organisation: true`".into(),
         ));
     } else {

@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::auth::password;
 use crate::db::accounts;
 use crate::domain::{ClientInfo, Email, Role};
-use crate::error::ApiError;
+use crate::accounts::AccountError;
 use crate::random::new_id;
 use crate::state::AppState;
 use crate::ledger::event::{EventKind, Outcome};
@@ -19,7 +19,7 @@ pub async fn create_account(
     email: &Email,
     password: String,
     role: Role,
-) -> Result<String, ApiError> {
+) -> Result<String, AccountError> {
     let hash = password::hash_password(password).await?;
     let id = new_id();
     let mut tx = state.db.begin_write().await?;
@@ -35,7 +35,7 @@ pub async fn create_account(
     )
     .await?
     {
-        return Err(ApiError::EmailTaken);
+        return Err(AccountError::EmailTaken);
     }
     crate::db::audit::append(
         &mut tx,
@@ -67,15 +67,15 @@ pub async fn sign_in(
     client: &ClientInfo,
     email: &str,
     password: String,
-) -> Result<SignedIn, ApiError> {
+) -> Result<SignedIn, AccountError> {
     let email = email.trim().to_lowercase();
     if email.len() > 254 {
         // No such account can exist; and a throttle key stays small.
-        return Err(ApiError::InvalidCredentials);
+        return Err(AccountError::InvalidCredentials);
     }
     let ip = client.ip;
     if let Err(wait) = state.throttle.begin_attempt(&email, ip) {
-        return Err(ApiError::TooManyAttempts {
+        return Err(AccountError::TooManyAttempts {
             retry_after_secs: wait.as_secs().max(1),
         });
     }
@@ -84,7 +84,7 @@ pub async fn sign_in(
         password::verify_password(password, user.as_ref().map(|u| u.password_hash.clone())).await;
     let user = match user {
         Some(user) if matches && user.disabled_at.is_none() => user,
-        _ => return Err(ApiError::InvalidCredentials),
+        _ => return Err(AccountError::InvalidCredentials),
     };
     state.throttle.succeeded(&email, ip);
     open_session(state, client, user).await
@@ -96,12 +96,12 @@ async fn open_session(
     state: &AppState,
     client: &ClientInfo,
     user: accounts::UserRow,
-) -> Result<SignedIn, ApiError> {
+) -> Result<SignedIn, AccountError> {
     let session_id = new_id();
     let (token, expires) = state
         .session_keys
         .issue(&user.id, &session_id)
-        .map_err(ApiError::internal)?;
+        .map_err(AccountError::internal)?;
     let expires_ms = i64::try_from(expires).unwrap_or(i64::MAX / 1000) * 1000;
     accounts::insert_session(
         &state.db,

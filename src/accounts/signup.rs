@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use crate::auth::password;
 use crate::db::{accounts, audit, now_ms};
 use crate::domain::{Email, Role};
-use crate::error::ApiError;
+use crate::accounts::AccountError;
 use crate::random::{new_id, random_hex};
 use crate::state::AppState;
 use crate::ledger::event::{EventKind, Outcome};
@@ -28,11 +28,11 @@ fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-fn throttled(state: &AppState, client_ip: Option<IpAddr>) -> Result<(), ApiError> {
+fn throttled(state: &AppState, client_ip: Option<IpAddr>) -> Result<(), AccountError> {
     state
         .signups
         .count(client_ip)
-        .map_err(|wait| ApiError::TooManyAttempts {
+        .map_err(|wait| AccountError::TooManyAttempts {
             retry_after_secs: wait.as_secs().max(1),
         })
 }
@@ -64,9 +64,9 @@ pub fn next_step(state: &AppState) -> (&'static str, &'static str) {
 
 /// Refuses `Err(EmailNotVerified)` when verified addresses are required and `verified_at`
 /// is unset.
-pub fn require_verified_email(state: &AppState, verified_at: Option<i64>) -> Result<(), ApiError> {
+pub fn require_verified_email(state: &AppState, verified_at: Option<i64>) -> Result<(), AccountError> {
     if state.settings.auth.verified_email_required() && verified_at.is_none() {
-        return Err(ApiError::EmailNotVerified);
+        return Err(AccountError::EmailNotVerified);
     }
     Ok(())
 }
@@ -80,7 +80,7 @@ pub async fn sign_up(
     password: String,
     client_ip: Option<IpAddr>,
     base_url: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), AccountError> {
     throttled(state, client_ip)?;
     let hash = password::hash_password(password).await?;
     let id = new_id();
@@ -158,7 +158,7 @@ async fn new_link(
     email: &str,
     password_hash: Option<&str>,
     base_url: &str,
-) -> Result<String, ApiError> {
+) -> Result<String, AccountError> {
     let token = random_hex(32);
     let ttl_secs = state.settings.auth.verification_ttl_secs;
     let ttl_ms = i64::try_from(ttl_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
@@ -204,16 +204,16 @@ fn send_later(state: &AppState, to: &str, subject: String, body: String) {
 /// sign-up that sent it, ending every session). `InvalidVerificationLink`
 /// for an unknown, used or expired one (or one sent to an address the account no longer
 /// has).
-pub async fn verify_email(state: &AppState, token: &str) -> Result<(), ApiError> {
+pub async fn verify_email(state: &AppState, token: &str) -> Result<(), AccountError> {
     let token = token.trim();
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(ApiError::InvalidVerificationLink);
+        return Err(AccountError::InvalidVerificationLink);
     }
     let mut tx = state.db.begin_write().await?;
     let Some(verified) =
         accounts::use_email_verification(&mut tx, &token_hash(token), now_ms()).await?
     else {
-        return Err(ApiError::InvalidVerificationLink);
+        return Err(AccountError::InvalidVerificationLink);
     };
     let user_id = verified.user_id;
     audit::append(
@@ -239,7 +239,7 @@ pub async fn resend_verification(
     email: &str,
     client_ip: Option<IpAddr>,
     base_url: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), AccountError> {
     throttled(state, client_ip)?;
     let email = email.trim().to_lowercase();
     let Some(user) = accounts::user_by_email(&state.db, &email).await? else {

@@ -9,7 +9,7 @@ use crate::auth::api_tokens::{self, Scope};
 use crate::auth::Principal;
 use crate::db::{accounts, now_ms};
 use crate::domain::Role;
-use crate::error::ApiError;
+use crate::accounts::AccountError;
 use crate::ledger::event::{EventKind, Outcome};
 use crate::random::new_id;
 use crate::state::AppState;
@@ -46,7 +46,7 @@ pub async fn mint_token(
     state: &AppState,
     who: &Principal,
     body: NewTokenBody,
-) -> Result<MintedToken, ApiError> {
+) -> Result<MintedToken, AccountError> {
     who.require_session()?;
     crate::accounts::require_verified_email(state, who.email_verified_at)?;
     let name = bounded_text("name", &body.name)?;
@@ -55,16 +55,16 @@ pub async fn mint_token(
         .iter()
         .map(|s| s.parse::<Scope>())
         .collect::<Result<Vec<_>, _>>()
-        .map_err(ApiError::BadRequest)?;
+        .map_err(AccountError::Invalid)?;
     scopes.sort();
     scopes.dedup();
     if scopes.is_empty() {
-        return Err(ApiError::BadRequest(
+        return Err(AccountError::Invalid(
             "a token needs at least one scope".into(),
         ));
     }
     if scopes.contains(&Scope::Admin) && !matches!(who.role, Role::Admin | Role::Compliance) {
-        return Err(ApiError::Forbidden(
+        return Err(AccountError::NotAllowed(
             "only admin and compliance accounts may hold the `admin` scope".into(),
         ));
     }
@@ -73,7 +73,7 @@ pub async fn mint_token(
         .map(|days| now_ms() + i64::from(days.clamp(1, 3650)) * 86_400_000);
     let (secret, hash) = api_tokens::generate();
     let id = new_id();
-    let scopes_json = serde_json::to_string(&scopes).map_err(ApiError::internal)?;
+    let scopes_json = serde_json::to_string(&scopes).map_err(AccountError::internal)?;
     let mut tx = state.db.begin_write().await?;
     accounts::insert_api_token(
         &mut tx,
@@ -107,7 +107,7 @@ pub async fn mint_token(
 }
 
 /// Revokes the account's live token `id`, with its audit event.
-pub async fn revoke_api_token(state: &AppState, who: &Principal, id: &str) -> Result<(), ApiError> {
+pub async fn revoke_api_token(state: &AppState, who: &Principal, id: &str) -> Result<(), AccountError> {
     who.require_session()?;
     let mut tx = state.db.begin_write().await?;
     if accounts::revoke_api_token(&mut tx, &who.user_id, id).await? {
@@ -125,9 +125,8 @@ pub async fn revoke_api_token(state: &AppState, who: &Principal, id: &str) -> Re
         tx.commit().await?;
         Ok(())
     } else {
-        Err(ApiError::NotFound(format!(
-            "no live token `{}` on this account",
-            id.chars().take(64).collect::<String>()
-        )))
+        Err(AccountError::TokenNotFound(
+            id.chars().take(64).collect(),
+        ))
     }
 }

@@ -8,7 +8,7 @@ pub mod principal;
 pub mod throttle;
 
 pub use api_tokens::Scope;
-pub use principal::{Principal, ANY_ROLE};
+pub use principal::{Denied, Principal, ANY_ROLE};
 
 /// Whether two secrets are equal, compared by their SHA-256 digests: the time taken
 /// depends neither on where they differ nor on their lengths.

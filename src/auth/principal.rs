@@ -33,36 +33,46 @@ pub struct Principal {
     pub email_verified_at: Option<i64>,
 }
 
+/// Why an authenticated account may not do what it asked.
+#[derive(Debug, thiserror::Error)]
+pub enum Denied {
+    #[error("the `{0}` role may not do this")]
+    Role(Role),
+    #[error("this API token lacks the `{0}` scope")]
+    Scope(Scope),
+    #[error("API tokens are managed from a signed-in session only")]
+    SessionOnly,
+}
+
+impl From<Denied> for ApiError {
+    fn from(denied: Denied) -> Self {
+        ApiError::Forbidden(denied.to_string())
+    }
+}
+
 /// Every role; for routes any signed-in account may use.
 pub const ANY_ROLE: &[Role] = &[Role::User, Role::Compliance, Role::Admin, Role::Partner];
 
 impl Principal {
     /// Allows the request when the account has one of `roles` and, for an API token, the
     /// token carries `scope`. Sessions carry every scope of their role.
-    pub fn authorize(&self, roles: &[Role], scope: Scope) -> Result<(), ApiError> {
+    pub fn authorize(&self, roles: &[Role], scope: Scope) -> Result<(), Denied> {
         if !roles.contains(&self.role) {
-            return Err(ApiError::Forbidden(format!(
-                "the `{}` role may not do this",
-                self.role
-            )));
+            return Err(Denied::Role(self.role));
         }
         if let Credential::ApiToken { scopes, .. } = &self.credential {
             if !scopes.contains(&scope) {
-                return Err(ApiError::Forbidden(format!(
-                    "this API token lacks the `{scope}` scope"
-                )));
+                return Err(Denied::Scope(scope));
             }
         }
         Ok(())
     }
 
     /// Allows only a signed-in session (not an API token): for minting and revoking tokens.
-    pub fn require_session(&self) -> Result<(), ApiError> {
+    pub fn require_session(&self) -> Result<(), Denied> {
         match self.credential {
             Credential::Session { .. } => Ok(()),
-            Credential::ApiToken { .. } => Err(ApiError::Forbidden(
-                "API tokens are managed from a signed-in session only".into(),
-            )),
+            Credential::ApiToken { .. } => Err(Denied::SessionOnly),
         }
     }
 

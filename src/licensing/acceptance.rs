@@ -9,8 +9,8 @@ use crate::accounts::attestations::{attestation_json, Attestation};
 use crate::auth::{Principal, Scope, ANY_ROLE};
 use crate::db::licensing::{self, LicenseVersionRow, NewAcceptance};
 use crate::domain::{rfc3339, ClientInfo, Role, Sha256Digest};
-use crate::error::ApiError;
 use crate::ledger::event::{EventKind, Outcome};
+use crate::licensing::LicensingError;
 use crate::random::new_id;
 use crate::state::AppState;
 
@@ -30,10 +30,13 @@ pub struct Acceptance {
 }
 
 /// The current version of license `id`; `404 license-not-found` when there is none.
-pub async fn current_version(state: &AppState, id: &str) -> Result<LicenseVersionRow, ApiError> {
+pub async fn current_version(
+    state: &AppState,
+    id: &str,
+) -> Result<LicenseVersionRow, LicensingError> {
     licensing::current_version(&state.db, id)
         .await?
-        .ok_or_else(|| ApiError::LicenseNotFound(id.chars().take(64).collect()))
+        .ok_or_else(|| LicensingError::LicenseNotFound(id.chars().take(64).collect()))
 }
 
 /// Records `who`'s acceptance of the current version of license `id`, which must be the
@@ -45,12 +48,12 @@ pub async fn record_acceptance(
     who: &Principal,
     id: &str,
     seen: &Sha256Digest,
-) -> Result<Acceptance, ApiError> {
+) -> Result<Acceptance, LicensingError> {
     who.authorize(ANY_ROLE, Scope::Accept)?;
     crate::accounts::require_verified_email(state, who.email_verified_at)?;
     let license = current_version(state, id).await?;
     if seen.hex() != license.digest {
-        return Err(ApiError::StaleLicenseVersion {
+        return Err(LicensingError::StaleVersion {
             current_version: license.version,
             current_digest: license.digest,
         });
@@ -58,13 +61,13 @@ pub async fn record_acceptance(
     if let Some(reason) =
         licensing::termination_of(&state.db, &who.user_id, &license.license_id).await?
     {
-        return Err(ApiError::LicenseTerminated(reason));
+        return Err(LicensingError::Terminated(reason));
     }
     let attestation = licensing::attestations_of(&state.db, &who.user_id)
         .await?
         .into_iter()
         .next()
-        .ok_or(ApiError::AttestationRequired)?;
+        .ok_or(LicensingError::AttestationRequired)?;
     let snapshot = attestation_json(&attestation);
     let acceptance_id = new_id();
     let geo_country = client.ip.and_then(|ip| state.geoip.lookup(ip).country);
@@ -122,20 +125,17 @@ pub async fn terminate_acceptance(
     who: &Principal,
     id: &str,
     reason: &str,
-) -> Result<String, ApiError> {
+) -> Result<String, LicensingError> {
     who.authorize(&[Role::Admin], Scope::Admin)?;
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 1000 {
-        return Err(ApiError::BadRequest(
-            "`reason` must be 1-1000 characters".into(),
-        ));
+        return Err(LicensingError::InvalidReason);
     }
     let mut tx = state.db.begin_write().await?;
     if !licensing::revoke_acceptance(&mut tx, id, &who.email, reason).await? {
-        return Err(ApiError::NotFound(format!(
-            "no live acceptance `{}`",
-            id.chars().take(64).collect::<String>()
-        )));
+        return Err(LicensingError::AcceptanceNotFound(
+            id.chars().take(64).collect(),
+        ));
     }
     crate::db::audit::append(
         &mut tx,

@@ -10,32 +10,22 @@ use crate::auth::{Principal, Scope};
 use crate::db::licensing::{self, LicenseVersionRow};
 use crate::db::{audit, now_ms, Db};
 use crate::domain::{Modality, Role};
-use crate::error::ApiError;
 use crate::ledger::event::{EventKind, Outcome};
-use crate::licensing::documents::{LicenseDocuments, LicenseError, LicenseMetadata};
+use crate::licensing::documents::{LicenseDocuments, LicenseMetadata};
+use crate::licensing::LicensingError;
 use crate::state::AppState;
-
-#[derive(Debug, thiserror::Error)]
-pub enum PublishLicenseError {
-    #[error(transparent)]
-    Invalid(#[from] LicenseError),
-    #[error("license `{id}` already has a version `{version}` (or identical documents)")]
-    Exists { id: String, version: String },
-    #[error("recording the license version failed")]
-    Database(#[from] sqlx::Error),
-}
 
 /// Publishes a new version; it becomes the current one, so earlier acceptances stop counting.
 pub async fn publish_version(
     db: &Db,
     docs: &LicenseDocuments,
     by: Option<String>,
-) -> Result<LicenseVersionRow, PublishLicenseError> {
+) -> Result<LicenseVersionRow, LicensingError> {
     docs.validate()?;
     let row = docs.to_row(now_ms(), by);
     let mut tx = db.begin_write().await?;
     if !licensing::insert_license_version(&mut tx, &row).await? {
-        return Err(PublishLicenseError::Exists {
+        return Err(LicensingError::VersionExists {
             id: row.license_id,
             version: row.version,
         });
@@ -67,7 +57,7 @@ pub async fn import_shipped(db: &Db, policy_dir: &Path) -> anyhow::Result<()> {
             continue;
         }
         match publish_version(db, &docs, Some("repository".into())).await {
-            Ok(_) | Err(PublishLicenseError::Exists { .. }) => {}
+            Ok(_) | Err(LicensingError::VersionExists { .. }) => {}
             Err(e) => return Err(e.into()),
         }
     }
@@ -92,7 +82,7 @@ pub async fn publish_license(
     who: &Principal,
     id: String,
     b: NewVersionBody,
-) -> Result<LicenseVersionRow, ApiError> {
+) -> Result<LicenseVersionRow, LicensingError> {
     who.authorize(&[Role::Admin], Scope::Admin)?;
     let docs = LicenseDocuments {
         metadata: LicenseMetadata {
@@ -105,12 +95,5 @@ pub async fn publish_license(
         aup_text: b.aup_text,
         notice: b.notice,
     };
-    let row = publish_version(&state.db, &docs, Some(who.email.clone()))
-        .await
-        .map_err(|e| match e {
-            PublishLicenseError::Invalid(e) => ApiError::BadRequest(e.to_string()),
-            PublishLicenseError::Exists { .. } => ApiError::Conflict(e.to_string()),
-            PublishLicenseError::Database(e) => ApiError::from(e),
-        })?;
-    Ok(row)
+    publish_version(&state.db, &docs, Some(who.email.clone())).await
 }

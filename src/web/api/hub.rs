@@ -90,6 +90,12 @@ impl HubError {
     }
 }
 
+impl From<crate::auth::Denied> for HubError {
+    fn from(err: crate::auth::Denied) -> Self {
+        ApiError::from(err).into()
+    }
+}
+
 impl From<ApiError> for HubError {
     fn from(err: ApiError) -> Self {
         // The gateway's own answer logs an internal error's cause and carries its headers.

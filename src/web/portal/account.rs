@@ -103,8 +103,8 @@ pub async fn signin(req: HttpRequest, state: Data<AppState>, form: Form<SignForm
         &crate::web::extract::client_info(&req),
         &form.email,
         form.password,
-    )
-    .await
+    ).await
+    .map_err(ApiError::from)
     {
         Ok(signed_in) => Ok(visitor.redirect(
             &next,
@@ -138,9 +138,11 @@ pub async fn signup(req: HttpRequest, state: Data<AppState>, form: Form<SignForm
         Ok(email) => {
             let client_ip = crate::web::extract::client_ip(&req);
             let base = crate::accounts::signup::link_base(&state, req.app_config().local_addr());
-            crate::accounts::sign_up(&state, &email, form.password, client_ip, &base).await
+            crate::accounts::sign_up(&state, &email, form.password, client_ip, &base)
+                .await
+                .map_err(ApiError::from)
         }
-        Err(err) => Err(err.into()),
+        Err(err) => Err(ApiError::from(err)),
     };
     match signed_up {
         Ok(()) => {
@@ -199,7 +201,10 @@ pub async fn verify_email(
     let visitor = Visitor::of(&state, &req).await;
     visitor.check_form(&req, &form.csrf)?;
     let form = form.into_inner();
-    match crate::accounts::verify_email(&state, &form.token).await {
+    match crate::accounts::verify_email(&state, &form.token)
+        .await
+        .map_err(ApiError::from)
+    {
         Ok(()) => {
             let mut page = sign_page(
                 Nav::of(&visitor),
@@ -326,7 +331,9 @@ pub async fn save_attestation(
         organisation_name: filled(form.organisation_name).filter(|_| on_behalf),
         organisation_country: filled(form.organisation_country).filter(|_| on_behalf),
     };
-    match record_attestation(&state, who, body).await {
+    match record_attestation(&state, who, body).await
+    .map_err(ApiError::from)
+    {
         Ok(_) => profile(&state, &req, true, None).await,
         Err(err @ (ApiError::BadRequest(_) | ApiError::InvalidCountry(_))) => {
             let page = profile(&state, &req, false, Some(err.to_string())).await?;
@@ -421,7 +428,9 @@ pub async fn create_token(
         scopes,
         expires_in_days,
     };
-    match mint_token(&state, who, body).await {
+    match mint_token(&state, who, body).await
+    .map_err(ApiError::from)
+    {
         Ok(minted) => tokens(&state, &req, Some(minted.secret), None).await,
         Err(err @ (ApiError::BadRequest(_) | ApiError::Forbidden(_))) => {
             tokens(&state, &req, None, Some(err.to_string())).await

@@ -192,7 +192,7 @@ pub async fn publish_license(
             );
             render(&state, &req, Some(notice), None).await
         }
-        Err(err) => refused_or(&state, &req, err).await,
+        Err(err) => refused_or(&state, &req, err.into()).await,
     }
 }
 
@@ -229,7 +229,7 @@ pub async fn create_partner(
             );
             render(&state, &req, Some(notice), None).await
         }
-        Err(err) => refused_or(&state, &req, err).await,
+        Err(err) => refused_or(&state, &req, err.into()).await,
     }
 }
 
@@ -251,6 +251,6 @@ pub async fn revoke_acceptance(
     let who = admin(&visitor, &req)?;
     match terminate_acceptance(&state, who, &id, &form.reason).await {
         Ok(_) => Ok(visitor.redirect("/admin#licenses", SessionChange::Keep)),
-        Err(err) => refused_or(&state, &req, err).await,
+        Err(err) => refused_or(&state, &req, err.into()).await,
     }
 }

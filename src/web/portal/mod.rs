@@ -99,6 +99,24 @@ impl From<crate::domain::DomainError> for PortalError {
     }
 }
 
+impl From<crate::auth::Denied> for PortalError {
+    fn from(err: crate::auth::Denied) -> Self {
+        PortalError::Api(err.into())
+    }
+}
+
+impl From<crate::accounts::AccountError> for PortalError {
+    fn from(err: crate::accounts::AccountError) -> Self {
+        PortalError::Api(err.into())
+    }
+}
+
+impl From<crate::licensing::LicensingError> for PortalError {
+    fn from(err: crate::licensing::LicensingError) -> Self {
+        PortalError::Api(err.into())
+    }
+}
+
 impl From<sqlx::Error> for PortalError {
     fn from(err: sqlx::Error) -> Self {
         PortalError::Api(err.into())
