@@ -14,6 +14,7 @@ use crate::auth::jwt::{now_secs, TokenError};
 use crate::db::grants::{self, GrantRow};
 use crate::db::{audit, now_ms, WriteTx};
 use crate::domain::Sha256Digest;
+use crate::access::AccessError;
 use crate::error::ApiError;
 use crate::policy::{Action, LicenseeFacts, ModelFacts, Signals};
 use crate::random::new_id;
@@ -58,7 +59,7 @@ pub(super) async fn record(
     inputs: &DecisionInputs,
     action: Action,
     decision_event_id: &str,
-) -> Result<GrantRow, ApiError> {
+) -> Result<GrantRow, AccessError> {
     let settings = &state.settings.grants;
     let created_at = now_ms();
     let ttl_ms = settings.ttl_ms();
@@ -107,7 +108,7 @@ pub(super) async fn record(
 }
 
 /// Signs the token of a recorded grant.
-pub(super) fn sign(state: &AppState, row: GrantRow) -> Result<IssuedGrant, ApiError> {
+pub(super) fn sign(state: &AppState, row: GrantRow) -> Result<IssuedGrant, AccessError> {
     let keys = &state.session_keys;
     let issued = u64::try_from(row.created_at / 1000).unwrap_or_else(|_| now_secs());
     let claims = GrantClaims {
@@ -122,7 +123,7 @@ pub(super) fn sign(state: &AppState, row: GrantRow) -> Result<IssuedGrant, ApiEr
         rev: format!("sha256:{}", row.revision_digest),
         lic: format!("{}:{}", row.licensee_kind, row.licensee_country),
     };
-    let token = keys.sign(&claims).map_err(ApiError::internal)?;
+    let token = keys.sign(&claims).map_err(AccessError::internal)?;
     Ok(IssuedGrant { row, token })
 }
 
@@ -133,44 +134,44 @@ pub async fn check(
     state: &AppState,
     token: Option<&str>,
     request: &mut BlobRequest<'_>,
-) -> Result<GrantRow, ApiError> {
+) -> Result<GrantRow, AccessError> {
     let token = token
         .filter(|t| !t.is_empty())
-        .ok_or(ApiError::GrantRequired)?;
+        .ok_or(AccessError::GrantRequired)?;
     let claims: GrantClaims = state
         .session_keys
         .verify_for(token, &state.session_keys.grant_audience())
         .map_err(|e| match e {
-            TokenError::Expired => ApiError::GrantExpired,
-            other => ApiError::InvalidGrant(other.to_string()),
+            TokenError::Expired => AccessError::GrantExpired,
+            other => AccessError::InvalidGrant(other.to_string()),
         })?;
     request.user_id = Some(claims.sub.clone());
     request.grant_id = Some(claims.jti.clone());
     let revision: Sha256Digest = claims
         .rev
         .parse()
-        .map_err(|_| ApiError::InvalidGrant("malformed revision claim".into()))?;
+        .map_err(|_| AccessError::InvalidGrant("malformed revision claim".into()))?;
     request.size = state
         .catalog
         .blob_size_in_revision(&revision, request.blob)
         .await?
-        .ok_or(ApiError::GrantNotForBlob)?;
+        .ok_or(AccessError::GrantNotForBlob)?;
     let standing = grants::standing(&state.db, &claims.jti)
         .await?
-        .ok_or_else(|| ApiError::InvalidGrant("unknown grant".into()))?;
+        .ok_or_else(|| AccessError::InvalidGrant("unknown grant".into()))?;
     let grant = standing.grant;
     if grant.user_id != claims.sub || grant.revision_digest != revision.hex() {
-        return Err(ApiError::InvalidGrant(
+        return Err(AccessError::InvalidGrant(
             "grant does not match its record".into(),
         ));
     }
     if grant.expires_at <= now_ms() {
-        return Err(ApiError::GrantExpired);
+        return Err(AccessError::GrantExpired);
     }
     let opens_blobs = serde_json::from_value::<Action>(serde_json::json!(grant.action))
         .is_ok_and(Action::opens_blobs);
     if !opens_blobs {
-        return Err(ApiError::InvalidGrant(format!(
+        return Err(AccessError::InvalidGrant(format!(
             "a `{}` grant does not open blobs",
             grant.action
         )));
@@ -183,12 +184,12 @@ pub async fn check(
         .is_none()
     {
         // Withdrawn on this mirror: upstream no longer lets it be distributed here.
-        return Err(ApiError::EntitlementRevoked(
+        return Err(AccessError::EntitlementRevoked(
             "the model is no longer distributed here".into(),
         ));
     }
     if standing.user_disabled_at.is_some() {
-        return Err(ApiError::EntitlementRevoked(
+        return Err(AccessError::EntitlementRevoked(
             "the account was disabled".into(),
         ));
     }
@@ -198,22 +199,22 @@ pub async fn check(
         } else {
             format!("the license was terminated: {reason}")
         };
-        return Err(ApiError::EntitlementRevoked(reason));
+        return Err(AccessError::EntitlementRevoked(reason));
     }
     if standing.review_state.as_deref() == Some("denied") || standing.denied_since != 0 {
-        return Err(ApiError::EntitlementRevoked(
+        return Err(AccessError::EntitlementRevoked(
             "compliance staff denied a review of this licensee".into(),
         ));
     }
     if standing.review_state.as_deref() == Some("open") {
-        return Err(ApiError::EntitlementRevoked(
+        return Err(AccessError::EntitlementRevoked(
             "a compliance review of this licensee for this model is open; it holds the grant until staff decide it".into(),
         ));
     }
     if standing.current_attestation_id.as_deref() != Some(grant.attestation_id.as_str())
         || standing.acceptance_current == 0
     {
-        return Err(ApiError::GrantOutdated);
+        return Err(AccessError::GrantOutdated);
     }
     if grant.location_bound != 0 {
         check_location(state, &grant, request.client_ip)?;
@@ -228,10 +229,10 @@ fn check_location(
     state: &AppState,
     grant: &GrantRow,
     client_ip: Option<std::net::IpAddr>,
-) -> Result<(), ApiError> {
+) -> Result<(), AccessError> {
     let Some(ip) = client_ip else {
         // No address, no location: a location-bound grant does not open blobs blind.
-        return Err(ApiError::LocationChanged {
+        return Err(AccessError::LocationChanged {
             reasons: "no client address".into(),
         });
     };
@@ -256,11 +257,11 @@ fn check_location(
         .policy
         .get()
         .review_reasons(&licensee, &model, &signals)
-        .map_err(ApiError::internal)?;
+        .map_err(AccessError::internal)?;
     if reasons.is_empty() {
         return Ok(());
     }
-    Err(ApiError::LocationChanged {
+    Err(AccessError::LocationChanged {
         reasons: reasons
             .iter()
             .map(|r| r.policy.as_str())
@@ -336,7 +337,7 @@ pub async fn admit(
     state: &AppState,
     grant: &GrantRow,
     request: &BlobRequest<'_>,
-) -> Result<Option<Reservation>, ApiError> {
+) -> Result<Option<Reservation>, AccessError> {
     let mut tx = state.db.begin_write().await?;
     let charged = request.method == "GET" && request.status != 304;
     let mut reservation = None;
@@ -368,7 +369,9 @@ pub async fn admit(
             refused.status = refusal.status().as_u16();
             refused.bytes = 0;
             record_refusal(state, Some(grant), &refused, &refusal).await;
-            return Err(refusal);
+            return Err(AccessError::DownloadLimitReached {
+                limit: grant.downloads_per_blob,
+            });
         };
         reservation = Some(Reservation {
             user_id: grant.user_id.clone(),

@@ -1,7 +1,8 @@
 //! The access flow: gather a decision's inputs (licensee, model, GeoIP signals, review
 //! state), decide, and record the outcome in one transaction: the audit event, plus a
 //! grant for an allow or a review case for a review. `grant` checks blob requests against
-//! grants; `review` is the compliance side of the review queue.
+//! grants; `review` is the compliance side of the review queue. Each answers an
+//! `AccessError`, which `ApiError` maps for the front ends.
 
 pub mod grant;
 pub mod review;
@@ -26,12 +27,92 @@ use crate::ledger::event::EventKind;
 
 pub use grant::IssuedGrant;
 
-impl From<FactsError> for ApiError {
+/// Why an access service refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AccessError {
+    #[error(transparent)]
+    Account(#[from] crate::accounts::AccountError),
+    #[error("the account no longer exists")]
+    UnknownAccount,
+    #[error("model `{0}` not found")]
+    ModelNotFound(String),
+    #[error("revision `{0}` not found")]
+    RevisionNotFound(String),
+    #[error("no declaration of domicile yet")]
+    AttestationRequired,
+    #[error("a grant is required")]
+    GrantRequired,
+    #[error("the grant expired")]
+    GrantExpired,
+    #[error("invalid grant: {0}")]
+    InvalidGrant(String),
+    #[error("the grant does not cover this blob")]
+    GrantNotForBlob,
+    #[error("the entitlement was revoked: {0}")]
+    EntitlementRevoked(String),
+    #[error("the grant was decided on a declaration or acceptance that is no longer current")]
+    GrantOutdated,
+    #[error("the location changed: {reasons}")]
+    LocationChanged { reasons: String },
+    #[error("the download allowance ({limit} per blob and period) is used up")]
+    DownloadLimitReached { limit: i64 },
+    /// Input the service refuses, with what is wrong with it.
+    #[error("{0}")]
+    Invalid(String),
+    /// A request this account may not make, with why.
+    #[error("{0}")]
+    NotAllowed(String),
+    #[error("review case `{0}` not found")]
+    CaseNotFound(String),
+    #[error(transparent)]
+    Domain(#[from] crate::domain::DomainError),
+    #[error("the access records could not be read or written")]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Internal(anyhow::Error),
+}
+
+impl AccessError {
+    /// Wraps an unexpected failure.
+    pub fn internal(err: impl Into<anyhow::Error>) -> Self {
+        AccessError::Internal(err.into())
+    }
+}
+
+impl From<AccessError> for ApiError {
+    fn from(err: AccessError) -> Self {
+        match err {
+            AccessError::Account(e) => e.into(),
+            AccessError::UnknownAccount => ApiError::Unauthenticated,
+            AccessError::ModelNotFound(id) => ApiError::ModelNotFound(id),
+            AccessError::RevisionNotFound(reference) => ApiError::RevisionNotFound(reference),
+            AccessError::AttestationRequired => ApiError::AttestationRequired,
+            AccessError::GrantRequired => ApiError::GrantRequired,
+            AccessError::GrantExpired => ApiError::GrantExpired,
+            AccessError::InvalidGrant(why) => ApiError::InvalidGrant(why),
+            AccessError::GrantNotForBlob => ApiError::GrantNotForBlob,
+            AccessError::EntitlementRevoked(why) => ApiError::EntitlementRevoked(why),
+            AccessError::GrantOutdated => ApiError::GrantOutdated,
+            AccessError::LocationChanged { reasons } => ApiError::LocationChanged { reasons },
+            AccessError::DownloadLimitReached { limit } => {
+                ApiError::DownloadLimitReached { limit }
+            }
+            AccessError::Invalid(message) => ApiError::BadRequest(message),
+            AccessError::NotAllowed(message) => ApiError::Forbidden(message),
+            e @ AccessError::CaseNotFound(_) => ApiError::NotFound(e.to_string()),
+            AccessError::Domain(e) => e.into(),
+            AccessError::Database(e) => e.into(),
+            AccessError::Internal(e) => ApiError::Internal(e),
+        }
+    }
+}
+
+impl From<FactsError> for AccessError {
     fn from(err: FactsError) -> Self {
         match err {
-            FactsError::NoAttestation => ApiError::AttestationRequired,
+            FactsError::NoAttestation => AccessError::AttestationRequired,
             FactsError::Database(e) => e.into(),
-            other => ApiError::internal(other),
+            other => AccessError::internal(other),
         }
     }
 }
@@ -88,18 +169,18 @@ pub async fn gather(
     revision: Option<&Sha256Digest>,
     client_ip: Option<IpAddr>,
     geo: Option<GeoSignal>,
-) -> Result<DecisionInputs, ApiError> {
+) -> Result<DecisionInputs, AccessError> {
     let user = accounts::user_by_id(&state.db, user_id)
         .await?
-        .ok_or(ApiError::Unauthenticated)?;
+        .ok_or(AccessError::UnknownAccount)?;
     let revision =
         state
             .catalog
             .revision(model, revision)
             .await?
             .ok_or_else(|| match revision {
-                Some(digest) => ApiError::RevisionNotFound(digest.reference()),
-                None => ApiError::ModelNotFound(model.to_string()),
+                Some(digest) => AccessError::RevisionNotFound(digest.reference()),
+                None => AccessError::ModelNotFound(model.to_string()),
             })?;
     let model_facts = facts::model_facts(&revision)?;
     let licensee = facts::licensee_facts(&state.db, &user, &model_facts.license).await?;
@@ -187,7 +268,7 @@ pub fn decide(
     state: &AppState,
     inputs: &DecisionInputs,
     action: Action,
-) -> Result<Decision, ApiError> {
+) -> Result<Decision, AccessError> {
     state
         .policy
         .get()
@@ -197,7 +278,7 @@ pub fn decide(
             &inputs.model,
             &inputs.signals,
         )
-        .map_err(ApiError::internal)
+        .map_err(AccessError::internal)
 }
 
 /// The answer to an access request.
@@ -221,7 +302,7 @@ pub async fn request_access(
     revision: Option<&Sha256Digest>,
     action: Action,
     client_ip: Option<IpAddr>,
-) -> Result<AccessAnswer, ApiError> {
+) -> Result<AccessAnswer, AccessError> {
     let verified_at = accounts::user_by_id(&state.db, user_id)
         .await?
         .and_then(|user| user.email_verified_at);
@@ -264,7 +345,7 @@ pub async fn request_access(
                 &inputs.licensee.attestation().id,
                 &inputs.model.id,
             );
-            let reasons = serde_json::to_string(&decision.reasons).map_err(ApiError::internal)?;
+            let reasons = serde_json::to_string(&decision.reasons).map_err(AccessError::internal)?;
             let id = new_id();
             let opened = reviews::open(
                 &mut tx,

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use crate::db::reviews::{self, ReviewRow};
 use crate::db::{audit, Db};
 use crate::domain::{rfc3339, Role};
-use crate::error::ApiError;
+use crate::access::AccessError;
 use crate::ledger::event::{EventKind, Outcome};
 
 /// A staff verdict on a case.
@@ -46,25 +46,25 @@ pub async fn decide_case(
     verdict: Verdict,
     (by_user_id, by): (&str, &str),
     note: &str,
-) -> Result<ReviewRow, ApiError> {
+) -> Result<ReviewRow, AccessError> {
     let note = note.trim();
     if note.is_empty() {
-        return Err(ApiError::BadRequest(
+        return Err(AccessError::Invalid(
             "a review decision needs a note saying why".into(),
         ));
     }
     let case = reviews::find(db, id)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("review case `{id}` not found")))?;
+        .ok_or_else(|| AccessError::CaseNotFound(id.to_owned()))?;
     if case.user_id == by_user_id {
-        return Err(ApiError::Forbidden(
+        return Err(AccessError::NotAllowed(
             "staff may not decide their own review case".into(),
         ));
     }
     let mut tx = db.begin_write().await?;
     let previous = reviews::decide(&mut tx, id, verdict.state(), by, note)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("review case `{id}` not found")))?;
+        .ok_or_else(|| AccessError::CaseNotFound(id.to_owned()))?;
     audit::append(
         &mut tx,
         &audit::NewEvent {
@@ -81,7 +81,7 @@ pub async fn decide_case(
     tx.commit().await?;
     reviews::find(db, id)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("review case `{id}` not found")))
+        .ok_or_else(|| AccessError::CaseNotFound(id.to_owned()))
 }
 
 /// Who works the review queue.

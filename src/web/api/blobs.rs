@@ -142,6 +142,7 @@ pub(crate) async fn serve_blob(
     let grant = match grant::check(state, grant_token, &mut request).await {
         Ok(grant) => grant,
         Err(refusal) => {
+            let refusal = ApiError::from(refusal);
             request.status = refusal.status().as_u16();
             grant::record_refusal(state, None, &request, &refusal).await;
             return Err(refusal);

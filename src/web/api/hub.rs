@@ -90,6 +90,12 @@ impl HubError {
     }
 }
 
+impl From<crate::access::AccessError> for HubError {
+    fn from(err: crate::access::AccessError) -> Self {
+        ApiError::from(err).into()
+    }
+}
+
 impl From<crate::auth::Denied> for HubError {
     fn from(err: crate::auth::Denied) -> Self {
         ApiError::from(err).into()

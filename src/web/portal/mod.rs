@@ -111,6 +111,12 @@ impl From<crate::accounts::AccountError> for PortalError {
     }
 }
 
+impl From<crate::access::AccessError> for PortalError {
+    fn from(err: crate::access::AccessError) -> Self {
+        PortalError::Api(err.into())
+    }
+}
+
 impl From<crate::licensing::LicensingError> for PortalError {
     fn from(err: crate::licensing::LicensingError) -> Self {
         PortalError::Api(err.into())

@@ -7,7 +7,7 @@ use actix_web::HttpRequest;
 use askama::Template;
 use serde::Deserialize;
 
-use crate::access::{self, DecisionInputs};
+use crate::access::{self, AccessError, DecisionInputs};
 use crate::auth::{Scope, ANY_ROLE};
 use crate::db::catalog::{ModelSummary, RevisionRow};
 use crate::db::{catalog, grants, licensing, reviews::ReviewRow};
@@ -48,8 +48,8 @@ async fn preview(
     };
     let client_ip = crate::web::extract::client_ip(req);
     match access::gather(state, &who.user_id, model, None, client_ip, None).await {
-        Err(ApiError::AttestationRequired) => Ok(Preview::Attest),
-        Err(other) => Err(other),
+        Err(AccessError::AttestationRequired) => Ok(Preview::Attest),
+        Err(other) => Err(other.into()),
         Ok(inputs) => {
             let decision = access::decide(state, &inputs, Action::Download)?;
             Ok(Preview::Decided {
