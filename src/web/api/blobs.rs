@@ -78,7 +78,7 @@ fn wants_sha256_content_digest(req: &HttpRequest) -> bool {
         (
             status = 200,
             description = "The whole blob (no body for HEAD)",
-            body = Vec<u8>,
+            body = super::openapi::RawBytes,
             content_type = "application/octet-stream",
             headers(
                 ("ETag" = String, description = "The hex digest, quoted: a strong tag"),
@@ -89,7 +89,7 @@ fn wants_sha256_content_digest(req: &HttpRequest) -> bool {
         (
             status = 206,
             description = "The requested byte range",
-            body = Vec<u8>,
+            body = super::openapi::RawBytes,
             content_type = "application/octet-stream",
             headers(
                 ("Content-Range" = String, description = "`bytes first-last/size`"),

@@ -628,14 +628,14 @@ async fn tree_at(
         ("path" = String, Path, description = "A file of the repository (may contain `/`)"),
     ),
     responses(
-        (status = 200, description = "The file (no body for `HEAD`)", body = Vec<u8>,
+        (status = 200, description = "The file (no body for `HEAD`)", body = super::openapi::RawBytes,
             content_type = "application/octet-stream", headers(
             ("X-Repo-Commit" = String, description = "The revision's commit (40 hex digits)"),
             ("X-Linked-Etag" = String, description = "The file's SHA-256 in quotes"),
             ("X-Linked-Size" = u64, description = "The file's size in bytes"),
             ("ETag" = String, description = "The file's SHA-256 in quotes"),
         )),
-        (status = 206, description = "The requested byte range of the file", body = Vec<u8>,
+        (status = 206, description = "The requested byte range of the file", body = super::openapi::RawBytes,
             content_type = "application/octet-stream"),
         (status = 304, description = "The file is unchanged (`If-None-Match`)"),
         (status = 307, description = "A moving name (`main`) resolved to its commit, without a \

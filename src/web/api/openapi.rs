@@ -103,8 +103,8 @@ use super::{
 )]
 pub struct ApiDoc;
 
-/// What every operation shares: the bearer scheme (a session JWT or an `mg_` API token) and
-/// the error envelope for 4XX and 5XX answers.
+/// What every operation shares: the bearer scheme (a session JWT or an `mg_` API token), the
+/// error envelope for 4XX and 5XX answers, and unique operation ids.
 struct CommonParts;
 
 impl Modify for CommonParts {
@@ -135,6 +135,12 @@ impl Modify for CommonParts {
             )
         };
         for item in openapi.paths.paths.values_mut() {
+            // One handler answers GET and HEAD: the HEAD operation gets an id of its own.
+            if let Some(head) = &mut item.head {
+                if let Some(id) = &mut head.operation_id {
+                    id.push_str("_head");
+                }
+            }
             let operations = [
                 &mut item.get,
                 &mut item.put,
@@ -154,6 +160,22 @@ impl Modify for CommonParts {
         }
     }
 }
+
+/// Raw bytes in a response (a weight file, or a range of one): a string of any content in
+/// JSON Schema 2020-12 terms, rather than the array of integers `Vec<u8>` would document.
+pub struct RawBytes;
+
+impl utoipa::PartialSchema for RawBytes {
+    fn schema() -> RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .content_media_type("application/octet-stream")
+            .description(Some("The bytes of the file"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for RawBytes {}
 
 /// The document as served, built once.
 pub fn document() -> &'static str {
