@@ -10,8 +10,8 @@
 use std::time::{Duration, Instant};
 
 use modelgate::db::audit::{append, NewEvent};
-use modelgate::ledger::event::{EventKind, Outcome};
 use modelgate::db::Db;
+use modelgate::ledger::event::{EventKind, Outcome};
 use serde_json::json;
 use sqlx::Executor;
 

@@ -21,10 +21,10 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use cedar_policy::{Authorizer, Context, Entities, PolicySet, Request};
+use modelgate::catalog::publish::{publish_dir, PublishRequest};
 use modelgate::config::Settings;
 use modelgate::policy::{Action, LicenseeFacts, ModelFacts, PolicyBundle, Signals};
 use modelgate::startup::{open_state, Application};
-use modelgate::catalog::publish::{publish_dir, PublishRequest};
 use serde_json::json;
 
 const DECISIONS: usize = 100_000;

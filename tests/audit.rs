@@ -56,7 +56,9 @@ async fn exec(app: &TestApp, sql: &str) {
 
 async fn concurrent_appends_form_one_chain_and_both_verifiers_catch_tampering(backend: Backend) {
     let (app, compliance) = app_with_events(backend).await;
-    let checkpoint = sign_checkpoint(&app.state.db, &app.state.audit_key).await.unwrap();
+    let checkpoint = sign_checkpoint(&app.state.db, &app.state.audit_key)
+        .await
+        .unwrap();
     assert!(checkpoint.size >= 12, "{}", checkpoint.size);
     let report = verify_api(&app, &compliance).await;
     assert_eq!(report["ok"], true, "{report}");
@@ -329,7 +331,9 @@ on_each_backend!(compliance_staff_search_page_and_export_the_trail);
 
 async fn erasing_client_ips_after_retention_keeps_the_chain_verifiable(backend: Backend) {
     let (app, compliance) = app_with_events(backend).await;
-    sign_checkpoint(&app.state.db, &app.state.audit_key).await.unwrap();
+    sign_checkpoint(&app.state.db, &app.state.audit_key)
+        .await
+        .unwrap();
     let before = modelgate::db::audit::recent(&app.state.db, Some("policy.decision"), 1)
         .await
         .unwrap()
@@ -416,7 +420,13 @@ async fn two_gateways_on_one_postgresql_keep_one_chain_under_concurrent_load() {
     });
     let statuses = futures_util::future::join_all(requests).await;
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
-    checkpoint_if_due(&second.state.db, &second.state.audit_key, &second.state.settings.audit).await.unwrap();
+    checkpoint_if_due(
+        &second.state.db,
+        &second.state.audit_key,
+        &second.state.settings.audit,
+    )
+    .await
+    .unwrap();
     let report = verify_api(&first, &compliance).await;
     assert_eq!(report["ok"], true, "{report}");
     assert!(report["events"].as_i64().unwrap() >= 40 + 2 * 4);

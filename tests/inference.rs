@@ -12,8 +12,8 @@ use crate::common::inference::{
 };
 use crate::common::{demo_models, error_code, spawn_app, spawn_app_with, Backend};
 use modelgate::inference::model::Model;
-use modelgate::store::validation::ValidationRecord;
 use modelgate::store::signing::PublisherKey;
+use modelgate::store::validation::ValidationRecord;
 use serde_json::{json, Value};
 
 const TEXT: &str = "demo/Llama-3.2-Tiny";

@@ -125,7 +125,11 @@ fn every_module_imports_only_the_layers_below_it() {
             }
         }
     }
-    assert!(upward.is_empty(), "imports that point up:\n{}", upward.join("\n"));
+    assert!(
+        upward.is_empty(),
+        "imports that point up:\n{}",
+        upward.join("\n")
+    );
 }
 
 #[test]

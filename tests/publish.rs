@@ -3,9 +3,9 @@
 
 use crate::common;
 use crate::common::{demo_models, spawn_app, Backend};
+use modelgate::catalog::publish::PublishError;
 use modelgate::db::catalog;
 use modelgate::domain::Modality;
-use modelgate::catalog::publish::PublishError;
 use modelgate::store::walk::WalkError;
 
 fn copy_dir(from: &std::path::Path, to: &std::path::Path) {

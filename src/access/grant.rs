@@ -10,16 +10,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::DecisionInputs;
+use crate::access::AccessError;
 use crate::auth::jwt::{now_secs, TokenError};
 use crate::db::grants::{self, GrantRow};
 use crate::db::{audit, now_ms, WriteTx};
 use crate::domain::Sha256Digest;
-use crate::access::AccessError;
 use crate::error::ApiError;
+use crate::ledger::event::{EventKind, Outcome};
 use crate::policy::{Action, LicenseeFacts, ModelFacts, Signals};
 use crate::random::new_id;
 use crate::state::AppState;
-use crate::ledger::event::{EventKind, Outcome};
 
 /// The request header that carries a grant (`?grant=` works too, for curl and wget).
 pub const GRANT_HEADER: &str = "modelgate-grant";

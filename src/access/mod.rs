@@ -19,11 +19,11 @@ use crate::db::reviews::{self, ReviewRow};
 use crate::domain::{ModelId, Sha256Digest};
 use crate::error::ApiError;
 use crate::geo::GeoSignal;
+use crate::ledger::event::EventKind;
 use crate::policy::facts::{self, DeclaredLicensee, FactsError, Licensee};
 use crate::policy::{Action, Decision, ModelFacts, Outcome, Signals};
 use crate::random::new_id;
 use crate::state::AppState;
-use crate::ledger::event::EventKind;
 
 pub use grant::IssuedGrant;
 
@@ -94,9 +94,7 @@ impl From<AccessError> for ApiError {
             AccessError::EntitlementRevoked(why) => ApiError::EntitlementRevoked(why),
             AccessError::GrantOutdated => ApiError::GrantOutdated,
             AccessError::LocationChanged { reasons } => ApiError::LocationChanged { reasons },
-            AccessError::DownloadLimitReached { limit } => {
-                ApiError::DownloadLimitReached { limit }
-            }
+            AccessError::DownloadLimitReached { limit } => ApiError::DownloadLimitReached { limit },
             AccessError::Invalid(message) => ApiError::BadRequest(message),
             AccessError::NotAllowed(message) => ApiError::Forbidden(message),
             e @ AccessError::CaseNotFound(_) => ApiError::NotFound(e.to_string()),
@@ -345,7 +343,8 @@ pub async fn request_access(
                 &inputs.licensee.attestation().id,
                 &inputs.model.id,
             );
-            let reasons = serde_json::to_string(&decision.reasons).map_err(AccessError::internal)?;
+            let reasons =
+                serde_json::to_string(&decision.reasons).map_err(AccessError::internal)?;
             let id = new_id();
             let opened = reviews::open(
                 &mut tx,

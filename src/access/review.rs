@@ -6,10 +6,10 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use utoipa::ToSchema;
 
+use crate::access::AccessError;
 use crate::db::reviews::{self, ReviewRow};
 use crate::db::{audit, Db};
 use crate::domain::{rfc3339, Role};
-use crate::access::AccessError;
 use crate::ledger::event::{EventKind, Outcome};
 
 /// A staff verdict on a case.

@@ -6,12 +6,12 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::bounded_text;
+use crate::accounts::AccountError;
 use crate::auth::api_tokens::Scope;
 use crate::auth::{Principal, ANY_ROLE};
 use crate::db::licensing::{self, AttestationRow};
 use crate::db::now_ms;
 use crate::domain::{rfc3339, CountryCode, Role};
-use crate::accounts::AccountError;
 use crate::ledger::event::{EventKind, Outcome};
 use crate::random::new_id;
 use crate::state::AppState;

@@ -4,13 +4,13 @@
 
 use serde_json::json;
 
+use crate::accounts::AccountError;
 use crate::auth::password;
 use crate::db::accounts;
 use crate::domain::{ClientInfo, Email, Role};
-use crate::accounts::AccountError;
+use crate::ledger::event::{EventKind, Outcome};
 use crate::random::new_id;
 use crate::state::AppState;
-use crate::ledger::event::{EventKind, Outcome};
 
 /// Creates an account with `role` and a verified address; used by `admin create` and the
 /// demo (sign-ups go through `accounts::sign_up`).

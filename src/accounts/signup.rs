@@ -13,13 +13,13 @@ use std::net::IpAddr;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use crate::accounts::AccountError;
 use crate::auth::password;
 use crate::db::{accounts, audit, now_ms};
 use crate::domain::{Email, Role};
-use crate::accounts::AccountError;
+use crate::ledger::event::{EventKind, Outcome};
 use crate::random::{new_id, random_hex};
 use crate::state::AppState;
-use crate::ledger::event::{EventKind, Outcome};
 
 /// The portal page a verification link opens.
 pub const VERIFY_PATH: &str = "/verify-email";
@@ -64,7 +64,10 @@ pub fn next_step(state: &AppState) -> (&'static str, &'static str) {
 
 /// Refuses `Err(EmailNotVerified)` when verified addresses are required and `verified_at`
 /// is unset.
-pub fn require_verified_email(state: &AppState, verified_at: Option<i64>) -> Result<(), AccountError> {
+pub fn require_verified_email(
+    state: &AppState,
+    verified_at: Option<i64>,
+) -> Result<(), AccountError> {
     if state.settings.auth.verified_email_required() && verified_at.is_none() {
         return Err(AccountError::EmailNotVerified);
     }

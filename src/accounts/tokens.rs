@@ -5,11 +5,11 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::bounded_text;
+use crate::accounts::AccountError;
 use crate::auth::api_tokens::{self, Scope};
 use crate::auth::Principal;
 use crate::db::{accounts, now_ms};
 use crate::domain::Role;
-use crate::accounts::AccountError;
 use crate::ledger::event::{EventKind, Outcome};
 use crate::random::new_id;
 use crate::state::AppState;
@@ -107,7 +107,11 @@ pub async fn mint_token(
 }
 
 /// Revokes the account's live token `id`, with its audit event.
-pub async fn revoke_api_token(state: &AppState, who: &Principal, id: &str) -> Result<(), AccountError> {
+pub async fn revoke_api_token(
+    state: &AppState,
+    who: &Principal,
+    id: &str,
+) -> Result<(), AccountError> {
     who.require_session()?;
     let mut tx = state.db.begin_write().await?;
     if accounts::revoke_api_token(&mut tx, &who.user_id, id).await? {
@@ -125,8 +129,6 @@ pub async fn revoke_api_token(state: &AppState, who: &Principal, id: &str) -> Re
         tx.commit().await?;
         Ok(())
     } else {
-        Err(AccountError::TokenNotFound(
-            id.chars().take(64).collect(),
-        ))
+        Err(AccountError::TokenNotFound(id.chars().take(64).collect()))
     }
 }

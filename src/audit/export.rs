@@ -7,11 +7,11 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use crate::audit::AuditError;
 use crate::auth::{Principal, Scope};
 use crate::db::audit::{self as store, EventFilter};
 use crate::db::Db;
 use crate::domain::{parse_time, rfc3339, Role};
-use crate::error::ApiError;
 use crate::export::csv_field;
 use crate::ledger::ChainedEvent;
 
@@ -51,7 +51,7 @@ pub struct EventQuery {
 }
 
 impl EventQuery {
-    pub(crate) fn filter(&self) -> Result<EventFilter, ApiError> {
+    pub(crate) fn filter(&self) -> Result<EventFilter, AuditError> {
         for (name, value) in [
             ("kind", &self.kind),
             ("user", &self.user),
@@ -65,7 +65,7 @@ impl EventQuery {
                 .as_ref()
                 .is_some_and(|v| v.chars().count() > MAX_FILTER_CHARS)
             {
-                return Err(ApiError::BadRequest(format!(
+                return Err(AuditError::InvalidQuery(format!(
                     "`{name}` is longer than {MAX_FILTER_CHARS} characters"
                 )));
             }
@@ -77,7 +77,7 @@ impl EventQuery {
                 .ok()
                 .filter(|c| *c >= 0)
                 .ok_or_else(|| {
-                    ApiError::BadRequest("`after` must be a cursor from `next_cursor`".into())
+                    AuditError::InvalidQuery("`after` must be a cursor from `next_cursor`".into())
                 })?,
         };
         Ok(EventFilter {
@@ -152,13 +152,13 @@ pub struct Export {
 
 /// The events `query` selects, for `who` (compliance staff only), as `query.format` says:
 /// `jsonl` (default) or `csv`.
-pub fn export(db: &Db, who: &Principal, query: &EventQuery) -> Result<Export, ApiError> {
+pub fn export(db: &Db, who: &Principal, query: &EventQuery) -> Result<Export, AuditError> {
     who.authorize(AUDITORS, Scope::Read)?;
     let csv = match query.format.as_deref() {
         None | Some("jsonl") => false,
         Some("csv") => true,
         Some(other) => {
-            return Err(ApiError::BadRequest(format!(
+            return Err(AuditError::InvalidQuery(format!(
                 "unknown format `{other}` (expected jsonl or csv)"
             )))
         }

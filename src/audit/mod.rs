@@ -16,6 +16,28 @@ use crate::ledger::context::PseudonymKey;
 use crate::ledger::{ChainProblem, ChainedEvent, Checkpoint, Verifier};
 use crate::store::signing::PublicKey;
 
+/// Why a search or export of the audit trail was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error(transparent)]
+    Denied(#[from] crate::auth::Denied),
+    /// A filter or format the trail cannot be read by, with what is wrong with it.
+    #[error("{0}")]
+    InvalidQuery(String),
+    #[error(transparent)]
+    Domain(#[from] crate::domain::DomainError),
+}
+
+impl From<AuditError> for crate::error::ApiError {
+    fn from(err: AuditError) -> Self {
+        match err {
+            AuditError::Denied(denied) => denied.into(),
+            AuditError::InvalidQuery(message) => crate::error::ApiError::BadRequest(message),
+            AuditError::Domain(e) => e.into(),
+        }
+    }
+}
+
 /// What verifying a log found.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct VerifyReport {

@@ -11,13 +11,13 @@ use crate::domain::{valid_license_id, Modality, ModelId, Sha256Digest};
 use crate::inference::checkpoint::{Checkpoint, CheckpointFiles};
 use crate::inference::model::Model;
 use crate::inference::vectors;
-use crate::store::validation::ValidationRecord;
 use crate::inference::InferenceError;
+use crate::ledger::event::{EventKind, Outcome};
 use crate::store::blobs::{BlobError, BlobStore};
 use crate::store::manifest::{Manifest, ManifestFile};
 use crate::store::signing::PublisherKey;
+use crate::store::validation::ValidationRecord;
 use crate::store::walk::{list_model_files, WalkError};
-use crate::ledger::event::{EventKind, Outcome};
 
 /// What to publish.
 #[derive(Debug, Clone)]

@@ -2,10 +2,10 @@
 
 use std::process::ExitCode;
 
-use crate::ledger::checkpoint::AUDIT_KEY_FILE;
-use crate::ledger::context::PseudonymKey;
 use crate::auth::jwt::{generate_key, SessionKeys};
 use crate::config::Settings;
+use crate::ledger::checkpoint::AUDIT_KEY_FILE;
+use crate::ledger::context::PseudonymKey;
 use crate::store::signing::PublisherKey;
 
 #[derive(Debug, clap::Subcommand)]

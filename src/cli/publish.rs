@@ -5,11 +5,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::catalog::publish::{publish_dir, PublishRequest};
 use crate::config::Settings;
 use crate::domain::{Modality, ModelId};
 use crate::startup::open_state;
 use crate::store::hf_cache;
-use crate::catalog::publish::{publish_dir, PublishRequest};
 
 #[derive(Debug, clap::Args)]
 pub struct PublishArgs {

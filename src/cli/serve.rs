@@ -7,11 +7,11 @@ use std::process::ExitCode;
 use anyhow::Context;
 use figment::value::Value;
 
+use crate::catalog::publish::{publish_dir, PublishRequest};
 use crate::config::Settings;
 use crate::demo;
 use crate::domain::{Email, Role};
 use crate::startup::{open_state, Application};
-use crate::catalog::publish::{publish_dir, PublishRequest};
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {

@@ -10,8 +10,8 @@ use anyhow::Context;
 use crate::config::Settings;
 use crate::inference::checkpoint::CheckpointFiles;
 use crate::inference::vectors::validate_files;
-use crate::store::validation::ValidationRecord;
 use crate::store::signing::{verify_bundle, SIGNATURE_FILE};
+use crate::store::validation::ValidationRecord;
 
 #[derive(Debug, clap::Args)]
 pub struct ValidateArgs {

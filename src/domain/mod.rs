@@ -16,10 +16,10 @@ pub use client::ClientInfo;
 pub use country::{countries, CountryCode};
 pub use digest::Sha256Digest;
 pub use email::Email;
+pub use license_id::valid_license_id;
 pub use modality::Modality;
 pub use model_id::ModelId;
 pub use model_path::ModelPath;
-pub use license_id::valid_license_id;
 pub use role::Role;
 pub use time::{parse_time, rfc3339};
 

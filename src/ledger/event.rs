@@ -96,7 +96,9 @@ impl EventKind {
 
     /// The kind a stored string names, if it is one this build writes.
     pub fn parse(text: &str) -> Option<EventKind> {
-        EventKind::ALL.into_iter().find(|kind| kind.as_str() == text)
+        EventKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == text)
     }
 }
 

@@ -24,11 +24,11 @@ use crate::download::trust::write_atomically;
 use crate::download::{
     check_signed_revision, failures_of, fetch_publisher_key, grant_token, Access, AccessRequest,
 };
+use crate::ledger::event::{EventKind, Outcome};
 use crate::policy::PolicyBundle;
 use crate::store::blobs::BlobStore;
 use crate::store::manifest::Manifest;
 use crate::store::signing::PublicKey;
-use crate::ledger::event::{EventKind, Outcome};
 
 /// Where to sync from, with what, and how.
 #[derive(Debug, Clone)]

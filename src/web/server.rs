@@ -65,9 +65,7 @@ pub fn start(listener: TcpListener, state: AppState) -> anyhow::Result<RunningSe
             .configure(crate::web::api::configure)
             .default_service(web::to(not_found))
     })
-    .on_connect(move |connection, data| {
-        limits::on_connect(&connecting, &counted, connection, data)
-    })
+    .on_connect(move |connection, data| limits::on_connect(&connecting, &counted, connection, data))
     .client_request_timeout(Duration::from_secs(
         settings.header_read_timeout_secs.max(1),
     ))

@@ -21,11 +21,11 @@ pub use process::*;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use modelgate::catalog::publish::{publish_dir, PublishRequest, Published};
 use modelgate::config::{Secret, Settings};
 use modelgate::demo;
 use modelgate::startup::{open_state, Application};
 use modelgate::state::AppState;
-use modelgate::catalog::publish::{publish_dir, PublishRequest, Published};
 use modelgate::store::signing::PublisherKey;
 use tempfile::TempDir;
 

@@ -71,10 +71,7 @@ pub const LOGIT_TOLERANCE: Tolerance = Tolerance {
 };
 
 /// The image input of the fixed `pattern` as `model` prepares it, with the prepared tiles.
-fn image_input(
-    pattern: &str,
-    model: &Model,
-) -> Result<(ImageInput, TiledImage), InferenceError> {
+fn image_input(pattern: &str, model: &Model) -> Result<(ImageInput, TiledImage), InferenceError> {
     let found = Pattern::by_name(pattern)
         .ok_or_else(|| InferenceError::InvalidParameter(format!("no pattern `{pattern}`")))?;
     let tile = model
@@ -247,4 +244,3 @@ pub fn record(checkpoint: &Checkpoint, model: &Model) -> Result<ValidationRecord
         tensors,
     })
 }
-

@@ -103,7 +103,8 @@ pub async fn signin(req: HttpRequest, state: Data<AppState>, form: Form<SignForm
         &crate::web::extract::client_info(&req),
         &form.email,
         form.password,
-    ).await
+    )
+    .await
     .map_err(ApiError::from)
     {
         Ok(signed_in) => Ok(visitor.redirect(
@@ -331,8 +332,9 @@ pub async fn save_attestation(
         organisation_name: filled(form.organisation_name).filter(|_| on_behalf),
         organisation_country: filled(form.organisation_country).filter(|_| on_behalf),
     };
-    match record_attestation(&state, who, body).await
-    .map_err(ApiError::from)
+    match record_attestation(&state, who, body)
+        .await
+        .map_err(ApiError::from)
     {
         Ok(_) => profile(&state, &req, true, None).await,
         Err(err @ (ApiError::BadRequest(_) | ApiError::InvalidCountry(_))) => {
@@ -428,9 +430,7 @@ pub async fn create_token(
         scopes,
         expires_in_days,
     };
-    match mint_token(&state, who, body).await
-    .map_err(ApiError::from)
-    {
+    match mint_token(&state, who, body).await.map_err(ApiError::from) {
         Ok(minted) => tokens(&state, &req, Some(minted.secret), None).await,
         Err(err @ (ApiError::BadRequest(_) | ApiError::Forbidden(_))) => {
             tokens(&state, &req, None, Some(err.to_string())).await

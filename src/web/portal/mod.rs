@@ -93,41 +93,26 @@ pub enum PortalError {
     Render(#[from] askama::Error),
 }
 
-impl From<crate::domain::DomainError> for PortalError {
-    fn from(err: crate::domain::DomainError) -> Self {
-        PortalError::Api(err.into())
-    }
+/// Service errors reach a page as the `ApiError` they map to (its code and status).
+macro_rules! through_api_error {
+    ($($service_error:ty),* $(,)?) => {
+        $(impl From<$service_error> for PortalError {
+            fn from(err: $service_error) -> Self {
+                PortalError::Api(err.into())
+            }
+        })*
+    };
 }
 
-impl From<crate::auth::Denied> for PortalError {
-    fn from(err: crate::auth::Denied) -> Self {
-        PortalError::Api(err.into())
-    }
-}
-
-impl From<crate::accounts::AccountError> for PortalError {
-    fn from(err: crate::accounts::AccountError) -> Self {
-        PortalError::Api(err.into())
-    }
-}
-
-impl From<crate::access::AccessError> for PortalError {
-    fn from(err: crate::access::AccessError) -> Self {
-        PortalError::Api(err.into())
-    }
-}
-
-impl From<crate::licensing::LicensingError> for PortalError {
-    fn from(err: crate::licensing::LicensingError) -> Self {
-        PortalError::Api(err.into())
-    }
-}
-
-impl From<sqlx::Error> for PortalError {
-    fn from(err: sqlx::Error) -> Self {
-        PortalError::Api(err.into())
-    }
-}
+through_api_error!(
+    crate::domain::DomainError,
+    sqlx::Error,
+    crate::auth::Denied,
+    crate::accounts::AccountError,
+    crate::access::AccessError,
+    crate::licensing::LicensingError,
+    crate::audit::AuditError,
+);
 
 impl PortalError {
     fn code(&self) -> &'static str {
