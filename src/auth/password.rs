@@ -104,6 +104,17 @@ pub async fn verify_password(password: String, stored: Option<String>) -> bool {
     .unwrap_or(false)
 }
 
+impl From<PasswordError> for crate::error::ApiError {
+    /// A password the policy refuses is bad input; a hashing failure is ours.
+    fn from(err: PasswordError) -> Self {
+        use crate::error::ApiError;
+        match err {
+            PasswordError::Hashing(e) => ApiError::internal(anyhow::anyhow!(e)),
+            policy => ApiError::BadRequest(policy.to_string()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,16 +144,5 @@ mod tests {
             Err(PasswordError::TooLong)
         ));
         assert!(check_policy("twelve chars").is_ok());
-    }
-}
-
-impl From<PasswordError> for crate::error::ApiError {
-    /// A password the policy refuses is bad input; a hashing failure is ours.
-    fn from(err: PasswordError) -> Self {
-        use crate::error::ApiError;
-        match err {
-            PasswordError::Hashing(e) => ApiError::internal(anyhow::anyhow!(e)),
-            policy => ApiError::BadRequest(policy.to_string()),
-        }
     }
 }

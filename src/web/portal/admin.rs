@@ -229,7 +229,7 @@ pub async fn create_partner(
             );
             render(&state, &req, Some(notice), None).await
         }
-        Err(err) => refused_or(&state, &req, err.into()).await,
+        Err(err) => refused_or(&state, &req, err).await,
     }
 }
 
