@@ -140,8 +140,7 @@ impl AccessResponse {
     path = "/v1/models/{org}/{name}/access",
     tag = "models",
     params(
-        ("org" = String, Path, description = "The model's organisation"),
-        ("name" = String, Path, description = "The model's name"),
+        super::openapi::ModelPathParams,
     ),
     request_body = Option<AccessRequestBody>,
     responses(

@@ -144,10 +144,7 @@ impl From<ApiError> for HubError {
 
 type HubResult = Result<HttpResponse, HubError>;
 
-/// The descriptions the Hub routes' documented refusals share.
-const HUB_REFUSAL: &str = "Refused, in the Hub's terms (a malformed query string gets the \
-    gateway's `ErrorEnvelope` instead)";
-const HUB_FAILURE: &str = "A failure of the gateway or its storage";
+/// How the Hub routes name a revision.
 const HUB_REVISION: &str = "`main` (the latest), a commit (the first 40 hex digits of the \
     revision digest), the 64-hex digest or `sha256:` and the digest";
 
@@ -375,18 +372,11 @@ pub struct InfoQuery {
     tag = "hub",
     security(()),
     params(
-        ("org" = String, Path, description = "The model's organisation, e.g. `demo`"),
-        ("name" = String, Path, description = "The model's name, e.g. `Llama-3.2-Tiny`"),
+        super::openapi::ModelPathParams,
         InfoQuery,
     ),
     responses(
         (status = 200, description = "The model info", body = HubModelInfo),
-        (status = "4XX", description = HUB_REFUSAL, body = HubErrorBody, headers(
-            ("X-Error-Code" = String, description = "`GatedRepo`, `RepoNotFound`, \
-                `RevisionNotFound` or `EntryNotFound` (absent for other refusals)"),
-            ("X-Error-Message" = String, description = "The message, in visible ASCII"),
-        )),
-        (status = "5XX", description = HUB_FAILURE, body = HubErrorBody),
     ),
 )]
 pub async fn model_info(
@@ -404,19 +394,12 @@ pub async fn model_info(
     tag = "hub",
     security(()),
     params(
-        ("org" = String, Path, description = "The model's organisation, e.g. `demo`"),
-        ("name" = String, Path, description = "The model's name, e.g. `Llama-3.2-Tiny`"),
+        super::openapi::ModelPathParams,
         ("rev" = String, Path, description = HUB_REVISION),
         InfoQuery,
     ),
     responses(
         (status = 200, description = "The model info", body = HubModelInfo),
-        (status = "4XX", description = HUB_REFUSAL, body = HubErrorBody, headers(
-            ("X-Error-Code" = String, description = "`GatedRepo`, `RepoNotFound`, \
-                `RevisionNotFound` or `EntryNotFound` (absent for other refusals)"),
-            ("X-Error-Message" = String, description = "The message, in visible ASCII"),
-        )),
-        (status = "5XX", description = HUB_FAILURE, body = HubErrorBody),
     ),
 )]
 pub async fn model_info_revision(
@@ -492,19 +475,12 @@ pub struct TreeQuery {
     tag = "hub",
     security(()),
     params(
-        ("org" = String, Path, description = "The model's organisation, e.g. `demo`"),
-        ("name" = String, Path, description = "The model's name, e.g. `Llama-3.2-Tiny`"),
+        super::openapi::ModelPathParams,
         ("rev" = String, Path, description = HUB_REVISION),
         TreeQuery,
     ),
     responses(
         (status = 200, description = "Directories first, then files", body = Vec<HubTreeEntry>),
-        (status = "4XX", description = HUB_REFUSAL, body = HubErrorBody, headers(
-            ("X-Error-Code" = String, description = "`GatedRepo`, `RepoNotFound`, \
-                `RevisionNotFound` or `EntryNotFound` (absent for other refusals)"),
-            ("X-Error-Message" = String, description = "The message, in visible ASCII"),
-        )),
-        (status = "5XX", description = HUB_FAILURE, body = HubErrorBody),
     ),
 )]
 pub async fn tree(
@@ -523,20 +499,13 @@ pub async fn tree(
     tag = "hub",
     security(()),
     params(
-        ("org" = String, Path, description = "The model's organisation, e.g. `demo`"),
-        ("name" = String, Path, description = "The model's name, e.g. `Llama-3.2-Tiny`"),
+        super::openapi::ModelPathParams,
         ("rev" = String, Path, description = HUB_REVISION),
         ("path" = String, Path, description = "A directory of the repository (may contain `/`)"),
         TreeQuery,
     ),
     responses(
         (status = 200, description = "Directories first, then files", body = Vec<HubTreeEntry>),
-        (status = "4XX", description = HUB_REFUSAL, body = HubErrorBody, headers(
-            ("X-Error-Code" = String, description = "`GatedRepo`, `RepoNotFound`, \
-                `RevisionNotFound` or `EntryNotFound` (absent for other refusals)"),
-            ("X-Error-Message" = String, description = "The message, in visible ASCII"),
-        )),
-        (status = "5XX", description = HUB_FAILURE, body = HubErrorBody),
     ),
 )]
 pub async fn tree_under(
@@ -622,8 +591,7 @@ async fn tree_at(
     tag = "hub",
     security((), ("bearer" = [])),
     params(
-        ("org" = String, Path, description = "The model's organisation, e.g. `demo`"),
-        ("name" = String, Path, description = "The model's name, e.g. `Llama-3.2-Tiny`"),
+        super::openapi::ModelPathParams,
         ("rev" = String, Path, description = HUB_REVISION),
         ("path" = String, Path, description = "A file of the repository (may contain `/`)"),
     ),
@@ -643,12 +611,6 @@ async fn tree_at(
             ("Location" = String, description = "Where the file is"),
             ("X-Repo-Commit" = String, description = "The revision's commit (40 hex digits)"),
         )),
-        (status = "4XX", description = HUB_REFUSAL, body = HubErrorBody, headers(
-            ("X-Error-Code" = String, description = "`GatedRepo`, `RepoNotFound`, \
-                `RevisionNotFound` or `EntryNotFound` (absent for other refusals)"),
-            ("X-Error-Message" = String, description = "The message, in visible ASCII"),
-        )),
-        (status = "5XX", description = HUB_FAILURE, body = HubErrorBody),
     ),
 )]
 pub async fn resolve(

@@ -245,8 +245,7 @@ fn whole_ms(ms: f64) -> u64 {
     path = "/v1/models/{org}/{name}/validate",
     tag = "inference",
     params(
-        ("org" = String, Path, description = "The model's organisation"),
-        ("name" = String, Path, description = "The model's name"),
+        super::openapi::ModelPathParams,
     ),
     request_body = Option<ValidateRequest>,
     responses(
@@ -359,8 +358,7 @@ fn generation_audit(
     path = "/v1/models/{org}/{name}/generate",
     tag = "inference",
     params(
-        ("org" = String, Path, description = "The model's organisation"),
-        ("name" = String, Path, description = "The model's name"),
+        super::openapi::ModelPathParams,
     ),
     request_body = GenerateRequest,
     responses(

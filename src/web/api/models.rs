@@ -141,8 +141,7 @@ pub async fn list_models(state: Data<AppState>) -> Result<HttpResponse, ApiError
     tag = "models",
     security(()),
     params(
-        ("org" = String, Path, description = "The model's organisation"),
-        ("name" = String, Path, description = "The model's name"),
+        super::openapi::ModelPathParams,
     ),
     responses((status = 200, description = "The model and every revision", body = ModelDetail)),
 )]
@@ -202,8 +201,7 @@ fn signed_document(row: &RevisionRow, content_type: &str, body: String) -> HttpR
     tag = "models",
     security(()),
     params(
-        ("org" = String, Path, description = "The model's organisation"),
-        ("name" = String, Path, description = "The model's name"),
+        super::openapi::ModelPathParams,
         RevisionQuery,
     ),
     responses((
@@ -232,8 +230,7 @@ pub async fn get_manifest(
     tag = "models",
     security(()),
     params(
-        ("org" = String, Path, description = "The model's organisation"),
-        ("name" = String, Path, description = "The model's name"),
+        super::openapi::ModelPathParams,
         RevisionQuery,
     ),
     responses((

@@ -7,9 +7,10 @@
 use std::sync::OnceLock;
 
 use actix_web::HttpResponse;
+use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
-use utoipa::{Modify, OpenApi};
+use utoipa::{Modify, OpenApi, PartialSchema};
 
 use super::{
     access, admin, audit, auth, blobs, health, hub, inference, keys, licenses, me, mirror, models,
@@ -84,7 +85,7 @@ use super::{
         hub::resolve,
         openapi_json,
     ),
-    components(schemas(crate::error::ErrorEnvelope)),
+    components(schemas(crate::error::ErrorEnvelope, hub::HubErrorBody)),
     modifiers(&CommonParts),
     security(("bearer" = [])),
     tags(
@@ -121,19 +122,46 @@ impl Modify for CommonParts {
                     .build(),
             ),
         );
-        let error = |description: &str| {
-            RefOr::T(
-                ResponseBuilder::new()
-                    .description(description)
-                    .content(
-                        "application/json",
-                        ContentBuilder::new()
-                            .schema(Some(Ref::from_schema_name("ErrorEnvelope")))
-                            .build(),
-                    )
+        let error = |description: &str, schema: &str| {
+            ResponseBuilder::new().description(description).content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name(schema)))
                     .build(),
             )
         };
+        // The Hub routes refuse in the Hub's terms, which `huggingface_hub` reads from the
+        // `X-Error-Code` header.
+        let hub_refusal = RefOr::T(
+            error(
+                "Refused, in the Hub's terms (a malformed query string gets the gateway's \
+                 `ErrorEnvelope` instead)",
+                "HubErrorBody",
+            )
+            .header(
+                "X-Error-Code",
+                HeaderBuilder::new()
+                    .schema(String::schema())
+                    .description(Some(
+                        "`GatedRepo`, `RepoNotFound`, `RevisionNotFound` or `EntryNotFound` \
+                         (absent for other refusals)",
+                    ))
+                    .build(),
+            )
+            .header(
+                "X-Error-Message",
+                HeaderBuilder::new()
+                    .schema(String::schema())
+                    .description(Some("The message, in visible ASCII"))
+                    .build(),
+            )
+            .build(),
+        );
+        let failure = "A failure of the gateway or its storage";
+        let refusals =
+            RefOr::T(error("Refused: the error's `code` says why", "ErrorEnvelope").build());
+        let failures = RefOr::T(error(failure, "ErrorEnvelope").build());
+        let hub_failures = RefOr::T(error(failure, "HubErrorBody").build());
         for item in openapi.paths.paths.values_mut() {
             // One handler answers GET and HEAD: the HEAD operation gets an id of its own.
             if let Some(head) = &mut item.head {
@@ -149,16 +177,37 @@ impl Modify for CommonParts {
                 &mut item.head,
             ];
             for operation in operations.into_iter().flatten() {
+                let hub = operation
+                    .tags
+                    .as_ref()
+                    .is_some_and(|tags| tags.iter().any(|t| t == "hub"));
+                let (refused, failed) = if hub {
+                    (&hub_refusal, &hub_failures)
+                } else {
+                    (&refusals, &failures)
+                };
                 let responses = &mut operation.responses.responses;
                 responses
                     .entry("4XX".to_owned())
-                    .or_insert_with(|| error("Refused: the error's `code` says why"));
+                    .or_insert_with(|| refused.clone());
                 responses
                     .entry("5XX".to_owned())
-                    .or_insert_with(|| error("A failure of the gateway or its storage"));
+                    .or_insert_with(|| failed.clone());
             }
         }
     }
+}
+
+/// The `{org}/{name}` of a model route.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct ModelPathParams {
+    /// The model's organisation, e.g. `demo`.
+    #[allow(dead_code)]
+    org: String,
+    /// The model's name, e.g. `Llama-3.2-Tiny`.
+    #[allow(dead_code)]
+    name: String,
 }
 
 /// Raw bytes in a response (a weight file, or a range of one): a string of any content in
