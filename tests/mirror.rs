@@ -539,7 +539,7 @@ async fn tampered_replayed_and_expired_snapshots_are_refused() {
         tempfile::tempdir().unwrap().path(),
     )
     .unwrap();
-    let forged = snapshot::sign(&fresh, &stranger);
+    let forged = snapshot::sign(&fresh, &stranger).unwrap();
     proxy.set(|f| f.snapshot_body = Some(serde_json::to_vec(&forged).unwrap()));
     let output = mirror.sync(&proxy.address, &token).await;
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));

@@ -28,8 +28,10 @@ pub struct Attestation {
     /// Whether the holder acts for an organisation.
     pub on_behalf_of_organisation: bool,
     /// The organisation's name (`null` when acting as an individual).
+    #[schema(required = true)]
     pub organisation_name: Option<String>,
     /// ISO 3166-1 alpha-2 code of the organisation's principal place of business.
+    #[schema(required = true)]
     pub organisation_country: Option<String>,
     /// When it was declared (RFC 3339).
     pub created_at: String,

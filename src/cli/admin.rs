@@ -82,7 +82,7 @@ pub async fn run(settings: Settings, command: AdminCommand) -> anyhow::Result<Ex
     let (state, _) = open_state(&settings).await?;
     let id = crate::accounts::create_account(&state, &email, password.clone(), role)
         .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .map_err(|e| anyhow::anyhow!("{}", crate::error::ApiError::from(e)))?;
     println!("created {role} account {email} (id {id})");
     if generated {
         println!("password: {password}");

@@ -77,7 +77,7 @@ async fn explain(
     });
     let inputs = gather(&state, &account.id, &model, None, signals.ip, assumed)
         .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .map_err(|e| anyhow::anyhow!("{}", crate::error::ApiError::from(e)))?;
     let decision = state.policy.get().decide(
         &inputs.licensee.facts,
         action,

@@ -82,7 +82,7 @@ pub async fn run(settings: Settings, command: ReviewCommand) -> anyhow::Result<E
         .ok_or_else(|| anyhow::anyhow!("`{by}` is not a compliance or admin account"))?;
     let case = decide_case(db, &id, verdict, (&staff.id, &staff.email), &note)
         .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .map_err(|e| anyhow::anyhow!("{}", crate::error::ApiError::from(e)))?;
     print_case(&case);
     Ok(ExitCode::SUCCESS)
 }

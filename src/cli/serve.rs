@@ -59,7 +59,12 @@ async fn create_demo_admin(state: &crate::state::AppState) -> anyhow::Result<()>
     let password = super::admin::generated_password();
     crate::accounts::create_account(state, &email, password.clone(), Role::Admin)
         .await
-        .map_err(|e| anyhow::anyhow!("creating the demo admin: {e}"))?;
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "creating the demo admin: {}",
+                crate::error::ApiError::from(e)
+            )
+        })?;
     println!("demo admin: {DEMO_ADMIN} / {password} (shown once)");
     Ok(())
 }

@@ -183,6 +183,7 @@ pub struct Partner {
     /// When it was created (RFC 3339).
     pub created_at: String,
     /// Who created it.
+    #[schema(required = true)]
     pub created_by: Option<String>,
     /// Whether the partner account is disabled.
     pub disabled: bool,

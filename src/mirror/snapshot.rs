@@ -243,15 +243,14 @@ pub struct SnapshotSignature {
     pub keyid: String,
 }
 
-/// The snapshot as a signed DSSE envelope.
-pub fn sign(snapshot: &Snapshot, key: &PublisherKey) -> SnapshotEnvelope {
-    let payload = serde_json::to_vec(snapshot).unwrap_or_default();
-    serde_json::from_value(key.sign_envelope(PAYLOAD_TYPE, &payload)).unwrap_or_else(|e| {
-        // `sign_envelope` always writes this shape; were that to change, the envelope goes
-        // out empty and every mirror refuses it.
-        tracing::error!(error = %e, "the signed snapshot is not a DSSE envelope");
-        SnapshotEnvelope::default()
-    })
+/// The snapshot as a signed DSSE envelope; an error only if `sign_envelope` stopped writing
+/// the DSSE shape (a bug, answered as a 500 rather than an empty envelope).
+pub fn sign(
+    snapshot: &Snapshot,
+    key: &PublisherKey,
+) -> Result<SnapshotEnvelope, serde_json::Error> {
+    let payload = serde_json::to_vec(snapshot)?;
+    serde_json::from_value(key.sign_envelope(PAYLOAD_TYPE, &payload))
 }
 
 /// Puts every model the snapshot offers to its own policy bundle for a partner licensee in

@@ -32,6 +32,7 @@ pub struct PublishedLicenseVersion {
     /// When it was published (RFC 3339).
     pub published_at: String,
     /// Who published it.
+    #[schema(required = true)]
     pub published_by: Option<String>,
 }
 
@@ -129,19 +130,30 @@ pub struct AcceptanceRecord {
     pub accepted_at: String,
     pub user_id: String,
     pub email: String,
+    #[schema(required = true)]
     pub legal_name: Option<String>,
+    #[schema(required = true)]
     pub domicile_country: Option<String>,
+    #[schema(required = true)]
     pub on_behalf_of_organisation: Option<bool>,
+    #[schema(required = true)]
     pub organisation_name: Option<String>,
+    #[schema(required = true)]
     pub organisation_country: Option<String>,
     /// The address it was accepted from.
+    #[schema(required = true)]
     pub client_ip: Option<String>,
     /// The country that address was located in.
+    #[schema(required = true)]
     pub geo_country: Option<String>,
+    #[schema(required = true)]
     pub user_agent: Option<String>,
     /// When it was revoked (RFC 3339; `null`: in force).
+    #[schema(required = true)]
     pub revoked_at: Option<String>,
+    #[schema(required = true)]
     pub revoked_by: Option<String>,
+    #[schema(required = true)]
     pub revoke_reason: Option<String>,
 }
 

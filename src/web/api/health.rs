@@ -85,6 +85,7 @@ pub async fn ready(state: Data<AppState>) -> HttpResponse {
     get,
     path = "/metrics",
     tag = "health",
+    security((), ("metrics_token" = [])),
     responses((
         status = 200,
         description = "OpenMetrics text",

@@ -23,7 +23,7 @@ pub struct LicenseSummary {
     /// The hex SHA-256 of the version's documents; accepting names it.
     pub digest: String,
     /// The modalities of the models it covers (`null` if unreadable).
-    #[schema(value_type = Option<Vec<Modality>>)]
+    #[schema(value_type = Option<Vec<Modality>>, required = true)]
     pub modalities: Option<Vec<String>>,
     /// When the version was published (RFC 3339).
     pub published_at: String,

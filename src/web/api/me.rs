@@ -22,6 +22,7 @@ pub struct Account {
     pub email: String,
     pub role: Role,
     /// The current declaration (`null` before the first).
+    #[schema(required = true)]
     pub attestation: Option<Attestation>,
 }
 
@@ -69,6 +70,7 @@ pub async fn put_attestation(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AttestationHistory {
     /// The declaration in force (`null` before the first).
+    #[schema(required = true)]
     pub current: Option<Attestation>,
     /// Every declaration, newest first.
     pub history: Vec<Attestation>,
@@ -103,6 +105,7 @@ pub struct NewApiToken {
     pub token: String,
     pub scopes: Vec<Scope>,
     /// When it expires (RFC 3339; `null`: never).
+    #[schema(required = true)]
     pub expires_at: Option<String>,
     /// A reminder that the secret is not shown again.
     pub note: &'static str,
@@ -145,15 +148,18 @@ pub struct ApiToken {
     pub id: String,
     pub name: String,
     /// What the token may be used for (`null` if unreadable).
-    #[schema(value_type = Option<Vec<Scope>>)]
+    #[schema(value_type = Option<Vec<Scope>>, required = true)]
     pub scopes: Option<Vec<String>>,
     /// When it was minted (RFC 3339).
     pub created_at: String,
     /// When it expires (`null`: never).
+    #[schema(required = true)]
     pub expires_at: Option<String>,
     /// When it was last used (`null`: never).
+    #[schema(required = true)]
     pub last_used_at: Option<String>,
     /// When it was revoked (`null`: live).
+    #[schema(required = true)]
     pub revoked_at: Option<String>,
 }
 
@@ -233,11 +239,15 @@ pub struct AccountLicense {
     pub current_digest: String,
     pub status: LicenseAcceptanceStatus,
     /// The version last accepted (`null`: none).
+    #[schema(required = true)]
     pub accepted_version: Option<String>,
+    #[schema(required = true)]
     pub accepted_digest: Option<String>,
     /// When it was accepted (RFC 3339).
+    #[schema(required = true)]
     pub accepted_at: Option<String>,
     /// Why the acceptance was revoked, if it was.
+    #[schema(required = true)]
     pub revoke_reason: Option<String>,
 }
 

@@ -46,9 +46,10 @@ pub async fn get_snapshot(
     }
     let partner = calling_partner(&state, &who).await?;
     let snapshot = snapshot::build(&state, &partner, crate::web::extract::client_ip(&req)).await?;
+    let signed = snapshot::sign(&snapshot, &state.signer).map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(snapshot::sign(&snapshot, &state.signer)))
+        .json(signed))
 }
 
 /// `POST /v1/mirror/audit` with `{"events": [...]}` (events as the audit API shows them):

@@ -122,6 +122,18 @@ impl Modify for CommonParts {
                     .build(),
             ),
         );
+        components.add_security_scheme(
+            "metrics_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "`server.metrics_token`; a loopback peer needs none while no trusted \
+                         proxy is configured",
+                    ))
+                    .build(),
+            ),
+        );
         let error = |description: &str, schema: &str| {
             ResponseBuilder::new().description(description).content(
                 "application/json",

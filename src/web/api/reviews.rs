@@ -42,8 +42,10 @@ pub struct OwnReviewCase {
     /// RFC 3339.
     pub opened_at: String,
     /// RFC 3339; null while open.
+    #[schema(required = true)]
     pub decided_at: Option<String>,
     /// The note of the last decision.
+    #[schema(required = true)]
     pub note: Option<String>,
     /// The policies that sent the request to review (null if unreadable).
     #[schema(value_type = Vec<crate::policy::Reason>)]
