@@ -362,16 +362,13 @@ pub async fn admit(
         .await?;
         let Some(window_started_at) = reserved else {
             drop(tx);
-            let refusal = ApiError::DownloadLimitReached {
-                limit: grant.downloads_per_blob,
-            };
+            let limit = grant.downloads_per_blob;
+            let refusal = ApiError::from(AccessError::DownloadLimitReached { limit });
             let mut refused = request.clone();
             refused.status = refusal.status().as_u16();
             refused.bytes = 0;
             record_refusal(state, Some(grant), &refused, &refusal).await;
-            return Err(AccessError::DownloadLimitReached {
-                limit: grant.downloads_per_blob,
-            });
+            return Err(AccessError::DownloadLimitReached { limit });
         };
         reservation = Some(Reservation {
             user_id: grant.user_id.clone(),

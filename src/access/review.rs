@@ -91,9 +91,20 @@ fn parsed(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or(Value::Null)
 }
 
-/// A review case as compliance staff see it.
+/// A review case as compliance staff see it: the case as its user sees it, and who decided
+/// it last.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ReviewCase {
+    #[serde(flatten)]
+    pub case: OwnReviewCase,
+    /// The email of the staff member who decided it last.
+    #[schema(required = true)]
+    pub decided_by: Option<String>,
+}
+
+/// A review case as its user sees it: who decided it is for the compliance team only.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OwnReviewCase {
     pub id: String,
     /// `open`, `approved` or `denied`.
     pub state: String,
@@ -107,9 +118,6 @@ pub struct ReviewCase {
     /// RFC 3339; null while open.
     #[schema(required = true)]
     pub decided_at: Option<String>,
-    /// The email of the staff member who decided it last.
-    #[schema(required = true)]
-    pub decided_by: Option<String>,
     /// The note of the last decision.
     #[schema(required = true)]
     pub note: Option<String>,
@@ -129,9 +137,19 @@ pub struct ReviewUser {
 }
 
 impl ReviewCase {
-    /// The case of `row`.
+    /// The case of `row`, for staff.
     pub fn of(row: &ReviewRow) -> Self {
         ReviewCase {
+            case: OwnReviewCase::of(row),
+            decided_by: row.decided_by.clone(),
+        }
+    }
+}
+
+impl OwnReviewCase {
+    /// The case of `row`, for its user.
+    pub fn of(row: &ReviewRow) -> Self {
+        OwnReviewCase {
             id: row.id.clone(),
             state: row.state.clone(),
             model: row.model_id.clone(),
@@ -142,7 +160,6 @@ impl ReviewCase {
             attestation_id: row.attestation_id.clone(),
             opened_at: rfc3339(row.opened_at),
             decided_at: row.decided_at.map(rfc3339),
-            decided_by: row.decided_by.clone(),
             note: row.note.clone(),
             reasons: parsed(&row.reasons),
             inputs: parsed(&row.inputs),

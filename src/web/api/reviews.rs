@@ -4,10 +4,10 @@
 use actix_web::web::{Data, Json, Path, Query};
 use actix_web::HttpResponse;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::access::review::{decide_case, ReviewCase, ReviewUser, Verdict, REVIEWERS};
+use crate::access::review::{decide_case, OwnReviewCase, ReviewCase, Verdict, REVIEWERS};
+use crate::access::AccessError;
 use crate::auth::{Principal, Scope, ANY_ROLE};
 use crate::db::reviews;
 use crate::error::ApiError;
@@ -26,50 +26,6 @@ pub struct ReviewListQuery {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReviewCaseList {
     pub cases: Vec<ReviewCase>,
-}
-
-/// A review case as its user sees it: who decided it is for the compliance team only.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OwnReviewCase {
-    pub id: String,
-    /// `open`, `approved` or `denied`.
-    pub state: String,
-    /// The model, `org/name`.
-    pub model: String,
-    pub user: ReviewUser,
-    /// The declaration the case was opened on.
-    pub attestation_id: String,
-    /// RFC 3339.
-    pub opened_at: String,
-    /// RFC 3339; null while open.
-    #[schema(required = true)]
-    pub decided_at: Option<String>,
-    /// The note of the last decision.
-    #[schema(required = true)]
-    pub note: Option<String>,
-    /// The policies that sent the request to review (null if unreadable).
-    #[schema(value_type = Vec<crate::policy::Reason>)]
-    pub reasons: Value,
-    /// The decision inputs that opened the case, as the audit log records them.
-    #[schema(value_type = Object)]
-    pub inputs: Value,
-}
-
-impl From<ReviewCase> for OwnReviewCase {
-    fn from(case: ReviewCase) -> Self {
-        OwnReviewCase {
-            id: case.id,
-            state: case.state,
-            model: case.model,
-            user: case.user,
-            attestation_id: case.attestation_id,
-            opened_at: case.opened_at,
-            decided_at: case.decided_at,
-            note: case.note,
-            reasons: case.reasons,
-            inputs: case.inputs,
-        }
-    }
 }
 
 /// The answer of `GET /v1/me/reviews`.
@@ -122,7 +78,7 @@ pub async fn get_review(
     who.authorize(REVIEWERS, Scope::Admin)?;
     let case = reviews::find(&state.db, &id)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("review case `{id}` not found")))?;
+        .ok_or_else(|| AccessError::CaseNotFound(id.to_string()))?;
     Ok(HttpResponse::Ok().json(ReviewCase::of(&case)))
 }
 
@@ -200,9 +156,6 @@ pub async fn my_reviews(state: Data<AppState>, who: Principal) -> Result<HttpRes
     who.authorize(ANY_ROLE, Scope::Read)?;
     let cases = reviews::list(&state.db, None, Some(&who.user_id)).await?;
     Ok(HttpResponse::Ok().json(OwnReviewCaseList {
-        cases: cases
-            .iter()
-            .map(|case| OwnReviewCase::from(ReviewCase::of(case)))
-            .collect(),
+        cases: cases.iter().map(OwnReviewCase::of).collect(),
     }))
 }
