@@ -102,6 +102,8 @@ pub enum ApiError {
     },
     #[error("{0}")]
     Conflict(String),
+    #[error("audit entry `{0}` is not in a signed checkpoint yet; ask again in a second")]
+    AuditEntryPending(String),
     /// The database could not be reached (or answered that it cannot serve now).
     #[error("the database is unavailable; try again shortly")]
     DatabaseUnavailable(#[source] anyhow::Error),
@@ -186,6 +188,7 @@ impl ApiError {
             ApiError::DownloadLimitReached { .. } => "download-limit-reached",
             ApiError::AccessDenied { .. } => "access-denied",
             ApiError::Conflict(_) => "conflict",
+            ApiError::AuditEntryPending(_) => "audit-entry-pending",
             ApiError::DatabaseUnavailable(_) => "database-unavailable",
             ApiError::StoreUnavailable(_) => "store-unavailable",
             ApiError::ModelNotRunnable(_) => "model-not-runnable",
@@ -284,7 +287,8 @@ impl ApiError {
             ApiError::EmailTaken
             | ApiError::StaleLicenseVersion { .. }
             | ApiError::AttestationRequired
-            | ApiError::Conflict(_) => StatusCode::CONFLICT,
+            | ApiError::Conflict(_)
+            | ApiError::AuditEntryPending(_) => StatusCode::CONFLICT,
             ApiError::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             ApiError::PayloadTooLarge | ApiError::PromptTooLong { .. } => {
                 StatusCode::PAYLOAD_TOO_LARGE

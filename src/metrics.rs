@@ -48,6 +48,8 @@ pub struct Metrics {
     decisions: Family<DecisionLabels, Counter>,
     grant_failures: Family<CodeLabels, Counter>,
     audit_append_seconds: Histogram,
+    audit_sequenced: Counter,
+    audit_inclusion_seconds: Histogram,
     store_errors: Family<OperationLabels, Counter>,
     refused_connections: Counter,
 }
@@ -92,8 +94,20 @@ impl Metrics {
         let audit_append_seconds = latency_histogram();
         registry.register(
             "audit_append_duration_seconds",
-            "Time to append one event to the audit chain (inside its transaction)",
+            "Time to append one event to the audit log's pending queue (inside its transaction)",
             audit_append_seconds.clone(),
+        );
+        let audit_sequenced = Counter::default();
+        registry.register(
+            "audit_entries_sequenced",
+            "Audit entries integrated into the Merkle tree under a signed checkpoint",
+            audit_sequenced.clone(),
+        );
+        let audit_inclusion_seconds = latency_histogram();
+        registry.register(
+            "audit_inclusion_delay_seconds",
+            "Time from an audit entry's write to a signed checkpoint covering it (oldest of each batch)",
+            audit_inclusion_seconds.clone(),
         );
         let store_errors = Family::<OperationLabels, Counter>::default();
         registry.register(
@@ -115,6 +129,8 @@ impl Metrics {
             decisions,
             grant_failures,
             audit_append_seconds,
+            audit_sequenced,
+            audit_inclusion_seconds,
             store_errors,
             refused_connections,
         }
@@ -150,6 +166,12 @@ impl Metrics {
 
     pub fn record_audit_append(&self, elapsed: Duration) {
         self.audit_append_seconds.observe(elapsed.as_secs_f64());
+    }
+
+    pub fn record_audit_sequenced(&self, entries: usize, oldest_waited: Duration) {
+        self.audit_sequenced.inc_by(entries as u64);
+        self.audit_inclusion_seconds
+            .observe(oldest_waited.as_secs_f64());
     }
 
     pub fn record_store_error(&self, operation: &str) {

@@ -140,6 +140,10 @@ pub async fn open_state(settings: &Settings) -> anyhow::Result<(AppState, Publis
             &settings.storage.key_dir(),
             crate::ledger::checkpoint::AUDIT_KEY_FILE,
         )?,
+        log_signer: crate::ledger::note::LogSigner::load_or_generate(
+            &settings.storage.key_dir(),
+            &settings.audit.log_origin,
+        )?,
         pseudonym_key: crate::ledger::context::PseudonymKey::load_or_generate(
             &settings.storage.key_dir(),
         )?,
@@ -202,9 +206,9 @@ impl Application {
         let port = listener.local_addr()?.port();
         let server = crate::web::server::start(listener, state.clone())?;
         let mut tasks = vec![
-            tokio::spawn(crate::audit::checkpoint::run_checkpointer(
+            tokio::spawn(crate::audit::sequencer::run(
                 state.db.clone(),
-                state.audit_key.clone(),
+                state.log_signer.clone(),
                 state.settings.audit.clone(),
             )),
             tokio::spawn(crate::audit::refusals::run_writer(

@@ -36,8 +36,11 @@ pub struct AppState {
     pub proxies: TrustedProxies,
     pub geoip: Arc<GeoIp>,
     pub policy: CurrentPolicy,
-    /// Signs audit checkpoints (`keys/audit.key.pem`, not the publisher key).
+    /// Signed the checkpoints of the audit hash chain of earlier releases
+    /// (`keys/audit.key.pem`); kept to verify them.
     pub audit_key: PublisherKey,
+    /// Signs the audit log's checkpoints (`keys/audit-log.key`, Ed25519 signed notes).
+    pub log_signer: crate::ledger::note::LogSigner,
     /// Keys the hash of personal fields (client IPs) in audit events.
     pub pseudonym_key: crate::ledger::context::PseudonymKey,
     /// Keys the portal's CSRF tokens to the browser's session (`keys/portal-csrf.key`).

@@ -13,7 +13,7 @@ use crate::db::audit::{self as store, EventFilter};
 use crate::db::Db;
 use crate::domain::{parse_time, rfc3339, Role};
 use crate::export::csv_field;
-use crate::ledger::ChainedEvent;
+use crate::ledger::LogEntry;
 
 /// Who reads the audit trail.
 pub const AUDITORS: &[Role] = &[Role::Compliance];
@@ -105,6 +105,7 @@ impl EventQuery {
 
 const CSV_COLUMNS: &[&str] = &[
     "seq",
+    "index",
     "id",
     "time",
     "occurred_at",
@@ -116,14 +117,13 @@ const CSV_COLUMNS: &[&str] = &[
     "client_ip_hash",
     "client_ip",
     "data",
-    "prev_hash",
-    "hash",
 ];
 
-fn csv_line(event: &ChainedEvent) -> String {
+fn csv_line(event: &LogEntry) -> String {
     let text = |v: &Option<String>| csv_field(v.as_deref().unwrap_or_default());
     let fields = [
         event.seq.to_string(),
+        event.index.map(|i| i.to_string()).unwrap_or_default(),
         csv_field(&event.id),
         rfc3339(event.occurred_at),
         event.occurred_at.to_string(),
@@ -137,8 +137,6 @@ fn csv_line(event: &ChainedEvent) -> String {
         csv_field(&String::from_utf8_lossy(&crate::canonical_json::to_bytes(
             &event.data,
         ))),
-        csv_field(&event.prev_hash),
-        csv_field(&event.hash),
     ];
     format!("{}\r\n", fields.join(","))
 }

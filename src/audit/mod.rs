@@ -1,19 +1,23 @@
-//! The audit trail as a service: checkpointing the stored chain (`checkpoint`), search and
-//! export (`export`), summary reports (`report`), the tally of refused anonymous requests
-//! (`refusals`) and verification of what is stored. The
-//! chain's format is `ledger`; its storage is `db::audit`.
+//! The audit trail as a service: sequencing the log into its Merkle tree (`sequencer`),
+//! checkpoints, tiles, receipts and witnesses (`log`), search and export (`export`),
+//! summary reports (`report`), the tally of refused anonymous requests (`refusals`) and
+//! verification of what is stored. The log's format is `ledger`; its storage `db::audit`.
 
-pub mod checkpoint;
 pub mod export;
+pub mod log;
 pub mod refusals;
+pub mod remote;
 pub mod report;
+pub mod sequencer;
 
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::{audit as store, Db};
 use crate::ledger::context::PseudonymKey;
-use crate::ledger::{ChainProblem, ChainedEvent, Checkpoint, Verifier};
+use crate::ledger::note::{open_checkpoint, OpenedCheckpoint};
+use crate::ledger::verify::{LogProblem, TreeWalker};
+use crate::ledger::{ChainProblem, ChainedEvent, Checkpoint, LogEntry, Verifier};
 use crate::store::signing::PublicKey;
 
 /// Why a search or export of the audit trail was refused.
@@ -38,45 +42,62 @@ impl From<AuditError> for crate::error::ApiError {
     }
 }
 
-/// What verifying a log found.
+/// What verifying the log found.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct VerifyReport {
     /// No problem found.
     pub ok: bool,
-    /// Events checked (up to the first problem).
-    pub events: i64,
-    /// Signed checkpoints checked against.
-    pub checkpoints: usize,
-    /// The largest signed checkpoint the log was checked against.
+    /// Entries checked (up to the first problem).
+    pub entries: u64,
+    /// The size of the signed checkpoint the log was checked against.
     #[schema(required = true)]
-    pub latest_checkpoint: Option<i64>,
-    /// Events after the latest checkpoint: linked by the chain but not yet signed, so a
-    /// rewrite of them alone would not be caught until the next checkpoint.
-    pub unsealed_events: i64,
+    pub checkpoint_size: Option<u64>,
+    /// Witnesses whose cosignatures on that checkpoint held.
+    pub cosigned_by: Vec<String>,
+    /// Events carried over from the hash chain of earlier releases, checked against that
+    /// chain's own signed checkpoints too.
+    pub legacy_events: u64,
     /// The first problem, null when none.
     #[schema(required = true)]
-    pub problem: Option<ChainProblem>,
+    pub problem: Option<LogProblem>,
     /// The result in words.
     pub message: String,
 }
 
 impl VerifyReport {
-    fn new(events: i64, checkpoints: &[(i64, String)], problem: Option<ChainProblem>) -> Self {
-        let latest_checkpoint = checkpoints.last().map(|(size, _)| *size);
-        let unsealed_events = (events - latest_checkpoint.unwrap_or(0)).max(0);
+    /// The report of a walk that ended with `outcome` (entries checked, or the problem).
+    pub fn new(
+        outcome: Result<u64, (u64, LogProblem)>,
+        checkpoint: Option<&OpenedCheckpoint>,
+        legacy_events: u64,
+    ) -> Self {
+        let (entries, problem) = match outcome {
+            Ok(entries) => (entries, None),
+            Err((entries, problem)) => (entries, Some(problem)),
+        };
+        let cosigned_by = checkpoint
+            .map(|c| c.cosigned_by.clone())
+            .unwrap_or_default();
         let message = match &problem {
             Some(p) => p.to_string(),
-            None => format!(
-                "{events} events verified against {} signed checkpoints ({unsealed_events} after the latest)",
-                checkpoints.len()
-            ),
+            None => {
+                let witnesses = if cosigned_by.is_empty() {
+                    String::new()
+                } else {
+                    format!(", cosigned by {}", cosigned_by.join(", "))
+                };
+                format!(
+                    "{entries} entries verified against the signed checkpoint of size {}{witnesses}",
+                    checkpoint.map_or(0, |c| c.size)
+                )
+            }
         };
         VerifyReport {
             ok: problem.is_none(),
-            events,
-            checkpoints: checkpoints.len(),
-            latest_checkpoint,
-            unsealed_events,
+            entries,
+            checkpoint_size: checkpoint.map(|c| c.size),
+            cosigned_by,
+            legacy_events,
             problem,
             message,
         }
@@ -102,79 +123,187 @@ pub fn trusted_checkpoints(
     Ok(trusted)
 }
 
-/// Verifies `events` (in the order given) against `checkpoints` under `key`.
-pub fn verify_events(
+/// What checking an export of the hash chain of earlier releases found.
+#[derive(Debug, Clone)]
+pub struct ChainReport {
+    pub ok: bool,
+    pub events: i64,
+    pub message: String,
+}
+
+/// Verifies the events of a hash-chain export (releases up to 0006; in the order given)
+/// against that chain's `checkpoints` under `key`.
+pub fn verify_chain(
     events: impl IntoIterator<Item = ChainedEvent>,
     checkpoints: &[Checkpoint],
     key: &PublicKey,
-) -> VerifyReport {
+) -> ChainReport {
+    let report = |events: i64, problem: Option<ChainProblem>, trusted: usize| ChainReport {
+        ok: problem.is_none(),
+        events,
+        message: match problem {
+            Some(p) => p.to_string(),
+            None => format!("{events} events verified against {trusted} signed checkpoints"),
+        },
+    };
     let trusted = match trusted_checkpoints(checkpoints, key) {
         Ok(trusted) => trusted,
-        Err(problem) => return VerifyReport::new(0, &[], Some(problem)),
+        Err(problem) => return report(0, Some(problem), 0),
     };
     let mut verifier = Verifier::new(&trusted);
     let mut checked = 0;
     for event in events {
         if let Err(problem) = verifier.next(&event) {
-            return VerifyReport::new(checked, &trusted, Some(problem));
+            return report(checked, Some(problem), trusted.len());
         }
         checked += 1;
     }
     match verifier.finish() {
-        Ok(events) => VerifyReport::new(events, &trusted, None),
-        Err(problem) => VerifyReport::new(checked, &trusted, Some(problem)),
+        Ok(events) => report(events, None, trusted.len()),
+        Err(problem) => report(checked, Some(problem), trusted.len()),
     }
 }
 
-/// Verifies the stored log, page by page, against its stored checkpoints, up to the chain
-/// head recorded when the walk began; also that each stored plaintext client IP is the one
-/// its keyed hash in the chain names.
-pub async fn verify_stored(
-    db: &Db,
-    key: &PublicKey,
-    pseudonym: &PseudonymKey,
-) -> Result<VerifyReport, sqlx::Error> {
-    const PAGE: i64 = 1000;
-    let (head, _) = store::head(db).await?;
-    let checkpoints = store::checkpoints(db).await?;
-    let trusted = match trusted_checkpoints(&checkpoints, key) {
-        Ok(trusted) => trusted,
-        Err(problem) => return Ok(VerifyReport::new(0, &[], Some(problem))),
-    };
-    let mut verifier = Verifier::new(&trusted);
-    let mut filter = store::EventFilter::default();
-    let mut checked = 0;
-    'pages: loop {
-        let page = store::find(db, &filter, PAGE).await?;
-        for event in &page {
-            if event.seq > head {
-                break 'pages;
-            }
-            let problem = verifier.next(event).err().or_else(|| {
-                let ip_matches = match (&event.client_ip, &event.client_ip_hash) {
-                    (Some(ip), Some(hash)) => pseudonym.hash(ip) == *hash,
-                    (Some(_), None) => false,
-                    (None, _) => true,
-                };
-                (!ip_matches).then_some(ChainProblem::ClientIpMismatch { seq: event.seq })
-            });
-            if let Some(problem) = problem {
-                return Ok(VerifyReport::new(checked, &trusted, Some(problem)));
-            }
-            checked += 1;
-        }
-        match page.last() {
-            Some(last) if page.len() as i64 == PAGE => filter.after = last.seq,
-            _ => break,
+/// Verifies an export of the log (entries in the order given) against a signed
+/// checkpoint: the entries, re-hashed, must give its root.
+pub fn verify_export(
+    entries: impl IntoIterator<Item = LogEntry>,
+    checkpoint: &OpenedCheckpoint,
+) -> VerifyReport {
+    let mut walker = TreeWalker::new(checkpoint.size, checkpoint.root);
+    for entry in entries {
+        // Entries still pending when exported have no place in the tree yet.
+        let Some(index) = entry.index.and_then(|i| u64::try_from(i).ok()) else {
+            continue;
+        };
+        if let Err(problem) = walker.next(index, entry.leaf_hash(), None) {
+            return VerifyReport::new(Err((walker.checked(), problem)), Some(checkpoint), 0);
         }
     }
-    Ok(match verifier.finish() {
-        Ok(last) if last < head => VerifyReport::new(
-            checked,
-            &trusted,
-            Some(ChainProblem::BehindHead { last, head }),
-        ),
-        Ok(events) => VerifyReport::new(events, &trusted, None),
-        Err(problem) => VerifyReport::new(checked, &trusted, Some(problem)),
+    let checked = walker.checked();
+    VerifyReport::new(
+        walker.finish().map_err(|p| (checked, p)),
+        Some(checkpoint),
+        0,
+    )
+}
+
+/// The chain link of an event carried over from the hash chain of earlier releases.
+fn legacy_event(entry: &LogEntry) -> Option<ChainedEvent> {
+    let legacy = entry.legacy.as_ref()?;
+    Some(ChainedEvent {
+        seq: legacy.seq,
+        id: entry.id.clone(),
+        occurred_at: entry.occurred_at,
+        kind: entry.kind.clone(),
+        actor: entry.actor.clone(),
+        subject: entry.subject.clone(),
+        outcome: entry.outcome.clone(),
+        request_id: entry.request_id.clone(),
+        client_ip_hash: entry.client_ip_hash.clone(),
+        client_ip: entry.client_ip.clone(),
+        data: entry.data.clone(),
+        prev_hash: legacy.prev_hash.clone(),
+        hash: legacy.hash.clone(),
     })
+}
+
+/// Verifies the stored log against its newest signed checkpoint (opened under
+/// `log_vkey`): every entry up to the checkpoint's size, in leaf order, against the leaf
+/// hash the tree stores for it and the checkpoint's root; each stored plaintext client IP
+/// against its keyed hash; and the events carried over from the hash chain of earlier
+/// releases against that chain and its checkpoints (under `chain_key`).
+pub async fn verify_stored(
+    db: &Db,
+    log_vkey: &str,
+    chain_key: &PublicKey,
+    pseudonym: &PseudonymKey,
+) -> Result<VerifyReport, sqlx::Error> {
+    const PAGE: u64 = 1000;
+    let Some((_, note)) = store::log::latest_checkpoint(db).await? else {
+        return Ok(VerifyReport::new(Ok(0), None, 0));
+    };
+    let checkpoint = match open_checkpoint(note.as_bytes(), log_vkey, &[]) {
+        Ok(checkpoint) => checkpoint,
+        Err(e) => {
+            let problem = LogProblem::BadCheckpoint {
+                reason: e.to_string(),
+            };
+            return Ok(VerifyReport::new(Err((0, problem)), None, 0));
+        }
+    };
+    let chain_checkpoints = store::checkpoints(db).await?;
+    let trusted = match trusted_checkpoints(&chain_checkpoints, chain_key) {
+        Ok(trusted) => trusted,
+        Err(problem) => {
+            let problem = LogProblem::LegacyChain {
+                reason: problem.to_string(),
+            };
+            return Ok(VerifyReport::new(Err((0, problem)), Some(&checkpoint), 0));
+        }
+    };
+    let mut chain = Verifier::new(&trusted);
+    let mut legacy_events = 0;
+    let mut walker = TreeWalker::new(checkpoint.size, checkpoint.root);
+    let fail = |walker: &TreeWalker, problem, legacy| {
+        Ok(VerifyReport::new(
+            Err((walker.checked(), problem)),
+            Some(&checkpoint),
+            legacy,
+        ))
+    };
+    let mut from = 0;
+    while from < checkpoint.size {
+        let count = PAGE.min(checkpoint.size - from);
+        let entries = store::log::entry_range(db, from, count).await?;
+        let stored = store::log::hash_range(db, 0, from, count).await?;
+        for entry in &entries {
+            let index = entry.index.and_then(|i| u64::try_from(i).ok()).unwrap_or(0);
+            let expected = index
+                .checked_sub(from)
+                .and_then(|i| stored.get(usize::try_from(i).ok()?))
+                .copied();
+            if let Err(problem) = walker.next(index, entry.leaf_hash(), expected) {
+                return fail(&walker, problem, legacy_events);
+            }
+            let ip_matches = match (&entry.client_ip, &entry.client_ip_hash) {
+                (Some(ip), Some(hash)) => pseudonym.hash(ip) == *hash,
+                (Some(_), None) => false,
+                (None, _) => true,
+            };
+            if !ip_matches {
+                return fail(
+                    &walker,
+                    LogProblem::ClientIpMismatch { index },
+                    legacy_events,
+                );
+            }
+            if let Some(event) = legacy_event(entry) {
+                if let Err(problem) = chain.next(&event) {
+                    let problem = LogProblem::LegacyChain {
+                        reason: problem.to_string(),
+                    };
+                    return fail(&walker, problem, legacy_events);
+                }
+                legacy_events += 1;
+            }
+        }
+        if entries.len() as u64 != count {
+            break;
+        }
+        from += count;
+    }
+    let checked = walker.checked();
+    let outcome = walker.finish().map_err(|p| (checked, p));
+    if let (Ok(_), Err(problem)) = (&outcome, chain.finish()) {
+        let problem = LogProblem::LegacyChain {
+            reason: problem.to_string(),
+        };
+        return Ok(VerifyReport::new(
+            Err((checked, problem)),
+            Some(&checkpoint),
+            legacy_events,
+        ));
+    }
+    Ok(VerifyReport::new(outcome, Some(&checkpoint), legacy_events))
 }

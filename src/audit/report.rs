@@ -54,7 +54,7 @@ async fn walk(
     kind: EventKind,
     since: Option<i64>,
     until: Option<i64>,
-    mut each: impl FnMut(&crate::ledger::ChainedEvent),
+    mut each: impl FnMut(&crate::ledger::LogEntry),
 ) -> Result<(), sqlx::Error> {
     let mut filter = EventFilter {
         kind: Some(kind.as_str().to_owned()),

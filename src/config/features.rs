@@ -226,12 +226,19 @@ impl Default for InferenceSettings {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AuditSettings {
-    /// A signed checkpoint after this many new events…
-    pub checkpoint_every_events: u64,
-    /// …or after this many seconds when there are new events at all.
-    pub checkpoint_every_secs: u64,
+    /// The log's origin, the first line of its checkpoints (a schema-less URL such as
+    /// `gateway.example.com/audit`): the name of the log key when it is first generated
+    /// (`keys/audit-log.key`); a key that exists keeps the origin it was made with.
+    pub log_origin: String,
+    /// The most pending entries the sequencer integrates in one batch.
+    pub batch_entries: usize,
+    /// How long the sequencer waits between batches when fewer than a full batch wait.
+    pub batch_interval_ms: u64,
+    /// How long one replica's sequencer lease lasts without renewal; another replica takes
+    /// over after it ran out.
+    pub sequencer_lease_ms: u64,
     /// Days the plaintext client IP stays beside an event; then only its keyed hash (in
-    /// the chain) remains. 0 keeps it forever.
+    /// the log) remains. 0 keeps it forever.
     pub ip_retention_days: u64,
     /// Refused blob requests without a verified grant are not written one by one: each
     /// client address gets one `blob.refusals` event per this many seconds, with counts.
@@ -241,8 +248,10 @@ pub struct AuditSettings {
 impl Default for AuditSettings {
     fn default() -> Self {
         AuditSettings {
-            checkpoint_every_events: 1000,
-            checkpoint_every_secs: 60,
+            log_origin: "modelgate.localhost/audit".into(),
+            batch_entries: 256,
+            batch_interval_ms: 100,
+            sequencer_lease_ms: 3000,
             ip_retention_days: 30,
             refusal_tally_secs: 60,
         }

@@ -1,15 +1,18 @@
-//! SQL for the audit log: appends that extend the hash chain inside the caller's write
-//! transaction (locking the chain head, so concurrent appenders, even in other processes,
-//! form one chain in commit order), reads by filter and cursor, and checkpoints.
+//! SQL for the audit log: appends to the pending queue inside the caller's write
+//! transaction (no shared lock: each takes the next arrival number), reads by filter and
+//! cursor, and the chain checkpoints of earlier releases. The tree (sequencing, tiles,
+//! checkpoints, proofs) is `db::audit::log`.
 
 use serde_json::Value;
 use sqlx::FromRow;
 
 use super::{now_ms, Backend, Db, WriteTx};
-use crate::ledger::chain::{canonical_bytes, chain_hash};
+use crate::ledger::entry::{LegacyLink, MAX_ENTRY_BYTES};
 use crate::ledger::event::{EventKind, Outcome};
-use crate::ledger::{ChainedEvent, Checkpoint};
+use crate::ledger::{Checkpoint, LogEntry};
 use crate::random::new_id;
+
+pub mod log;
 
 /// One security-relevant event, ready to append.
 #[derive(Debug, Clone)]
@@ -25,8 +28,9 @@ pub struct NewEvent {
 }
 
 #[derive(Debug, Clone, FromRow)]
-struct EventRow {
+pub(super) struct EntryRow {
     seq: i64,
+    leaf_index: Option<i64>,
     id: String,
     occurred_at: i64,
     kind: String,
@@ -37,14 +41,24 @@ struct EventRow {
     client_ip_hash: Option<String>,
     client_ip: Option<String>,
     data: String,
-    prev_hash: String,
-    hash: String,
+    legacy_seq: Option<i64>,
+    legacy_prev_hash: Option<String>,
+    legacy_hash: Option<String>,
 }
 
-impl From<EventRow> for ChainedEvent {
-    fn from(row: EventRow) -> Self {
-        ChainedEvent {
+impl From<EntryRow> for LogEntry {
+    fn from(row: EntryRow) -> Self {
+        let legacy = match (row.legacy_seq, row.legacy_prev_hash, row.legacy_hash) {
+            (Some(seq), Some(prev_hash), Some(hash)) => Some(LegacyLink {
+                seq,
+                prev_hash,
+                hash,
+            }),
+            _ => None,
+        };
+        LogEntry {
             seq: row.seq,
+            index: row.leaf_index,
             id: row.id,
             occurred_at: row.occurred_at,
             kind: row.kind,
@@ -60,122 +74,121 @@ impl From<EventRow> for ChainedEvent {
                 .ok()
                 .filter(|v| crate::canonical_json::to_bytes(v) == row.data.as_bytes())
                 .unwrap_or(Value::String(row.data)),
-            prev_hash: row.prev_hash,
-            hash: row.hash,
+            legacy,
         }
     }
 }
 
-const EVENT_COLUMNS: &str = "seq, id, occurred_at, kind, actor, subject, outcome, request_id, \
-     client_ip_hash, client_ip, data, prev_hash, hash";
+pub(super) const ENTRY_COLUMNS: &str = "seq, leaf_index, id, occurred_at, kind, actor, subject, \
+     outcome, request_id, client_ip_hash, client_ip, data, legacy_seq, legacy_prev_hash, legacy_hash";
 
-/// Appends `event` to the chain inside `tx` (the transaction of the change it records),
-/// with the current request's id and client IP (`ledger::context`); returns its id. The
-/// chain head row stays locked until `tx` ends.
+/// On PostgreSQL, the sequence that numbers arrivals (created once, after the migrations,
+/// starting after the events carried over); SQLite numbers them inside its single writer.
+pub(super) async fn prepare(db: &Db) -> Result<(), sqlx::Error> {
+    if db.backend != Backend::Postgres {
+        return Ok(());
+    }
+    sqlx::query(
+        "DO $$ BEGIN
+           IF NOT EXISTS (SELECT 1 FROM pg_class WHERE relkind = 'S' AND relname = 'audit_log_seq') THEN
+             CREATE SEQUENCE audit_log_seq;
+             PERFORM setval('audit_log_seq', (SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), false);
+           END IF;
+         END $$",
+    )
+    .execute(&db.pool)
+    .await
+    .map(|_| ())
+    .or_else(|e| match &e {
+        // Another replica created it at the same moment.
+        sqlx::Error::Database(d) if d.code().as_deref() == Some("23505") => Ok(()),
+        _ => Err(e),
+    })
+}
+
+/// Appends `event` to the pending queue inside `tx` (the transaction of the change it
+/// records), with the current request's id and client IP (`ledger::context`); returns its
+/// id. The sequencer gives it a leaf index within a batch interval.
 pub async fn append(tx: &mut WriteTx, event: &NewEvent) -> Result<String, sqlx::Error> {
     if !tx.audited() {
         return Ok(new_id());
     }
     let started = std::time::Instant::now();
-    let appended = append_to_chain(tx, event).await;
+    let appended = append_pending(tx, event).await;
     crate::metrics::global().record_audit_append(started.elapsed());
     appended
 }
 
-async fn append_to_chain(tx: &mut WriteTx, event: &NewEvent) -> Result<String, sqlx::Error> {
-    let lock = match tx.backend() {
-        Backend::Postgres => "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
-        // SQLite: the write transaction itself is the lock (`Db::begin_write`).
-        Backend::Sqlite => "SELECT seq, hash FROM audit_head WHERE id = 1",
-    };
-    let (head_seq, head_hash): (i64, String) = sqlx::query_as(lock).fetch_one(&mut **tx).await?;
+async fn append_pending(tx: &mut WriteTx, event: &NewEvent) -> Result<String, sqlx::Error> {
     let context = crate::ledger::context::current();
-    let client_ip_hash = context.client_ip_hash();
-    let id = new_id();
-    let seq = head_seq + 1;
-    let occurred_at = now_ms();
-    let canonical = canonical_bytes(
-        seq,
-        &id,
-        occurred_at,
-        event.kind.as_str(),
-        event.actor.as_deref(),
-        event.subject.as_deref(),
-        event.outcome.map(Outcome::as_str),
-        context.request_id.as_deref(),
-        client_ip_hash.as_deref(),
-        &event.data,
-    );
-    let hash = chain_hash(&canonical, &head_hash)
-        .ok_or_else(|| sqlx::Error::Protocol("the audit chain head is not a hash".into()))?;
+    let entry = LogEntry {
+        seq: 0,
+        index: None,
+        id: new_id(),
+        occurred_at: now_ms(),
+        kind: event.kind.as_str().to_owned(),
+        actor: event.actor.clone(),
+        subject: event.subject.clone(),
+        outcome: event.outcome.map(|o| o.as_str().to_owned()),
+        request_id: context.request_id.clone(),
+        client_ip_hash: context.client_ip_hash(),
+        client_ip: context.client_ip.clone(),
+        data: event.data.clone(),
+        legacy: None,
+    };
+    if entry.leaf_bytes().len() > MAX_ENTRY_BYTES {
+        return Err(sqlx::Error::Protocol(format!(
+            "a `{}` audit event is larger than {MAX_ENTRY_BYTES} bytes",
+            entry.kind
+        )));
+    }
+    let seq = match tx.backend() {
+        Backend::Postgres => "nextval('audit_log_seq')",
+        // SQLite: the write transaction is this process's and other processes wait for it.
+        Backend::Sqlite => "(SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log)",
+    };
     sqlx::query(&format!(
-        "INSERT INTO audit_events ({EVENT_COLUMNS})
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        "INSERT INTO audit_log (seq, id, occurred_at, kind, actor, subject, outcome, request_id,
+                                client_ip_hash, client_ip, data)
+         VALUES ({seq}, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
     ))
-    .bind(seq)
-    .bind(&id)
-    .bind(occurred_at)
-    .bind(event.kind.as_str())
-    .bind(&event.actor)
-    .bind(&event.subject)
-    .bind(event.outcome.map(Outcome::as_str))
-    .bind(&context.request_id)
-    .bind(&client_ip_hash)
-    .bind(&context.client_ip)
-    .bind(String::from_utf8_lossy(&crate::canonical_json::to_bytes(&event.data)).into_owned())
-    .bind(&head_hash)
-    .bind(&hash)
+    .bind(&entry.id)
+    .bind(entry.occurred_at)
+    .bind(&entry.kind)
+    .bind(&entry.actor)
+    .bind(&entry.subject)
+    .bind(&entry.outcome)
+    .bind(&entry.request_id)
+    .bind(&entry.client_ip_hash)
+    .bind(&entry.client_ip)
+    .bind(String::from_utf8_lossy(&crate::canonical_json::to_bytes(&entry.data)).into_owned())
     .execute(&mut **tx)
     .await?;
-    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
-        .bind(seq)
-        .bind(&hash)
-        .execute(&mut **tx)
-        .await?;
-    Ok(id)
+    Ok(entry.id)
 }
 
 /// The newest events, optionally only of one kind, at most `limit`.
-pub async fn recent(
-    db: &Db,
-    kind: Option<&str>,
-    limit: i64,
-) -> Result<Vec<ChainedEvent>, sqlx::Error> {
-    let rows: Vec<EventRow> = sqlx::query_as(&format!(
-        "SELECT {EVENT_COLUMNS} FROM audit_events WHERE ($1 = '' OR kind = $1) ORDER BY seq DESC LIMIT $2"
+pub async fn recent(db: &Db, kind: Option<&str>, limit: i64) -> Result<Vec<LogEntry>, sqlx::Error> {
+    let rows: Vec<EntryRow> = sqlx::query_as(&format!(
+        "SELECT {ENTRY_COLUMNS} FROM audit_log WHERE ($1 = '' OR kind = $1) ORDER BY seq DESC LIMIT $2"
     ))
     .bind(kind.unwrap_or_default())
     .bind(limit)
     .fetch_all(&db.pool)
     .await?;
-    Ok(rows.into_iter().map(ChainedEvent::from).collect())
+    Ok(rows.into_iter().map(LogEntry::from).collect())
 }
 
-/// The chain head: the newest sequence number and hash.
+/// The head of the hash chain of earlier releases: its last sequence number and hash.
 pub async fn head(db: &Db) -> Result<(i64, String), sqlx::Error> {
     sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
         .fetch_one(&db.pool)
         .await
 }
 
-pub async fn insert_checkpoint(db: &Db, checkpoint: &Checkpoint) -> Result<(), sqlx::Error> {
-    sqlx::query(&format!(
-        "INSERT INTO audit_checkpoints ({CHECKPOINT_COLUMNS}) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT DO NOTHING"
-    ))
-    .bind(checkpoint.size)
-    .bind(&checkpoint.head_hash)
-    .bind(checkpoint.created_at)
-    .bind(&checkpoint.key_fingerprint)
-    .bind(&checkpoint.signature)
-    .execute(&db.pool)
-    .await?;
-    Ok(())
-}
-
 const CHECKPOINT_COLUMNS: &str = "size, head_hash, created_at, key_fingerprint, signature";
 
-/// Every checkpoint, oldest first.
+/// Every signed checkpoint of the hash chain of earlier releases, oldest first.
 pub async fn checkpoints(db: &Db) -> Result<Vec<Checkpoint>, sqlx::Error> {
     sqlx::query_as(&format!(
         "SELECT {CHECKPOINT_COLUMNS} FROM audit_checkpoints ORDER BY size"
@@ -221,15 +234,11 @@ fn data_pattern(key: &str, value: Option<&str>) -> String {
 }
 
 /// Events matching `filter` in chain order, at most `limit`.
-pub async fn find(
-    db: &Db,
-    filter: &EventFilter,
-    limit: i64,
-) -> Result<Vec<ChainedEvent>, sqlx::Error> {
+pub async fn find(db: &Db, filter: &EventFilter, limit: i64) -> Result<Vec<LogEntry>, sqlx::Error> {
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let country = filter.country.as_deref();
-    let rows: Vec<EventRow> = sqlx::query_as(&format!(
-        "SELECT {EVENT_COLUMNS} FROM audit_events
+    let rows: Vec<EntryRow> = sqlx::query_as(&format!(
+        "SELECT {ENTRY_COLUMNS} FROM audit_log
          WHERE seq > $1
            AND ($2 = '' OR kind = $2)
            AND ($3 = '' OR actor = $3)
@@ -260,26 +269,17 @@ pub async fn find(
     .bind(filter.partner.clone().unwrap_or_default())
     .fetch_all(&db.pool)
     .await?;
-    Ok(rows.into_iter().map(ChainedEvent::from).collect())
+    Ok(rows.into_iter().map(LogEntry::from).collect())
 }
 
 /// Erases the plaintext client IP of events older than `before` (unix milliseconds); the
 /// keyed hash in the chain stays. Returns how many events were erased.
 pub async fn erase_client_ips(db: &Db, before: i64) -> Result<u64, sqlx::Error> {
     let done = sqlx::query(
-        "UPDATE audit_events SET client_ip = NULL WHERE client_ip IS NOT NULL AND occurred_at < $1",
+        "UPDATE audit_log SET client_ip = NULL WHERE client_ip IS NOT NULL AND occurred_at < $1",
     )
     .bind(before)
     .execute(&db.pool)
     .await?;
     Ok(done.rows_affected())
-}
-
-/// The newest checkpoint, if any.
-pub async fn latest_checkpoint(db: &Db) -> Result<Option<Checkpoint>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {CHECKPOINT_COLUMNS} FROM audit_checkpoints ORDER BY size DESC LIMIT 1"
-    ))
-    .fetch_optional(&db.pool)
-    .await
 }

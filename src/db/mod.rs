@@ -163,8 +163,8 @@ impl Db {
     /// process's write transactions take turns as savepoints of one shared transaction
     /// begun `IMMEDIATE` and committed for a whole group at once (`group_commit`), instead
     /// of waiting in SQLite's busy handler (which sleeps in steps) or failing a
-    /// read-then-write transaction with "database is locked". On PostgreSQL the transaction
-    /// first locks the audit chain head, which every write transaction appends to.
+    /// read-then-write transaction with "database is locked". On PostgreSQL it is a plain
+    /// transaction: audit appends take no shared lock (`db::audit::append`).
     pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
         match self.backend {
             Backend::Sqlite => {
@@ -175,13 +175,7 @@ impl Db {
                 })
             }
             Backend::Postgres => {
-                let mut tx = self.pool.begin().await?;
-                // Every write transaction appends to the audit chain: taking its head lock
-                // first gives all of them one lock order (no deadlock between, say, a
-                // decision opening a review case and a reviewer deciding it).
-                sqlx::query("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")
-                    .execute(&mut *tx)
-                    .await?;
+                let tx = self.pool.begin().await?;
                 Ok(WriteTx {
                     inner: WriteTxInner::Postgres(tx),
                     audited: self.audited,
@@ -236,6 +230,9 @@ impl Db {
             .run(&self.pool)
             .await
             .context("applying database migrations")?;
+        audit::prepare(self)
+            .await
+            .context("preparing the audit log's arrival counter")?;
         Ok(())
     }
 

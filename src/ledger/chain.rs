@@ -1,4 +1,5 @@
-//! The hash chain of the audit log, as pure functions an offline verifier can use: the
+//! The hash chain of the audit log before the Merkle tree (releases up to 0006), kept so
+//! their exports and checkpoints still verify; as pure functions an offline verifier can use: the
 //! canonical bytes of an event, its chained hash, and a walk over events (and signed
 //! checkpoints) that names the first altered, missing, inserted or reordered event.
 //!
@@ -14,6 +15,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
+
+use super::entry::field;
 
 /// The previous hash of the first event.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -55,23 +58,6 @@ pub struct ChainedEvent {
     pub prev_hash: String,
     /// This event's chained hash (hex).
     pub hash: String,
-}
-
-fn field(out: &mut Vec<u8>, name: &str, value: Option<&[u8]>) {
-    out.extend_from_slice(name.as_bytes());
-    out.push(0);
-    match value {
-        Some(bytes) => {
-            out.extend_from_slice(bytes.len().to_string().as_bytes());
-            out.push(0);
-            out.extend_from_slice(bytes);
-        }
-        None => {
-            out.push(b'-');
-            out.push(0);
-        }
-    }
-    out.push(0);
 }
 
 /// The canonical bytes of an event (everything but its hashes).

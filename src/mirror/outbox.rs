@@ -1,10 +1,13 @@
-//! The audit outbox. On a mirror it is the mirror's own audit chain plus a cursor: a task
-//! ships the events after the cursor upstream in order and moves the cursor only when
-//! upstream acknowledged them, so restarts and network loss lose nothing (at least once).
-//! Upstream, `receive` records each event once per partner and event id, in its own chain,
-//! as the partner's claim (`mirror.reported`, the partner as actor, the mirror's event under
-//! `claim`), and only when it continues the mirror's chain as received so far (no gap, no
-//! altered event). A claim is never counted as upstream's own decision or download.
+//! The audit outbox. On a mirror it is the mirror's own audit log plus a cursor (how many
+//! of its entries, in leaf order, upstream acknowledged): a task ships the sequenced
+//! entries after the cursor upstream in order and moves the cursor only when upstream
+//! acknowledged them, so restarts and network loss lose nothing (at least once).
+//! Upstream, `receive` records each entry once per partner and event id, in its own log,
+//! as the partner's claim (`mirror.reported`, the partner as actor, the mirror's entry
+//! under `claim`), and only when it continues the mirror's log as received so far: the
+//! next leaf index, no gap. Upstream keeps a running hash of what it received
+//! (`SHA-256(entry bytes || previous)`), which the claims record. A claim is never counted
+//! as upstream's own decision or download.
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -12,16 +15,17 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::db::audit::{self, EventFilter};
+use crate::db::audit;
 use crate::db::mirror::{self as store, PartnerRow};
 use crate::error::ApiError;
+use crate::ledger::chain::chain_hash;
 use crate::ledger::context::{scope, RequestContext};
 use crate::ledger::event::{EventKind, Outcome};
-use crate::ledger::ChainedEvent;
+use crate::ledger::LogEntry;
 use crate::state::AppState;
 
 /// Events per shipment.
-const BATCH: i64 = 200;
+const BATCH: u64 = 200;
 /// The largest shipment body; upstream takes JSON bodies up to `server.max_body_bytes`
 /// (1 MiB by default).
 const MAX_SHIPMENT_BYTES: usize = 512 * 1024;
@@ -67,18 +71,14 @@ pub async fn run_shipper(state: AppState) {
 /// Ships the next batch after the cursor; returns how many events upstream acknowledged.
 pub async fn ship_once(state: &AppState, client: &reqwest::Client) -> anyhow::Result<usize> {
     let settings = &state.settings.mirror;
-    let after = store::shipped_seq(&state.db).await?;
-    let filter = EventFilter {
-        after,
-        ..EventFilter::default()
-    };
-    let mut events = audit::find(&state.db, &filter, BATCH).await?;
+    let shipped = u64::try_from(store::shipped_seq(&state.db).await?).unwrap_or_default();
+    let mut events = audit::log::entry_range(&state.db, shipped, BATCH).await?;
     let mut body = serde_json::to_vec(&json!({ "events": events }))?;
     while body.len() > MAX_SHIPMENT_BYTES && events.len() > 1 {
         events.truncate(events.len() / 2);
         body = serde_json::to_vec(&json!({ "events": events }))?;
     }
-    let Some(last) = events.last().map(|e| e.seq) else {
+    let Some(last) = events.last().and_then(|e| e.index) else {
         return Ok(0);
     };
     let response = client
@@ -99,7 +99,7 @@ pub async fn ship_once(state: &AppState, client: &reqwest::Client) -> anyhow::Re
         );
     }
     let mut tx = state.db.begin_write().await?;
-    store::set_shipped_seq(&mut tx, last).await?;
+    store::set_shipped_seq(&mut tx, last + 1).await?;
     tx.commit().await?;
     Ok(events.len())
 }
@@ -108,9 +108,9 @@ pub async fn ship_once(state: &AppState, client: &reqwest::Client) -> anyhow::Re
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Shipment {
-    /// The mirror's audit events in chain order, as the audit API shows them.
+    /// The mirror's sequenced audit entries in leaf order, as the audit API shows them.
     #[schema(value_type = Vec<Object>)]
-    pub events: Vec<ChainedEvent>,
+    pub events: Vec<LogEntry>,
 }
 
 /// What upstream did with a shipment.
@@ -124,14 +124,16 @@ pub struct Received {
     pub duplicates: usize,
 }
 
-/// The refusal of a shipment that does not continue the mirror's chain as received so far.
-fn chain_broken(event: &ChainedEvent, last_seq: i64, last_hash: &str) -> ApiError {
+/// The refusal of a shipment that does not continue the mirror's log as received so far.
+fn chain_broken(event: &LogEntry, received: i64) -> ApiError {
     ApiError::BadRequest(format!(
-        "event {} (seq {}) does not continue this mirror's audit chain as received so far \
-         (seq {last_seq}, hash {last_hash}): every event must follow the previous one with a \
-         correct hash; nothing of this shipment was recorded",
+        "event {} (leaf {}) does not continue this mirror's audit log as received so far \
+         ({received} entries): every entry must be sequenced and follow the previous one; \
+         nothing of this shipment was recorded",
         event.id.chars().take(64).collect::<String>(),
-        event.seq
+        event
+            .index
+            .map_or_else(|| "pending".to_owned(), |i| i.to_string())
     ))
 }
 
@@ -162,23 +164,28 @@ pub async fn receive(
         )));
     }
     let mut tx = state.db.begin_write().await?;
-    let (mut last_seq, mut last_hash) = store::shipped_head(&mut tx, &partner.user_id).await?;
+    // How many of the mirror's entries were received, and the running hash over them.
+    let (mut received, mut last_hash) = store::shipped_head(&mut tx, &partner.user_id).await?;
     let mut recorded = 0;
     for event in &events {
-        if event.seq <= last_seq {
-            // Sent before (at least once): recorded already, or the mirror's chain forked.
+        let Some(index) = event.index else {
+            return Err(chain_broken(event, received));
+        };
+        if index < received {
+            // Sent before (at least once): recorded already, or the mirror's log forked.
             if store::claim_mirror_event(&mut tx, &partner.user_id, &event.id).await? {
-                return Err(chain_broken(event, last_seq, &last_hash));
+                return Err(chain_broken(event, received));
             }
             continue;
         }
-        let continues = event.seq == last_seq + 1
-            && event.prev_hash == last_hash
-            && event.recompute_hash().as_deref() == Some(event.hash.as_str());
-        if !continues || !store::claim_mirror_event(&mut tx, &partner.user_id, &event.id).await? {
-            return Err(chain_broken(event, last_seq, &last_hash));
+        let hash = chain_hash(&event.leaf_bytes(), &last_hash);
+        let Some(hash) = hash.filter(|_| index == received) else {
+            return Err(chain_broken(event, received));
+        };
+        if !store::claim_mirror_event(&mut tx, &partner.user_id, &event.id).await? {
+            return Err(chain_broken(event, received));
         }
-        (last_seq, last_hash) = (event.seq, event.hash.clone());
+        (received, last_hash) = (index + 1, hash.clone());
         let bounded = |v: &Option<String>| -> Option<String> {
             v.as_ref().map(|s| s.chars().take(200).collect())
         };
@@ -186,7 +193,7 @@ pub async fn receive(
             "partner": partner.name,
             "partner_id": partner.user_id,
             "mirror_event": {
-                "id": event.id, "seq": event.seq, "occurred_at": event.occurred_at, "hash": event.hash,
+                "id": event.id, "index": index, "occurred_at": event.occurred_at, "received_hash": hash,
             },
             "claim": {
                 "kind": event.kind.chars().take(64).collect::<String>(),
@@ -218,7 +225,7 @@ pub async fn receive(
         store::link_mirror_event(&mut tx, &partner.user_id, &event.id, &upstream_id).await?;
         recorded += 1;
     }
-    store::set_shipped_head(&mut tx, &partner.user_id, last_seq, &last_hash).await?;
+    store::set_shipped_head(&mut tx, &partner.user_id, received, &last_hash).await?;
     tx.commit().await?;
     Ok(Received {
         received: events.len(),

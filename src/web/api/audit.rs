@@ -1,6 +1,7 @@
 //! The audit trail for compliance staff (role `compliance`, nobody else): events with
 //! filters and a cursor, a streaming export (CSV, JSON Lines), the signed checkpoints and
-//! a verification of the stored chain. `GET /v1/keys/audit` is public.
+//! a verification of the stored log. `GET /v1/keys/audit` is public. The log's tiles,
+//! checkpoints and receipts are `transparency`.
 
 use actix_web::http::header;
 use actix_web::web::{Data, Query};
@@ -15,7 +16,7 @@ use crate::auth::{Principal, Scope};
 use crate::db::audit as store;
 use crate::domain::{parse_time, rfc3339};
 use crate::error::ApiError;
-use crate::ledger::{ChainedEvent, Checkpoint};
+use crate::ledger::{Checkpoint, LogEntry};
 use crate::state::AppState;
 
 const MAX_PAGE: i64 = 1000;
@@ -24,14 +25,14 @@ const MAX_PAGE: i64 = 1000;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditEventEntry {
     #[serde(flatten)]
-    pub event: ChainedEvent,
+    pub event: LogEntry,
     /// `occurred_at` as RFC 3339.
     #[schema(example = "2025-01-31T12:00:00.25Z")]
     pub time: String,
 }
 
-impl From<ChainedEvent> for AuditEventEntry {
-    fn from(event: ChainedEvent) -> Self {
+impl From<LogEntry> for AuditEventEntry {
+    fn from(event: LogEntry) -> Self {
         AuditEventEntry {
             time: rfc3339(event.occurred_at),
             event,
@@ -42,7 +43,7 @@ impl From<ChainedEvent> for AuditEventEntry {
 /// The answer of `GET /v1/audit/events`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditEventPage {
-    /// Events in chain order.
+    /// Events in order of arrival.
     pub events: Vec<AuditEventEntry>,
     /// `after` for the next page; null on the last page.
     #[schema(required = true)]
@@ -113,7 +114,7 @@ pub async fn list_events(
     params(EventQuery),
     responses((
         status = 200,
-        description = "The events, one `ChainedEvent` a line (JSON Lines) or a CSV row each",
+        description = "The events, one `LogEntry` a line (JSON Lines) or a CSV row each",
         content(
             (String = "application/x-ndjson"),
             (String = "text/csv; charset=utf-8"),
@@ -137,7 +138,8 @@ pub async fn export_events(
     ))
 }
 
-/// `GET /v1/audit/checkpoints`: every signed checkpoint, oldest first, and the audit key.
+/// `GET /v1/audit/checkpoints`: every signed checkpoint of the hash chain of earlier
+/// releases, oldest first, and the key that signed them (to verify exports made then).
 #[utoipa::path(
     get,
     path = "/v1/audit/checkpoints",
@@ -157,20 +159,27 @@ pub async fn list_checkpoints(
     }))
 }
 
-/// `GET /v1/audit/verify`: the stored chain checked against its signed checkpoints.
+/// `GET /v1/audit/verify`: the stored log re-derived and checked against its newest signed
+/// checkpoint (and the carried-over chain against its own).
 #[utoipa::path(
     get,
     path = "/v1/audit/verify",
     tag = "audit",
     responses((
         status = 200,
-        description = "What the check found (`ok` is false when the chain is broken)",
+        description = "What the check found (`ok` is false when the log is broken)",
         body = VerifyReport,
     )),
 )]
 pub async fn verify_log(state: Data<AppState>, who: Principal) -> Result<HttpResponse, ApiError> {
     who.authorize(AUDITORS, Scope::Read)?;
-    let report = verify_stored(&state.db, &state.audit_key.public(), &state.pseudonym_key).await?;
+    let report = verify_stored(
+        &state.db,
+        state.log_signer.vkey(),
+        &state.audit_key.public(),
+        &state.pseudonym_key,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(report))
 }
 

@@ -17,6 +17,7 @@ pub mod openapi;
 mod partners;
 mod policy;
 pub(crate) mod reviews;
+mod transparency;
 
 use actix_web::web;
 
@@ -147,7 +148,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 web::scope("/v1/keys")
                     .route("/publisher", web::get().to(keys::get_publisher_key))
-                    .route("/audit", web::get().to(audit::get_audit_key)),
+                    .route("/audit", web::get().to(audit::get_audit_key))
+                    .route("/audit.vkey", web::get().to(transparency::get_log_vkey)),
             )
             .service(
                 web::scope("/v1/audit")
@@ -155,7 +157,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route("/export", web::get().to(audit::export_events))
                     .route("/checkpoints", web::get().to(audit::list_checkpoints))
                     .route("/verify", web::get().to(audit::verify_log))
-                    .route("/summary", web::get().to(audit::summary_report)),
+                    .route("/summary", web::get().to(audit::summary_report))
+                    .route(
+                        "/log/checkpoint",
+                        web::get().to(transparency::get_checkpoint),
+                    )
+                    .route("/log/tile/{path:.*}", web::get().to(transparency::get_tile))
+                    .route(
+                        "/log/consistency",
+                        web::get().to(transparency::get_consistency),
+                    )
+                    .route(
+                        "/log/cosignatures",
+                        web::post().to(transparency::add_cosignature),
+                    )
+                    .route("/proof/{entry}", web::get().to(transparency::get_proof)),
             )
             .service(
                 web::scope("/v1/blobs")

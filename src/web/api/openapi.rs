@@ -14,7 +14,7 @@ use utoipa::{Modify, OpenApi, PartialSchema};
 
 use super::{
     access, admin, audit, auth, blobs, health, hub, inference, keys, licenses, me, mirror, models,
-    partners, policy, reviews,
+    partners, policy, reviews, transparency,
 };
 
 /// The document, assembled from the handlers listed here (a handler missing from `paths` is
@@ -77,6 +77,12 @@ use super::{
         audit::list_checkpoints,
         audit::verify_log,
         audit::summary_report,
+        transparency::get_log_vkey,
+        transparency::get_checkpoint,
+        transparency::get_tile,
+        transparency::get_consistency,
+        transparency::add_cosignature,
+        transparency::get_proof,
         blobs::download_blob,
         hub::model_info,
         hub::model_info_revision,

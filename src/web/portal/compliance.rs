@@ -128,7 +128,13 @@ pub async fn audit_page(
 ) -> PageResult {
     let visitor = Visitor::of(&state, &req).await;
     staff(&visitor, &req, AUDITORS)?;
-    let report = verify_stored(&state.db, &state.audit_key.public(), &state.pseudonym_key).await?;
+    let report = verify_stored(
+        &state.db,
+        state.log_signer.vkey(),
+        &state.audit_key.public(),
+        &state.pseudonym_key,
+    )
+    .await?;
     let (events, error) = match form.query().filter() {
         Ok(filter) => (store::find(&state.db, &filter, PAGE_SIZE).await?, None),
         Err(refused) => (Vec::new(), Some(refused.to_string())),
