@@ -16,6 +16,7 @@ mod accounts;
 mod api_blobs;
 mod api_catalog;
 mod audit;
+mod audit_log;
 mod cli;
 mod compliance;
 mod database;

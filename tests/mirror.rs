@@ -308,13 +308,9 @@ async fn a_mirror_serves_what_upstream_allows_and_its_downloads_reach_upstream_a
 
     // A shipment sent twice is recorded once.
     wait_until_shipped(&mirror.state.db).await;
-    let events = modelgate::db::audit::find(
-        &mirror.state.db,
-        &modelgate::db::audit::EventFilter::default(),
-        1000,
-    )
-    .await
-    .unwrap();
+    let events = modelgate::db::audit::log::entry_range(&mirror.state.db, 0, 1000)
+        .await
+        .unwrap();
     let shipment = json!({ "events": events });
     let answer: Value = up
         .post_json("/v1/mirror/audit", Some(&token), &shipment)
@@ -335,17 +331,18 @@ async fn a_mirror_serves_what_upstream_allows_and_its_downloads_reach_upstream_a
     )
     .await;
     assert!(own.is_empty(), "{own:#?}");
-    // A shipment that does not continue the mirror's chain is refused whole.
+    // A shipment that does not continue the mirror's log is refused whole: another entry
+    // at a position already received (a fork), a gap, an entry not yet sequenced.
     let last = events.last().unwrap().clone();
-    let mut altered = last.clone();
-    altered.seq += 1;
-    altered.id = "forged-event-1".into();
-    altered.prev_hash = last.hash.clone();
-    altered.hash = "00".repeat(32);
-    let mut gap = altered.clone();
-    gap.seq += 5;
-    gap.hash = gap.recompute_hash().unwrap();
-    for bad in [altered, gap] {
+    let mut forked = last.clone();
+    forked.id = "forged-event-1".into();
+    let mut gap = last.clone();
+    gap.id = "forged-event-2".into();
+    gap.index = last.index.map(|i| i + 5);
+    let mut pending = last.clone();
+    pending.id = "forged-event-3".into();
+    pending.index = None;
+    for bad in [forked, gap, pending] {
         let response = up
             .post_json(
                 "/v1/mirror/audit",
@@ -372,10 +369,19 @@ async fn a_mirror_serves_what_upstream_allows_and_its_downloads_reach_upstream_a
 }
 on_each_backend!(a_mirror_serves_what_upstream_allows_and_its_downloads_reach_upstream_audit);
 
-/// Waits (up to 10 s) until upstream acknowledged every event of the mirror's chain.
+/// Waits (up to 10 s) until the mirror sequenced its log and upstream acknowledged every
+/// entry of it.
 async fn wait_until_shipped(db: &modelgate::db::Db) {
-    let (head, _) = modelgate::db::audit::head(db).await.unwrap();
+    use modelgate::db::audit::log;
     let deadline = Instant::now() + Duration::from_secs(10);
+    while log::pending_count(db).await.unwrap() > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the mirror's log was not sequenced"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let head = log::head(db).await.unwrap().size as i64;
     while modelgate::db::mirror::shipped_seq(db).await.unwrap() < head {
         assert!(Instant::now() < deadline, "the outbox did not drain");
         tokio::time::sleep(Duration::from_millis(50)).await;

@@ -65,7 +65,10 @@ pub async fn tile(db: &Db, who: Option<&Principal>, path: &str) -> Result<TileBo
     let tile = TilePath::parse(path).ok_or_else(not_found)?;
     let (from, count) = tile.span();
     let head = tree::head(db).await?;
-    let available = head.size >> tile.tree_level();
+    let available = head
+        .size
+        .checked_shr(u32::from(tile.tree_level()))
+        .unwrap_or(0);
     if from.saturating_add(count) > available {
         return Err(not_found());
     }

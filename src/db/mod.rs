@@ -236,6 +236,29 @@ impl Db {
         Ok(())
     }
 
+    /// Applies the migrations up to `version` only: for the test that carries a database
+    /// of an earlier release over (no setting reaches it).
+    #[doc(hidden)]
+    pub async fn migrate_until(&self, version: i64) -> anyhow::Result<()> {
+        let earlier = Migrator {
+            migrations: std::borrow::Cow::Owned(
+                self.migrator()
+                    .iter()
+                    .filter(|m| m.version <= version)
+                    .cloned()
+                    .collect(),
+            ),
+            ignore_missing: false,
+            locking: true,
+            no_tx: false,
+        };
+        earlier
+            .run(&self.pool)
+            .await
+            .context("applying earlier migrations")?;
+        Ok(())
+    }
+
     /// Whether the database answers a trivial query; `/readyz` uses this.
     pub async fn ping(&self) -> bool {
         match self.pool.acquire().await {

@@ -72,6 +72,8 @@ pub async fn test_settings(data_dir: &Path, backend: &Backend) -> (Settings, Opt
     settings.geoip.database = Some(geoip);
     // A replaced database is picked up at the next lookup, so tests need not wait.
     settings.geoip.recheck_ms = 0;
+    // Audit entries reach a signed checkpoint within a few milliseconds.
+    settings.audit.batch_interval_ms = 5;
     let database = match backend {
         Backend::Sqlite => None,
         Backend::Postgres(admin) => Some(fresh_postgres_database(admin).await),
@@ -192,6 +194,23 @@ impl TestApp {
             )
             .await;
         (text, vision)
+    }
+
+    /// Waits until the sequencer integrated every audit entry written so far and signed a
+    /// checkpoint of the whole tree; returns the tree's size.
+    pub async fn audit_sequenced(&self) -> u64 {
+        use modelgate::db::audit::log;
+        for _ in 0..1000 {
+            let db = &self.state.db;
+            let pending = log::pending_count(db).await.unwrap();
+            let size = log::head(db).await.unwrap().size;
+            let signed = log::latest_checkpoint(db).await.unwrap().map(|(s, _)| s);
+            if pending == 0 && signed == Some(size) {
+                return size;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("the audit log was not sequenced within 10 seconds");
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {

@@ -118,11 +118,11 @@ async fn events_a_partner_ships_are_its_claims_never_upstream_decisions(backend:
         ),
     ];
     let mut events = Vec::new();
-    let mut prev = "0".repeat(64);
-    for (seq, (kind, result, data)) in forged.into_iter().enumerate() {
-        let mut event = modelgate::ledger::ChainedEvent {
-            seq: seq as i64 + 1,
-            id: format!("forged-{seq}"),
+    for (index, (kind, result, data)) in forged.into_iter().enumerate() {
+        events.push(modelgate::ledger::LogEntry {
+            seq: index as i64 + 1,
+            index: Some(index as i64),
+            id: format!("forged-{index}"),
             occurred_at: 1,
             kind: kind.into(),
             actor: Some(victim_id.clone()),
@@ -132,12 +132,8 @@ async fn events_a_partner_ships_are_its_claims_never_upstream_decisions(backend:
             client_ip_hash: None,
             client_ip: None,
             data,
-            prev_hash: prev.clone(),
-            hash: String::new(),
-        };
-        event.hash = event.recompute_hash().unwrap();
-        prev = event.hash.clone();
-        events.push(event);
+            legacy: None,
+        });
     }
     let shipped = app
         .post_json(

@@ -26,7 +26,7 @@ async fn get_from(app: &TestApp, path: &str, client_ip: &str) -> reqwest::Respon
 }
 
 /// The `blob.request`-like events of `kind` in the audit log.
-async fn events_of(app: &TestApp, kind: &str) -> Vec<modelgate::ledger::ChainedEvent> {
+async fn events_of(app: &TestApp, kind: &str) -> Vec<modelgate::ledger::LogEntry> {
     modelgate::db::audit::recent(&app.state.db, Some(kind), 1000)
         .await
         .unwrap()
