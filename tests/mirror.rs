@@ -818,3 +818,79 @@ async fn a_mirror_whose_snapshot_expired_serves_nothing_until_it_syncs_again() {
         2
     );
 }
+
+async fn every_mirror_witnesses_upstreams_audit_log_and_stops_at_a_fork_or_rollback(
+    backend: Backend,
+) {
+    use sqlx::Executor;
+    let (up, admin) = upstream(backend.clone()).await;
+    let token = partner(&up, &admin, "Witness Mirrors", "NO").await;
+    let mirror = mirror_dir(&backend).await;
+    up.audit_sequenced().await;
+    let output = mirror.sync(&up.address, &token).await;
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(
+        text(&output).contains("upstream's audit log: checkpoint of"),
+        "{}",
+        text(&output)
+    );
+    // Upstream published the mirror's cosignature with that checkpoint.
+    let (cosigned,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_cosignatures")
+        .fetch_one(&up.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(cosigned, 1);
+
+    // The log grew: the next sync proves the new checkpoint extends the one it saw.
+    let user = user_on(&up).await;
+    assert_eq!(up.access(&user, TEXT, None, None).await.status(), 200);
+    let seen = up.audit_sequenced().await;
+    let output = mirror.sync(&up.address, &token).await;
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(
+        text(&output).contains("consistent with the"),
+        "{}",
+        text(&output)
+    );
+
+    // Upstream's operator rewrites history (an entry changed, the tree rebuilt and signed
+    // with the real key): the mirror catches the fork and stops.
+    let db = &up.state.db.pool;
+    db.execute("DELETE FROM audit_tree_hashes").await.unwrap();
+    db.execute("DELETE FROM audit_log_checkpoints")
+        .await
+        .unwrap();
+    db.execute("UPDATE audit_tree SET size = 0, root_hash = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'")
+        .await
+        .unwrap();
+    db.execute("UPDATE audit_log SET data = REPLACE(data, '\"outcome\":\"allow\"', '\"outcome\":\"deny\"')")
+        .await
+        .unwrap();
+    db.execute("UPDATE audit_log SET leaf_index = NULL")
+        .await
+        .unwrap();
+    assert!(up.audit_sequenced().await >= seen);
+    let output = mirror.sync(&up.address, &token).await;
+    assert!(!output.status.success());
+    assert!(text(&output).contains("FORKED"), "{}", text(&output));
+
+    // Cut back below what the mirror saw: a rollback.
+    db.execute("DELETE FROM audit_tree_hashes").await.unwrap();
+    db.execute("DELETE FROM audit_log_checkpoints")
+        .await
+        .unwrap();
+    db.execute("UPDATE audit_tree SET size = 0, root_hash = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'")
+        .await
+        .unwrap();
+    db.execute("DELETE FROM audit_log WHERE leaf_index >= 3")
+        .await
+        .unwrap();
+    db.execute("UPDATE audit_log SET leaf_index = NULL")
+        .await
+        .unwrap();
+    up.audit_sequenced().await;
+    let output = mirror.sync(&up.address, &token).await;
+    assert!(!output.status.success());
+    assert!(text(&output).contains("ROLLED BACK"), "{}", text(&output));
+}
+on_each_backend!(every_mirror_witnesses_upstreams_audit_log_and_stops_at_a_fork_or_rollback);

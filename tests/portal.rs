@@ -620,7 +620,7 @@ async fn people_use_the_portal_in_a_real_browser() {
         .unwrap();
     assert_eq!(csv.status(), 200);
     let csv = csv.text().await.unwrap();
-    assert!(csv.starts_with("seq,id,time"), "{csv}");
+    assert!(csv.starts_with("seq,index,id,time"), "{csv}");
     assert!(
         csv.contains("newcomer@example.com") && csv.contains("eu.dev@example.com"),
         "{csv}"

@@ -80,6 +80,7 @@ pub(super) async fn record(
         acceptance_id: inputs.licensee.acceptance_id.clone(),
         location_bound: i64::from(inputs.model.multimodal && inputs.signals.review != "approved"),
     };
+    grants::lock_account(tx, &fresh.user_id).await?;
     let (row, kind) = match grants::reusable(tx, &fresh, created_at).await? {
         Some(existing) => (existing, EventKind::GrantReused),
         None => {

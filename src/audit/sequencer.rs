@@ -64,12 +64,27 @@ pub async fn run(db: Db, signer: LogSigner, settings: AuditSettings) {
     let holder = format!("sequencer-{}", crate::random::new_id());
     let interval = Duration::from_millis(settings.batch_interval_ms.max(1));
     let mut retention_due = Instant::now();
+    // An idle leader only reads, and renews its lease a few times per term; a replica that
+    // does not lead tries to take over as often. So no write lock is taken every interval
+    // for nothing (another process on the same SQLite file would starve).
+    let renew_every = Duration::from_millis(settings.sequencer_lease_ms / 3);
+    let mut last_round: Option<Instant> = None;
+    let mut leader = false;
     let _release = ReleaseOnDrop {
         db: db.clone(),
         holder: holder.clone(),
     };
     loop {
-        let full = match round(&db, &holder, &signer, &settings).await {
+        let due = last_round.is_none_or(|at| at.elapsed() >= renew_every);
+        let work = leader && tree::has_work(&db).await.unwrap_or(true);
+        if !work && !due {
+            tokio::time::sleep(interval).await;
+            continue;
+        }
+        let outcome = round(&db, &holder, &signer, &settings).await;
+        last_round = Some(Instant::now());
+        leader = matches!(outcome, Ok(Integrated::Batch { .. } | Integrated::Nothing));
+        let full = match outcome {
             Ok(Integrated::Batch {
                 entries, oldest_at, ..
             }) => {

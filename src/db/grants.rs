@@ -80,6 +80,19 @@ pub async fn insert(conn: &mut AnyConnection, row: &GrantRow) -> Result<(), sqlx
     Ok(())
 }
 
+/// Takes the account's row lock until `tx` ends (PostgreSQL; SQLite's writer is one at a
+/// time already), so concurrent requests of one account see each other's grant and reuse
+/// it rather than each issuing one. Other accounts are not held up.
+pub async fn lock_account(tx: &mut super::WriteTx, user_id: &str) -> Result<(), sqlx::Error> {
+    if tx.backend() == super::Backend::Postgres {
+        sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
+            .bind(user_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
 /// The newest grant still valid at `now` for this user, declaration, licensee, acceptance,
 /// location binding, revision and action: asking again within a grant's lifetime gets the
 /// same grant.

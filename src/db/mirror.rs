@@ -233,3 +233,52 @@ pub async fn set_shipped_seq(conn: &mut AnyConnection, seq: i64) -> Result<(), s
         .await?;
     Ok(())
 }
+
+/// The newest checkpoint of the log `origin` this mirror verified, as `(size, root)`.
+pub async fn witnessed_checkpoint(
+    db: &Db,
+    origin: &str,
+) -> Result<Option<(u64, tlog_tiles::Hash)>, sqlx::Error> {
+    let row: Option<(i64, String)> =
+        sqlx::query_as("SELECT size, root_hash FROM witnessed_checkpoints WHERE origin = $1")
+            .bind(origin)
+            .fetch_optional(&db.pool)
+            .await?;
+    let Some((size, root)) = row else {
+        return Ok(None);
+    };
+    let mut hash = [0u8; 32];
+    hex::decode_to_slice(&root, &mut hash)
+        .map_err(|_| sqlx::Error::Protocol("a witnessed root is not hex".into()))?;
+    Ok(Some((
+        u64::try_from(size).unwrap_or_default(),
+        tlog_tiles::Hash(hash),
+    )))
+}
+
+/// Records the newest checkpoint of `origin` this mirror verified.
+pub async fn set_witnessed_checkpoint(
+    db: &Db,
+    origin: &str,
+    size: u64,
+    root: tlog_tiles::Hash,
+    note: &str,
+) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    sqlx::query("DELETE FROM witnessed_checkpoints WHERE origin = $1")
+        .bind(origin)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO witnessed_checkpoints (origin, size, root_hash, note, checked_at)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(origin)
+    .bind(i64::try_from(size).unwrap_or(i64::MAX))
+    .bind(hex::encode(root.0))
+    .bind(note)
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
+}

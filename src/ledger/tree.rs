@@ -18,6 +18,9 @@ pub struct Hashes {
     missing: RefCell<BTreeSet<(u8, u64)>>,
 }
 
+/// A hash of the tree at its coordinates: `(level, n, hash)`.
+pub type PlacedHash = (u8, u64, Hash);
+
 /// The result of a computation over `Hashes`: done, or the hashes it needs first.
 #[derive(Debug, PartialEq)]
 pub enum Needs<T> {
@@ -86,7 +89,7 @@ impl Hashes {
         &mut self,
         size: u64,
         leaves: &[Hash],
-    ) -> Result<Needs<Vec<(u8, u64, Hash)>>, tlog_tiles::Error> {
+    ) -> Result<Needs<Vec<PlacedHash>>, tlog_tiles::Error> {
         let mut added = Vec::new();
         for (offset, leaf) in leaves.iter().enumerate() {
             let n = size + offset as u64;

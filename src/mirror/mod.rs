@@ -8,6 +8,7 @@ pub mod partners;
 pub mod serving;
 pub mod snapshot;
 pub mod sync;
+pub mod witness;
 
 use std::path::{Path, PathBuf};
 

@@ -2,7 +2,8 @@
 //! older or expired one, fetch the blobs this mirror lacks (parallel, resumable, every
 //! SHA-256 verified, through `mirror` grants), then publish the snapshot in one database
 //! transaction. Until that commit the mirror keeps serving its previous snapshot; a sync
-//! killed mid-way resumes its parts on the next run.
+//! killed mid-way resumes its parts on the next run. Every sync also witnesses upstream's
+//! audit log (`witness`) and refuses to go on when it rolled back or forked.
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -116,6 +117,23 @@ pub async fn sync(mirror: &MirrorStore<'_>, options: &SyncOptions) -> anyhow::Re
             snapshot.partner.id
         );
     }
+    // Witness upstream's audit log before taking anything more from it.
+    let witnessed = super::witness::witness(
+        &client,
+        &upstream,
+        &options.partner_token,
+        mirror.db,
+        mirror.key_dir,
+        &format!("mirror-{}", snapshot.partner.id),
+    )
+    .await?;
+    eprintln!(
+        "upstream's audit log: checkpoint of {} entries verified{} and cosigned",
+        witnessed.size,
+        witnessed.previous.map_or_else(String::new, |p| format!(
+            ", consistent with the {p} this mirror saw"
+        ))
+    );
     let models: Vec<String> = snapshot.models.iter().map(|m| m.id.to_string()).collect();
     let withheld: Vec<String> = snapshot
         .withheld

@@ -9,7 +9,7 @@ use tlog_tiles::Hash;
 use super::{EntryRow, ENTRY_COLUMNS};
 use crate::db::{now_ms, Db};
 use crate::ledger::note::LogSigner;
-use crate::ledger::tree::{complete, right_edge, Hashes, Needs};
+use crate::ledger::tree::{complete, right_edge, Hashes, Needs, PlacedHash};
 use crate::ledger::LogEntry;
 
 /// The tree's size and root, as the last batch committed them.
@@ -222,7 +222,7 @@ async fn store_checkpoint(
 async fn read_hashes(
     conn: &mut AnyConnection,
     wanted: &[(u8, u64)],
-) -> Result<Vec<(u8, u64, Hash)>, sqlx::Error> {
+) -> Result<Vec<PlacedHash>, sqlx::Error> {
     let mut found = Vec::with_capacity(wanted.len());
     for chunk in wanted.chunks(200) {
         let clauses: Vec<String> = (0..chunk.len())
@@ -378,6 +378,20 @@ pub async fn add_cosignature(
     .execute(&mut *tx)
     .await?;
     tx.commit().await
+}
+
+/// Whether the sequencer has anything to do: an entry pending, or a tree without its
+/// signed checkpoint. A read, so an idle sequencer takes no write lock.
+pub async fn has_work(db: &Db) -> Result<bool, sqlx::Error> {
+    let pending: Option<i64> =
+        sqlx::query_scalar("SELECT seq FROM audit_log WHERE leaf_index IS NULL LIMIT 1")
+            .fetch_optional(&db.pool)
+            .await?;
+    if pending.is_some() {
+        return Ok(true);
+    }
+    let size = head(db).await?.size;
+    Ok(checkpoint_at(db, size).await?.is_none())
 }
 
 /// How many entries wait for the sequencer.
