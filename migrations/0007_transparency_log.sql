@@ -94,3 +94,19 @@ CREATE TABLE witnessed_checkpoints (
     note        TEXT NOT NULL,
     checked_at  BIGINT NOT NULL
 );
+
+-- Personal data beside the log (src/ledger/personal.rs): each data subject's salt, from
+-- which (with keys/audit-pseudonym.key) the key sealing its personal fields is derived;
+-- erasure sets it to NULL (crypto-shredding). The sealed fields of each entry.
+CREATE TABLE audit_subjects (
+    subject     TEXT PRIMARY KEY,
+    salt        TEXT,
+    created_at  BIGINT NOT NULL,
+    erased_at   BIGINT
+);
+CREATE TABLE audit_personal (
+    entry_id  TEXT PRIMARY KEY,
+    subject   TEXT NOT NULL,
+    sealed    TEXT NOT NULL
+);
+CREATE INDEX audit_personal_by_subject ON audit_personal (subject);

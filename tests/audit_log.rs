@@ -315,23 +315,12 @@ async fn the_cli_rederives_the_log_and_catches_a_bad_entry_a_bad_tile_and_a_fork
     // real key. It verifies on its own, but not against the checkpoint a verifier kept.
     let kept = dir.path().join("kept-checkpoint");
     std::fs::write(&kept, &note).unwrap();
-    let db = &app.state.db.pool;
-    db.execute("DELETE FROM audit_tree_hashes").await.unwrap();
-    db.execute("DELETE FROM audit_log_checkpoints")
-        .await
-        .unwrap();
-    db.execute("UPDATE audit_tree SET size = 0, root_hash = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'")
-        .await
-        .unwrap();
-    db.execute(
-        "UPDATE audit_log SET data = REPLACE(data, '\"declared_domicile\":\"DE\"', '\"declared_domicile\":\"US\"')",
-    )
-    .await
-    .unwrap();
-    db.execute("UPDATE audit_log SET leaf_index = NULL")
-        .await
-        .unwrap();
-    let resequenced = app.audit_sequenced().await;
+    let resequenced = app
+        .rewrite_audit_history(&[
+            "UPDATE audit_log SET data = REPLACE(data, '\"declared_domicile\":\"DE\"', '\"declared_domicile\":\"US\"')",
+        ])
+        .await;
+
     assert!(resequenced >= size);
     let (code, out) = verify(&["--log", &log, "--token", &compliance]);
     assert_eq!(code, 0, "the forked log is consistent in itself: {out}");
@@ -831,3 +820,112 @@ async fn a_dead_sequencer_is_replaced_and_a_fenced_one_changes_nothing(backend: 
     assert_eq!(report["ok"], true, "{report}");
 }
 on_each_backend!(a_dead_sequencer_is_replaced_and_a_fenced_one_changes_nothing);
+
+async fn an_erased_subject_is_unreadable_while_the_log_still_verifies(backend: Backend) {
+    let app = spawn_app_with(backend, |_| {}).await;
+    app.publish_demo().await;
+    let compliance = app
+        .account("compliance@example.com", Role::Compliance)
+        .await;
+    let ana = app.licensed_user("ana@example.com", "DE").await;
+    let bob = app.licensed_user("bob@example.com", "US").await;
+    let ana_id = app.get_auth_json("/v1/me", &ana).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for user in [&ana, &bob] {
+        assert_eq!(app.access(user, TEXT, None, None).await.status(), 200);
+    }
+    let size = app.audit_sequenced().await;
+    let decisions_of = |user: String| {
+        let app = &app;
+        let compliance = &compliance;
+        async move {
+            let page = app
+                .get_auth_json(
+                    &format!("/v1/audit/events?kind=policy.decision&user={user}"),
+                    compliance,
+                )
+                .await;
+            page["events"].as_array().unwrap().clone()
+        }
+    };
+    let decision = &decisions_of(ana_id.clone()).await[0];
+    assert_eq!(decision["personal"]["email"], "ana@example.com");
+    assert!(decision["data"]["email"]
+        .as_str()
+        .unwrap()
+        .starts_with("pseudonym:"));
+
+    // The log itself holds pseudonyms only: not in an entry bundle, not in a receipt.
+    let bundle = format!("/v1/audit/log/tile/entries/000.p/{size}");
+    let (status, entries, _) = bytes(&app, &bundle, Some(&compliance)).await;
+    assert_eq!(status, 200);
+    let entries = String::from_utf8_lossy(&entries);
+    assert!(!entries.contains("ana@example.com") && !entries.contains("bob@example.com"));
+    assert!(entries.contains("pseudonym:"));
+
+    // Erased at the command line, on the gateway's database.
+    let mut command = Command::new(env!("CARGO_BIN_EXE_modelgate"));
+    command
+        .arg("--data-dir")
+        .arg(app.data_dir.path())
+        .args([
+            "audit",
+            "erase",
+            "--user",
+            &ana_id,
+            "--by",
+            "dpo@example.com",
+        ])
+        .env("RUST_LOG", "warn");
+    let url = app.state.settings.database.url.expose();
+    if !url.is_empty() {
+        command.args(["--database-url", url]);
+    }
+    let output = command.output().unwrap();
+    let out = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{out}");
+    assert!(out.contains("now show `erased`"), "{out}");
+    let again = command.output().unwrap();
+    assert_eq!(again.status.code(), Some(1), "nothing left to erase");
+
+    assert_eq!(decisions_of(ana_id.clone()).await[0]["personal"], "erased");
+    let bob_id = app.get_auth_json("/v1/me", &bob).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        decisions_of(bob_id).await[0]["personal"]["email"],
+        "bob@example.com"
+    );
+    let csv = app
+        .get_auth("/v1/audit/export?format=csv", &compliance)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!csv.contains("ana@example.com") && csv.contains("bob@example.com"));
+    // The key is gone for good, the entries and the tree are not.
+    let (salt,): (Option<String>,) =
+        sqlx::query_as("SELECT salt FROM audit_subjects WHERE subject = $1")
+            .bind(&ana_id)
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(salt, None);
+    app.audit_sequenced().await;
+    let report: Value = app
+        .get_auth("/v1/audit/verify", &compliance)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report["ok"], true, "{report}");
+    let erasure = app
+        .get_auth_json("/v1/audit/events?kind=subject.erased", &compliance)
+        .await;
+    assert_eq!(erasure["events"][0]["actor"], "dpo@example.com");
+}
+on_each_backend!(an_erased_subject_is_unreadable_while_the_log_still_verifies);

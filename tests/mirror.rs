@@ -822,7 +822,6 @@ async fn a_mirror_whose_snapshot_expired_serves_nothing_until_it_syncs_again() {
 async fn every_mirror_witnesses_upstreams_audit_log_and_stops_at_a_fork_or_rollback(
     backend: Backend,
 ) {
-    use sqlx::Executor;
     let (up, admin) = upstream(backend.clone()).await;
     let token = partner(&up, &admin, "Witness Mirrors", "NO").await;
     let mirror = mirror_dir(&backend).await;
@@ -855,40 +854,19 @@ async fn every_mirror_witnesses_upstreams_audit_log_and_stops_at_a_fork_or_rollb
 
     // Upstream's operator rewrites history (an entry changed, the tree rebuilt and signed
     // with the real key): the mirror catches the fork and stops.
-    let db = &up.state.db.pool;
-    db.execute("DELETE FROM audit_tree_hashes").await.unwrap();
-    db.execute("DELETE FROM audit_log_checkpoints")
-        .await
-        .unwrap();
-    db.execute("UPDATE audit_tree SET size = 0, root_hash = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'")
-        .await
-        .unwrap();
-    db.execute("UPDATE audit_log SET data = REPLACE(data, '\"outcome\":\"allow\"', '\"outcome\":\"deny\"')")
-        .await
-        .unwrap();
-    db.execute("UPDATE audit_log SET leaf_index = NULL")
-        .await
-        .unwrap();
-    assert!(up.audit_sequenced().await >= seen);
+    let forked = up
+        .rewrite_audit_history(&[
+            "UPDATE audit_log SET data = REPLACE(data, '\"outcome\":\"allow\"', '\"outcome\":\"deny\"')",
+        ])
+        .await;
+    assert!(forked >= seen);
     let output = mirror.sync(&up.address, &token).await;
     assert!(!output.status.success());
     assert!(text(&output).contains("FORKED"), "{}", text(&output));
 
     // Cut back below what the mirror saw: a rollback.
-    db.execute("DELETE FROM audit_tree_hashes").await.unwrap();
-    db.execute("DELETE FROM audit_log_checkpoints")
-        .await
-        .unwrap();
-    db.execute("UPDATE audit_tree SET size = 0, root_hash = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'")
-        .await
-        .unwrap();
-    db.execute("DELETE FROM audit_log WHERE leaf_index >= 3")
-        .await
-        .unwrap();
-    db.execute("UPDATE audit_log SET leaf_index = NULL")
-        .await
-        .unwrap();
-    up.audit_sequenced().await;
+    up.rewrite_audit_history(&["DELETE FROM audit_log WHERE leaf_index >= 3"])
+        .await;
     let output = mirror.sync(&up.address, &token).await;
     assert!(!output.status.success());
     assert!(text(&output).contains("ROLLED BACK"), "{}", text(&output));

@@ -592,7 +592,7 @@ async fn people_use_the_portal_in_a_real_browser() {
     browser
         .open("/compliance/audit?kind=policy.decision&outcome=deny")
         .await;
-    assert!(browser.text().await.contains("Chain verified"));
+    assert!(browser.text().await.contains("Log verified"));
     let denied = browser.source().await;
     assert!(
         denied.contains("eu.multimodal-withheld") && denied.contains("eu.dev@example.com"),
@@ -820,4 +820,64 @@ async fn admins_publish_license_versions_add_partners_and_revoke_acceptances() {
             .status(),
         403
     );
+}
+
+#[tokio::test]
+async fn a_licensee_downloads_the_proofs_of_their_acceptance_and_decision() {
+    let app = spawn_app(Backend::Sqlite).await;
+    app.publish_demo().await;
+    let client = signed_up(&app, "proof@example.com").await;
+    // Nothing accepted yet: no proof to give.
+    let response = client
+        .get(app.url("/proofs/acceptance"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    let token = app.login("proof@example.com", PASSWORD).await;
+    app.attest(&token, "US").await;
+    app.accept_current(&token).await;
+    let html = page(&client, &app, &format!("/models/{TEXT}")).await;
+    assert!(html.contains("href=\"/proofs/acceptance\""), "{html}");
+    let csrf = csrf_of(&html[html.find("/access").unwrap_or(0)..]);
+    let downloads = client
+        .post(app.url(&format!("/models/{TEXT}/access")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(downloads.status(), 200);
+    let downloads = downloads.text().await.unwrap();
+    let at = downloads.find("href=\"/proofs/").expect("a proof link") + "href=\"".len();
+    let decision_link = downloads[at..at + downloads[at..].find('"').unwrap()].to_owned();
+    app.audit_sequenced().await;
+
+    let vkey = app.get("/v1/keys/audit.vkey").await.text().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for (link, kind) in [
+        ("/proofs/acceptance".to_owned(), "license.accepted"),
+        (decision_link, "policy.decision"),
+    ] {
+        let response = client.get(app.url(&link)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{link}");
+        assert!(response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(".tlog-proof"));
+        let file = dir.path().join("receipt.tlog-proof");
+        std::fs::write(&file, response.text().await.unwrap()).unwrap();
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_modelgate"))
+            .args(["audit", "verify-proof"])
+            .arg(&file)
+            .args(["--vkey", vkey.trim()])
+            .output()
+            .unwrap();
+        let out = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{out}");
+        assert!(out.contains(&format!("kind: {kind}")), "{out}");
+    }
+    // Another visitor gets nothing of theirs.
+    let other = signed_up(&app, "other@example.com").await;
+    let response = other.get(app.url("/proofs/0")).send().await.unwrap();
+    assert_eq!(response.status(), 404);
 }

@@ -13,6 +13,7 @@ use crate::db::audit::{self as store, EventFilter};
 use crate::db::Db;
 use crate::domain::{parse_time, rfc3339, Role};
 use crate::export::csv_field;
+use crate::ledger::context::PseudonymKey;
 use crate::ledger::LogEntry;
 
 /// Who reads the audit trail.
@@ -51,7 +52,9 @@ pub struct EventQuery {
 }
 
 impl EventQuery {
-    pub(crate) fn filter(&self) -> Result<EventFilter, AuditError> {
+    /// The filter, with the organisation also matched by its pseudonym under `key` (entries
+    /// hold pseudonyms, not names: `ledger::personal`).
+    pub(crate) fn filter(&self, key: &PseudonymKey) -> Result<EventFilter, AuditError> {
         for (name, value) in [
             ("kind", &self.kind),
             ("user", &self.user),
@@ -87,6 +90,10 @@ impl EventQuery {
             outcome: self.outcome.clone(),
             country: self.country.clone().map(|c| c.to_ascii_uppercase()),
             organisation: self.organisation.clone(),
+            organisation_pseudonym: self
+                .organisation
+                .as_deref()
+                .map(|name| crate::ledger::personal::pseudonym(key, name)),
             partner: self.partner.clone(),
             since: self
                 .since
@@ -117,6 +124,7 @@ const CSV_COLUMNS: &[&str] = &[
     "client_ip_hash",
     "client_ip",
     "data",
+    "personal",
 ];
 
 fn csv_line(event: &LogEntry) -> String {
@@ -137,6 +145,11 @@ fn csv_line(event: &LogEntry) -> String {
         csv_field(&String::from_utf8_lossy(&crate::canonical_json::to_bytes(
             &event.data,
         ))),
+        event.personal.as_ref().map_or_else(String::new, |p| {
+            csv_field(&String::from_utf8_lossy(&crate::canonical_json::to_bytes(
+                p,
+            )))
+        }),
     ];
     format!("{}\r\n", fields.join(","))
 }
@@ -150,7 +163,12 @@ pub struct Export {
 
 /// The events `query` selects, for `who` (compliance staff only), as `query.format` says:
 /// `jsonl` (default) or `csv`.
-pub fn export(db: &Db, who: &Principal, query: &EventQuery) -> Result<Export, AuditError> {
+pub fn export(
+    db: &Db,
+    key: &PseudonymKey,
+    who: &Principal,
+    query: &EventQuery,
+) -> Result<Export, AuditError> {
     who.authorize(AUDITORS, Scope::Read)?;
     let csv = match query.format.as_deref() {
         None | Some("jsonl") => false,
@@ -161,18 +179,27 @@ pub fn export(db: &Db, who: &Principal, query: &EventQuery) -> Result<Export, Au
             )))
         }
     };
-    let filter = query.filter()?;
+    let filter = query.filter(key)?;
     let db = db.clone();
+    let key = key.clone();
     let header_line = csv.then(|| format!("{}\r\n", CSV_COLUMNS.join(",")));
     let pages =
         futures_util::stream::unfold((Some(filter), header_line), move |(filter, header_line)| {
-            let db = db.clone();
+            let (db, key) = (db.clone(), key.clone());
             async move {
                 if let Some(line) = header_line {
                     return Some((Ok(Bytes::from(line)), (filter, None)));
                 }
                 let mut filter = filter?;
-                match store::find(&db, &filter, EXPORT_PAGE).await {
+                let found = match store::find(&db, &filter, EXPORT_PAGE).await {
+                    Ok(mut events) => {
+                        crate::audit::personal::reveal_entries(&db, &key, &mut events)
+                            .await
+                            .map(|()| events)
+                    }
+                    Err(e) => Err(e),
+                };
+                match found {
                     Ok(events) if events.is_empty() => None,
                     Ok(events) => {
                         let full = events.len() as i64 == EXPORT_PAGE;

@@ -133,6 +133,15 @@ pub async fn receipt(db: &Db, who: &Principal, reference: &str) -> Result<EntryP
     })
 }
 
+/// The newest entry of `kind` that `actor` caused (their latest acceptance, say).
+pub async fn latest_entry_of(
+    db: &Db,
+    actor: &str,
+    kind: crate::ledger::event::EventKind,
+) -> Result<Option<LogEntry>, LogError> {
+    Ok(tree::latest_of(db, actor, kind.as_str()).await?)
+}
+
 /// The consistency proof from the tree of `old` leaves to the tree of `new` leaves.
 pub async fn consistency(db: &Db, old: u64, new: u64) -> Result<Vec<Hash>, LogError> {
     let head: TreeHead = tree::head(db).await?;

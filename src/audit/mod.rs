@@ -5,6 +5,7 @@
 
 pub mod export;
 pub mod log;
+pub mod personal;
 pub mod refusals;
 pub mod remote;
 pub mod report;

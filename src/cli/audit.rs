@@ -5,7 +5,8 @@
 //!   checkpoint; `verify EXPORT --checkpoints FILE --public-key KEY` checks an export of the
 //!   hash chain of earlier releases;
 //! - `prove INDEX --log URL|DIR --vkey K` builds a receipt from the tiles;
-//! - `verify-proof FILE --vkey K` checks a receipt.
+//! - `verify-proof FILE --vkey K` checks a receipt;
+//! - `erase --user ID --by EMAIL` destroys a data subject's key (on the gateway's database).
 //!
 //! Exit 0 when intact, 1 when not, 2 on unreadable input.
 
@@ -43,6 +44,17 @@ pub enum AuditCommand {
         /// Where to write the proof (default: standard output).
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
+    },
+    /// Destroy a data subject's personal data beside the log (crypto-shredding): the
+    /// entries stay and still verify; searches and exports show `erased` in place of the
+    /// email, legal name and organisation name.
+    Erase {
+        /// The user id the entries are about.
+        #[arg(long)]
+        user: String,
+        /// The staff member who decided the erasure (kept in the log).
+        #[arg(long)]
+        by: crate::domain::Email,
     },
     /// Verify a receipt (`GET /v1/audit/proof/{entry}` or `audit prove`) offline.
     VerifyProof {
@@ -266,8 +278,28 @@ fn verify_proof(path: &Path, vkey: &str, witnesses: &[String]) -> anyhow::Result
     }
 }
 
-pub async fn run(command: AuditCommand) -> anyhow::Result<ExitCode> {
+pub async fn run(
+    settings: crate::config::Settings,
+    command: AuditCommand,
+) -> anyhow::Result<ExitCode> {
     match command {
+        AuditCommand::Erase { user, by } => {
+            let (state, _) = crate::startup::open_state(&settings).await?;
+            match crate::audit::personal::erase(&state.db, &user, by.as_str()).await? {
+                Some(erasure) => {
+                    println!(
+                        "erased the personal data of `{user}` beside the audit log: {} entries \
+                         now show `erased`; the erasure is entry {}",
+                        erasure.entries, erasure.entry_id
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                None => {
+                    eprintln!("no personal data of `{user}` is kept (unknown, or erased before)");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
         AuditCommand::Verify(args) => verify(args).await,
         AuditCommand::Prove {
             index,

@@ -154,7 +154,7 @@ impl Cli {
             Command::License(cmd) => runtime.block_on(license::run(settings, cmd)),
             Command::Policy(cmd) => policy::run(settings, cmd),
             Command::Review(cmd) => runtime.block_on(review::run(settings, cmd)),
-            Command::Audit(cmd) => runtime.block_on(audit::run(cmd)),
+            Command::Audit(cmd) => runtime.block_on(audit::run(settings, cmd)),
             Command::Mirror(cmd) => runtime.block_on(mirror::run(settings, cmd)),
         };
         match result {

@@ -75,6 +75,7 @@ impl From<EntryRow> for LogEntry {
                 .filter(|v| crate::canonical_json::to_bytes(v) == row.data.as_bytes())
                 .unwrap_or(Value::String(row.data)),
             legacy,
+            personal: None,
         }
     }
 }
@@ -121,6 +122,8 @@ pub async fn append(tx: &mut WriteTx, event: &NewEvent) -> Result<String, sqlx::
 
 async fn append_pending(tx: &mut WriteTx, event: &NewEvent) -> Result<String, sqlx::Error> {
     let context = crate::ledger::context::current();
+    let mut data = event.data.clone();
+    let personal = crate::ledger::personal::split(&mut data, context.pseudonym_key.as_ref());
     let entry = LogEntry {
         seq: 0,
         index: None,
@@ -133,8 +136,9 @@ async fn append_pending(tx: &mut WriteTx, event: &NewEvent) -> Result<String, sq
         request_id: context.request_id.clone(),
         client_ip_hash: context.client_ip_hash(),
         client_ip: context.client_ip.clone(),
-        data: event.data.clone(),
+        data,
         legacy: None,
+        personal: None,
     };
     if entry.leaf_bytes().len() > MAX_ENTRY_BYTES {
         return Err(sqlx::Error::Protocol(format!(
@@ -164,7 +168,108 @@ async fn append_pending(tx: &mut WriteTx, event: &NewEvent) -> Result<String, sq
     .bind(String::from_utf8_lossy(&crate::canonical_json::to_bytes(&entry.data)).into_owned())
     .execute(&mut **tx)
     .await?;
+    let subject = event
+        .data
+        .get("user_id")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .or_else(|| event.actor.clone());
+    if let (false, Some(key), Some(subject)) =
+        (personal.is_empty(), &context.pseudonym_key, subject)
+    {
+        seal_personal(tx, key, &subject, &entry.id, &personal).await?;
+    }
     Ok(entry.id)
+}
+
+/// Seals `fields` of entry `entry_id` under `subject`'s key beside the log (its salt made
+/// on first use); an erased subject gets nothing stored.
+async fn seal_personal(
+    tx: &mut WriteTx,
+    key: &crate::ledger::context::PseudonymKey,
+    subject: &str,
+    entry_id: &str,
+    fields: &serde_json::Map<String, Value>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO audit_subjects (subject, salt, created_at) VALUES ($1, $2, $3)
+         ON CONFLICT (subject) DO NOTHING",
+    )
+    .bind(subject)
+    .bind(crate::random::random_hex(32))
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await?;
+    let salt: Option<String> =
+        sqlx::query_scalar("SELECT salt FROM audit_subjects WHERE subject = $1")
+            .bind(subject)
+            .fetch_one(&mut **tx)
+            .await?;
+    let Some(salt) = salt else {
+        return Ok(());
+    };
+    let sealed = crate::ledger::personal::seal(
+        &crate::ledger::personal::subject_key(key, subject, &salt),
+        fields,
+    );
+    sqlx::query("INSERT INTO audit_personal (entry_id, subject, sealed) VALUES ($1, $2, $3)")
+        .bind(entry_id)
+        .bind(subject)
+        .bind(sealed)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The sealed personal fields of the entries `ids`: `entry id -> (subject, salt, sealed)`,
+/// the salt `None` once the subject was erased.
+pub async fn sealed_personal(
+    db: &Db,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, (String, Option<String>, String)>, sqlx::Error> {
+    let mut found = std::collections::HashMap::new();
+    for chunk in ids.chunks(500) {
+        let places: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT p.entry_id, p.subject, s.salt, p.sealed FROM audit_personal p
+             JOIN audit_subjects s ON s.subject = p.subject WHERE p.entry_id IN ({})",
+            places.join(", ")
+        );
+        let mut query = sqlx::query_as::<_, (String, String, Option<String>, String)>(&sql);
+        for id in chunk {
+            query = query.bind(id);
+        }
+        for (entry, subject, salt, sealed) in query.fetch_all(&db.pool).await? {
+            found.insert(entry, (subject, salt, sealed));
+        }
+    }
+    Ok(found)
+}
+
+/// Destroys `subject`'s key (its salt) and erases the client IPs beside its entries.
+/// Returns how many sealed entries became unreadable, or `None` when the subject had no
+/// key (unknown, or erased before).
+pub async fn erase_subject(tx: &mut WriteTx, subject: &str) -> Result<Option<u64>, sqlx::Error> {
+    let erased = sqlx::query(
+        "UPDATE audit_subjects SET salt = NULL, erased_at = $2 WHERE subject = $1 AND salt IS NOT NULL",
+    )
+    .bind(subject)
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    sqlx::query("UPDATE audit_log SET client_ip = NULL WHERE actor = $1")
+        .bind(subject)
+        .execute(&mut **tx)
+        .await?;
+    if erased == 0 {
+        return Ok(None);
+    }
+    let entries: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_personal WHERE subject = $1")
+        .bind(subject)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(Some(u64::try_from(entries).unwrap_or_default()))
 }
 
 /// The newest events, optionally only of one kind, at most `limit`.
@@ -207,8 +312,11 @@ pub struct EventFilter {
     pub outcome: Option<String>,
     /// Matched against `declared_domicile`, `organisation_country` and `geo_country`.
     pub country: Option<String>,
-    /// Matched against `organisation_name`.
+    /// Matched against `organisation_name` (entries carried over from the hash chain hold
+    /// the name)…
     pub organisation: Option<String>,
+    /// …and its pseudonym (what newer entries hold).
+    pub organisation_pseudonym: Option<String>,
     /// A partner's name or id: the events its mirror shipped (by the record of receipt,
     /// not by anything the mirror wrote) and those its account caused upstream.
     pub partner: Option<String>,
@@ -245,7 +353,7 @@ pub async fn find(db: &Db, filter: &EventFilter, limit: i64) -> Result<Vec<LogEn
            AND ($4 = '' OR outcome = $4)
            AND ($5 = '' OR subject = $5 OR data LIKE $6 ESCAPE '\\')
            AND ($7 = '' OR data LIKE $7 ESCAPE '\\' OR data LIKE $8 ESCAPE '\\' OR data LIKE $9 ESCAPE '\\')
-           AND ($10 = '' OR data LIKE $10 ESCAPE '\\')
+           AND ($10 = '' OR data LIKE $10 ESCAPE '\\' OR data LIKE $15 ESCAPE '\\')
            AND occurred_at >= $11 AND occurred_at < $12
            AND ($14 = '' OR id IN (SELECT me.upstream_event FROM mirror_events me
                                      JOIN partners p ON p.user_id = me.partner_id
@@ -267,6 +375,10 @@ pub async fn find(db: &Db, filter: &EventFilter, limit: i64) -> Result<Vec<LogEn
     .bind(filter.until.unwrap_or(i64::MAX))
     .bind(limit)
     .bind(filter.partner.clone().unwrap_or_default())
+    .bind(data_pattern(
+        "organisation_name",
+        filter.organisation_pseudonym.as_deref(),
+    ))
     .fetch_all(&db.pool)
     .await?;
     Ok(rows.into_iter().map(LogEntry::from).collect())

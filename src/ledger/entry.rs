@@ -79,6 +79,11 @@ pub struct LogEntry {
     /// otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub legacy: Option<LegacyLink>,
+    /// Shown to compliance staff, not in the log: the plaintext personal fields whose
+    /// pseudonyms `data` holds, or `"erased"` (`ledger::personal`). Absent when none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub personal: Option<Value>,
 }
 
 /// Where a carried-over event stood in the hash chain it came from.
@@ -171,7 +176,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    pub(crate) fn entry() -> LogEntry {
+    fn entry() -> LogEntry {
         LogEntry {
             seq: 3,
             index: Some(2),
@@ -186,6 +191,7 @@ mod tests {
             client_ip: Some("192.0.2.1".into()),
             data: json!({ "b": 1, "a": "é" }),
             legacy: None,
+            personal: None,
         }
     }
 

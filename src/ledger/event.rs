@@ -35,11 +35,13 @@ pub enum EventKind {
     MirrorSynced,
     /// An event a partner mirror wrote and shipped upstream.
     MirrorReported,
+    /// A data subject's personal data beside the log destroyed (its key erased).
+    SubjectErased,
 }
 
 impl EventKind {
     /// Every kind, in the order of the list above.
-    pub const ALL: [EventKind; 23] = [
+    pub const ALL: [EventKind; 24] = [
         EventKind::AccountCreated,
         EventKind::AccountVerified,
         EventKind::AttestationChanged,
@@ -63,6 +65,7 @@ impl EventKind {
         EventKind::MirrorSnapshot,
         EventKind::MirrorSynced,
         EventKind::MirrorReported,
+        EventKind::SubjectErased,
     ];
 
     /// The stored form, `resource.verb`.
@@ -91,6 +94,7 @@ impl EventKind {
             EventKind::MirrorSnapshot => "mirror.snapshot",
             EventKind::MirrorSynced => "mirror.synced",
             EventKind::MirrorReported => "mirror.reported",
+            EventKind::SubjectErased => "subject.erased",
         }
     }
 
@@ -138,6 +142,8 @@ pub enum Outcome {
     Failed,
     /// A generation that produced its answer.
     Completed,
+    /// Personal data destroyed.
+    Erased,
     /// A request refused with this error code (`grant-required`, `download-limit-reached`…).
     Refusal(&'static str),
 }
@@ -166,6 +172,7 @@ impl Outcome {
             Outcome::Passed => "passed",
             Outcome::Failed => "failed",
             Outcome::Completed => "completed",
+            Outcome::Erased => "erased",
             Outcome::Refusal(code) => code,
         }
     }

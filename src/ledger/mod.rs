@@ -13,6 +13,7 @@ pub mod context;
 pub mod entry;
 pub mod event;
 pub mod note;
+pub mod personal;
 pub mod proof;
 pub mod tiles;
 pub mod tree;

@@ -213,6 +213,33 @@ impl TestApp {
         panic!("the audit log was not sequenced within 10 seconds");
     }
 
+    /// Rewrites the audit log's history as an operator with database access would: stops
+    /// the sequencer (takes its lease), runs `edits` on the entries, and has the whole tree
+    /// rebuilt and signed again with the real key (a fork, or with entries deleted, a
+    /// rollback). Returns the new tree's size.
+    pub async fn rewrite_audit_history(&self, edits: &[&str]) -> u64 {
+        use sqlx::Executor;
+        let db = &self.state.db.pool;
+        db.execute("UPDATE audit_sequencer SET holder = 'operator', expires_at = 9000000000000 WHERE id = 1")
+            .await
+            .unwrap();
+        // A round already under way ends first.
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        for statement in [
+            "DELETE FROM audit_tree_hashes",
+            "DELETE FROM audit_log_checkpoints",
+            "DELETE FROM audit_cosignatures",
+            "UPDATE audit_tree SET size = 0, root_hash = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'",
+        ]
+        .iter()
+        .chain(edits)
+        .chain(&["UPDATE audit_log SET leaf_index = NULL", "UPDATE audit_sequencer SET holder = NULL, expires_at = 0 WHERE id = 1"])
+        {
+            db.execute(*statement).await.unwrap();
+        }
+        self.audit_sequenced().await
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client.get(self.url(path)).send().await.unwrap()
     }

@@ -133,6 +133,7 @@ async fn events_a_partner_ships_are_its_claims_never_upstream_decisions(backend:
             client_ip: None,
             data,
             legacy: None,
+            personal: None,
         });
     }
     let shipped = app

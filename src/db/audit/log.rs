@@ -320,6 +320,18 @@ pub async fn entry(db: &Db, id: &str) -> Result<Option<LogEntry>, sqlx::Error> {
     Ok(row.map(LogEntry::from))
 }
 
+/// The newest entry of `kind` by `actor`.
+pub async fn latest_of(db: &Db, actor: &str, kind: &str) -> Result<Option<LogEntry>, sqlx::Error> {
+    let row: Option<EntryRow> = sqlx::query_as(&format!(
+        "SELECT {ENTRY_COLUMNS} FROM audit_log WHERE actor = $1 AND kind = $2 ORDER BY seq DESC LIMIT 1"
+    ))
+    .bind(actor)
+    .bind(kind)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.map(LogEntry::from))
+}
+
 /// The entry at leaf `index`.
 pub async fn entry_at(db: &Db, index: u64) -> Result<Option<LogEntry>, sqlx::Error> {
     Ok(entry_range(db, index, 1).await?.pop())

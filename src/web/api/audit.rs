@@ -93,8 +93,9 @@ pub async fn list_events(
             "`limit` must be between 1 and {MAX_PAGE}"
         )));
     }
-    let filter = query.filter()?;
-    let events = store::find(&state.db, &filter, limit).await?;
+    let filter = query.filter(&state.pseudonym_key)?;
+    let mut events = store::find(&state.db, &filter, limit).await?;
+    crate::audit::personal::reveal_entries(&state.db, &state.pseudonym_key, &mut events).await?;
     let next_cursor = (events.len() as i64 == limit)
         .then(|| events.last().map(|e| e.seq.to_string()))
         .flatten();
@@ -130,7 +131,7 @@ pub async fn export_events(
     who: Principal,
     query: Query<EventQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let export = export::export(&state.db, &who, &query)?;
+    let export = export::export(&state.db, &state.pseudonym_key, &who, &query)?;
     Ok(crate::web::body::attachment(
         export.content_type,
         export.file_name,

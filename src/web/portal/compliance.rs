@@ -1,5 +1,5 @@
 //! Compliance pages: audit search with the API's filters, CSV/JSON Lines export, the
-//! chain's verification status, and the review queue with approve/deny and a note.
+//! log's verification status, and the review queue with approve/deny and a note.
 
 use actix_web::web::{Data, Form, Path, Query};
 use actix_web::HttpRequest;
@@ -119,7 +119,7 @@ impl AuditForm {
     }
 }
 
-/// `GET /compliance/audit`: a page of matching events, the export links and the chain's
+/// `GET /compliance/audit`: a page of matching events, the export links and the log's
 /// verification against its signed checkpoints.
 pub async fn audit_page(
     req: HttpRequest,
@@ -135,10 +135,11 @@ pub async fn audit_page(
         &state.pseudonym_key,
     )
     .await?;
-    let (events, error) = match form.query().filter() {
+    let (mut events, error) = match form.query().filter(&state.pseudonym_key) {
         Ok(filter) => (store::find(&state.db, &filter, PAGE_SIZE).await?, None),
         Err(refused) => (Vec::new(), Some(refused.to_string())),
     };
+    crate::audit::personal::reveal_entries(&state.db, &state.pseudonym_key, &mut events).await?;
     let next_cursor = (events.len() as i64 == PAGE_SIZE)
         .then(|| events.last().map(|e| e.seq))
         .flatten();
@@ -148,15 +149,22 @@ pub async fn audit_page(
             seq: e.seq,
             time: rfc3339(e.occurred_at),
             kind: e.kind,
-            // Decisions carry the account's email; it reads better than the account id.
-            actor: e.data["email"]
-                .as_str()
+            // Decisions carry the account's email (beside the log); it reads better than
+            // the account id.
+            actor: e
+                .personal
+                .as_ref()
+                .and_then(|p| p["email"].as_str())
                 .map(str::to_owned)
                 .or(e.actor)
                 .unwrap_or_default(),
             subject: e.subject.unwrap_or_default(),
             outcome: e.outcome.unwrap_or_default(),
-            data: serde_json::to_string_pretty(&e.data).unwrap_or_default(),
+            data: serde_json::to_string_pretty(&match e.personal {
+                Some(personal) => serde_json::json!({ "data": e.data, "personal": personal }),
+                None => e.data,
+            })
+            .unwrap_or_default(),
         })
         .collect();
     let page = AuditPage {
@@ -177,7 +185,7 @@ pub async fn audit_page(
 pub async fn export(req: HttpRequest, state: Data<AppState>, form: Query<AuditForm>) -> PageResult {
     let visitor = Visitor::of(&state, &req).await;
     let who = staff(&visitor, &req, AUDITORS)?;
-    let export = audit_export::export(&state.db, who, &form.query())?;
+    let export = audit_export::export(&state.db, &state.pseudonym_key, who, &form.query())?;
     Ok(crate::web::body::attachment(
         export.content_type,
         export.file_name,

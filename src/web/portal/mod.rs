@@ -6,6 +6,7 @@ mod account;
 mod admin;
 mod compliance;
 mod models;
+mod proofs;
 pub mod session;
 mod views;
 
@@ -30,6 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/signout", web::post().to(account::signout))
         .route("/profile", web::get().to(account::profile_page))
         .route("/profile", web::post().to(account::save_attestation))
+        .route("/proofs/{entry}", web::get().to(proofs::download_proof))
         .route("/tokens", web::get().to(account::tokens_page))
         .route("/tokens", web::post().to(account::create_token))
         .route("/tokens/{id}/revoke", web::post().to(account::revoke_token))
@@ -112,6 +114,7 @@ through_api_error!(
     crate::access::AccessError,
     crate::licensing::LicensingError,
     crate::audit::AuditError,
+    crate::audit::log::LogError,
 );
 
 impl PortalError {

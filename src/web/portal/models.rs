@@ -386,6 +386,7 @@ pub async fn request_access(
             let page = DownloadsPage {
                 nav: Nav::of(&visitor),
                 model: model.to_string(),
+                decision_id: answer.decision_event_id.clone(),
                 revision: format!("sha256:{}", answer.inputs.revision.digest),
                 curl,
                 files,

@@ -198,6 +198,8 @@ pub struct FileView {
 pub struct DownloadsPage {
     pub nav: Nav,
     pub model: String,
+    /// The audit entry of the decision, for its receipt.
+    pub decision_id: String,
     pub revision: String,
     pub files: Vec<FileView>,
     pub expires_at: String,

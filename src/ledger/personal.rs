@@ -1,0 +1,139 @@
+//! Personal data beside the log, never in it. Before an entry is written, each personal
+//! field of its data (`email`, `legal_name`, `organisation_name`) is replaced by a keyed
+//! pseudonym (`pseudonym:` and HMAC-SHA-256 under `keys/audit-pseudonym.key`, so staff can
+//! still search by it), and the plaintext is sealed (ChaCha20-Poly1305) under a key of the
+//! data subject: HMAC of the pseudonym key over the subject and a random salt stored per
+//! subject. Readers (compliance staff) see the plaintext beside the entry (`personal`),
+//! never in its `data`, so an export still re-hashes to the log. Erasure deletes the salt
+//! (crypto-shredding): the sealed fields can no longer be opened, by anyone, while the log
+//! and its proofs stay intact.
+
+use base64::prelude::{Engine, BASE64_STANDARD};
+use chacha20poly1305::aead::{Aead, KeyInit};
+use chacha20poly1305::ChaCha20Poly1305;
+use serde_json::{Map, Value};
+
+use super::context::PseudonymKey;
+
+/// The fields of an entry's data that name a person or an organisation.
+pub const PERSONAL_FIELDS: &[&str] = &["email", "legal_name", "organisation_name"];
+/// What a reader sees in place of a field whose subject was erased.
+pub const ERASED: &str = "erased";
+/// What an entry written without a pseudonym key (outside a request) holds instead.
+pub const WITHHELD: &str = "withheld";
+const PSEUDONYM_PREFIX: &str = "pseudonym:";
+
+/// The pseudonym a personal value is replaced by in the log.
+pub fn pseudonym(key: &PseudonymKey, value: &str) -> String {
+    format!(
+        "{PSEUDONYM_PREFIX}{}",
+        key.hash(&format!("personal\0{value}"))
+    )
+}
+
+/// Moves the personal fields of `data` out: each string value becomes its pseudonym (or
+/// `withheld` without a key). Returns the plaintext fields; empty when there were none.
+pub fn split(data: &mut Value, key: Option<&PseudonymKey>) -> Map<String, Value> {
+    let mut plaintext = Map::new();
+    let Some(object) = data.as_object_mut() else {
+        return plaintext;
+    };
+    for field in PERSONAL_FIELDS {
+        if let Some(Value::String(value)) = object.get(*field) {
+            let replaced = match key {
+                Some(key) => pseudonym(key, value),
+                None => WITHHELD.to_owned(),
+            };
+            plaintext.insert((*field).to_owned(), Value::String(value.clone()));
+            object.insert((*field).to_owned(), Value::String(replaced));
+        }
+    }
+    plaintext
+}
+
+/// The subject's key, from the pseudonym key and the subject's salt.
+pub fn subject_key(key: &PseudonymKey, subject: &str, salt: &str) -> [u8; 32] {
+    let mut derived = [0u8; 32];
+    let mac = key.hash(&format!("subject-key/v1\0{subject}\0{salt}"));
+    hex::decode_to_slice(mac, &mut derived)
+        .unwrap_or_else(|_| unreachable!("an HMAC-SHA-256 is 64 hex digits"));
+    derived
+}
+
+/// `fields` sealed under `key`: base64 of a random 12-byte nonce and the ciphertext.
+pub fn seal(key: &[u8; 32], fields: &Map<String, Value>) -> String {
+    let cipher = ChaCha20Poly1305::new(key.into());
+    let mut nonce = [0u8; 12];
+    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut nonce);
+    let plaintext = serde_json::to_vec(fields).unwrap_or_default();
+    let sealed = cipher
+        .encrypt(&nonce.into(), plaintext.as_slice())
+        .unwrap_or_else(|_| unreachable!("ChaCha20-Poly1305 seals any message this size"));
+    let mut out = nonce.to_vec();
+    out.extend_from_slice(&sealed);
+    BASE64_STANDARD.encode(out)
+}
+
+/// The fields sealed in `sealed`, when `key` opens it.
+pub fn open(key: &[u8; 32], sealed: &str) -> Option<Map<String, Value>> {
+    let bytes = BASE64_STANDARD.decode(sealed).ok()?;
+    let nonce: [u8; 12] = bytes.get(..12)?.try_into().ok()?;
+    let plaintext = ChaCha20Poly1305::new(key.into())
+        .decrypt(&nonce.into(), bytes.get(12..)?)
+        .ok()?;
+    serde_json::from_slice(&plaintext).ok()
+}
+
+/// What a reader is shown beside an entry (`LogEntry::personal`): its plaintext personal
+/// fields, or `"erased"` when the subject's key was destroyed.
+pub fn shown(fields: Option<Map<String, Value>>) -> Value {
+    match fields {
+        Some(fields) => Value::Object(fields),
+        None => Value::String(ERASED.to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn key() -> PseudonymKey {
+        let dir = tempfile::tempdir().expect("dir");
+        PseudonymKey::load_or_generate(dir.path()).expect("key")
+    }
+
+    #[test]
+    fn personal_fields_leave_the_entry_and_come_back_only_with_the_subjects_key() {
+        let key = key();
+        let mut data = json!({ "email": "ana@example.com", "organisation_name": "Acme GmbH",
+                               "declared_domicile": "DE", "organisation_country": "DE" });
+        let plaintext = split(&mut data, Some(&key));
+        assert_eq!(plaintext.len(), 2);
+        let logged = data.to_string();
+        assert!(
+            !logged.contains("ana@example.com") && !logged.contains("Acme"),
+            "{logged}"
+        );
+        assert_eq!(
+            data["organisation_name"],
+            json!(pseudonym(&key, "Acme GmbH"))
+        );
+        assert_eq!(data["declared_domicile"], "DE");
+
+        let subject = subject_key(&key, "u1", "salt-1");
+        let sealed = seal(&subject, &plaintext);
+        assert_eq!(shown(open(&subject, &sealed))["email"], "ana@example.com");
+        // Another salt (the old one destroyed) opens nothing.
+        assert_eq!(open(&subject_key(&key, "u1", "salt-2"), &sealed), None);
+        assert_eq!(shown(None), ERASED);
+    }
+
+    #[test]
+    fn without_a_key_personal_fields_are_withheld_not_logged() {
+        let mut data = json!({ "email": "ana@example.com", "role": "user" });
+        let plaintext = split(&mut data, None);
+        assert_eq!(data["email"], WITHHELD);
+        assert_eq!(plaintext["email"], "ana@example.com");
+    }
+}
