@@ -339,6 +339,18 @@ async fn the_cli_rederives_the_log_and_catches_a_bad_entry_a_bad_tile_and_a_fork
     );
 }
 
+/// The entry a tlog-proof carries (its `extra` line).
+fn base64_entry(proof: &str) -> Vec<u8> {
+    use base64::Engine;
+    let extra = proof
+        .lines()
+        .find_map(|l| l.strip_prefix("extra "))
+        .unwrap();
+    base64::engine::general_purpose::STANDARD
+        .decode(extra)
+        .unwrap()
+}
+
 async fn a_receipt_verifies_offline_after_the_server_is_gone(backend: Backend) {
     let (app, compliance, decisions) = app_with_decisions(backend).await;
     let owner = app.licensed_user("owner@example.com", "FR").await;
@@ -829,6 +841,28 @@ async fn an_erased_subject_is_unreadable_while_the_log_still_verifies(backend: B
         .await;
     let ana = app.licensed_user("ana@example.com", "DE").await;
     let bob = app.licensed_user("bob@example.com", "US").await;
+    // An organisation's licensee: the legal and organisation names go beside the log too.
+    let org = app.account("cleo@example.com", Role::User).await;
+    let declaration = serde_json::json!({ "legal_name": "Cleo Example", "domicile_country": "FR",
+        "on_behalf_of_organisation": true, "organisation_name": "Engines Inc", "organisation_country": "US" });
+    assert_eq!(
+        app.put_json("/v1/me/attestation", Some(&org), &declaration)
+            .await
+            .status(),
+        200
+    );
+    let accepted: Value = app
+        .post_json(
+            "/v1/licenses/llama-3.2/accept",
+            Some(&org),
+            &serde_json::json!({ "digest": app.license_digest("llama-3.2").await }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let acceptance_entry = accepted["audit_entry"].as_str().unwrap().to_owned();
+    assert_eq!(app.access(&org, TEXT, None, None).await.status(), 200);
     let ana_id = app.get_auth_json("/v1/me", &ana).await["id"]
         .as_str()
         .unwrap()
@@ -851,19 +885,46 @@ async fn an_erased_subject_is_unreadable_while_the_log_still_verifies(backend: B
         }
     };
     let decision = &decisions_of(ana_id.clone()).await[0];
-    assert_eq!(decision["personal"]["email"], "ana@example.com");
+    assert_eq!(decision["personal"]["/email"], "ana@example.com");
     assert!(decision["data"]["email"]
         .as_str()
         .unwrap()
         .starts_with("pseudonym:"));
+
+    // Staff still find an organisation's decisions by its name.
+    let by_org = app
+        .get_auth_json(
+            "/v1/audit/events?kind=policy.decision&organisation=Engines%20Inc",
+            &compliance,
+        )
+        .await;
+    assert_eq!(by_org["events"].as_array().unwrap().len(), 1, "{by_org}");
 
     // The log itself holds pseudonyms only: not in an entry bundle, not in a receipt.
     let bundle = format!("/v1/audit/log/tile/entries/000.p/{size}");
     let (status, entries, _) = bytes(&app, &bundle, Some(&compliance)).await;
     assert_eq!(status, 200);
     let entries = String::from_utf8_lossy(&entries);
-    assert!(!entries.contains("ana@example.com") && !entries.contains("bob@example.com"));
+    for personal in [
+        "ana@example.com",
+        "bob@example.com",
+        "cleo@example.com",
+        "Cleo Example",
+        "Engines Inc",
+    ] {
+        assert!(!entries.contains(personal), "{personal} is in the log");
+    }
     assert!(entries.contains("pseudonym:"));
+    let receipt = app
+        .get_auth(&format!("/v1/audit/proof/{acceptance_entry}"), &org)
+        .await;
+    assert_eq!(receipt.status(), 200);
+    let entry = base64_entry(&receipt.text().await.unwrap());
+    let entry = String::from_utf8_lossy(&entry);
+    assert!(
+        entry.contains("license.accepted") && !entry.contains("Engines Inc"),
+        "{entry}"
+    );
 
     // Erased at the command line, on the gateway's database.
     let mut command = Command::new(env!("CARGO_BIN_EXE_modelgate"));
@@ -897,7 +958,7 @@ async fn an_erased_subject_is_unreadable_while_the_log_still_verifies(backend: B
         .unwrap()
         .to_owned();
     assert_eq!(
-        decisions_of(bob_id).await[0]["personal"]["email"],
+        decisions_of(bob_id).await[0]["personal"]["/email"],
         "bob@example.com"
     );
     let csv = app

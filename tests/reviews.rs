@@ -255,4 +255,13 @@ async fn staff_cannot_decide_their_own_review_case() {
         )
         .await;
     assert_eq!(approved.status(), 200);
+    // The verdict names its audit entry, whose receipt the staff member can fetch.
+    let approved: serde_json::Value = approved.json().await.unwrap();
+    assert_eq!(approved["state"], "approved");
+    let entry = approved["audit_entry"].as_str().unwrap();
+    app.audit_sequenced().await;
+    let receipt = app
+        .get_auth(&format!("/v1/audit/proof/{entry}"), &colleague)
+        .await;
+    assert_eq!(receipt.status(), 200);
 }

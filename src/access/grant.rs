@@ -332,13 +332,14 @@ impl Reservation {
 
 /// Charges a GET's bytes to the account's allowance for this blob (refusing it past the
 /// budget: `downloads_per_blob` times the size per grant period, across grants, actions and
-/// revisions) and records the served request, in one transaction. Returns
-/// the reservation of a GET that carries bytes.
+/// revisions) and records the served request, in one transaction. Returns the audit
+/// entry of the request (the answer's receipt) and the reservation of a GET that carries
+/// bytes.
 pub async fn admit(
     state: &AppState,
     grant: &GrantRow,
     request: &BlobRequest<'_>,
-) -> Result<Option<Reservation>, AccessError> {
+) -> Result<Admitted, AccessError> {
     let mut tx = state.db.begin_write().await?;
     let charged = request.method == "GET" && request.status != 304;
     let mut reservation = None;
@@ -378,7 +379,7 @@ pub async fn admit(
             bytes: request.bytes,
         });
     }
-    audit::append(
+    let audit_entry = audit::append(
         &mut tx,
         &audit::NewEvent {
             kind: EventKind::BlobRequest,
@@ -390,7 +391,17 @@ pub async fn admit(
     )
     .await?;
     tx.commit().await?;
-    Ok(reservation)
+    Ok(Admitted {
+        audit_entry,
+        reservation,
+    })
+}
+
+/// A blob request let through: its audit entry and what it reserved.
+pub struct Admitted {
+    /// The id of the request's audit entry (`Modelgate-Audit-Entry`).
+    pub audit_entry: String,
+    pub reservation: Option<Reservation>,
 }
 
 /// Records a refused blob request: one audit event when a verified grant named its user,

@@ -38,15 +38,15 @@ impl Verdict {
 }
 
 /// Records `verdict` on case `id` by the staff account `by_user_id` (email `by`) with
-/// `note`, and its audit event, in one transaction; returns the updated case. Nobody
-/// decides their own case.
+/// `note`, and its audit event, in one transaction; returns the updated case and the id
+/// of the verdict's audit entry (its receipt). Nobody decides their own case.
 pub async fn decide_case(
     db: &Db,
     id: &str,
     verdict: Verdict,
     (by_user_id, by): (&str, &str),
     note: &str,
-) -> Result<ReviewRow, AccessError> {
+) -> Result<(ReviewRow, String), AccessError> {
     let note = note.trim();
     if note.is_empty() {
         return Err(AccessError::Invalid(
@@ -65,7 +65,7 @@ pub async fn decide_case(
     let previous = reviews::decide(&mut tx, id, verdict.state(), by, note)
         .await?
         .ok_or_else(|| AccessError::CaseNotFound(id.to_owned()))?;
-    audit::append(
+    let entry = audit::append(
         &mut tx,
         &audit::NewEvent {
             kind: EventKind::ReviewDecided,
@@ -79,9 +79,10 @@ pub async fn decide_case(
     )
     .await?;
     tx.commit().await?;
-    reviews::find(db, id)
+    let case = reviews::find(db, id)
         .await?
-        .ok_or_else(|| AccessError::CaseNotFound(id.to_owned()))
+        .ok_or_else(|| AccessError::CaseNotFound(id.to_owned()))?;
+    Ok((case, entry))
 }
 
 /// Who works the review queue.

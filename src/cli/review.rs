@@ -80,9 +80,10 @@ pub async fn run(settings: Settings, command: ReviewCommand) -> anyhow::Result<E
         .await?
         .filter(|u| u.role == Role::Compliance.as_str() || u.role == Role::Admin.as_str())
         .ok_or_else(|| anyhow::anyhow!("`{by}` is not a compliance or admin account"))?;
-    let case = decide_case(db, &id, verdict, (&staff.id, &staff.email), &note)
+    let (case, entry) = decide_case(db, &id, verdict, (&staff.id, &staff.email), &note)
         .await
         .map_err(|e| anyhow::anyhow!("{}", crate::error::ApiError::from(e)))?;
     print_case(&case);
+    println!("audit entry: {entry}");
     Ok(ExitCode::SUCCESS)
 }

@@ -31,24 +31,47 @@ pub fn pseudonym(key: &PseudonymKey, value: &str) -> String {
     )
 }
 
-/// Moves the personal fields of `data` out: each string value becomes its pseudonym (or
-/// `withheld` without a key). Returns the plaintext fields; empty when there were none.
+/// Moves the personal fields of `data` out, at any depth (an acceptance's declaration
+/// snapshot holds an organisation name too): each string value becomes its pseudonym (or
+/// `withheld` without a key). Returns the plaintext by JSON pointer (`/email`,
+/// `/attestation/organisation_name`); empty when there were none.
 pub fn split(data: &mut Value, key: Option<&PseudonymKey>) -> Map<String, Value> {
     let mut plaintext = Map::new();
-    let Some(object) = data.as_object_mut() else {
-        return plaintext;
-    };
-    for field in PERSONAL_FIELDS {
-        if let Some(Value::String(value)) = object.get(*field) {
-            let replaced = match key {
-                Some(key) => pseudonym(key, value),
-                None => WITHHELD.to_owned(),
-            };
-            plaintext.insert((*field).to_owned(), Value::String(value.clone()));
-            object.insert((*field).to_owned(), Value::String(replaced));
-        }
-    }
+    take_personal(data, "", key, &mut plaintext);
     plaintext
+}
+
+fn take_personal(
+    value: &mut Value,
+    path: &str,
+    key: Option<&PseudonymKey>,
+    plaintext: &mut Map<String, Value>,
+) {
+    match value {
+        Value::Object(object) => {
+            for (name, child) in object.iter_mut() {
+                let here = format!("{path}/{}", name.replace('~', "~0").replace('/', "~1"));
+                if let (true, Value::String(text)) =
+                    (PERSONAL_FIELDS.contains(&name.as_str()), &*child)
+                {
+                    let replaced = match key {
+                        Some(key) => pseudonym(key, text),
+                        None => WITHHELD.to_owned(),
+                    };
+                    plaintext.insert(here, Value::String(text.clone()));
+                    *child = Value::String(replaced);
+                } else {
+                    take_personal(child, &here, key, plaintext);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter_mut().enumerate() {
+                take_personal(item, &format!("{path}/{index}"), key, plaintext);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// The subject's key, from the pseudonym key and the subject's salt.
@@ -106,24 +129,29 @@ mod tests {
     #[test]
     fn personal_fields_leave_the_entry_and_come_back_only_with_the_subjects_key() {
         let key = key();
-        let mut data = json!({ "email": "ana@example.com", "organisation_name": "Acme GmbH",
-                               "declared_domicile": "DE", "organisation_country": "DE" });
+        let mut data = json!({ "email": "ana@example.com", "declared_domicile": "DE",
+                               "attestation": { "organisation_name": "Acme GmbH",
+                                                "organisation_country": "DE" },
+                               "list": [{ "legal_name": "Ana Example" }] });
         let plaintext = split(&mut data, Some(&key));
-        assert_eq!(plaintext.len(), 2);
+        assert_eq!(plaintext.len(), 3);
+        assert_eq!(plaintext["/attestation/organisation_name"], "Acme GmbH");
+        assert_eq!(plaintext["/list/0/legal_name"], "Ana Example");
         let logged = data.to_string();
         assert!(
             !logged.contains("ana@example.com") && !logged.contains("Acme"),
             "{logged}"
         );
+        assert!(!logged.contains("Ana Example"), "{logged}");
         assert_eq!(
-            data["organisation_name"],
+            data["attestation"]["organisation_name"],
             json!(pseudonym(&key, "Acme GmbH"))
         );
         assert_eq!(data["declared_domicile"], "DE");
 
         let subject = subject_key(&key, "u1", "salt-1");
         let sealed = seal(&subject, &plaintext);
-        assert_eq!(shown(open(&subject, &sealed))["email"], "ana@example.com");
+        assert_eq!(shown(open(&subject, &sealed))["/email"], "ana@example.com");
         // Another salt (the old one destroyed) opens nothing.
         assert_eq!(open(&subject_key(&key, "u1", "salt-2"), &sealed), None);
         assert_eq!(shown(None), ERASED);
@@ -134,6 +162,6 @@ mod tests {
         let mut data = json!({ "email": "ana@example.com", "role": "user" });
         let plaintext = split(&mut data, None);
         assert_eq!(data["email"], WITHHELD);
-        assert_eq!(plaintext["email"], "ana@example.com");
+        assert_eq!(plaintext["/email"], "ana@example.com");
     }
 }

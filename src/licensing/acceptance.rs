@@ -27,6 +27,8 @@ pub struct Acceptance {
     pub accepted_at: String,
     /// The declaration in force when it was accepted.
     pub attestation: Attestation,
+    /// The id of the acceptance's audit entry: its receipt is `GET /v1/audit/proof/{id}`.
+    pub audit_entry: String,
 }
 
 /// The current version of license `id`; `404 license-not-found` when there is none.
@@ -93,7 +95,7 @@ pub async fn record_acceptance(
         },
     )
     .await?;
-    crate::db::audit::append(
+    let audit_entry = crate::db::audit::append(
         &mut tx,
         &crate::db::audit::NewEvent {
             kind: EventKind::LicenseAccepted,
@@ -115,6 +117,7 @@ pub async fn record_acceptance(
         digest: license.digest,
         accepted_at: rfc3339(accepted_at),
         attestation: Attestation::from(&attestation),
+        audit_entry,
     })
 }
 

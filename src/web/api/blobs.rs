@@ -14,6 +14,10 @@ use bytes::Bytes;
 
 use crate::access::grant::{self, BlobRequest};
 use crate::domain::Sha256Digest;
+
+/// The response header naming the request's audit entry: its receipt is
+/// `GET /v1/audit/proof/{entry}` once sequenced.
+const AUDIT_ENTRY: &str = "modelgate-audit-entry";
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::range::{parse_range, ByteRange, RangeRequest};
@@ -165,8 +169,11 @@ pub(crate) async fn serve_blob(
         .insert_header((header::VARY, "Want-Content-Digest"));
     if none_match(req, &etag) {
         request.status = StatusCode::NOT_MODIFIED.as_u16();
-        grant::admit(state, &grant, &request).await?;
-        return Ok(response.status(StatusCode::NOT_MODIFIED).finish());
+        let admitted = grant::admit(state, &grant, &request).await?;
+        return Ok(response
+            .status(StatusCode::NOT_MODIFIED)
+            .insert_header((AUDIT_ENTRY, admitted.audit_entry))
+            .finish());
     }
 
     // RFC 9110 §14.2: Range applies to GET only.
@@ -211,7 +218,9 @@ pub(crate) async fn serve_blob(
     request.bytes = if get { len } else { 0 };
     // Counted (or refused) before the store is touched; when the store then fails, the
     // client gets a 503 and its allowance back.
-    let reservation = grant::admit(state, &grant, &request).await?;
+    let admitted = grant::admit(state, &grant, &request).await?;
+    response.insert_header((AUDIT_ENTRY, admitted.audit_entry));
+    let reservation = admitted.reservation;
     let stored = async {
         let redirect_url = match redirect {
             true => state.blobs.redirect_url(&digest).await?,

@@ -98,7 +98,7 @@ async fn decide(
     verdict: Verdict,
 ) -> Result<HttpResponse, ApiError> {
     who.authorize(REVIEWERS, Scope::Admin)?;
-    let case = decide_case(
+    let (case, audit_entry) = decide_case(
         &state.db,
         &id,
         verdict,
@@ -106,7 +106,19 @@ async fn decide(
         &body.note,
     )
     .await?;
-    Ok(HttpResponse::Ok().json(ReviewCase::of(&case)))
+    Ok(HttpResponse::Ok().json(ReviewVerdict {
+        case: ReviewCase::of(&case),
+        audit_entry,
+    }))
+}
+
+/// The answer to a verdict: the case as decided, and the verdict's audit entry.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ReviewVerdict {
+    #[serde(flatten)]
+    pub case: ReviewCase,
+    /// The id of the verdict's audit entry: its receipt is `GET /v1/audit/proof/{id}`.
+    pub audit_entry: String,
 }
 
 /// `POST /v1/reviews/{id}/approve` with `{"note": "…"}`.
@@ -116,7 +128,7 @@ async fn decide(
     tag = "reviews",
     params(("id" = String, Path, description = "The review case id")),
     request_body = ReviewNote,
-    responses((status = 200, description = "The case, approved", body = ReviewCase)),
+    responses((status = 200, description = "The case, approved", body = ReviewVerdict)),
 )]
 pub async fn approve_review(
     state: Data<AppState>,
@@ -134,7 +146,7 @@ pub async fn approve_review(
     tag = "reviews",
     params(("id" = String, Path, description = "The review case id")),
     request_body = ReviewNote,
-    responses((status = 200, description = "The case, denied", body = ReviewCase)),
+    responses((status = 200, description = "The case, denied", body = ReviewVerdict)),
 )]
 pub async fn deny_review(
     state: Data<AppState>,

@@ -154,7 +154,7 @@ pub async fn audit_page(
             actor: e
                 .personal
                 .as_ref()
-                .and_then(|p| p["email"].as_str())
+                .and_then(|p| p["/email"].as_str())
                 .map(str::to_owned)
                 .or(e.actor)
                 .unwrap_or_default(),
@@ -277,7 +277,7 @@ pub async fn decide(
         "deny" => Verdict::Deny,
         _ => return Err(ApiError::BadRequest("the verdict is approve or deny".into()).into()),
     };
-    let case = decide_case(
+    let (case, _) = decide_case(
         &state.db,
         &id,
         verdict,
