@@ -151,13 +151,19 @@ pub async fn integrate(
         insert.execute(&mut *tx).await?;
     }
     for (chunk_start, chunk) in entries.chunks(200).enumerate().map(|(i, c)| (i * 200, c)) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+        // One statement per chunk, rows found through the primary key (`seq IN (…)`),
+        // each given its index by the CASE.
+        let cases: Vec<String> = (0..chunk.len())
+            .map(|i| format!("WHEN ${} THEN ${}", 2 * i + 1, 2 * i + 2))
+            .collect();
+        let places: Vec<String> = (0..chunk.len())
+            .map(|i| format!("${}", 2 * i + 1))
             .collect();
         let sql = format!(
-            "UPDATE audit_log SET leaf_index = v.column2 FROM (VALUES {}) AS v
-             WHERE audit_log.seq = v.column1 AND audit_log.leaf_index IS NULL",
-            values.join(", ")
+            "UPDATE audit_log SET leaf_index = CASE seq {} END
+             WHERE seq IN ({}) AND leaf_index IS NULL",
+            cases.join(" "),
+            places.join(", ")
         );
         let mut update = sqlx::query(&sql);
         for (offset, entry) in chunk.iter().enumerate() {
