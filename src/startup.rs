@@ -153,6 +153,7 @@ pub async fn open_state(settings: &Settings) -> anyhow::Result<(AppState, Publis
         )?,
         inference: crate::inference::service::InferenceService::new(&settings.inference),
     };
+    crate::ledger::context::install_process_key(&state.pseudonym_key);
     Ok((state, key))
 }
 

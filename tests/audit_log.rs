@@ -483,14 +483,16 @@ async fn a_receipt_waits_for_a_checkpoint_that_covers_its_entry() {
 async fn witnesses_cosign_checkpoints_and_verifiers_can_require_them() {
     let (app, compliance, _) = app_with_decisions(Backend::Sqlite).await;
     let admin = app.account("admin@example.com", Role::Admin).await;
-    let (partner, _) = app
+    let (partner, partner_id) = app
         .create_partner(&admin, "mirror-one", "US", "ops@mirror.example")
         .await;
+    let (rival, _) = app
+        .create_partner(&admin, "mirror-two", "US", "ops@rival.example")
+        .await;
     app.audit_sequenced().await;
+    let name = format!("mirror-{partner_id}");
     let dir = tempfile::tempdir().unwrap();
-    let witness =
-        modelgate::ledger::note::WitnessKey::load_or_generate(dir.path(), "mirror-one.example")
-            .unwrap();
+    let witness = modelgate::ledger::note::WitnessKey::load_or_generate(dir.path(), &name).unwrap();
     let note = app
         .get("/v1/audit/log/checkpoint")
         .await
@@ -508,12 +510,28 @@ async fn witnesses_cosign_checkpoints_and_verifiers_can_require_them() {
     assert_eq!(response.status(), 403);
     let other = modelgate::ledger::note::WitnessKey::load_or_generate(
         tempfile::tempdir().unwrap().path(),
-        "mirror-one.example",
+        &name,
     )
     .unwrap();
     let forged = serde_json::json!({ "witness_vkey": other.vkey(), "checkpoint": cosigned });
     let response = app
         .post_json("/v1/audit/log/cosignatures", Some(&partner), &forged)
+        .await;
+    assert_eq!(response.status(), 400);
+    // Another partner cannot speak for this one's witness, even with a valid line.
+    let response = app
+        .post_json("/v1/audit/log/cosignatures", Some(&rival), &upload)
+        .await;
+    assert_eq!(response.status(), 400);
+    // A junk line under the witness's name beside the valid one is not stored instead.
+    let junk = format!("— {name} AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n");
+    let smuggled = modelgate::ledger::note::with_signatures(&note, &[junk, line.clone()]);
+    let response = app
+        .post_json(
+            "/v1/audit/log/cosignatures",
+            Some(&partner),
+            &serde_json::json!({ "witness_vkey": witness.vkey(), "checkpoint": smuggled }),
+        )
         .await;
     assert_eq!(response.status(), 400);
     let response = app
@@ -545,7 +563,7 @@ async fn witnesses_cosign_checkpoints_and_verifiers_can_require_them() {
             &witness.vkey(),
         ]);
         assert_eq!(code, 0, "{out}");
-        assert!(out.contains("cosigned by mirror-one.example"), "{out}");
+        assert!(out.contains(&format!("cosigned by {name}")), "{out}");
         let (code, out) = modelgate_cli(&[
             "audit",
             "verify",
@@ -987,6 +1005,6 @@ async fn an_erased_subject_is_unreadable_while_the_log_still_verifies(backend: B
     let erasure = app
         .get_auth_json("/v1/audit/events?kind=subject.erased", &compliance)
         .await;
-    assert_eq!(erasure["events"][0]["actor"], "dpo@example.com");
+    assert_eq!(erasure["events"][0]["personal"]["actor"], "dpo@example.com");
 }
 on_each_backend!(an_erased_subject_is_unreadable_while_the_log_still_verifies);

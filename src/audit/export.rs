@@ -89,6 +89,11 @@ impl EventQuery {
             model: self.model.clone(),
             outcome: self.outcome.clone(),
             country: self.country.clone().map(|c| c.to_ascii_uppercase()),
+            actor_pseudonym: self
+                .user
+                .as_deref()
+                .filter(|user| user.contains('@'))
+                .map(|email| crate::ledger::personal::pseudonym(key, email)),
             organisation: self.organisation.clone(),
             organisation_pseudonym: self
                 .organisation

@@ -109,6 +109,7 @@ async fn find_entry(db: &Db, reference: &str) -> Result<Option<LogEntry>, sqlx::
 /// (with its cosignatures). For the entry's actor and for compliance staff; anyone else is
 /// told it does not exist.
 pub async fn receipt(db: &Db, who: &Principal, reference: &str) -> Result<EntryProof, LogError> {
+    who.authorize(crate::auth::principal::ANY_ROLE, Scope::Read)?;
     let entry = find_entry(db, reference)
         .await?
         .filter(|entry| {
@@ -154,9 +155,16 @@ pub async fn consistency(db: &Db, old: u64, new: u64) -> Result<Vec<Hash>, LogEr
     Ok(tree::with_tree(db, |h| h.consistency_proof(old, new)).await?)
 }
 
+/// The witness name of a partner's mirror: its cosignatures are stored under it, so one
+/// partner can never replace or forge another's.
+pub fn witness_name(partner_id: &str) -> String {
+    format!("mirror-{partner_id}")
+}
+
 /// Records a witness's cosignature: `cosigned` is one of this log's checkpoints with the
-/// witness's cosignature line, which must hold under `witness_vkey`. Partners only: their
-/// mirrors witness the log as they sync.
+/// cosignature line of the calling partner's witness (named `mirror-<partner id>`), which
+/// must hold under `witness_vkey`; no other line may be added. Partners only: their mirrors
+/// witness the log as they sync.
 pub async fn add_cosignature(
     db: &Db,
     who: &Principal,
@@ -165,28 +173,47 @@ pub async fn add_cosignature(
     cosigned: &str,
 ) -> Result<u64, LogError> {
     who.authorize(&[Role::Partner], Scope::Read)?;
-    let witness = witness_vkey
-        .split('+')
-        .next()
-        .unwrap_or_default()
-        .to_owned();
+    let invalid = |why: String| LogError::InvalidQuery(why);
+    let witness = witness_name(&who.user_id);
+    if witness_vkey.split('+').next() != Some(witness.as_str()) {
+        return Err(invalid(format!(
+            "this partner's witness key must be named `{witness}`"
+        )));
+    }
     let opened = open_checkpoint(cosigned.as_bytes(), log_vkey, &[witness_vkey.to_owned()])
-        .map_err(|e| LogError::InvalidQuery(e.to_string()))?;
+        .map_err(|e| invalid(e.to_string()))?;
     let stored = tree::checkpoint_at(db, opened.size).await?.ok_or_else(|| {
         LogError::NotFound(format!(
             "this log signed no checkpoint of size {}",
             opened.size
         ))
     })?;
-    if crate::ledger::note::note_text(&stored).map(str::as_bytes) != Some(opened.text.as_slice()) {
-        return Err(LogError::InvalidQuery(
+    let (Some(stored_text), Some(signatures)) = (
+        crate::ledger::note::note_text(&stored),
+        cosigned.split_once("\n\n").map(|(_, lines)| lines),
+    ) else {
+        return Err(invalid(
+            "the cosigned checkpoint is not a signed note".into(),
+        ));
+    };
+    if stored_text.as_bytes() != opened.text.as_slice() {
+        return Err(invalid(
             "the cosigned checkpoint is not the one this log signed".into(),
         ));
     }
-    let line = cosigned
-        .lines()
-        .find(|l| l.starts_with(&format!("— {witness} ")))
-        .ok_or_else(|| LogError::InvalidQuery(format!("no cosignature line of `{witness}`")))?;
+    // Exactly the log's own signature lines and one line of this witness, the one that held.
+    let own: Vec<&str> = stored
+        .split_once("\n\n")
+        .map_or(Vec::new(), |(_, l)| l.lines().collect());
+    let added: Vec<&str> = signatures.lines().filter(|l| !own.contains(l)).collect();
+    let [line] = added.as_slice() else {
+        return Err(invalid(format!(
+            "send the checkpoint with exactly one added line, `{witness}`'s cosignature"
+        )));
+    };
+    if !line.starts_with(&format!("— {witness} ")) {
+        return Err(invalid(format!("the added line is not `{witness}`'s")));
+    }
     tree::add_cosignature(db, opened.size, &witness, &format!("{line}\n")).await?;
     Ok(opened.size)
 }

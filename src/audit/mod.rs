@@ -225,18 +225,31 @@ pub async fn verify_stored(
     pseudonym: &PseudonymKey,
 ) -> Result<VerifyReport, sqlx::Error> {
     const PAGE: u64 = 1000;
-    let Some((_, note)) = store::log::latest_checkpoint(db).await? else {
-        return Ok(VerifyReport::new(Ok(0), None, 0));
-    };
-    let checkpoint = match open_checkpoint(note.as_bytes(), log_vkey, &[]) {
-        Ok(checkpoint) => checkpoint,
-        Err(e) => {
+    // Every checkpoint the log signed, each checked on the way (not only the newest).
+    let mut signed = Vec::new();
+    for (size, note) in store::log::all_checkpoints(db).await? {
+        match open_checkpoint(note.as_bytes(), log_vkey, &[]) {
+            Ok(checkpoint) if checkpoint.size == size => signed.push(checkpoint),
+            Ok(_) | Err(_) => {
+                let problem = LogProblem::BadCheckpoint {
+                    reason: format!(
+                        "the stored checkpoint of size {size} is not signed by the log key"
+                    ),
+                };
+                return Ok(VerifyReport::new(Err((0, problem)), None, 0));
+            }
+        }
+    }
+    let Some(checkpoint) = signed.last().cloned() else {
+        if store::log::head(db).await?.size > 0 {
             let problem = LogProblem::BadCheckpoint {
-                reason: e.to_string(),
+                reason: "the tree has entries but no signed checkpoint".into(),
             };
             return Ok(VerifyReport::new(Err((0, problem)), None, 0));
         }
+        return Ok(VerifyReport::new(Ok(0), None, 0));
     };
+    let mut earlier = signed.iter().filter(|c| c.size > 0).peekable();
     let chain_checkpoints = store::checkpoints(db).await?;
     let trusted = match trusted_checkpoints(&chain_checkpoints, chain_key) {
         Ok(trusted) => trusted,
@@ -270,6 +283,12 @@ pub async fn verify_stored(
                 .copied();
             if let Err(problem) = walker.next(index, entry.leaf_hash(), expected) {
                 return fail(&walker, problem, legacy_events);
+            }
+            while let Some(signed) = earlier.next_if(|c| c.size <= walker.checked()) {
+                if signed.size == walker.checked() && walker.root_so_far() != Some(signed.root) {
+                    let problem = LogProblem::RootMismatch { size: signed.size };
+                    return fail(&walker, problem, legacy_events);
+                }
             }
             let ip_matches = match (&entry.client_ip, &entry.client_ip_hash) {
                 (Some(ip), Some(hash)) => pseudonym.hash(ip) == *hash,

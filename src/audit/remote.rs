@@ -382,6 +382,17 @@ pub async fn prove(source: &LogSource, log_vkey: &str, index: u64) -> anyhow::Re
         checkpoint: &checkpoint,
         fetched: FetchedTiles::default(),
     };
+    // The entry must be the one the tree holds at `index`.
+    let leaf = match hashes.read(&[stored_hash_index(0, index)]).await {
+        Ok(leaf) => leaf,
+        Err(HashesFailure::Problem(problem)) => anyhow::bail!("{problem}"),
+        Err(HashesFailure::Io(e)) => return Err(e),
+    };
+    anyhow::ensure!(
+        leaf.first() == Some(&tlog_tiles::record_hash(&entry)),
+        "{}",
+        LogProblem::Altered { index }
+    );
     let mut known = crate::ledger::tree::Hashes::new();
     loop {
         match known.inclusion_proof(index, checkpoint.size)? {

@@ -80,10 +80,10 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "KEY")]
     vkey: Option<String>,
     /// A witness whose cosignature the checkpoint must carry (repeatable).
-    #[arg(long = "witness", value_name = "KEY")]
+    #[arg(long = "witness", value_name = "KEY", conflicts_with = "checkpoints")]
     witnesses: Vec<String>,
     /// An earlier checkpoint of the log you kept: the log must still contain it.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", requires = "log")]
     previous: Option<PathBuf>,
     /// With an export: the signed checkpoint to check it against (`GET /v1/audit/log/checkpoint`).
     #[arg(long, value_name = "FILE", requires = "export")]

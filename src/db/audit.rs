@@ -18,7 +18,7 @@ pub mod log;
 #[derive(Debug, Clone)]
 pub struct NewEvent {
     pub kind: EventKind,
-    /// The user id (or staff email) who caused it.
+    /// The user id (or staff email, which the log holds as a pseudonym) who caused it.
     pub actor: Option<String>,
     /// What it is about: a model id, a grant id, a case id, a blob.
     pub subject: Option<String>,
@@ -122,15 +122,18 @@ pub async fn append(tx: &mut WriteTx, event: &NewEvent) -> Result<String, sqlx::
 
 async fn append_pending(tx: &mut WriteTx, event: &NewEvent) -> Result<String, sqlx::Error> {
     let context = crate::ledger::context::current();
+    let key = context.pseudonym_key.as_ref();
     let mut data = event.data.clone();
-    let personal = crate::ledger::personal::split(&mut data, context.pseudonym_key.as_ref());
+    let mut personal = crate::ledger::personal::split(&mut data, key);
+    let actor =
+        crate::ledger::personal::pseudonymous_actor(event.actor.as_deref(), key, &mut personal);
     let entry = LogEntry {
         seq: 0,
         index: None,
         id: new_id(),
         occurred_at: now_ms(),
         kind: event.kind.as_str().to_owned(),
-        actor: event.actor.clone(),
+        actor,
         subject: event.subject.clone(),
         outcome: event.outcome.map(|o| o.as_str().to_owned()),
         request_id: context.request_id.clone(),
@@ -168,6 +171,7 @@ async fn append_pending(tx: &mut WriteTx, event: &NewEvent) -> Result<String, sq
     .bind(String::from_utf8_lossy(&crate::canonical_json::to_bytes(&entry.data)).into_owned())
     .execute(&mut **tx)
     .await?;
+    // Whose data it is: the account the entry is about, else its actor (a staff member).
     let subject = event
         .data
         .get("user_id")
@@ -210,6 +214,7 @@ async fn seal_personal(
     };
     let sealed = crate::ledger::personal::seal(
         &crate::ledger::personal::subject_key(key, subject, &salt),
+        entry_id,
         fields,
     );
     sqlx::query("INSERT INTO audit_personal (entry_id, subject, sealed) VALUES ($1, $2, $3)")
@@ -307,6 +312,8 @@ pub async fn checkpoints(db: &Db) -> Result<Vec<Checkpoint>, sqlx::Error> {
 pub struct EventFilter {
     pub kind: Option<String>,
     pub actor: Option<String>,
+    /// The pseudonym of `actor` when it is an email (what entries hold).
+    pub actor_pseudonym: Option<String>,
     /// Matched against the subject and the `model` field of the data.
     pub model: Option<String>,
     pub outcome: Option<String>,
@@ -349,7 +356,7 @@ pub async fn find(db: &Db, filter: &EventFilter, limit: i64) -> Result<Vec<LogEn
         "SELECT {ENTRY_COLUMNS} FROM audit_log
          WHERE seq > $1
            AND ($2 = '' OR kind = $2)
-           AND ($3 = '' OR actor = $3)
+           AND ($3 = '' OR actor = $3 OR actor = $16)
            AND ($4 = '' OR outcome = $4)
            AND ($5 = '' OR subject = $5 OR data LIKE $6 ESCAPE '\\')
            AND ($7 = '' OR data LIKE $7 ESCAPE '\\' OR data LIKE $8 ESCAPE '\\' OR data LIKE $9 ESCAPE '\\')
@@ -379,6 +386,7 @@ pub async fn find(db: &Db, filter: &EventFilter, limit: i64) -> Result<Vec<LogEn
         "organisation_name",
         filter.organisation_pseudonym.as_deref(),
     ))
+    .bind(text(&filter.actor_pseudonym))
     .fetch_all(&db.pool)
     .await?;
     Ok(rows.into_iter().map(LogEntry::from).collect())

@@ -265,10 +265,21 @@ pub async fn set_witnessed_checkpoint(
     note: &str,
 ) -> Result<(), sqlx::Error> {
     let mut tx = db.begin_write().await?;
-    sqlx::query("DELETE FROM witnessed_checkpoints WHERE origin = $1")
+    // Never backwards: a slower sync that checked an older checkpoint leaves the newer.
+    let deleted = sqlx::query("DELETE FROM witnessed_checkpoints WHERE origin = $1 AND size <= $2")
         .bind(origin)
+        .bind(i64::try_from(size).unwrap_or(i64::MAX))
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected();
+    let newer: Option<i64> =
+        sqlx::query_scalar("SELECT size FROM witnessed_checkpoints WHERE origin = $1")
+            .bind(origin)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if deleted == 0 && newer.is_some() {
+        return tx.commit().await;
+    }
     sqlx::query(
         "INSERT INTO witnessed_checkpoints (origin, size, root_hash, note, checked_at)
          VALUES ($1, $2, $3, $4, $5)",

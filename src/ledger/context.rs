@@ -39,9 +39,24 @@ pub async fn scope<F: std::future::Future>(context: RequestContext, future: F) -
     CURRENT.scope(context, future).await
 }
 
-/// The current request's context; empty outside a request (the CLI, background tasks).
+/// The current request's context; outside a request (the CLI, background tasks), one
+/// with no request but the process's pseudonym key (`install_process_key`), so what they
+/// write is pseudonymised the same way.
 pub fn current() -> RequestContext {
-    CURRENT.try_with(Clone::clone).unwrap_or_default()
+    CURRENT
+        .try_with(Clone::clone)
+        .unwrap_or_else(|_| RequestContext {
+            pseudonym_key: PROCESS_KEY.get().cloned(),
+            ..RequestContext::default()
+        })
+}
+
+static PROCESS_KEY: std::sync::OnceLock<PseudonymKey> = std::sync::OnceLock::new();
+
+/// Makes `key` the pseudonym key of writes outside a request (the first one installed
+/// stays: a process serves one gateway).
+pub fn install_process_key(key: &PseudonymKey) {
+    let _ = PROCESS_KEY.set(key.clone());
 }
 
 /// The key of the keyed hash over personal fields.

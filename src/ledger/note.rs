@@ -287,7 +287,11 @@ pub fn open_checkpoint(
     witness_vkeys: &[String],
 ) -> Result<OpenedCheckpoint, CheckpointProblem> {
     let malformed = |e: &dyn std::fmt::Display| CheckpointProblem::Malformed(e.to_string());
-    let log = parse_vkey(log_vkey).map_err(|e| malformed(&e))?;
+    // The log signs with an Ed25519 note key; a witness's cosignature key is not one.
+    let log: Box<dyn Verifier> = Box::new(
+        StandardVerifier::new(log_vkey)
+            .map_err(|e| malformed(&format!("the log key `{log_vkey}`: {e}")))?,
+    );
     let (log_name, log_id) = (log.name().to_owned(), log.key_id());
     let mut verifiers = vec![log];
     for vkey in witness_vkeys {
@@ -324,9 +328,14 @@ pub fn open_checkpoint(
         .map(|s| s.name().to_owned())
         .collect();
     for vkey in witness_vkeys {
-        let name = vkey.split('+').next().unwrap_or_default();
-        if !cosigned_by.iter().any(|n| n == name) {
-            return Err(CheckpointProblem::MissingCosignature(name.to_owned()));
+        let witness = parse_vkey(vkey).map_err(|e| malformed(&e))?;
+        if !verified
+            .iter()
+            .any(|s| s.name() == witness.name() && s.id() == witness.key_id())
+        {
+            return Err(CheckpointProblem::MissingCosignature(
+                witness.name().to_owned(),
+            ));
         }
     }
     Ok(OpenedCheckpoint {

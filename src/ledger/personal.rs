@@ -9,14 +9,17 @@
 //! and its proofs stay intact.
 
 use base64::prelude::{Engine, BASE64_STANDARD};
-use chacha20poly1305::aead::{Aead, KeyInit};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::ChaCha20Poly1305;
 use serde_json::{Map, Value};
 
 use super::context::PseudonymKey;
 
 /// The fields of an entry's data that name a person or an organisation.
-pub const PERSONAL_FIELDS: &[&str] = &["email", "legal_name", "organisation_name"];
+pub const PERSONAL_FIELDS: &[&str] = &["email", "legal_name", "organisation_name", "contact"];
+/// The key, in the plaintext of an entry, of an actor named by email (staff act under their
+/// email address): the entry holds its pseudonym.
+pub const ACTOR: &str = "actor";
 /// What a reader sees in place of a field whose subject was erased.
 pub const ERASED: &str = "erased";
 /// What an entry written without a pseudonym key (outside a request) holds instead.
@@ -74,6 +77,24 @@ fn take_personal(
     }
 }
 
+/// The actor as the log holds it: an email address becomes its pseudonym (`withheld`
+/// without a key), and is added to `plaintext` under `actor`; an account id stays.
+pub fn pseudonymous_actor(
+    actor: Option<&str>,
+    key: Option<&PseudonymKey>,
+    plaintext: &mut Map<String, Value>,
+) -> Option<String> {
+    let actor = actor?;
+    if !actor.contains('@') {
+        return Some(actor.to_owned());
+    }
+    plaintext.insert(ACTOR.to_owned(), Value::String(actor.to_owned()));
+    Some(match key {
+        Some(key) => pseudonym(key, actor),
+        None => WITHHELD.to_owned(),
+    })
+}
+
 /// The subject's key, from the pseudonym key and the subject's salt.
 pub fn subject_key(key: &PseudonymKey, subject: &str, salt: &str) -> [u8; 32] {
     let mut derived = [0u8; 32];
@@ -83,26 +104,40 @@ pub fn subject_key(key: &PseudonymKey, subject: &str, salt: &str) -> [u8; 32] {
     derived
 }
 
-/// `fields` sealed under `key`: base64 of a random 12-byte nonce and the ciphertext.
-pub fn seal(key: &[u8; 32], fields: &Map<String, Value>) -> String {
+/// `fields` of entry `entry_id` sealed under `key`: base64 of a random 12-byte nonce and
+/// the ciphertext; the entry id is authenticated with them, so sealed fields cannot be
+/// moved to another entry of the same subject.
+pub fn seal(key: &[u8; 32], entry_id: &str, fields: &Map<String, Value>) -> String {
     let cipher = ChaCha20Poly1305::new(key.into());
     let mut nonce = [0u8; 12];
     rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut nonce);
     let plaintext = serde_json::to_vec(fields).unwrap_or_default();
     let sealed = cipher
-        .encrypt(&nonce.into(), plaintext.as_slice())
+        .encrypt(
+            &nonce.into(),
+            Payload {
+                msg: &plaintext,
+                aad: entry_id.as_bytes(),
+            },
+        )
         .unwrap_or_else(|_| unreachable!("ChaCha20-Poly1305 seals any message this size"));
     let mut out = nonce.to_vec();
     out.extend_from_slice(&sealed);
     BASE64_STANDARD.encode(out)
 }
 
-/// The fields sealed in `sealed`, when `key` opens it.
-pub fn open(key: &[u8; 32], sealed: &str) -> Option<Map<String, Value>> {
+/// The fields sealed in `sealed` for entry `entry_id`, when `key` opens it.
+pub fn open(key: &[u8; 32], entry_id: &str, sealed: &str) -> Option<Map<String, Value>> {
     let bytes = BASE64_STANDARD.decode(sealed).ok()?;
     let nonce: [u8; 12] = bytes.get(..12)?.try_into().ok()?;
     let plaintext = ChaCha20Poly1305::new(key.into())
-        .decrypt(&nonce.into(), bytes.get(12..)?)
+        .decrypt(
+            &nonce.into(),
+            Payload {
+                msg: bytes.get(12..)?,
+                aad: entry_id.as_bytes(),
+            },
+        )
         .ok()?;
     serde_json::from_slice(&plaintext).ok()
 }
@@ -150,10 +185,17 @@ mod tests {
         assert_eq!(data["declared_domicile"], "DE");
 
         let subject = subject_key(&key, "u1", "salt-1");
-        let sealed = seal(&subject, &plaintext);
-        assert_eq!(shown(open(&subject, &sealed))["/email"], "ana@example.com");
-        // Another salt (the old one destroyed) opens nothing.
-        assert_eq!(open(&subject_key(&key, "u1", "salt-2"), &sealed), None);
+        let sealed = seal(&subject, "e1", &plaintext);
+        assert_eq!(
+            shown(open(&subject, "e1", &sealed))["/email"],
+            "ana@example.com"
+        );
+        // Another salt (the old one destroyed) opens nothing; nor does another entry.
+        assert_eq!(
+            open(&subject_key(&key, "u1", "salt-2"), "e1", &sealed),
+            None
+        );
+        assert_eq!(open(&subject, "e2", &sealed), None);
         assert_eq!(shown(None), ERASED);
     }
 

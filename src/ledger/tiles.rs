@@ -9,6 +9,8 @@ use tlog_tiles::{Hash, Tile, HASH_SIZE};
 /// Tiles are 2^8 = 256 hashes wide, as C2SP fixes.
 pub const TILE_HEIGHT: u8 = 8;
 pub const TILE_WIDTH: u64 = 1 << TILE_HEIGHT;
+/// The highest level of hash tiles a tree of up to 2^64 leaves has.
+const MAX_LEVEL: u8 = 7;
 
 /// What a path under the log names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -24,9 +26,10 @@ impl TilePath {
     /// not a canonical tile path.
     pub fn parse(path: &str) -> Option<TilePath> {
         let rest = path.strip_prefix("tile/")?;
-        // `Tile::new` panics on a level over 63 or a width of 0: refuse those first.
+        // `Tile::new` panics on a level over 63 or a width of 0, and a tree of 2^64 leaves
+        // has hash tiles up to level 7: refuse the rest first.
         let (level, coordinates) = rest.split_once('/')?;
-        if level != "entries" && level.parse::<u8>().ok()? >= 64 {
+        if level != "entries" && level.parse::<u8>().ok()? > MAX_LEVEL {
             return None;
         }
         if let Some((_, width)) = coordinates.rsplit_once(".p/") {
@@ -39,6 +42,8 @@ impl TilePath {
             None => format!("tile/{TILE_HEIGHT}/{rest}"),
         };
         let tile = Tile::from_path(&sumdb).ok()?;
+        // The first hash of the tile must be addressable.
+        tile.level_index().checked_mul(TILE_WIDTH)?;
         Some(if tile.is_data() {
             TilePath::Entries {
                 index: tile.level_index(),
@@ -218,6 +223,9 @@ mod tests {
             "tiles/0/001",
             "tile/0/001/",
             "tile/64/001",
+            "tile/8/001",
+            "tile/32/000",
+            "tile/0/x072/x057/x594/x037/x927/x936",
             "tile/255/001",
             "tile/entries/001.p/0",
             "tile/0/001.p/x",

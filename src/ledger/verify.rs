@@ -139,6 +139,11 @@ impl TreeWalker {
         Ok(())
     }
 
+    /// The root of the entries walked so far (to check an earlier checkpoint on the way).
+    pub fn root_so_far(&self) -> Option<Hash> {
+        complete(self.edge.root(self.next)).ok()
+    }
+
     /// Ends the walk: the entries must reach the checkpoint's size and give its root.
     /// Returns the number of entries checked.
     pub fn finish(self) -> Result<u64, LogProblem> {

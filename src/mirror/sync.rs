@@ -124,7 +124,7 @@ pub async fn sync(mirror: &MirrorStore<'_>, options: &SyncOptions) -> anyhow::Re
         &options.partner_token,
         mirror.db,
         mirror.key_dir,
-        &format!("mirror-{}", snapshot.partner.id),
+        &crate::audit::log::witness_name(&snapshot.partner.id),
     )
     .await?;
     eprintln!(

@@ -106,6 +106,7 @@ pub async fn integrate(
         return Ok(Integrated::NotLeader);
     }
     let head = read_head(&mut tx).await?;
+    check_head_was_signed(&mut tx, signer, head).await?;
     let rows: Vec<EntryRow> = sqlx::query_as(&format!(
         "SELECT {ENTRY_COLUMNS} FROM audit_log WHERE leaf_index IS NULL ORDER BY seq LIMIT $1"
     ))
@@ -193,6 +194,35 @@ pub async fn integrate(
         entries: entries.len(),
         oldest_at: entries.iter().map(|e| e.occurred_at).min().unwrap_or(now),
     })
+}
+
+/// Refuses to extend a tree whose head is not the one this log last signed: every batch
+/// signs its head, so a head without its checkpoint, or with another root than the signed
+/// one, was written by someone else (a history rewritten in the database). The sequencer
+/// then signs nothing more until an operator looks.
+async fn check_head_was_signed(
+    conn: &mut AnyConnection,
+    signer: &LogSigner,
+    head: TreeHead,
+) -> Result<(), sqlx::Error> {
+    if head.size == 0 {
+        return Ok(());
+    }
+    let note: Option<String> =
+        sqlx::query_scalar("SELECT note FROM audit_log_checkpoints WHERE size = $1")
+            .bind(to_i64(head.size))
+            .fetch_optional(&mut *conn)
+            .await?;
+    let signed = note.and_then(|note| {
+        crate::ledger::note::open_checkpoint(note.as_bytes(), signer.vkey(), &[]).ok()
+    });
+    match signed {
+        Some(signed) if signed.size == head.size && signed.root == head.root => Ok(()),
+        _ => Err(corrupt(format!(
+            "the tree's head (size {}) is not one this log signed; refusing to sign on top of it",
+            head.size
+        ))),
+    }
 }
 
 async fn read_head(conn: &mut AnyConnection) -> Result<TreeHead, sqlx::Error> {
@@ -352,6 +382,18 @@ pub async fn latest_checkpoint(db: &Db) -> Result<Option<(u64, String)>, sqlx::E
     Ok(row.map(|(size, note)| (u64::try_from(size).unwrap_or_default(), note)))
 }
 
+/// Every signed checkpoint, smallest first, as `(size, note)`.
+pub async fn all_checkpoints(db: &Db) -> Result<Vec<(u64, String)>, sqlx::Error> {
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("SELECT size, note FROM audit_log_checkpoints ORDER BY size")
+            .fetch_all(&db.pool)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(size, note)| (u64::try_from(size).unwrap_or_default(), note))
+        .collect())
+}
+
 /// The signed checkpoint of size `size`, if one was signed.
 pub async fn checkpoint_at(db: &Db, size: u64) -> Result<Option<String>, sqlx::Error> {
     let row: Option<(String,)> =
@@ -362,7 +404,8 @@ pub async fn checkpoint_at(db: &Db, size: u64) -> Result<Option<String>, sqlx::E
     Ok(row.map(|(note,)| note))
 }
 
-/// The cosignature lines collected for the checkpoint of size `size`.
+/// The cosignature lines collected for the checkpoint of size `size` (the first 50: a
+/// signed note holds at most 100 signatures).
 pub async fn cosignatures(db: &Db, size: u64) -> Result<Vec<String>, sqlx::Error> {
     let rows: Vec<(String,)> =
         sqlx::query_as("SELECT signature FROM audit_cosignatures WHERE size = $1 ORDER BY witness")

@@ -154,7 +154,7 @@ pub async fn audit_page(
             actor: e
                 .personal
                 .as_ref()
-                .and_then(|p| p["/email"].as_str())
+                .and_then(|p| p["/email"].as_str().or_else(|| p["actor"].as_str()))
                 .map(str::to_owned)
                 .or(e.actor)
                 .unwrap_or_default(),
