@@ -4,9 +4,7 @@
 //! transparency-log side (tiles, receipts, forks, replicas, the migration) is
 //! `audit_log.rs`.
 
-use std::process::Command;
-
-use crate::common::{error_code, spawn_app_with, Backend, TestApp};
+use crate::common::{error_code, modelgate_cli, spawn_app_with, Backend, TestApp};
 use modelgate::domain::Role;
 use serde_json::{json, Value};
 use sqlx::Executor;
@@ -275,24 +273,6 @@ async fn concurrent_appends_form_one_tree_and_every_verifier_catches_tampering(b
     );
 }
 on_each_backend!(concurrent_appends_form_one_tree_and_every_verifier_catches_tampering);
-
-/// Runs the gateway's CLI; returns its exit code and standard output.
-fn modelgate_cli(args: &[&str]) -> (i32, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_modelgate"))
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .env_remove("MODELGATE_TOKEN")
-        .output()
-        .unwrap();
-    (
-        output.status.code().unwrap_or(-1),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        ),
-    )
-}
 
 async fn compliance_staff_search_page_and_export_the_trail(backend: Backend) {
     let (app, compliance) = app_with_events(backend).await;

@@ -8,30 +8,12 @@
 use std::collections::HashMap;
 use std::process::Command;
 
-use crate::common::{spawn_app, spawn_app_with, Backend, TestApp};
+use crate::common::{modelgate_cli, spawn_app, spawn_app_with, Backend, TestApp};
 use modelgate::domain::Role;
 use serde_json::Value;
 use sqlx::Executor;
 
 const TEXT: &str = "demo/Llama-3.2-Tiny";
-
-/// Runs the gateway's CLI; returns its exit code and what it printed.
-fn modelgate_cli(args: &[&str]) -> (i32, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_modelgate"))
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .env_remove("MODELGATE_TOKEN")
-        .output()
-        .unwrap();
-    (
-        output.status.code().unwrap_or(-1),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        ),
-    )
-}
 
 /// A gateway with the demo models, compliance staff and a few decisions.
 async fn app_with_decisions(backend: Backend) -> (TestApp, String, Vec<String>) {

@@ -434,7 +434,7 @@ fn an_invalid_policy_bundle_stops_the_server_naming_file_and_line() {
 }
 
 #[tokio::test]
-async fn kill_9_under_audited_load_loses_no_acknowledged_event_and_the_chain_still_verifies() {
+async fn kill_9_under_audited_load_loses_no_acknowledged_event_and_the_log_still_verifies() {
     let data = tempfile::tempdir().unwrap();
     let (mut child, url) = serve_demo(data.path());
     let client = common::http_client();
@@ -527,6 +527,31 @@ async fn kill_9_under_audited_load_loses_no_acknowledged_event_and_the_chain_sti
         .filter(|id| !stored.contains(*id))
         .collect();
     assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+    // The restarted gateway sequences what the killed one left pending: the last
+    // acknowledged decision gets its receipt, and the log re-derives.
+    let last = acknowledged.last().unwrap();
+    let mut receipt = 0;
+    for _ in 0..200 {
+        receipt = client
+            .get(format!("{url}/v1/audit/proof/{last}"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+        if receipt == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        receipt, 200,
+        "the last acknowledged decision has no receipt"
+    );
+    let report = common::get_json_as(&client, &format!("{url}/v1/audit/verify"), token).await;
+    assert_eq!(report["ok"], true, "{report}");
+    assert!(report["checkpoint_size"].as_u64().unwrap() >= acknowledged.len() as u64);
     signal(&child, "TERM");
     assert!(wait_for_exit(&mut child).success());
 }

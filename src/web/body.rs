@@ -1,4 +1,4 @@
-//! Response bodies from what the store hands out.
+//! Response bodies from what the store and the audit log hand out.
 
 use actix_web::body::{BoxBody, SizedStream};
 use actix_web::http::header;
@@ -29,4 +29,15 @@ pub fn attachment(
             format!("attachment; filename=\"{file_name}\""),
         ))
         .streaming(chunks)
+}
+
+/// A receipt (C2SP tlog-proof) as a file to keep: `audit-entry-<index>.tlog-proof`.
+pub fn receipt_download(proof: &crate::ledger::proof::EntryProof) -> HttpResponse {
+    use futures_util::StreamExt;
+    let text = Bytes::from(proof.to_text());
+    attachment(
+        "text/plain; charset=utf-8",
+        &format!("audit-entry-{}.tlog-proof", proof.index),
+        futures_util::stream::once(async move { Ok(text) }).boxed(),
+    )
 }

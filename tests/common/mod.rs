@@ -130,6 +130,25 @@ pub fn http_client() -> reqwest::Client {
         .unwrap()
 }
 
+/// Runs the gateway's CLI (no token from the environment); returns its exit code and what
+/// it printed (standard output, then standard error).
+pub fn modelgate_cli(args: &[&str]) -> (i32, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_modelgate"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .env_remove("MODELGATE_TOKEN")
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ),
+    )
+}
+
 /// The demo models, generated once per test binary.
 pub fn demo_models() -> &'static (PathBuf, Vec<demo::DemoModel>) {
     static DEMO: OnceLock<(PathBuf, Vec<demo::DemoModel>)> = OnceLock::new();

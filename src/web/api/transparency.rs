@@ -135,16 +135,7 @@ pub async fn get_proof(
     path: Path<EntryParams>,
 ) -> Result<HttpResponse, ApiError> {
     let proof = transparency::receipt(&state.db, &who, &path.entry).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, TEXT))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!(
-                "attachment; filename=\"audit-entry-{}.tlog-proof\"",
-                proof.index
-            ),
-        ))
-        .body(proof.to_text()))
+    Ok(crate::web::body::receipt_download(&proof))
 }
 
 /// A witness's cosignature of one of this log's checkpoints.

@@ -3,9 +3,8 @@
 //! `GET /proofs/acceptance` the one of their latest license acceptance; both verify offline
 //! with `modelgate audit verify-proof`.
 
-use actix_web::http::header;
 use actix_web::web::{Data, Path};
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::HttpRequest;
 
 use crate::audit::log::{latest_entry_of, receipt, LogError};
 use crate::ledger::event::EventKind;
@@ -30,14 +29,5 @@ pub async fn download_proof(
         other => other.to_owned(),
     };
     let proof = receipt(&state.db, who, &entry).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "text/plain; charset=utf-8"))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!(
-                "attachment; filename=\"audit-entry-{}.tlog-proof\"",
-                proof.index
-            ),
-        ))
-        .body(proof.to_text()))
+    Ok(crate::web::body::receipt_download(&proof))
 }
