@@ -112,6 +112,7 @@ pub fn run(mut settings: Settings, args: ServeArgs) -> anyhow::Result<ExitCode> 
         println!("  catalog:        curl {url}/v1/models");
         println!("  publisher key:  curl {url}/v1/keys/publisher");
         println!("  downloads:      register, attest, accept the license, then POST {url}/v1/models/<org>/<name>/access (see README)");
+        println!("  audit log:      curl {url}/v1/audit/log/checkpoint   (key: {url}/v1/keys/audit.vkey; receipts: {url}/v1/audit/proof/<entry>)");
         println!("  stop with Ctrl-C");
         app.run_until_stopped().await?;
         Ok(ExitCode::SUCCESS)

@@ -88,6 +88,7 @@ fn wants_sha256_content_digest(req: &HttpRequest) -> bool {
                 ("ETag" = String, description = "The hex digest, quoted: a strong tag"),
                 ("Repr-Digest" = String, description = "`sha-256=:<base64>:` of the whole blob"),
                 ("Content-Digest" = String, description = "`sha-256=:<base64>:` of the bytes sent, when asked"),
+                ("Modelgate-Audit-Entry" = String, description = "The id of the request's audit entry: its receipt is `GET /v1/audit/proof/{id}`"),
             ),
         ),
         (
@@ -100,13 +101,23 @@ fn wants_sha256_content_digest(req: &HttpRequest) -> bool {
                 ("ETag" = String, description = "The hex digest, quoted: a strong tag"),
                 ("Repr-Digest" = String, description = "`sha-256=:<base64>:` of the whole blob"),
                 ("Content-Digest" = String, description = "`sha-256=:<base64>:` of the bytes sent, when asked"),
+                ("Modelgate-Audit-Entry" = String, description = "The id of the request's audit entry: its receipt is `GET /v1/audit/proof/{id}`"),
             ),
         ),
-        (status = 304, description = "Not modified: `If-None-Match` matched"),
+        (
+            status = 304,
+            description = "Not modified: `If-None-Match` matched",
+            headers(
+                ("Modelgate-Audit-Entry" = String, description = "The id of the request's audit entry: its receipt is `GET /v1/audit/proof/{id}`"),
+            ),
+        ),
         (
             status = 307,
             description = "The whole blob from object storage, through a short-lived URL (checked, counted and audited here)",
-            headers(("Location" = String, description = "The presigned URL")),
+            headers(
+                ("Location" = String, description = "The presigned URL"),
+                ("Modelgate-Audit-Entry" = String, description = "The id of the request's audit entry: its receipt is `GET /v1/audit/proof/{id}`"),
+            ),
         ),
     ),
 )]
@@ -219,7 +230,7 @@ pub(crate) async fn serve_blob(
     // Counted (or refused) before the store is touched; when the store then fails, the
     // client gets a 503 and its allowance back.
     let admitted = grant::admit(state, &grant, &request).await?;
-    response.insert_header((AUDIT_ENTRY, admitted.audit_entry));
+    response.insert_header((AUDIT_ENTRY, admitted.audit_entry.clone()));
     let reservation = admitted.reservation;
     let stored = async {
         let redirect_url = match redirect {
@@ -263,6 +274,7 @@ pub(crate) async fn serve_blob(
         return Ok(HttpResponse::TemporaryRedirect()
             .insert_header((header::LOCATION, url))
             .insert_header((header::CACHE_CONTROL, "no-store"))
+            .insert_header((AUDIT_ENTRY, admitted.audit_entry))
             .finish());
     }
     response.insert_header((header::CONTENT_TYPE, "application/octet-stream"));
