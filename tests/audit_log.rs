@@ -140,7 +140,7 @@ async fn tiles_are_read_and_verified_by_an_implementation_that_is_not_ours(backe
 
     // Entry bundles are for compliance staff; each entry hashes to its leaf.
     let first_bundle = "/v1/audit/log/tile/entries/000";
-    assert_eq!(bytes(&app, first_bundle, None).await.0, 403);
+    assert_eq!(bytes(&app, first_bundle, None).await.0, 401);
     let user = app.licensed_user("nosy@example.com", "US").await;
     assert_eq!(bytes(&app, first_bundle, Some(&user)).await.0, 403);
     let (status, bundle, _) = bytes(&app, first_bundle, Some(&compliance)).await;

@@ -20,6 +20,9 @@ use crate::ledger::LogEntry;
 pub enum LogError {
     #[error(transparent)]
     Denied(#[from] crate::auth::Denied),
+    /// What needs an account was asked for without one.
+    #[error("authentication required")]
+    Unauthenticated,
     #[error("{0}")]
     NotFound(String),
     /// The entry waits for the sequencer or for a checkpoint covering it.
@@ -36,6 +39,7 @@ impl From<LogError> for crate::error::ApiError {
         use crate::error::ApiError;
         match err {
             LogError::Denied(denied) => denied.into(),
+            LogError::Unauthenticated => ApiError::Unauthenticated,
             LogError::NotFound(message) => ApiError::NotFound(message),
             LogError::Pending(entry) => ApiError::AuditEntryPending(entry),
             LogError::InvalidQuery(message) => ApiError::BadRequest(message),
@@ -81,7 +85,7 @@ pub async fn tile(db: &Db, who: Option<&Principal>, path: &str) -> Result<TileBo
             encode_hash_tile(&hashes)
         }
         TilePath::Entries { .. } => {
-            let who = who.ok_or(LogError::Denied(crate::auth::Denied::Role(Role::User)))?;
+            let who = who.ok_or(LogError::Unauthenticated)?;
             who.authorize(AUDITORS, Scope::Read)?;
             let entries = tree::entry_range(db, from, count).await?;
             if entries.len() as u64 != count {

@@ -32,7 +32,7 @@ pub async fn round(
 }
 
 /// Integrates everything pending now (taking the lease as `holder` for the duration):
-/// what `modelgate audit` commands and tests use to see the tree up to date.
+/// what the audit benchmark uses to measure the sequencer alone.
 pub async fn integrate_all(
     db: &Db,
     holder: &str,
