@@ -65,7 +65,8 @@ pub struct TileBody {
 /// The tile at `path` (relative to the log's root). Entry bundles hold pseudonymous events
 /// and are for compliance staff (`who`); hash tiles are public.
 pub async fn tile(db: &Db, who: Option<&Principal>, path: &str) -> Result<TileBody, LogError> {
-    let not_found = || LogError::NotFound(format!("no tile `{path}` in this log"));
+    let shown: String = path.chars().take(80).collect();
+    let not_found = || LogError::NotFound(format!("no tile `{shown}` in this log"));
     let tile = TilePath::parse(path).ok_or_else(not_found)?;
     let (from, count) = tile.span();
     let head = tree::head(db).await?;
@@ -120,7 +121,10 @@ pub async fn receipt(db: &Db, who: &Principal, reference: &str) -> Result<EntryP
             who.authorize(AUDITORS, Scope::Read).is_ok()
                 || entry.actor.as_deref() == Some(who.user_id.as_str())
         })
-        .ok_or_else(|| LogError::NotFound(format!("no audit entry `{reference}` of yours")))?;
+        .ok_or_else(|| {
+            let shown: String = reference.chars().take(64).collect();
+            LogError::NotFound(format!("no audit entry `{shown}` of yours"))
+        })?;
     let index = entry
         .index
         .and_then(|i| u64::try_from(i).ok())
