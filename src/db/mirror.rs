@@ -3,6 +3,7 @@
 
 use sqlx::{AnyConnection, FromRow};
 
+use super::audit::log::to_i64;
 use super::{now_ms, Db};
 
 /// A partner: a `partner` account and what the admin recorded about it.
@@ -268,7 +269,7 @@ pub async fn set_witnessed_checkpoint(
     // Never backwards: a slower sync that checked an older checkpoint leaves the newer.
     let deleted = sqlx::query("DELETE FROM witnessed_checkpoints WHERE origin = $1 AND size <= $2")
         .bind(origin)
-        .bind(i64::try_from(size).unwrap_or(i64::MAX))
+        .bind(to_i64(size))
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -285,7 +286,7 @@ pub async fn set_witnessed_checkpoint(
          VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(origin)
-    .bind(i64::try_from(size).unwrap_or(i64::MAX))
+    .bind(to_i64(size))
     .bind(hex::encode(root.0))
     .bind(note)
     .bind(now_ms())

@@ -82,19 +82,11 @@ impl PseudonymKey {
     /// tokens), generating it on first use like the pseudonym key.
     pub fn load_or_generate_file(key_dir: &Path, file: &str) -> anyhow::Result<Self> {
         let path = key_dir.join(file);
-        if !path.exists() {
-            std::fs::create_dir_all(key_dir)?;
-            let fresh = crate::random::random_hex(32);
-            if let Err(e) = crate::store::signing::write_private_file(&path, fresh.as_bytes()) {
-                if !path.exists() {
-                    return Err(e);
-                }
-            }
-        }
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading `{}`", path.display()))?;
+        let text = crate::store::signing::read_or_create_private_file(&path, || {
+            crate::random::random_hex(32)
+        })?;
         let mut key = [0u8; 32];
-        hex::decode_to_slice(text.trim(), &mut key)
+        hex::decode_to_slice(&text, &mut key)
             .with_context(|| format!("`{}` is not 64 hex digits", path.display()))?;
         Ok(PseudonymKey(key))
     }

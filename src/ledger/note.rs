@@ -48,7 +48,7 @@ impl LogSigner {
             path.exists() || signed_note::is_key_name_valid(origin),
             "the audit log origin `{origin}` must be non-empty, without spaces or `+`"
         );
-        let skey = read_or_create_secret(&path, || {
+        let skey = crate::store::signing::read_or_create_private_file(&path, || {
             signed_note::generate_key(&mut rand_core::OsRng, origin).0
         })?;
         LogSigner::from_skey(&skey).with_context(|| format!("`{}`", path.display()))
@@ -95,25 +95,6 @@ impl LogSigner {
     }
 }
 
-/// The trimmed text of the secret file at `path`, created (mode 0600, atomically) from
-/// `make` when absent; when another process creates it first, theirs is used.
-fn read_or_create_secret(path: &Path, make: impl FnOnce() -> String) -> anyhow::Result<String> {
-    if !path.exists() {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("creating `{}`", dir.display()))?;
-        }
-        if let Err(e) = crate::store::signing::write_private_file(path, make().as_bytes()) {
-            if !path.exists() {
-                return Err(e);
-            }
-        }
-    }
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading `{}`", path.display()))?;
-    Ok(text.trim().to_owned())
-}
-
 /// The checkpoint body: origin, size, base64 root, each on a line.
 fn checkpoint_text(origin: &str, size: u64, root: Hash) -> String {
     let checkpoint = Checkpoint::new(origin, size, root, "")
@@ -136,7 +117,7 @@ impl WitnessKey {
             "the witness name `{name}` must be non-empty, without spaces or `+`"
         );
         let path = dir.join(WITNESS_KEY_FILE);
-        let text = read_or_create_secret(&path, || {
+        let text = crate::store::signing::read_or_create_private_file(&path, || {
             BASE64_STANDARD.encode(SigningKey::generate(&mut rand_core::OsRng).to_bytes())
         })?;
         let seed = BASE64_STANDARD

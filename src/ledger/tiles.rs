@@ -4,7 +4,7 @@
 //! `tlog_tiles` crate (the Go sumdb layout, which spells the height and `data`); this
 //! module only maps between the two spellings.
 
-use tlog_tiles::{Hash, Tile, HASH_SIZE};
+use tlog_tiles::{Hash, Tile};
 
 /// Tiles are 2^8 = 256 hashes wide, as C2SP fixes.
 pub const TILE_HEIGHT: u8 = 8;
@@ -150,23 +150,6 @@ pub fn decode_bundle(mut bundle: &[u8]) -> Option<Vec<Vec<u8>>> {
 /// A hash tile's bytes: its hashes, concatenated.
 pub fn encode_hash_tile(hashes: &[Hash]) -> Vec<u8> {
     hashes.iter().flat_map(|h| h.0).collect()
-}
-
-/// The hashes of a hash tile; `None` when its length is not a multiple of 32.
-pub fn decode_hash_tile(bytes: &[u8]) -> Option<Vec<Hash>> {
-    if bytes.len() % HASH_SIZE != 0 {
-        return None;
-    }
-    Some(
-        bytes
-            .chunks_exact(HASH_SIZE)
-            .map(|c| {
-                let mut hash = [0u8; HASH_SIZE];
-                hash.copy_from_slice(c);
-                Hash(hash)
-            })
-            .collect(),
-    )
 }
 
 #[cfg(test)]

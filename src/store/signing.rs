@@ -134,6 +134,27 @@ impl PublisherKey {
     }
 }
 
+/// The trimmed text of the secret file at `path`, created (mode 0600, atomically, its
+/// directory too) from `make` when absent; when another process creates it first, theirs
+/// is used.
+pub fn read_or_create_private_file(
+    path: &Path,
+    make: impl FnOnce() -> String,
+) -> anyhow::Result<String> {
+    if !path.exists() {
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).with_context(|| format!("creating `{}`", dir.display()))?;
+        }
+        if let Err(e) = write_private_file(path, make().as_bytes()) {
+            if !path.exists() {
+                return Err(e);
+            }
+        }
+    }
+    let text = fs::read_to_string(path).with_context(|| format!("reading `{}`", path.display()))?;
+    Ok(text.trim().to_owned())
+}
+
 /// Writes a secret file atomically with mode 0600.
 /// Never replaces an existing file: the final name is linked only if absent, so two
 /// processes creating the same key at once cannot each keep a different one.

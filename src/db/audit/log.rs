@@ -39,13 +39,13 @@ fn corrupt(what: impl std::fmt::Display) -> sqlx::Error {
     sqlx::Error::Protocol(format!("the audit log's tree is inconsistent: {what}"))
 }
 
-fn parse_hash(hex_text: &str) -> Result<Hash, sqlx::Error> {
+pub(crate) fn parse_hash(hex_text: &str) -> Result<Hash, sqlx::Error> {
     let mut hash = [0u8; 32];
     hex::decode_to_slice(hex_text, &mut hash).map_err(|_| corrupt("a stored hash is not hex"))?;
     Ok(Hash(hash))
 }
 
-fn to_i64(n: u64) -> i64 {
+pub(crate) fn to_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
@@ -208,12 +208,7 @@ async fn check_head_was_signed(
     if head.size == 0 {
         return Ok(());
     }
-    let note: Option<String> =
-        sqlx::query_scalar("SELECT note FROM audit_log_checkpoints WHERE size = $1")
-            .bind(to_i64(head.size))
-            .fetch_optional(&mut *conn)
-            .await?;
-    let signed = note.and_then(|note| {
+    let signed = note_at(conn, head.size).await?.and_then(|note| {
         crate::ledger::note::open_checkpoint(note.as_bytes(), signer.vkey(), &[]).ok()
     });
     match signed {
@@ -396,12 +391,15 @@ pub async fn all_checkpoints(db: &Db) -> Result<Vec<(u64, String)>, sqlx::Error>
 
 /// The signed checkpoint of size `size`, if one was signed.
 pub async fn checkpoint_at(db: &Db, size: u64) -> Result<Option<String>, sqlx::Error> {
-    let row: Option<(String,)> =
-        sqlx::query_as("SELECT note FROM audit_log_checkpoints WHERE size = $1")
-            .bind(to_i64(size))
-            .fetch_optional(&db.pool)
-            .await?;
-    Ok(row.map(|(note,)| note))
+    let mut conn = db.pool.acquire().await?;
+    note_at(&mut conn, size).await
+}
+
+async fn note_at(conn: &mut AnyConnection, size: u64) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT note FROM audit_log_checkpoints WHERE size = $1")
+        .bind(to_i64(size))
+        .fetch_optional(conn)
+        .await
 }
 
 /// The cosignature lines collected for the checkpoint of size `size` (the first 50: a
