@@ -113,6 +113,8 @@ pub async fn open_state(settings: &Settings) -> anyhow::Result<(AppState, Publis
     tracing::info!(policy.digest = %policy.digest(), "policy bundle loaded");
     let mailer = crate::mail::Mailer::new(&settings.mail)?;
 
+    let blob_ledger =
+        crate::access::blob_ledger::BlobLedger::start(db.clone(), settings.grants.ttl_ms());
     let state = AppState {
         settings: settings.clone(),
         db,
@@ -121,6 +123,10 @@ pub async fn open_state(settings: &Settings) -> anyhow::Result<(AppState, Publis
         publisher,
         signer: key.clone(),
         session_keys: Arc::new(session_keys),
+        blob_ledger,
+        grant_cache: Arc::new(crate::access::grant_cache::GrantCache::new(
+            Duration::from_millis(settings.grants.standing_cache_ms),
+        )),
         throttle: Arc::new(throttle),
         signups: Arc::new(signups),
         mailer,
@@ -218,6 +224,11 @@ impl Application {
                 state.pseudonym_key.clone(),
             )),
         ];
+        tasks.extend(
+            state
+                .db
+                .listen_for_standing_changes(&state.settings.database_url()),
+        );
         if state.settings.mirror.is_mirror() {
             tasks.push(tokio::spawn(crate::mirror::outbox::run_shipper(
                 state.clone(),

@@ -201,6 +201,46 @@ async fn blob_requests_without_a_valid_grant_each_fail_with_their_own_code(backe
 }
 on_each_backend!(blob_requests_without_a_valid_grant_each_fail_with_their_own_code);
 
+/// Many downloads of one blob at once, recorded together: exactly the cap is served,
+/// each answer names its audit entry, every other request is refused with the limit, and
+/// another blob's allowance is untouched.
+async fn parallel_downloads_of_one_blob_stop_exactly_at_the_cap(backend: Backend) {
+    let app = spawn_app_with(backend, |s| s.grants.downloads_per_blob = 3).await;
+    app.publish_demo().await;
+    let session = app.licensed_user("ada@example.com", "US").await;
+    let text = app.grant(&session, TEXT).await;
+    let token = text["grant"]["token"].as_str().unwrap();
+    let file = smallest_file(&text);
+    let path = blob_path(&file);
+    let attempts = (0..24).map(|_| fetch(&app, &path, token, None));
+    let mut served = 0;
+    for response in futures_util::future::join_all(attempts).await {
+        if response.status() == 200 {
+            served += 1;
+            assert!(response.headers().contains_key("modelgate-audit-entry"));
+            assert_eq!(
+                response.bytes().await.unwrap().len() as u64,
+                file["size"].as_u64().unwrap()
+            );
+        } else {
+            assert_eq!(response.status(), 403);
+            assert_eq!(error_code(response).await, "download-limit-reached");
+        }
+    }
+    assert_eq!(served, 3, "exactly the cap of 3 downloads");
+    let other = text["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["sha256"] != file["sha256"])
+        .unwrap();
+    assert_eq!(
+        fetch(&app, &blob_path(other), token, None).await.status(),
+        200
+    );
+}
+on_each_backend!(parallel_downloads_of_one_blob_stop_exactly_at_the_cap);
+
 #[tokio::test]
 async fn a_new_declaration_outdates_existing_grants() {
     let app = spawn_app(Backend::Sqlite).await;

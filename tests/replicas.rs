@@ -57,6 +57,9 @@ impl Cluster {
                 self.scratch.path().join("geoip.mmdb"),
             )
             .env("MODELGATE__LOG__LEVEL", "warn")
+            // Reused grants stay reused for a minute unless a change is notified: the
+            // revocation below must reach the other replica by notification.
+            .env("MODELGATE__GRANTS__STANDING_CACHE_MS", "60000")
             // Sign-ups here are not proven by mail (tests/hostile proves them over SMTP).
             .env("MODELGATE__AUTH__REQUIRE_VERIFIED_EMAIL", "false")
             .env("MODELGATE_CONFIG_DIR", self.scratch.path().join("client"))
@@ -277,8 +280,17 @@ async fn two_replicas_on_one_database_and_one_bucket_act_as_one_gateway() {
         "approved on B, allowed on A"
     );
 
-    // A revocation on B stops the grant A issued, on both replicas.
+    // A revocation on B stops the grant A issued, on both replicas: A had just served it
+    // (its verified grant cached for a minute), and B's commit notifies A.
     let grant_from_a = grant_for(&client, &a.url, TEXT, &dev).await;
+    for base in [&a.url, &b.url] {
+        let served = client
+            .get(file_url(&grant_from_a, "tokenizer.json", base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(served.status(), 200, "before the revocation, at {base}");
+    }
     let acceptances = get_json_as(
         &client,
         &format!("{}/v1/admin/licenses/llama-3.2/acceptances", b.url),
@@ -305,13 +317,37 @@ async fn two_replicas_on_one_database_and_one_bucket_act_as_one_gateway() {
         .await
         .unwrap();
     assert_eq!(revoked.status(), 200);
-    for base in [&a.url, &b.url] {
-        let refused = client
-            .get(file_url(&grant_from_a, "tokenizer.json", base))
+    let refused_at_b = client
+        .get(file_url(&grant_from_a, "tokenizer.json", &b.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        refused_at_b.status(),
+        403,
+        "revoked on B, refused at B at once"
+    );
+    // The notification travels between the replicas; allow it a moment, far below the
+    // minute the cache would otherwise keep the grant.
+    let started = std::time::Instant::now();
+    loop {
+        let response = client
+            .get(file_url(&grant_from_a, "tokenizer.json", &a.url))
+            .header("range", "bytes=0-0")
             .send()
             .await
             .unwrap();
-        assert_eq!(refused.status(), 403, "revoked on B, refused at {base}");
+        if response.status() == 403 {
+            assert_eq!(error_code(response).await, "entitlement-revoked");
+            break;
+        }
+        assert_eq!(response.status(), 206);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "revoked on B, still served at A after {:?}",
+            started.elapsed()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 
     // Two publishes of the same new model at once, through each replica's settings.

@@ -6,9 +6,12 @@
 //! request's location, charged to the account's download allowance for that blob (across
 //! grants, actions and revisions), and audited.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use super::grant_cache::VerifiedGrant;
 use super::DecisionInputs;
 use crate::access::AccessError;
 use crate::auth::jwt::{now_secs, TokenError};
@@ -139,26 +142,19 @@ pub async fn check(
     let token = token
         .filter(|t| !t.is_empty())
         .ok_or(AccessError::GrantRequired)?;
-    let claims: GrantClaims = state
-        .session_keys
-        .verify_for(token, &state.session_keys.grant_audience())
-        .map_err(|e| match e {
-            TokenError::Expired => AccessError::GrantExpired,
-            other => AccessError::InvalidGrant(other.to_string()),
-        })?;
+    let verified = verified_grant(state, token).await?;
+    let claims = &verified.claims;
     request.user_id = Some(claims.sub.clone());
     request.grant_id = Some(claims.jti.clone());
-    let revision: Sha256Digest = claims
-        .rev
-        .parse()
-        .map_err(|_| AccessError::InvalidGrant("malformed revision claim".into()))?;
+    let revision = verified.revision;
     request.size = state
         .catalog
         .blob_size_in_revision(&revision, request.blob)
         .await?
         .ok_or(AccessError::GrantNotForBlob)?;
-    let standing = grants::standing(&state.db, &claims.jti)
-        .await?
+    let standing = verified
+        .standing
+        .clone()
         .ok_or_else(|| AccessError::InvalidGrant("unknown grant".into()))?;
     let grant = standing.grant;
     if grant.user_id != claims.sub || grant.revision_digest != revision.hex() {
@@ -221,6 +217,32 @@ pub async fn check(
         check_location(state, &grant, request.client_ip)?;
     }
     Ok(grant)
+}
+
+/// The verified claims of `token` and its holder's standing: from the verified-grant cache
+/// while nothing may have changed the standing (`access::grant_cache`), otherwise the
+/// signature is checked and the standing read afresh.
+async fn verified_grant(state: &AppState, token: &str) -> Result<Arc<VerifiedGrant>, AccessError> {
+    // Read before the standing is, so a change committed meanwhile makes the entry stale.
+    let generation = state.db.standing_generation().current();
+    if let Some(hit) = state.grant_cache.fresh(token, generation) {
+        return Ok(hit);
+    }
+    let claims: GrantClaims = state
+        .session_keys
+        .verify_for(token, &state.session_keys.grant_audience())
+        .map_err(|e| match e {
+            TokenError::Expired => AccessError::GrantExpired,
+            other => AccessError::InvalidGrant(other.to_string()),
+        })?;
+    let revision: Sha256Digest = claims
+        .rev
+        .parse()
+        .map_err(|_| AccessError::InvalidGrant("malformed revision claim".into()))?;
+    let standing = grants::standing(&state.db, &claims.jti).await?;
+    Ok(state
+        .grant_cache
+        .keep(token, generation, claims, revision, standing))
 }
 
 /// Refuses a request on a location-bound grant (a multimodal model, decided without a
@@ -332,38 +354,42 @@ impl Reservation {
 
 /// Charges a GET's bytes to the account's allowance for this blob (refusing it past the
 /// budget: `downloads_per_blob` times the size per grant period, across grants, actions and
-/// revisions) and records the served request, in one transaction. Returns the audit
-/// entry of the request (the answer's receipt) and the reservation of a GET that carries
-/// bytes.
+/// revisions) and records the served request, together (`access::blob_ledger`). Returns the
+/// audit entry of the request (the answer's receipt) and the reservation of a GET that
+/// carries bytes.
 pub async fn admit(
     state: &AppState,
     grant: &GrantRow,
     request: &BlobRequest<'_>,
 ) -> Result<Admitted, AccessError> {
-    let mut tx = state.db.begin_write().await?;
     let charged = request.method == "GET" && request.status != 304;
-    let mut reservation = None;
-    if charged {
-        let sha256 = request.blob.hex();
-        let key = grants::AllowanceKey {
-            user_id: &grant.user_id,
-            sha256: &sha256,
-        };
-        let budget = i64::try_from(request.size)
+    let charge = charged.then(|| grants::Charge {
+        user_id: grant.user_id.clone(),
+        sha256: request.blob.hex(),
+        fresh: request.fresh,
+        bytes: i64::try_from(request.bytes).unwrap_or(i64::MAX),
+        budget: i64::try_from(request.size)
             .unwrap_or(i64::MAX)
-            .saturating_mul(grant.downloads_per_blob);
-        let reserved = grants::reserve_download(
-            &mut tx,
-            key,
-            request.fresh,
-            request.bytes,
-            budget,
-            state.settings.grants.ttl_ms(),
-            now_ms(),
-        )
-        .await?;
-        let Some(window_started_at) = reserved else {
-            drop(tx);
+            .saturating_mul(grant.downloads_per_blob),
+    });
+    let entry = audit::PendingEntry::prepare(&audit::NewEvent {
+        kind: EventKind::BlobRequest,
+        actor: Some(grant.user_id.clone()),
+        subject: Some(request.blob.reference()),
+        outcome: Some(Outcome::Served),
+        data: request_data(Some(grant), request),
+    })?;
+    let audit_entry = entry.id().to_owned();
+    let recorded = state.blob_ledger.record(charge.clone(), entry).await?;
+    let reservation = match (charge, recorded) {
+        (None, _) => None,
+        (Some(charge), Some(window_started_at)) => Some(Reservation {
+            user_id: charge.user_id,
+            sha256: charge.sha256,
+            window_started_at,
+            bytes: request.bytes,
+        }),
+        (Some(_), None) => {
             let limit = grant.downloads_per_blob;
             let refusal = ApiError::from(AccessError::DownloadLimitReached { limit });
             let mut refused = request.clone();
@@ -371,26 +397,8 @@ pub async fn admit(
             refused.bytes = 0;
             record_refusal(state, Some(grant), &refused, &refusal).await;
             return Err(AccessError::DownloadLimitReached { limit });
-        };
-        reservation = Some(Reservation {
-            user_id: grant.user_id.clone(),
-            sha256,
-            window_started_at,
-            bytes: request.bytes,
-        });
-    }
-    let audit_entry = audit::append(
-        &mut tx,
-        &audit::NewEvent {
-            kind: EventKind::BlobRequest,
-            actor: Some(grant.user_id.clone()),
-            subject: Some(request.blob.reference()),
-            outcome: Some(Outcome::Served),
-            data: request_data(Some(grant), request),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+        }
+    };
     Ok(Admitted {
         audit_entry,
         reservation,
@@ -430,9 +438,8 @@ pub async fn record_refusal(
         data,
     };
     let appended = async {
-        let mut tx = state.db.begin_write().await?;
-        audit::append(&mut tx, &event).await?;
-        tx.commit().await
+        let entry = audit::PendingEntry::prepare(&event)?;
+        state.blob_ledger.record(None, entry).await
     };
     if let Err(e) = appended.await {
         tracing::error!(error = %e, "recording a refused blob request failed");

@@ -163,6 +163,11 @@ pub struct GrantSettings {
     /// Copies' worth of bytes of each blob an account may be served per period, across
     /// grants, actions and ranges; at least 1.
     pub downloads_per_blob: u32,
+    /// The most milliseconds a blob request reuses a grant's verified token and its
+    /// holder's standing (`access::grant_cache`); a change committed by this process (or,
+    /// on PostgreSQL, notified by another replica) ends the reuse at once, so this bounds
+    /// only what no notification reaches. 0 reads the standing on every request.
+    pub standing_cache_ms: u64,
 }
 
 impl GrantSettings {
@@ -177,6 +182,7 @@ impl Default for GrantSettings {
         GrantSettings {
             ttl_secs: 24 * 3600,
             downloads_per_blob: 5,
+            standing_cache_ms: 1000,
         }
     }
 }

@@ -111,79 +111,157 @@ pub(super) async fn prepare(db: &Db) -> Result<(), sqlx::Error> {
 /// records), with the current request's id and client IP (`ledger::context`); returns its
 /// id. The sequencer gives it a leaf index within a batch interval.
 pub async fn append(tx: &mut WriteTx, event: &NewEvent) -> Result<String, sqlx::Error> {
-    if !tx.audited() {
-        return Ok(new_id());
-    }
-    let started = std::time::Instant::now();
-    let appended = append_pending(tx, event).await;
-    crate::metrics::global().record_audit_append(started.elapsed());
-    appended
+    let entry = PendingEntry::prepare(event)?;
+    append_prepared(tx, &[&entry]).await?;
+    Ok(entry.id().to_owned())
 }
 
-async fn append_pending(tx: &mut WriteTx, event: &NewEvent) -> Result<String, sqlx::Error> {
-    let context = crate::ledger::context::current();
-    let key = context.pseudonym_key.as_ref();
-    let mut data = event.data.clone();
-    let mut personal = crate::ledger::personal::split(&mut data, key);
-    let actor =
-        crate::ledger::personal::pseudonymous_actor(event.actor.as_deref(), key, &mut personal);
-    let entry = LogEntry {
-        seq: 0,
-        index: None,
-        id: new_id(),
-        occurred_at: now_ms(),
-        kind: event.kind.as_str().to_owned(),
-        actor,
-        subject: event.subject.clone(),
-        outcome: event.outcome.map(|o| o.as_str().to_owned()),
-        request_id: context.request_id.clone(),
-        client_ip_hash: context.client_ip_hash(),
-        client_ip: context.client_ip.clone(),
-        data,
-        legacy: None,
-        personal: None,
-    };
-    if entry.leaf_bytes().len() > MAX_ENTRY_BYTES {
-        return Err(sqlx::Error::Protocol(format!(
-            "a `{}` audit event is larger than {MAX_ENTRY_BYTES} bytes",
-            entry.kind
-        )));
+/// An event made into its log entry in the context of the request that caused it (its
+/// id, client IP and pseudonyms), ready to be appended later, by another task.
+#[derive(Debug)]
+pub struct PendingEntry {
+    entry: LogEntry,
+    /// The personal fields split off, sealed beside the log under `subject`'s key.
+    personal: serde_json::Map<String, Value>,
+    subject: Option<String>,
+    key: Option<crate::ledger::context::PseudonymKey>,
+}
+
+impl PendingEntry {
+    /// Makes `event` an entry now: its id, time, request context and pseudonyms; refuses
+    /// one larger than an entry may be.
+    pub fn prepare(event: &NewEvent) -> Result<PendingEntry, sqlx::Error> {
+        let context = crate::ledger::context::current();
+        let key = context.pseudonym_key.as_ref();
+        let mut data = event.data.clone();
+        let mut personal = crate::ledger::personal::split(&mut data, key);
+        let actor =
+            crate::ledger::personal::pseudonymous_actor(event.actor.as_deref(), key, &mut personal);
+        let entry = LogEntry {
+            seq: 0,
+            index: None,
+            id: new_id(),
+            occurred_at: now_ms(),
+            kind: event.kind.as_str().to_owned(),
+            actor,
+            subject: event.subject.clone(),
+            outcome: event.outcome.map(|o| o.as_str().to_owned()),
+            request_id: context.request_id.clone(),
+            client_ip_hash: context.client_ip_hash(),
+            client_ip: context.client_ip.clone(),
+            data,
+            legacy: None,
+            personal: None,
+        };
+        if entry.leaf_bytes().len() > MAX_ENTRY_BYTES {
+            return Err(sqlx::Error::Protocol(format!(
+                "a `{}` audit event is larger than {MAX_ENTRY_BYTES} bytes",
+                entry.kind
+            )));
+        }
+        // Whose data it is: the account the entry is about, else its actor (a staff member).
+        let subject = event
+            .data
+            .get("user_id")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .or_else(|| event.actor.clone());
+        Ok(PendingEntry {
+            entry,
+            personal,
+            subject,
+            key: context.pseudonym_key,
+        })
     }
-    let seq = match tx.backend() {
-        Backend::Postgres => "nextval('audit_log_seq')",
+
+    /// The entry's id, its receipt until it is sequenced.
+    pub fn id(&self) -> &str {
+        &self.entry.id
+    }
+}
+
+/// The most entries one `INSERT` carries (10 parameters each).
+const ENTRIES_PER_INSERT: usize = 256;
+
+/// Appends `entries` to the pending queue inside `tx`, in their order, with one `INSERT`
+/// per `ENTRIES_PER_INSERT`; their personal fields are sealed beside them. Nothing is
+/// written when `tx` is not audited.
+pub async fn append_prepared(
+    tx: &mut WriteTx,
+    entries: &[&PendingEntry],
+) -> Result<(), sqlx::Error> {
+    if !tx.audited() || entries.is_empty() {
+        return Ok(());
+    }
+    let started = std::time::Instant::now();
+    let mut next_seq = match tx.backend() {
+        Backend::Postgres => None,
         // SQLite: the write transaction is this process's and other processes wait for it.
-        Backend::Sqlite => "(SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log)",
+        Backend::Sqlite => Some(
+            sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log")
+                .fetch_one(&mut **tx)
+                .await?,
+        ),
     };
-    sqlx::query(&format!(
-        "INSERT INTO audit_log (seq, id, occurred_at, kind, actor, subject, outcome, request_id,
-                                client_ip_hash, client_ip, data)
-         VALUES ({seq}, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-    ))
-    .bind(&entry.id)
-    .bind(entry.occurred_at)
-    .bind(&entry.kind)
-    .bind(&entry.actor)
-    .bind(&entry.subject)
-    .bind(&entry.outcome)
-    .bind(&entry.request_id)
-    .bind(&entry.client_ip_hash)
-    .bind(&entry.client_ip)
-    .bind(String::from_utf8_lossy(&crate::canonical_json::to_bytes(&entry.data)).into_owned())
-    .execute(&mut **tx)
-    .await?;
-    // Whose data it is: the account the entry is about, else its actor (a staff member).
-    let subject = event
-        .data
-        .get("user_id")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .or_else(|| event.actor.clone());
-    if let (false, Some(key), Some(subject)) =
-        (personal.is_empty(), &context.pseudonym_key, subject)
-    {
-        seal_personal(tx, key, &subject, &entry.id, &personal).await?;
+    for chunk in entries.chunks(ENTRIES_PER_INSERT) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let seq = match next_seq {
+                    Some(first) => (first + i as i64).to_string(),
+                    None => "nextval('audit_log_seq')".to_owned(),
+                };
+                let p = i * 10;
+                format!(
+                    "({seq}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    p + 1,
+                    p + 2,
+                    p + 3,
+                    p + 4,
+                    p + 5,
+                    p + 6,
+                    p + 7,
+                    p + 8,
+                    p + 9,
+                    p + 10
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO audit_log (seq, id, occurred_at, kind, actor, subject, outcome, request_id,
+                                    client_ip_hash, client_ip, data)
+             VALUES {}",
+            rows.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for pending in chunk {
+            let entry = &pending.entry;
+            query = query
+                .bind(&entry.id)
+                .bind(entry.occurred_at)
+                .bind(&entry.kind)
+                .bind(&entry.actor)
+                .bind(&entry.subject)
+                .bind(&entry.outcome)
+                .bind(&entry.request_id)
+                .bind(&entry.client_ip_hash)
+                .bind(&entry.client_ip)
+                .bind(
+                    String::from_utf8_lossy(&crate::canonical_json::to_bytes(&entry.data))
+                        .into_owned(),
+                );
+        }
+        query.execute(&mut **tx).await?;
+        next_seq = next_seq.map(|first| first + chunk.len() as i64);
     }
-    Ok(entry.id)
+    for pending in entries {
+        if let (false, Some(key), Some(subject)) =
+            (pending.personal.is_empty(), &pending.key, &pending.subject)
+        {
+            seal_personal(tx, key, subject, &pending.entry.id, &pending.personal).await?;
+        }
+    }
+    crate::metrics::global().record_audit_append(started.elapsed());
+    Ok(())
 }
 
 /// Seals `fields` of entry `entry_id` under `subject`'s key beside the log (its salt made

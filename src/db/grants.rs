@@ -152,49 +152,159 @@ pub struct AllowanceKey<'a> {
     pub sha256: &'a str,
 }
 
-/// Reserves `bytes` of the allowance at `key` (`fresh`: a download from byte 0): fresh and
-/// resumed bytes share one budget of `budget` bytes per window of `window_ms`, which starts
-/// with the first counted byte. Returns the window's start, or `None`, with nothing
-/// counted, when the bytes do not fit.
-#[allow(clippy::too_many_arguments)]
-pub async fn reserve_download(
-    conn: &mut AnyConnection,
-    key: AllowanceKey<'_>,
-    fresh: bool,
-    bytes: u64,
-    budget: i64,
+/// A request for `bytes` of the allowance of `user_id` for blob `sha256` (`fresh`: a
+/// download from byte 0), which fits when the window's bytes stay within `budget`.
+#[derive(Debug, Clone)]
+pub struct Charge {
+    pub user_id: String,
+    pub sha256: String,
+    pub fresh: bool,
+    pub bytes: i64,
+    pub budget: i64,
+}
+
+/// One allowance row: a window's start and what was counted in it.
+#[derive(Debug, Clone, Copy)]
+struct Allowance {
+    window_started_at: i64,
+    fresh_count: i64,
+    served_bytes: i64,
+}
+
+/// The most allowances one statement touches (5 parameters each).
+const ALLOWANCES_PER_STATEMENT: usize = 256;
+
+/// Reserves the bytes of each of `charges` in its allowance, in order: fresh and resumed
+/// bytes share one budget per window of `window_ms`, which starts with the first counted
+/// byte. Each answer is the window's start, or `None`, with nothing counted, when the
+/// charge does not fit after those before it. The allowances are read and written back
+/// inside `tx`, a handful of statements for any number of charges; on PostgreSQL their
+/// rows are locked in key order first, so writers elsewhere (other replicas) take turns
+/// on an allowance and never on different ones, and the count stays exact.
+pub async fn charge_allowances(
+    tx: &mut super::WriteTx,
+    charges: &[&Charge],
     window_ms: i64,
     now: i64,
-) -> Result<Option<i64>, sqlx::Error> {
-    let bytes = i64::try_from(bytes).unwrap_or(i64::MAX);
-    if bytes > budget {
-        return Ok(None);
+) -> Result<Vec<Option<i64>>, sqlx::Error> {
+    let keys: std::collections::BTreeSet<(&str, &str)> = charges
+        .iter()
+        .filter(|c| c.bytes <= c.budget)
+        .map(|c| (c.user_id.as_str(), c.sha256.as_str()))
+        .collect();
+    let keys: Vec<(&str, &str)> = keys.into_iter().collect();
+    let mut current: std::collections::HashMap<(String, String), Allowance> =
+        std::collections::HashMap::new();
+    let lock = match tx.backend() {
+        super::Backend::Postgres => " ORDER BY user_id, sha256 FOR UPDATE",
+        super::Backend::Sqlite => "",
+    };
+    for chunk in keys.chunks(ALLOWANCES_PER_STATEMENT) {
+        // A row for every key, so that each can be locked (an allowance never counted
+        // before has a window that ended long ago).
+        let sql = format!(
+            "INSERT INTO download_allowances (user_id, sha256, window_started_at, fresh_count, served_bytes)
+             VALUES {} ON CONFLICT (user_id, sha256) DO NOTHING",
+            placeholders(chunk.len(), 2, "0, 0, 0")
+        );
+        let mut query = sqlx::query(&sql);
+        for (user, sha256) in chunk {
+            query = query.bind(*user).bind(*sha256);
+        }
+        query.execute(&mut **tx).await?;
+        let sql = format!(
+            "SELECT user_id, sha256, window_started_at, fresh_count, served_bytes
+             FROM download_allowances WHERE (user_id, sha256) IN (VALUES {}){lock}",
+            placeholders(chunk.len(), 2, "")
+        );
+        let mut query = sqlx::query_as::<_, (String, String, i64, i64, i64)>(&sql);
+        for (user, sha256) in chunk {
+            query = query.bind(*user).bind(*sha256);
+        }
+        for (user, sha256, window_started_at, fresh_count, served_bytes) in
+            query.fetch_all(&mut **tx).await?
+        {
+            let allowance = Allowance {
+                window_started_at,
+                fresh_count,
+                served_bytes,
+            };
+            current.insert((user, sha256), allowance);
+        }
     }
-    let started: Option<(i64,)> = sqlx::query_as(
-        "INSERT INTO download_allowances
-             (user_id, sha256, window_started_at, fresh_count, served_bytes)
-         VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (user_id, sha256) DO UPDATE SET
-           window_started_at = CASE WHEN download_allowances.window_started_at <= $6
-                               THEN excluded.window_started_at ELSE download_allowances.window_started_at END,
-           fresh_count = CASE WHEN download_allowances.window_started_at <= $6
-                         THEN excluded.fresh_count ELSE download_allowances.fresh_count + excluded.fresh_count END,
-           served_bytes = CASE WHEN download_allowances.window_started_at <= $6
-                          THEN excluded.served_bytes ELSE download_allowances.served_bytes + excluded.served_bytes END
-         WHERE download_allowances.window_started_at <= $6
-            OR download_allowances.served_bytes + excluded.served_bytes <= $7
-         RETURNING window_started_at",
-    )
-    .bind(key.user_id)
-    .bind(key.sha256)
-    .bind(now)
-    .bind(i64::from(fresh))
-    .bind(bytes)
-    .bind(now.saturating_sub(window_ms))
-    .bind(budget)
-    .fetch_optional(conn)
-    .await?;
-    Ok(started.map(|(at,)| at))
+    let floor = now.saturating_sub(window_ms);
+    let mut changed = std::collections::BTreeMap::new();
+    let answers = charges
+        .iter()
+        .map(|charge| {
+            if charge.bytes > charge.budget {
+                return None;
+            }
+            let key = (charge.user_id.clone(), charge.sha256.clone());
+            let counted = current
+                .get(&key)
+                .copied()
+                .filter(|a| a.window_started_at > floor);
+            let next = match counted {
+                // No window open: this charge opens one.
+                None => Allowance {
+                    window_started_at: now,
+                    fresh_count: i64::from(charge.fresh),
+                    served_bytes: charge.bytes,
+                },
+                Some(open) if open.served_bytes.saturating_add(charge.bytes) <= charge.budget => {
+                    Allowance {
+                        window_started_at: open.window_started_at,
+                        fresh_count: open.fresh_count + i64::from(charge.fresh),
+                        served_bytes: open.served_bytes + charge.bytes,
+                    }
+                }
+                Some(_) => return None,
+            };
+            current.insert(key.clone(), next);
+            changed.insert(key, next);
+            Some(next.window_started_at)
+        })
+        .collect();
+    let changed: Vec<_> = changed.into_iter().collect();
+    for chunk in changed.chunks(ALLOWANCES_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO download_allowances (user_id, sha256, window_started_at, fresh_count, served_bytes)
+             VALUES {} ON CONFLICT (user_id, sha256) DO UPDATE SET
+               window_started_at = excluded.window_started_at,
+               fresh_count = excluded.fresh_count,
+               served_bytes = excluded.served_bytes",
+            placeholders(chunk.len(), 5, "")
+        );
+        let mut query = sqlx::query(&sql);
+        for ((user, sha256), allowance) in chunk {
+            query = query
+                .bind(user)
+                .bind(sha256)
+                .bind(allowance.window_started_at)
+                .bind(allowance.fresh_count)
+                .bind(allowance.served_bytes);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(answers)
+}
+
+/// `($1, $2, <tail>), ($3, $4, <tail>), …`: `rows` tuples of `per_row` parameters each,
+/// followed by the constant SQL `tail` when it is not empty.
+fn placeholders(rows: usize, per_row: usize, tail: &str) -> String {
+    (0..rows)
+        .map(|row| {
+            let mut values: Vec<String> = (1..=per_row)
+                .map(|n| format!("${}", row * per_row + n))
+                .collect();
+            if !tail.is_empty() {
+                values.push(tail.to_owned());
+            }
+            format!("({})", values.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Gives back `bytes` reserved in the window that started at `window_started_at` (a
@@ -235,4 +345,97 @@ pub async fn served_bytes(
     .bind(window_floor)
     .fetch_all(&db.pool)
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{charge_allowances, Charge};
+    use crate::db::Db;
+
+    fn charge(user: &str, sha256: &str, fresh: bool, bytes: i64) -> Charge {
+        Charge {
+            user_id: user.into(),
+            sha256: sha256.into(),
+            fresh,
+            bytes,
+            budget: 100,
+        }
+    }
+
+    /// One batch charges in order: each charge sees those before it (a window opens with
+    /// the first, the budget runs out part-way, another account or blob has its own), a
+    /// later batch continues the same windows, and an ended window starts afresh.
+    #[tokio::test]
+    async fn a_batch_charges_in_arrival_order_and_exactly() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}/t.db?mode=rwc", dir.path().display());
+        let db = Db::connect(&url, 4).await.expect("connect");
+        for user in ["u1", "u2"] {
+            sqlx::query(
+                "INSERT INTO users (id, email, password_hash, role, created_at) VALUES ($1, $2, '', 'user', 0)",
+            )
+            .bind(user)
+            .bind(format!("{user}@example.com"))
+            .execute(&db.pool)
+            .await
+            .expect("user");
+        }
+        let batch = [
+            charge("u1", "aa", true, 60),
+            charge("u1", "aa", true, 50), // 110 > 100: refused, nothing counted
+            charge("u1", "aa", false, 40), // 100: fits exactly
+            charge("u1", "bb", true, 100), // another blob, its own budget
+            charge("u2", "aa", true, 101), // over any budget
+            charge("u2", "aa", true, 1),
+        ];
+        let mut tx = db.begin_write().await.expect("begin");
+        let answers = charge_allowances(&mut tx, &batch.iter().collect::<Vec<_>>(), 1_000, 5_000)
+            .await
+            .expect("charge");
+        tx.commit().await.expect("commit");
+        assert_eq!(
+            answers,
+            [
+                Some(5_000),
+                None,
+                Some(5_000),
+                Some(5_000),
+                None,
+                Some(5_000)
+            ]
+        );
+        let stored: Vec<(String, String, i64, i64, i64)> = sqlx::query_as(
+            "SELECT user_id, sha256, window_started_at, fresh_count, served_bytes
+             FROM download_allowances ORDER BY user_id, sha256",
+        )
+        .fetch_all(&db.pool)
+        .await
+        .expect("read");
+        let row = |u: &str, s: &str, w, f, b| (u.to_owned(), s.to_owned(), w, f, b);
+        assert_eq!(
+            stored,
+            [
+                row("u1", "aa", 5_000, 1, 100),
+                row("u1", "bb", 5_000, 1, 100),
+                row("u2", "aa", 5_000, 1, 1),
+            ]
+        );
+        // The next batch, in the same window: u1's budget for aa is spent; u2's is not.
+        // After the window ends, it opens again.
+        let later = [charge("u1", "aa", false, 1), charge("u2", "aa", true, 99)];
+        let mut tx = db.begin_write().await.expect("begin");
+        let answers = charge_allowances(&mut tx, &later.iter().collect::<Vec<_>>(), 1_000, 5_500)
+            .await
+            .expect("charge");
+        assert_eq!(answers, [None, Some(5_000)]);
+        let answers = charge_allowances(&mut tx, &later.iter().collect::<Vec<_>>(), 1_000, 6_000)
+            .await
+            .expect("charge");
+        assert_eq!(
+            answers,
+            [Some(6_000), Some(6_000)],
+            "the window of 5_000 ended at 6_000"
+        );
+        tx.commit().await.expect("commit");
+    }
 }

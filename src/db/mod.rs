@@ -10,6 +10,7 @@ mod group_commit;
 pub mod licensing;
 pub mod mirror;
 pub mod reviews;
+pub mod standing;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -49,6 +50,9 @@ pub struct Db {
     writer: group_commit::GroupWriter,
     /// False only in the benchmark that measures what auditing costs (`without_audit`).
     audited: bool,
+    /// Counts the commits of this process that may have changed a grant holder's standing
+    /// (see `WriteTx::changes_no_standing`); the verified-grant cache keys on it.
+    standing: standing::Generation,
 }
 
 /// A write transaction from `Db::begin_write`; derefs to the connection, like
@@ -56,6 +60,8 @@ pub struct Db {
 pub struct WriteTx {
     inner: WriteTxInner,
     audited: bool,
+    /// Bumped after the commit, unless the transaction declared it changes no standing.
+    standing: Option<standing::Generation>,
 }
 
 enum WriteTxInner {
@@ -77,13 +83,31 @@ impl WriteTx {
         }
     }
 
+    /// Declares that this transaction writes nothing a grant's standing is read from
+    /// (`db::grants::standing`: grants, accounts, declarations, acceptances, license
+    /// versions, review cases): its commit keeps the verified-grant cache. Only the blob
+    /// path's own writes (allowances, audit entries) and the sequencer declare it.
+    pub fn changes_no_standing(&mut self) {
+        self.standing = None;
+    }
+
     /// Commits; on SQLite, returns once the shared transaction holding these changes has
-    /// committed.
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
-        match self.inner {
+    /// committed. A commit that may have changed a standing then invalidates this
+    /// process's verified-grant cache, and on PostgreSQL notifies the other replicas
+    /// (`db::standing`), before it returns.
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        if let (Some(_), WriteTxInner::Postgres(tx)) = (&self.standing, &mut self.inner) {
+            standing::notify_in(tx).await?;
+        }
+        let committed = match self.inner {
             WriteTxInner::Sqlite(turn) => turn.commit().await,
             WriteTxInner::Postgres(tx) => tx.commit().await,
+        };
+        // Also after a failed commit: whether it took effect is not known.
+        if let Some(generation) = self.standing {
+            generation.bump();
         }
+        committed
     }
 }
 
@@ -155,6 +179,7 @@ impl Db {
             backend,
             writer: group_commit::GroupWriter::default(),
             audited: true,
+            standing: standing::Generation::default(),
         };
         Ok(db)
     }
@@ -172,6 +197,7 @@ impl Db {
                 Ok(WriteTx {
                     inner: WriteTxInner::Sqlite(turn),
                     audited: self.audited,
+                    standing: Some(self.standing.clone()),
                 })
             }
             Backend::Postgres => {
@@ -179,6 +205,7 @@ impl Db {
                 Ok(WriteTx {
                     inner: WriteTxInner::Postgres(tx),
                     audited: self.audited,
+                    standing: Some(self.standing.clone()),
                 })
             }
         }

@@ -54,6 +54,7 @@ pub(crate) fn to_i64(n: u64) -> i64 {
 pub async fn take_lease(db: &Db, holder: &str, lease_ms: i64) -> Result<bool, sqlx::Error> {
     let now = now_ms();
     let mut tx = db.begin_write().await?;
+    tx.changes_no_standing();
     let taken = sqlx::query(
         "UPDATE audit_sequencer SET holder = $1, expires_at = $2
          WHERE id = 1 AND (holder = $1 OR holder IS NULL OR expires_at < $3)",
@@ -72,6 +73,7 @@ pub async fn take_lease(db: &Db, holder: &str, lease_ms: i64) -> Result<bool, sq
 /// Gives the lease up (a replica shutting down), so another takes over at once.
 pub async fn release_lease(db: &Db, holder: &str) -> Result<(), sqlx::Error> {
     let mut tx = db.begin_write().await?;
+    tx.changes_no_standing();
     sqlx::query(
         "UPDATE audit_sequencer SET holder = NULL, expires_at = 0 WHERE id = 1 AND holder = $1",
     )
@@ -94,6 +96,7 @@ pub async fn integrate(
     lease_ms: i64,
 ) -> Result<Integrated, sqlx::Error> {
     let mut tx = db.begin_write().await?;
+    tx.changes_no_standing();
     let now = now_ms();
     let held =
         sqlx::query("UPDATE audit_sequencer SET expires_at = $1 WHERE id = 1 AND holder = $2")
@@ -422,6 +425,7 @@ pub async fn add_cosignature(
     line: &str,
 ) -> Result<(), sqlx::Error> {
     let mut tx = db.begin_write().await?;
+    tx.changes_no_standing();
     sqlx::query("DELETE FROM audit_cosignatures WHERE size = $1 AND witness = $2")
         .bind(to_i64(size))
         .bind(witness)
