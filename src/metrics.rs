@@ -94,7 +94,7 @@ impl Metrics {
         let audit_append_seconds = latency_histogram();
         registry.register(
             "audit_append_duration_seconds",
-            "Time to append one event to the audit log's pending queue (inside its transaction)",
+            "Time to append events to the audit log's pending queue inside their transaction (one event, or one batch of blob requests)",
             audit_append_seconds.clone(),
         );
         let audit_sequenced = Counter::default();

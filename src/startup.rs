@@ -114,7 +114,8 @@ pub async fn open_state(settings: &Settings) -> anyhow::Result<(AppState, Publis
     let mailer = crate::mail::Mailer::new(&settings.mail)?;
 
     let blob_ledger =
-        crate::access::blob_ledger::BlobLedger::start(db.clone(), settings.grants.ttl_ms());
+        crate::audit::blob_ledger::BlobLedger::start(db.clone(), settings.grants.ttl_ms())
+            .context("starting the blob ledger")?;
     let state = AppState {
         settings: settings.clone(),
         db,
@@ -124,7 +125,7 @@ pub async fn open_state(settings: &Settings) -> anyhow::Result<(AppState, Publis
         signer: key.clone(),
         session_keys: Arc::new(session_keys),
         blob_ledger,
-        grant_cache: Arc::new(crate::access::grant_cache::GrantCache::new(
+        grant_cache: Arc::new(crate::auth::grant_tokens::GrantCache::new(
             Duration::from_millis(settings.grants.standing_cache_ms),
         )),
         throttle: Arc::new(throttle),

@@ -25,10 +25,10 @@ pub struct AppState {
     /// Signs what this gateway publishes: manifests and mirror snapshots.
     pub signer: PublisherKey,
     pub session_keys: Arc<SessionKeys>,
-    /// Records blob requests, many per transaction (`access::blob_ledger`).
-    pub blob_ledger: crate::access::blob_ledger::BlobLedger,
-    /// Verified grant tokens and their holders' standing (`access::grant_cache`).
-    pub grant_cache: Arc<crate::access::grant_cache::GrantCache>,
+    /// Records blob requests, many per transaction (`audit::blob_ledger`).
+    pub blob_ledger: crate::audit::blob_ledger::BlobLedger,
+    /// Verified grant tokens and their holders' standing (`auth::grant_tokens`).
+    pub grant_cache: Arc<crate::auth::grant_tokens::GrantCache>,
     pub throttle: Arc<LoginThrottle>,
     /// Sign-ups (and verification resends) per client address.
     pub signups: Arc<crate::auth::throttle::RateLimit>,

@@ -8,12 +8,12 @@
 
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::grant_cache::VerifiedGrant;
 use super::DecisionInputs;
 use crate::access::AccessError;
+pub use crate::auth::grant_tokens::GrantClaims;
+use crate::auth::grant_tokens::VerifiedGrant;
 use crate::auth::jwt::{now_secs, TokenError};
 use crate::db::grants::{self, GrantRow};
 use crate::db::{audit, now_ms, WriteTx};
@@ -26,25 +26,6 @@ use crate::state::AppState;
 
 /// The request header that carries a grant (`?grant=` works too, for curl and wget).
 pub const GRANT_HEADER: &str = "modelgate-grant";
-
-/// The claims of a grant token.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct GrantClaims {
-    pub iss: String,
-    pub aud: String,
-    /// The user the grant was issued to.
-    pub sub: String,
-    /// The grant id (its database row).
-    pub jti: String,
-    pub iat: u64,
-    pub nbf: u64,
-    pub exp: u64,
-    pub model: String,
-    /// The revision digest, `sha256:<hex>`; only its files are covered.
-    pub rev: String,
-    /// The licensee: `individual:US`, `organisation:DE`, `partner:NO`.
-    pub lic: String,
-}
 
 /// A recorded grant and its signed token.
 #[derive(Debug, Clone)]
@@ -220,10 +201,11 @@ pub async fn check(
 }
 
 /// The verified claims of `token` and its holder's standing: from the verified-grant cache
-/// while nothing may have changed the standing (`access::grant_cache`), otherwise the
+/// while nothing may have changed the standing (`auth::grant_tokens`), otherwise the
 /// signature is checked and the standing read afresh.
 async fn verified_grant(state: &AppState, token: &str) -> Result<Arc<VerifiedGrant>, AccessError> {
     // Read before the standing is, so a change committed meanwhile makes the entry stale.
+    let read_at = std::time::Instant::now();
     let generation = state.db.standing_generation().current();
     if let Some(hit) = state.grant_cache.fresh(token, generation) {
         return Ok(hit);
@@ -242,7 +224,7 @@ async fn verified_grant(state: &AppState, token: &str) -> Result<Arc<VerifiedGra
     let standing = grants::standing(&state.db, &claims.jti).await?;
     Ok(state
         .grant_cache
-        .keep(token, generation, claims, revision, standing))
+        .keep(token, (generation, read_at), claims, revision, standing))
 }
 
 /// Refuses a request on a location-bound grant (a multimodal model, decided without a
@@ -328,33 +310,11 @@ fn request_data(grant: Option<&GrantRow>, request: &BlobRequest<'_>) -> Value {
     })
 }
 
-/// Bytes reserved in an account's download allowance for one response; whatever the client
-/// does not take is given back (`give_back`).
-#[derive(Debug, Clone)]
-pub struct Reservation {
-    pub user_id: String,
-    pub sha256: String,
-    pub window_started_at: i64,
-    pub bytes: u64,
-}
-
-impl Reservation {
-    /// Gives back `bytes` the client did not take (a response cut short); a failure is logged
-    /// and the bytes stay counted (the allowance errs on the side of the licensor).
-    pub async fn give_back(&self, db: &crate::db::Db, bytes: u64) {
-        let key = grants::AllowanceKey {
-            user_id: &self.user_id,
-            sha256: &self.sha256,
-        };
-        if let Err(e) = grants::release_download(db, key, self.window_started_at, bytes).await {
-            tracing::warn!(error = %e, "giving back unsent bytes of a download failed");
-        }
-    }
-}
+pub use crate::audit::blob_ledger::Reservation;
 
 /// Charges a GET's bytes to the account's allowance for this blob (refusing it past the
 /// budget: `downloads_per_blob` times the size per grant period, across grants, actions and
-/// revisions) and records the served request, together (`access::blob_ledger`). Returns the
+/// revisions) and records the served request, together (`audit::blob_ledger`). Returns the
 /// audit entry of the request (the answer's receipt) and the reservation of a GET that
 /// carries bytes.
 pub async fn admit(

@@ -4,9 +4,7 @@
 //! grants; `review` is the compliance side of the review queue. Each answers an
 //! `AccessError`, which `ApiError` maps for the front ends.
 
-pub mod blob_ledger;
 pub mod grant;
-pub mod grant_cache;
 pub mod review;
 
 use std::net::IpAddr;

@@ -3,6 +3,7 @@
 //! summary reports (`report`), the tally of refused anonymous requests (`refusals`) and
 //! verification of what is stored. The log's format is `ledger`; its storage `db::audit`.
 
+pub mod blob_ledger;
 pub mod export;
 pub mod log;
 pub mod personal;

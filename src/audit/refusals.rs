@@ -91,6 +91,7 @@ impl AnonymousRefusals {
         }
         let written = async {
             let mut tx = db.begin_write().await?;
+            tx.changes_no_standing();
             for ((period, client_ip), tally) in finished {
                 let context = RequestContext {
                     request_id: None,

@@ -2,6 +2,7 @@
 //! throttling, and the `Principal` extractor handlers use.
 
 pub mod api_tokens;
+pub mod grant_tokens;
 pub mod jwt;
 pub mod password;
 pub mod principal;

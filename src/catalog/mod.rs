@@ -28,13 +28,7 @@ pub struct Catalog {
     revision_blobs: RwLock<HashMap<Sha256Digest, Arc<HashMap<Sha256Digest, u64>>>>,
 }
 
-/// Inserts into a cache map, emptying it first when it holds `MAX_ENTRIES` (a crude bound
-/// that keeps memory fixed; a miss only costs a database read).
-pub(crate) fn insert_bounded<K: std::hash::Hash + Eq, V>(
-    map: &RwLock<HashMap<K, V>>,
-    key: K,
-    value: V,
-) {
+fn insert_bounded<K: std::hash::Hash + Eq, V>(map: &RwLock<HashMap<K, V>>, key: K, value: V) {
     if let Ok(mut map) = map.write() {
         if map.len() >= MAX_ENTRIES {
             map.clear();

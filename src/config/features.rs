@@ -164,7 +164,7 @@ pub struct GrantSettings {
     /// grants, actions and ranges; at least 1.
     pub downloads_per_blob: u32,
     /// The most milliseconds a blob request reuses a grant's verified token and its
-    /// holder's standing (`access::grant_cache`); a change committed by this process (or,
+    /// holder's standing (`auth::grant_tokens`); a change committed by this process (or,
     /// on PostgreSQL, notified by another replica) ends the reuse at once, so this bounds
     /// only what no notification reaches. 0 reads the standing on every request.
     pub standing_cache_ms: u64,

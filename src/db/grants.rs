@@ -196,7 +196,10 @@ pub async fn charge_allowances(
     let mut current: std::collections::HashMap<(String, String), Allowance> =
         std::collections::HashMap::new();
     let lock = match tx.backend() {
-        super::Backend::Postgres => " ORDER BY user_id, sha256 FOR UPDATE",
+        // Byte order, as the keys are sorted here, whatever the database's collation.
+        super::Backend::Postgres => {
+            " ORDER BY user_id COLLATE \"C\", sha256 COLLATE \"C\" FOR UPDATE"
+        }
         super::Backend::Sqlite => "",
     };
     for chunk in keys.chunks(ALLOWANCES_PER_STATEMENT) {

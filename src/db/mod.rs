@@ -99,15 +99,26 @@ impl WriteTx {
         if let (Some(_), WriteTxInner::Postgres(tx)) = (&self.standing, &mut self.inner) {
             standing::notify_in(tx).await?;
         }
-        let committed = match self.inner {
-            WriteTxInner::Sqlite(turn) => turn.commit().await,
-            WriteTxInner::Postgres(tx) => tx.commit().await,
+        let inner = self.inner;
+        let commit = async move {
+            match inner {
+                WriteTxInner::Sqlite(turn) => turn.commit().await,
+                WriteTxInner::Postgres(tx) => tx.commit().await,
+            }
         };
-        // Also after a failed commit: whether it took effect is not known.
-        if let Some(generation) = self.standing {
+        let Some(generation) = self.standing else {
+            return commit.await;
+        };
+        // The commit and the bump after it run as a task of their own: a caller that gives
+        // up half-way (a client gone) cannot leave a committed change unbumped. Also after a
+        // failed commit, whose effect is not known.
+        tokio::spawn(async move {
+            let committed = commit.await;
             generation.bump();
-        }
-        committed
+            committed
+        })
+        .await
+        .map_err(|e| sqlx::Error::Protocol(format!("a commit failed: {e}")))?
     }
 }
 

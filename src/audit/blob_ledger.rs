@@ -47,19 +47,34 @@ impl std::fmt::Debug for Queued {
 }
 
 impl BlobLedger {
-    /// Starts the writers of `db`; allowance windows last `window_ms`. They stop when the
-    /// last handle is dropped.
-    pub fn start(db: Db, window_ms: i64) -> BlobLedger {
+    /// Starts the writers of `db`; allowance windows last `window_ms`. They run on a thread
+    /// of their own, so that no runtime a caller blocks (a test waiting for a child process,
+    /// say) can hold up every request's answer, and stop when the last handle is dropped.
+    pub fn start(db: Db, window_ms: i64) -> std::io::Result<BlobLedger> {
         let (queue, queued) = mpsc::channel(QUEUE);
         let queued = Arc::new(Mutex::new(queued));
         let writers = match db.backend {
             Backend::Postgres => POSTGRES_WRITERS,
             Backend::Sqlite => 1,
         };
-        for _ in 0..writers {
-            tokio::spawn(write_batches(db.clone(), window_ms, Arc::clone(&queued)));
-        }
-        BlobLedger { queue }
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        std::thread::Builder::new()
+            .name("blob-ledger".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    let writers: Vec<_> = (0..writers)
+                        .map(|_| {
+                            tokio::spawn(write_batches(db.clone(), window_ms, Arc::clone(&queued)))
+                        })
+                        .collect();
+                    for writer in writers {
+                        let _ = writer.await;
+                    }
+                });
+            })?;
+        Ok(BlobLedger { queue })
     }
 
     /// Records `entry`, and `charge` when the request is charged, in the next batch; returns
@@ -94,28 +109,71 @@ async fn write_batches(db: Db, window_ms: i64, queued: Arc<Mutex<mpsc::Receiver<
                 return;
             }
         }
-        let outcome = match write_batch(&db, window_ms, &batch).await {
-            Err(e) if retryable(&e) => write_batch(&db, window_ms, &batch).await,
-            outcome => outcome,
-        };
-        match outcome {
-            Ok(answers) => {
-                for (queued, answer) in batch.into_iter().zip(answers) {
-                    let _ = queued.answer.send(Ok(answer));
+        // A request that gave up while queued (its client went away) gets no answer, so
+        // nothing is charged or recorded for it.
+        batch.retain(|queued| !queued.answer.is_closed());
+        match write_batch(&db, window_ms, &batch).await {
+            Ok(answers) => answer_all(&db, batch, answers),
+            // One request's failure does not fail the others: each is written on its own.
+            Err(e) if batch.len() > 1 && !crate::db::is_unavailable(&e) => {
+                tracing::warn!(error = %e, requests = batch.len(), "recording a batch of blob requests failed; recording them one by one");
+                for queued in batch {
+                    let single = std::slice::from_ref(&queued);
+                    match write_batch(&db, window_ms, single).await {
+                        Ok(answers) => answer_all(&db, vec![queued], answers),
+                        Err(e) => fail_all(vec![queued], &e),
+                    }
                 }
             }
-            Err(e) => {
-                tracing::error!(error = %e, requests = batch.len(), "recording blob requests failed");
-                for queued in batch {
-                    let _ = queued.answer.send(Err(shared_error(&e)));
-                }
+            Err(e) => fail_all(batch, &e),
+        }
+    }
+}
+
+/// Answers each request of a written batch. One that is no longer waiting gets its
+/// reserved bytes back: it will send none of them.
+fn answer_all(db: &Db, batch: Vec<Queued>, answers: Vec<Recorded>) {
+    for (queued, answer) in batch.into_iter().zip(answers) {
+        if queued.answer.send(Ok(answer)).is_err() {
+            if let (Some(charge), Some(window_started_at)) = (queued.charge, answer) {
+                let bytes = u64::try_from(charge.bytes).unwrap_or(0);
+                let reservation = Reservation {
+                    user_id: charge.user_id,
+                    sha256: charge.sha256,
+                    window_started_at,
+                    bytes,
+                };
+                let db = db.clone();
+                tokio::spawn(async move { reservation.give_back(&db, bytes).await });
             }
         }
     }
 }
 
-/// Charges and appends one batch in one transaction; the answers in the batch's order.
+fn fail_all(batch: Vec<Queued>, e: &sqlx::Error) {
+    tracing::error!(error = %e, requests = batch.len(), "recording blob requests failed");
+    for queued in batch {
+        let _ = queued.answer.send(Err(shared_error(e)));
+    }
+}
+
+/// Charges and appends one batch in one transaction (run again once after a deadlock or
+/// serialization failure); the answers in the batch's order.
 async fn write_batch(
+    db: &Db,
+    window_ms: i64,
+    batch: &[Queued],
+) -> Result<Vec<Recorded>, sqlx::Error> {
+    if batch.is_empty() {
+        return Ok(Vec::new());
+    }
+    match write_once(db, window_ms, batch).await {
+        Err(e) if retryable(&e) => write_once(db, window_ms, batch).await,
+        written => written,
+    }
+}
+
+async fn write_once(
     db: &Db,
     window_ms: i64,
     batch: &[Queued],
@@ -157,5 +215,29 @@ fn shared_error(e: &sqlx::Error) -> sqlx::Error {
         sqlx::Error::Io(std::io::Error::other(e.to_string()))
     } else {
         sqlx::Error::Protocol(e.to_string())
+    }
+}
+
+/// Bytes reserved in an account's download allowance for one response; whatever the client
+/// does not take is given back (`give_back`).
+#[derive(Debug, Clone)]
+pub struct Reservation {
+    pub user_id: String,
+    pub sha256: String,
+    pub window_started_at: i64,
+    pub bytes: u64,
+}
+
+impl Reservation {
+    /// Gives back `bytes` the client did not take (a response cut short); a failure is logged
+    /// and the bytes stay counted (the allowance errs on the side of the licensor).
+    pub async fn give_back(&self, db: &crate::db::Db, bytes: u64) {
+        let key = grants::AllowanceKey {
+            user_id: &self.user_id,
+            sha256: &self.sha256,
+        };
+        if let Err(e) = grants::release_download(db, key, self.window_started_at, bytes).await {
+            tracing::warn!(error = %e, "giving back unsent bytes of a download failed");
+        }
     }
 }
