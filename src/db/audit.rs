@@ -180,8 +180,10 @@ impl PendingEntry {
     }
 }
 
-/// The most entries one `INSERT` carries (10 parameters each).
-const ENTRIES_PER_INSERT: usize = 256;
+/// The most entries one `INSERT` carries (10 parameters each). Small, because SQLite finds
+/// each parameter's name by a scan (binding is quadratic in the parameters), and because
+/// each size is its own prepared statement in the connection's cache.
+const ENTRIES_PER_INSERT: usize = 32;
 
 /// Appends `entries` to the pending queue inside `tx`, in their order, with one `INSERT`
 /// per `ENTRIES_PER_INSERT`; their personal fields are sealed beside them. Nothing is

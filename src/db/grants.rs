@@ -171,8 +171,9 @@ struct Allowance {
     served_bytes: i64,
 }
 
-/// The most allowances one statement touches (5 parameters each).
-const ALLOWANCES_PER_STATEMENT: usize = 256;
+/// The most allowances one statement touches (5 parameters each); small for the reasons
+/// of `db::audit`'s `ENTRIES_PER_INSERT`.
+const ALLOWANCES_PER_STATEMENT: usize = 32;
 
 /// Reserves the bytes of each of `charges` in its allowance, in order: fresh and resumed
 /// bytes share one budget per window of `window_ms`, which starts with the first counted

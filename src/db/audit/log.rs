@@ -12,6 +12,10 @@ use crate::ledger::note::LogSigner;
 use crate::ledger::tree::{complete, right_edge, Hashes, Needs, PlacedHash};
 use crate::ledger::LogEntry;
 
+/// The most rows one statement reads or writes: SQLite finds a parameter's name by a scan,
+/// so binding grows with the square of a statement's parameters.
+const ROWS_PER_STATEMENT: usize = 32;
+
 /// The tree's size and root, as the last batch committed them.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TreeHead {
@@ -137,7 +141,7 @@ pub async fn integrate(
     let size = head.size + leaves.len() as u64;
     let root = complete(hashes.root(size)).map_err(corrupt)?;
 
-    for chunk in added.chunks(200) {
+    for chunk in added.chunks(ROWS_PER_STATEMENT) {
         let values: Vec<String> = (0..chunk.len())
             .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
             .collect();
@@ -154,7 +158,11 @@ pub async fn integrate(
         }
         insert.execute(&mut *tx).await?;
     }
-    for (chunk_start, chunk) in entries.chunks(200).enumerate().map(|(i, c)| (i * 200, c)) {
+    for (chunk_start, chunk) in entries
+        .chunks(ROWS_PER_STATEMENT)
+        .enumerate()
+        .map(|(i, c)| (i * ROWS_PER_STATEMENT, c))
+    {
         // One statement per chunk, rows found through the primary key (`seq IN (…)`),
         // each given its index by the CASE.
         let cases: Vec<String> = (0..chunk.len())
@@ -258,7 +266,7 @@ async fn read_hashes(
     wanted: &[(u8, u64)],
 ) -> Result<Vec<PlacedHash>, sqlx::Error> {
     let mut found = Vec::with_capacity(wanted.len());
-    for chunk in wanted.chunks(200) {
+    for chunk in wanted.chunks(ROWS_PER_STATEMENT) {
         let clauses: Vec<String> = (0..chunk.len())
             .map(|i| format!("(level = ${} AND n = ${})", 2 * i + 1, 2 * i + 2))
             .collect();
