@@ -86,7 +86,7 @@ export MODELGATE__AUTH__REQUIRE_VERIFIED_EMAIL=false
 "$BIN" --data-dir "$WORK/init" migrate >/dev/null
 "$BIN" --data-dir "$WORK/init" keys init >/dev/null
 
-echo "publishing a model with a 256 KiB and a 64 MiB file into the bucket ..."
+echo "publishing a model with a 256 KiB and a 64 MiB file ($STORE store) ..."
 mkdir -p "$WORK/model"
 head -c $((256 * 1024)) /dev/urandom > "$WORK/model/small.bin"
 head -c $((64 * 1024 * 1024)) /dev/urandom > "$WORK/model/model.safetensors"
