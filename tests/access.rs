@@ -18,6 +18,16 @@ fn blob_path(file: &Value) -> String {
     format!("/v1/blobs/{}", file["sha256"].as_str().unwrap())
 }
 
+/// A file of an allow answer with other contents than `file`.
+fn another_file<'a>(answer: &'a Value, file: &Value) -> &'a Value {
+    answer["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["sha256"] != file["sha256"])
+        .unwrap()
+}
+
 async fn fetch(app: &TestApp, path: &str, grant: &str, range: Option<&str>) -> reqwest::Response {
     let mut request = app
         .client
@@ -158,12 +168,7 @@ async fn blob_requests_without_a_valid_grant_each_fail_with_their_own_code(backe
         "download-limit-reached"
     );
     // The cap is per blob: another file of the same grant still downloads.
-    let other_file = vision["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["sha256"] != file["sha256"])
-        .unwrap();
+    let other_file = another_file(&vision, &file);
     assert_eq!(
         fetch(&app, &blob_path(other_file), vision_grant, None)
             .await
@@ -228,12 +233,7 @@ async fn parallel_downloads_of_one_blob_stop_exactly_at_the_cap(backend: Backend
         }
     }
     assert_eq!(served, 3, "exactly the cap of 3 downloads");
-    let other = text["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["sha256"] != file["sha256"])
-        .unwrap();
+    let other = another_file(&text, &file);
     assert_eq!(
         fetch(&app, &blob_path(other), token, None).await.status(),
         200
