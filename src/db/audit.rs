@@ -180,13 +180,8 @@ impl PendingEntry {
     }
 }
 
-/// The most entries one `INSERT` carries (10 parameters each). Small, because SQLite finds
-/// each parameter's name by a scan (binding is quadratic in the parameters), and because
-/// each size is its own prepared statement in the connection's cache.
-const ENTRIES_PER_INSERT: usize = 32;
-
-/// Appends `entries` to the pending queue inside `tx`, in their order, with one `INSERT`
-/// per `ENTRIES_PER_INSERT`; their personal fields are sealed beside them. Nothing is
+/// Appends `entries` to the pending queue inside `tx`, in their order, with multi-row
+/// `INSERT`s (`db::row_chunks`); their personal fields are sealed beside them. Nothing is
 /// written when `tx` is not audited.
 pub async fn append_prepared(
     tx: &mut WriteTx,
@@ -205,7 +200,7 @@ pub async fn append_prepared(
                 .await?,
         ),
     };
-    for chunk in entries.chunks(ENTRIES_PER_INSERT) {
+    for chunk in super::row_chunks(entries) {
         let rows: Vec<String> = (0..chunk.len())
             .map(|i| {
                 let seq = match next_seq {

@@ -171,10 +171,6 @@ struct Allowance {
     served_bytes: i64,
 }
 
-/// The most allowances one statement touches (5 parameters each); small for the reasons
-/// of `db::audit`'s `ENTRIES_PER_INSERT`.
-const ALLOWANCES_PER_STATEMENT: usize = 32;
-
 /// Reserves the bytes of each of `charges` in its allowance, in order: fresh and resumed
 /// bytes share one budget per window of `window_ms`, which starts with the first counted
 /// byte. Each answer is the window's start, or `None`, with nothing counted, when the
@@ -203,7 +199,7 @@ pub async fn charge_allowances(
         }
         super::Backend::Sqlite => "",
     };
-    for chunk in keys.chunks(ALLOWANCES_PER_STATEMENT) {
+    for chunk in super::row_chunks(&keys) {
         // A row for every key, so that each can be locked (an allowance never counted
         // before has a window that ended long ago).
         let sql = format!(
@@ -271,7 +267,7 @@ pub async fn charge_allowances(
         })
         .collect();
     let changed: Vec<_> = changed.into_iter().collect();
-    for chunk in changed.chunks(ALLOWANCES_PER_STATEMENT) {
+    for chunk in super::row_chunks(&changed) {
         let sql = format!(
             "INSERT INTO download_allowances (user_id, sha256, window_started_at, fresh_count, served_bytes)
              VALUES {} ON CONFLICT (user_id, sha256) DO UPDATE SET

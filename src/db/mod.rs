@@ -325,6 +325,22 @@ fn create_sqlite_parent_dir(url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Splits `rows` into slices of 32, 16, 8, 4, 2 or 1 rows, the largest first, for
+/// multi-row statements. SQLite binds a statement's parameters in time quadratic in their
+/// number, and each row count is its own prepared statement in every connection's cache:
+/// a few shapes keep both small.
+pub(crate) fn row_chunks<T>(mut rows: &[T]) -> Vec<&[T]> {
+    let mut chunks = Vec::new();
+    for size in [32, 16, 8, 4, 2, 1] {
+        while rows.len() >= size {
+            let (chunk, rest) = rows.split_at(size);
+            chunks.push(chunk);
+            rows = rest;
+        }
+    }
+    chunks
+}
+
 /// Now, in unix milliseconds, the time unit of every table.
 pub fn now_ms() -> i64 {
     let elapsed = SystemTime::now()
@@ -359,6 +375,27 @@ impl From<sqlx::Error> for crate::error::ApiError {
             ApiError::DatabaseUnavailable(err.into())
         } else {
             ApiError::internal(err)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every row lands in exactly one chunk, in order, and chunks take few shapes.
+    #[test]
+    fn row_chunks_cover_the_rows_in_order_with_few_shapes() {
+        for n in 0..200usize {
+            let rows: Vec<usize> = (0..n).collect();
+            let chunks = super::row_chunks(&rows);
+            assert_eq!(chunks.concat(), rows, "{n} rows");
+            assert!(chunks
+                .iter()
+                .all(|c| [32, 16, 8, 4, 2, 1].contains(&c.len())));
+            assert!(
+                chunks.len() <= n / 32 + 5,
+                "{n} rows in {} chunks",
+                chunks.len()
+            );
         }
     }
 }

@@ -12,10 +12,6 @@ use crate::ledger::note::LogSigner;
 use crate::ledger::tree::{complete, right_edge, Hashes, Needs, PlacedHash};
 use crate::ledger::LogEntry;
 
-/// The most rows one statement reads or writes: SQLite finds a parameter's name by a scan,
-/// so binding grows with the square of a statement's parameters.
-const ROWS_PER_STATEMENT: usize = 32;
-
 /// The tree's size and root, as the last batch committed them.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TreeHead {
@@ -141,7 +137,7 @@ pub async fn integrate(
     let size = head.size + leaves.len() as u64;
     let root = complete(hashes.root(size)).map_err(corrupt)?;
 
-    for chunk in added.chunks(ROWS_PER_STATEMENT) {
+    for chunk in crate::db::row_chunks(&added) {
         let values: Vec<String> = (0..chunk.len())
             .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
             .collect();
@@ -158,11 +154,8 @@ pub async fn integrate(
         }
         insert.execute(&mut *tx).await?;
     }
-    for (chunk_start, chunk) in entries
-        .chunks(ROWS_PER_STATEMENT)
-        .enumerate()
-        .map(|(i, c)| (i * ROWS_PER_STATEMENT, c))
-    {
+    let mut chunk_start = 0;
+    for chunk in crate::db::row_chunks(&entries) {
         // One statement per chunk, rows found through the primary key (`seq IN (…)`),
         // each given its index by the CASE.
         let cases: Vec<String> = (0..chunk.len())
@@ -186,6 +179,7 @@ pub async fn integrate(
         if updated != chunk.len() as u64 {
             return Err(corrupt("a pending entry was sequenced by someone else"));
         }
+        chunk_start += chunk.len();
     }
     let moved =
         sqlx::query("UPDATE audit_tree SET size = $1, root_hash = $2 WHERE id = 1 AND size = $3")
@@ -266,7 +260,7 @@ async fn read_hashes(
     wanted: &[(u8, u64)],
 ) -> Result<Vec<PlacedHash>, sqlx::Error> {
     let mut found = Vec::with_capacity(wanted.len());
-    for chunk in wanted.chunks(ROWS_PER_STATEMENT) {
+    for chunk in crate::db::row_chunks(wanted) {
         let clauses: Vec<String> = (0..chunk.len())
             .map(|i| format!("(level = ${} AND n = ${})", 2 * i + 1, 2 * i + 2))
             .collect();
