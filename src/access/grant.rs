@@ -343,12 +343,7 @@ pub async fn admit(
     let recorded = state.blob_ledger.record(charge.clone(), entry).await?;
     let reservation = match (charge, recorded) {
         (None, _) => None,
-        (Some(charge), Some(window_started_at)) => Some(Reservation {
-            user_id: charge.user_id,
-            sha256: charge.sha256,
-            window_started_at,
-            bytes: request.bytes,
-        }),
+        (Some(charge), Some(window_started_at)) => Some(Reservation::of(charge, window_started_at)),
         (Some(_), None) => {
             let limit = grant.downloads_per_blob;
             let refusal = ApiError::from(AccessError::DownloadLimitReached { limit });

@@ -136,15 +136,9 @@ fn answer_all(db: &Db, batch: Vec<Queued>, answers: Vec<Recorded>) {
     for (queued, answer) in batch.into_iter().zip(answers) {
         if queued.answer.send(Ok(answer)).is_err() {
             if let (Some(charge), Some(window_started_at)) = (queued.charge, answer) {
-                let bytes = u64::try_from(charge.bytes).unwrap_or(0);
-                let reservation = Reservation {
-                    user_id: charge.user_id,
-                    sha256: charge.sha256,
-                    window_started_at,
-                    bytes,
-                };
+                let reservation = Reservation::of(charge, window_started_at);
                 let db = db.clone();
-                tokio::spawn(async move { reservation.give_back(&db, bytes).await });
+                tokio::spawn(async move { reservation.give_back(&db, reservation.bytes).await });
             }
         }
     }
@@ -229,6 +223,16 @@ pub struct Reservation {
 }
 
 impl Reservation {
+    /// What `charge` reserved in the window that started at `window_started_at`.
+    pub fn of(charge: Charge, window_started_at: i64) -> Reservation {
+        Reservation {
+            bytes: u64::try_from(charge.bytes).unwrap_or(0),
+            user_id: charge.user_id,
+            sha256: charge.sha256,
+            window_started_at,
+        }
+    }
+
     /// Gives back `bytes` the client did not take (a response cut short); a failure is logged
     /// and the bytes stay counted (the allowance errs on the side of the licensor).
     pub async fn give_back(&self, db: &crate::db::Db, bytes: u64) {

@@ -1,15 +1,15 @@
-//! Grant tokens: their claims, and the verified-grant cache of the blob hot path: for each
-//! grant token seen, its verified claims and its holder's standing (`db::grants::standing`), reused while both still hold.
-//! An entry is used only while the database's standing generation (`db::standing`) is the
-//! one read before its standing was, so a commit in this process that may change a
-//! standing (a revocation, a termination, a new declaration, acceptance or review) takes
-//! effect for the very next request; on PostgreSQL the other replicas' commits arrive as
-//! notifications, and while a replica cannot hear them nothing is reused. What no
-//! notification reaches (another process writing the same SQLite file, such as the CLI;
-//! a change made in SQL by hand) is bounded by `grants.standing_cache_ms`, the most an
-//! entry is ever reused. Every other check of a
-//! blob request (expiry, the blob in the revision, the model still distributed, the
-//! location of a location-bound grant) still runs on each request.
+//! Grant tokens: their claims, and the verified-grant cache of the blob hot path. For each
+//! grant token seen, the cache keeps its verified claims and its holder's standing
+//! (`db::grants::standing`), reused while both still hold. An entry is used only while the
+//! database's standing generation (`db::standing`) is the one read before its standing
+//! was, so a commit in this process that may change a standing (a revocation, a
+//! termination, a new declaration, acceptance or review) takes effect for the very next
+//! request; on PostgreSQL the other replicas' commits arrive as notifications, and while a
+//! replica cannot hear them nothing is reused. What no notification reaches (another
+//! process writing the same SQLite file, such as the CLI; a change made in SQL by hand) is
+//! bounded by `grants.standing_cache_ms`, the most an entry is ever reused. Every other
+//! check of a blob request (expiry, the blob in the revision, the model still distributed,
+//! the location of a location-bound grant) still runs on each request.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};

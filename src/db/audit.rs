@@ -201,36 +201,18 @@ pub async fn append_prepared(
         ),
     };
     for chunk in super::row_chunks(entries) {
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let seq = match next_seq {
-                    Some(first) => (first + i as i64).to_string(),
-                    None => "nextval('audit_log_seq')".to_owned(),
-                };
-                let p = i * 10;
-                format!(
-                    "({seq}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                    p + 1,
-                    p + 2,
-                    p + 3,
-                    p + 4,
-                    p + 5,
-                    p + 6,
-                    p + 7,
-                    p + 8,
-                    p + 9,
-                    p + 10
-                )
-            })
-            .collect();
+        // `seq` comes last: a parameter on SQLite, the sequence's next value on PostgreSQL.
+        let values = match next_seq {
+            Some(_) => super::value_rows(chunk.len(), 11, ""),
+            None => super::value_rows(chunk.len(), 10, "nextval('audit_log_seq')"),
+        };
         let sql = format!(
-            "INSERT INTO audit_log (seq, id, occurred_at, kind, actor, subject, outcome, request_id,
-                                    client_ip_hash, client_ip, data)
-             VALUES {}",
-            rows.join(", ")
+            "INSERT INTO audit_log (id, occurred_at, kind, actor, subject, outcome, request_id,
+                                    client_ip_hash, client_ip, data, seq)
+             VALUES {values}"
         );
         let mut query = sqlx::query(&sql);
-        for pending in chunk {
+        for (i, pending) in chunk.iter().enumerate() {
             let entry = &pending.entry;
             query = query
                 .bind(&entry.id)
@@ -246,6 +228,9 @@ pub async fn append_prepared(
                     String::from_utf8_lossy(&crate::canonical_json::to_bytes(&entry.data))
                         .into_owned(),
                 );
+            if let Some(first) = next_seq {
+                query = query.bind(first + i as i64);
+            }
         }
         query.execute(&mut **tx).await?;
         next_seq = next_seq.map(|first| first + chunk.len() as i64);

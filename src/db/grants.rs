@@ -205,7 +205,7 @@ pub async fn charge_allowances(
         let sql = format!(
             "INSERT INTO download_allowances (user_id, sha256, window_started_at, fresh_count, served_bytes)
              VALUES {} ON CONFLICT (user_id, sha256) DO NOTHING",
-            placeholders(chunk.len(), 2, "0, 0, 0")
+            super::value_rows(chunk.len(), 2, "0, 0, 0")
         );
         let mut query = sqlx::query(&sql);
         for (user, sha256) in chunk {
@@ -215,7 +215,7 @@ pub async fn charge_allowances(
         let sql = format!(
             "SELECT user_id, sha256, window_started_at, fresh_count, served_bytes
              FROM download_allowances WHERE (user_id, sha256) IN (VALUES {}){lock}",
-            placeholders(chunk.len(), 2, "")
+            super::value_rows(chunk.len(), 2, "")
         );
         let mut query = sqlx::query_as::<_, (String, String, i64, i64, i64)>(&sql);
         for (user, sha256) in chunk {
@@ -274,7 +274,7 @@ pub async fn charge_allowances(
                window_started_at = excluded.window_started_at,
                fresh_count = excluded.fresh_count,
                served_bytes = excluded.served_bytes",
-            placeholders(chunk.len(), 5, "")
+            super::value_rows(chunk.len(), 5, "")
         );
         let mut query = sqlx::query(&sql);
         for ((user, sha256), allowance) in chunk {
@@ -288,23 +288,6 @@ pub async fn charge_allowances(
         query.execute(&mut **tx).await?;
     }
     Ok(answers)
-}
-
-/// `($1, $2, <tail>), ($3, $4, <tail>), …`: `rows` tuples of `per_row` parameters each,
-/// followed by the constant SQL `tail` when it is not empty.
-fn placeholders(rows: usize, per_row: usize, tail: &str) -> String {
-    (0..rows)
-        .map(|row| {
-            let mut values: Vec<String> = (1..=per_row)
-                .map(|n| format!("${}", row * per_row + n))
-                .collect();
-            if !tail.is_empty() {
-                values.push(tail.to_owned());
-            }
-            format!("({})", values.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Gives back `bytes` reserved in the window that started at `window_started_at` (a

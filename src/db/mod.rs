@@ -341,6 +341,23 @@ pub(crate) fn row_chunks<T>(mut rows: &[T]) -> Vec<&[T]> {
     chunks
 }
 
+/// `($1, $2, <tail>), ($3, $4, <tail>), …`: `rows` tuples of `per_row` parameters each,
+/// followed by the constant SQL `tail` when it is not empty.
+pub(crate) fn value_rows(rows: usize, per_row: usize, tail: &str) -> String {
+    (0..rows)
+        .map(|row| {
+            let mut values: Vec<String> = (1..=per_row)
+                .map(|n| format!("${}", row * per_row + n))
+                .collect();
+            if !tail.is_empty() {
+                values.push(tail.to_owned());
+            }
+            format!("({})", values.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Now, in unix milliseconds, the time unit of every table.
 pub fn now_ms() -> i64 {
     let elapsed = SystemTime::now()

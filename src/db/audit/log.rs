@@ -138,12 +138,9 @@ pub async fn integrate(
     let root = complete(hashes.root(size)).map_err(corrupt)?;
 
     for chunk in crate::db::row_chunks(&added) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
-            .collect();
         let sql = format!(
             "INSERT INTO audit_tree_hashes (level, n, hash) VALUES {}",
-            values.join(", ")
+            crate::db::value_rows(chunk.len(), 3, "")
         );
         let mut insert = sqlx::query(&sql);
         for (level, n, hash) in chunk {
