@@ -62,10 +62,8 @@ impl Setup {
     }
 
     async fn run(&self, endpoint: &str, model: &str, dir: &Path, extra: &[&str]) -> Output {
-        let mut command = self.command(endpoint, model, dir, extra);
-        tokio::task::spawn_blocking(move || command.output().unwrap())
-            .await
-            .unwrap()
+        let command = self.command(endpoint, model, dir, extra);
+        common::output_of(command).await
     }
 
     fn publisher_pem(&self) -> PathBuf {
@@ -163,9 +161,7 @@ async fn refusals_by_the_policy_have_their_own_exit_codes() {
         .arg(setup.dir("a"))
         .env("MODELGATE_CONFIG_DIR", setup.scratch.path().join("config"))
         .env_remove("MODELGATE_TOKEN");
-    let output = tokio::task::spawn_blocking(move || anonymous.output().unwrap())
-        .await
-        .unwrap();
+    let output = common::output_of(anonymous).await;
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("--token"), "{}", stderr(&output));
 }
@@ -370,13 +366,9 @@ async fn curl_and_wget_resume_a_grant_url() {
         let path = setup.dir(&format!("{tool}.bin"));
         // Half the file is already there, as after an interrupted transfer.
         std::fs::write(&path, &blob[..blob.len() / 2]).unwrap();
-        // Off the test's runtime: the gateway's background tasks share it, and one of them
-        // blocked behind a waiting child would hold up the requests the child makes.
         let mut command = Command::new(tool);
         command.args(&args).arg(&path).arg(&url);
-        let status = tokio::task::spawn_blocking(move || command.status().unwrap())
-            .await
-            .unwrap();
+        let status = common::output_of(command).await.status;
         assert!(status.success(), "{tool} failed");
         let got = std::fs::read(&path).unwrap();
         assert_eq!(

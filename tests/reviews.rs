@@ -5,7 +5,7 @@
 use std::net::Ipv4Addr;
 use std::process::Command;
 
-use crate::common::{error_code, spawn_app, Backend, TestApp};
+use crate::common::{self, error_code, spawn_app, Backend, TestApp};
 use modelgate::db::audit;
 use modelgate::domain::Role;
 use serde_json::{json, Value};
@@ -112,7 +112,8 @@ async fn a_review_is_opened_once_shown_to_the_user_and_decided_by_compliance_sta
     assert_eq!(by_user.status(), 403);
 
     // Approved at the command line, on the same database.
-    let approved = Command::new(env!("CARGO_BIN_EXE_modelgate"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_modelgate"));
+    command
         .arg("--data-dir")
         .arg(app.data_dir.path())
         .args([
@@ -125,9 +126,8 @@ async fn a_review_is_opened_once_shown_to_the_user_and_decided_by_compliance_sta
             "compliance@example.com",
         ])
         .env("RUST_LOG", "warn")
-        .env_remove("MODELGATE__DATABASE__URL")
-        .output()
-        .unwrap();
+        .env_remove("MODELGATE__DATABASE__URL");
+    let approved = common::output_of(command).await;
     assert!(
         approved.status.success(),
         "{}",
@@ -204,7 +204,8 @@ async fn a_review_is_opened_once_shown_to_the_user_and_decided_by_compliance_sta
 async fn the_review_cli_refuses_a_non_staff_decider() {
     let app = spawn_app(Backend::Sqlite).await;
     app.account("user@example.com", Role::User).await;
-    let output = Command::new(env!("CARGO_BIN_EXE_modelgate"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_modelgate"));
+    command
         .arg("--data-dir")
         .arg(app.data_dir.path())
         .args([
@@ -217,9 +218,8 @@ async fn the_review_cli_refuses_a_non_staff_decider() {
             "user@example.com",
         ])
         .env("RUST_LOG", "warn")
-        .env_remove("MODELGATE__DATABASE__URL")
-        .output()
-        .unwrap();
+        .env_remove("MODELGATE__DATABASE__URL");
+    let output = common::output_of(command).await;
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("not a compliance or admin account"));
 }

@@ -132,6 +132,15 @@ pub fn http_client() -> reqwest::Client {
 
 /// Runs the gateway's CLI (no token from the environment); returns its exit code and what
 /// it printed (standard output, then standard error).
+/// Runs `command` to its end off the test's runtime, which the in-process gateway's
+/// background writers share: a child that talks to that gateway or writes its SQLite file
+/// must not wait on a runtime the test blocks.
+pub async fn output_of(mut command: std::process::Command) -> std::process::Output {
+    tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap()
+}
+
 pub fn modelgate_cli(args: &[&str]) -> (i32, String) {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_modelgate"))
         .args(args)
