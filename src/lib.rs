@@ -21,6 +21,7 @@ pub mod licensing;
 pub mod mail;
 pub mod metrics;
 pub mod mirror;
+pub mod oci;
 pub mod policy;
 pub mod random;
 pub mod startup;

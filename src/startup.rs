@@ -230,6 +230,10 @@ impl Application {
                 .db
                 .listen_for_standing_changes(&state.settings.database_url()),
         );
+        tasks.push(tokio::spawn(record_missing_oci_views(
+            state.db.clone(),
+            state.blobs.clone(),
+        )));
         if state.settings.mirror.is_mirror() {
             tasks.push(tokio::spawn(crate::mirror::outbox::run_shipper(
                 state.clone(),
@@ -274,5 +278,15 @@ impl Application {
             .write_finished(&self.state.db, &self.state.pseudonym_key, true)
             .await;
         served
+    }
+}
+
+/// Records the OCI views of revisions published before the registry existed (each file is
+/// read once); until then the registry does not know their manifests.
+async fn record_missing_oci_views(db: crate::db::Db, blobs: crate::store::blobs::BlobStore) {
+    match crate::catalog::oci_views::backfill(&db, &blobs).await {
+        Ok(0) => {}
+        Ok(recorded) => tracing::info!(revisions = recorded, "OCI views recorded"),
+        Err(err) => tracing::warn!(error = %err, "recording missing OCI views failed"),
     }
 }

@@ -13,6 +13,7 @@ const ORDER: &[&str] = &[
     "startup",
     "web",
     // Services.
+    "oci",
     "mirror",
     "download",
     "access",

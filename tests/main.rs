@@ -32,6 +32,7 @@ mod licensing;
 mod metrics;
 mod mirror;
 mod object_store;
+mod oci;
 mod openapi;
 mod policy;
 mod portal;

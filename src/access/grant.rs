@@ -124,15 +124,38 @@ pub async fn check(
         .filter(|t| !t.is_empty())
         .ok_or(AccessError::GrantRequired)?;
     let verified = verified_grant(state, token).await?;
-    let claims = &verified.claims;
-    request.user_id = Some(claims.sub.clone());
-    request.grant_id = Some(claims.jti.clone());
-    let revision = verified.revision;
+    request.user_id = Some(verified.claims.sub.clone());
+    request.grant_id = Some(verified.claims.jti.clone());
     request.size = state
         .catalog
-        .blob_size_in_revision(&revision, request.blob)
+        .blob_size_in_revision(&verified.revision, request.blob)
         .await?
         .ok_or(AccessError::GrantNotForBlob)?;
+    check_standing(state, &verified, request.client_ip).await
+}
+
+/// Checks that `token` is a valid, unexpired grant whose holder is still entitled on the
+/// facts it was decided on, whatever blob it is then used for (the registry finds blobs in
+/// the OCI views of the grant's revision itself); returns its row, and notes its user and
+/// id on `request` like `check`.
+pub async fn check_holder(
+    state: &AppState,
+    token: &str,
+    request: &mut BlobRequest<'_>,
+) -> Result<GrantRow, AccessError> {
+    let verified = verified_grant(state, token).await?;
+    request.user_id = Some(verified.claims.sub.clone());
+    request.grant_id = Some(verified.claims.jti.clone());
+    check_standing(state, &verified, request.client_ip).await
+}
+
+async fn check_standing(
+    state: &AppState,
+    verified: &VerifiedGrant,
+    client_ip: Option<std::net::IpAddr>,
+) -> Result<GrantRow, AccessError> {
+    let claims = &verified.claims;
+    let revision = verified.revision;
     let standing = verified
         .standing
         .clone()
@@ -195,7 +218,7 @@ pub async fn check(
         return Err(AccessError::GrantOutdated);
     }
     if grant.location_bound != 0 {
-        check_location(state, &grant, request.client_ip)?;
+        check_location(state, &grant, client_ip)?;
     }
     Ok(grant)
 }
@@ -294,10 +317,21 @@ pub struct BlobRequest<'a> {
     pub bytes: u64,
     /// A GET from byte 0 (counted as a download in the allowance; its bytes count like any).
     pub fresh: bool,
+    /// What the request costs when that is not `blob` itself: a modelcar layer frames a
+    /// stored file and costs that file's allowance, for the file's bytes it carries.
+    pub counted_as: Option<FileCharge>,
+}
+
+/// The stored file a request is charged to, and how much of it the answer carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileCharge {
+    pub file: Sha256Digest,
+    pub size: u64,
+    pub bytes: u64,
 }
 
 fn request_data(grant: Option<&GrantRow>, request: &BlobRequest<'_>) -> Value {
-    json!({
+    let mut data = json!({
         "grant": request.grant_id,
         "model": grant.map(|g| g.model_id.clone()),
         "revision": grant.map(|g| format!("sha256:{}", g.revision_digest)),
@@ -307,7 +341,12 @@ fn request_data(grant: Option<&GrantRow>, request: &BlobRequest<'_>) -> Value {
         "status": request.status,
         "bytes": request.bytes,
         "fresh": request.fresh,
-    })
+    });
+    if let Some(counted_as) = request.counted_as {
+        data["counted_as"] =
+            json!({ "blob": counted_as.file.reference(), "bytes": counted_as.bytes });
+    }
+    data
 }
 
 pub use crate::audit::blob_ledger::Reservation;
@@ -323,12 +362,17 @@ pub async fn admit(
     request: &BlobRequest<'_>,
 ) -> Result<Admitted, AccessError> {
     let charged = request.method == "GET" && request.status != 304;
+    let counted = request.counted_as.unwrap_or(FileCharge {
+        file: *request.blob,
+        size: request.size,
+        bytes: request.bytes,
+    });
     let charge = charged.then(|| grants::Charge {
         user_id: grant.user_id.clone(),
-        sha256: request.blob.hex(),
+        sha256: counted.file.hex(),
         fresh: request.fresh,
-        bytes: i64::try_from(request.bytes).unwrap_or(i64::MAX),
-        budget: i64::try_from(request.size)
+        bytes: i64::try_from(counted.bytes).unwrap_or(i64::MAX),
+        budget: i64::try_from(counted.size)
             .unwrap_or(i64::MAX)
             .saturating_mul(grant.downloads_per_blob),
     });

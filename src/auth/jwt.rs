@@ -323,6 +323,12 @@ impl SessionKeys {
     pub fn grant_audience(&self) -> String {
         format!("{}:grant", self.audience)
     }
+
+    /// The audience of the OCI registry's own tokens (those that are not grants): the
+    /// session audience with `:registry` appended.
+    pub fn registry_audience(&self) -> String {
+        format!("{}:registry", self.audience)
+    }
 }
 
 fn is_generated_kid(kid: &str) -> bool {

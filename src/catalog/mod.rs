@@ -4,6 +4,7 @@
 //! cached for `catalog.latest_ttl_ms` only (another replica's publish is seen within it).
 //! Publishing a revision is `publish`.
 
+pub mod oci_views;
 pub mod publish;
 
 use std::collections::HashMap;

@@ -1,12 +1,13 @@
 //! Publishing a model directory: every file is streamed once into the blob store while
-//! it is hashed, then the manifest is signed and the revision recorded in one transaction.
-//! Until that commit nothing of the publication is visible.
+//! it is hashed, then the manifest is signed, its OCI views computed, and the revision
+//! recorded with them in one transaction. Until that commit nothing of the publication is
+//! visible.
 
 use std::path::Path;
 
 use indicatif::ProgressBar;
 
-use crate::db::{catalog, Db};
+use crate::db::{catalog, oci, Db};
 use crate::domain::{valid_license_id, Modality, ModelId, Sha256Digest};
 use crate::inference::checkpoint::{Checkpoint, CheckpointFiles};
 use crate::inference::model::Model;
@@ -55,6 +56,13 @@ pub enum PublishError {
     },
     #[error(transparent)]
     Blob(#[from] BlobError),
+    #[error(
+        "`{model}` differs from the published model `{twin}` in letter case only; OCI \
+         repository names are lowercase, so both could not be pulled by name"
+    )]
+    CaseTwin { model: String, twin: String },
+    #[error(transparent)]
+    OciViews(#[from] super::oci_views::OciViewError),
     #[error("recording the validation vectors failed")]
     Validation(#[source] InferenceError),
     #[error("recording the revision failed")]
@@ -112,9 +120,21 @@ pub async fn publish_dir(
     let manifest = Manifest::new(request.model, request.license, request.modality, entries)
         .with_validation(validation);
     let signature = key.sign_manifest(&manifest);
+    let views = super::oci_views::compute(store, &manifest, &signature).await?;
     let mut tx = db.begin_write().await?;
+    if let Some(twin) = oci::case_twins(&mut tx, &manifest.model.to_string())
+        .await?
+        .into_iter()
+        .next()
+    {
+        return Err(PublishError::CaseTwin {
+            model: manifest.model.to_string(),
+            twin,
+        });
+    }
     catalog::record_revision(&mut tx, &manifest, &signature).await?;
     let revision = manifest.digest();
+    oci::record_views(&mut tx, &revision.hex(), &views).await?;
     crate::db::audit::append(
         &mut tx,
         &crate::db::audit::NewEvent {

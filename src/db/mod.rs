@@ -9,6 +9,7 @@ pub mod grants;
 mod group_commit;
 pub mod licensing;
 pub mod mirror;
+pub mod oci;
 pub mod reviews;
 pub mod standing;
 

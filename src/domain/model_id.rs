@@ -42,9 +42,9 @@ fn valid_part(part: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
-/// Orgs whose ids would collide with the gateway's own routes (`/v1/…`, `/api/…`), where
-/// the Hub-compatible `/{org}/{name}/resolve/…` could never reach them.
-const RESERVED_ORGS: &[&str] = &["v1", "api"];
+/// Orgs whose ids would collide with the gateway's own routes (`/v1/…`, `/v2/…`, `/api/…`),
+/// where the Hub-compatible `/{org}/{name}/resolve/…` could never reach them.
+const RESERVED_ORGS: &[&str] = &["v1", "v2", "api"];
 
 impl FromStr for ModelId {
     type Err = DomainError;

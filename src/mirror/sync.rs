@@ -16,7 +16,8 @@ use tokio::sync::Semaphore;
 
 use super::snapshot::{self, Snapshot};
 use super::{pinned_upstream_key, upstream_key_path};
-use crate::db::{audit, catalog, licensing, mirror as store, now_ms, Db};
+use crate::catalog::oci_views;
+use crate::db::{audit, catalog, licensing, mirror as store, now_ms, oci, Db};
 use crate::download::answers::error_message;
 use crate::download::parts::{Fetcher, FileJob, STATE_DIR};
 use crate::download::progress::Progress;
@@ -399,6 +400,10 @@ async fn publish(
             );
         }
     }
+    let mut views = Vec::with_capacity(manifests.len());
+    for (model, manifest) in snapshot.models.iter().zip(manifests) {
+        views.push(oci_views::compute(mirror.blobs, manifest, &model.signature).await?);
+    }
     let mut tx = mirror.db.begin_write().await?;
     // Another sync may have published meanwhile: the newer one stays.
     if let Some(newest) = store::newest_version(&mut tx).await? {
@@ -415,8 +420,9 @@ async fn publish(
             .to_row(license.published_at, Some(format!("upstream {upstream}")));
         licensing::insert_license_version(&mut tx, &row).await?;
     }
-    for (model, manifest) in snapshot.models.iter().zip(manifests) {
+    for ((model, manifest), views) in snapshot.models.iter().zip(manifests).zip(&views) {
         catalog::record_revision(&mut tx, manifest, &model.signature).await?;
+        oci::record_views(&mut tx, &manifest.digest().hex(), views).await?;
     }
     let kept: Vec<String> = snapshot.models.iter().map(|m| m.id.to_string()).collect();
     catalog::withdraw_all_but(&mut tx, &kept).await?;

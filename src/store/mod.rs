@@ -1,5 +1,5 @@
-//! Model distribution: the content-addressed blob store, manifests, signatures,
-//! offline verification and HTTP range semantics.
+//! Model distribution: the content-addressed blob store, manifests, signatures, their OCI
+//! views, offline verification and HTTP range semantics.
 
 pub mod blobs;
 pub mod hf_cache;
@@ -7,6 +7,7 @@ pub mod http;
 pub mod local;
 pub mod manifest;
 pub mod object;
+pub mod oci;
 pub mod range;
 pub mod signing;
 pub mod validation;

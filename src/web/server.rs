@@ -61,6 +61,7 @@ pub fn start(listener: TcpListener, state: AppState) -> anyhow::Result<RunningSe
             // Inside the request log and metrics, so refusals are logged and counted.
             .wrap(actix_web::middleware::from_fn(limits::guard_request))
             .wrap(actix_web::middleware::from_fn(middleware::observe_request))
+            .configure(crate::web::oci::configure)
             .configure(crate::web::portal::configure)
             .configure(crate::web::api::configure)
             .default_service(web::to(not_found))
