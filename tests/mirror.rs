@@ -872,3 +872,94 @@ async fn every_mirror_witnesses_upstreams_audit_log_and_stops_at_a_fork_or_rollb
     assert!(text(&output).contains("ROLLED BACK"), "{}", text(&output));
 }
 on_each_backend!(every_mirror_witnesses_upstreams_audit_log_and_stops_at_a_fork_or_rollback);
+
+/// The manifest digest of `reference` in the OCI registry at `address`, pulled with an API
+/// token of a licensed user of that gateway; and the bytes of its first layer.
+async fn oci_pull(
+    client: &reqwest::Client,
+    address: &str,
+    api_token: &str,
+    reference: &str,
+) -> (String, Vec<u8>, String) {
+    let token: Value = client
+        .get(format!("{address}/v2/token"))
+        .query(&[("scope", "repository:demo/llama-3.2-tiny:pull")])
+        .basic_auth("anyone", Some(api_token))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = token["token"].as_str().unwrap();
+    let manifest = client
+        .get(format!(
+            "{address}/v2/demo/llama-3.2-tiny/manifests/{reference}"
+        ))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(manifest.status(), 200, "{address} {reference}");
+    let digest = manifest.headers()["docker-content-digest"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let manifest: Value = manifest.json().await.unwrap();
+    let layer = manifest["layers"][0]["digest"].as_str().unwrap().to_owned();
+    let bytes = client
+        .get(format!("{address}/v2/demo/llama-3.2-tiny/blobs/{layer}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    (digest, bytes.to_vec(), layer)
+}
+
+#[tokio::test]
+async fn a_mirror_serves_the_same_oci_views_as_its_upstream() {
+    let (up, admin) = upstream(Backend::Sqlite).await;
+    let token = partner(&up, &admin, "Fjord Mirrors", "NO").await;
+    let mirror = mirror_dir(&Backend::Sqlite).await;
+    let output = mirror.sync(&up.address, &token).await;
+    assert!(output.status.success(), "{}", text(&output));
+    let mirror = mirror.serve(&up.address, &token).await;
+    let api_token = |app_client: reqwest::Client, address: String, email: &'static str| async move {
+        let session = common::licensed_session(&app_client, &address, email, "GB").await;
+        let created: Value = app_client
+            .post(format!("{address}/v1/me/tokens"))
+            .bearer_auth(&session)
+            .json(&json!({ "name": "oci" }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        created["token"].as_str().unwrap().to_owned()
+    };
+    let at_mirror = api_token(
+        mirror.client.clone(),
+        mirror.address.clone(),
+        "dev@mirror.example",
+    )
+    .await;
+    let upstream_user = api_token(up.client.clone(), up.address.clone(), "dev@up.example").await;
+    for reference in ["latest", "latest-modelcar"] {
+        let (digest, layer, layer_digest) =
+            oci_pull(&mirror.client, &mirror.address, &at_mirror, reference).await;
+        let (upstream_digest, _, _) =
+            oci_pull(&up.client, &up.address, &upstream_user, reference).await;
+        assert_eq!(
+            digest, upstream_digest,
+            "{reference}: the same view, byte for byte"
+        );
+        assert_eq!(
+            format!("sha256:{}", hex::encode(sha2::Sha256::digest(&layer))),
+            layer_digest
+        );
+    }
+}

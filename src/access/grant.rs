@@ -149,6 +149,38 @@ pub async fn check_holder(
     check_standing(state, &verified, request.client_ip).await
 }
 
+/// The newest unexpired download grant `user_id` already holds for revision `revision`
+/// (hex), when its holder still stands as when it was decided (every check of
+/// `check_holder`); `None` otherwise, and then only a new decision can open the revision.
+/// The registry uses it before deciding again, so pulling an older revision repeatedly
+/// costs no decision per request.
+pub async fn held_grant(
+    state: &AppState,
+    user_id: &str,
+    revision: &str,
+    client_ip: Option<std::net::IpAddr>,
+) -> Result<Option<GrantRow>, AccessError> {
+    let Some(row) = grants::held(
+        &state.db,
+        user_id,
+        revision,
+        Action::Download.as_str(),
+        now_ms(),
+    )
+    .await?
+    else {
+        return Ok(None);
+    };
+    let issued = sign(state, row)?;
+    let verified = verified_grant(state, &issued.token).await?;
+    match check_standing(state, &verified, client_ip).await {
+        Ok(row) => Ok(Some(row)),
+        Err(AccessError::Database(e)) => Err(e.into()),
+        Err(AccessError::Internal(e)) => Err(AccessError::Internal(e)),
+        Err(_) => Ok(None),
+    }
+}
+
 async fn check_standing(
     state: &AppState,
     verified: &VerifiedGrant,

@@ -14,7 +14,7 @@ use crate::store::blobs::{BlobError, BlobStore};
 use crate::store::http::BlobBody;
 use crate::store::manifest::{Manifest, ManifestFile};
 use crate::store::oci::tar_layer::TarFrame;
-use crate::store::oci::weights::{header_len, WeightTally};
+use crate::store::oci::weights::{header_len, HeaderError, WeightTally};
 use crate::store::oci::{build_views, RevisionViews, ViewInputs};
 
 #[derive(Debug, thiserror::Error)]
@@ -26,12 +26,6 @@ pub enum OciViewError {
         digest: String,
         #[source]
         source: std::io::Error,
-    },
-    #[error("`{path}`: {source}")]
-    Header {
-        path: String,
-        #[source]
-        source: crate::store::oci::weights::HeaderError,
     },
     #[error(transparent)]
     Build(#[from] crate::store::oci::ViewError),
@@ -76,6 +70,9 @@ async fn read_file(
     let safetensors = file.path.as_str().ends_with(".safetensors");
     let mut head: Vec<u8> = Vec::new();
     let mut wanted = if safetensors { 8 } else { 0 };
+    // A header that is not one (a file named `.safetensors` holding something else) only
+    // means the config reports no facts from it.
+    let mut unreadable: Option<HeaderError> = None;
     let mut take = |chunk: &[u8], head: &mut Vec<u8>, wanted: &mut usize| {
         hasher.update(chunk);
         if head.len() < *wanted {
@@ -85,13 +82,14 @@ async fn read_file(
         if *wanted == 8 && head.len() == 8 {
             let mut first = [0u8; 8];
             first.copy_from_slice(&head[..8]);
-            *wanted = 8 + usize::try_from(header_len(first)?).unwrap_or(usize::MAX);
+            match header_len(first) {
+                Ok(len) => *wanted = 8 + usize::try_from(len).unwrap_or(usize::MAX),
+                Err(err) => {
+                    unreadable = Some(err);
+                    *wanted = 0;
+                }
+            }
         }
-        Ok::<(), crate::store::oci::weights::HeaderError>(())
-    };
-    let header_error = |source| OciViewError::Header {
-        path: file.path.as_str().to_owned(),
-        source,
     };
     match store
         .open_blob(&file.sha256)
@@ -99,20 +97,25 @@ async fn read_file(
         .body(0, file.size)
         .await?
     {
-        BlobBody::Whole(bytes) => take(&bytes, &mut head, &mut wanted).map_err(header_error)?,
+        BlobBody::Whole(bytes) => take(&bytes, &mut head, &mut wanted),
         BlobBody::Stream { mut chunks, .. } => {
             while let Some(chunk) = chunks.next().await {
                 let chunk = chunk.map_err(|source| OciViewError::Read {
                     digest: file.sha256.reference(),
                     source,
                 })?;
-                take(&chunk, &mut head, &mut wanted).map_err(header_error)?;
+                take(&chunk, &mut head, &mut wanted);
             }
         }
     }
     hasher.update(&frame.suffix);
     if safetensors && wanted > 8 && head.len() == wanted {
-        weights.add_header(&head[8..]).map_err(header_error)?;
+        if let Err(err) = weights.add_header(&head[8..]) {
+            unreadable = Some(err);
+        }
+    }
+    if let Some(err) = unreadable {
+        tracing::warn!(path = %file.path, error = %err, "no weight facts from this file");
     }
     Ok((
         Sha256Digest::from_bytes(hasher.finalize().into()),

@@ -121,6 +121,28 @@ pub async fn reusable(
     .await
 }
 
+/// The newest grant for `action` on revision `revision` (hex) that `user_id` holds unexpired
+/// at `now`, whatever it was decided on (its standing says whether that still holds).
+pub async fn held(
+    db: &Db,
+    user_id: &str,
+    revision: &str,
+    action: &str,
+    now: i64,
+) -> Result<Option<GrantRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {GRANT_COLUMNS} FROM grants g
+         WHERE g.user_id = $1 AND g.revision_digest = $2 AND g.action = $3 AND g.expires_at > $4
+         ORDER BY g.created_at DESC, g.id DESC LIMIT 1"
+    ))
+    .bind(user_id)
+    .bind(revision)
+    .bind(action)
+    .bind(now)
+    .fetch_optional(&db.pool)
+    .await
+}
+
 /// The grant `id` with its holder's current standing, in one query.
 pub async fn standing(db: &Db, id: &str) -> Result<Option<GrantStanding>, sqlx::Error> {
     sqlx::query_as(&format!(

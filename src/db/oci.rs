@@ -99,6 +99,25 @@ pub async fn record_views(
     Ok(())
 }
 
+/// Which of `revisions` (hex) have their views recorded.
+pub async fn revisions_with_views(
+    db: &Db,
+    revisions: &[String],
+) -> Result<Vec<String>, sqlx::Error> {
+    let mut found = Vec::new();
+    for revision in revisions {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT digest FROM oci_manifests WHERE revision_digest = $1 LIMIT 1")
+                .bind(revision)
+                .fetch_optional(&db.pool)
+                .await?;
+        if row.is_some() {
+            found.push(revision.clone());
+        }
+    }
+    Ok(found)
+}
+
 /// The served revisions with no views recorded yet, oldest first.
 pub async fn revisions_without_views(db: &Db) -> Result<Vec<RevisionRow>, sqlx::Error> {
     sqlx::query_as(

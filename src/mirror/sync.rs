@@ -400,9 +400,25 @@ async fn publish(
             );
         }
     }
+    // The OCI views of revisions new to this mirror. One that cannot be computed is left to
+    // the backfill at the next start: it must never hold up the snapshot (its withdrawals).
     let mut views = Vec::with_capacity(manifests.len());
     for (model, manifest) in snapshot.models.iter().zip(manifests) {
-        views.push(oci_views::compute(mirror.blobs, manifest, &model.signature).await?);
+        let revision = manifest.digest().hex();
+        let recorded = !oci::revisions_with_views(mirror.db, std::slice::from_ref(&revision))
+            .await?
+            .is_empty();
+        let computed = match recorded {
+            true => None,
+            false => match oci_views::compute(mirror.blobs, manifest, &model.signature).await {
+                Ok(computed) => Some(computed),
+                Err(err) => {
+                    tracing::warn!(revision, error = %err, "OCI views not recorded; retried at the next start");
+                    None
+                }
+            },
+        };
+        views.push(computed);
     }
     let mut tx = mirror.db.begin_write().await?;
     // Another sync may have published meanwhile: the newer one stays.
@@ -422,7 +438,9 @@ async fn publish(
     }
     for ((model, manifest), views) in snapshot.models.iter().zip(manifests).zip(&views) {
         catalog::record_revision(&mut tx, manifest, &model.signature).await?;
-        oci::record_views(&mut tx, &manifest.digest().hex(), views).await?;
+        if let Some(views) = views {
+            oci::record_views(&mut tx, &manifest.digest().hex(), views).await?;
+        }
     }
     let kept: Vec<String> = snapshot.models.iter().map(|m| m.id.to_string()).collect();
     catalog::withdraw_all_but(&mut tx, &kept).await?;

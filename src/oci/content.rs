@@ -9,7 +9,7 @@ use super::names::{
 };
 use super::tokens::grant_for_revision;
 use super::RegistryError;
-use crate::access::{decide, gather};
+use crate::access::{decide, gather, AccessError};
 use crate::db::catalog;
 use crate::db::grants::GrantRow;
 use crate::db::oci::{self, OciBlobRow, OciManifestRow};
@@ -152,11 +152,10 @@ pub async fn visible_repositories(
             continue;
         }
         let denied = match gather(state, user_id, &model, None, client_ip, None).await {
-            Ok(inputs) => decide(state, &inputs, Action::Download)
-                .map(|d| d.outcome == Outcome::Deny)
-                .unwrap_or(true),
-            // An account that must still declare or accept sees what it could pull then.
-            Err(_) => false,
+            Ok(inputs) => decide(state, &inputs, Action::Download)?.outcome == Outcome::Deny,
+            // An account that must still declare sees what it could pull then.
+            Err(AccessError::AttestationRequired) => false,
+            Err(err) => return Err(err.into()),
         };
         if !denied {
             names.push(name);

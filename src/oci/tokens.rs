@@ -235,18 +235,28 @@ fn sign_registry_token(
     })
 }
 
-/// The account a registry token (a grant or one of the registry's own) was issued to;
-/// `None` when it is neither or no longer valid. For `/v2/` and `_catalog`.
-pub async fn account_of(state: &AppState, token: &str) -> Option<String> {
+/// The account a registry token (a grant or one of the registry's own) was issued to,
+/// used from `client_ip`; `None` when it is neither, no longer valid, or its account was
+/// disabled. For `/v2/` and `_catalog`.
+pub async fn account_of(
+    state: &AppState,
+    token: &str,
+    client_ip: Option<std::net::IpAddr>,
+) -> Result<Option<String>, RegistryError> {
     let keys = &state.session_keys;
     if let Ok(claims) = keys.verify_for::<RegistryClaims>(token, &keys.registry_audience()) {
-        return Some(claims.sub);
+        let active = crate::db::accounts::user_by_id(&state.db, &claims.sub)
+            .await?
+            .is_some_and(|user| user.disabled_at.is_none());
+        return Ok(active.then_some(claims.sub));
     }
     let mut request = holder_request();
-    grant::check_holder(state, token, &mut request)
-        .await
-        .ok()
-        .map(|grant| grant.user_id)
+    request.client_ip = client_ip;
+    match grant::check_holder(state, token, &mut request).await {
+        Ok(grant) => Ok(Some(grant.user_id)),
+        Err(AccessError::Database(e)) => Err(e.into()),
+        Err(_) => Ok(None),
+    }
 }
 
 /// A placeholder request for a grant check that serves no blob (a manifest, `/v2/`).
@@ -308,7 +318,8 @@ pub async fn authorize_manifest(
 }
 
 /// The grant for revision `revision` (hex) of `model`: `holder` itself when it is for
-/// that revision, otherwise the answer of a new decision for the holder's account.
+/// that revision, a grant the holder's account already holds for it that still stands,
+/// otherwise the answer of a new decision for the account.
 pub async fn grant_for_revision(
     state: &AppState,
     holder: &GrantRow,
@@ -318,6 +329,9 @@ pub async fn grant_for_revision(
 ) -> Result<GrantRow, RegistryError> {
     if holder.revision_digest == revision {
         return Ok(holder.clone());
+    }
+    if let Some(held) = grant::held_grant(state, &holder.user_id, revision, client_ip).await? {
+        return Ok(held);
     }
     let digest: Sha256Digest = revision
         .parse()

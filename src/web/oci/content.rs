@@ -3,11 +3,11 @@
 //! grant-checked, charged to the allowance of the file it carries and audited
 //! (`web::blob_response`), with `Docker-Content-Digest` added.
 
-use actix_web::http::{header, Method, StatusCode};
+use actix_web::http::{header, Method};
 use actix_web::web::{Bytes, Data, Path};
 use actix_web::{HttpRequest, HttpResponse};
 
-use super::{bearer_token, registry_error, Challenge};
+use super::{bearer_token, registry_error, registry_error_for, Challenge};
 use crate::access::grant::{self, BlobRequest};
 use crate::db::oci::OciBlobRow;
 use crate::domain::{ModelPath, Sha256Digest};
@@ -98,31 +98,30 @@ pub async fn get_blob(
         fresh: false,
         counted_as: None,
     };
+    let mut holder = None;
     let located = async {
         let model = content::model_of_repository(&state, &repository).await?;
-        let holder = tokens::authorize_pull(&state, token.as_deref(), &model, &mut request).await?;
-        content::find_blob(&state, &holder, &model, &digest, request.client_ip).await
-    };
-    let (grant, blob) = match located.await {
+        let checked =
+            tokens::authorize_pull(&state, token.as_deref(), &model, &mut request).await?;
+        let checked = holder.insert(checked);
+        content::find_blob(&state, checked, &model, &digest, request.client_ip).await
+    }
+    .await;
+    let (grant, blob) = match located {
         Ok(found) => found,
         Err(err) => {
+            let response = registry_error_for(err, &challenge, token.is_some());
             if request.user_id.is_some() {
                 // A refusal of a known account is audited like any refused blob request.
-                let status = match &err {
-                    RegistryError::Denied(_) => StatusCode::FORBIDDEN,
-                    RegistryError::BlobUnknown(_) => StatusCode::NOT_FOUND,
-                    _ => StatusCode::UNAUTHORIZED,
-                };
-                request.status = status.as_u16();
-                let refusal = ApiError::Forbidden(err.to_string());
-                grant::record_refusal(&state, None, &request, &refusal).await;
+                request.status = response.0.status().as_u16();
+                grant::record_refusal(&state, holder.as_ref(), &request, &response.1).await;
             }
-            return registry_error(err, &challenge, token.is_some());
+            return response.0;
         }
     };
     let source = match source_of(&blob, &mut request) {
         Ok(source) => source,
-        Err(err) => return super::api_error(err, &challenge, true),
+        Err(err) => return super::api_error(&err, &challenge, true),
     };
     let answer = respond(&req, &state, &grant, request, source).await;
     match answer {
@@ -135,7 +134,7 @@ pub async fn get_blob(
             }
             response
         }
-        Err(err) => super::api_error(err, &challenge, true),
+        Err(err) => super::api_error(&err, &challenge, true),
     }
 }
 
@@ -150,9 +149,18 @@ fn source_of(blob: &OciBlobRow, request: &mut BlobRequest<'_>) -> Result<BlobSou
         .map_err(ApiError::internal)?;
     match (blob.kind.as_str(), source) {
         ("file", Some(file)) if file == *request.blob => Ok(BlobSource::Stored),
-        ("inline", _) => Ok(BlobSource::Inline(Bytes::from(
-            blob.body.clone().unwrap_or_default(),
-        ))),
+        ("inline", _) => {
+            let body = Bytes::from(blob.body.clone().unwrap_or_default());
+            if body.len() as u64 != request.size {
+                return Err(ApiError::internal(anyhow::anyhow!(
+                    "OCI blob {} holds {} bytes, {} recorded",
+                    blob.digest,
+                    body.len(),
+                    request.size
+                )));
+            }
+            Ok(BlobSource::Inline(body))
+        }
         ("tar", Some(file)) => {
             let path: ModelPath = blob
                 .path
@@ -165,6 +173,14 @@ fn source_of(blob: &OciBlobRow, request: &mut BlobRequest<'_>) -> Result<BlobSou
                 .and_then(|n| u64::try_from(n).ok())
                 .unwrap_or_default();
             let frame = TarFrame::for_file(&path, file_size).map_err(ApiError::internal)?;
+            // INVARIANT: the frame made now is the one the layer's digest was taken over.
+            if frame.layer_size(file_size) != request.size {
+                return Err(ApiError::internal(anyhow::anyhow!(
+                    "the tar frame of `{path}` makes a {}-byte layer, {} recorded",
+                    frame.layer_size(file_size),
+                    request.size
+                )));
+            }
             Ok(BlobSource::Framed {
                 prefix: Bytes::from(frame.prefix),
                 file,

@@ -52,13 +52,17 @@ fn next_link(path: &str, query: &PageQuery, shown: &[String]) -> Option<String> 
 pub async fn check_base(req: HttpRequest, state: Data<AppState>) -> HttpResponse {
     let token = bearer_token(&req);
     let account = match &token {
-        Some(token) => tokens::account_of(&state, token).await,
-        None => None,
+        Some(token) => tokens::account_of(&state, token, client_ip(&req)).await,
+        None => Ok(None),
+    };
+    let challenge = Challenge::of(&state, &req, None);
+    let account = match account {
+        Ok(account) => account,
+        Err(err) => return registry_error(err, &challenge, true),
     };
     if account.is_some() {
         return HttpResponse::Ok().json(serde_json::json!({}));
     }
-    let challenge = Challenge::of(&state, &req, None);
     let message = if token.is_some() {
         "the registry token is not valid or expired"
     } else {
@@ -85,8 +89,12 @@ pub async fn list_repositories(
     let token = bearer_token(&req);
     let challenge = Challenge::of(&state, &req, None);
     let account = match &token {
-        Some(token) => tokens::account_of(&state, token).await,
-        None => None,
+        Some(token) => tokens::account_of(&state, token, client_ip(&req)).await,
+        None => Ok(None),
+    };
+    let account = match account {
+        Ok(account) => account,
+        Err(err) => return registry_error(err, &challenge, true),
     };
     let Some(account) = account else {
         return registry_error(

@@ -168,47 +168,92 @@ impl Challenge {
 
 /// The registry's answer to `err`.
 fn registry_error(err: RegistryError, challenge: &Challenge, had_token: bool) -> HttpResponse {
-    let unauthorized = |message: String, error: Option<&str>| {
-        let mut oci = OciError::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", message);
-        oci.challenge = Some(challenge.header(error));
-        oci.response()
+    registry_error_for(err, challenge, had_token).0
+}
+
+/// The registry's answer to `err`, and the gateway error it is (for the audit log).
+fn registry_error_for(
+    err: RegistryError,
+    challenge: &Challenge,
+    had_token: bool,
+) -> (HttpResponse, ApiError) {
+    let plain = |status, code, err: &RegistryError, cause: ApiError| {
+        (
+            OciError::new(status, code, err.to_string()).response(),
+            cause,
+        )
     };
     let invalid = had_token.then_some("invalid_token");
     match err {
-        RegistryError::NameInvalid(_) => {
-            OciError::new(StatusCode::BAD_REQUEST, "NAME_INVALID", err.to_string()).response()
-        }
-        RegistryError::NameUnknown(_) => {
-            OciError::new(StatusCode::NOT_FOUND, "NAME_UNKNOWN", err.to_string()).response()
-        }
-        RegistryError::ManifestUnknown(_) => {
-            OciError::new(StatusCode::NOT_FOUND, "MANIFEST_UNKNOWN", err.to_string()).response()
-        }
-        RegistryError::BlobUnknown(_) => {
-            OciError::new(StatusCode::NOT_FOUND, "BLOB_UNKNOWN", err.to_string()).response()
-        }
-        RegistryError::DigestInvalid(_) => {
-            OciError::new(StatusCode::BAD_REQUEST, "DIGEST_INVALID", err.to_string()).response()
-        }
-        RegistryError::Unauthorized(message) => unauthorized(message, invalid),
-        RegistryError::InsufficientScope(_) => {
-            unauthorized(err.to_string(), Some("insufficient_scope"))
-        }
+        RegistryError::NameInvalid(_) => plain(
+            StatusCode::BAD_REQUEST,
+            "NAME_INVALID",
+            &err,
+            ApiError::BadRequest(err.to_string()),
+        ),
+        RegistryError::NameUnknown(_) => plain(
+            StatusCode::NOT_FOUND,
+            "NAME_UNKNOWN",
+            &err,
+            ApiError::NotFound(err.to_string()),
+        ),
+        RegistryError::ManifestUnknown(_) => plain(
+            StatusCode::NOT_FOUND,
+            "MANIFEST_UNKNOWN",
+            &err,
+            ApiError::NotFound(err.to_string()),
+        ),
+        RegistryError::BlobUnknown(_) => plain(
+            StatusCode::NOT_FOUND,
+            "BLOB_UNKNOWN",
+            &err,
+            ApiError::NotFound(err.to_string()),
+        ),
+        RegistryError::DigestInvalid(_) => plain(
+            StatusCode::BAD_REQUEST,
+            "DIGEST_INVALID",
+            &err,
+            ApiError::InvalidDigest(err.to_string()),
+        ),
+        RegistryError::Unauthorized(message) => (
+            unauthorized(challenge, message.clone(), invalid),
+            ApiError::InvalidGrant(message),
+        ),
+        RegistryError::InsufficientScope(_) => (
+            unauthorized(challenge, err.to_string(), Some("insufficient_scope")),
+            ApiError::GrantNotForBlob,
+        ),
         RegistryError::Denied(refusal) => {
             let mut oci = OciError::new(StatusCode::FORBIDDEN, "DENIED", refusal.message.clone());
             oci.detail = serde_json::to_value(&refusal).ok();
-            oci.response()
+            let cause = ApiError::AccessDenied {
+                message: refusal.message.clone(),
+                answer: oci.detail.clone().unwrap_or_default(),
+            };
+            (oci.response(), cause)
         }
-        RegistryError::Access(err) => api_error(ApiError::from(err), challenge, had_token),
-        RegistryError::Database(err) => api_error(ApiError::from(err), challenge, had_token),
+        RegistryError::Access(err) => {
+            let err = ApiError::from(err);
+            (api_error(&err, challenge, had_token), err)
+        }
+        RegistryError::Database(err) => {
+            let err = ApiError::from(err);
+            (api_error(&err, challenge, had_token), err)
+        }
     }
 }
 
+fn unauthorized(challenge: &Challenge, message: String, error: Option<&str>) -> HttpResponse {
+    let mut oci = OciError::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", message);
+    oci.challenge = Some(challenge.header(error));
+    oci.response()
+}
+
 /// The registry's answer to a gateway error (from the grant check or the blob answer).
-fn api_error(err: ApiError, challenge: &Challenge, had_token: bool) -> HttpResponse {
+fn api_error(err: &ApiError, challenge: &Challenge, had_token: bool) -> HttpResponse {
     // The gateway's own answer logs an internal error's cause and carries its headers
     // (`Content-Range` of a 416, `Retry-After`).
-    let own = actix_web::ResponseError::error_response(&err);
+    let own = actix_web::ResponseError::error_response(err);
     let headers = own
         .headers()
         .iter()
@@ -223,7 +268,7 @@ fn api_error(err: ApiError, challenge: &Challenge, had_token: bool) -> HttpRespo
     let message = format!("{err} ({})", err.code());
     let code = match status {
         StatusCode::UNAUTHORIZED => {
-            return registry_error(RegistryError::Unauthorized(message), challenge, had_token)
+            return unauthorized(challenge, message, had_token.then_some("invalid_token"))
         }
         StatusCode::FORBIDDEN => "DENIED",
         StatusCode::NOT_FOUND => "BLOB_UNKNOWN",
