@@ -16,26 +16,15 @@ use serde_json::{json, Value};
 async fn demo_gateway(email: &str, country: &str) -> (TestApp, String) {
     let app = spawn_app(Backend::Sqlite).await;
     app.publish_demo().await;
-    let token = api_token(&app, email, country).await;
+    let token = app.licensed_api_token(email, country).await;
     (app, token)
-}
-
-/// An API token (`mg_…`, read and download) for a licensed user domiciled in `country`.
-async fn api_token(app: &TestApp, email: &str, country: &str) -> String {
-    let session = app.licensed_user(email, country).await;
-    let response = app
-        .post_json("/v1/me/tokens", Some(&session), &json!({ "name": "hf" }))
-        .await;
-    assert_eq!(response.status(), 201);
-    let body: Value = response.json().await.unwrap();
-    body["token"].as_str().unwrap().to_owned()
 }
 
 async fn snapshot_download_and_hf_hub_download_fetch_both_models_intact(backend: Backend) {
     require_hf_hub();
     let app = spawn_app(backend).await;
     app.publish_demo().await;
-    let token = api_token(&app, "dev@example.com", "US").await;
+    let token = app.licensed_api_token("dev@example.com", "US").await;
     check_snapshots(&app, &app.address, &token).await;
 
     // Every file was decided and served as an audited blob request.
@@ -160,7 +149,7 @@ async fn refused_users_get_the_gated_repository_error_with_the_reason() {
     );
 
     // Unknown repository, revision and file.
-    let us = api_token(&app, "us@example.com", "US").await;
+    let us = app.licensed_api_token("us@example.com", "US").await;
     let home = fresh_home();
     let client = HfClient::new(&app.address, Some(&us), home.path());
     let (_, answer) = client.run(&["info", "demo/Nope"]).await;
@@ -227,7 +216,7 @@ async fn a_review_case_is_a_gated_error_until_compliance_approves_it() {
     app.geolocate(Ipv4Addr::new(81, 0, 0, 0), 16, "DE", "EU")
         .await;
     // Declared in the US, connecting from Germany: compliance reviews the Vision model.
-    let token = api_token(&app, "traveller@example.com", "US").await;
+    let token = app.licensed_api_token("traveller@example.com", "US").await;
     let home = tempfile::tempdir().unwrap();
     let client = HfClient::new(&app.address, Some(&token), home.path())
         .with_header("X-Forwarded-For", "81.0.1.2");

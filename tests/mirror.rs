@@ -401,13 +401,8 @@ async fn the_hugging_face_client_downloads_from_a_mirror() {
     let mirror = mirror.serve(&up.address, &token).await;
     let user =
         common::licensed_session(&mirror.client, &mirror.address, "dev@mirror.example", "GB").await;
-    let created = mirror
-        .post_json("/v1/me/tokens", Some(&user), &json!({ "name": "hf" }))
-        .await;
-    assert_eq!(created.status(), 201);
-    let created: Value = created.json().await.unwrap();
-    let hf_token = created["token"].as_str().unwrap();
-    common::hf::check_snapshots(&up, &mirror.address, hf_token).await;
+    let hf_token = common::api_token_of(&mirror.client, &mirror.address, &user).await;
+    common::hf::check_snapshots(&up, &mirror.address, &hf_token).await;
 }
 
 async fn user_on(app: &TestApp) -> String {
@@ -927,27 +922,10 @@ async fn a_mirror_serves_the_same_oci_views_as_its_upstream() {
     let output = mirror.sync(&up.address, &token).await;
     assert!(output.status.success(), "{}", text(&output));
     let mirror = mirror.serve(&up.address, &token).await;
-    let api_token = |app_client: reqwest::Client, address: String, email: &'static str| async move {
-        let session = common::licensed_session(&app_client, &address, email, "GB").await;
-        let created: Value = app_client
-            .post(format!("{address}/v1/me/tokens"))
-            .bearer_auth(&session)
-            .json(&json!({ "name": "oci" }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        created["token"].as_str().unwrap().to_owned()
-    };
-    let at_mirror = api_token(
-        mirror.client.clone(),
-        mirror.address.clone(),
-        "dev@mirror.example",
-    )
-    .await;
-    let upstream_user = api_token(up.client.clone(), up.address.clone(), "dev@up.example").await;
+    let session =
+        common::licensed_session(&mirror.client, &mirror.address, "dev@mirror.example", "GB").await;
+    let at_mirror = common::api_token_of(&mirror.client, &mirror.address, &session).await;
+    let upstream_user = up.licensed_api_token("dev@up.example", "GB").await;
     for reference in ["latest", "latest-modelcar"] {
         let (digest, layer, layer_digest) =
             oci_pull(&mirror.client, &mirror.address, &at_mirror, reference).await;

@@ -2,7 +2,8 @@
 //! whose layers are the signed files, a modelcar image whose tar layers unpack to them
 //! under `models/`), the signature as a referrer, refusals in the spec's envelope with our
 //! rule ids, and real clients: `skopeo` (Debian) copies both views into an OCI layout and
-//! `oras` (PyPI) pulls the ModelPack view into a directory.
+//! `oras` (PyPI) pulls the ModelPack view and its signature into a directory that the
+//! OpenSSF reference verifier (`model_signing`) accepts.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -21,17 +22,6 @@ const VISION: &str = "demo/llama-3.2-tiny-vision";
 
 fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
-}
-
-/// An API token (`mg_…`) of a licensed user domiciled in `country`.
-async fn api_token(app: &TestApp, email: &str, country: &str) -> String {
-    let session = app.licensed_user(email, country).await;
-    let response = app
-        .post_json("/v1/me/tokens", Some(&session), &json!({ "name": "oci" }))
-        .await;
-    assert_eq!(response.status(), 201);
-    let body: Value = response.json().await.unwrap();
-    body["token"].as_str().unwrap().to_owned()
 }
 
 /// The registry token for pulling `repository`, asked with `api_token` as the password.
@@ -91,7 +81,7 @@ async fn signed_files(app: &TestApp, model: &str) -> HashMap<String, String> {
 async fn the_registry_serves_both_views_to_a_licensee_and_refuses_the_rest(backend: Backend) {
     let app = spawn_app(backend).await;
     app.publish_demo().await;
-    let us = api_token(&app, "dev@example.com", "US").await;
+    let us = app.licensed_api_token("dev@example.com", "US").await;
 
     // The base check sends clients to the token endpoint.
     let base = app.get("/v2/").await;
@@ -383,7 +373,7 @@ async fn the_registry_serves_both_views_to_a_licensee_and_refuses_the_rest(backe
 
     // An EU-domiciled licensee: DENIED with the rule for the Vision model, the text model
     // works.
-    let eu = api_token(&app, "eu@example.com", "DE").await;
+    let eu = app.licensed_api_token("eu@example.com", "DE").await;
     let refused = registry_token(&app, &eu, VISION).await;
     assert_eq!(refused["modelgate"]["outcome"], "deny");
     let denied = registry_get(
@@ -463,7 +453,7 @@ async fn an_expired_registry_token_is_refused_and_a_modelcar_layer_costs_its_fil
     })
     .await;
     app.publish_demo().await;
-    let us = api_token(&app, "dev@example.com", "US").await;
+    let us = app.licensed_api_token("dev@example.com", "US").await;
     let token = registry_token(&app, &us, TEXT).await["token"]
         .as_str()
         .unwrap()
@@ -571,6 +561,27 @@ async fn skopeo_copy(
     output_of(command).await
 }
 
+/// `oras pull` (the Python client) of `reference` from `host` into `out`, with `api_token` as
+/// the password.
+async fn oras_pull(host: &str, api_token: &str, reference: &str, out: &Path) {
+    let script = format!(
+        "import oras.client\n\
+         client = oras.client.OrasClient(hostname={host:?}, insecure=True)\n\
+         client.auth.set_basic_auth('anyone', {api_token:?})\n\
+         client.pull(target={target:?}, outdir={out:?})\n",
+        target = format!("{host}/{reference}"),
+        out = out.display().to_string(),
+    );
+    let mut command = Command::new("python3");
+    command.args(["-c", &script]);
+    let pulled = output_of(command).await;
+    assert!(
+        pulled.status.success(),
+        "{}",
+        String::from_utf8_lossy(&pulled.stderr)
+    );
+}
+
 /// The manifest and blobs of the image tagged `pulled` in the OCI layout `dir`.
 fn layout_manifest(dir: &Path) -> Value {
     let index: Value =
@@ -586,10 +597,10 @@ fn layout_blob(dir: &Path, digest: &str) -> std::path::PathBuf {
 
 async fn skopeo_and_oras_pull_both_views_intact(backend: Backend) {
     require_skopeo();
-    crate::common::hf::require_python_modules("oras");
+    crate::common::hf::require_python_modules("oras, model_signing");
     let app = spawn_app(backend).await;
     app.publish_demo().await;
-    let us = api_token(&app, "dev@example.com", "US").await;
+    let us = app.licensed_api_token("dev@example.com", "US").await;
     let files = signed_files(&app, "demo/Llama-3.2-Tiny").await;
 
     // skopeo: the ModelPack view, every layer blob the signed file.
@@ -643,30 +654,60 @@ async fn skopeo_and_oras_pull_both_views_intact(backend: Backend) {
     // oras: the ModelPack view into a directory, named by the layers' titles.
     let out = tempfile::tempdir().unwrap();
     let host = app.address.trim_start_matches("http://").to_owned();
-    let script = format!(
-        "import oras.client\n\
-         client = oras.client.OrasClient(hostname={host:?}, insecure=True)\n\
-         client.auth.set_basic_auth('anyone', {us:?})\n\
-         client.pull(target={target:?}, outdir={out:?})\n",
-        target = format!("{host}/{TEXT}:latest"),
-        out = out.path().display().to_string(),
-    );
-    let mut command = Command::new("python3");
-    command.args(["-c", &script]);
-    let pulled = output_of(command).await;
-    assert!(
-        pulled.status.success(),
-        "{}",
-        String::from_utf8_lossy(&pulled.stderr)
-    );
+    oras_pull(&host, &us, &format!("{TEXT}:latest"), out.path()).await;
     for (path, sha256) in &files {
         let bytes = std::fs::read(out.path().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
         assert_eq!(&sha256_hex(&bytes), sha256, "{path}");
     }
+    // The signature referrer, pulled the same way, puts model.sig beside the files, and the
+    // OpenSSF reference verifier accepts the pulled model.
+    let registry = registry_token(&app, &us, TEXT).await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let latest = registry_get(&app, &format!("/v2/{TEXT}/manifests/latest"), &registry).await;
+    let subject = latest.headers()["docker-content-digest"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let referrers: Value =
+        registry_get(&app, &format!("/v2/{TEXT}/referrers/{subject}"), &registry)
+            .await
+            .json()
+            .await
+            .unwrap();
+    let signature = referrers["manifests"][0]["digest"].as_str().unwrap();
+    oras_pull(&host, &us, &format!("{TEXT}@{signature}"), out.path()).await;
+    let key = out.path().join("publisher.pem");
+    std::fs::write(
+        &key,
+        app.get("/v1/keys/publisher").await.bytes().await.unwrap(),
+    )
+    .unwrap();
+    let model = tempfile::tempdir().unwrap();
+    for path in files.keys().chain(["model.sig".to_owned()].iter()) {
+        let target = model.path().join(path);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(out.path().join(path), target).unwrap();
+    }
+    let mut command = Command::new("model_signing");
+    command
+        .args(["verify", "key", "--signature"])
+        .arg(model.path().join("model.sig"))
+        .arg("--public_key")
+        .arg(&key)
+        .arg(model.path());
+    let verified = output_of(command).await;
+    assert!(
+        verified.status.success(),
+        "model_signing: {}{}",
+        String::from_utf8_lossy(&verified.stdout),
+        String::from_utf8_lossy(&verified.stderr)
+    );
 
     // An EU-domiciled licensee: skopeo reports DENIED with the rule for the Vision model;
     // the text model copies.
-    let eu = api_token(&app, "eu@example.com", "DE").await;
+    let eu = app.licensed_api_token("eu@example.com", "DE").await;
     let refused = tempfile::tempdir().unwrap();
     let copied = skopeo_copy(&app, &format!("{VISION}:latest"), refused.path(), &eu).await;
     assert!(!copied.status.success());
@@ -685,5 +726,5 @@ async fn skopeo_and_oras_pull_both_views_intact(backend: Backend) {
 }
 on_each_backend!(
     skopeo_and_oras_pull_both_views_intact,
-    ignore = "needs skopeo and oras (Python)"
+    ignore = "needs skopeo, oras and model_signing (Python)"
 );

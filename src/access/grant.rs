@@ -362,6 +362,31 @@ pub struct FileCharge {
     pub bytes: u64,
 }
 
+impl<'a> BlobRequest<'a> {
+    /// A `method` request for `blob` from `client_ip` with the `Range` header `range`, as it
+    /// arrives, before any check.
+    pub fn new(
+        blob: &'a Sha256Digest,
+        method: &'a str,
+        client_ip: Option<std::net::IpAddr>,
+        range: Option<&'a str>,
+    ) -> Self {
+        BlobRequest {
+            blob,
+            size: 0,
+            user_id: None,
+            grant_id: None,
+            method,
+            client_ip,
+            range,
+            status: 0,
+            bytes: 0,
+            fresh: false,
+            counted_as: None,
+        }
+    }
+}
+
 fn request_data(grant: Option<&GrantRow>, request: &BlobRequest<'_>) -> Value {
     let mut data = json!({
         "grant": request.grant_id,

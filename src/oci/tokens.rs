@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::names::repository_of;
 use super::RegistryError;
 use crate::access::grant::{self, BlobRequest};
-use crate::access::{request_access, AccessError};
+use crate::access::{request_access, AccessAnswer, AccessError};
 use crate::auth::jwt::now_secs;
 use crate::db::grants::GrantRow;
 use crate::db::now_ms;
@@ -51,6 +51,46 @@ pub struct Refusal {
 }
 
 impl Refusal {
+    /// The refusal of a decision that did not allow: its reasons with their rule ids, and
+    /// for a review the open case.
+    pub fn of_answer(answer: &AccessAnswer, model: &ModelId) -> Self {
+        let decision = &answer.decision;
+        let rules: Vec<String> = decision.reasons.iter().map(|r| r.policy.clone()).collect();
+        let reasons = decision
+            .reasons
+            .iter()
+            .map(|r| format!("{} [{}]", r.message, r.policy))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let revision = &answer.inputs.revision.digest;
+        let (code, message, review_case) = match decision.outcome {
+            Outcome::Review => {
+                let case = answer.case.as_ref().map(|c| c.id.clone());
+                let message = format!(
+                    "access to {model} (revision sha256:{revision}) waits for a compliance \
+                     review (case {}); pull again once it is approved: {reasons}",
+                    case.as_deref().unwrap_or("?")
+                );
+                ("review-pending", message, case)
+            }
+            _ => (
+                "access-denied",
+                format!(
+                    "modelgate denied access to {model} (revision sha256:{revision}): {reasons}"
+                ),
+                None,
+            ),
+        };
+        Refusal {
+            outcome: decision.outcome.as_str().into(),
+            code: code.into(),
+            message,
+            rules,
+            decision_id: Some(answer.decision_event_id.clone()),
+            review_case,
+        }
+    }
+
     /// A refusal for an error the account can act on.
     pub fn of_error(error: &ApiError) -> Self {
         Refusal {
@@ -132,73 +172,29 @@ pub async fn issue_token(
         // then names): a token that only says who asked.
         return sign_registry_token(state, user_id, None, None, now);
     };
-    let answer =
-        match request_access(state, user_id, &model, None, Action::Download, client_ip).await {
-            Ok(answer) => answer,
-            Err(AccessError::Database(e)) => return Err(e.into()),
-            Err(err) => {
-                let api = ApiError::from(err);
-                if api.status().is_server_error() {
-                    return Err(RegistryError::Access(AccessError::internal(
-                        anyhow::anyhow!("{api}"),
-                    )));
-                }
-                let refusal = Refusal::of_error(&api);
-                return sign_registry_token(state, user_id, Some(&model), Some(refusal), now);
-            }
-        };
-    let rules: Vec<String> = answer
-        .decision
-        .reasons
-        .iter()
-        .map(|r| r.policy.clone())
-        .collect();
-    let refusal = match (answer.decision.outcome, &answer.grant) {
-        (Outcome::Allow, Some(grant)) => {
-            let expires_in = u64::try_from((grant.row.expires_at - now_ms()) / 1000).unwrap_or(0);
-            return Ok(IssuedToken {
-                token: grant.token.clone(),
-                expires_in: expires_in.max(60),
-                issued_at: now,
-                repository: Some(repository_of(&model)),
-                refusal: None,
-                decision_id: Some(answer.decision_event_id.clone()),
-            });
+    let answer = match request_access(state, user_id, &model, None, Action::Download, client_ip)
+        .await
+    {
+        Ok(answer) => answer,
+        Err(err @ (AccessError::Internal(_) | AccessError::Database(_))) => return Err(err.into()),
+        Err(err) => {
+            // Something the account must do first: declare, accept, prove its address.
+            let refusal = Refusal::of_error(&ApiError::from(err));
+            return sign_registry_token(state, user_id, Some(&model), Some(refusal), now);
         }
-        (Outcome::Review, _) => {
-            let case = answer.case.as_ref().map(|c| c.id.clone());
-            Refusal {
-                outcome: "review".into(),
-                code: "review-pending".into(),
-                message: format!(
-                    "access to {model} waits for a compliance review (case {}); pull again once \
-                     it is approved [{}]",
-                    case.as_deref().unwrap_or("?"),
-                    rules.join(", ")
-                ),
-                rules,
-                decision_id: Some(answer.decision_event_id.clone()),
-                review_case: case,
-            }
-        }
-        _ => Refusal {
-            outcome: "deny".into(),
-            code: "access-denied".into(),
-            message: format!(
-                "modelgate denied access to {model}: {}",
-                answer
-                    .decision
-                    .reasons
-                    .iter()
-                    .map(|r| format!("{} [{}]", r.message, r.policy))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
-            rules,
-            decision_id: Some(answer.decision_event_id.clone()),
-            review_case: None,
-        },
     };
+    if let (Outcome::Allow, Some(grant)) = (answer.decision.outcome, &answer.grant) {
+        let expires_in = u64::try_from((grant.row.expires_at - now_ms()) / 1000).unwrap_or(0);
+        return Ok(IssuedToken {
+            token: grant.token.clone(),
+            expires_in: expires_in.max(60),
+            issued_at: now,
+            repository: Some(repository_of(&model)),
+            refusal: None,
+            decision_id: Some(answer.decision_event_id.clone()),
+        });
+    }
+    let refusal = Refusal::of_answer(&answer, &model);
     let mut issued = sign_registry_token(state, user_id, Some(&model), Some(refusal), now)?;
     issued.decision_id = Some(answer.decision_event_id);
     Ok(issued)
@@ -262,19 +258,12 @@ pub async fn account_of(
 /// A placeholder request for a grant check that serves no blob (a manifest, `/v2/`).
 fn holder_request() -> BlobRequest<'static> {
     static NONE: std::sync::OnceLock<Sha256Digest> = std::sync::OnceLock::new();
-    BlobRequest {
-        blob: NONE.get_or_init(|| Sha256Digest::from_bytes([0; 32])),
-        size: 0,
-        user_id: None,
-        grant_id: None,
-        method: "GET",
-        client_ip: None,
-        range: None,
-        status: 0,
-        bytes: 0,
-        fresh: false,
-        counted_as: None,
-    }
+    BlobRequest::new(
+        NONE.get_or_init(|| Sha256Digest::from_bytes([0; 32])),
+        "GET",
+        None,
+        None,
+    )
 }
 
 /// The grant that lets `token` pull from `model`, checked now (expiry, revocation, the
@@ -345,30 +334,11 @@ pub async fn grant_for_revision(
         client_ip,
     )
     .await?;
-    match (answer.decision.outcome, answer.grant) {
-        (Outcome::Allow, Some(grant)) => Ok(grant.row),
-        (outcome, _) => Err(RegistryError::Denied(Box::new(Refusal {
-            outcome: outcome.as_str().into(),
-            code: "access-denied".into(),
-            message: format!(
-                "modelgate refused revision sha256:{revision} of {model}: {}",
-                answer
-                    .decision
-                    .reasons
-                    .iter()
-                    .map(|r| format!("{} [{}]", r.message, r.policy))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
-            rules: answer
-                .decision
-                .reasons
-                .iter()
-                .map(|r| r.policy.clone())
-                .collect(),
-            decision_id: Some(answer.decision_event_id),
-            review_case: answer.case.map(|c| c.id),
-        }))),
+    match (answer.decision.outcome, &answer.grant) {
+        (Outcome::Allow, Some(grant)) => Ok(grant.row.clone()),
+        _ => Err(RegistryError::Denied(Box::new(Refusal::of_answer(
+            &answer, model,
+        )))),
     }
 }
 

@@ -44,6 +44,20 @@ pub async fn get_bytes(client: &reqwest::Client, url: &str) -> bytes::Bytes {
     client.get(url).send().await.unwrap().bytes().await.unwrap()
 }
 
+/// An API token (`mg_…`, read and download) minted with the session `session` at `base`.
+pub async fn api_token_of(client: &reqwest::Client, base: &str, session: &str) -> String {
+    let created = client
+        .post(format!("{base}/v1/me/tokens"))
+        .bearer_auth(session)
+        .json(&serde_json::json!({ "name": "client" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let created: serde_json::Value = created.json().await.unwrap();
+    created["token"].as_str().unwrap().to_owned()
+}
+
 /// Registers `email` over HTTP, signs in, declares a domicile in `country` and accepts the
 /// current `llama-3.2` license: what a newcomer does before downloading. Returns the
 /// session token.

@@ -382,6 +382,13 @@ impl TestApp {
         token
     }
 
+    /// An API token (`mg_…`, read and download) of a new user domiciled in `country` who
+    /// accepted the current license.
+    pub async fn licensed_api_token(&self, email: &str, country: &str) -> String {
+        let session = self.licensed_user(email, country).await;
+        api_token_of(&self.client, &self.address, &session).await
+    }
+
     /// `POST /v1/models/{model}/access`, optionally as if from `client_ip` (the test app
     /// trusts loopback as a proxy, so `X-Forwarded-For` names the client).
     pub async fn access(

@@ -92,22 +92,14 @@ pub(crate) async fn serve_blob(
     digest: &Sha256Digest,
     grant_token: Option<&str>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut request = BlobRequest {
-        blob: digest,
-        size: 0,
-        user_id: None,
-        grant_id: None,
-        method: req.method().as_str(),
-        client_ip: client_ip(req),
-        range: req
-            .headers()
+    let mut request = BlobRequest::new(
+        digest,
+        req.method().as_str(),
+        client_ip(req),
+        req.headers()
             .get(header::RANGE)
             .and_then(|v| v.to_str().ok()),
-        status: 0,
-        bytes: 0,
-        fresh: false,
-        counted_as: None,
-    };
+    );
     let grant = match grant::check(state, grant_token, &mut request).await {
         Ok(grant) => grant,
         Err(refusal) => {

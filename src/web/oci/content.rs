@@ -82,22 +82,14 @@ pub async fn get_blob(
         Ok(digest) => digest,
         Err(err) => return registry_error(err, &challenge, token.is_some()),
     };
-    let mut request = BlobRequest {
-        blob: &digest,
-        size: 0,
-        user_id: None,
-        grant_id: None,
-        method: req.method().as_str(),
-        client_ip: client_ip(&req),
-        range: req
-            .headers()
+    let mut request = BlobRequest::new(
+        &digest,
+        req.method().as_str(),
+        client_ip(&req),
+        req.headers()
             .get(header::RANGE)
             .and_then(|v| v.to_str().ok()),
-        status: 0,
-        bytes: 0,
-        fresh: false,
-        counted_as: None,
-    };
+    );
     let mut holder = None;
     let located = async {
         let model = content::model_of_repository(&state, &repository).await?;
