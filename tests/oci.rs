@@ -151,6 +151,30 @@ async fn the_registry_serves_both_views_to_a_licensee_and_refuses_the_rest(backe
         assert_eq!(layer["annotations"]["org.opencontainers.image.title"], path);
         assert_eq!(layer["digest"], format!("sha256:{}", files[path]));
     }
+    // Its config says what the weights are, read from their safetensors headers.
+    let config: Value = registry_get(
+        &app,
+        &format!(
+            "/v2/{TEXT}/blobs/{}",
+            modelpack["config"]["digest"].as_str().unwrap()
+        ),
+        &token,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(config["config"]["format"], "safetensors", "{config}");
+    assert!(config["config"]["paramSize"].is_string(), "{config}");
+    assert!(config["config"]["precision"].is_string(), "{config}");
+    assert_eq!(
+        config["descriptor"]["licenses"],
+        json!(["LicenseRef-llama-3.2"])
+    );
+    assert_eq!(
+        config["modelfs"]["diffIds"].as_array().unwrap().len(),
+        files.len()
+    );
     // The same manifest by digest and by the revision's tag; HEAD says the same.
     let tags: Value = registry_get(&app, &format!("/v2/{TEXT}/tags/list"), &token)
         .await

@@ -14,7 +14,7 @@ use crate::store::blobs::{BlobError, BlobStore};
 use crate::store::http::BlobBody;
 use crate::store::manifest::{Manifest, ManifestFile};
 use crate::store::oci::tar_layer::TarFrame;
-use crate::store::oci::weights::{header_len, HeaderError, WeightTally};
+use crate::store::oci::weights::{HeaderReader, WeightTally};
 use crate::store::oci::{build_views, RevisionViews, ViewInputs};
 
 #[derive(Debug, thiserror::Error)]
@@ -68,27 +68,11 @@ async fn read_file(
     let mut hasher = Sha256::new();
     hasher.update(&frame.prefix);
     let safetensors = file.path.as_str().ends_with(".safetensors");
-    let mut head: Vec<u8> = Vec::new();
-    let mut wanted = if safetensors { 8 } else { 0 };
-    // A header that is not one (a file named `.safetensors` holding something else) only
-    // means the config reports no facts from it.
-    let mut unreadable: Option<HeaderError> = None;
-    let mut take = |chunk: &[u8], head: &mut Vec<u8>, wanted: &mut usize| {
+    let mut header = HeaderReader::new();
+    let mut take = |chunk: &[u8]| {
         hasher.update(chunk);
-        if head.len() < *wanted {
-            let missing = *wanted - head.len();
-            head.extend_from_slice(&chunk[..missing.min(chunk.len())]);
-        }
-        if *wanted == 8 && head.len() == 8 {
-            let mut first = [0u8; 8];
-            first.copy_from_slice(&head[..8]);
-            match header_len(first) {
-                Ok(len) => *wanted = 8 + usize::try_from(len).unwrap_or(usize::MAX),
-                Err(err) => {
-                    unreadable = Some(err);
-                    *wanted = 0;
-                }
-            }
+        if safetensors {
+            header.feed(chunk);
         }
     };
     match store
@@ -97,25 +81,24 @@ async fn read_file(
         .body(0, file.size)
         .await?
     {
-        BlobBody::Whole(bytes) => take(&bytes, &mut head, &mut wanted),
+        BlobBody::Whole(bytes) => take(&bytes),
         BlobBody::Stream { mut chunks, .. } => {
             while let Some(chunk) = chunks.next().await {
                 let chunk = chunk.map_err(|source| OciViewError::Read {
                     digest: file.sha256.reference(),
                     source,
                 })?;
-                take(&chunk, &mut head, &mut wanted);
+                take(&chunk);
             }
         }
     }
     hasher.update(&frame.suffix);
-    if safetensors && wanted > 8 && head.len() == wanted {
-        if let Err(err) = weights.add_header(&head[8..]) {
-            unreadable = Some(err);
+    if safetensors {
+        // A header that is not one (a file named `.safetensors` holding something else)
+        // only means the config reports no facts from it.
+        if let Err(err) = header.header().and_then(|h| weights.add_header(h)) {
+            tracing::warn!(path = %file.path, error = %err, "no weight facts from this file");
         }
-    }
-    if let Some(err) = unreadable {
-        tracing::warn!(path = %file.path, error = %err, "no weight facts from this file");
     }
     Ok((
         Sha256Digest::from_bytes(hasher.finalize().into()),

@@ -30,6 +30,60 @@ pub fn header_len(first_bytes: [u8; 8]) -> Result<u64, HeaderError> {
     Ok(len)
 }
 
+/// Collects a safetensors file's JSON header from its bytes as they stream past, in
+/// chunks of any size, keeping nothing else.
+#[derive(Debug, Default)]
+pub struct HeaderReader {
+    head: Vec<u8>,
+    /// The bytes wanted: 8 until the length is read, then 8 plus the header's length.
+    wanted: usize,
+    failed: Option<HeaderError>,
+}
+
+impl HeaderReader {
+    pub fn new() -> Self {
+        HeaderReader {
+            head: Vec::new(),
+            wanted: 8,
+            failed: None,
+        }
+    }
+
+    /// Takes what it needs of the next `chunk` of the file.
+    pub fn feed(&mut self, chunk: &[u8]) {
+        let mut used = 0;
+        while self.head.len() < self.wanted && used < chunk.len() {
+            let take = (self.wanted - self.head.len()).min(chunk.len() - used);
+            self.head.extend_from_slice(&chunk[used..used + take]);
+            used += take;
+            if self.wanted == 8 && self.head.len() == 8 {
+                let mut first = [0u8; 8];
+                first.copy_from_slice(&self.head);
+                match header_len(first) {
+                    Ok(len) => self.wanted = 8 + usize::try_from(len).unwrap_or(usize::MAX),
+                    Err(err) => {
+                        self.failed = Some(err);
+                        self.wanted = 0;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The JSON header, once the file has been fed whole.
+    pub fn header(&self) -> Result<&[u8], HeaderError> {
+        if let Some(err) = &self.failed {
+            return Err(HeaderError::Invalid(err.to_string()));
+        }
+        if self.wanted <= 8 || self.head.len() < self.wanted {
+            return Err(HeaderError::Invalid(
+                "the file ends inside its header".into(),
+            ));
+        }
+        Ok(&self.head[8..])
+    }
+}
+
 #[derive(serde::Deserialize)]
 struct TensorInfo {
     dtype: String,
@@ -138,6 +192,29 @@ mod tests {
         assert_eq!(sized(1_235_814_400), "1.2b");
         assert_eq!(sized(350_000_000), "350m");
         assert_eq!(sized(999), "999");
+    }
+
+    #[test]
+    fn the_header_is_read_from_chunks_of_any_size() {
+        let header = br#"{"w":{"dtype":"F16","shape":[2,2],"data_offsets":[0,8]}}"#;
+        let mut file = (header.len() as u64).to_le_bytes().to_vec();
+        file.extend_from_slice(header);
+        file.extend_from_slice(&[0u8; 8]);
+        for chunk in [1, 3, 8, 9, 20, file.len()] {
+            let mut reader = HeaderReader::new();
+            file.chunks(chunk).for_each(|c| reader.feed(c));
+            assert_eq!(
+                reader.header().expect("header"),
+                header,
+                "chunks of {chunk}"
+            );
+        }
+        let mut short = HeaderReader::new();
+        short.feed(&file[..12]);
+        assert!(short.header().is_err());
+        let mut huge = HeaderReader::new();
+        huge.feed(&u64::MAX.to_le_bytes());
+        assert!(huge.header().is_err());
     }
 
     #[test]
