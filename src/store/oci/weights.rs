@@ -13,7 +13,7 @@ pub struct WeightTally {
     by_dtype: BTreeMap<String, u64>,
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum HeaderError {
     #[error("safetensors header of {0} bytes is larger than allowed")]
     TooLarge(u64),
@@ -73,7 +73,7 @@ impl HeaderReader {
     /// The JSON header, once the file has been fed whole.
     pub fn header(&self) -> Result<&[u8], HeaderError> {
         if let Some(err) = &self.failed {
-            return Err(HeaderError::Invalid(err.to_string()));
+            return Err(err.clone());
         }
         if self.wanted <= 8 || self.head.len() < self.wanted {
             return Err(HeaderError::Invalid(
