@@ -187,6 +187,7 @@ async fn start_server(audited: bool) -> (String, String, String, tempfile::TempD
             model: text.id.clone(),
             license: "llama-3.2".into(),
             modality: text.modality,
+            modelcar_base: None,
         },
         indicatif::ProgressBar::hidden(),
     )

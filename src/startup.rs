@@ -233,6 +233,7 @@ impl Application {
         tasks.push(tokio::spawn(record_missing_oci_views(
             state.db.clone(),
             state.blobs.clone(),
+            state.settings.catalog.modelcar_base_layer.clone(),
         )));
         if state.settings.mirror.is_mirror() {
             tasks.push(tokio::spawn(crate::mirror::outbox::run_shipper(
@@ -283,8 +284,17 @@ impl Application {
 
 /// Records the OCI views of revisions published before the registry existed (each file is
 /// read once); until then the registry does not know their manifests.
-async fn record_missing_oci_views(db: crate::db::Db, blobs: crate::store::blobs::BlobStore) {
-    match crate::catalog::oci_views::backfill(&db, &blobs).await {
+async fn record_missing_oci_views(
+    db: crate::db::Db,
+    blobs: crate::store::blobs::BlobStore,
+    base_layer: String,
+) {
+    use crate::catalog::oci_views::{backfill, store_base_layer};
+    let recorded = match store_base_layer(&blobs, &base_layer).await {
+        Ok(base) => backfill(&db, &blobs, base).await,
+        Err(err) => Err(err),
+    };
+    match recorded {
         Ok(0) => {}
         Ok(recorded) => tracing::info!(revisions = recorded, "OCI views recorded"),
         Err(err) => tracing::warn!(error = %err, "recording missing OCI views failed"),

@@ -752,3 +752,116 @@ on_each_backend!(
     skopeo_and_oras_pull_both_views_intact,
     ignore = "needs skopeo, oras and model_signing (Python)"
 );
+
+/// A tar holding `entries` (path, bytes), as an operator would build a base layer.
+fn tar_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut builder = tar::Builder::new(Vec::new());
+    for (path, bytes) in entries {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o755);
+        header.set_cksum();
+        builder.append_data(&mut header, path, *bytes).unwrap();
+    }
+    builder.into_inner().unwrap()
+}
+
+#[tokio::test]
+async fn a_configured_base_layer_starts_every_modelcar_image() {
+    use modelgate::catalog::oci_views::store_base_layer;
+    use modelgate::catalog::publish::{publish_dir, PublishRequest};
+    let app = spawn_app(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    // A base that would put files where the model goes is refused.
+    let clashing = dir.path().join("clash.tar");
+    std::fs::write(&clashing, tar_of(&[("models/x", b"x")])).unwrap();
+    let refused = store_base_layer(&app.state.blobs, clashing.to_str().unwrap()).await;
+    assert!(refused.is_err(), "{refused:?}");
+    let not_tar = dir.path().join("not.tar");
+    std::fs::write(&not_tar, b"not a tar at all").unwrap();
+    assert!(
+        store_base_layer(&app.state.blobs, not_tar.to_str().unwrap())
+            .await
+            .is_err()
+    );
+
+    let base = dir.path().join("base.tar");
+    std::fs::write(&base, tar_of(&[("bin/sh", b"#!a shell\n")])).unwrap();
+    let base = store_base_layer(&app.state.blobs, base.to_str().unwrap())
+        .await
+        .unwrap()
+        .expect("a base layer");
+    let (_, models) = crate::common::demo_models();
+    let text = &models[0];
+    publish_dir(
+        &app.state.db,
+        &app.state.blobs,
+        &app.key,
+        &text.dir,
+        PublishRequest {
+            model: text.id.clone(),
+            license: "llama-3.2".into(),
+            modality: text.modality,
+            modelcar_base: Some(base),
+        },
+        indicatif::ProgressBar::hidden(),
+    )
+    .await
+    .unwrap();
+    let us = app.licensed_api_token("dev@example.com", "US").await;
+    let token = registry_token(&app, &us, TEXT).await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let modelcar: Value = registry_get(
+        &app,
+        &format!("/v2/{TEXT}/manifests/latest-modelcar"),
+        &token,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let layers = modelcar["layers"].as_array().unwrap();
+    assert_eq!(layers[0]["digest"], base.digest.reference());
+    let shell = registry_get(
+        &app,
+        &format!("/v2/{TEXT}/blobs/{}", base.digest.reference()),
+        &token,
+    )
+    .await
+    .bytes()
+    .await
+    .unwrap();
+    let mut archive = tar::Archive::new(shell.as_ref());
+    let names: Vec<String> = archive
+        .entries()
+        .unwrap()
+        .map(|e| e.unwrap().path().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["bin/sh"]);
+    let mut unpacked = HashMap::new();
+    for layer in &layers[1..] {
+        let bytes = registry_get(
+            &app,
+            &format!("/v2/{TEXT}/blobs/{}", layer["digest"].as_str().unwrap()),
+            &token,
+        )
+        .await
+        .bytes()
+        .await
+        .unwrap();
+        unpack(&bytes, &mut unpacked);
+    }
+    assert_eq!(unpacked, signed_files(&app, "demo/Llama-3.2-Tiny").await);
+    // The ModelPack view holds the model's files only.
+    let modelpack: Value = registry_get(&app, &format!("/v2/{TEXT}/manifests/latest"), &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        modelpack["layers"].as_array().unwrap().len(),
+        layers.len() - 1
+    );
+}

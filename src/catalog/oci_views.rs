@@ -29,17 +29,83 @@ pub enum OciViewError {
     },
     #[error(transparent)]
     Build(#[from] crate::store::oci::ViewError),
+    #[error("the modelcar base layer `{path}` is not usable: {reason}")]
+    BaseLayer { path: String, reason: String },
     #[error("the manifest of revision {0} is not readable")]
     Manifest(String, #[source] serde_json::Error),
     #[error("recording OCI views failed")]
     Database(#[from] sqlx::Error),
 }
 
-/// Computes the views of `manifest` signed by `signature`, reading its files from `store`.
+/// A stored tar every modelcar image starts with (`catalog.modelcar_base_layer`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BaseLayer {
+    pub digest: Sha256Digest,
+    pub size: u64,
+}
+
+/// Stores the modelcar base layer at `path` (empty: none) after checking it is an
+/// uncompressed tar with entries, none of them under `models/`.
+pub async fn store_base_layer(
+    store: &BlobStore,
+    path: &str,
+) -> Result<Option<BaseLayer>, OciViewError> {
+    if path.is_empty() {
+        return Ok(None);
+    }
+    let refused = |reason: String| OciViewError::BaseLayer {
+        path: path.to_owned(),
+        reason,
+    };
+    let file = std::path::PathBuf::from(path);
+    let checked = tokio::task::spawn_blocking(move || check_base_layer(&file))
+        .await
+        .map_err(|e| refused(e.to_string()))?;
+    checked.map_err(refused)?;
+    let stored = store
+        .put_file(
+            std::path::Path::new(path),
+            None,
+            &indicatif::ProgressBar::hidden(),
+        )
+        .await?;
+    Ok(Some(BaseLayer {
+        digest: stored.digest,
+        size: stored.size,
+    }))
+}
+
+fn check_base_layer(path: &std::path::Path) -> Result<(), String> {
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut archive = tar::Archive::new(file);
+    let mut entries = 0;
+    for entry in archive.entries().map_err(|e| format!("not a tar: {e}"))? {
+        let entry = entry.map_err(|e| format!("not a tar: {e}"))?;
+        let name = entry.path().map_err(|e| e.to_string())?.into_owned();
+        let first = name.components().find(|c| {
+            !matches!(
+                c,
+                std::path::Component::CurDir | std::path::Component::RootDir
+            )
+        });
+        if first.is_some_and(|c| c.as_os_str() == crate::store::oci::tar_layer::MODELS_DIR) {
+            return Err(format!("`{}` is where the model goes", name.display()));
+        }
+        entries += 1;
+    }
+    if entries == 0 {
+        return Err("it holds no entries (or is compressed)".into());
+    }
+    Ok(())
+}
+
+/// Computes the views of `manifest` signed by `signature`, reading its files from `store`;
+/// every modelcar image starts with `base` when given.
 pub async fn compute(
     store: &BlobStore,
     manifest: &Manifest,
     signature: &str,
+    base: Option<BaseLayer>,
 ) -> Result<RevisionViews, OciViewError> {
     let mut weights = WeightTally::default();
     let mut tar_layers = Vec::with_capacity(manifest.files.len());
@@ -51,6 +117,7 @@ pub async fn compute(
         signature,
         weights: &weights,
         tar_layers: &tar_layers,
+        modelcar_base: base.map(|b| (b.digest, b.size)),
     })?)
 }
 
@@ -109,10 +176,14 @@ async fn read_file(
 /// Records the views of every served revision that has none yet (revisions published
 /// before the registry existed); returns how many were recorded. A revision whose files
 /// cannot be read is logged and skipped, and tried again at the next start.
-pub async fn backfill(db: &Db, store: &BlobStore) -> Result<usize, OciViewError> {
+pub async fn backfill(
+    db: &Db,
+    store: &BlobStore,
+    base: Option<BaseLayer>,
+) -> Result<usize, OciViewError> {
     let mut recorded = 0;
     for row in oci::revisions_without_views(db).await? {
-        match record_for(db, store, &row).await {
+        match record_for(db, store, &row, base).await {
             Ok(()) => recorded += 1,
             Err(err) => {
                 tracing::warn!(revision = %row.digest, error = %err, "OCI views not recorded")
@@ -122,10 +193,15 @@ pub async fn backfill(db: &Db, store: &BlobStore) -> Result<usize, OciViewError>
     Ok(recorded)
 }
 
-async fn record_for(db: &Db, store: &BlobStore, row: &RevisionRow) -> Result<(), OciViewError> {
+async fn record_for(
+    db: &Db,
+    store: &BlobStore,
+    row: &RevisionRow,
+    base: Option<BaseLayer>,
+) -> Result<(), OciViewError> {
     let manifest: Manifest = serde_json::from_str(&row.manifest)
         .map_err(|e| OciViewError::Manifest(row.digest.clone(), e))?;
-    let views = compute(store, &manifest, &row.signature).await?;
+    let views = compute(store, &manifest, &row.signature, base).await?;
     let mut tx = db.begin_write().await?;
     oci::record_views(&mut tx, &row.digest, &views).await?;
     tx.commit().await?;

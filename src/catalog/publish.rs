@@ -26,6 +26,8 @@ pub struct PublishRequest {
     pub model: ModelId,
     pub license: String,
     pub modality: Modality,
+    /// The layer its modelcar image starts with (`oci_views::store_base_layer`).
+    pub modelcar_base: Option<super::oci_views::BaseLayer>,
 }
 
 /// The result of a publication.
@@ -120,7 +122,8 @@ pub async fn publish_dir(
     let manifest = Manifest::new(request.model, request.license, request.modality, entries)
         .with_validation(validation);
     let signature = key.sign_manifest(&manifest);
-    let views = super::oci_views::compute(store, &manifest, &signature).await?;
+    let views =
+        super::oci_views::compute(store, &manifest, &signature, request.modelcar_base).await?;
     let mut tx = db.begin_write().await?;
     if let Some(twin) = oci::case_twins(&mut tx, &manifest.model.to_string())
         .await?

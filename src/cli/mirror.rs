@@ -54,10 +54,14 @@ pub async fn run(settings: Settings, command: MirrorCommand) -> anyhow::Result<E
     let db = crate::startup::open_database(&settings).await?;
     let blobs = BlobStore::open(&settings.storage)?;
     let key_dir = settings.storage.key_dir();
+    let modelcar_base =
+        crate::catalog::oci_views::store_base_layer(&blobs, &settings.catalog.modelcar_base_layer)
+            .await?;
     let mirror = MirrorStore {
         db: &db,
         blobs: &blobs,
         key_dir: &key_dir,
+        modelcar_base,
     };
     let options = SyncOptions {
         upstream,

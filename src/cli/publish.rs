@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::catalog::oci_views::store_base_layer;
 use crate::catalog::publish::{publish_dir, PublishRequest};
 use crate::config::Settings;
 use crate::domain::{Modality, ModelId};
@@ -49,10 +50,13 @@ pub async fn run(settings: Settings, args: PublishArgs) -> anyhow::Result<ExitCo
         (None, None) => anyhow::bail!("give a model directory or --from-hf-cache ORG/NAME"),
     };
     let (state, key) = open_state(&settings).await?;
+    let modelcar_base =
+        store_base_layer(&state.blobs, &settings.catalog.modelcar_base_layer).await?;
     let request = PublishRequest {
         model: args.model,
         license: args.license,
         modality: args.modality,
+        modelcar_base,
     };
     let published = publish_dir(
         &state.db,

@@ -78,6 +78,11 @@ pub fn run(mut settings: Settings, args: ServeArgs) -> anyhow::Result<ExitCode> 
     }
     crate::web::server::block_on(async move {
         let (state, key) = open_state(&settings).await?;
+        let modelcar_base = crate::catalog::oci_views::store_base_layer(
+            &state.blobs,
+            &settings.catalog.modelcar_base_layer,
+        )
+        .await?;
         if args.demo {
             let root = settings.storage.data_dir.join("demo-models");
             let models = tokio::task::spawn_blocking(move || demo::generate(&root)).await??;
@@ -86,6 +91,7 @@ pub fn run(mut settings: Settings, args: ServeArgs) -> anyhow::Result<ExitCode> 
                     model: model.id.clone(),
                     license: demo::DEMO_LICENSE.into(),
                     modality: model.modality,
+                    modelcar_base,
                 };
                 let published = publish_dir(
                     &state.db,

@@ -13,12 +13,17 @@ pub struct CatalogSettings {
     /// How long an answer to "which revision is latest" is reused, in milliseconds; a
     /// publish by another process becomes visible within this time. 0 disables reuse.
     pub latest_ttl_ms: u64,
+    /// An uncompressed tar every modelcar image starts with, below the model's layers
+    /// (a static shell, for runtimes that run one inside the image, as KServe's modelcar
+    /// sidecar does); empty for none. It is stored as a blob when the gateway publishes.
+    pub modelcar_base_layer: String,
 }
 
 impl Default for CatalogSettings {
     fn default() -> Self {
         CatalogSettings {
             latest_ttl_ms: 1000,
+            modelcar_base_layer: String::new(),
         }
     }
 }

@@ -65,6 +65,8 @@ pub struct MirrorStore<'a> {
     pub db: &'a Db,
     pub blobs: &'a BlobStore,
     pub key_dir: &'a std::path::Path,
+    /// The layer its modelcar images start with (`catalog.modelcar_base_layer`).
+    pub modelcar_base: Option<oci_views::BaseLayer>,
 }
 
 /// Accepted snapshots kept in the database (the newest is served).
@@ -410,7 +412,14 @@ async fn publish(
             .is_empty();
         let computed = match recorded {
             true => None,
-            false => match oci_views::compute(mirror.blobs, manifest, &model.signature).await {
+            false => match oci_views::compute(
+                mirror.blobs,
+                manifest,
+                &model.signature,
+                mirror.modelcar_base,
+            )
+            .await
+            {
                 Ok(computed) => Some(computed),
                 Err(err) => {
                     tracing::warn!(revision, error = %err, "OCI views not recorded; retried at the next start");

@@ -192,6 +192,7 @@ impl TestApp {
             model: model.parse().unwrap(),
             license: "llama-3.2".into(),
             modality,
+            modelcar_base: None,
         };
         publish_dir(
             &self.state.db,

@@ -24,6 +24,8 @@ pub struct ViewInputs<'a> {
     pub weights: &'a WeightTally,
     /// The digest and size of each file's modelcar layer, in the manifest's file order.
     pub tar_layers: &'a [(Sha256Digest, u64)],
+    /// A stored tar (digest, size) every modelcar image starts with, if any.
+    pub modelcar_base: Option<(Sha256Digest, u64)>,
 }
 
 /// The platform a modelcar image declares. Its layers hold data only, but runtimes pull an
@@ -291,9 +293,21 @@ pub fn build_views(inputs: &ViewInputs<'_>) -> Result<RevisionViews, ViewError> 
         body: modelpack_body.clone(),
     });
 
-    // The modelcar image: one uncompressed tar layer per file, under /models/.
-    let mut tar_layers = Vec::with_capacity(manifest.files.len());
+    // The modelcar image: the operator's base layer, if any, then one uncompressed tar
+    // layer per file, under /models/.
+    let mut tar_layers = Vec::with_capacity(manifest.files.len() + 1);
+    let mut diff_ids = Vec::with_capacity(manifest.files.len() + 1);
+    if let Some((digest, size)) = inputs.modelcar_base {
+        tar_layers.push(descriptor(OCI_LAYER_TAR, &digest, size, None)?);
+        diff_ids.push(digest.reference());
+        blobs.push(ViewBlob {
+            digest,
+            size,
+            kind: ViewBlobKind::File { source: digest },
+        });
+    }
     for (file, (digest, size)) in manifest.files.iter().zip(inputs.tar_layers) {
+        diff_ids.push(digest.reference());
         tar_layers.push(descriptor(OCI_LAYER_TAR, digest, *size, None)?);
         blobs.push(ViewBlob {
             digest: *digest,
@@ -311,13 +325,7 @@ pub fn build_views(inputs: &ViewInputs<'_>) -> Result<RevisionViews, ViewError> 
         .rootfs(
             RootFsBuilder::default()
                 .typ("layers")
-                .diff_ids(
-                    inputs
-                        .tar_layers
-                        .iter()
-                        .map(|(digest, _)| digest.reference())
-                        .collect::<Vec<_>>(),
-                )
+                .diff_ids(diff_ids)
                 .build()?,
         )
         .build()?;
@@ -470,6 +478,7 @@ mod tests {
             signature: r#"{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json"}"#,
             weights: &weights,
             tar_layers: &tars,
+            modelcar_base: None,
         })
         .expect("views")
     }
@@ -554,6 +563,36 @@ mod tests {
             assert_eq!(layer["mediaType"], OCI_LAYER_TAR);
             assert_eq!(&layer["digest"], diff_id);
         }
+    }
+
+    #[test]
+    fn a_base_layer_comes_first_in_the_modelcar_only() {
+        let (manifest, tars) = sample();
+        let base = (Sha256Digest::of(b"busybox layer"), 4096);
+        let with_base = build_views(&ViewInputs {
+            manifest: &manifest,
+            signature: "{}",
+            weights: &WeightTally::default(),
+            tar_layers: &tars,
+            modelcar_base: Some(base),
+        })
+        .expect("views");
+        let modelcar: serde_json::Value =
+            serde_json::from_str(&with_base.manifest(View::Modelcar).expect("view").body)
+                .expect("json");
+        let layers = modelcar["layers"].as_array().expect("layers");
+        assert_eq!(layers.len(), manifest.files.len() + 1);
+        assert_eq!(layers[0]["digest"], base.0.reference());
+        assert!(with_base
+            .blobs
+            .iter()
+            .any(|b| b.digest == base.0 && b.kind == ViewBlobKind::File { source: base.0 }));
+        let without = views();
+        assert_eq!(
+            with_base.manifest(View::ModelPack).map(|m| &m.body),
+            without.manifest(View::ModelPack).map(|m| &m.body),
+            "the ModelPack view does not change"
+        );
     }
 
     #[test]
