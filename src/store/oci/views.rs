@@ -569,14 +569,17 @@ mod tests {
     fn a_base_layer_comes_first_in_the_modelcar_only() {
         let (manifest, tars) = sample();
         let base = (Sha256Digest::of(b"busybox layer"), 4096);
-        let with_base = build_views(&ViewInputs {
-            manifest: &manifest,
-            signature: "{}",
-            weights: &WeightTally::default(),
-            tar_layers: &tars,
-            modelcar_base: Some(base),
-        })
-        .expect("views");
+        let build = |modelcar_base| {
+            build_views(&ViewInputs {
+                manifest: &manifest,
+                signature: "{}",
+                weights: &WeightTally::default(),
+                tar_layers: &tars,
+                modelcar_base,
+            })
+            .expect("views")
+        };
+        let with_base = build(Some(base));
         let modelcar: serde_json::Value =
             serde_json::from_str(&with_base.manifest(View::Modelcar).expect("view").body)
                 .expect("json");
@@ -587,7 +590,7 @@ mod tests {
             .blobs
             .iter()
             .any(|b| b.digest == base.0 && b.kind == ViewBlobKind::File { source: base.0 }));
-        let without = views();
+        let without = build(None);
         assert_eq!(
             with_base.manifest(View::ModelPack).map(|m| &m.body),
             without.manifest(View::ModelPack).map(|m| &m.body),
