@@ -328,3 +328,98 @@ async fn moving_names_redirect_to_their_commit_and_refusals_carry_hub_error_code
         assert_eq!(entry["lfs"]["oid"], files[path].as_str(), "{path}");
     }
 }
+
+#[tokio::test]
+#[ignore = "needs huggingface_hub (Python)"]
+async fn the_client_pages_the_tree_asks_paths_and_checks_access_before_downloading() {
+    require_hf_hub();
+    let (app, token) = demo_gateway("dev@example.com", "US").await;
+    // A model with more files than a page of an expanded tree (50).
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("shards")).unwrap();
+    for i in 0..60 {
+        std::fs::write(
+            dir.path().join(format!("shards/part-{i:03}.bin")),
+            format!("part {i}"),
+        )
+        .unwrap();
+    }
+    std::fs::write(dir.path().join("config.json"), "{}").unwrap();
+    app.publish(
+        dir.path(),
+        "demo/Many-Files",
+        modelgate::domain::Modality::Text,
+    )
+    .await;
+    let first = app
+        .get("/api/models/demo/Many-Files/tree/main?recursive=true&expand=true")
+        .await;
+    let link = first.headers()["link"].to_str().unwrap().to_owned();
+    assert!(link.ends_with("; rel=\"next\""), "{link}");
+    let page: Value = first.json().await.unwrap();
+    assert_eq!(page.as_array().unwrap().len(), 50);
+
+    let home = tempfile::tempdir().unwrap();
+    let client = HfClient::new(&app.address, Some(&token), home.path());
+    let (code, tree) = client.run(&["tree", "demo/Many-Files"]).await;
+    assert_eq!(code, Some(0), "{tree}");
+    let entries = tree["entries"].as_array().unwrap();
+    // 60 shards, config.json and the `shards` directory, over two pages.
+    assert_eq!(entries.len(), 62, "{tree}");
+    assert!(entries.iter().all(|e| e["commit"].is_string()), "{tree}");
+    assert!(entries
+        .iter()
+        .any(|e| e["path"] == "shards" && e["type"] == "RepoFolder"));
+
+    let (code, info) = client
+        .run(&[
+            "paths_info",
+            "demo/Many-Files",
+            "config.json",
+            "shards",
+            "missing.bin",
+        ])
+        .await;
+    assert_eq!(code, Some(0), "{info}");
+    assert_eq!(
+        info["entries"],
+        json!([{"path": "config.json", "type": "RepoFile"}, {"path": "shards", "type": "RepoFolder"}])
+    );
+
+    let (code, whoami) = client.run(&["whoami", "demo/Many-Files"]).await;
+    assert_eq!(code, Some(0), "{whoami}");
+    assert_eq!(whoami["name"], "dev@example.com");
+
+    // The preflight: allowed, gated with our reason, or not found.
+    let (code, checked) = client.run(&["auth_check", TEXT]).await;
+    assert_eq!(code, Some(0), "{checked}");
+    let eu = app.licensed_api_token("eu@example.com", "DE").await;
+    let eu_home = tempfile::tempdir().unwrap();
+    let eu_client = HfClient::new(&app.address, Some(&eu), eu_home.path());
+    let (code, refused) = eu_client.run(&["auth_check", VISION]).await;
+    assert_eq!(code, Some(3), "{refused}");
+    assert!(
+        refused["error"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == "GatedRepoError"),
+        "{refused}"
+    );
+    let message = refused["message"].as_str().unwrap();
+    assert!(
+        message.contains("eu.multimodal-withheld")
+            && message.contains("/models/demo/Llama-3.2-Tiny-Vision"),
+        "{message}"
+    );
+    let (code, missing) = client.run(&["auth_check", "demo/No-Such-Model"]).await;
+    assert_eq!(code, Some(3), "{missing}");
+    assert!(
+        missing["error"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == "RepositoryNotFoundError"),
+        "{missing}"
+    );
+}

@@ -56,6 +56,35 @@ def main():
                     for s in info.siblings
                 ],
             }
+        elif command == "tree":
+            from huggingface_hub import HfApi
+
+            entries = HfApi().list_repo_tree(repo, recursive=True, expand=True, revision=revision)
+            result = {
+                "entries": [
+                    {
+                        "path": e.path,
+                        "type": type(e).__name__,
+                        "sha256": getattr(e, "lfs", None) and e.lfs.sha256,
+                        "commit": e.last_commit.oid if e.last_commit else None,
+                    }
+                    for e in entries
+                ]
+            }
+        elif command == "paths_info":
+            from huggingface_hub import HfApi
+
+            infos = HfApi().get_paths_info(repo, sys.argv[3:], expand=True, revision=revision)
+            result = {"entries": [{"path": e.path, "type": type(e).__name__} for e in infos]}
+        elif command == "auth_check":
+            from huggingface_hub import HfApi
+
+            HfApi().auth_check(repo)
+            result = {"allowed": True}
+        elif command == "whoami":
+            from huggingface_hub import HfApi
+
+            result = {"name": HfApi().whoami()["name"]}
         elif command == "autoconfig":
             from transformers import AutoConfig
 

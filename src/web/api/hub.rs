@@ -7,7 +7,6 @@
 //! Refusals carry `X-Error-Code` / `X-Error-Message`, which the client turns into its
 //! gated-repository and not-found errors with our reason.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use actix_web::http::{header, StatusCode};
@@ -28,7 +27,7 @@ use crate::store::manifest::{Manifest, ManifestFile};
 use crate::web::api::blobs::serve_blob;
 
 /// Hex digits of a revision digest that make its Hub commit id.
-const COMMIT_HEX: usize = 40;
+pub(super) const COMMIT_HEX: usize = 40;
 /// The size the Hub reports for a Git LFS pointer file.
 const LFS_POINTER_SIZE: u64 = 134;
 
@@ -42,7 +41,7 @@ pub struct HubErrorBody {
 }
 
 /// A refusal in the Hub's terms: status, `X-Error-Code` and a message the client shows.
-struct HubError {
+pub(super) struct HubError {
     status: StatusCode,
     code: Option<&'static str>,
     message: String,
@@ -52,7 +51,7 @@ struct HubError {
 }
 
 impl HubError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub(super) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         HubError {
             status,
             code: Some(code),
@@ -142,13 +141,14 @@ impl From<ApiError> for HubError {
     }
 }
 
-type HubResult = Result<HttpResponse, HubError>;
+pub(super) type HubResult = Result<HttpResponse, HubError>;
 
 /// How the Hub routes name a revision.
-const HUB_REVISION: &str = "`main` (the latest), a commit (the first 40 hex digits of the \
+pub(super) const HUB_REVISION: &str =
+    "`main` (the latest), a commit (the first 40 hex digits of the \
     revision digest), the 64-hex digest or `sha256:` and the digest";
 
-fn answer(result: HubResult) -> HttpResponse {
+pub(super) fn answer(result: HubResult) -> HttpResponse {
     result.unwrap_or_else(|e| e.response())
 }
 
@@ -175,20 +175,20 @@ fn encode_path(path: &str) -> String {
     out
 }
 
-fn commit_of(revision: &RevisionRow) -> &str {
+pub(super) fn commit_of(revision: &RevisionRow) -> &str {
     &revision.digest[..COMMIT_HEX.min(revision.digest.len())]
 }
 
 /// A revision as the Hub names it, with its manifest.
-struct Named {
-    model: ModelId,
-    revision: Arc<RevisionRow>,
-    manifest: Manifest,
+pub(super) struct Named {
+    pub(super) model: ModelId,
+    pub(super) revision: Arc<RevisionRow>,
+    pub(super) manifest: Manifest,
 }
 
 /// The revision `rev` of `org/name`: `main`, a 40-hex commit, a 64-hex digest or
 /// `sha256:…`.
-async fn find_revision(
+pub(super) async fn find_revision(
     state: &AppState,
     org: &str,
     name: &str,
@@ -259,7 +259,7 @@ pub struct HubLfs {
 }
 
 impl HubLfs {
-    fn of(file: &ManifestFile) -> Self {
+    pub(super) fn of(file: &ManifestFile) -> Self {
         HubLfs {
             sha256: file.sha256.hex(),
             oid: file.sha256.hex(),
@@ -336,25 +336,6 @@ pub struct HubModelgateInfo {
     /// The license id of the manifest.
     pub license: String,
     pub modality: Modality,
-}
-
-/// One entry of a tree listing, as the Hub lists a repository's tree.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(tag = "type", rename_all = "lowercase")]
-pub enum HubTreeEntry {
-    /// A directory (its `oid` is empty, its `size` 0).
-    Directory {
-        path: String,
-        oid: &'static str,
-        size: u64,
-    },
-    /// A file: `oid` is the first 40 hex digits of its SHA-256, `lfs` has all of it.
-    File {
-        path: String,
-        size: u64,
-        oid: String,
-        lfs: HubLfs,
-    },
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -457,129 +438,6 @@ async fn model_info_at(
             modality: manifest.modality,
         },
     }))
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct TreeQuery {
-    /// Everything below (`true`) or only the direct children (default).
-    #[serde(default)]
-    recursive: bool,
-}
-
-/// `GET /api/models/{org}/{name}/tree/{rev}`: the files (with LFS digests) and directories
-/// at the top of the revision (everything with `?recursive=true`), in one page.
-#[utoipa::path(
-    get,
-    path = "/api/models/{org}/{name}/tree/{rev}",
-    tag = "hub",
-    security(()),
-    params(
-        super::openapi::ModelPathParams,
-        ("rev" = String, Path, description = HUB_REVISION),
-        TreeQuery,
-    ),
-    responses(
-        (status = 200, description = "Directories first, then files", body = Vec<HubTreeEntry>),
-    ),
-)]
-pub async fn tree(
-    state: Data<AppState>,
-    path: Path<(String, String, String)>,
-    query: Query<TreeQuery>,
-) -> HttpResponse {
-    answer(tree_at(&state, &path.0, &path.1, &path.2, "", query.recursive).await)
-}
-
-/// `GET /api/models/{org}/{name}/tree/{rev}/{path}`: the same, below the directory `path`
-/// (404 `EntryNotFound` when nothing is there).
-#[utoipa::path(
-    get,
-    path = "/api/models/{org}/{name}/tree/{rev}/{path}",
-    tag = "hub",
-    security(()),
-    params(
-        super::openapi::ModelPathParams,
-        ("rev" = String, Path, description = HUB_REVISION),
-        ("path" = String, Path, description = "A directory of the repository (may contain `/`)"),
-        TreeQuery,
-    ),
-    responses(
-        (status = 200, description = "Directories first, then files", body = Vec<HubTreeEntry>),
-    ),
-)]
-pub async fn tree_under(
-    state: Data<AppState>,
-    path: Path<(String, String, String, String)>,
-    query: Query<TreeQuery>,
-) -> HttpResponse {
-    answer(tree_at(&state, &path.0, &path.1, &path.2, &path.3, query.recursive).await)
-}
-
-async fn tree_at(
-    state: &AppState,
-    org: &str,
-    name: &str,
-    rev: &str,
-    under: &str,
-    recursive: bool,
-) -> HubResult {
-    let Named {
-        model,
-        revision,
-        manifest,
-    } = find_revision(state, org, name, rev).await?;
-    let prefix = if under.is_empty() {
-        String::new()
-    } else {
-        format!("{}/", under.trim_end_matches('/'))
-    };
-    let mut directories = BTreeSet::new();
-    let mut entries = Vec::new();
-    for file in manifest
-        .files
-        .iter()
-        .filter(|f| f.path.as_str().starts_with(&prefix))
-    {
-        let path = file.path.as_str();
-        let mut parent = path;
-        while let Some((dir, _)) = parent.rsplit_once('/') {
-            let direct = !dir[prefix.len().min(dir.len())..].contains('/');
-            if dir.len() + 1 > prefix.len() && (recursive || direct) {
-                directories.insert(dir.to_owned());
-            }
-            parent = dir;
-        }
-        if !recursive && path[prefix.len()..].contains('/') {
-            continue;
-        }
-        entries.push(HubTreeEntry::File {
-            path: path.to_owned(),
-            size: file.size,
-            oid: file.sha256.hex()[..COMMIT_HEX].to_owned(),
-            lfs: HubLfs::of(file),
-        });
-    }
-    if !prefix.is_empty() && entries.is_empty() {
-        return Err(HubError::new(
-            StatusCode::NOT_FOUND,
-            "EntryNotFound",
-            format!(
-                "{model}: no path `{under}` in revision {}",
-                commit_of(&revision)
-            ),
-        ));
-    }
-    let mut listing: Vec<HubTreeEntry> = directories
-        .into_iter()
-        .map(|dir| HubTreeEntry::Directory {
-            path: dir,
-            oid: "",
-            size: 0,
-        })
-        .collect();
-    listing.extend(entries);
-    Ok(HttpResponse::Ok().json(listing))
 }
 
 /// `HEAD`/`GET /{org}/{name}/resolve/{rev}/{path}`: the file, after the policy decided

@@ -7,6 +7,8 @@ mod auth;
 mod blobs;
 mod health;
 mod hub;
+mod hub_auth;
+mod hub_tree;
 mod inference;
 mod keys;
 pub(crate) mod licenses;
@@ -186,12 +188,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         "/{org}/{name}/revision/{rev}",
                         web::get().to(hub::model_info_revision),
                     )
-                    .route("/{org}/{name}/tree/{rev}", web::get().to(hub::tree))
+                    .route("/{org}/{name}/tree/{rev}", web::get().to(hub_tree::tree))
                     .route(
                         "/{org}/{name}/tree/{rev}/{path:.*}",
-                        web::get().to(hub::tree_under),
+                        web::get().to(hub_tree::tree_under),
+                    )
+                    .route(
+                        "/{org}/{name}/paths-info/{rev}",
+                        web::post().to(hub_tree::paths_info),
+                    )
+                    .route(
+                        "/{org}/{name}/auth-check",
+                        web::get().to(hub_auth::auth_check),
                     ),
             )
+            .route("/api/whoami-v2", web::get().to(hub_auth::whoami))
             .route(
                 "/{org}/{name}/resolve/{rev}/{path:.*}",
                 web::get().to(hub::resolve),

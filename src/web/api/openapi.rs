@@ -13,8 +13,8 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi, PartialSchema};
 
 use super::{
-    access, admin, audit, auth, blobs, health, hub, inference, keys, licenses, me, mirror, models,
-    partners, policy, reviews, transparency,
+    access, admin, audit, auth, blobs, health, hub, hub_auth, hub_tree, inference, keys, licenses,
+    me, mirror, models, partners, policy, reviews, transparency,
 };
 
 /// The document, assembled from the handlers listed here (a handler missing from `paths` is
@@ -86,8 +86,11 @@ use super::{
         blobs::download_blob,
         hub::model_info,
         hub::model_info_revision,
-        hub::tree,
-        hub::tree_under,
+        hub_tree::tree,
+        hub_tree::tree_under,
+        hub_tree::paths_info,
+        hub_auth::auth_check,
+        hub_auth::whoami,
         hub::resolve,
         openapi_json,
     ),
