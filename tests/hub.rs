@@ -329,12 +329,12 @@ async fn moving_names_redirect_to_their_commit_and_refusals_carry_hub_error_code
     }
 }
 
-#[tokio::test]
-#[ignore = "needs huggingface_hub (Python)"]
-async fn the_client_pages_the_tree_asks_paths_and_checks_access_before_downloading() {
+/// Lists a model with more files than a page of an expanded tree, asks for paths, checks
+/// access and the token with the client on `line` (the default one when `None`), and
+/// downloads the text model; asserts what a user of that client line would see.
+async fn pages_paths_checks_and_downloads(line: Option<&std::path::Path>) {
     require_hf_hub();
     let (app, token) = demo_gateway("dev@example.com", "US").await;
-    // A model with more files than a page of an expanded tree (50).
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("shards")).unwrap();
     for i in 0..60 {
@@ -359,8 +359,12 @@ async fn the_client_pages_the_tree_asks_paths_and_checks_access_before_downloadi
     let page: Value = first.json().await.unwrap();
     assert_eq!(page.as_array().unwrap().len(), 50);
 
+    let on_line = |client: HfClient| match line {
+        Some(line) => client.on_line(line),
+        None => client,
+    };
     let home = tempfile::tempdir().unwrap();
-    let client = HfClient::new(&app.address, Some(&token), home.path());
+    let client = on_line(HfClient::new(&app.address, Some(&token), home.path()));
     let (code, tree) = client.run(&["tree", "demo/Many-Files"]).await;
     assert_eq!(code, Some(0), "{tree}");
     let entries = tree["entries"].as_array().unwrap();
@@ -390,12 +394,12 @@ async fn the_client_pages_the_tree_asks_paths_and_checks_access_before_downloadi
     assert_eq!(code, Some(0), "{whoami}");
     assert_eq!(whoami["name"], "dev@example.com");
 
-    // The preflight: allowed, gated with our reason, or not found.
+    // The preflight: allowed, gated with our reason and the model page, or not found.
     let (code, checked) = client.run(&["auth_check", TEXT]).await;
     assert_eq!(code, Some(0), "{checked}");
     let eu = app.licensed_api_token("eu@example.com", "DE").await;
     let eu_home = tempfile::tempdir().unwrap();
-    let eu_client = HfClient::new(&app.address, Some(&eu), eu_home.path());
+    let eu_client = on_line(HfClient::new(&app.address, Some(&eu), eu_home.path()));
     let (code, refused) = eu_client.run(&["auth_check", VISION]).await;
     assert_eq!(code, Some(3), "{refused}");
     assert!(
@@ -422,4 +426,52 @@ async fn the_client_pages_the_tree_asks_paths_and_checks_access_before_downloadi
             .any(|c| c == "RepositoryNotFoundError"),
         "{missing}"
     );
+
+    // The download goes over plain HTTP: no answer names a Xet hash or a Xet token route,
+    // so the client (hf_xet installed) never switches to Xet.
+    let (code, snapshot) = client.run(&["snapshot", TEXT]).await;
+    assert_eq!(code, Some(0), "{snapshot}");
+    let (files, _) = manifest_files(&app, TEXT).await;
+    let got: std::collections::BTreeMap<String, String> =
+        serde_json::from_value(snapshot["files"].clone()).unwrap();
+    assert_eq!(got, files);
+    if let Some(expected) = line.map(|_| "0.36.0") {
+        assert_eq!(snapshot["version"], expected);
+    }
+    let commit = &snapshot["path"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let head = app
+        .client
+        .head(app.url(&format!("/{TEXT}/resolve/{commit}/config.json")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), 200);
+    for (name, value) in head.headers() {
+        let (name, value) = (name.as_str(), value.to_str().unwrap_or_default());
+        assert!(!name.starts_with("x-xet"), "{name}: {value}");
+        assert!(
+            !(name == "link" && value.contains("xet")),
+            "{name}: {value}"
+        );
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs huggingface_hub (Python)"]
+async fn the_client_pages_the_tree_asks_paths_and_checks_access_before_downloading() {
+    pages_paths_checks_and_downloads(None).await;
+}
+
+#[tokio::test]
+#[ignore = "needs huggingface_hub 0.36 in MODELGATE_HF_LEGACY (Python)"]
+async fn the_0_36_line_of_the_client_does_the_same() {
+    let line = crate::common::hf::legacy_line();
+    pages_paths_checks_and_downloads(Some(&line)).await;
 }

@@ -38,6 +38,24 @@ pub struct HfClient {
     pub home: PathBuf,
     /// Extra request headers for `hf_client.py`.
     pub headers: Vec<(String, String)>,
+    /// Where another line of `huggingface_hub` is installed (`PYTHONPATH`), if not the
+    /// default one.
+    pub python_path: Option<PathBuf>,
+}
+
+/// The environment variable naming the directory where `.ci/run` installs the 0.36 line of
+/// `huggingface_hub` (`pip install --target`), the line transformers 4.x pins.
+pub const LEGACY_LINE: &str = "MODELGATE_HF_LEGACY";
+
+/// The directory of the 0.36 line; fails the test when it is not installed.
+pub fn legacy_line() -> PathBuf {
+    let dir = std::env::var(LEGACY_LINE).unwrap_or_default();
+    assert!(
+        !dir.is_empty() && Path::new(&dir).join("huggingface_hub").is_dir(),
+        "this test needs huggingface_hub 0.36 in a directory named by {LEGACY_LINE}: \
+         python3 -m pip install --target DIR huggingface_hub==0.36.0 (.ci/run does)"
+    );
+    PathBuf::from(dir)
 }
 
 impl HfClient {
@@ -47,7 +65,14 @@ impl HfClient {
             token: token.map(str::to_owned),
             home: home.to_path_buf(),
             headers: Vec::new(),
+            python_path: None,
         }
+    }
+
+    /// Runs the `huggingface_hub` installed in `dir` instead of the default one.
+    pub fn on_line(mut self, dir: &Path) -> Self {
+        self.python_path = Some(dir.to_path_buf());
+        self
     }
 
     /// Sends `name: value` with every request (`hf_client.py` only).
@@ -67,6 +92,9 @@ impl HfClient {
             .env_remove("HF_TOKEN");
         if let Some(token) = &self.token {
             command.env("HF_TOKEN", token);
+        }
+        if let Some(dir) = &self.python_path {
+            command.env("PYTHONPATH", dir);
         }
         command
     }

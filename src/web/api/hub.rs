@@ -342,8 +342,21 @@ pub struct HubModelgateInfo {
 #[into_params(parameter_in = Query)]
 pub struct InfoQuery {
     /// `?blobs=true`: file sizes and LFS digests in `siblings`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "hub_flag")]
     blobs: bool,
+}
+
+/// A boolean query parameter as Hub clients send it: `true`/`false` from most, `True`/`False`
+/// from Python clients that format the bool themselves, or `1`/`0`.
+pub(super) fn hub_flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    let text = String::deserialize(d)?;
+    match text.to_ascii_lowercase().as_str() {
+        "true" | "1" => Ok(true),
+        "false" | "0" | "" => Ok(false),
+        _ => Err(serde::de::Error::custom(format!(
+            "`{text}` is not a boolean (true or false)"
+        ))),
+    }
 }
 
 /// `GET /api/models/{org}/{name}`: the model info of the latest revision (`main`).

@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::hub::{
-    answer, commit_of, find_revision, HubError, HubLfs, HubResult, Named, COMMIT_HEX, HUB_REVISION,
+    answer, commit_of, find_revision, hub_flag, HubError, HubLfs, HubResult, Named, COMMIT_HEX,
+    HUB_REVISION,
 };
 use crate::domain::rfc3339;
 use crate::state::AppState;
@@ -63,10 +64,10 @@ pub enum HubTreeEntry {
 #[into_params(parameter_in = Query)]
 pub struct TreeQuery {
     /// Everything below (`true`) or only the direct children (default).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "hub_flag")]
     recursive: bool,
     /// `lastCommit` on every entry (pages of 50).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "hub_flag")]
     expand: bool,
     /// The most entries of a page (at most 1,000, or 50 with `expand`).
     limit: Option<usize>,
