@@ -475,3 +475,84 @@ async fn the_0_36_line_of_the_client_does_the_same() {
     let line = crate::common::hf::legacy_line();
     pages_paths_checks_and_downloads(Some(&line)).await;
 }
+
+#[tokio::test]
+#[ignore = "needs huggingface_hub (Python)"]
+async fn compliance_staff_work_the_review_queue_with_the_hub_access_request_api() {
+    require_hf_hub();
+    let app = spawn_app(Backend::Sqlite).await;
+    app.publish_demo().await;
+    app.geolocate(Ipv4Addr::new(81, 0, 0, 0), 16, "DE", "EU")
+        .await;
+    // Declared in the US, connecting from Germany: the Vision model goes to review.
+    let token = app.licensed_api_token("traveller@example.com", "US").await;
+    let home = tempfile::tempdir().unwrap();
+    let traveller = HfClient::new(&app.address, Some(&token), home.path())
+        .with_header("X-Forwarded-For", "81.0.1.2");
+    let (code, answer) = traveller.run(&["file", VISION, "config.json"]).await;
+    assert_eq!(code, Some(3), "{answer}");
+
+    let staff = app
+        .account("compliance@example.com", Role::Compliance)
+        .await;
+    // A compliance API token with the `admin` scope, as the queue needs.
+    let created = app
+        .post_json(
+            "/v1/me/tokens",
+            Some(&staff),
+            &json!({ "name": "hub queue", "scopes": ["read", "admin"] }),
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().await.unwrap();
+    let staff_token = created["token"].as_str().unwrap().to_owned();
+    let staff_home = tempfile::tempdir().unwrap();
+    let officer = HfClient::new(&app.address, Some(&staff_token), staff_home.path());
+    let (code, pending) = officer.run(&["requests", VISION, "pending"]).await;
+    assert_eq!(code, Some(0), "{pending}");
+    let request = &pending["requests"][0];
+    assert_eq!(request["user"], "traveller@example.com");
+    assert_eq!(request["status"], "pending");
+    assert!(
+        request["fields"]["rules"].to_string().contains("review."),
+        "{pending}"
+    );
+
+    // The traveller may not work the queue.
+    let (code, refused) = traveller.run(&["requests", VISION, "pending"]).await;
+    assert_eq!(code, Some(3), "{refused}");
+
+    let (code, accepted) = officer
+        .run(&["accept", VISION, "traveller@example.com"])
+        .await;
+    assert_eq!(code, Some(0), "{accepted}");
+    let (_, listed) = officer.run(&["requests", VISION, "accepted"]).await;
+    assert_eq!(listed["requests"][0]["id"], request["id"]);
+    let (code, answer) = traveller.run(&["file", VISION, "config.json"]).await;
+    assert_eq!(code, Some(0), "{answer}");
+    let case = app
+        .get_auth_json(
+            &format!("/v1/reviews/{}", request["id"].as_str().unwrap()),
+            &staff,
+        )
+        .await;
+    assert_eq!(case["state"], "approved", "{case}");
+
+    // Rejecting decides the case again: the grant stops at the next request.
+    let (code, rejected) = officer
+        .run(&[
+            "reject",
+            VISION,
+            "traveller@example.com",
+            "domicile documents missing",
+        ])
+        .await;
+    assert_eq!(code, Some(0), "{rejected}");
+    let (_, listed) = officer.run(&["requests", VISION, "rejected"]).await;
+    assert_eq!(listed["requests"][0]["id"], request["id"]);
+    let fresh_home = tempfile::tempdir().unwrap();
+    let again = HfClient::new(&app.address, Some(&token), fresh_home.path())
+        .with_header("X-Forwarded-For", "81.0.1.2");
+    let (code, answer) = again.run(&["file", VISION, "config.json"]).await;
+    assert_eq!(code, Some(3), "{answer}");
+}

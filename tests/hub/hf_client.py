@@ -85,6 +85,21 @@ def main():
             from huggingface_hub import HfApi
 
             result = {"name": HfApi().whoami()["name"]}
+        elif command == "requests":
+            from huggingface_hub import HfApi
+
+            listed = getattr(HfApi(), f"list_{sys.argv[3]}_access_requests")(repo)
+            result = {"requests": [{"user": r.username, "id": r.request_id, "status": r.status, "fields": r.fields} for r in listed]}
+        elif command == "accept":
+            from huggingface_hub import HfApi
+
+            HfApi().accept_access_request(repo, sys.argv[3])
+            result = {"accepted": sys.argv[3]}
+        elif command == "reject":
+            from huggingface_hub import HfApi
+
+            HfApi().reject_access_request(repo, sys.argv[3], rejection_reason=sys.argv[4])
+            result = {"rejected": sys.argv[3]}
         elif command == "autoconfig":
             from transformers import AutoConfig
 

@@ -8,6 +8,7 @@ mod blobs;
 mod health;
 mod hub;
 mod hub_auth;
+mod hub_requests;
 mod hub_tree;
 mod inference;
 mod keys;
@@ -200,6 +201,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(
                         "/{org}/{name}/auth-check",
                         web::get().to(hub_auth::auth_check),
+                    )
+                    .route(
+                        "/{org}/{name}/user-access-request/handle",
+                        web::post().to(hub_requests::handle_access_request),
+                    )
+                    .route(
+                        "/{org}/{name}/user-access-request/grant",
+                        web::post().to(hub_requests::grant_access),
+                    )
+                    .route(
+                        "/{org}/{name}/user-access-request/{status}",
+                        web::get().to(hub_requests::list_access_requests),
                     ),
             )
             .route("/api/whoami-v2", web::get().to(hub_auth::whoami))

@@ -13,8 +13,8 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi, PartialSchema};
 
 use super::{
-    access, admin, audit, auth, blobs, health, hub, hub_auth, hub_tree, inference, keys, licenses,
-    me, mirror, models, partners, policy, reviews, transparency,
+    access, admin, audit, auth, blobs, health, hub, hub_auth, hub_requests, hub_tree, inference,
+    keys, licenses, me, mirror, models, partners, policy, reviews, transparency,
 };
 
 /// The document, assembled from the handlers listed here (a handler missing from `paths` is
@@ -91,6 +91,9 @@ use super::{
         hub_tree::paths_info,
         hub_auth::auth_check,
         hub_auth::whoami,
+        hub_requests::list_access_requests,
+        hub_requests::handle_access_request,
+        hub_requests::grant_access,
         hub::resolve,
         openapi_json,
     ),
