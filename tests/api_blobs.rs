@@ -1,7 +1,7 @@
 //! `GET`/`HEAD /v1/blobs/sha256:{hex}` with a grant: ETag, Repr-Digest, ranges,
 //! conditionals, bad input.
 
-use crate::common::{error_code, spawn_app, Backend, TestApp};
+use crate::common::{error_code, output_of, spawn_app, Backend, TestApp};
 use base64::Engine;
 use modelgate::domain::{Modality, Sha256Digest};
 
@@ -196,21 +196,24 @@ async fn curl_resumes_an_interrupted_download_to_the_manifest_digest() {
     let out = dir.path().join("weights.bin");
     // An interrupted transfer: the first 1,000,001 bytes are already on disk.
     std::fs::write(&out, &bytes[..1_000_001]).unwrap();
-    let status = std::process::Command::new("curl")
-        .args(["-sS", "--fail", "-C", "-", "-o"])
+    // curl runs off the test's runtime, where the in-process gateway's tasks live.
+    let mut curl = std::process::Command::new("curl");
+    curl.args(["-sS", "--fail", "-C", "-", "-o"])
         .arg(&out)
-        .arg(app.url(&path))
-        .status()
-        .expect("curl is installed");
-    assert!(status.success());
+        .arg(app.url(&path));
+    let resumed = output_of(curl).await;
+    assert!(
+        resumed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
     assert_eq!(Sha256Digest::of(&std::fs::read(&out).unwrap()), digest);
     // Resuming a complete file is a no-op: the 416 answer must not end up in the file.
-    let again = std::process::Command::new("curl")
-        .args(["-sS", "-C", "-", "-o"])
+    let mut curl = std::process::Command::new("curl");
+    curl.args(["-sS", "-C", "-", "-o"])
         .arg(&out)
-        .arg(app.url(&path))
-        .status()
-        .unwrap();
-    assert!(again.success());
+        .arg(app.url(&path));
+    let again = output_of(curl).await;
+    assert!(again.status.success());
     assert_eq!(Sha256Digest::of(&std::fs::read(&out).unwrap()), digest);
 }

@@ -550,9 +550,51 @@ async fn compliance_staff_work_the_review_queue_with_the_hub_access_request_api(
     assert_eq!(code, Some(0), "{rejected}");
     let (_, listed) = officer.run(&["requests", VISION, "rejected"]).await;
     assert_eq!(listed["requests"][0]["id"], request["id"]);
+    // The Hub's accept carries no reason, so it cannot reverse a denial.
+    let (code, refused) = officer
+        .run(&["accept", VISION, "traveller@example.com"])
+        .await;
+    assert_eq!(code, Some(3), "{refused}");
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("/v1/reviews/"),
+        "{refused}"
+    );
     let fresh_home = tempfile::tempdir().unwrap();
     let again = HfClient::new(&app.address, Some(&token), fresh_home.path())
         .with_header("X-Forwarded-For", "81.0.1.2");
     let (code, answer) = again.run(&["file", VISION, "config.json"]).await;
     assert_eq!(code, Some(3), "{answer}");
+}
+
+#[tokio::test]
+async fn paths_info_answers_each_path_once_and_at_most_a_thousand() {
+    let app = spawn_app(Backend::Sqlite).await;
+    app.publish_demo().await;
+    let url = app.url(&format!("/api/models/{TEXT}/paths-info/main"));
+    let repeated = "paths=config.json&".repeat(50);
+    let answer: Value = app
+        .client
+        .post(&url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(repeated)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer.as_array().unwrap().len(), 1, "{answer}");
+    let many: String = (0..1001).map(|i| format!("paths=p{i}&")).collect();
+    let refused = app
+        .client
+        .post(&url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(many)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
 }

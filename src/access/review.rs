@@ -61,6 +61,11 @@ pub async fn decide_case(
             "staff may not decide their own review case".into(),
         ));
     }
+    if case.state == "superseded" {
+        return Err(AccessError::NotAllowed(
+            "this case was superseded by a newer one for the same licensee and model; decide that one".into(),
+        ));
+    }
     let mut tx = db.begin_write().await?;
     let previous = reviews::decide(&mut tx, id, verdict.state(), by, note)
         .await?

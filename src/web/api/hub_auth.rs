@@ -11,7 +11,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::hub::{answer, find_revision, HubError, HubResult};
-use crate::access::{decide, gather};
+use crate::access::{decide, gather, AccessError};
 use crate::auth::principal::Credential;
 use crate::auth::{Principal, Scope, ANY_ROLE};
 use crate::error::ApiError;
@@ -132,6 +132,10 @@ async fn auth_check_of(
     };
     let who = who?;
     who.authorize(ANY_ROLE, Scope::Download)?;
+    // What a download checks before it decides, in the same order.
+    if let Err(err) = crate::accounts::require_verified_email(state, who.email_verified_at) {
+        return Err(gated(ApiError::from(err).to_string()));
+    }
     let inputs = match gather(
         state,
         &who.user_id,
@@ -143,7 +147,9 @@ async fn auth_check_of(
     .await
     {
         Ok(inputs) => inputs,
-        Err(crate::access::AccessError::Database(e)) => return Err(ApiError::from(e).into()),
+        Err(err @ (AccessError::Database(_) | AccessError::Internal(_))) => {
+            return Err(ApiError::from(err).into())
+        }
         Err(err) => return Err(gated(ApiError::from(err).to_string())),
     };
     let decision = decide(state, &inputs, Action::Download)?;

@@ -202,6 +202,29 @@ async fn handle(
         body.request_id.as_deref(),
     )
     .await?;
+    // The Hub's calls carry no reason, so they only move a request forward: accepting opens
+    // nothing that staff closed, and a denial is reversed only through
+    // `POST /v1/reviews/{id}/approve` with a note saying why.
+    let allowed = match verdict {
+        Verdict::Approve => case.state == "open",
+        Verdict::Deny => case.state == "open" || case.state == "approved",
+    };
+    if !allowed {
+        let route = match verdict {
+            Verdict::Approve => "approve",
+            Verdict::Deny => "deny",
+        };
+        return Err(HubError::new(
+            StatusCode::CONFLICT,
+            "Conflict",
+            format!(
+                "request {} is {}: decide it again through POST /v1/reviews/{}/{route} with a note",
+                case.id,
+                status_of(&case.state),
+                case.id
+            ),
+        ));
+    }
     let (case, _) = decide_case(
         &state.db,
         &case.id,

@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 
 use actix_web::http::{header, StatusCode};
-use actix_web::web::{Bytes, Data, Path, Query};
+use actix_web::web::{Data, Path, Payload, Query};
 use actix_web::{HttpRequest, HttpResponse};
 use base64::Engine;
 use serde::{Deserialize, Serialize};
@@ -26,6 +26,9 @@ use crate::web::urls::base_url;
 const PAGE: usize = 1000;
 /// Entries of a page with `expand`.
 const EXPANDED_PAGE: usize = 50;
+/// The most paths one `paths-info` request may ask about, and the most bytes it may send.
+const MAX_PATHS: usize = 1000;
+const MAX_PATHS_BODY: usize = 256 * 1024;
 
 /// The revision that published an entry, as `expand` reports it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -291,9 +294,13 @@ async fn tree_at(
 pub async fn paths_info(
     state: Data<AppState>,
     path: Path<(String, String, String)>,
-    body: Bytes,
+    payload: Payload,
 ) -> HttpResponse {
     let (org, name, rev) = path.into_inner();
+    let body = match super::body_up_to(payload, MAX_PATHS_BODY).await {
+        Ok(body) => body,
+        Err(err) => return answer(Err(err.into())),
+    };
     answer(paths_info_at(&state, (&org, &name, &rev), &body).await)
 }
 
@@ -313,26 +320,39 @@ async fn paths_info_at(
                 "expected a form of `paths` and `expand`",
             )
         })?;
+    let mut asked_paths: Vec<&str> = Vec::new();
+    for (_, path) in form.iter().filter(|(k, _)| k == "paths") {
+        let path = path.trim_matches('/');
+        if !asked_paths.contains(&path) {
+            asked_paths.push(path);
+        }
+        if asked_paths.len() > MAX_PATHS {
+            return Err(HubError::new(
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                format!("at most {MAX_PATHS} paths per request"),
+            ));
+        }
+    }
     let named = find_revision(state, org, name, rev).await?;
     let expand = form
         .iter()
-        .any(|(k, v)| k == "expand" && v.eq_ignore_ascii_case("true"));
+        .any(|(k, v)| k == "expand" && matches!(v.to_ascii_lowercase().as_str(), "true" | "1"));
     let commit = expand.then(|| last_commit(&named));
-    let mut found = Vec::new();
-    for asked in form
+    let directories: BTreeSet<&str> = named
+        .manifest
+        .files
         .iter()
-        .filter(|(k, _)| k == "paths")
-        .map(|(_, v)| v.trim_matches('/'))
-    {
+        .flat_map(|f| {
+            let path = f.path.as_str();
+            path.match_indices('/').map(move |(at, _)| &path[..at])
+        })
+        .collect();
+    let mut found = Vec::new();
+    for asked in asked_paths {
         if let Some(file) = named.manifest.file(asked) {
             found.push(file_entry(file, commit.clone()));
-        } else if !asked.is_empty()
-            && named
-                .manifest
-                .files
-                .iter()
-                .any(|f| f.path.as_str().starts_with(&format!("{asked}/")))
-        {
+        } else if directories.contains(asked) {
             found.push(HubTreeEntry::Directory {
                 path: asked.to_owned(),
                 oid: "",
