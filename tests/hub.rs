@@ -390,6 +390,19 @@ async fn pages_paths_checks_and_downloads(line: Option<&std::path::Path>) {
         json!([{"path": "config.json", "type": "RepoFile"}, {"path": "shards", "type": "RepoFolder"}])
     );
 
+    // `expand` answers the properties asked for.
+    let (code, expanded) = client.run(&["info_expand", TEXT, "sha", "tags"]).await;
+    assert_eq!(code, Some(0), "{expanded}");
+    assert_eq!(
+        expanded["sha"].as_str().map(str::len),
+        Some(40),
+        "{expanded}"
+    );
+    assert!(
+        expanded["tags"].to_string().contains("license:llama-3.2"),
+        "{expanded}"
+    );
+    assert!(expanded["siblings"].is_null(), "{expanded}");
     let (code, whoami) = client.run(&["whoami", "demo/Many-Files"]).await;
     assert_eq!(code, Some(0), "{whoami}");
     assert_eq!(whoami["name"], "dev@example.com");

@@ -85,6 +85,9 @@ def main():
             from huggingface_hub import HfApi
 
             result = {"name": HfApi().whoami()["name"]}
+        elif command == "info_expand":
+            info = model_info(repo, revision=revision, expand=sys.argv[3:])
+            result = {"sha": info.sha, "tags": info.tags, "siblings": info.siblings, "downloads": info.downloads}
         elif command == "requests":
             from huggingface_hub import HfApi
 

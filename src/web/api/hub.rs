@@ -368,17 +368,20 @@ pub(super) fn hub_flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D
     params(
         super::openapi::ModelPathParams,
         InfoQuery,
+        ("expand" = Option<Vec<String>>, Query, description = "Properties to answer (repeated; `expand[]` too): only those and the ids"),
     ),
     responses(
-        (status = 200, description = "The model info", body = HubModelInfo),
+        (status = 200, description = "The model info (with `expand`, only the properties asked for)", body = HubModelInfo),
     ),
 )]
 pub async fn model_info(
+    req: HttpRequest,
     state: Data<AppState>,
     path: Path<(String, String)>,
     query: Query<InfoQuery>,
 ) -> HttpResponse {
-    answer(model_info_at(&state, &path.0, &path.1, "main", query.blobs).await)
+    let expand = expanded(&req);
+    answer(model_info_at(&state, &path.0, &path.1, "main", query.blobs, &expand).await)
 }
 
 /// `GET /api/models/{org}/{name}/revision/{rev}`: the model info of one revision.
@@ -391,18 +394,35 @@ pub async fn model_info(
         super::openapi::ModelPathParams,
         ("rev" = String, Path, description = HUB_REVISION),
         InfoQuery,
+        ("expand" = Option<Vec<String>>, Query, description = "Properties to answer (repeated; `expand[]` too): only those and the ids"),
     ),
     responses(
-        (status = 200, description = "The model info", body = HubModelInfo),
+        (status = 200, description = "The model info (with `expand`, only the properties asked for)", body = HubModelInfo),
     ),
 )]
 pub async fn model_info_revision(
+    req: HttpRequest,
     state: Data<AppState>,
     path: Path<(String, String, String)>,
     query: Query<InfoQuery>,
 ) -> HttpResponse {
-    answer(model_info_at(&state, &path.0, &path.1, &path.2, query.blobs).await)
+    let expand = expanded(&req);
+    answer(model_info_at(&state, &path.0, &path.1, &path.2, query.blobs, &expand).await)
 }
+
+/// The properties named by `expand` (or `expand[]`), repeated as newer clients send them.
+fn expanded(req: &HttpRequest) -> Vec<String> {
+    Query::<Vec<(String, String)>>::from_query(req.query_string())
+        .map(|q| q.into_inner())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(key, _)| key == "expand" || key == "expand[]")
+        .map(|(_, value)| value)
+        .collect()
+}
+
+/// The properties every model info carries, expanded or not.
+const ALWAYS: [&str; 2] = ["_id", "id"];
 
 async fn model_info_at(
     state: &AppState,
@@ -410,6 +430,7 @@ async fn model_info_at(
     name: &str,
     rev: &str,
     blobs: bool,
+    expand: &[String],
 ) -> HubResult {
     let Named {
         model,
@@ -425,7 +446,7 @@ async fn model_info_at(
             lfs: blobs.then(|| HubLfs::of(f)),
         })
         .collect();
-    Ok(HttpResponse::Ok().json(HubModelInfo {
+    let info = HubModelInfo {
         internal_id: revision.digest.clone(),
         id: model.to_string(),
         model_id: model.to_string(),
@@ -450,7 +471,17 @@ async fn model_info_at(
             license: manifest.license.clone(),
             modality: manifest.modality,
         },
-    }))
+    };
+    if expand.is_empty() {
+        return Ok(HttpResponse::Ok().json(info));
+    }
+    // With `expand`, the Hub answers the properties asked for (those it knows) and the ids.
+    let mut value =
+        serde_json::to_value(&info).map_err(|e| HubError::from(ApiError::internal(e)))?;
+    if let Some(object) = value.as_object_mut() {
+        object.retain(|key, _| ALWAYS.contains(&key.as_str()) || expand.iter().any(|e| e == key));
+    }
+    Ok(HttpResponse::Ok().json(value))
 }
 
 /// `HEAD`/`GET /{org}/{name}/resolve/{rev}/{path}`: the file, after the policy decided
