@@ -611,3 +611,37 @@ async fn paths_info_answers_each_path_once_and_at_most_a_thousand() {
         .unwrap();
     assert_eq!(refused.status(), 400);
 }
+
+#[tokio::test]
+#[ignore = "needs huggingface_hub (Python)"]
+async fn a_new_license_version_is_named_in_the_gated_error_with_the_model_page() {
+    require_hf_hub();
+    let (app, token) = demo_gateway("dev@example.com", "US").await;
+    let admin = app.account("admin@example.com", Role::Admin).await;
+    let version = json!({ "version": "v2", "title": "t", "modalities": ["text", "multimodal"],
+                          "license_text": "new", "aup_text": "new aup", "notice": "Built with Llama." });
+    let published = app
+        .post_json(
+            "/v1/admin/licenses/llama-3.2/versions",
+            Some(&admin),
+            &version,
+        )
+        .await;
+    assert_eq!(published.status(), 201);
+    let home = tempfile::tempdir().unwrap();
+    let client = HfClient::new(&app.address, Some(&token), home.path());
+    for command in [vec!["file", TEXT, "config.json"], vec!["auth_check", TEXT]] {
+        let (code, answer) = client.run(&command).await;
+        assert_eq!(code, Some(3), "{answer}");
+        assert!(
+            answer["error"].to_string().contains("GatedRepoError"),
+            "{answer}"
+        );
+        let message = answer["message"].as_str().unwrap();
+        assert!(
+            message.contains("version v2 of license llama-3.2 was published after the version")
+                && message.contains(&format!("{}/models/{TEXT}", app.address)),
+            "{message}"
+        );
+    }
+}

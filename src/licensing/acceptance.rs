@@ -41,6 +41,33 @@ pub async fn current_version(
         .ok_or_else(|| LicensingError::LicenseNotFound(id.chars().take(64).collect()))
 }
 
+/// What `user_id` must still accept of license `id` before a download, for people: the
+/// current version when none is accepted, or the new version that replaced the one they
+/// accepted; `None` when the current version is accepted.
+pub async fn acceptance_due(
+    state: &AppState,
+    user_id: &str,
+    id: &str,
+) -> Result<Option<String>, LicensingError> {
+    let current = current_version(state, id).await?;
+    let accepted = licensing::latest_acceptances_of(&state.db, user_id)
+        .await?
+        .into_iter()
+        .find(|a| a.license_id == id && a.revoked_at.is_none());
+    Ok(match accepted {
+        Some(a) if a.digest == current.digest => None,
+        Some(a) => Some(format!(
+            "version {} of license {id} was published after the version {} you accepted: \
+             it must be accepted before any further download",
+            current.version, a.version
+        )),
+        None => Some(format!(
+            "version {} of license {id} has not been accepted",
+            current.version
+        )),
+    })
+}
+
 /// Records `who`'s acceptance of the current version of license `id`, which must be the
 /// version with digest `seen` (what the person read), with a snapshot of their current
 /// attestation and its audit event.

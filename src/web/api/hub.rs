@@ -484,6 +484,33 @@ async fn model_info_at(
     Ok(HttpResponse::Ok().json(value))
 }
 
+/// What a gated error adds for people: the license version still to accept (a new version
+/// since theirs, or none accepted) when the policy asked for an acceptance, and the model
+/// page where licenses are read and accepted.
+pub(super) async fn acceptance_hint(
+    state: &AppState,
+    req: &HttpRequest,
+    user_id: &str,
+    (model, license): (&str, &str),
+    decision: &crate::policy::Decision,
+) -> String {
+    let mut hint = String::new();
+    if decision
+        .reasons
+        .iter()
+        .any(|r| r.policy == "license.acceptance-required")
+    {
+        if let Ok(Some(due)) =
+            crate::licensing::acceptance::acceptance_due(state, user_id, license).await
+        {
+            hint.push_str(&format!("; {due}"));
+        }
+    }
+    let page = format!("{}/models/{model}", crate::web::urls::base_url(state, req));
+    hint.push_str(&format!("; the license is read and accepted at {page}"));
+    hint
+}
+
 /// `HEAD`/`GET /{org}/{name}/resolve/{rev}/{path}`: the file, after the policy decided
 /// on the signed-in user (audited), served with the commit and SHA-256 the client files it
 /// under; ranges resume.
@@ -593,10 +620,21 @@ async fn resolve_file(
                 .iter()
                 .map(|r| format!("{} [{}]", r.message, r.policy))
                 .collect();
+            let hint = acceptance_hint(
+                state,
+                req,
+                &who.user_id,
+                (&access.inputs.model.id, &access.inputs.model.license),
+                &access.decision,
+            )
+            .await;
             return Err(HubError::new(
                 StatusCode::FORBIDDEN,
                 "GatedRepo",
-                format!("modelgate denied access to {model}: {}", reasons.join("; ")),
+                format!(
+                    "modelgate denied access to {model}: {}{hint}",
+                    reasons.join("; ")
+                ),
             ));
         }
         Outcome::Review => {

@@ -168,9 +168,17 @@ async fn auth_check_of(
         Outcome::Review => "access would go to a compliance review",
         _ => "modelgate would deny access",
     };
-    Err(gated(format!(
-        "{verdict} to {}: {}",
-        named.model,
-        reasons.join("; ")
-    )))
+    let hint = super::hub::acceptance_hint(
+        state,
+        req,
+        &who.user_id,
+        (&inputs.model.id, &inputs.model.license),
+        &decision,
+    )
+    .await;
+    Err(HubError::new(
+        StatusCode::FORBIDDEN,
+        "GatedRepo",
+        format!("{verdict} to {}: {}{hint}", named.model, reasons.join("; ")),
+    ))
 }
