@@ -131,13 +131,19 @@ pub async fn check(
         .blob_size_in_revision(&verified.revision, request.blob)
         .await?
         .ok_or(AccessError::GrantNotForBlob)?;
-    check_standing(state, &verified, request.client_ip).await
+    check_standing(
+        state,
+        (&verified.claims.sub, &verified.revision),
+        verified.standing.clone(),
+        request.client_ip,
+    )
+    .await
 }
 
 /// Checks that `token` is a valid, unexpired grant whose holder is still entitled on the
 /// facts it was decided on, whatever blob it is then used for (the registry finds blobs in
-/// the OCI views of the grant's revision itself); returns its row, and notes its user and
-/// id on `request` like `check`.
+/// the OCI views of revisions itself); returns its row, and notes its user and id on
+/// `request` like `check`.
 pub async fn check_holder(
     state: &AppState,
     token: &str,
@@ -146,7 +152,13 @@ pub async fn check_holder(
     let verified = verified_grant(state, token).await?;
     request.user_id = Some(verified.claims.sub.clone());
     request.grant_id = Some(verified.claims.jti.clone());
-    check_standing(state, &verified, request.client_ip).await
+    check_standing(
+        state,
+        (&verified.claims.sub, &verified.revision),
+        verified.standing.clone(),
+        request.client_ip,
+    )
+    .await
 }
 
 /// The newest unexpired download grant `user_id` already holds for revision `revision`
@@ -171,9 +183,12 @@ pub async fn held_grant(
     else {
         return Ok(None);
     };
-    let issued = sign(state, row)?;
-    let verified = verified_grant(state, &issued.token).await?;
-    match check_standing(state, &verified, client_ip).await {
+    let revision: Sha256Digest = row
+        .revision_digest
+        .parse()
+        .map_err(|_| AccessError::InvalidGrant("malformed revision".into()))?;
+    let standing = grants::standing(&state.db, &row.id).await?;
+    match check_standing(state, (user_id, &revision), standing, client_ip).await {
         Ok(row) => Ok(Some(row)),
         Err(AccessError::Database(e)) => Err(e.into()),
         Err(AccessError::Internal(e)) => Err(AccessError::Internal(e)),
@@ -181,19 +196,17 @@ pub async fn held_grant(
     }
 }
 
+/// The checks of a grant held by `holder` for `revision` whose record and holder's standing
+/// are `standing` (`None`: no such grant).
 async fn check_standing(
     state: &AppState,
-    verified: &VerifiedGrant,
+    (holder, revision): (&str, &Sha256Digest),
+    standing: Option<grants::GrantStanding>,
     client_ip: Option<std::net::IpAddr>,
 ) -> Result<GrantRow, AccessError> {
-    let claims = &verified.claims;
-    let revision = verified.revision;
-    let standing = verified
-        .standing
-        .clone()
-        .ok_or_else(|| AccessError::InvalidGrant("unknown grant".into()))?;
+    let standing = standing.ok_or_else(|| AccessError::InvalidGrant("unknown grant".into()))?;
     let grant = standing.grant;
-    if grant.user_id != claims.sub || grant.revision_digest != revision.hex() {
+    if grant.user_id != holder || grant.revision_digest != revision.hex() {
         return Err(AccessError::InvalidGrant(
             "grant does not match its record".into(),
         ));
@@ -212,7 +225,7 @@ async fn check_standing(
     let model: crate::domain::ModelId = grant.model_id.parse()?;
     if state
         .catalog
-        .revision(&model, Some(&revision))
+        .revision(&model, Some(revision))
         .await?
         .is_none()
     {

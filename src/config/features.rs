@@ -15,7 +15,8 @@ pub struct CatalogSettings {
     pub latest_ttl_ms: u64,
     /// An uncompressed tar every modelcar image starts with, below the model's layers
     /// (a static shell, for runtimes that run one inside the image, as KServe's modelcar
-    /// sidecar does); empty for none. It is stored as a blob when the gateway publishes.
+    /// sidecar does); empty for none. It is stored as a blob when the gateway starts,
+    /// publishes or syncs a mirror.
     pub modelcar_base_layer: String,
 }
 

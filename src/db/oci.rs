@@ -99,23 +99,14 @@ pub async fn record_views(
     Ok(())
 }
 
-/// Which of `revisions` (hex) have their views recorded.
-pub async fn revisions_with_views(
-    db: &Db,
-    revisions: &[String],
-) -> Result<Vec<String>, sqlx::Error> {
-    let mut found = Vec::new();
-    for revision in revisions {
-        let row: Option<(String,)> =
-            sqlx::query_as("SELECT digest FROM oci_manifests WHERE revision_digest = $1 LIMIT 1")
-                .bind(revision)
-                .fetch_optional(&db.pool)
-                .await?;
-        if row.is_some() {
-            found.push(revision.clone());
-        }
-    }
-    Ok(found)
+/// Whether revision `revision` (hex) has its views recorded.
+pub async fn has_views(db: &Db, revision: &str) -> Result<bool, sqlx::Error> {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT digest FROM oci_manifests WHERE revision_digest = $1 LIMIT 1")
+            .bind(revision)
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(row.is_some())
 }
 
 /// The served revisions with no views recorded yet, oldest first.
@@ -210,20 +201,20 @@ pub async fn blob_in_revision(
     .await
 }
 
-/// The revisions (hex) of `model` whose views name blob `digest` (hex), newest first.
-pub async fn revisions_naming_blob(
+/// The newest revision (hex) of `model` whose views name blob `digest` (hex).
+pub async fn newest_revision_naming_blob(
     db: &Db,
     model: &str,
     digest: &str,
-) -> Result<Vec<String>, sqlx::Error> {
-    let rows: Vec<(String,)> = sqlx::query_as(
+) -> Result<Option<String>, sqlx::Error> {
+    let row: Option<(String,)> = sqlx::query_as(
         "SELECT r.digest FROM oci_blobs b JOIN revisions r ON r.digest = b.revision_digest
          WHERE b.digest = $1 AND r.model_id = $2
-         ORDER BY r.published_at DESC, r.digest DESC",
+         ORDER BY r.published_at DESC, r.digest DESC LIMIT 1",
     )
     .bind(digest)
     .bind(model)
-    .fetch_all(&db.pool)
+    .fetch_optional(&db.pool)
     .await?;
-    Ok(rows.into_iter().map(|(d,)| d).collect())
+    Ok(row.map(|(d,)| d))
 }

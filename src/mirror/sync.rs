@@ -407,9 +407,7 @@ async fn publish(
     let mut views = Vec::with_capacity(manifests.len());
     for (model, manifest) in snapshot.models.iter().zip(manifests) {
         let revision = manifest.digest().hex();
-        let recorded = !oci::revisions_with_views(mirror.db, std::slice::from_ref(&revision))
-            .await?
-            .is_empty();
+        let recorded = oci::has_views(mirror.db, &revision).await?;
         let computed = match recorded {
             true => None,
             false => match oci_views::compute(

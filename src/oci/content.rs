@@ -102,12 +102,13 @@ pub async fn find_blob(
     if let Some(blob) = oci::blob_in_revision(&state.db, &holder.revision_digest, &hex).await? {
         return Ok((holder.clone(), blob));
     }
-    let revisions = oci::revisions_naming_blob(&state.db, &model.to_string(), &hex).await?;
-    let Some(revision) = revisions.first() else {
+    let Some(revision) =
+        oci::newest_revision_naming_blob(&state.db, &model.to_string(), &hex).await?
+    else {
         return Err(RegistryError::BlobUnknown(digest.reference()));
     };
-    let grant = grant_for_revision(state, holder, model, revision, client_ip).await?;
-    let blob = oci::blob_in_revision(&state.db, revision, &hex)
+    let grant = grant_for_revision(state, holder, model, &revision, client_ip).await?;
+    let blob = oci::blob_in_revision(&state.db, &revision, &hex)
         .await?
         .ok_or_else(|| RegistryError::BlobUnknown(digest.reference()))?;
     Ok((grant, blob))

@@ -8,8 +8,9 @@
 //! token asked for nothing (the `/v2/` check, `_catalog`) only names the account.
 //!
 //! A grant is bound to one revision; a pull of another revision of the same repository
-//! is decided again for the grant's holder (`grant_for_revision`), so an older tag or a
-//! revision published after the token was issued gets the same scrutiny.
+//! uses a grant the holder's account already holds for it, re-checked, or else is decided
+//! again for the account (`grant_for_revision`), so an older tag or a revision published
+//! after the token was issued gets the same scrutiny.
 
 use serde::{Deserialize, Serialize};
 
@@ -31,7 +32,7 @@ const REGISTRY_TOKEN_SECS: u64 = 300;
 
 /// Why a pull is refused, as the policy (or the account's state) decided when the token
 /// was asked for; the registry's `DENIED` carries it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Refusal {
     /// `deny`, `review` or `refused` (the account must act first).
     pub outcome: String,
@@ -55,13 +56,8 @@ impl Refusal {
     /// for a review the open case.
     pub fn of_answer(answer: &AccessAnswer, model: &ModelId) -> Self {
         let decision = &answer.decision;
-        let rules: Vec<String> = decision.reasons.iter().map(|r| r.policy.clone()).collect();
-        let reasons = decision
-            .reasons
-            .iter()
-            .map(|r| format!("{} [{}]", r.message, r.policy))
-            .collect::<Vec<_>>()
-            .join("; ");
+        let rules = decision.rule_ids();
+        let reasons = decision.reasons_text();
         let revision = &answer.inputs.revision.digest;
         let (code, message, review_case) = match decision.outcome {
             Outcome::Review => {
@@ -294,7 +290,8 @@ pub async fn authorize_pull(
     Ok(grant)
 }
 
-/// A manifest or blob request's check without a blob: `authorize_pull` with a placeholder.
+/// The check of a request that serves no blob (a manifest, a tag list, referrers):
+/// `authorize_pull` with a placeholder request.
 pub async fn authorize_manifest(
     state: &AppState,
     token: Option<&str>,

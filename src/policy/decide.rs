@@ -166,6 +166,9 @@ pub struct Reason {
     pub message: String,
 }
 
+/// The rule that denies a licensee who has not accepted the current license version.
+pub const ACCEPTANCE_RULE: &str = "license.acceptance-required";
+
 /// A decision and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Decision {
@@ -173,6 +176,22 @@ pub struct Decision {
     pub reasons: Vec<Reason>,
     /// The digest of the policy bundle that decided.
     pub bundle_digest: String,
+}
+
+impl Decision {
+    /// The reasons for people, each with its rule id: `sentence [rule]; …`.
+    pub fn reasons_text(&self) -> String {
+        self.reasons
+            .iter()
+            .map(|r| format!("{} [{}]", r.message, r.policy))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// The ids of the rules that decided.
+    pub fn rule_ids(&self) -> Vec<String> {
+        self.reasons.iter().map(|r| r.policy.clone()).collect()
+    }
 }
 
 /// Why a question could not be put to the policies (a bug or a malformed fact, never a

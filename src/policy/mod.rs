@@ -9,4 +9,6 @@ pub mod facts;
 pub mod table;
 
 pub use bundle::{BundleError, PolicyBundle};
-pub use decide::{Action, Decision, LicenseeFacts, ModelFacts, Outcome, Reason, Signals};
+pub use decide::{
+    Action, Decision, LicenseeFacts, ModelFacts, Outcome, Reason, Signals, ACCEPTANCE_RULE,
+};

@@ -498,7 +498,7 @@ pub(super) async fn acceptance_hint(
     if decision
         .reasons
         .iter()
-        .any(|r| r.policy == "license.acceptance-required")
+        .any(|r| r.policy == crate::policy::ACCEPTANCE_RULE)
     {
         if let Ok(Some(due)) =
             crate::licensing::acceptance::acceptance_due(state, user_id, license).await
@@ -614,12 +614,6 @@ async fn resolve_file(
             HubError::from(ApiError::internal(anyhow::anyhow!("allow without a grant")))
         })?,
         Outcome::Deny => {
-            let reasons: Vec<String> = access
-                .decision
-                .reasons
-                .iter()
-                .map(|r| format!("{} [{}]", r.message, r.policy))
-                .collect();
             let hint = acceptance_hint(
                 state,
                 req,
@@ -633,7 +627,7 @@ async fn resolve_file(
                 "GatedRepo",
                 format!(
                     "modelgate denied access to {model}: {}{hint}",
-                    reasons.join("; ")
+                    access.decision.reasons_text()
                 ),
             ));
         }

@@ -159,11 +159,6 @@ async fn auth_check_of(
             outcome: "allow",
         }));
     }
-    let reasons: Vec<String> = decision
-        .reasons
-        .iter()
-        .map(|r| format!("{} [{}]", r.message, r.policy))
-        .collect();
     let verdict = match decision.outcome {
         Outcome::Review => "access would go to a compliance review",
         _ => "modelgate would deny access",
@@ -179,6 +174,10 @@ async fn auth_check_of(
     Err(HubError::new(
         StatusCode::FORBIDDEN,
         "GatedRepo",
-        format!("{verdict} to {}: {}{hint}", named.model, reasons.join("; ")),
+        format!(
+            "{verdict} to {}: {}{hint}",
+            named.model,
+            decision.reasons_text()
+        ),
     ))
 }

@@ -147,7 +147,9 @@ pub struct HandleRequest {
 }
 
 /// `POST /api/models/{org}/{name}/user-access-request/handle`: accepts or rejects a
-/// request, that is approves or denies its review case (audited, with a note).
+/// request, that is approves or denies its review case (audited, with a note). Accepting
+/// takes an open case only and rejecting an open or accepted one (409 otherwise: a
+/// denial is reversed through `POST /v1/reviews/{id}/approve`, with a note saying why).
 #[utoipa::path(
     post,
     path = "/api/models/{org}/{name}/user-access-request/handle",
@@ -189,7 +191,7 @@ async fn handle(
         ),
         other => {
             return Err(ApiError::BadRequest(format!(
-                "`{}` cannot be set: a request is accepted or rejected (and may be decided again)",
+                "`{}` cannot be set: a request is accepted or rejected",
                 other.chars().take(40).collect::<String>()
             ))
             .into())

@@ -2,7 +2,7 @@
 //! the Hub's way (at most 1,000 entries a page, 50 with `expand`, the next page named by a
 //! `Link: <…>; rel="next"` header carrying an opaque `cursor`), and
 //! `POST /api/models/{id}/paths-info/{rev}` for the entries at given paths. With `expand`,
-//! every entry carries `lastCommit`: the revision that published it.
+//! every entry carries `lastCommit`: the listed revision (a revision is published whole).
 
 use std::collections::BTreeSet;
 
@@ -30,7 +30,7 @@ const EXPANDED_PAGE: usize = 50;
 const MAX_PATHS: usize = 1000;
 const MAX_PATHS_BODY: usize = 256 * 1024;
 
-/// The revision that published an entry, as `expand` reports it.
+/// The listed revision, as `expand` reports each entry's last commit.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct HubLastCommit {
     /// The revision's commit (40 hex digits).

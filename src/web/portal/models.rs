@@ -60,9 +60,9 @@ async fn preview(
     }
 }
 
-/// The rule that refuses whoever has not accepted the current license: when it is the
-/// only reason, accepting is all that is missing.
-const ACCEPTANCE_RULE: &str = "license.acceptance-required";
+// `ACCEPTANCE_RULE` refuses whoever has not accepted the current license: when it is the
+// only reason, accepting is all that is missing.
+use crate::policy::ACCEPTANCE_RULE;
 
 fn availability(preview: &Preview) -> Availability {
     let (kind, label, sentence) = match preview {
