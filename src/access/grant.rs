@@ -123,21 +123,17 @@ pub async fn check(
     let token = token
         .filter(|t| !t.is_empty())
         .ok_or(AccessError::GrantRequired)?;
-    let verified = verified_grant(state, token).await?;
-    request.user_id = Some(verified.claims.sub.clone());
-    request.grant_id = Some(verified.claims.jti.clone());
+    let grant = check_holder(state, token, request).await?;
+    let revision: Sha256Digest = grant
+        .revision_digest
+        .parse()
+        .map_err(|_| AccessError::InvalidGrant("malformed revision".into()))?;
     request.size = state
         .catalog
-        .blob_size_in_revision(&verified.revision, request.blob)
+        .blob_size_in_revision(&revision, request.blob)
         .await?
         .ok_or(AccessError::GrantNotForBlob)?;
-    check_standing(
-        state,
-        (&verified.claims.sub, &verified.revision),
-        verified.standing.clone(),
-        request.client_ip,
-    )
-    .await
+    Ok(grant)
 }
 
 /// Checks that `token` is a valid, unexpired grant whose holder is still entitled on the
