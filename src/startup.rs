@@ -289,12 +289,7 @@ async fn record_missing_oci_views(
     blobs: crate::store::blobs::BlobStore,
     base_layer: String,
 ) {
-    use crate::catalog::oci_views::{backfill, store_base_layer};
-    let recorded = match store_base_layer(&blobs, &base_layer).await {
-        Ok(base) => backfill(&db, &blobs, base).await,
-        Err(err) => Err(err),
-    };
-    match recorded {
+    match crate::catalog::oci_views::backfill(&db, &blobs, &base_layer).await {
         Ok(0) => {}
         Ok(recorded) => tracing::info!(revisions = recorded, "OCI views recorded"),
         Err(err) => tracing::warn!(error = %err, "recording missing OCI views failed"),

@@ -174,15 +174,18 @@ async fn read_file(
 }
 
 /// Records the views of every served revision that has none yet (revisions published
-/// before the registry existed); returns how many were recorded. A revision whose files
+/// before the registry existed), each modelcar on the base layer at `base_layer` (empty:
+/// none); returns how many were recorded. A revision whose files
 /// cannot be read is logged and skipped, and tried again at the next start.
-pub async fn backfill(
-    db: &Db,
-    store: &BlobStore,
-    base: Option<BaseLayer>,
-) -> Result<usize, OciViewError> {
+pub async fn backfill(db: &Db, store: &BlobStore, base_layer: &str) -> Result<usize, OciViewError> {
+    let missing = oci::revisions_without_views(db).await?;
+    if missing.is_empty() {
+        return Ok(0);
+    }
+    // Read and stored only when some revision needs it.
+    let base = store_base_layer(store, base_layer).await?;
     let mut recorded = 0;
-    for row in oci::revisions_without_views(db).await? {
+    for row in missing {
         match record_for(db, store, &row, base).await {
             Ok(()) => recorded += 1,
             Err(err) => {

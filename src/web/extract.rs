@@ -73,6 +73,15 @@ impl FromRequest for ModelInPath {
     }
 }
 
+/// The `key=value` pairs of a URL-encoded query string or form body, in order, repeated
+/// keys kept (`scope=…&scope=…`, `paths=…`); `None` when the text is not one.
+pub fn form_pairs(text: &[u8]) -> Option<Vec<(String, String)>> {
+    let text = std::str::from_utf8(text).ok()?;
+    actix_web::web::Query::<Vec<(String, String)>>::from_query(text)
+        .ok()
+        .map(|q| q.into_inner())
+}
+
 /// The download grant a blob request carries: the `Modelgate-Grant` header, else the
 /// `grant` query parameter (for curl and wget).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

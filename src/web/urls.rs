@@ -28,6 +28,11 @@ pub fn base_url(state: &AppState, req: &HttpRequest) -> String {
     format!("http://{host}")
 }
 
+/// The portal page of `model`, where its license is read and accepted.
+pub fn model_page(state: &AppState, req: &HttpRequest, model: &impl std::fmt::Display) -> String {
+    format!("{}/models/{model}", base_url(state, req))
+}
+
 /// The URL that downloads blob `digest` with grant `token` (no header needed: curl, wget
 /// and browsers use it as it is).
 pub fn blob_url(base: &str, digest: &Sha256Digest, token: &str) -> String {

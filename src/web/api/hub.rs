@@ -412,8 +412,7 @@ pub async fn model_info_revision(
 
 /// The properties named by `expand` (or `expand[]`), repeated as newer clients send them.
 fn expanded(req: &HttpRequest) -> Vec<String> {
-    Query::<Vec<(String, String)>>::from_query(req.query_string())
-        .map(|q| q.into_inner())
+    crate::web::extract::form_pairs(req.query_string().as_bytes())
         .unwrap_or_default()
         .into_iter()
         .filter(|(key, _)| key == "expand" || key == "expand[]")
@@ -506,7 +505,7 @@ pub(super) async fn acceptance_hint(
             hint.push_str(&format!("; {due}"));
         }
     }
-    let page = format!("{}/models/{model}", crate::web::urls::base_url(state, req));
+    let page = crate::web::urls::model_page(state, req, &model);
     hint.push_str(&format!("; the license is read and accepted at {page}"));
     hint
 }

@@ -18,7 +18,7 @@ use crate::error::ApiError;
 use crate::policy::{Action, Outcome};
 use crate::state::AppState;
 use crate::web::extract::client_ip;
-use crate::web::urls::base_url;
+use crate::web::urls::model_page;
 
 /// The answer of `whoami-v2`: the fields `huggingface_hub` reads.
 #[derive(Debug, Serialize, ToSchema)]
@@ -122,7 +122,7 @@ async fn auth_check_of(
     name: &str,
 ) -> HubResult {
     let named = find_revision(state, org, name, "main").await?;
-    let page = format!("{}/models/{}", base_url(state, req), named.model);
+    let page = model_page(state, req, &named.model);
     let gated = |why: String| {
         HubError::new(
             StatusCode::FORBIDDEN,

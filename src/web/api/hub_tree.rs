@@ -309,17 +309,13 @@ async fn paths_info_at(
     (org, name, rev): (&str, &str, &str),
     body: &[u8],
 ) -> HubResult {
-    let form = std::str::from_utf8(body)
-        .ok()
-        .and_then(|text| Query::<Vec<(String, String)>>::from_query(text).ok())
-        .map(|q| q.into_inner())
-        .ok_or_else(|| {
-            HubError::new(
-                StatusCode::BAD_REQUEST,
-                "BadRequest",
-                "expected a form of `paths` and `expand`",
-            )
-        })?;
+    let form = crate::web::extract::form_pairs(body).ok_or_else(|| {
+        HubError::new(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "expected a form of `paths` and `expand`",
+        )
+    })?;
     let mut asked_paths: Vec<&str> = Vec::new();
     for (_, path) in form.iter().filter(|(k, _)| k == "paths") {
         let path = path.trim_matches('/');

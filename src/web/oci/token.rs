@@ -16,7 +16,7 @@ use crate::auth::{Scope, ANY_ROLE};
 use crate::domain::rfc3339;
 use crate::oci::tokens::{self, pull_scope, IssuedToken, Refusal};
 use crate::state::AppState;
-use crate::web::extract::client_ip;
+use crate::web::extract::{client_ip, form_pairs};
 
 /// The token answer: `token` and its alias `access_token`, as clients read either.
 #[derive(Debug, Serialize)]
@@ -45,10 +45,8 @@ struct TokenDecision {
 
 /// `GET /v2/token?service=…&scope=…`.
 pub async fn issue_token(req: HttpRequest, state: Data<AppState>) -> HttpResponse {
-    let params = actix_web::web::Query::<Vec<(String, String)>>::from_query(req.query_string())
-        .map(|q| q.into_inner())
-        .unwrap_or_default();
-    let scopes: Vec<String> = params
+    let scopes: Vec<String> = form_pairs(req.query_string().as_bytes())
+        .unwrap_or_default()
         .into_iter()
         .filter(|(key, _)| key == "scope")
         .map(|(_, value)| value)
@@ -65,12 +63,7 @@ pub async fn issue_token_form(
     state: Data<AppState>,
     body: Bytes,
 ) -> HttpResponse {
-    // The form is URL-encoded like a query string.
-    let form = std::str::from_utf8(&body)
-        .ok()
-        .and_then(|text| actix_web::web::Query::<Vec<(String, String)>>::from_query(text).ok())
-        .map(|q| q.into_inner())
-        .unwrap_or_default();
+    let form = form_pairs(&body).unwrap_or_default();
     let field = |name: &str| {
         form.iter()
             .find(|(key, _)| key == name)
