@@ -41,6 +41,19 @@ async fn registry_token(app: &TestApp, api_token: &str, repository: &str) -> Val
     response.json().await.unwrap()
 }
 
+/// The pull token (the grant) for `repository`, asked with `api_token`.
+async fn pull_token(app: &TestApp, api_token: &str, repository: &str) -> String {
+    registry_token(app, api_token, repository).await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The JSON answer of a registry `GET path` with `token`.
+async fn registry_json(app: &TestApp, path: &str, token: &str) -> Value {
+    registry_get(app, path, token).await.json().await.unwrap()
+}
+
 async fn registry_get(app: &TestApp, path: &str, token: &str) -> reqwest::Response {
     app.client
         .get(app.url(path))
@@ -152,7 +165,7 @@ async fn the_registry_serves_both_views_to_a_licensee_and_refuses_the_rest(backe
         assert_eq!(layer["digest"], format!("sha256:{}", files[path]));
     }
     // Its config says what the weights are, read from their safetensors headers.
-    let config: Value = registry_get(
+    let config: Value = registry_json(
         &app,
         &format!(
             "/v2/{TEXT}/blobs/{}",
@@ -160,10 +173,7 @@ async fn the_registry_serves_both_views_to_a_licensee_and_refuses_the_rest(backe
         ),
         &token,
     )
-    .await
-    .json()
-    .await
-    .unwrap();
+    .await;
     assert_eq!(config["config"]["format"], "safetensors", "{config}");
     assert!(config["config"]["paramSize"].is_string(), "{config}");
     assert!(config["config"]["precision"].is_string(), "{config}");
@@ -176,11 +186,7 @@ async fn the_registry_serves_both_views_to_a_licensee_and_refuses_the_rest(backe
         files.len()
     );
     // The same manifest by digest and by the revision's tag; HEAD says the same.
-    let tags: Value = registry_get(&app, &format!("/v2/{TEXT}/tags/list"), &token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let tags: Value = registry_json(&app, &format!("/v2/{TEXT}/tags/list"), &token).await;
     assert_eq!(tags["name"], TEXT);
     let tags: Vec<&str> = tags["tags"]
         .as_array()
@@ -280,16 +286,13 @@ async fn the_registry_serves_both_views_to_a_licensee_and_refuses_the_rest(backe
 
     // The modelcar view: an image whose tar layers (their digests the config's diff_ids)
     // unpack to the same files under models/.
-    let modelcar: Value = registry_get(
+    let modelcar: Value = registry_json(
         &app,
         &format!("/v2/{TEXT}/manifests/latest-modelcar"),
         &token,
     )
-    .await
-    .json()
-    .await
-    .unwrap();
-    let image_config: Value = registry_get(
+    .await;
+    let image_config: Value = registry_json(
         &app,
         &format!(
             "/v2/{TEXT}/blobs/{}",
@@ -297,10 +300,7 @@ async fn the_registry_serves_both_views_to_a_licensee_and_refuses_the_rest(backe
         ),
         &token,
     )
-    .await
-    .json()
-    .await
-    .unwrap();
+    .await;
     assert_eq!(image_config["rootfs"]["type"], "layers");
     let mut unpacked = HashMap::new();
     for (layer, diff_id) in modelcar["layers"]
@@ -345,7 +345,7 @@ async fn the_registry_serves_both_views_to_a_licensee_and_refuses_the_rest(backe
         signature["artifactType"],
         "application/vnd.dev.sigstore.bundle.v0.3+json"
     );
-    let signature: Value = registry_get(
+    let signature: Value = registry_json(
         &app,
         &format!(
             "/v2/{TEXT}/manifests/{}",
@@ -353,10 +353,7 @@ async fn the_registry_serves_both_views_to_a_licensee_and_refuses_the_rest(backe
         ),
         &token,
     )
-    .await
-    .json()
-    .await
-    .unwrap();
+    .await;
     assert_eq!(signature["subject"]["digest"], digest.as_str());
     let sig = registry_get(
         &app,
@@ -425,17 +422,10 @@ async fn the_registry_serves_both_views_to_a_licensee_and_refuses_the_rest(backe
     );
 
     // The catalog shows what the caller may pull.
-    let catalog: Value = registry_get(&app, "/v2/_catalog", refused["token"].as_str().unwrap())
-        .await
-        .json()
-        .await
-        .unwrap();
+    let catalog: Value =
+        registry_json(&app, "/v2/_catalog", refused["token"].as_str().unwrap()).await;
     assert_eq!(catalog["repositories"], json!([TEXT]));
-    let catalog: Value = registry_get(&app, "/v2/_catalog", &token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let catalog: Value = registry_json(&app, "/v2/_catalog", &token).await;
     assert_eq!(catalog["repositories"], json!([TEXT, VISION]));
 
     // A terminated license revokes the registry token on its next request.
@@ -478,25 +468,16 @@ async fn an_expired_registry_token_is_refused_and_a_modelcar_layer_costs_its_fil
     .await;
     app.publish_demo().await;
     let us = app.licensed_api_token("dev@example.com", "US").await;
-    let token = registry_token(&app, &us, TEXT).await["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = pull_token(&app, &us, TEXT).await;
     // The tar layer of a file and the file itself draw on one allowance: two copies.
-    let modelcar: Value = registry_get(
+    let modelcar: Value = registry_json(
         &app,
         &format!("/v2/{TEXT}/manifests/latest-modelcar"),
         &token,
     )
-    .await
-    .json()
-    .await
-    .unwrap();
-    let modelpack: Value = registry_get(&app, &format!("/v2/{TEXT}/manifests/latest"), &token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    .await;
+    let modelpack: Value =
+        registry_json(&app, &format!("/v2/{TEXT}/manifests/latest"), &token).await;
     let (tar, raw) = (
         &modelcar["layers"][0]["digest"],
         &modelpack["layers"][0]["digest"],
@@ -685,21 +666,14 @@ async fn skopeo_and_oras_pull_both_views_intact(backend: Backend) {
     }
     // The signature referrer, pulled the same way, puts model.sig beside the files, and the
     // OpenSSF reference verifier accepts the pulled model.
-    let registry = registry_token(&app, &us, TEXT).await["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let registry = pull_token(&app, &us, TEXT).await;
     let latest = registry_get(&app, &format!("/v2/{TEXT}/manifests/latest"), &registry).await;
     let subject = latest.headers()["docker-content-digest"]
         .to_str()
         .unwrap()
         .to_owned();
     let referrers: Value =
-        registry_get(&app, &format!("/v2/{TEXT}/referrers/{subject}"), &registry)
-            .await
-            .json()
-            .await
-            .unwrap();
+        registry_json(&app, &format!("/v2/{TEXT}/referrers/{subject}"), &registry).await;
     let signature = referrers["manifests"][0]["digest"].as_str().unwrap();
     oras_pull(&host, &us, &format!("{TEXT}@{signature}"), out.path()).await;
     let key = out.path().join("publisher.pem");
@@ -809,19 +783,13 @@ async fn a_configured_base_layer_starts_every_modelcar_image() {
     .await
     .unwrap();
     let us = app.licensed_api_token("dev@example.com", "US").await;
-    let token = registry_token(&app, &us, TEXT).await["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let modelcar: Value = registry_get(
+    let token = pull_token(&app, &us, TEXT).await;
+    let modelcar: Value = registry_json(
         &app,
         &format!("/v2/{TEXT}/manifests/latest-modelcar"),
         &token,
     )
-    .await
-    .json()
-    .await
-    .unwrap();
+    .await;
     let layers = modelcar["layers"].as_array().unwrap();
     assert_eq!(layers[0]["digest"], base.digest.reference());
     let shell = registry_get(
@@ -855,11 +823,8 @@ async fn a_configured_base_layer_starts_every_modelcar_image() {
     }
     assert_eq!(unpacked, signed_files(&app, "demo/Llama-3.2-Tiny").await);
     // The ModelPack view holds the model's files only.
-    let modelpack: Value = registry_get(&app, &format!("/v2/{TEXT}/manifests/latest"), &token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let modelpack: Value =
+        registry_json(&app, &format!("/v2/{TEXT}/manifests/latest"), &token).await;
     assert_eq!(
         modelpack["layers"].as_array().unwrap().len(),
         layers.len() - 1
