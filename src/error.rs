@@ -5,6 +5,8 @@ use http::StatusCode;
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use crate::i18n::{Arg, Lang};
+
 /// The body of every error answer: `{"error":{"code","message","details"}}`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorEnvelope {
@@ -23,115 +25,194 @@ pub struct ErrorBody {
 }
 
 /// Every error a client can see. The `code` of a variant never changes once released.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum ApiError {
-    #[error("{0}")]
     BadRequest(String),
-    #[error("invalid digest: {0}")]
     InvalidDigest(String),
-    #[error("invalid model id: {0}")]
     InvalidModelId(String),
-    #[error("model `{0}` not found")]
     ModelNotFound(String),
-    #[error("revision `{0}` not found")]
     RevisionNotFound(String),
-    #[error("blob `{0}` not found")]
     BlobNotFound(String),
-    #[error("{message}")]
-    RangeNotSatisfiable { message: String, size: u64 },
-    #[error("request body too large")]
+    RangeNotSatisfiable {
+        message: String,
+        size: u64,
+    },
     PayloadTooLarge,
-    #[error("{0}")]
     NotFound(String),
-    #[error("authentication required: send `Authorization: Bearer <token>`")]
     Unauthenticated,
-    #[error("invalid token: {0}")]
     InvalidToken(String),
-    #[error("email or password is wrong")]
     InvalidCredentials,
-    #[error("forbidden: {0}")]
     Forbidden(String),
-    #[error("too many attempts from this address; try again in {retry_after_secs} seconds")]
-    TooManyAttempts { retry_after_secs: u64 },
-    #[error("an account with this email already exists")]
+    TooManyAttempts {
+        retry_after_secs: u64,
+    },
     EmailTaken,
-    #[error("confirm your email address first: follow the link mailed to it (POST /v1/auth/resend-verification sends another)")]
     EmailNotVerified,
-    #[error("this verification link is unknown, already used or expired; ask for a new one")]
     InvalidVerificationLink,
-    #[error("the request body did not arrive in time")]
     RequestTimeout,
-    #[error("too many connections from this address; try again later")]
     TooManyConnections,
-    #[error("invalid country: {0}")]
     InvalidCountry(String),
-    #[error("license `{0}` not found")]
     LicenseNotFound(String),
-    #[error("the digest you sent is not the current version of this license; read and accept version `{current_version}` (digest {current_digest})")]
     StaleLicenseVersion {
         current_version: String,
         current_digest: String,
     },
-    #[error("your license was terminated ({0}); contact the publisher")]
     LicenseTerminated(String),
-    #[error("state your domicile first: PUT /v1/me/attestation")]
     AttestationRequired,
-    #[error("this blob needs a download grant: POST /v1/models/{{org}}/{{name}}/access, then send `Modelgate-Grant: <token>` or `?grant=<token>`")]
     GrantRequired,
-    #[error("invalid grant: {0}")]
     InvalidGrant(String),
-    #[error("the grant has expired; ask for a new one at POST /v1/models/{{org}}/{{name}}/access")]
     GrantExpired,
-    #[error("the grant does not cover this blob; grants open only the files of the model revision they were issued for")]
     GrantNotForBlob,
-    #[error("the entitlement behind this grant was revoked: {0}")]
     EntitlementRevoked(String),
-    #[error(
-        "the facts this grant was decided on changed (a new declaration, a new license version, or a licensee without a current acceptance); ask for access again"
-    )]
     GrantOutdated,
-    #[error("this request comes from a location that needs a compliance review for this model ({reasons}); ask for access again at POST /v1/models/{{org}}/{{name}}/access")]
-    LocationChanged { reasons: String },
-    #[error("this account has been served {limit} copies of this blob's bytes in the current period (fresh and resumed bytes alike); ask again once the period is over")]
-    DownloadLimitReached { limit: i64 },
-    #[error("access denied: {message}")]
+    LocationChanged {
+        reasons: String,
+    },
+    DownloadLimitReached {
+        limit: i64,
+    },
     AccessDenied {
+        /// The rule that refused (its reason is the message), when a rule did.
+        rule: Option<String>,
+        /// The reason as the policy bundle states it (for a rule we carry no translation of).
         message: String,
         /// The whole access answer (decision, licensee, signals), sent as `details`.
         answer: Value,
     },
-    #[error("{0}")]
     Conflict(String),
-    #[error("audit entry `{0}` is not in a signed checkpoint yet; ask again in a second")]
     AuditEntryPending(String),
     /// The database could not be reached (or answered that it cannot serve now).
-    #[error("the database is unavailable; try again shortly")]
-    DatabaseUnavailable(#[source] anyhow::Error),
+    DatabaseUnavailable(anyhow::Error),
     /// The blob store could not be reached or failed.
-    #[error("the blob store is unavailable; try again shortly")]
-    StoreUnavailable(#[source] anyhow::Error),
-    #[error("{0}")]
+    StoreUnavailable(anyhow::Error),
     ModelNotRunnable(String),
-    #[error("{0}")]
     InvalidImage(String),
-    #[error("this revision was published without validation vectors; publish it again with this gateway to record them")]
     NoValidationVectors,
-    #[error("the prompt has {tokens} tokens; at most {limit} are allowed")]
-    PromptTooLong { tokens: usize, limit: usize },
-    #[error("{requested} new tokens were asked for; at most {limit} are allowed")]
-    TooManyTokens { requested: usize, limit: usize },
-    #[error("the model needs about {needed} bytes of memory; this gateway's inference budget is {budget}")]
-    InferenceOverBudget { needed: u64, budget: u64 },
-    #[error("every inference slot is busy; try again shortly")]
+    PromptTooLong {
+        tokens: usize,
+        limit: usize,
+    },
+    TooManyTokens {
+        requested: usize,
+        limit: usize,
+    },
+    InferenceOverBudget {
+        needed: u64,
+        budget: u64,
+    },
     InferenceBusy,
-    #[error("this account already has an inference run waiting or running; one at a time")]
     InferenceAccountBusy,
-    #[error("inference took longer than {secs} seconds and was stopped")]
-    InferenceTimeout { secs: u64 },
-    #[error("inference is disabled on this gateway")]
+    InferenceTimeout {
+        secs: u64,
+    },
     InferenceDisabled,
-    #[error("internal error")]
-    Internal(#[source] anyhow::Error),
+    Internal(anyhow::Error),
+}
+
+impl ApiError {
+    /// The message for people, in `lang` (the code stays the same in every language).
+    pub fn message_in(&self, lang: Lang) -> String {
+        if let ApiError::AccessDenied {
+            rule: Some(rule),
+            message,
+            ..
+        } = self
+        {
+            let reason = lang.rule_reason(rule, message);
+            return lang.text_with("error-access-denied", &[("reason", Arg::from(reason))]);
+        }
+        lang.text_with(&format!("error-{}", self.code()), &self.message_args())
+    }
+
+    /// What the message of this error is filled with.
+    fn message_args(&self) -> Vec<(&'static str, Arg)> {
+        let detail = |text: &String| vec![("detail", Arg::from(text))];
+        match self {
+            ApiError::BadRequest(text)
+            | ApiError::InvalidDigest(text)
+            | ApiError::InvalidModelId(text)
+            | ApiError::NotFound(text)
+            | ApiError::InvalidToken(text)
+            | ApiError::Forbidden(text)
+            | ApiError::InvalidCountry(text)
+            | ApiError::LicenseTerminated(text)
+            | ApiError::InvalidGrant(text)
+            | ApiError::EntitlementRevoked(text)
+            | ApiError::Conflict(text)
+            | ApiError::ModelNotRunnable(text)
+            | ApiError::InvalidImage(text) => detail(text),
+            ApiError::RangeNotSatisfiable { message, .. } => detail(message),
+            ApiError::ModelNotFound(model) => vec![("model", Arg::from(model))],
+            ApiError::RevisionNotFound(revision) => vec![("revision", Arg::from(revision))],
+            ApiError::BlobNotFound(blob) => vec![("blob", Arg::from(blob))],
+            ApiError::LicenseNotFound(license) => vec![("license", Arg::from(license))],
+            ApiError::AuditEntryPending(entry) => vec![("entry", Arg::from(entry))],
+            ApiError::TooManyAttempts { retry_after_secs } => {
+                vec![("seconds", Arg::from(retry_after_secs))]
+            }
+            ApiError::StaleLicenseVersion {
+                current_version,
+                current_digest,
+            } => vec![
+                ("version", Arg::from(current_version)),
+                ("digest", Arg::from(current_digest)),
+            ],
+            ApiError::LocationChanged { reasons } => vec![("reasons", Arg::from(reasons))],
+            ApiError::DownloadLimitReached { limit } => vec![("limit", Arg::from(limit))],
+            ApiError::AccessDenied { message, .. } => vec![("reason", Arg::from(message))],
+            ApiError::PromptTooLong { tokens, limit } => {
+                vec![("tokens", Arg::from(tokens)), ("limit", Arg::from(limit))]
+            }
+            ApiError::TooManyTokens { requested, limit } => {
+                vec![
+                    ("requested", Arg::from(requested)),
+                    ("limit", Arg::from(limit)),
+                ]
+            }
+            ApiError::InferenceOverBudget { needed, budget } => {
+                vec![("needed", Arg::from(needed)), ("budget", Arg::from(budget))]
+            }
+            ApiError::InferenceTimeout { secs } => vec![("seconds", Arg::from(secs))],
+            ApiError::PayloadTooLarge
+            | ApiError::Unauthenticated
+            | ApiError::InvalidCredentials
+            | ApiError::EmailTaken
+            | ApiError::EmailNotVerified
+            | ApiError::InvalidVerificationLink
+            | ApiError::RequestTimeout
+            | ApiError::TooManyConnections
+            | ApiError::AttestationRequired
+            | ApiError::GrantRequired
+            | ApiError::GrantExpired
+            | ApiError::GrantNotForBlob
+            | ApiError::GrantOutdated
+            | ApiError::DatabaseUnavailable(_)
+            | ApiError::StoreUnavailable(_)
+            | ApiError::NoValidationVectors
+            | ApiError::InferenceBusy
+            | ApiError::InferenceAccountBusy
+            | ApiError::InferenceDisabled
+            | ApiError::Internal(_) => Vec::new(),
+        }
+    }
+}
+
+/// English, as logs and the command line show it.
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message_in(Lang::En))
+    }
+}
+
+impl std::error::Error for ApiError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ApiError::DatabaseUnavailable(cause)
+            | ApiError::StoreUnavailable(cause)
+            | ApiError::Internal(cause) => Some(cause.as_ref()),
+            _ => None,
+        }
+    }
 }
 
 /// An error with its causes, `top: cause: cause` (a top line alone often says too little).
@@ -233,12 +314,13 @@ impl ApiError {
         }
     }
 
-    /// The error body every API error is sent as (also the `error` event of a stream).
-    pub fn envelope(&self) -> ErrorEnvelope {
+    /// The error body every API error is sent as (also the `error` event of a stream), its
+    /// message in `lang`.
+    pub fn envelope(&self, lang: Lang) -> ErrorEnvelope {
         ErrorEnvelope {
             error: ErrorBody {
                 code: self.code(),
-                message: self.to_string(),
+                message: self.message_in(lang),
                 details: self.details(),
             },
         }

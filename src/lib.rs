@@ -15,6 +15,7 @@ pub mod download;
 pub mod error;
 pub mod export;
 pub mod geo;
+pub mod i18n;
 pub mod inference;
 pub mod ledger;
 pub mod licensing;

@@ -390,6 +390,21 @@ async fn pages_paths_checks_and_downloads(line: Option<&std::path::Path>) {
         json!([{"path": "config.json", "type": "RepoFile"}, {"path": "shards", "type": "RepoFolder"}])
     );
 
+    // The model card: `cardData` in the model info, the README.md through ModelCard.load.
+    let (code, card) = client.run(&["card", TEXT]).await;
+    assert_eq!(code, Some(0), "{card}");
+    let languages = json!(modelgate::demo::cards::SUPPORTED_LANGUAGES);
+    assert_eq!(card["card_data_language"], languages, "{card}");
+    assert_eq!(card["readme_language"], languages, "{card}");
+    assert!(card["tags"].to_string().contains("\"th\""), "{card}");
+    assert!(
+        card["readme_text"]
+            .as_str()
+            .unwrap()
+            .contains("# Llama-3.2-Tiny (demo)"),
+        "{card}"
+    );
+
     // `expand` answers the properties asked for.
     let (code, expanded) = client.run(&["info_expand", TEXT, "sha", "tags"]).await;
     assert_eq!(code, Some(0), "{expanded}");

@@ -37,6 +37,7 @@ const ORDER: &[&str] = &[
     "domain",
     "export",
     "error",
+    "i18n",
     "metrics",
     "canonical_json",
     "random",

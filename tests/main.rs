@@ -27,6 +27,7 @@ mod download;
 mod hostile;
 mod hub;
 mod inference;
+mod languages;
 mod layering;
 mod licensing;
 mod metrics;

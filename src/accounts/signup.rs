@@ -49,16 +49,10 @@ pub fn link_base(state: &AppState, listener: std::net::SocketAddr) -> String {
 
 /// The one answer every sign-up gets: what the person does next (`confirm-email` or
 /// `sign-in`) and a sentence saying so.
-pub fn next_step(state: &AppState) -> (&'static str, &'static str) {
+pub fn next_step(state: &AppState) -> &'static str {
     match state.mailer.is_configured() {
-        true => (
-            "confirm-email",
-            "if the address is new, its account was created and a confirmation link mailed to it; follow the link, then sign in",
-        ),
-        false => (
-            "sign-in",
-            "if the address is new, its account was created; sign in",
-        ),
+        true => "confirm-email",
+        false => "sign-in",
     }
 }
 

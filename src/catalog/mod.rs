@@ -2,7 +2,8 @@
 //! `db::catalog`. Revisions and the blobs of each revision never change once recorded, so they are
 //! cached until evicted; which revision is *latest* changes on publish, so that answer is
 //! cached for `catalog.latest_ttl_ms` only (another replica's publish is seen within it).
-//! Publishing a revision is `publish`.
+//! Model cards (`store::model_card`) are read from the blob store once per content
+//! digest and kept parsed. Publishing a revision is `publish`.
 
 pub mod oci_views;
 pub mod publish;
@@ -14,6 +15,10 @@ use std::time::{Duration, Instant};
 use crate::db::catalog::{self, RevisionRow};
 use crate::db::Db;
 use crate::domain::{ModelId, Sha256Digest};
+use crate::store::blobs::BlobStore;
+use crate::store::manifest::Manifest;
+
+use crate::store::model_card::{ModelCard, CARD_PATH, MAX_CARD_BYTES};
 
 /// Entries per map before it is emptied and refilled; bounds memory on huge catalogs.
 const MAX_ENTRIES: usize = 8192;
@@ -27,6 +32,8 @@ pub struct Catalog {
     latest: RwLock<HashMap<ModelId, (Instant, Arc<RevisionRow>)>>,
     /// The blob digests of each revision and their sizes (immutable once published).
     revision_blobs: RwLock<HashMap<Sha256Digest, Arc<HashMap<Sha256Digest, u64>>>>,
+    /// Parsed model cards by the digest of their `README.md` (content never changes).
+    cards: RwLock<HashMap<Sha256Digest, Option<Arc<ModelCard>>>>,
 }
 
 fn insert_bounded<K: std::hash::Hash + Eq, V>(map: &RwLock<HashMap<K, V>>, key: K, value: V) {
@@ -46,6 +53,7 @@ impl Catalog {
             revisions: RwLock::default(),
             latest: RwLock::default(),
             revision_blobs: RwLock::default(),
+            cards: RwLock::default(),
         }
     }
 
@@ -60,6 +68,46 @@ impl Catalog {
         if let Ok(mut map) = self.revision_blobs.write() {
             map.clear();
         }
+        if let Ok(mut map) = self.cards.write() {
+            map.clear();
+        }
+    }
+
+    /// The model card of a revision: its `README.md`, parsed. `None` when it ships none, or
+    /// one that is too large or does not parse (logged once per content, then remembered).
+    pub async fn card(&self, store: &BlobStore, manifest: &Manifest) -> Option<Arc<ModelCard>> {
+        let file = manifest
+            .files
+            .iter()
+            .find(|f| f.path.as_str() == CARD_PATH)?;
+        if let Some(known) = self
+            .cards
+            .read()
+            .ok()
+            .and_then(|m| m.get(&file.sha256).cloned())
+        {
+            return known;
+        }
+        let card = match store.read_small(&file.sha256, MAX_CARD_BYTES).await {
+            Ok(Some(bytes)) => match ModelCard::parse(&bytes) {
+                Ok(card) => Some(Arc::new(card)),
+                Err(err) => {
+                    tracing::warn!(model.id = %manifest.model, error = %err, "model card not shown");
+                    None
+                }
+            },
+            Ok(None) => {
+                tracing::warn!(model.id = %manifest.model, "model card larger than {MAX_CARD_BYTES} bytes; not shown");
+                None
+            }
+            // The store may come back: try again on the next read.
+            Err(err) => {
+                tracing::warn!(model.id = %manifest.model, error = %err, "model card unreadable");
+                return None;
+            }
+        };
+        insert_bounded(&self.cards, file.sha256, card.clone());
+        card
     }
 
     /// A revision of `model`: the one with `digest`, or the latest when `None`.

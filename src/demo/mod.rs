@@ -1,7 +1,8 @@
 //! `modelgate demo`: small, seeded Llama 3.2 text and Vision models in the real Hugging
-//! Face layout (config, generation config, tokenizer, sharded safetensors with an index),
-//! so every loading and serving path runs on the same files real weights would use.
+//! Face layout (model card, config, generation config, tokenizer, sharded safetensors with
+//! an index), so every loading and serving path runs on the same files real weights would use.
 
+pub mod cards;
 pub mod llama;
 pub mod mllama;
 pub mod tokenizer;
@@ -42,6 +43,12 @@ pub fn generate(root: &Path) -> anyhow::Result<Vec<DemoModel>> {
         std::fs::create_dir_all(dir).with_context(|| format!("creating `{}`", dir.display()))?;
     }
 
+    let write_card = |dir: &Path, card: String| {
+        let path = dir.join(crate::store::model_card::CARD_PATH);
+        std::fs::write(&path, card).with_context(|| format!("writing `{}`", path.display()))
+    };
+    write_card(&text_dir, cards::text_card())?;
+    write_card(&vision_dir, cards::vision_card())?;
     write_json(
         &text_dir.join("config.json"),
         &llama::config_json(&llama::DEMO_TEXT),

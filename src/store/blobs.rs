@@ -244,6 +244,35 @@ impl BlobStore {
         counted("read", opened)
     }
 
+    /// A small blob's bytes, read whole (a model card); `None` when it is larger than
+    /// `limit` bytes.
+    pub async fn read_small(
+        &self,
+        digest: &Sha256Digest,
+        limit: u64,
+    ) -> Result<Option<Vec<u8>>, BlobError> {
+        use futures_util::StreamExt;
+        let blob = self.open_blob(digest).await?;
+        if blob.size > limit {
+            return Ok(None);
+        }
+        let size = blob.size;
+        let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        match blob.body(0, size).await? {
+            BlobBody::Whole(whole) => bytes.extend_from_slice(&whole),
+            BlobBody::Stream { mut chunks, .. } => {
+                while let Some(chunk) = chunks.next().await {
+                    let chunk = chunk.map_err(|source| BlobError::Io {
+                        path: PathBuf::from(digest.reference()),
+                        source,
+                    })?;
+                    bytes.extend_from_slice(&chunk);
+                }
+            }
+        }
+        Ok(Some(bytes))
+    }
+
     /// A local file holding the blob, for readers that need one (inference memory-maps
     /// shards): the blob itself on the local backend; on S3 a copy under
     /// `staging/inference`, fetched once, hashed while written and renamed into place only

@@ -6,6 +6,7 @@ pub mod hf_cache;
 pub mod http;
 pub mod local;
 pub mod manifest;
+pub mod model_card;
 pub mod object;
 pub mod oci;
 pub mod range;

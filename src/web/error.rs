@@ -51,7 +51,7 @@ impl ResponseError for ApiError {
             }
             _ => {}
         }
-        response.json(self.envelope())
+        response.json(self.envelope(crate::web::language::current()))
     }
 }
 

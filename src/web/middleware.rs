@@ -43,7 +43,10 @@ pub async fn observe_request(
             .app_data::<Data<AppState>>()
             .map(|s| s.pseudonym_key.clone()),
     };
-    let mut response = crate::ledger::context::scope(context, next.call(req)).await?;
+    let lang = crate::web::language::of_request(req.request());
+    let mut response =
+        crate::web::language::scope(lang, crate::ledger::context::scope(context, next.call(req)))
+            .await?;
     let status = response.status().as_u16();
     crate::metrics::global().record_request(
         crate::metrics::RequestLabels {

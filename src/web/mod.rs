@@ -12,6 +12,7 @@ pub mod blob_response;
 pub mod body;
 pub mod error;
 pub mod extract;
+pub mod language;
 pub mod limits;
 pub mod middleware;
 pub mod oci;

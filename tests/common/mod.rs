@@ -2,6 +2,7 @@
 //! directory, on SQLite or on a fresh PostgreSQL database (dropped with the app).
 #![allow(dead_code, unused_imports, unused_macros, clippy::unwrap_used)]
 
+pub mod browser;
 pub mod fault_proxy;
 pub mod garage;
 pub mod hf;

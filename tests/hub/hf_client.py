@@ -85,6 +85,19 @@ def main():
             from huggingface_hub import HfApi
 
             result = {"name": HfApi().whoami()["name"]}
+        elif command == "card":
+            # The card as the client reads it: `cardData` of the model info, and the
+            # README.md itself through ModelCard.load (a gated download).
+            from huggingface_hub import ModelCard
+
+            info = model_info(repo, revision=revision)
+            card = ModelCard.load(repo)
+            result = {
+                "card_data_language": info.card_data.language if info.card_data else None,
+                "tags": info.tags,
+                "readme_language": card.data.language,
+                "readme_text": card.text,
+            }
         elif command == "info_expand":
             info = model_info(repo, revision=revision, expand=sys.argv[3:])
             result = {"sha": info.sha, "tags": info.tags, "siblings": info.siblings, "downloads": info.downloads}

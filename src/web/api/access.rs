@@ -15,6 +15,7 @@ use crate::auth::{Principal, Scope, ANY_ROLE};
 use crate::domain::rfc3339;
 use crate::domain::{ModelPath, Sha256Digest};
 use crate::error::ApiError;
+use crate::i18n::Lang;
 use crate::policy::{Action, Decision, LicenseeFacts, Outcome, Signals};
 use crate::state::AppState;
 use crate::store::manifest::Manifest;
@@ -88,8 +89,8 @@ pub struct GrantedFile {
 }
 
 impl AccessResponse {
-    /// The answer for `answer`, with blob URLs under `base`.
-    pub(crate) fn new(answer: &AccessAnswer, base: &str) -> Result<Self, ApiError> {
+    /// The answer for `answer`, with blob URLs under `base` and the reasons in `lang`.
+    pub(crate) fn new(answer: &AccessAnswer, base: &str, lang: Lang) -> Result<Self, ApiError> {
         let inputs = &answer.inputs;
         let (grant, files) = match &answer.grant {
             Some(grant) => {
@@ -116,9 +117,13 @@ impl AccessResponse {
             }
             None => (None, None),
         };
+        let mut decision = answer.decision.clone();
+        for reason in &mut decision.reasons {
+            reason.message = lang.rule_reason(&reason.policy, &reason.message);
+        }
         Ok(AccessResponse {
             outcome: answer.decision.outcome,
-            decision: answer.decision.clone(),
+            decision,
             decision_id: answer.decision_event_id.clone(),
             model: inputs.model.id.clone(),
             revision: format!("sha256:{}", inputs.revision.digest),
@@ -169,7 +174,8 @@ pub async fn request_model_access(
         client_ip,
     )
     .await?;
-    let response = AccessResponse::new(&answer, &base_url(&state, &req))?;
+    let lang = crate::web::language::of_request(&req);
+    let response = AccessResponse::new(&answer, &base_url(&state, &req), lang)?;
     match answer.decision.outcome {
         Outcome::Allow => Ok(HttpResponse::Ok().json(response)),
         Outcome::Review => Ok(HttpResponse::Accepted().json(response)),
@@ -183,13 +189,10 @@ pub(crate) fn denied(answer: &AccessAnswer, response: &AccessResponse) -> ApiErr
         Ok(details) => details,
         Err(err) => return ApiError::internal(err),
     };
+    let first = answer.decision.reasons.first();
     ApiError::AccessDenied {
-        message: answer
-            .decision
-            .reasons
-            .first()
-            .map(|r| r.message.clone())
-            .unwrap_or_default(),
+        rule: first.map(|r| r.policy.clone()),
+        message: first.map(|r| r.message.clone()).unwrap_or_default(),
         answer: details,
     }
 }

@@ -32,8 +32,8 @@ pub struct Registration {
     /// What the person does now: `confirm-email` or `sign-in`.
     #[schema(example = "confirm-email")]
     pub next: &'static str,
-    /// The same, as a sentence.
-    pub message: &'static str,
+    /// The same, as a sentence in the asker's language.
+    pub message: String,
 }
 
 /// `POST /v1/auth/register`: a new `user` account. 202 whether or not the address already
@@ -57,11 +57,12 @@ pub async fn register(
     let client_ip = crate::web::extract::client_ip(&req);
     let base = crate::accounts::signup::link_base(&state, req.app_config().local_addr());
     crate::accounts::sign_up(&state, &email, password, client_ip, &base).await?;
-    let (next, message) = crate::accounts::signup::next_step(&state);
+    let next = crate::accounts::signup::next_step(&state);
+    let lang = crate::web::language::of_request(&req);
     Ok(HttpResponse::Accepted().json(Registration {
         email: email.as_str().to_owned(),
         next,
-        message,
+        message: lang.text(&format!("signup-next-{next}")),
     }))
 }
 
@@ -107,7 +108,8 @@ pub struct ResendBody {
 /// The answer to a request for a new verification link, the same in every case.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct VerificationResent {
-    pub message: &'static str,
+    /// In the asker's language.
+    pub message: String,
 }
 
 /// `POST /v1/auth/resend-verification` with `{"email": "…"}`: 202 in every case.
@@ -128,8 +130,9 @@ pub async fn resend_verification(
     let client_ip = crate::web::extract::client_ip(&req);
     let base = crate::accounts::signup::link_base(&state, req.app_config().local_addr());
     crate::accounts::resend_verification(&state, &body.email, client_ip, &base).await?;
+    let lang = crate::web::language::of_request(&req);
     Ok(HttpResponse::Accepted().json(VerificationResent {
-        message: "if the address has an account whose address is not yet confirmed, a new link was mailed to it",
+        message: lang.text("signup-verification-resent"),
     }))
 }
 

@@ -307,10 +307,14 @@ pub struct HubModelInfo {
     /// Always `transformers`.
     #[schema(example = "transformers")]
     pub library_name: &'static str,
-    /// The modality and `license:<id>`.
+    /// The modality, the model card's tags and languages, and `license:<id>`.
     pub tags: Vec<String>,
     /// The revision's files.
     pub siblings: Vec<HubSibling>,
+    /// The model card's front matter, as the Hub serves it (absent without a card).
+    #[serde(rename = "cardData", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub card_data: Option<serde_json::Map<String, serde_json::Value>>,
     /// The total size of the files in bytes.
     #[serde(rename = "usedStorage")]
     pub used_storage: u64,
@@ -445,6 +449,14 @@ async fn model_info_at(
             lfs: blobs.then(|| HubLfs::of(f)),
         })
         .collect();
+    let card = state.catalog.card(&state.blobs, &manifest).await;
+    // As the Hub: the card's tags, its languages, then the license.
+    let mut tags = vec![manifest.modality.as_str().to_owned()];
+    if let Some(card) = &card {
+        tags.extend(card.tags());
+        tags.extend(card.languages());
+    }
+    tags.push(format!("license:{}", manifest.license));
     let info = HubModelInfo {
         internal_id: revision.digest.clone(),
         id: model.to_string(),
@@ -459,11 +471,9 @@ async fn model_info_at(
         downloads: 0,
         likes: 0,
         library_name: "transformers",
-        tags: vec![
-            manifest.modality.as_str().to_owned(),
-            format!("license:{}", manifest.license),
-        ],
+        tags,
         siblings,
+        card_data: card.map(|card| card.data.clone()),
         used_storage: manifest.total_size(),
         modelgate: HubModelgateInfo {
             revision: format!("sha256:{}", revision.digest),

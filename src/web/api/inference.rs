@@ -193,6 +193,7 @@ async fn decide_run(
     let client_ip = crate::web::extract::client_ip(req);
     let answer = request_access(state, &who.user_id, model, revision, action, client_ip).await?;
     let base = base_url(state, req);
+    let lang = crate::web::language::of_request(req);
     match answer.decision.outcome {
         Outcome::Allow => {
             let manifest: Manifest = serde_json::from_str(&answer.inputs.revision.manifest)
@@ -200,9 +201,9 @@ async fn decide_run(
             Ok(Decided::Allowed(Box::new(answer), Arc::new(manifest)))
         }
         Outcome::Review => Ok(Decided::Answered(
-            HttpResponse::Accepted().json(AccessResponse::new(&answer, &base)?),
+            HttpResponse::Accepted().json(AccessResponse::new(&answer, &base, lang)?),
         )),
-        Outcome::Deny => Err(denied(&answer, &AccessResponse::new(&answer, &base)?)),
+        Outcome::Deny => Err(denied(&answer, &AccessResponse::new(&answer, &base, lang)?)),
     }
 }
 
@@ -470,7 +471,9 @@ pub async fn generate_text(
         let audited = audit_run(&state, &answer, kind, outcome, data).await;
         let last = match (result, audited) {
             (Ok(generated), Ok(())) => sse_event("done", &GenerationResponse::from(&generated)),
-            (Err(err), _) | (Ok(_), Err(err)) => sse_event("error", &err.envelope()),
+            (Err(err), _) | (Ok(_), Err(err)) => {
+                sse_event("error", &err.envelope(crate::web::language::current()))
+            }
         };
         let _ = events.send(last);
     });

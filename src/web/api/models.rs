@@ -61,6 +61,10 @@ pub struct ModelListItem {
     pub file_count: i64,
     /// RFC 3339: when the latest revision was published.
     pub published_at: String,
+    /// The languages its model card names (`language:` in the card's front matter).
+    pub languages: Vec<String>,
+    /// The tags of its model card.
+    pub tags: Vec<String>,
 }
 
 /// The answer of `GET /v1/models/{org}/{name}`.
@@ -75,6 +79,10 @@ pub struct ModelDetail {
     pub latest_revision: String,
     /// `sha256:<hex>` of the publisher key's PEM, which signs every manifest.
     pub publisher_key_fingerprint: String,
+    /// The languages the latest revision's model card names.
+    pub languages: Vec<String>,
+    /// The tags of the latest revision's model card.
+    pub tags: Vec<String>,
     /// Newest first.
     pub revisions: Vec<ModelRevision>,
 }
@@ -105,6 +113,14 @@ impl ModelRevision {
     }
 }
 
+/// The languages and tags of a revision's model card (empty without one).
+async fn card_lists(state: &AppState, manifest: &Manifest) -> (Vec<String>, Vec<String>) {
+    match state.catalog.card(&state.blobs, manifest).await {
+        Some(card) => (card.languages(), card.tags()),
+        None => (Vec::new(), Vec::new()),
+    }
+}
+
 /// `GET /v1/models`: every model with its latest revision.
 #[utoipa::path(
     get,
@@ -115,10 +131,20 @@ impl ModelRevision {
 )]
 #[tracing::instrument(skip_all)]
 pub async fn list_models(state: Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let models = catalog::list_models(&state.db).await?;
-    let models = models
-        .into_iter()
-        .map(|m| ModelListItem {
+    let summaries = catalog::list_models(&state.db).await?;
+    let mut models = Vec::with_capacity(summaries.len());
+    for m in summaries {
+        let (languages, tags) = match state.catalog.revision(&m.id.parse()?, None).await? {
+            Some(latest) => {
+                card_lists(
+                    &state,
+                    &serde_json::from_str(&latest.manifest).map_err(ApiError::internal)?,
+                )
+                .await
+            }
+            None => Default::default(),
+        };
+        models.push(ModelListItem {
             id: m.id,
             modality: m.modality,
             license: m.license_id,
@@ -126,8 +152,10 @@ pub async fn list_models(state: Data<AppState>) -> Result<HttpResponse, ApiError
             total_size: m.total_size,
             file_count: m.file_count,
             published_at: rfc3339(m.published_at),
-        })
-        .collect();
+            languages,
+            tags,
+        });
+    }
     Ok(HttpResponse::Ok().json(ModelList {
         publisher_key_fingerprint: state.publisher.fingerprint(),
         models,
@@ -161,7 +189,10 @@ pub async fn get_model(
         .iter()
         .map(ModelRevision::from_row)
         .collect::<Result<Vec<_>, _>>()?;
+    let (languages, tags) = card_lists(&state, &manifest).await;
     Ok(HttpResponse::Ok().json(ModelDetail {
+        languages,
+        tags,
         id: id.to_string(),
         modality: manifest.modality,
         license: manifest.license,

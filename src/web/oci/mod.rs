@@ -227,6 +227,7 @@ fn registry_error_for(
             let mut oci = OciError::new(StatusCode::FORBIDDEN, "DENIED", refusal.message.clone());
             oci.detail = serde_json::to_value(&refusal).ok();
             let cause = ApiError::AccessDenied {
+                rule: None,
                 message: refusal.message.clone(),
                 answer: oci.detail.clone().unwrap_or_default(),
             };

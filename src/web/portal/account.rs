@@ -30,7 +30,7 @@ pub struct NextQuery {
 /// Only a path on this site may be a post-sign-in destination (no open redirect): it
 /// starts with one `/`, and holds no whitespace, control characters or backslashes that a
 /// browser would drop or turn into `//`.
-fn safe_next(next: Option<&str>) -> String {
+pub(super) fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(path)
             if path.starts_with('/')
@@ -120,7 +120,7 @@ pub async fn signin(req: HttpRequest, state: Data<AppState>, form: Form<SignForm
                 false,
                 form.email,
                 next,
-                Some(err.to_string()),
+                Some(err.message_in(visitor.lang)),
             );
             Ok(with_status(visitor.page(page.render()?), &err))
         }
@@ -147,9 +147,14 @@ pub async fn signup(req: HttpRequest, state: Data<AppState>, form: Form<SignForm
     };
     match signed_up {
         Ok(()) => {
-            let (_, message) = crate::accounts::signup::next_step(&state);
+            let step = crate::accounts::signup::next_step(&state);
             let mut page = sign_page(Nav::of(&visitor), false, form.email, next, None);
-            page.notice = Some(format!("Thank you: {message}."));
+            let next = visitor.lang.text(&format!("signup-next-{step}"));
+            page.notice = Some(
+                visitor
+                    .lang
+                    .text_with("signup-thanks", &[("next", next.into())]),
+            );
             Ok(visitor.page(page.render()?))
         }
         Err(ApiError::Internal(err)) => Err(ApiError::Internal(err).into()),
@@ -159,7 +164,7 @@ pub async fn signup(req: HttpRequest, state: Data<AppState>, form: Form<SignForm
                 true,
                 form.email,
                 next,
-                Some(refused.to_string()),
+                Some(refused.message_in(visitor.lang)),
             );
             Ok(with_status(visitor.page(page.render()?), &refused))
         }
@@ -214,14 +219,14 @@ pub async fn verify_email(
                 "/profile".into(),
                 None,
             );
-            page.notice = Some("Your email address is confirmed. Sign in to go on.".into());
+            page.notice = Some(visitor.lang.text("verify-confirmed"));
             Ok(visitor.page(page.render()?))
         }
         Err(err @ ApiError::InvalidVerificationLink) => {
             let page = VerifyPage {
                 nav: Nav::of(&visitor),
                 token: form.token,
-                error: Some(err.to_string()),
+                error: Some(err.message_in(visitor.lang)),
             };
             Ok(with_status(visitor.page(page.render()?), &err))
         }
@@ -338,7 +343,7 @@ pub async fn save_attestation(
     {
         Ok(_) => profile(&state, &req, true, None).await,
         Err(err @ (ApiError::BadRequest(_) | ApiError::InvalidCountry(_))) => {
-            let page = profile(&state, &req, false, Some(err.to_string())).await?;
+            let page = profile(&state, &req, false, Some(err.message_in(visitor.lang))).await?;
             Ok(with_status(page, &err))
         }
         Err(other) => Err(other.into()),
@@ -361,8 +366,8 @@ async fn tokens(
                 .unwrap_or_default()
                 .join(", "),
             created_at: rfc3339(t.created_at),
-            expires_at: t.expires_at.map_or_else(|| "never".to_owned(), rfc3339),
-            last_used_at: t.last_used_at.map_or_else(|| "never".to_owned(), rfc3339),
+            expires_at: t.expires_at.map(rfc3339),
+            last_used_at: t.last_used_at.map(rfc3339),
             revoked: t.revoked_at.is_some(),
             id: t.id,
             name: t.name,
@@ -419,7 +424,7 @@ pub async fn create_token(
                     &state,
                     &req,
                     None,
-                    Some("the expiry must be a number of days".into()),
+                    Some(visitor.lang.text("tokens-expiry-not-number")),
                 )
                 .await;
             }
@@ -433,7 +438,7 @@ pub async fn create_token(
     match mint_token(&state, who, body).await.map_err(ApiError::from) {
         Ok(minted) => tokens(&state, &req, Some(minted.secret), None).await,
         Err(err @ (ApiError::BadRequest(_) | ApiError::Forbidden(_))) => {
-            tokens(&state, &req, None, Some(err.to_string())).await
+            tokens(&state, &req, None, Some(err.message_in(visitor.lang))).await
         }
         Err(other) => Err(other.into()),
     }

@@ -47,7 +47,7 @@ async fn render(
             .map(|r| RevisionView {
                 digest: format!("sha256:{}", r.digest),
                 published_at: rfc3339(r.published_at),
-                size: u64::try_from(r.total_size).unwrap_or(0),
+                size: super::views::file_size(u64::try_from(r.total_size).unwrap_or(0)),
                 files: r.file_count,
             })
             .collect();
@@ -101,7 +101,7 @@ async fn render(
             published_at: rfc3339(v.published_at),
             published_by: v
                 .published_by
-                .unwrap_or_else(|| "the shipped bundle".into()),
+                .unwrap_or_else(|| visitor.lang.text("admin-shipped-bundle")),
             acceptances,
         });
     }
@@ -139,7 +139,8 @@ async fn refused_or(state: &AppState, req: &HttpRequest, err: ApiError) -> PageR
         | ApiError::Conflict(_)
         | ApiError::NotFound(_)
         | ApiError::InvalidCountry(_) => {
-            let page = render(state, req, None, Some(err.to_string())).await?;
+            let lang = crate::web::language::current();
+            let page = render(state, req, None, Some(err.message_in(lang))).await?;
             Ok(with_status(page, &err))
         }
         other => Err(other.into()),
@@ -186,9 +187,13 @@ pub async fn publish_license(
     };
     match licenses::publish_license(&state, who, form.license_id.trim().to_owned(), body).await {
         Ok(row) => {
-            let notice = format!(
-                "Published {} version {} (sha256:{}).",
-                row.license_id, row.version, row.digest
+            let notice = visitor.lang.text_with(
+                "admin-license-published-notice",
+                &[
+                    ("license", row.license_id.into()),
+                    ("version", row.version.into()),
+                    ("digest", row.digest.into()),
+                ],
             );
             render(&state, &req, Some(notice), None).await
         }
@@ -223,10 +228,10 @@ pub async fn create_partner(
     };
     match partners::create_partner(&state, &new, Some(&who.email)).await {
         Ok((row, token)) => {
-            let notice = format!(
-                "Partner {} created. Give them this partner token now; it is not shown again:\n{token}",
-                row.name
-            );
+            let created = visitor
+                .lang
+                .text_with("admin-partner-created", &[("name", row.name.into())]);
+            let notice = format!("{created}\n{token}");
             render(&state, &req, Some(notice), None).await
         }
         Err(err) => refused_or(&state, &req, err).await,

@@ -16,6 +16,7 @@ use crate::db::audit as store;
 use crate::db::reviews;
 use crate::domain::{parse_time, rfc3339};
 use crate::error::ApiError;
+use crate::i18n::Lang;
 use crate::state::AppState;
 
 use super::models::geo_attribution;
@@ -137,7 +138,10 @@ pub async fn audit_page(
     .await?;
     let (mut events, error) = match form.query().filter(&state.pseudonym_key) {
         Ok(filter) => (store::find(&state.db, &filter, PAGE_SIZE).await?, None),
-        Err(refused) => (Vec::new(), Some(refused.to_string())),
+        Err(refused) => (
+            Vec::new(),
+            Some(ApiError::from(refused).message_in(visitor.lang)),
+        ),
     };
     crate::audit::personal::reveal_entries(&state.db, &state.pseudonym_key, &mut events).await?;
     let next_cursor = (events.len() as i64 == PAGE_SIZE)
@@ -198,21 +202,27 @@ pub struct ReviewsQuery {
     state: Option<String>,
 }
 
-fn case_view(case: reviews::ReviewRow) -> CaseView {
+fn case_view(case: reviews::ReviewRow, lang: Lang) -> CaseView {
     let inputs: Value = serde_json::from_str(&case.inputs).unwrap_or(Value::Null);
     let text = |key: &str| inputs[key].as_str().unwrap_or("").to_owned();
     let declared = match inputs["organisation_name"].as_str() {
-        Some(org) => format!(
-            "domicile {}, for {org} ({})",
-            text("declared_domicile"),
-            text("organisation_country")
+        Some(org) => lang.text_with(
+            "reviews-declared-for",
+            &[
+                ("domicile", text("declared_domicile").into()),
+                ("organisation", org.into()),
+                ("country", text("organisation_country").into()),
+            ],
         ),
-        None => format!("domicile {}", text("declared_domicile")),
+        None => lang.text_with(
+            "reviews-declared-domicile",
+            &[("domicile", text("declared_domicile").into())],
+        ),
     };
     let reasons = serde_json::from_str::<Vec<crate::policy::Reason>>(&case.reasons)
         .unwrap_or_default()
         .into_iter()
-        .map(|r| format!("{} ({})", r.message, r.policy))
+        .map(|r| format!("{} ({})", lang.rule_reason(&r.policy, &r.message), r.policy))
         .collect();
     CaseView {
         geo_country: text("geo_country"),
@@ -247,7 +257,10 @@ pub async fn reviews_page(
     let cases = reviews::list(&state.db, filter, None).await?;
     let page = ReviewsPage {
         nav: Nav::of(&visitor),
-        cases: cases.into_iter().map(case_view).collect(),
+        cases: cases
+            .into_iter()
+            .map(|c| case_view(c, visitor.lang))
+            .collect(),
         showing: showing.to_owned(),
         geo_attribution: geo_attribution(&state),
     };
@@ -317,7 +330,7 @@ pub async fn stats_page(
         bound("since", &form.since).and_then(|since| Ok((since, bound("until", &form.until)?)));
     let (summary, error) = match period {
         Ok((since, until)) => (Some(report::summary(&state.db, since, until).await?), None),
-        Err(refused) => (None, Some(refused.to_string())),
+        Err(refused) => (None, Some(ApiError::from(refused).message_in(visitor.lang))),
     };
     let decisions = summary
         .as_ref()

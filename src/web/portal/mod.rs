@@ -5,6 +5,7 @@
 mod account;
 mod admin;
 mod compliance;
+mod language;
 mod models;
 mod proofs;
 pub mod session;
@@ -15,6 +16,7 @@ use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
 
 use crate::error::ApiError;
+use crate::i18n::Lang;
 
 pub use session::Visitor;
 
@@ -29,6 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/signin", web::get().to(account::signin_page))
         .route("/signin", web::post().to(account::signin))
         .route("/signout", web::post().to(account::signout))
+        .route("/language", web::post().to(language::choose_language))
         .route("/profile", web::get().to(account::profile_page))
         .route("/profile", web::post().to(account::save_attestation))
         .route("/proofs/{entry}", web::get().to(proofs::download_proof))
@@ -118,6 +121,16 @@ through_api_error!(
 );
 
 impl PortalError {
+    /// What the error page says, in `lang`.
+    pub fn message_in(&self, lang: Lang) -> String {
+        match self {
+            PortalError::SignIn { .. } => lang.text("portal-sign-in-required"),
+            PortalError::Csrf => lang.text("portal-csrf-failed"),
+            PortalError::Api(err) => err.message_in(lang),
+            PortalError::Render(_) => lang.text("portal-internal"),
+        }
+    }
+
     fn code(&self) -> &'static str {
         match self {
             PortalError::SignIn { .. } => "unauthenticated",
@@ -146,16 +159,17 @@ impl ResponseError for PortalError {
                 .finish();
         }
         let status = self.status_code();
+        let lang = crate::web::language::current();
         let message = match self {
             PortalError::Api(ApiError::Internal(cause)) => {
                 tracing::error!(error.cause_chain = ?cause, "portal page failed");
-                INTERNAL_MESSAGE.to_owned()
+                lang.text("portal-internal")
             }
             PortalError::Render(cause) => {
                 tracing::error!(error.cause_chain = ?cause, "rendering a portal page failed");
-                INTERNAL_MESSAGE.to_owned()
+                lang.text("portal-internal")
             }
-            other => other.to_string(),
+            other => other.message_in(lang),
         };
         let mut response = error_page(status, self.code(), &message);
         if let PortalError::Api(ApiError::TooManyAttempts { retry_after_secs }) = self {
@@ -167,12 +181,11 @@ impl ResponseError for PortalError {
     }
 }
 
-const INTERNAL_MESSAGE: &str = "something went wrong on our side; the error was logged";
-
-/// The HTML error page (also what browsers get for unknown paths).
+/// The HTML error page (also what browsers get for unknown paths), in the request's
+/// language.
 pub fn error_page(status: StatusCode, code: &str, message: &str) -> HttpResponse {
     let page = views::ErrorPage {
-        nav: views::Nav::anonymous(),
+        nav: views::Nav::anonymous(crate::web::language::current()),
         status: status.as_u16(),
         reason: status.canonical_reason().unwrap_or("Error"),
         code,
@@ -201,7 +214,11 @@ impl ResponseError for FormError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        error_page(self.status, "bad-form", &self.to_string())
+        let message = crate::web::language::current().text_with(
+            "portal-form-unreadable",
+            &[("detail", self.message.as_str().into())],
+        );
+        error_page(self.status, "bad-form", &message)
     }
 }
 

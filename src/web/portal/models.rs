@@ -7,6 +7,8 @@ use actix_web::HttpRequest;
 use askama::Template;
 use serde::Deserialize;
 
+use std::sync::Arc;
+
 use crate::access::{self, AccessError, DecisionInputs};
 use crate::auth::{Scope, ANY_ROLE};
 use crate::db::catalog::{ModelSummary, RevisionRow};
@@ -14,16 +16,18 @@ use crate::db::{catalog, grants, licensing, reviews::ReviewRow};
 use crate::domain::rfc3339;
 use crate::domain::{ModelId, Sha256Digest};
 use crate::error::ApiError;
+use crate::i18n::Lang;
 use crate::licensing::acceptance::record_acceptance;
 use crate::policy::{Action, Decision, Outcome};
 use crate::state::AppState;
 use crate::store::manifest::Manifest;
+use crate::store::model_card::ModelCard;
 use crate::web::extract::ModelInPath;
 use crate::web::urls::{base_url, blob_url};
 
 use super::views::{
-    Availability, CatalogPage, DownloadsPage, FileView, LicenseView, ModelPage, ModelRow, Nav,
-    ReasonView, ReviewView,
+    file_size, Availability, CardView, CatalogPage, DownloadsPage, FileView, LicenseView,
+    ModelPage, ModelRow, Nav, ReasonView, ReviewView,
 };
 use super::{with_status, PageResult, Visitor};
 
@@ -64,58 +68,49 @@ async fn preview(
 // only reason, accepting is all that is missing.
 use crate::policy::ACCEPTANCE_RULE;
 
-fn availability(preview: &Preview) -> Availability {
-    let (kind, label, sentence) = match preview {
-        Preview::SignIn => (
-            "signin",
-            "Sign in",
-            "Sign in to see whether you can get this model.",
-        ),
-        Preview::Attest => (
-            "attest",
-            "Declare domicile",
-            "Declare where you are domiciled in your profile; the license terms depend on it.",
-        ),
+fn availability(preview: &Preview, lang: Lang) -> Availability {
+    let kind = match preview {
+        Preview::SignIn => "signin",
+        Preview::Attest => "attest",
         Preview::Decided { inputs, decision } => match decision.outcome {
-            Outcome::Allow => ("allow", "Available", "You can download this model."),
-            Outcome::Review => (
-                "review",
-                "Needs review",
-                "Your request needs a compliance review before a download is allowed.",
-            ),
+            Outcome::Allow => "allow",
+            Outcome::Review => "review",
             Outcome::Deny
                 if !inputs.licensee.facts.accepted_current_license
                     && decision.reasons.iter().all(|r| r.policy == ACCEPTANCE_RULE) =>
             {
-                (
-                    "accept",
-                    "Accept the license",
-                    "Accept the current license and Acceptable Use Policy to download this model.",
-                )
+                "accept"
             }
-            Outcome::Deny => (
-                "deny",
-                "Not available to you",
-                "You cannot download this model.",
-            ),
+            Outcome::Deny => "deny",
         },
     };
     Availability {
         kind,
-        label,
-        sentence: sentence.to_owned(),
+        label: lang.text(&format!("availability-{kind}-label")),
+        sentence: lang.text(&format!("availability-{kind}-sentence")),
     }
 }
 
-fn model_row(summary: &ModelSummary, availability: Availability) -> ModelRow {
+fn model_row(
+    summary: &ModelSummary,
+    card: Option<&ModelCard>,
+    availability: Availability,
+) -> ModelRow {
     ModelRow {
         id: summary.id.clone(),
         modality: summary.modality.clone(),
         license: summary.license_id.clone(),
-        size: u64::try_from(summary.total_size).unwrap_or(0),
+        size: file_size(u64::try_from(summary.total_size).unwrap_or(0)),
         files: summary.file_count,
+        languages: card.map(ModelCard::languages).unwrap_or_default(),
         availability,
     }
+}
+
+/// The model card of a catalog revision.
+async fn card_of(state: &AppState, revision: &RevisionRow) -> Option<Arc<ModelCard>> {
+    let manifest: Manifest = serde_json::from_str(&revision.manifest).ok()?;
+    state.catalog.card(&state.blobs, &manifest).await
 }
 
 /// The catalog's line for a model, from its latest revision and signed manifest (what
@@ -147,7 +142,15 @@ pub async fn catalog(req: HttpRequest, state: Data<AppState>) -> PageResult {
     for summary in &summaries {
         let id: ModelId = summary.id.parse()?;
         let preview = preview(&state, &visitor, &req, &id).await?;
-        models.push(model_row(summary, availability(&preview)));
+        let card = match state.catalog.revision(&id, None).await? {
+            Some(revision) => card_of(&state, &revision).await,
+            None => None,
+        };
+        models.push(model_row(
+            summary,
+            card.as_deref(),
+            availability(&preview, visitor.lang),
+        ));
     }
     let page = CatalogPage {
         nav: Nav::of(&visitor),
@@ -163,12 +166,9 @@ pub struct ModelQuery {
 }
 
 /// The page notices a redirect may ask for (never free text from the URL).
-fn notice_text(key: Option<&str>) -> Option<String> {
+fn notice_text(key: Option<&str>, lang: Lang) -> Option<String> {
     match key? {
-        "accepted" => Some("You accepted the license.".into()),
-        "review" => {
-            Some("Your request was sent to compliance review; this page shows its state.".into())
-        }
+        key @ ("accepted" | "review") => Some(lang.text(&format!("notice-{key}"))),
         _ => None,
     }
 }
@@ -210,8 +210,10 @@ async fn render_model_page(
                 .iter()
                 .map(|r| ReasonView {
                     policy: r.policy.clone(),
-                    message: r.message.clone(),
-                    clause: bundle.clause(&r.policy).map(str::to_owned),
+                    message: visitor.lang.rule_reason(&r.policy, &r.message),
+                    clause: bundle
+                        .clause(&r.policy)
+                        .map(|clause| visitor.lang.rule_clause(&r.policy, clause)),
                 })
                 .collect(),
             inputs.review.as_ref().map(review_view),
@@ -238,9 +240,18 @@ async fn render_model_page(
         }
         None => None,
     };
+    let card = card_of(state, &revision).await;
     let page = ModelPage {
         nav: Nav::of(visitor),
-        model: model_row(&summary, availability(&preview)),
+        model: model_row(
+            &summary,
+            card.as_deref(),
+            availability(&preview, visitor.lang),
+        ),
+        card: card.map(|card| CardView {
+            tags: card.tags(),
+            html: card.html(),
+        }),
         revision: format!("sha256:{}", revision.digest),
         license,
         reasons,
@@ -274,7 +285,7 @@ pub async fn model_page(
         &req,
         &visitor,
         &model,
-        notice_text(query.notice.as_deref()),
+        notice_text(query.notice.as_deref(), visitor.lang),
     )
     .await
 }
@@ -297,7 +308,8 @@ pub async fn accept(
     visitor.check_form(&req, &form.csrf)?;
     let who = visitor.require(&req)?;
     if form.agree.is_none() {
-        return Err(ApiError::BadRequest("tick the box to accept the license".into()).into());
+        let message = visitor.lang.text("portal-tick-to-accept");
+        return Err(ApiError::BadRequest(message).into());
     }
     let seen: Sha256Digest = form.digest.parse()?;
     let revision = state
@@ -366,7 +378,7 @@ pub async fn request_access(
                 .iter()
                 .map(|f| FileView {
                     path: f.path.to_string(),
-                    size: f.size,
+                    size: file_size(f.size),
                     sha256: f.sha256.hex(),
                     url: blob_url(&base, &f.sha256, &grant.token),
                     downloads_left: copies_left(

@@ -33,6 +33,11 @@ pub struct Visitor {
     pub who: Option<Principal>,
     /// The token forms carry (HMAC of the session cookie and the nonce).
     pub csrf: String,
+    /// The language pages are shown in (`web::language`).
+    pub lang: crate::i18n::Lang,
+    /// Where the language switcher returns to: this page's path and query (the catalog
+    /// for a page that answers a form).
+    pub path: String,
     nonce: String,
     new_csrf: bool,
     secure: bool,
@@ -86,6 +91,13 @@ impl Visitor {
         Visitor {
             who,
             csrf: csrf_token(&state.csrf_key, session.as_deref(), &nonce),
+            lang: crate::web::language::of_request(req),
+            // A page answering a form has no address of its own to come back to.
+            path: match req.method() == actix_web::http::Method::GET {
+                true => req.uri().path_and_query().map_or("/models", |p| p.as_str()),
+                false => "/models",
+            }
+            .to_owned(),
             nonce,
             new_csrf: existing.is_none(),
             secure,
@@ -173,6 +185,19 @@ impl Visitor {
                 ));
             }
         }
+        builder.finish()
+    }
+
+    /// A 303 to `to` that remembers `lang` for a year (the language switcher).
+    pub fn remember_language(&self, lang: crate::i18n::Lang, to: &str) -> HttpResponse {
+        let mut builder = self.respond(HttpResponse::SeeOther());
+        builder.insert_header((header::LOCATION, to.to_owned()));
+        builder.cookie(self.cookie(
+            crate::web::language::LANGUAGE_COOKIE,
+            lang.code().to_owned(),
+            SameSite::Lax,
+            Some(Duration::days(365)),
+        ));
         builder.finish()
     }
 

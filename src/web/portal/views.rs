@@ -4,6 +4,7 @@
 use askama::Template;
 
 use crate::domain::Role;
+use crate::i18n::{Arg, Lang};
 
 use super::Visitor;
 
@@ -17,6 +18,10 @@ pub struct Nav {
     pub reviewer: bool,
     pub admin: bool,
     pub csrf: String,
+    /// The language the page is in.
+    pub lang: Lang,
+    /// This page's path and query (where the language switcher comes back to).
+    pub path: String,
 }
 
 impl Nav {
@@ -28,18 +33,71 @@ impl Nav {
             reviewer: matches!(role, Some(Role::Compliance | Role::Admin)),
             admin: role == Some(Role::Admin),
             csrf: visitor.csrf.clone(),
+            lang: visitor.lang,
+            path: visitor.path.clone(),
         }
     }
 
-    pub fn anonymous() -> Nav {
+    /// The frame of a page shown without a visitor (an error page): no account links and
+    /// no language switcher, in the request's language.
+    pub fn anonymous(lang: Lang) -> Nav {
         Nav {
             email: None,
             auditor: false,
             reviewer: false,
             admin: false,
             csrf: String::new(),
+            lang,
+            path: String::new(),
         }
     }
+
+    /// The message `id` in the page's language.
+    pub fn t(&self, id: &str) -> String {
+        self.lang.text(id)
+    }
+
+    /// The message `id` with one argument.
+    pub fn t1(&self, id: &str, name: &'static str, value: impl Into<Arg>) -> String {
+        self.lang.text_with(id, &[(name, value.into())])
+    }
+
+    /// The message `id` with two arguments.
+    pub fn t2(
+        &self,
+        id: &str,
+        first: &'static str,
+        first_value: impl Into<Arg>,
+        second: &'static str,
+        second_value: impl Into<Arg>,
+    ) -> String {
+        self.lang.text_with(
+            id,
+            &[(first, first_value.into()), (second, second_value.into())],
+        )
+    }
+
+    /// A review or decision state (`open`, `approved`, `allow`…) in the page's language; a
+    /// state without a message shows as it is stored.
+    pub fn state(&self, state: &str) -> String {
+        self.lang
+            .try_text(&format!("state-{state}"), &[])
+            .unwrap_or_else(|| state.to_owned())
+    }
+
+    /// The languages the switcher offers.
+    pub fn languages(&self) -> [Lang; 8] {
+        Lang::ALL
+    }
+}
+
+/// A byte count as people read it (`1.5 MB`).
+pub fn file_size(bytes: u64) -> String {
+    #[allow(clippy::cast_precision_loss)]
+    let approximate = bytes as f32;
+    askama::filters::filesizeformat(approximate)
+        .map(|size| size.to_string())
+        .unwrap_or_else(|_| bytes.to_string())
 }
 
 #[derive(Template)]
@@ -108,8 +166,8 @@ pub struct TokenView {
     pub name: String,
     pub scopes: String,
     pub created_at: String,
-    pub expires_at: String,
-    pub last_used_at: String,
+    pub expires_at: Option<String>,
+    pub last_used_at: Option<String>,
     pub revoked: bool,
 }
 
@@ -126,7 +184,7 @@ pub struct TokensPage {
 pub struct Availability {
     /// `allow`, `deny`, `review`, `accept`, `attest` or `signin`.
     pub kind: &'static str,
-    pub label: &'static str,
+    pub label: String,
     pub sentence: String,
 }
 
@@ -134,8 +192,11 @@ pub struct ModelRow {
     pub id: String,
     pub modality: String,
     pub license: String,
-    pub size: u64,
+    /// The size of its files, as people read it.
+    pub size: String,
     pub files: i64,
+    /// The languages its model card names.
+    pub languages: Vec<String>,
     pub availability: Availability,
 }
 
@@ -182,12 +243,21 @@ pub struct ModelPage {
     pub geo_country: String,
     pub geo_attribution: Option<String>,
     pub notice: Option<String>,
+    /// The model card the publisher shipped, rendered.
+    pub card: Option<CardView>,
     pub built_with_llama: bool,
+}
+
+/// A model card: its tags and its Markdown body as sanitised HTML.
+pub struct CardView {
+    pub tags: Vec<String>,
+    /// Sanitised by `store::model_card` (no raw HTML, no scripts, safe links only).
+    pub html: String,
 }
 
 pub struct FileView {
     pub path: String,
-    pub size: u64,
+    pub size: String,
     pub sha256: String,
     pub url: String,
     pub downloads_left: i64,
@@ -304,7 +374,7 @@ pub struct StatsPage {
 pub struct RevisionView {
     pub digest: String,
     pub published_at: String,
-    pub size: u64,
+    pub size: String,
     pub files: i64,
 }
 

@@ -1,0 +1,44 @@
+//! Which language a request is answered in: the visitor's choice from the portal's
+//! language switcher (the `mg_lang` cookie), else the best of `Accept-Language`, else
+//! English. The outermost middleware keeps it for the request, so error answers built
+//! without the request (`ResponseError`) speak it too.
+
+use std::future::Future;
+
+use actix_web::HttpRequest;
+
+use crate::i18n::Lang;
+
+/// The cookie the language switcher sets (`__Host-` prefixed over https).
+pub const LANGUAGE_COOKIE: &str = "mg_lang";
+
+tokio::task_local! {
+    static REQUEST_LANGUAGE: Lang;
+}
+
+/// The language `req` asks for.
+pub fn of_request(req: &HttpRequest) -> Lang {
+    let chosen = [
+        format!("__Host-{LANGUAGE_COOKIE}"),
+        LANGUAGE_COOKIE.to_owned(),
+    ]
+    .iter()
+    .find_map(|name| req.cookie(name))
+    .and_then(|cookie| Lang::from_code(cookie.value()));
+    chosen.unwrap_or_else(|| {
+        req.headers()
+            .get(actix_web::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .map_or(Lang::En, Lang::negotiate)
+    })
+}
+
+/// Runs `work` (a request's handling) in `lang`.
+pub async fn scope<F: Future>(lang: Lang, work: F) -> F::Output {
+    REQUEST_LANGUAGE.scope(lang, work).await
+}
+
+/// The language of the request being handled (English outside a request).
+pub fn current() -> Lang {
+    REQUEST_LANGUAGE.try_with(|lang| *lang).unwrap_or_default()
+}
