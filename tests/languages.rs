@@ -261,7 +261,7 @@ async fn model_cards_reach_the_page_sanitised_the_catalog_and_the_hub_api() {
         );
     }
     assert!(
-        hostile.contains("&lt;b&gt;x&lt;"),
+        hostile.contains("&#60;b&#62;x&#60;"),
         "tags are escaped: {hostile}"
     );
     assert!(

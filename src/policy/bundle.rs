@@ -335,6 +335,25 @@ mod tests {
         PolicyBundle::from_files(files)
     }
 
+    /// The English rule messages are what translators translate: they must say what the
+    /// rules say, and every shipped rule needs them (the i18n test then asks every language).
+    #[test]
+    fn every_shipped_rule_has_its_reason_and_clause_as_messages() {
+        use crate::i18n::{rule_message_id, Lang};
+        let bundle = PolicyBundle::embedded().expect("embedded");
+        let mut rules = 0;
+        for rule in bundle.policy_ids() {
+            rules += 1;
+            let reason = Lang::En.try_text(&rule_message_id("reason", rule), &[]);
+            assert_eq!(reason.as_deref(), Some(bundle.reason(rule)), "`{rule}`");
+            if let Some(clause) = bundle.clause(rule) {
+                let message = Lang::En.try_text(&rule_message_id("clause", rule), &[]);
+                assert_eq!(message.as_deref(), Some(clause), "the clause of `{rule}`");
+            }
+        }
+        assert!(rules > 10);
+    }
+
     #[test]
     fn the_repository_bundle_equals_the_embedded_one() {
         let repo = PolicyBundle::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/policies")))

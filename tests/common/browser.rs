@@ -201,7 +201,7 @@ impl Browser {
         self.open(&format!("/models/{model}")).await;
         let shown = self.text().await;
         assert!(
-            shown.contains("You are accepting the documents with digest sha256:"),
+            shown.contains("You are accepting the documents with this digest: sha256:"),
             "{shown}"
         );
         self.tick("input[name=agree]").await;
