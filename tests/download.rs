@@ -121,7 +121,8 @@ async fn downloads_verifies_and_skips_what_is_already_there(backend: Backend) {
     let again = setup.run(&address, VISION, &dir, &[]).await;
     assert!(again.status.success(), "{}", stderr(&again));
     let out = String::from_utf8_lossy(&again.stdout);
-    assert!(out.contains("(10 already present), 0 bytes"), "{out}");
+    // Eleven files: the model card, configs, tokenizer, shards and their index.
+    assert!(out.contains("(11 already present), 0 bytes"), "{out}");
     assert!(!stderr(&again).contains("on first use"));
 
     // The decisions and every part request are in the audit log.

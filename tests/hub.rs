@@ -195,7 +195,7 @@ async fn the_hf_command_line_downloads_a_model() {
 
 #[tokio::test]
 #[ignore = "needs huggingface_hub and transformers (Python)"]
-async fn transformers_auto_config_loads_from_the_gateway() {
+async fn transformers_auto_config_and_tokenizer_load_from_the_gateway() {
     require_python_modules("huggingface_hub, transformers");
     let (app, token) = demo_gateway("dev@example.com", "US").await;
     let home = tempfile::tempdir().unwrap();
@@ -204,6 +204,12 @@ async fn transformers_auto_config_loads_from_the_gateway() {
         let (code, answer) = client.run(&["autoconfig", model]).await;
         assert_eq!(code, Some(0), "{answer}");
         assert_eq!(answer["model_type"], model_type, "{answer}");
+        // The tokenizer loads too, and tokenizes.
+        assert!(
+            answer["tokenizer"].as_str().unwrap().contains("Tokenizer"),
+            "{answer}"
+        );
+        assert!(!answer["tokens"].as_array().unwrap().is_empty(), "{answer}");
     }
 }
 

@@ -18,6 +18,8 @@ const VISION: &str = "demo/Llama-3.2-Tiny-Vision";
 async fn error_in(app: &TestApp, path: &str, language: &str) -> (u16, Value) {
     let response = app.get_with(path, &[("accept-language", language)]).await;
     let status = response.status().as_u16();
+    // Caches must not hand one asker's language to another.
+    assert_eq!(response.headers()["vary"], "Accept-Language");
     (status, response.json().await.unwrap())
 }
 
@@ -242,8 +244,9 @@ async fn model_cards_reach_the_page_sanitised_the_catalog_and_the_hub_api() {
     std::fs::write(dir.path().join("config.json"), "{}").unwrap();
     std::fs::write(
         dir.path().join("README.md"),
-        "---\nlanguage: [de]\ntags: [\"<b>x</b>\"]\n---\n# Card\n\n<script>alert(1)</script>\n\n\
-         <img src=x onerror=alert(2)>\n\n[go](javascript:alert(3)) [fine](https://example.org)\n",
+        "---\nlanguage: [de]\nlicense: mit\ngated: false\ntags: [\"<b>x</b>\", \"license:mit\"]\n---\n\
+         # Card\n\n<script>alert(1)</script>\n\n<img src=x onerror=alert(2)>\n\n\
+         ![pixel](https://tracker.example/p.png) [go](javascript:alert(3)) [fine](https://example.org)\n",
     )
     .unwrap();
     app.publish(dir.path(), "acme/Hostile-Card", Modality::Text)
@@ -254,7 +257,14 @@ async fn model_cards_reach_the_page_sanitised_the_catalog_and_the_hub_api() {
         .text()
         .await
         .unwrap();
-    for banned in ["<script>alert", "onerror", "javascript:", "<b>x</b>"] {
+    for banned in [
+        "<script>alert",
+        "onerror",
+        "javascript:",
+        "<b>x</b>",
+        "tracker.example",
+        "license:mit",
+    ] {
         assert!(
             !hostile.contains(banned),
             "{banned} reached the page: {hostile}"
@@ -268,6 +278,19 @@ async fn model_cards_reach_the_page_sanitised_the_catalog_and_the_hub_api() {
         hostile.contains("href=\"https://example.org\""),
         "{hostile}"
     );
+
+    // The card cannot claim another license or lift the gate for Hub clients.
+    let hub: Value = app
+        .get("/api/models/acme/Hostile-Card")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(hub["cardData"]["license"], "other", "{hub}");
+    assert_eq!(hub["cardData"]["license_name"], "llama-3.2", "{hub}");
+    assert!(hub["cardData"].get("gated").is_none(), "{hub}");
+    assert_eq!(hub["gated"], "manual");
+    assert!(!hub["tags"].to_string().contains("license:mit"), "{hub}");
 
     // A card whose front matter does not parse is not shown; the page still is.
     let broken = tempfile::tempdir().unwrap();
@@ -375,7 +398,7 @@ async fn main_story(browser: &Browser, lang: Lang, email: &str) {
     let refused = browser.text().await;
     for expected in [
         lang.text("availability-deny-label"),
-        lang.rule_reason("eu.multimodal-withheld", ""),
+        lang.text("rule-reason-eu-multimodal-withheld"),
         lang.text("rule-clause-eu-multimodal-withheld"),
         "eu.multimodal-withheld".to_owned(),
     ] {

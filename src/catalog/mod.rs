@@ -33,8 +33,18 @@ pub struct Catalog {
     /// The blob digests of each revision and their sizes (immutable once published).
     revision_blobs: RwLock<HashMap<Sha256Digest, Arc<HashMap<Sha256Digest, u64>>>>,
     /// Parsed model cards by the digest of their `README.md` (content never changes).
-    cards: RwLock<HashMap<Sha256Digest, Option<Arc<ModelCard>>>>,
+    cards: RwLock<CardCache>,
 }
+
+/// The parsed cards, within a memory budget: emptied when a new one would exceed it.
+#[derive(Debug, Default)]
+struct CardCache {
+    cards: HashMap<Sha256Digest, Option<Arc<ModelCard>>>,
+    bytes: usize,
+}
+
+/// The memory the card cache may hold (rendered HTML and front matter).
+const CARD_CACHE_BYTES: usize = 64 * 1024 * 1024;
 
 fn insert_bounded<K: std::hash::Hash + Eq, V>(map: &RwLock<HashMap<K, V>>, key: K, value: V) {
     if let Ok(mut map) = map.write() {
@@ -68,13 +78,14 @@ impl Catalog {
         if let Ok(mut map) = self.revision_blobs.write() {
             map.clear();
         }
-        if let Ok(mut map) = self.cards.write() {
-            map.clear();
+        if let Ok(mut cache) = self.cards.write() {
+            *cache = CardCache::default();
         }
     }
 
-    /// The model card of a revision: its `README.md`, parsed. `None` when it ships none, or
-    /// one that is too large or does not parse (logged once per content, then remembered).
+    /// The model card of a revision: its `README.md`, parsed and rendered (off the async
+    /// workers). `None` when it ships none, or one that is too large or does not parse
+    /// (logged once per content, then remembered).
     pub async fn card(&self, store: &BlobStore, manifest: &Manifest) -> Option<Arc<ModelCard>> {
         let file = manifest
             .files
@@ -84,29 +95,40 @@ impl Catalog {
             .cards
             .read()
             .ok()
-            .and_then(|m| m.get(&file.sha256).cloned())
+            .and_then(|c| c.cards.get(&file.sha256).cloned())
         {
             return known;
         }
-        let card = match store.read_small(&file.sha256, MAX_CARD_BYTES).await {
-            Ok(Some(bytes)) => match ModelCard::parse(&bytes) {
-                Ok(card) => Some(Arc::new(card)),
-                Err(err) => {
-                    tracing::warn!(model.id = %manifest.model, error = %err, "model card not shown");
-                    None
-                }
-            },
-            Ok(None) => {
-                tracing::warn!(model.id = %manifest.model, "model card larger than {MAX_CARD_BYTES} bytes; not shown");
-                None
-            }
+        let bytes = match store.read_small(&file.sha256, MAX_CARD_BYTES).await {
+            Ok(bytes) => bytes,
             // The store may come back: try again on the next read.
             Err(err) => {
                 tracing::warn!(model.id = %manifest.model, error = %err, "model card unreadable");
                 return None;
             }
         };
-        insert_bounded(&self.cards, file.sha256, card.clone());
+        let parsed = match bytes {
+            Some(bytes) => tokio::task::spawn_blocking(move || ModelCard::parse(&bytes))
+                .await
+                .ok()
+                .map(|parsed| parsed.map_err(|err| err.to_string())),
+            None => Some(Err(format!("larger than {MAX_CARD_BYTES} bytes"))),
+        };
+        let card = match parsed? {
+            Ok(card) => Some(Arc::new(card)),
+            Err(why) => {
+                tracing::warn!(model.id = %manifest.model, error = %why, "model card not shown");
+                None
+            }
+        };
+        if let Ok(mut cache) = self.cards.write() {
+            let weight = card.as_ref().map_or(0, |c| c.weight()) + 64;
+            if cache.bytes + weight > CARD_CACHE_BYTES || cache.cards.len() >= MAX_ENTRIES {
+                *cache = CardCache::default();
+            }
+            cache.bytes += weight;
+            cache.cards.insert(file.sha256, card.clone());
+        }
         card
     }
 

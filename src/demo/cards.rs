@@ -61,7 +61,7 @@ mod tests {
             assert_eq!(card.languages(), SUPPORTED_LANGUAGES);
             assert!(card.tags().contains(&"demo".to_owned()));
             assert_eq!(card.data["license"], "other");
-            assert!(card.html().contains("<h1>"));
+            assert!(card.html.contains("<h1>"));
         }
     }
 }

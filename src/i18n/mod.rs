@@ -127,9 +127,17 @@ impl Lang {
     }
 
     /// The best of our languages for an `Accept-Language` header (English when none fits).
-    /// Ranges are taken by quality (`q`), highest first; `q=0` means "not this one".
+    /// Ranges are taken by quality (`q`), highest first; `q=0` means "not this one". Only
+    /// the first `MAX_RANGES` well-formed ranges count: a range whose weight is not a
+    /// number from 0 to 1 is dropped before the header reaches the parser (whose sort
+    /// needs real numbers).
     pub fn negotiate(accept_language: &str) -> Lang {
-        accept_language::parse_with_quality(accept_language)
+        let sane: Vec<&str> = accept_language
+            .split(',')
+            .filter(|range| well_weighted(range))
+            .take(MAX_RANGES)
+            .collect();
+        accept_language::parse_with_quality(&sane.join(","))
             .into_iter()
             .filter(|(_, quality)| *quality > 0.0)
             .find_map(|(range, _)| Lang::from_code(&range))
@@ -157,23 +165,26 @@ impl Lang {
         self.try_text(id, args).unwrap_or_else(|| id.to_owned())
     }
 
-    /// A policy rule's reason in this language; `own` (the rule's `@reason`, which is the
-    /// English) in English and for a rule we carry no message for, such as an operator's own.
+    /// A policy rule's reason in this language. `own` is the rule's `@reason` as the bundle
+    /// in force (or the record) states it; it is shown as it is in English, for a rule we
+    /// carry no message for (an operator's own), and whenever it differs from the English
+    /// our translations were made from (an operator reworded a shipped rule).
     pub fn rule_reason(self, rule_id: &str, own: &str) -> String {
-        if self == Lang::En {
-            return own.to_owned();
-        }
-        self.try_text(&rule_message_id("reason", rule_id), &[])
-            .unwrap_or_else(|| own.to_owned())
+        self.rule_part("reason", rule_id, own)
     }
 
-    /// A policy rule's license clause in this language; `own` (its `@clause`) otherwise.
+    /// A policy rule's license clause in this language; `own` (its `@clause`) as for
+    /// `rule_reason`.
     pub fn rule_clause(self, rule_id: &str, own: &str) -> String {
-        if self == Lang::En {
+        self.rule_part("clause", rule_id, own)
+    }
+
+    fn rule_part(self, part: &str, rule_id: &str, own: &str) -> String {
+        let id = rule_message_id(part, rule_id);
+        if self == Lang::En || Lang::En.try_text(&id, &[]).as_deref() != Some(own) {
             return own.to_owned();
         }
-        self.try_text(&rule_message_id("clause", rule_id), &[])
-            .unwrap_or_else(|| own.to_owned())
+        self.try_text(&id, &[]).unwrap_or_else(|| own.to_owned())
     }
 
     /// The message `id`, or `None` when no language has it.
@@ -190,6 +201,23 @@ impl Lang {
             .collect();
         let args = (!args.is_empty()).then_some(&args);
         LOCALES.try_lookup_complete(self.id(), id, args)
+    }
+}
+
+/// The most `Accept-Language` ranges looked at.
+const MAX_RANGES: usize = 16;
+
+/// Whether a range's weight, if it has one, is `q=` a number from 0 to 1.
+fn well_weighted(range: &str) -> bool {
+    let mut params = range.split(';').skip(1);
+    match (params.next(), params.next()) {
+        (None, _) => true,
+        (Some(weight), None) => weight
+            .trim()
+            .strip_prefix("q=")
+            .and_then(|q| q.parse::<f32>().ok())
+            .is_some_and(|q| (0.0..=1.0).contains(&q)),
+        _ => false,
     }
 }
 

@@ -241,9 +241,15 @@ fn every_error_code_and_review_state_has_a_message() {
 
 #[test]
 fn rule_messages_fall_back_to_the_rules_own_words() {
+    let shipped = Lang::En.text("rule-reason-eu-multimodal-withheld");
     assert_eq!(
-        Lang::De.rule_reason("eu.multimodal-withheld", "x"),
+        Lang::De.rule_reason("eu.multimodal-withheld", &shipped),
         Lang::De.text("rule-reason-eu-multimodal-withheld")
+    );
+    // An operator who rewords a shipped rule sees their words, not our stale translation.
+    assert_eq!(
+        Lang::De.rule_reason("eu.multimodal-withheld", "reworded"),
+        "reworded"
     );
     assert_eq!(
         Lang::En.rule_reason("eu.multimodal-withheld", "as shipped"),
@@ -262,6 +268,10 @@ fn accept_language_picks_the_best_supported_language() {
     assert_eq!(Lang::negotiate("en;q=0.1,hi;q=0.9"), Lang::Hi);
     assert_eq!(Lang::negotiate("de;q=0, es"), Lang::Es);
     assert_eq!(Lang::negotiate("de;q=0"), Lang::En);
+    // Weights that are not numbers from 0 to 1 drop their range, and never panic the sort.
+    let hostile = vec!["fr;q=NaN"; 40].join(",") + ",th;q=0.5,de;q=inf,es;q=2";
+    assert_eq!(Lang::negotiate(&hostile), Lang::Th);
+    assert_eq!(Lang::negotiate(&"xx;q=0.5,".repeat(5000)), Lang::En);
     assert_eq!(Lang::negotiate("pt-BR"), Lang::Pt);
     assert_eq!(Lang::negotiate("ja, zh"), Lang::En);
     assert_eq!(Lang::negotiate(""), Lang::En);

@@ -1,8 +1,10 @@
 //! Model cards: the `README.md` a publisher ships with a model, as the Hub reads it. YAML
 //! front matter (`license`, `language`, `tags`…) between `---` lines, then Markdown. The
 //! front matter is parsed with limits (no alias bombs) and must be a mapping; the Markdown
-//! is rendered without any raw HTML and then sanitised, so a card can show text, links,
-//! lists, tables and code, and never a script, a style or a form. Pure: no IO.
+//! is rendered once, without any raw HTML, and then sanitised, so a card can show text,
+//! links, lists, tables and code, and never a script, a style, a form or an image. What a
+//! card says about its license never outranks the license the gateway enforces. Pure: no
+//! IO.
 
 use pulldown_cmark::{Event, Options, Parser};
 use serde_json::{Map, Value};
@@ -18,9 +20,12 @@ pub const MAX_CARD_BYTES: u64 = 512 * 1024;
 pub struct ModelCard {
     /// The front matter as JSON (the Hub's `cardData`); empty without front matter.
     pub data: Map<String, Value>,
-    /// The Markdown after the front matter.
-    pub body: String,
+    /// The Markdown after the front matter, rendered and sanitised (see `render`).
+    pub html: String,
 }
+
+/// Front-matter keys about the license and gating: the gateway's own answer replaces them.
+const LICENSE_KEYS: [&str; 4] = ["license", "license_name", "license_link", "gated"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum CardError {
@@ -42,7 +47,7 @@ impl ModelCard {
         let Some((front, body)) = split_front_matter(text)? else {
             return Ok(ModelCard {
                 data: Map::new(),
-                body: text.to_owned(),
+                html: render(text),
             });
         };
         let data = match front.trim() {
@@ -57,7 +62,7 @@ impl ModelCard {
         };
         Ok(ModelCard {
             data,
-            body: body.to_owned(),
+            html: render(body),
         })
     }
 
@@ -66,29 +71,61 @@ impl ModelCard {
         strings(self.data.get("language"))
     }
 
-    /// The card's tags (`tags:`).
+    /// The card's tags (`tags:`), except `license:…` ones: the license is the gateway's.
     pub fn tags(&self) -> Vec<String> {
         strings(self.data.get("tags"))
+            .into_iter()
+            .filter(|tag| !tag.starts_with("license:"))
+            .collect()
     }
 
-    /// The body as HTML: CommonMark with tables, strikethrough and task lists; raw HTML
-    /// is dropped, and the result sanitised (links get `rel="noopener noreferrer
-    /// nofollow"`, only http, https and mailto URLs survive).
-    pub fn html(&self) -> String {
-        let mut options = Options::empty();
-        options.insert(Options::ENABLE_TABLES);
-        options.insert(Options::ENABLE_STRIKETHROUGH);
-        options.insert(Options::ENABLE_TASKLISTS);
-        let events = Parser::new_ext(&self.body, options)
-            .filter(|event| !matches!(event, Event::Html(_) | Event::InlineHtml(_)));
-        let mut html = String::new();
-        pulldown_cmark::html::push_html(&mut html, events);
-        ammonia::Builder::default()
-            .link_rel(Some("noopener noreferrer nofollow"))
-            .url_schemes(["http", "https", "mailto"].into_iter().collect())
-            .clean(&html)
-            .to_string()
+    /// The front matter as the Hub serves it (`cardData`), its license keys replaced by
+    /// the license the gateway enforces (`license: other`, the license id, its page) and
+    /// its gating keys (`gated`, `extra_gated_…`) left out.
+    pub fn hub_card_data(&self, license_id: &str, license_link: &str) -> Map<String, Value> {
+        let mut data: Map<String, Value> = self
+            .data
+            .iter()
+            .filter(|(key, _)| {
+                !LICENSE_KEYS.contains(&key.as_str()) && !key.starts_with("extra_gated")
+            })
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect();
+        data.insert("license".into(), "other".into());
+        data.insert("license_name".into(), license_id.into());
+        data.insert("license_link".into(), license_link.into());
+        if let Some(Value::Array(tags)) = data.get_mut("tags") {
+            tags.retain(|tag| !tag.as_str().is_some_and(|t| t.starts_with("license:")));
+        }
+        data
     }
+
+    /// An estimate of the memory the card takes (for the cache's budget).
+    pub fn weight(&self) -> usize {
+        self.html.len() + Value::Object(self.data.clone()).to_string().len()
+    }
+}
+
+/// Markdown as HTML: CommonMark with tables, strikethrough and task lists; raw HTML is
+/// dropped, and the result sanitised: no images (a card cannot make the browser fetch
+/// anything), only absolute `http`, `https` and `mailto` links, each with `rel="noopener
+/// noreferrer nofollow"`.
+fn render(markdown: &str) -> String {
+    let mut options = Options::empty();
+    options.insert(Options::ENABLE_TABLES);
+    options.insert(Options::ENABLE_STRIKETHROUGH);
+    options.insert(Options::ENABLE_TASKLISTS);
+    let events = Parser::new_ext(markdown, options)
+        .filter(|event| !matches!(event, Event::Html(_) | Event::InlineHtml(_)));
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, events);
+    ammonia::Builder::default()
+        .rm_tags(["img"])
+        .link_rel(Some("noopener noreferrer nofollow"))
+        .url_schemes(["http", "https", "mailto"].into_iter().collect())
+        .url_relative(ammonia::UrlRelative::Deny)
+        .clean(&html)
+        .to_string()
 }
 
 /// The front matter and the rest, when the text starts with a `---` line.
@@ -133,9 +170,8 @@ mod tests {
         assert_eq!(card.data["license"], "other");
         assert_eq!(card.languages(), ["en", "de", "th"]);
         assert_eq!(card.tags(), ["text-generation", "demo"]);
-        assert_eq!(card.body, "# Demo\n\nA *small* model.\n");
-        assert!(card.html().contains("<h1>Demo</h1>"));
-        assert!(card.html().contains("<em>small</em>"));
+        assert!(card.html.contains("<h1>Demo</h1>"));
+        assert!(card.html.contains("<em>small</em>"));
     }
 
     #[test]
@@ -143,7 +179,7 @@ mod tests {
         let card = ModelCard::parse(b"# Just text\n").unwrap();
         assert!(card.data.is_empty());
         assert!(card.languages().is_empty());
-        assert_eq!(card.body, "# Just text\n");
+        assert_eq!(card.html, "<h1>Just text</h1>\n");
     }
 
     #[test]
@@ -153,11 +189,13 @@ mod tests {
     }
 
     #[test]
-    fn raw_html_scripts_and_script_urls_never_reach_the_page() {
+    fn raw_html_images_and_script_urls_never_reach_the_page() {
         let hostile = "<script>alert(1)</script>\n\n<img src=x onerror=alert(2)>\n\n\
             [click](javascript:alert(3)) [data](data:text/html,hi) <b onclick=\"x()\">bold</b>\n\n\
-            <iframe src=\"https://evil.example\"></iframe>\n\n[fine](https://example.org)\n";
-        let html = ModelCard::parse(hostile.as_bytes()).unwrap().html();
+            <iframe src=\"https://evil.example\"></iframe>\n\n\
+            ![pixel](https://tracker.example/p.png) ![local](/admin) [here](/signout) \
+            [there](//evil.example/x)\n\n[fine](https://example.org)\n";
+        let html = ModelCard::parse(hostile.as_bytes()).unwrap().html;
         for banned in [
             "<script",
             "onerror",
@@ -166,11 +204,31 @@ mod tests {
             "onclick",
             "<iframe",
             "<img",
+            "tracker.example",
+            "href=\"/",
+            "//evil",
         ] {
             assert!(!html.contains(banned), "{banned} survived in {html}");
         }
         assert!(html.contains(r#"href="https://example.org""#), "{html}");
         assert!(html.contains("noopener"), "{html}");
+    }
+
+    #[test]
+    fn the_card_cannot_claim_another_license_or_gating() {
+        let card = ModelCard::parse(
+            b"---\nlicense: mit\nlicense_link: https://x.example\ngated: false\n\
+              extra_gated_prompt: none\ntags: [license:mit, demo]\nlanguage: en\n---\n",
+        )
+        .unwrap();
+        assert_eq!(card.tags(), ["demo"]);
+        let hub = card.hub_card_data("llama-3.2", "https://gw.example/models/a/b");
+        assert_eq!(hub["license"], "other");
+        assert_eq!(hub["license_name"], "llama-3.2");
+        assert_eq!(hub["license_link"], "https://gw.example/models/a/b");
+        assert!(hub.get("gated").is_none() && hub.get("extra_gated_prompt").is_none());
+        assert_eq!(hub["tags"], serde_json::json!(["demo"]));
+        assert_eq!(hub["language"], "en");
     }
 
     #[test]

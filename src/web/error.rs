@@ -51,6 +51,8 @@ impl ResponseError for ApiError {
             }
             _ => {}
         }
+        // The message follows the asker's language.
+        response.insert_header((header::VARY, "Accept-Language"));
         response.json(self.envelope(crate::web::language::current()))
     }
 }

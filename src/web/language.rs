@@ -1,7 +1,8 @@
 //! Which language a request is answered in: the visitor's choice from the portal's
 //! language switcher (the `mg_lang` cookie), else the best of `Accept-Language`, else
-//! English. The outermost middleware keeps it for the request, so error answers built
-//! without the request (`ResponseError`) speak it too.
+//! English. The outermost middleware decides it once and keeps it for the request
+//! (`current`), so handlers and error answers built without the request
+//! (`ResponseError`) speak it too.
 
 use std::future::Future;
 
@@ -16,15 +17,16 @@ tokio::task_local! {
     static REQUEST_LANGUAGE: Lang;
 }
 
-/// The language `req` asks for.
-pub fn of_request(req: &HttpRequest) -> Lang {
-    let chosen = [
-        format!("__Host-{LANGUAGE_COOKIE}"),
-        LANGUAGE_COOKIE.to_owned(),
-    ]
-    .iter()
-    .find_map(|name| req.cookie(name))
-    .and_then(|cookie| Lang::from_code(cookie.value()));
+/// The language `req` asks for; `secure` says the request came over https, where only the
+/// `__Host-` cookie counts (a sibling host cannot set it).
+pub fn of_request(req: &HttpRequest, secure: bool) -> Lang {
+    let name = match secure {
+        true => format!("__Host-{LANGUAGE_COOKIE}"),
+        false => LANGUAGE_COOKIE.to_owned(),
+    };
+    let chosen = req
+        .cookie(&name)
+        .and_then(|cookie| Lang::from_code(cookie.value()));
     chosen.unwrap_or_else(|| {
         req.headers()
             .get(actix_web::http::header::ACCEPT_LANGUAGE)

@@ -119,8 +119,16 @@ def main():
         elif command == "autoconfig":
             from transformers import AutoConfig
 
+            from transformers import AutoTokenizer
+
             config = AutoConfig.from_pretrained(repo, revision=revision)
-            result = {"model_type": config.model_type, "class": type(config).__name__}
+            tokenizer = AutoTokenizer.from_pretrained(repo, revision=revision)
+            result = {
+                "model_type": config.model_type,
+                "class": type(config).__name__,
+                "tokenizer": type(tokenizer).__name__,
+                "tokens": tokenizer("modelgate")["input_ids"],
+            }
         else:
             raise SystemExit(f"unknown command {command}")
     except Exception as error:  # the test asserts on the class and message

@@ -174,7 +174,7 @@ pub async fn request_model_access(
         client_ip,
     )
     .await?;
-    let lang = crate::web::language::of_request(&req);
+    let lang = crate::web::language::current();
     let response = AccessResponse::new(&answer, &base_url(&state, &req), lang)?;
     match answer.decision.outcome {
         Outcome::Allow => Ok(HttpResponse::Ok().json(response)),

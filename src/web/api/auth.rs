@@ -58,7 +58,7 @@ pub async fn register(
     let base = crate::accounts::signup::link_base(&state, req.app_config().local_addr());
     crate::accounts::sign_up(&state, &email, password, client_ip, &base).await?;
     let next = crate::accounts::signup::next_step(&state);
-    let lang = crate::web::language::of_request(&req);
+    let lang = crate::web::language::current();
     Ok(HttpResponse::Accepted().json(Registration {
         email: email.as_str().to_owned(),
         next,
@@ -130,7 +130,7 @@ pub async fn resend_verification(
     let client_ip = crate::web::extract::client_ip(&req);
     let base = crate::accounts::signup::link_base(&state, req.app_config().local_addr());
     crate::accounts::resend_verification(&state, &body.email, client_ip, &base).await?;
-    let lang = crate::web::language::of_request(&req);
+    let lang = crate::web::language::current();
     Ok(HttpResponse::Accepted().json(VerificationResent {
         message: lang.text("signup-verification-resent"),
     }))

@@ -385,7 +385,7 @@ pub async fn model_info(
     query: Query<InfoQuery>,
 ) -> HttpResponse {
     let expand = expanded(&req);
-    answer(model_info_at(&state, &path.0, &path.1, "main", query.blobs, &expand).await)
+    answer(model_info_at(&state, &req, &path.0, &path.1, "main", query.blobs, &expand).await)
 }
 
 /// `GET /api/models/{org}/{name}/revision/{rev}`: the model info of one revision.
@@ -411,7 +411,18 @@ pub async fn model_info_revision(
     query: Query<InfoQuery>,
 ) -> HttpResponse {
     let expand = expanded(&req);
-    answer(model_info_at(&state, &path.0, &path.1, &path.2, query.blobs, &expand).await)
+    answer(
+        model_info_at(
+            &state,
+            &req,
+            &path.0,
+            &path.1,
+            &path.2,
+            query.blobs,
+            &expand,
+        )
+        .await,
+    )
 }
 
 /// The properties named by `expand` (or `expand[]`), repeated as newer clients send them.
@@ -429,6 +440,7 @@ const ALWAYS: [&str; 2] = ["_id", "id"];
 
 async fn model_info_at(
     state: &AppState,
+    req: &HttpRequest,
     org: &str,
     name: &str,
     rev: &str,
@@ -473,7 +485,10 @@ async fn model_info_at(
         library_name: "transformers",
         tags,
         siblings,
-        card_data: card.map(|card| card.data.clone()),
+        card_data: card.map(|card| {
+            let page = crate::web::urls::model_page(state, req, &model.to_string());
+            card.hub_card_data(&manifest.license, &page)
+        }),
         used_storage: manifest.total_size(),
         modelgate: HubModelgateInfo {
             revision: format!("sha256:{}", revision.digest),

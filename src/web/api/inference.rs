@@ -193,7 +193,7 @@ async fn decide_run(
     let client_ip = crate::web::extract::client_ip(req);
     let answer = request_access(state, &who.user_id, model, revision, action, client_ip).await?;
     let base = base_url(state, req);
-    let lang = crate::web::language::of_request(req);
+    let lang = crate::web::language::current();
     match answer.decision.outcome {
         Outcome::Allow => {
             let manifest: Manifest = serde_json::from_str(&answer.inputs.revision.manifest)
@@ -456,6 +456,8 @@ pub async fn generate_text(
     let (events, receiver) = mpsc::unbounded_channel::<Bytes>();
     let pieces = events.clone();
     let state = state.into_inner();
+    // The spawned run is outside the request's scope: its error event takes the language now.
+    let lang = crate::web::language::current();
     actix_web::rt::spawn(async move {
         let result = state
             .inference
@@ -471,9 +473,7 @@ pub async fn generate_text(
         let audited = audit_run(&state, &answer, kind, outcome, data).await;
         let last = match (result, audited) {
             (Ok(generated), Ok(())) => sse_event("done", &GenerationResponse::from(&generated)),
-            (Err(err), _) | (Ok(_), Err(err)) => {
-                sse_event("error", &err.envelope(crate::web::language::current()))
-            }
+            (Err(err), _) | (Ok(_), Err(err)) => sse_event("error", &err.envelope(lang)),
         };
         let _ = events.send(last);
     });

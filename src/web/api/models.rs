@@ -134,14 +134,10 @@ pub async fn list_models(state: Data<AppState>) -> Result<HttpResponse, ApiError
     let summaries = catalog::list_models(&state.db).await?;
     let mut models = Vec::with_capacity(summaries.len());
     for m in summaries {
-        let (languages, tags) = match state.catalog.revision(&m.id.parse()?, None).await? {
-            Some(latest) => {
-                card_lists(
-                    &state,
-                    &serde_json::from_str(&latest.manifest).map_err(ApiError::internal)?,
-                )
-                .await
-            }
+        let latest = state.catalog.revision(&m.id.parse()?, None).await?;
+        let manifest = latest.and_then(|row| serde_json::from_str::<Manifest>(&row.manifest).ok());
+        let (languages, tags) = match &manifest {
+            Some(manifest) => card_lists(&state, manifest).await,
             None => Default::default(),
         };
         models.push(ModelListItem {

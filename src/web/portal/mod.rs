@@ -184,10 +184,15 @@ impl ResponseError for PortalError {
 /// The HTML error page (also what browsers get for unknown paths), in the request's
 /// language.
 pub fn error_page(status: StatusCode, code: &str, message: &str) -> HttpResponse {
+    let lang = crate::web::language::current();
     let page = views::ErrorPage {
-        nav: views::Nav::anonymous(crate::web::language::current()),
+        nav: views::Nav::anonymous(lang),
         status: status.as_u16(),
-        reason: status.canonical_reason().unwrap_or("Error"),
+        // HTTP's reason phrases are English; other languages have the message alone.
+        reason: match lang {
+            Lang::En => status.canonical_reason().unwrap_or("Error"),
+            _ => "",
+        },
         code,
         message,
     };

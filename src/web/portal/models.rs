@@ -250,7 +250,7 @@ async fn render_model_page(
         ),
         card: card.map(|card| CardView {
             tags: card.tags(),
-            html: card.html(),
+            html: card.html.clone(),
         }),
         revision: format!("sha256:{}", revision.digest),
         license,

@@ -23,7 +23,7 @@ pub async fn download_proof(
         "acceptance" => {
             latest_entry_of(&state.db, &who.user_id, EventKind::LicenseAccepted)
                 .await?
-                .ok_or_else(|| LogError::NotFound("you have not accepted a license yet".into()))?
+                .ok_or_else(|| LogError::NotFound(visitor.lang.text("proofs-no-acceptance")))?
                 .id
         }
         other => other.to_owned(),

@@ -91,7 +91,7 @@ impl Visitor {
         Visitor {
             who,
             csrf: csrf_token(&state.csrf_key, session.as_deref(), &nonce),
-            lang: crate::web::language::of_request(req),
+            lang: crate::web::language::current(),
             // A page answering a form has no address of its own to come back to.
             path: match req.method() == actix_web::http::Method::GET {
                 true => req.uri().path_and_query().map_or("/models", |p| p.as_str()),

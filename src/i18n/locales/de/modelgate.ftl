@@ -94,6 +94,7 @@ portal-sign-in-required = melden Sie sich an, um fortzufahren
 portal-internal = bei uns ist etwas schiefgelaufen; der Fehler wurde protokolliert
 portal-form-unreadable = das Formular konnte nicht gelesen werden: { $detail }
 portal-tick-to-accept = setzen Sie das Häkchen, um die Lizenz zu akzeptieren
+proofs-no-acceptance = Sie haben noch keine Lizenz akzeptiert
 
 ## Profil und Erklärungen
 

@@ -93,6 +93,7 @@ portal-sign-in-required = sign in to continue
 portal-internal = something went wrong on our side; the error was logged
 portal-form-unreadable = the form could not be read: { $detail }
 portal-tick-to-accept = tick the box to accept the license
+proofs-no-acceptance = you have not accepted a license yet
 
 ## Profile and declarations
 

@@ -93,6 +93,7 @@ portal-sign-in-required = inicie sesión para continuar
 portal-internal = algo salió mal por nuestra parte; el error quedó registrado
 portal-form-unreadable = no se pudo leer el formulario: { $detail }
 portal-tick-to-accept = marque la casilla para aceptar la licencia
+proofs-no-acceptance = todavía no ha aceptado ninguna licencia
 
 ## Perfil y declaraciones
 
@@ -259,14 +260,14 @@ admin-partner-created = Se creó el socio { $name }. Entréguele ahora este toke
 
 ## Las reglas que deciden (por id de regla; los ids de reglas nunca cambian)
 
-rule-reason-end-user-carve-out = los usuarios finales de un producto que incorpora el modelo no están restringidos por la cláusula de la licencia sobre la EU
-rule-reason-eu-multimodal-withheld = la licencia no concede modelos multimodales a personas físicas domiciliadas en la EU ni a empresas con su sede principal allí
+rule-reason-end-user-carve-out = los usuarios finales de un producto que incorpora el modelo no están restringidos por la cláusula de la licencia sobre la UE
+rule-reason-eu-multimodal-withheld = la licencia no concede modelos multimodales a personas físicas domiciliadas en la UE ni a empresas con su sede principal allí
 rule-clause-eu-multimodal-withheld = Licencia de Llama 3.2, sección 4: Modelos multimodales y la Unión Europea
 rule-reason-license-accepted = el licenciatario aceptó la versión vigente de la licencia y de la Política de uso aceptable
 rule-reason-license-acceptance-required = no se ha aceptado la versión vigente de la licencia y de la Política de uso aceptable
 rule-reason-partner-may-mirror = el socio aceptó la licencia vigente y puede distribuir este modelo
 rule-reason-partner-only-partners-mirror = solo los socios pueden replicar modelos
-rule-reason-review-eu-location = el licenciatario declaró un domicilio fuera de la EU, pero la solicitud procede de una ubicación en la EU
+rule-reason-review-eu-location = el licenciatario declaró un domicilio fuera de la UE, pero la solicitud procede de una ubicación en la UE
 rule-reason-review-european-location = la solicitud procede de una ubicación europea no especificada
 rule-reason-review-anonymising-proxy = la solicitud llega a través de un proxy de anonimización
 rule-reason-review-approved = el personal de cumplimiento revisó y aprobó a este licenciatario para este modelo

@@ -95,6 +95,7 @@ portal-sign-in-required = connectez-vous pour continuer
 portal-internal = une erreur s'est produite de notre côté ; elle a été journalisée
 portal-form-unreadable = le formulaire n'a pas pu être lu : { $detail }
 portal-tick-to-accept = cochez la case pour accepter la licence
+proofs-no-acceptance = vous n'avez encore accepté aucune licence
 
 ## Profil et déclarations
 
@@ -268,14 +269,14 @@ admin-partner-created = Partenaire { $name } créé. Remettez-lui dès maintenan
 
 ## Les règles qui décident (par id de règle ; les ids de règles eux-mêmes ne changent jamais)
 
-rule-reason-end-user-carve-out = les utilisateurs finaux d'un produit intégrant le modèle ne sont pas soumis à la clause EU de la licence
-rule-reason-eu-multimodal-withheld = la licence n'accorde pas les modèles multimodaux aux personnes physiques domiciliées dans l'EU ni aux sociétés dont l'établissement principal s'y trouve
+rule-reason-end-user-carve-out = les utilisateurs finaux d'un produit intégrant le modèle ne sont pas soumis à la clause UE de la licence
+rule-reason-eu-multimodal-withheld = la licence n'accorde pas les modèles multimodaux aux personnes physiques domiciliées dans l'UE ni aux sociétés dont l'établissement principal s'y trouve
 rule-clause-eu-multimodal-withheld = Licence Llama 3.2, section 4 : modèles multimodaux et Union européenne
 rule-reason-license-accepted = le licencié a accepté la version actuelle de la licence et de la Politique d'utilisation acceptable
 rule-reason-license-acceptance-required = la version actuelle de la licence et de la Politique d'utilisation acceptable n'a pas été acceptée
 rule-reason-partner-may-mirror = le partenaire a accepté la licence actuelle et peut distribuer ce modèle
 rule-reason-partner-only-partners-mirror = seuls les partenaires peuvent créer des miroirs des modèles
-rule-reason-review-eu-location = le licencié a déclaré un domicile hors de l'EU, mais la requête provient d'un lieu situé dans l'EU
+rule-reason-review-eu-location = le licencié a déclaré un domicile hors de l'UE, mais la requête provient d'un lieu situé dans l'UE
 rule-reason-review-european-location = la requête provient d'un lieu européen non précisé
 rule-reason-review-anonymising-proxy = la requête passe par un proxy d'anonymisation
 rule-reason-review-approved = le service conformité a examiné et approuvé ce licencié pour ce modèle

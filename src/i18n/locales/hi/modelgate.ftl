@@ -93,6 +93,7 @@ portal-sign-in-required = जारी रखने के लिए साइ�
 portal-internal = हमारी ओर से कुछ गड़बड़ हुई; त्रुटि लॉग कर ली गई है
 portal-form-unreadable = फ़ॉर्म पढ़ा नहीं जा सका: { $detail }
 portal-tick-to-accept = लाइसेंस स्वीकार करने के लिए बॉक्स पर टिक करें
+proofs-no-acceptance = आपने अभी तक कोई लाइसेंस स्वीकार नहीं किया है
 
 ## प्रोफ़ाइल और घोषणाएँ
 

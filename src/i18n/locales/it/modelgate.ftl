@@ -95,6 +95,7 @@ portal-sign-in-required = acceda per continuare
 portal-internal = si è verificato un problema da parte nostra; l'errore è stato registrato
 portal-form-unreadable = impossibile leggere il modulo: { $detail }
 portal-tick-to-accept = selezioni la casella per accettare la licenza
+proofs-no-acceptance = non ha ancora accettato alcuna licenza
 
 ## Profilo e dichiarazioni
 
@@ -265,14 +266,14 @@ admin-partner-created = Partner { $name } creato. Consegni subito questo token p
 
 ## Le regole che decidono (per id di regola; gli id delle regole non cambiano mai)
 
-rule-reason-end-user-carve-out = gli utenti finali di un prodotto che incorpora il modello non sono soggetti alle restrizioni della clausola EU della licenza
-rule-reason-eu-multimodal-withheld = la licenza non concede modelli multimodali alle persone fisiche domiciliate nell'EU né alle società che vi hanno la sede principale di attività
+rule-reason-end-user-carve-out = gli utenti finali di un prodotto che incorpora il modello non sono soggetti alle restrizioni della clausola UE della licenza
+rule-reason-eu-multimodal-withheld = la licenza non concede modelli multimodali alle persone fisiche domiciliate nell'UE né alle società che vi hanno la sede principale di attività
 rule-clause-eu-multimodal-withheld = Licenza Llama 3.2, sezione 4: Modelli multimodali e Unione europea
 rule-reason-license-accepted = il licenziatario ha accettato la versione corrente della licenza e della Politica di utilizzo accettabile
 rule-reason-license-acceptance-required = la versione corrente della licenza e della Politica di utilizzo accettabile non è stata accettata
 rule-reason-partner-may-mirror = il partner ha accettato la licenza corrente e può distribuire questo modello
 rule-reason-partner-only-partners-mirror = solo i partner possono creare mirror dei modelli
-rule-reason-review-eu-location = il licenziatario ha dichiarato un domicilio al di fuori dell'EU, ma la richiesta proviene da una località nell'EU
+rule-reason-review-eu-location = il licenziatario ha dichiarato un domicilio al di fuori dell'UE, ma la richiesta proviene da una località nell'UE
 rule-reason-review-european-location = la richiesta proviene da una località europea non specificata
 rule-reason-review-anonymising-proxy = la richiesta passa attraverso un proxy di anonimizzazione
 rule-reason-review-approved = il personale addetto alla conformità ha esaminato e approvato questo licenziatario per questo modello

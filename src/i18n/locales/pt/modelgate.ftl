@@ -93,6 +93,7 @@ portal-sign-in-required = entre para continuar
 portal-internal = algo deu errado do nosso lado; o erro foi registrado
 portal-form-unreadable = não foi possível ler o formulário: { $detail }
 portal-tick-to-accept = marque a caixa para aceitar a licença
+proofs-no-acceptance = você ainda não aceitou nenhuma licença
 
 ## Perfil e declarações
 
@@ -259,14 +260,14 @@ admin-partner-created = Parceiro { $name } criado. Entregue agora este token de 
 
 ## As regras que decidem (por id de regra; os próprios ids de regra nunca mudam)
 
-rule-reason-end-user-carve-out = usuários finais de um produto que incorpora o modelo não são restringidos pela cláusula da licença sobre a União Europeia (EU)
-rule-reason-eu-multimodal-withheld = a licença não concede modelos multimodais a pessoas físicas domiciliadas na União Europeia (EU) nem a empresas com sede principal (estabelecimento principal) lá
+rule-reason-end-user-carve-out = usuários finais de um produto que incorpora o modelo não são restringidos pela cláusula da licença sobre a União Europeia (UE)
+rule-reason-eu-multimodal-withheld = a licença não concede modelos multimodais a pessoas físicas domiciliadas na União Europeia (UE) nem a empresas com sede principal (estabelecimento principal) lá
 rule-clause-eu-multimodal-withheld = Licença do Llama 3.2, seção 4: Modelos multimodais e a União Europeia (Multimodal Models and the European Union)
 rule-reason-license-accepted = o licenciado aceitou a versão atual da licença e da Política de Uso Aceitável
 rule-reason-license-acceptance-required = a versão atual da licença e da Política de Uso Aceitável não foi aceita
 rule-reason-partner-may-mirror = o parceiro aceitou a licença atual e pode distribuir este modelo
 rule-reason-partner-only-partners-mirror = somente parceiros podem espelhar modelos
-rule-reason-review-eu-location = o licenciado declarou domicílio fora da União Europeia (EU), mas a requisição vem de um local na EU
+rule-reason-review-eu-location = o licenciado declarou domicílio fora da União Europeia (UE), mas a requisição vem de um local na UE
 rule-reason-review-european-location = a requisição vem de um local europeu não especificado
 rule-reason-review-anonymising-proxy = a requisição passa por um proxy de anonimização
 rule-reason-review-approved = a equipe de conformidade analisou e aprovou este licenciado para este modelo
