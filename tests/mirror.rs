@@ -403,6 +403,14 @@ async fn the_hugging_face_client_downloads_from_a_mirror() {
         common::licensed_session(&mirror.client, &mirror.address, "dev@mirror.example", "GB").await;
     let hf_token = common::api_token_of(&mirror.client, &mirror.address, &user).await;
     common::hf::check_snapshots(&up, &mirror.address, &hf_token).await;
+    // The mirror serves the model card as its upstream does.
+    let home = tempfile::tempdir().unwrap();
+    let client = common::hf::HfClient::new(&mirror.address, Some(&hf_token), home.path());
+    let (code, card) = client.run(&["card", common::hf::TEXT]).await;
+    assert_eq!(code, Some(0), "{card}");
+    let languages = json!(modelgate::demo::cards::SUPPORTED_LANGUAGES);
+    assert_eq!(card["card_data_language"], languages, "{card}");
+    assert_eq!(card["readme_language"], languages, "{card}");
 }
 
 async fn user_on(app: &TestApp) -> String {
