@@ -9,7 +9,7 @@ use modelgate::domain::Modality;
 use modelgate::i18n::Lang;
 use serde_json::{json, Value};
 
-use crate::common::browser::{Browser, PASSWORD};
+use crate::common::browser::{browser_like_in, csrf_of, page, Browser, PASSWORD};
 use crate::common::{spawn_app, Backend, TestApp};
 
 const TEXT: &str = "demo/Llama-3.2-Tiny";
@@ -75,30 +75,6 @@ async fn api_messages_follow_accept_language_while_codes_and_rule_ids_stay() {
     );
 }
 
-/// A client that keeps cookies, does not follow redirects and asks for `language`.
-fn browser_like(language: &str) -> reqwest::Client {
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert("accept-language", language.parse().unwrap());
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .default_headers(headers)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-async fn page(client: &reqwest::Client, app: &TestApp, path: &str) -> String {
-    let response = client.get(app.url(path)).send().await.unwrap();
-    assert_eq!(response.status(), 200, "GET {path}");
-    response.text().await.unwrap()
-}
-
-fn csrf_of(html: &str) -> String {
-    let at = html.find("name=\"csrf\" value=\"").expect("a form");
-    let rest = &html[at + "name=\"csrf\" value=\"".len()..];
-    rest[..rest.find('"').unwrap()].to_owned()
-}
-
 async fn choose(
     client: &reqwest::Client,
     app: &TestApp,
@@ -118,7 +94,7 @@ async fn choose(
 async fn the_portal_speaks_the_visitors_language_and_remembers_a_choice() {
     let app = spawn_app(Backend::Sqlite).await;
     app.publish_demo().await;
-    let client = browser_like("fr-CA,fr;q=0.9,en;q=0.5");
+    let client = browser_like_in("fr-CA,fr;q=0.9,en;q=0.5");
     let catalog = page(&client, &app, "/models").await;
     assert!(catalog.contains("<html lang=\"fr\">"), "{catalog}");
     assert!(

@@ -4,10 +4,8 @@
 //! with the explanation, compliance staff find and export both decisions and approve a
 //! review case. Screenshots of the main pages land in `target/tmp/portal-screenshots/`.
 
-use std::time::Duration;
-
 use crate::common;
-use crate::common::browser::{Browser, PASSWORD};
+use crate::common::browser::{browser_like, csrf_of, page, Browser, PASSWORD};
 use crate::common::{spawn_app, Backend, TestApp};
 use fantoccini::Locator;
 use modelgate::domain::Role;
@@ -15,31 +13,6 @@ use sha2::Digest;
 
 const TEXT: &str = "demo/Llama-3.2-Tiny";
 const VISION: &str = "demo/Llama-3.2-Tiny-Vision";
-
-/// A client that keeps cookies, like a browser, and does not follow redirects.
-fn browser_like() -> reqwest::Client {
-    reqwest::Client::builder()
-        .pool_idle_timeout(Duration::from_secs(1))
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-/// The hidden CSRF field of the first form on `html`.
-fn csrf_of(html: &str) -> String {
-    let at = html
-        .find("name=\"csrf\" value=\"")
-        .expect("a form with a CSRF field");
-    let rest = &html[at + "name=\"csrf\" value=\"".len()..];
-    rest[..rest.find('"').unwrap()].to_owned()
-}
-
-async fn page(client: &reqwest::Client, app: &TestApp, path: &str) -> String {
-    let response = client.get(app.url(path)).send().await.unwrap();
-    assert_eq!(response.status(), 200, "GET {path}");
-    response.text().await.unwrap()
-}
 
 /// Signs up through the portal form, then signs in through the form it answers with;
 /// returns the client holding the session cookie.

@@ -1,15 +1,52 @@
-//! A headless Chromium session through chromedriver, for the portal's browser tests:
-//! open, fill, click and wait, read the page, take screenshots at desktop and phone widths.
+//! The portal as people reach it: a headless Chromium session through chromedriver (open,
+//! fill, click and wait, read the page, take screenshots at desktop and phone widths), and
+//! a cookie-keeping HTTP client for the checks that need no browser.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 
-use super::KillOnDrop;
+use super::{KillOnDrop, TestApp};
 
 /// The password of the accounts the browser tests sign up.
 pub const PASSWORD: &str = "a long portal password";
+
+/// A client that keeps cookies, like a browser, and does not follow redirects.
+pub fn browser_like() -> reqwest::Client {
+    browser_like_in("")
+}
+
+/// `browser_like`, asking for `accept_language` (none when empty).
+pub fn browser_like_in(accept_language: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if !accept_language.is_empty() {
+        headers.insert("accept-language", accept_language.parse().unwrap());
+    }
+    reqwest::Client::builder()
+        .pool_idle_timeout(Duration::from_secs(1))
+        .cookie_store(true)
+        .default_headers(headers)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The hidden CSRF field of the first form on `html`.
+pub fn csrf_of(html: &str) -> String {
+    let at = html
+        .find("name=\"csrf\" value=\"")
+        .expect("a form with a CSRF field");
+    let rest = &html[at + "name=\"csrf\" value=\"".len()..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}
+
+/// The page at `path`, which must answer 200.
+pub async fn page(client: &reqwest::Client, app: &TestApp, path: &str) -> String {
+    let response = client.get(app.url(path)).send().await.unwrap();
+    assert_eq!(response.status(), 200, "GET {path}");
+    response.text().await.unwrap()
+}
 
 /// A headless Chromium session through a chromedriver of our own.
 pub struct Browser {
