@@ -8,6 +8,7 @@ mod blobs;
 mod health;
 mod hub;
 mod hub_auth;
+mod hub_info;
 mod hub_requests;
 mod hub_tree;
 mod inference;
@@ -184,10 +185,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             // The Hugging Face Hub-compatible subset (`HF_ENDPOINT`).
             .service(
                 web::scope("/api/models")
-                    .route("/{org}/{name}", web::get().to(hub::model_info))
+                    .route("/{org}/{name}", web::get().to(hub_info::model_info))
                     .route(
                         "/{org}/{name}/revision/{rev}",
-                        web::get().to(hub::model_info_revision),
+                        web::get().to(hub_info::model_info_revision),
                     )
                     .route("/{org}/{name}/tree/{rev}", web::get().to(hub_tree::tree))
                     .route(

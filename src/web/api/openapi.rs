@@ -13,8 +13,8 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi, PartialSchema};
 
 use super::{
-    access, admin, audit, auth, blobs, health, hub, hub_auth, hub_requests, hub_tree, inference,
-    keys, licenses, me, mirror, models, partners, policy, reviews, transparency,
+    access, admin, audit, auth, blobs, health, hub, hub_auth, hub_info, hub_requests, hub_tree,
+    inference, keys, licenses, me, mirror, models, partners, policy, reviews, transparency,
 };
 
 /// The document, assembled from the handlers listed here (a handler missing from `paths` is
@@ -84,8 +84,8 @@ use super::{
         transparency::add_cosignature,
         transparency::get_proof,
         blobs::download_blob,
-        hub::model_info,
-        hub::model_info_revision,
+        hub_info::model_info,
+        hub_info::model_info_revision,
         hub_tree::tree,
         hub_tree::tree_under,
         hub_tree::paths_info,
