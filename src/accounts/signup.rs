@@ -17,6 +17,7 @@ use crate::accounts::AccountError;
 use crate::auth::password;
 use crate::db::{accounts, audit, now_ms};
 use crate::domain::{Email, Role};
+use crate::i18n::Lang;
 use crate::ledger::event::{EventKind, Outcome};
 use crate::random::{new_id, random_hex};
 use crate::state::AppState;
@@ -77,6 +78,7 @@ pub async fn sign_up(
     password: String,
     client_ip: Option<IpAddr>,
     base_url: &str,
+    lang: Lang,
 ) -> Result<(), AccountError> {
     throttled(state, client_ip)?;
     let hash = password::hash_password(password).await?;
@@ -132,13 +134,12 @@ pub async fn sign_up(
         return Ok(());
     }
     let (subject, body) = match link {
-        Some(link) => verification_mail(&link, state),
+        Some(link) => verification_mail(&link, state, lang),
         None => (
-            "Someone tried to sign up with your address".to_owned(),
-            format!(
-                "Someone, perhaps you, asked to create a modelgate account for this address.\n\
-                 It already has one, so nothing was created. Sign in at {base_url}/signin.\n\
-                 If it was not you, you can ignore this message.\n"
+            lang.text("mail-taken-subject"),
+            lang.text_with(
+                "mail-taken-body",
+                &[("signin", format!("{base_url}/signin").into())],
             ),
         ),
     };
@@ -171,16 +172,14 @@ async fn new_link(
     Ok(format!("{base_url}{VERIFY_PATH}?token={token}"))
 }
 
-fn verification_mail(link: &str, state: &AppState) -> (String, String) {
+/// The mail with a verification link, in the language the person signed up in.
+fn verification_mail(link: &str, state: &AppState, lang: Lang) -> (String, String) {
     let hours = state.settings.auth.verification_ttl_secs / 3600;
     (
-        "Confirm your email address for modelgate".to_owned(),
-        format!(
-            "Follow this link to confirm that this address is yours:\n\n{link}\n\n\
-             The link works once, for {hours} hours, and sets the password chosen when\n\
-             signing up. Until the address is confirmed, the account cannot declare,\n\
-             accept a license or download gated models.\n\
-             If you did not sign up, ignore this message.\n"
+        lang.text("mail-verify-subject"),
+        lang.text_with(
+            "mail-verify-body",
+            &[("link", link.into()), ("hours", hours.into())],
         ),
     )
 }
@@ -236,6 +235,7 @@ pub async fn resend_verification(
     email: &str,
     client_ip: Option<IpAddr>,
     base_url: &str,
+    lang: Lang,
 ) -> Result<(), AccountError> {
     throttled(state, client_ip)?;
     let email = email.trim().to_lowercase();
@@ -248,7 +248,7 @@ pub async fn resend_verification(
     let mut tx = state.db.begin_write().await?;
     let link = new_link(state, &mut tx, &user.id, &user.email, None, base_url).await?;
     tx.commit().await?;
-    let (subject, body) = verification_mail(&link, state);
+    let (subject, body) = verification_mail(&link, state, lang);
     send_later(state, &user.email, subject, body);
     Ok(())
 }

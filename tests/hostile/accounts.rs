@@ -325,6 +325,75 @@ async fn an_unproven_account_can_ask_for_another_link() {
     assert_eq!(verified.status(), 200);
 }
 
+/// The subject and the text of a raw mail, decoded (RFC 2047 headers, transfer encodings).
+fn decoded(raw: &str) -> (String, String) {
+    let script = "import email, sys\n\
+        from email.header import decode_header, make_header\n\
+        m = email.message_from_string(sys.stdin.read())\n\
+        print(str(make_header(decode_header(m['Subject']))))\n\
+        print(m.get_payload(decode=True).decode(m.get_content_charset() or 'utf-8'))\n";
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(raw.as_bytes())
+        .unwrap();
+    let out = String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap();
+    let (subject, body) = out.split_once('\n').unwrap();
+    (subject.to_owned(), body.to_owned())
+}
+
+#[tokio::test]
+#[ignore = "needs aiosmtpd (Python)"]
+async fn the_verification_mail_speaks_the_language_of_the_sign_up() {
+    use modelgate::i18n::Lang;
+    let smtp = Smtp::start();
+    let app = spawn_app_with(Backend::Sqlite, |s| {
+        s.auth.require_verified_email = Some(true);
+        s.mail.smtp_url = Secret::new(smtp.url());
+    })
+    .await;
+    let answer = app
+        .client
+        .post(app.url("/v1/auth/register"))
+        .header("accept-language", "th-TH,th;q=0.9")
+        .json(
+            &json!({ "email": "somchai@example.org", "password": "correct horse battery staple" }),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 202);
+    let answer: Value = answer.json().await.unwrap();
+    assert_eq!(answer["next"], "confirm-email");
+    assert_eq!(
+        answer["message"],
+        Lang::Th.text("signup-next-confirm-email").as_str()
+    );
+    assert_eq!(smtp.messages_to("somchai@example.org", 1).await.len(), 1);
+    // The message as it arrived (`messages_to` undoes soft line breaks, which would break
+    // the encoded subject).
+    let raw = smtp
+        .files()
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap())
+        .find(|m| m.contains("somchai@example.org"))
+        .unwrap();
+    let (subject, body) = decoded(&raw);
+    assert_eq!(subject, Lang::Th.text("mail-verify-subject"));
+    assert!(
+        body.contains("ชั่วโมง") && body.contains("/verify-email?token="),
+        "{body}"
+    );
+}
+
 #[tokio::test]
 async fn sign_ups_are_throttled_per_address() {
     let app = spawn_app_with(Backend::Sqlite, |s| s.auth.max_signups_per_ip = 3).await;

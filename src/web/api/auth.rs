@@ -56,9 +56,9 @@ pub async fn register(
     let email: Email = email.parse()?;
     let client_ip = crate::web::extract::client_ip(&req);
     let base = crate::accounts::signup::link_base(&state, req.app_config().local_addr());
-    crate::accounts::sign_up(&state, &email, password, client_ip, &base).await?;
-    let next = crate::accounts::signup::next_step(&state);
     let lang = crate::web::language::current();
+    crate::accounts::sign_up(&state, &email, password, client_ip, &base, lang).await?;
+    let next = crate::accounts::signup::next_step(&state);
     Ok(HttpResponse::Accepted().json(Registration {
         email: email.as_str().to_owned(),
         next,
@@ -129,8 +129,8 @@ pub async fn resend_verification(
 ) -> Result<HttpResponse, ApiError> {
     let client_ip = crate::web::extract::client_ip(&req);
     let base = crate::accounts::signup::link_base(&state, req.app_config().local_addr());
-    crate::accounts::resend_verification(&state, &body.email, client_ip, &base).await?;
     let lang = crate::web::language::current();
+    crate::accounts::resend_verification(&state, &body.email, client_ip, &base, lang).await?;
     Ok(HttpResponse::Accepted().json(VerificationResent {
         message: lang.text("signup-verification-resent"),
     }))

@@ -139,9 +139,16 @@ pub async fn signup(req: HttpRequest, state: Data<AppState>, form: Form<SignForm
         Ok(email) => {
             let client_ip = crate::web::extract::client_ip(&req);
             let base = crate::accounts::signup::link_base(&state, req.app_config().local_addr());
-            crate::accounts::sign_up(&state, &email, form.password, client_ip, &base)
-                .await
-                .map_err(ApiError::from)
+            crate::accounts::sign_up(
+                &state,
+                &email,
+                form.password,
+                client_ip,
+                &base,
+                visitor.lang,
+            )
+            .await
+            .map_err(ApiError::from)
         }
         Err(err) => Err(ApiError::from(err)),
     };

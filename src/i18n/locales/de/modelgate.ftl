@@ -264,6 +264,25 @@ admin-create-partner = Partner anlegen
 admin-license-published-notice = { $license } Version { $version } veröffentlicht (sha256:{ $digest }).
 admin-partner-created = Partner { $name } angelegt. Geben Sie ihm jetzt dieses Partner-Token; es wird nicht noch einmal angezeigt:
 
+## E-Mails
+
+mail-verify-subject = Bestätigen Sie Ihre E-Mail-Adresse für modelgate
+mail-verify-body =
+    Folgen Sie diesem Link, um zu bestätigen, dass diese Adresse Ihnen gehört:
+
+    { $link }
+
+    Der Link funktioniert einmal, { $hours } Stunden lang, und setzt das Passwort,
+    das Sie bei der Registrierung gewählt haben. Bis die Adresse bestätigt ist, kann
+    das Konto nichts erklären, keine Lizenz akzeptieren und keine geschützten Modelle
+    herunterladen.
+    Wenn Sie sich nicht registriert haben, ignorieren Sie diese Nachricht.
+mail-taken-subject = Jemand wollte sich mit Ihrer Adresse registrieren
+mail-taken-body =
+    Jemand, vielleicht Sie, wollte für diese Adresse ein modelgate-Konto anlegen.
+    Es gibt bereits eines, daher wurde nichts angelegt. Melden Sie sich unter { $signin } an.
+    Wenn Sie es nicht waren, können Sie diese Nachricht ignorieren.
+
 ## Die entscheidenden Regeln (nach Regel-Id; die Regel-Ids selbst ändern sich nie)
 
 rule-reason-end-user-carve-out = Endnutzer eines Produkts, in das das Modell integriert ist, unterliegen nicht der EU-Klausel der Lizenz

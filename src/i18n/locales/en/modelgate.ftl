@@ -258,6 +258,24 @@ admin-create-partner = Create partner
 admin-license-published-notice = Published { $license } version { $version } (sha256:{ $digest }).
 admin-partner-created = Partner { $name } created. Give them this partner token now; it is not shown again:
 
+## Mail
+
+mail-verify-subject = Confirm your email address for modelgate
+mail-verify-body =
+    Follow this link to confirm that this address is yours:
+
+    { $link }
+
+    The link works once, for { $hours } hours, and sets the password chosen when
+    signing up. Until the address is confirmed, the account cannot declare,
+    accept a license or download gated models.
+    If you did not sign up, ignore this message.
+mail-taken-subject = Someone tried to sign up with your address
+mail-taken-body =
+    Someone, perhaps you, asked to create a modelgate account for this address.
+    It already has one, so nothing was created. Sign in at { $signin }.
+    If it was not you, you can ignore this message.
+
 ## The rules that decide (by rule id; the rule ids themselves never change)
 
 rule-reason-end-user-carve-out = end users of a product that incorporates the model are not restricted by the license's EU clause

@@ -258,6 +258,24 @@ admin-create-partner = Crear socio
 admin-license-published-notice = Se publicó { $license } versión { $version } (sha256:{ $digest }).
 admin-partner-created = Se creó el socio { $name }. Entréguele ahora este token de socio; no se volverá a mostrar:
 
+## Correos
+
+mail-verify-subject = Confirme su dirección de correo para modelgate
+mail-verify-body =
+    Siga este enlace para confirmar que esta dirección es suya:
+
+    { $link }
+
+    El enlace funciona una sola vez, durante { $hours } horas, y establece la contraseña
+    elegida al registrarse. Mientras la dirección no esté confirmada, la cuenta no puede
+    hacer declaraciones, aceptar licencias ni descargar modelos protegidos.
+    Si usted no se registró, ignore este mensaje.
+mail-taken-subject = Alguien intentó registrarse con su dirección
+mail-taken-body =
+    Alguien, quizá usted, pidió crear una cuenta de modelgate para esta dirección.
+    Ya tiene una, así que no se creó nada. Inicie sesión en { $signin }.
+    Si no fue usted, puede ignorar este mensaje.
+
 ## Las reglas que deciden (por id de regla; los ids de reglas nunca cambian)
 
 rule-reason-end-user-carve-out = los usuarios finales de un producto que incorpora el modelo no están restringidos por la cláusula de la licencia sobre la UE

@@ -267,6 +267,25 @@ admin-create-partner = Créer le partenaire
 admin-license-published-notice = { $license } version { $version } publiée (sha256:{ $digest }).
 admin-partner-created = Partenaire { $name } créé. Remettez-lui dès maintenant ce jeton de partenaire ; il ne sera plus affiché :
 
+## Courriels
+
+mail-verify-subject = Confirmez votre adresse e-mail pour modelgate
+mail-verify-body =
+    Suivez ce lien pour confirmer que cette adresse est bien la vôtre :
+
+    { $link }
+
+    Le lien fonctionne une seule fois, pendant { $hours } heures, et définit le mot de
+    passe choisi lors de l'inscription. Tant que l'adresse n'est pas confirmée, le compte
+    ne peut ni faire de déclaration, ni accepter de licence, ni télécharger de modèles
+    protégés.
+    Si vous ne vous êtes pas inscrit, ignorez ce message.
+mail-taken-subject = Quelqu'un a tenté de s'inscrire avec votre adresse
+mail-taken-body =
+    Quelqu'un, peut-être vous, a demandé la création d'un compte modelgate pour cette adresse.
+    Elle en a déjà un ; rien n'a donc été créé. Connectez-vous sur { $signin }.
+    Si ce n'était pas vous, vous pouvez ignorer ce message.
+
 ## Les règles qui décident (par id de règle ; les ids de règles eux-mêmes ne changent jamais)
 
 rule-reason-end-user-carve-out = les utilisateurs finaux d'un produit intégrant le modèle ne sont pas soumis à la clause UE de la licence

@@ -264,6 +264,24 @@ admin-create-partner = Creare il partner
 admin-license-published-notice = Pubblicata la versione { $version } di { $license } (sha256:{ $digest }).
 admin-partner-created = Partner { $name } creato. Consegni subito questo token partner; non verrà mostrato di nuovo:
 
+## Email
+
+mail-verify-subject = Confermi il Suo indirizzo email per modelgate
+mail-verify-body =
+    Segua questo link per confermare che questo indirizzo è Suo:
+
+    { $link }
+
+    Il link funziona una sola volta, per { $hours } ore, e imposta la password scelta
+    al momento della registrazione. Finché l'indirizzo non è confermato, l'account non
+    può rilasciare dichiarazioni, accettare licenze né scaricare modelli protetti.
+    Se non si è registrato, ignori questo messaggio.
+mail-taken-subject = Qualcuno ha tentato di registrarsi con il Suo indirizzo
+mail-taken-body =
+    Qualcuno, forse Lei, ha chiesto di creare un account modelgate per questo indirizzo.
+    Ne esiste già uno, quindi non è stato creato nulla. Acceda da { $signin }.
+    Se non è stato Lei, può ignorare questo messaggio.
+
 ## Le regole che decidono (per id di regola; gli id delle regole non cambiano mai)
 
 rule-reason-end-user-carve-out = gli utenti finali di un prodotto che incorpora il modello non sono soggetti alle restrizioni della clausola UE della licenza

@@ -258,6 +258,24 @@ admin-create-partner = Criar parceiro
 admin-license-published-notice = Publicada a licença { $license }, versão { $version } (sha256:{ $digest }).
 admin-partner-created = Parceiro { $name } criado. Entregue agora este token de parceiro; ele não será exibido novamente:
 
+## E-mails
+
+mail-verify-subject = Confirme seu endereço de e-mail no modelgate
+mail-verify-body =
+    Siga este link para confirmar que este endereço é seu:
+
+    { $link }
+
+    O link funciona uma única vez, por { $hours } horas, e define a senha escolhida
+    no cadastro. Enquanto o endereço não for confirmado, a conta não pode fazer
+    declarações, aceitar licenças nem baixar modelos protegidos.
+    Se você não se cadastrou, ignore esta mensagem.
+mail-taken-subject = Alguém tentou se cadastrar com seu endereço
+mail-taken-body =
+    Alguém, talvez você, pediu para criar uma conta modelgate para este endereço.
+    Ele já tem uma, então nada foi criado. Entre em { $signin }.
+    Se não foi você, pode ignorar esta mensagem.
+
 ## As regras que decidem (por id de regra; os próprios ids de regra nunca mudam)
 
 rule-reason-end-user-carve-out = usuários finais de um produto que incorpora o modelo não são restringidos pela cláusula da licença sobre a União Europeia (UE)
