@@ -17,16 +17,29 @@ tokio::task_local! {
     static REQUEST_LANGUAGE: Lang;
 }
 
-/// The language `req` asks for; `secure` says the request came over https, where only the
-/// `__Host-` cookie counts (a sibling host cannot set it).
-pub fn of_request(req: &HttpRequest, secure: bool) -> Lang {
-    let name = match secure {
-        true => format!("__Host-{LANGUAGE_COOKIE}"),
-        false => LANGUAGE_COOKIE.to_owned(),
-    };
-    let chosen = req
-        .cookie(&name)
-        .and_then(|cookie| Lang::from_code(cookie.value()));
+/// The language `req` asks for; `secure` says whether the request came over https, where
+/// only the `__Host-` cookie counts (a sibling host cannot set it). It is asked only when
+/// the request carries a language cookie, and a request with neither a cookie nor
+/// `Accept-Language` (a download client) costs two header lookups.
+pub fn of_request(req: &HttpRequest, secure: impl FnOnce() -> bool) -> Lang {
+    let has_cookie = req
+        .headers()
+        .get_all(actix_web::http::header::COOKIE)
+        .any(|v| {
+            v.as_bytes()
+                .windows(LANGUAGE_COOKIE.len())
+                .any(|w| w == LANGUAGE_COOKIE.as_bytes())
+        });
+    let chosen = has_cookie
+        .then(|| {
+            let name = match secure() {
+                true => format!("__Host-{LANGUAGE_COOKIE}"),
+                false => LANGUAGE_COOKIE.to_owned(),
+            };
+            req.cookie(&name)
+                .and_then(|cookie| Lang::from_code(cookie.value()))
+        })
+        .flatten();
     chosen.unwrap_or_else(|| {
         req.headers()
             .get(actix_web::http::header::ACCEPT_LANGUAGE)

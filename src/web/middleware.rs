@@ -43,10 +43,11 @@ pub async fn observe_request(
             .app_data::<Data<AppState>>()
             .map(|s| s.pseudonym_key.clone()),
     };
-    let secure = req.app_data::<Data<AppState>>().is_some_and(|state| {
-        crate::web::urls::base_url(state, req.request()).starts_with("https://")
+    let lang = crate::web::language::of_request(req.request(), || {
+        req.app_data::<Data<AppState>>().is_some_and(|state| {
+            crate::web::urls::base_url(state, req.request()).starts_with("https://")
+        })
     });
-    let lang = crate::web::language::of_request(req.request(), secure);
     let mut response =
         crate::web::language::scope(lang, crate::ledger::context::scope(context, next.call(req)))
             .await?;

@@ -515,4 +515,26 @@ async fn over_https_the_portal_cookies_are_host_only() {
         html.headers().get("set-cookie").is_some(),
         "a fresh nonce is issued"
     );
+    // The same for the language: only `__Host-mg_lang` chooses one over https.
+    let lang_of = |cookie: &'static str| {
+        let client = cookieless();
+        let url = app.url("/models");
+        async move {
+            let html = client
+                .get(url)
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            html[html.find("<html lang=\"").unwrap() + 12..]
+                .chars()
+                .take(2)
+                .collect::<String>()
+        }
+    };
+    assert_eq!(lang_of("mg_lang=th").await, "en");
+    assert_eq!(lang_of("__Host-mg_lang=th").await, "th");
 }
