@@ -17,7 +17,6 @@ use crate::db::Db;
 use crate::domain::{ModelId, Sha256Digest};
 use crate::store::blobs::BlobStore;
 use crate::store::manifest::Manifest;
-
 use crate::store::model_card::{ModelCard, CARD_PATH, MAX_CARD_BYTES};
 
 /// Entries per map before it is emptied and refilled; bounds memory on huge catalogs.
@@ -130,6 +129,16 @@ impl Catalog {
             cache.cards.insert(file.sha256, card.clone());
         }
         card
+    }
+
+    /// `card` for a recorded revision (its manifest as stored).
+    pub async fn card_of_revision(
+        &self,
+        store: &BlobStore,
+        revision: &RevisionRow,
+    ) -> Option<Arc<ModelCard>> {
+        let manifest: Manifest = serde_json::from_str(&revision.manifest).ok()?;
+        self.card(store, &manifest).await
     }
 
     /// A revision of `model`: the one with `digest`, or the latest when `None`.

@@ -14,6 +14,7 @@ use crate::domain::{Modality, ModelId, Sha256Digest};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::manifest::{Manifest, ManifestFile};
+use crate::store::model_card::ModelCard;
 use crate::web::extract::ModelInPath;
 
 /// Header naming the revision digest a manifest or signature belongs to.
@@ -113,12 +114,10 @@ impl ModelRevision {
     }
 }
 
-/// The languages and tags of a revision's model card (empty without one).
-async fn card_lists(state: &AppState, manifest: &Manifest) -> (Vec<String>, Vec<String>) {
-    match state.catalog.card(&state.blobs, manifest).await {
-        Some(card) => (card.languages(), card.tags()),
-        None => (Vec::new(), Vec::new()),
-    }
+/// The languages and tags of a model card (empty without one).
+fn card_lists(card: Option<&ModelCard>) -> (Vec<String>, Vec<String>) {
+    card.map(|card| (card.languages(), card.tags()))
+        .unwrap_or_default()
 }
 
 /// `GET /v1/models`: every model with its latest revision.
@@ -134,12 +133,11 @@ pub async fn list_models(state: Data<AppState>) -> Result<HttpResponse, ApiError
     let summaries = catalog::list_models(&state.db).await?;
     let mut models = Vec::with_capacity(summaries.len());
     for m in summaries {
-        let latest = state.catalog.revision(&m.id.parse()?, None).await?;
-        let manifest = latest.and_then(|row| serde_json::from_str::<Manifest>(&row.manifest).ok());
-        let (languages, tags) = match &manifest {
-            Some(manifest) => card_lists(&state, manifest).await,
-            None => Default::default(),
+        let card = match state.catalog.revision(&m.id.parse()?, None).await? {
+            Some(latest) => state.catalog.card_of_revision(&state.blobs, &latest).await,
+            None => None,
         };
+        let (languages, tags) = card_lists(card.as_deref());
         models.push(ModelListItem {
             id: m.id,
             modality: m.modality,
@@ -185,7 +183,8 @@ pub async fn get_model(
         .iter()
         .map(ModelRevision::from_row)
         .collect::<Result<Vec<_>, _>>()?;
-    let (languages, tags) = card_lists(&state, &manifest).await;
+    let card = state.catalog.card(&state.blobs, &manifest).await;
+    let (languages, tags) = card_lists(card.as_deref());
     Ok(HttpResponse::Ok().json(ModelDetail {
         languages,
         tags,

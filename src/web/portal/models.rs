@@ -7,8 +7,6 @@ use actix_web::HttpRequest;
 use askama::Template;
 use serde::Deserialize;
 
-use std::sync::Arc;
-
 use crate::access::{self, AccessError, DecisionInputs};
 use crate::auth::{Scope, ANY_ROLE};
 use crate::db::catalog::{ModelSummary, RevisionRow};
@@ -107,12 +105,6 @@ fn model_row(
     }
 }
 
-/// The model card of a catalog revision.
-async fn card_of(state: &AppState, revision: &RevisionRow) -> Option<Arc<ModelCard>> {
-    let manifest: Manifest = serde_json::from_str(&revision.manifest).ok()?;
-    state.catalog.card(&state.blobs, &manifest).await
-}
-
 /// The catalog's line for a model, from its latest revision and signed manifest (what
 /// `catalog::list_models` gives for every model).
 fn summary_of(revision: &RevisionRow) -> Result<ModelSummary, ApiError> {
@@ -143,7 +135,12 @@ pub async fn catalog(req: HttpRequest, state: Data<AppState>) -> PageResult {
         let id: ModelId = summary.id.parse()?;
         let preview = preview(&state, &visitor, &req, &id).await?;
         let card = match state.catalog.revision(&id, None).await? {
-            Some(revision) => card_of(&state, &revision).await,
+            Some(revision) => {
+                state
+                    .catalog
+                    .card_of_revision(&state.blobs, &revision)
+                    .await
+            }
             None => None,
         };
         models.push(model_row(
@@ -240,7 +237,10 @@ async fn render_model_page(
         }
         None => None,
     };
-    let card = card_of(state, &revision).await;
+    let card = state
+        .catalog
+        .card_of_revision(&state.blobs, &revision)
+        .await;
     let page = ModelPage {
         nav: Nav::of(visitor),
         model: model_row(
