@@ -17,7 +17,7 @@ use crate::db::Db;
 use crate::domain::{ModelId, Sha256Digest};
 use crate::store::blobs::BlobStore;
 use crate::store::manifest::Manifest;
-use crate::store::model_card::{ModelCard, CARD_PATH, MAX_CARD_BYTES};
+use crate::store::model_card::{CardError, ModelCard, CARD_PATH, MAX_CARD_BYTES};
 
 /// Entries per map before it is emptied and refilled; bounds memory on huge catalogs.
 const MAX_ENTRIES: usize = 8192;
@@ -33,17 +33,41 @@ pub struct Catalog {
     revision_blobs: RwLock<HashMap<Sha256Digest, Arc<HashMap<Sha256Digest, u64>>>>,
     /// Parsed model cards by the digest of their `README.md` (content never changes).
     cards: RwLock<CardCache>,
+    /// Cards parsed and rendered at once, at most (each may take a blocking thread).
+    card_renders: tokio::sync::Semaphore,
 }
 
 /// The parsed cards, within a memory budget: emptied when a new one would exceed it.
 #[derive(Debug, Default)]
 struct CardCache {
-    cards: HashMap<Sha256Digest, Option<Arc<ModelCard>>>,
+    /// Each card (or `None`: shown as no card) with its weight.
+    cards: HashMap<Sha256Digest, (Option<Arc<ModelCard>>, usize)>,
     bytes: usize,
 }
 
 /// The memory the card cache may hold (rendered HTML and front matter).
 const CARD_CACHE_BYTES: usize = 64 * 1024 * 1024;
+
+/// Cards rendered at the same time, at most.
+const CARD_RENDERS: usize = 2;
+
+impl CardCache {
+    fn get(&self, digest: &Sha256Digest) -> Option<Option<Arc<ModelCard>>> {
+        self.cards.get(digest).map(|(card, _)| card.clone())
+    }
+
+    /// Keeps `card` (emptying the cache first when it would exceed its budget).
+    fn put(&mut self, digest: Sha256Digest, card: Option<Arc<ModelCard>>, weight: usize) {
+        if let Some((_, old)) = self.cards.remove(&digest) {
+            self.bytes -= old;
+        }
+        if self.bytes + weight > CARD_CACHE_BYTES || self.cards.len() >= MAX_ENTRIES {
+            *self = CardCache::default();
+        }
+        self.bytes += weight;
+        self.cards.insert(digest, (card, weight));
+    }
+}
 
 fn insert_bounded<K: std::hash::Hash + Eq, V>(map: &RwLock<HashMap<K, V>>, key: K, value: V) {
     if let Ok(mut map) = map.write() {
@@ -63,6 +87,7 @@ impl Catalog {
             latest: RwLock::default(),
             revision_blobs: RwLock::default(),
             cards: RwLock::default(),
+            card_renders: tokio::sync::Semaphore::new(CARD_RENDERS),
         }
     }
 
@@ -90,12 +115,14 @@ impl Catalog {
             .files
             .iter()
             .find(|f| f.path.as_str() == CARD_PATH)?;
-        if let Some(known) = self
-            .cards
-            .read()
-            .ok()
-            .and_then(|c| c.cards.get(&file.sha256).cloned())
-        {
+        let cached =
+            |catalog: &Catalog| catalog.cards.read().ok().and_then(|c| c.get(&file.sha256));
+        if let Some(known) = cached(self) {
+            return known;
+        }
+        // One render at a time per permit; a request that waited finds what another made.
+        let _permit = self.card_renders.acquire().await.ok()?;
+        if let Some(known) = cached(self) {
             return known;
         }
         let bytes = match store.read_small(&file.sha256, MAX_CARD_BYTES).await {
@@ -109,24 +136,20 @@ impl Catalog {
         let parsed = match bytes {
             Some(bytes) => tokio::task::spawn_blocking(move || ModelCard::parse(&bytes))
                 .await
-                .ok()
-                .map(|parsed| parsed.map_err(|err| err.to_string())),
-            None => Some(Err(format!("larger than {MAX_CARD_BYTES} bytes"))),
+                .unwrap_or_else(|_| Err(CardError::TooComplex))
+                .map_err(|err| err.to_string()),
+            None => Err(format!("larger than {MAX_CARD_BYTES} bytes")),
         };
-        let card = match parsed? {
+        let card = match parsed {
             Ok(card) => Some(Arc::new(card)),
             Err(why) => {
                 tracing::warn!(model.id = %manifest.model, error = %why, "model card not shown");
                 None
             }
         };
+        let weight = card.as_ref().map_or(0, |c| c.weight()) + 64;
         if let Ok(mut cache) = self.cards.write() {
-            let weight = card.as_ref().map_or(0, |c| c.weight()) + 64;
-            if cache.bytes + weight > CARD_CACHE_BYTES || cache.cards.len() >= MAX_ENTRIES {
-                *cache = CardCache::default();
-            }
-            cache.bytes += weight;
-            cache.cards.insert(file.sha256, card.clone());
+            cache.put(file.sha256, card.clone(), weight);
         }
         card
     }

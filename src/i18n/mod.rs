@@ -134,7 +134,7 @@ impl Lang {
     pub fn negotiate(accept_language: &str) -> Lang {
         let sane: Vec<&str> = accept_language
             .split(',')
-            .filter(|range| well_weighted(range))
+            .filter(|range| !range.trim().is_empty() && well_weighted(range))
             .take(MAX_RANGES)
             .collect();
         accept_language::parse_with_quality(&sane.join(","))
@@ -212,11 +212,15 @@ fn well_weighted(range: &str) -> bool {
     let mut params = range.split(';').skip(1);
     match (params.next(), params.next()) {
         (None, _) => true,
-        (Some(weight), None) => weight
-            .trim()
-            .strip_prefix("q=")
-            .and_then(|q| q.parse::<f32>().ok())
-            .is_some_and(|q| (0.0..=1.0).contains(&q)),
+        (Some(weight), None) => {
+            let weight = weight.trim();
+            weight
+                .get(..2)
+                .is_some_and(|name| name.eq_ignore_ascii_case("q="))
+                && weight[2..]
+                    .parse::<f32>()
+                    .is_ok_and(|q| (0.0..=1.0).contains(&q))
+        }
         _ => false,
     }
 }

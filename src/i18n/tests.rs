@@ -272,6 +272,9 @@ fn accept_language_picks_the_best_supported_language() {
     let hostile = vec!["fr;q=NaN"; 40].join(",") + ",th;q=0.5,de;q=inf,es;q=2";
     assert_eq!(Lang::negotiate(&hostile), Lang::Th);
     assert_eq!(Lang::negotiate(&"xx;q=0.5,".repeat(5000)), Lang::En);
+    // Empty ranges do not count; the weight's name is case-insensitive.
+    assert_eq!(Lang::negotiate(&(",".repeat(40) + "de")), Lang::De);
+    assert_eq!(Lang::negotiate("en;Q=0.1, it;Q=0.8"), Lang::It);
     assert_eq!(Lang::negotiate("pt-BR"), Lang::Pt);
     assert_eq!(Lang::negotiate("ja, zh"), Lang::En);
     assert_eq!(Lang::negotiate(""), Lang::En);

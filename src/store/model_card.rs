@@ -15,6 +15,10 @@ pub const CARD_PATH: &str = "README.md";
 /// The largest card read (a larger `README.md` is served as a file, not shown as a card).
 pub const MAX_CARD_BYTES: u64 = 512 * 1024;
 
+/// The most Markdown events a card may render to. Small input can expand (a table header
+/// with many columns pads every row), so the output is bounded, not only the input.
+const MAX_EVENTS: usize = 250_000;
+
 /// A parsed model card.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelCard {
@@ -37,6 +41,8 @@ pub enum CardError {
     InvalidYaml(String),
     #[error("the model card's front matter is not a mapping of keys to values")]
     NotAMapping,
+    #[error("the model card renders to more than {MAX_EVENTS} elements")]
+    TooComplex,
 }
 
 impl ModelCard {
@@ -47,7 +53,7 @@ impl ModelCard {
         let Some((front, body)) = split_front_matter(text)? else {
             return Ok(ModelCard {
                 data: Map::new(),
-                html: render(text),
+                html: render(text)?,
             });
         };
         let data = match front.trim() {
@@ -62,20 +68,24 @@ impl ModelCard {
         };
         Ok(ModelCard {
             data,
-            html: render(body),
+            html: render(body)?,
         })
     }
 
-    /// The languages the card names (`language:`, one code or a list).
+    /// The languages the card names (`language:`, one code or a list), those that look
+    /// like language tags (`en`, `pt-BR`).
     pub fn languages(&self) -> Vec<String> {
         strings(self.data.get("language"))
+            .into_iter()
+            .filter(|tag| is_language_tag(tag))
+            .collect()
     }
 
     /// The card's tags (`tags:`), except `license:…` ones: the license is the gateway's.
     pub fn tags(&self) -> Vec<String> {
         strings(self.data.get("tags"))
             .into_iter()
-            .filter(|tag| !tag.starts_with("license:"))
+            .filter(|tag| !names_a_license(tag))
             .collect()
     }
 
@@ -94,38 +104,63 @@ impl ModelCard {
         data.insert("license".into(), "other".into());
         data.insert("license_name".into(), license_id.into());
         data.insert("license_link".into(), license_link.into());
-        if let Some(Value::Array(tags)) = data.get_mut("tags") {
-            tags.retain(|tag| !tag.as_str().is_some_and(|t| t.starts_with("license:")));
+        // Tags and languages as the gateway reads them (one or a list, no license claims).
+        for (key, values) in [("tags", self.tags()), ("language", self.languages())] {
+            if data.contains_key(key) {
+                data.insert(key.into(), values.into());
+            }
         }
         data
     }
 
-    /// An estimate of the memory the card takes (for the cache's budget).
+    /// An estimate of the memory the card takes (for the cache's budget): the HTML and
+    /// four times the front matter's JSON size (parsed values take more than their text).
     pub fn weight(&self) -> usize {
-        self.html.len() + Value::Object(self.data.clone()).to_string().len()
+        let data = serde_json::to_string(&self.data).map_or(0, |json| json.len());
+        self.html.len() + 4 * data
     }
+}
+
+/// Whether a tag claims a license (`license:mit`, in any case).
+fn names_a_license(tag: &str) -> bool {
+    tag.get(..8)
+        .is_some_and(|prefix| prefix.eq_ignore_ascii_case("license:"))
+}
+
+/// A BCP 47-shaped tag: 2 or 3 letters, then subtags of 1 to 8 letters or digits.
+fn is_language_tag(tag: &str) -> bool {
+    let mut parts = tag.split('-');
+    let primary = parts.next().unwrap_or_default();
+    (2..=3).contains(&primary.len())
+        && primary.bytes().all(|b| b.is_ascii_alphabetic())
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 /// Markdown as HTML: CommonMark with tables, strikethrough and task lists; raw HTML is
 /// dropped, and the result sanitised: no images (a card cannot make the browser fetch
 /// anything), only absolute `http`, `https` and `mailto` links, each with `rel="noopener
 /// noreferrer nofollow"`.
-fn render(markdown: &str) -> String {
+fn render(markdown: &str) -> Result<String, CardError> {
     let mut options = Options::empty();
     options.insert(Options::ENABLE_TABLES);
     options.insert(Options::ENABLE_STRIKETHROUGH);
     options.insert(Options::ENABLE_TASKLISTS);
-    let events = Parser::new_ext(markdown, options)
-        .filter(|event| !matches!(event, Event::Html(_) | Event::InlineHtml(_)));
+    let events: Vec<Event<'_>> = Parser::new_ext(markdown, options)
+        .filter(|event| !matches!(event, Event::Html(_) | Event::InlineHtml(_)))
+        .take(MAX_EVENTS + 1)
+        .collect();
+    if events.len() > MAX_EVENTS {
+        return Err(CardError::TooComplex);
+    }
     let mut html = String::new();
-    pulldown_cmark::html::push_html(&mut html, events);
-    ammonia::Builder::default()
+    pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    Ok(ammonia::Builder::default()
         .rm_tags(["img"])
         .link_rel(Some("noopener noreferrer nofollow"))
         .url_schemes(["http", "https", "mailto"].into_iter().collect())
         .url_relative(ammonia::UrlRelative::Deny)
         .clean(&html)
-        .to_string()
+        .to_string())
 }
 
 /// The front matter and the rest, when the text starts with a `---` line.
@@ -228,7 +263,32 @@ mod tests {
         assert_eq!(hub["license_link"], "https://gw.example/models/a/b");
         assert!(hub.get("gated").is_none() && hub.get("extra_gated_prompt").is_none());
         assert_eq!(hub["tags"], serde_json::json!(["demo"]));
-        assert_eq!(hub["language"], "en");
+        assert_eq!(hub["language"], serde_json::json!(["en"]));
+    }
+
+    #[test]
+    fn a_card_that_expands_past_its_budget_is_refused() {
+        // A 3 KB table whose 512-column header pads every short row: 262k cells.
+        let mut bomb = format!("|{}\n|{}\n", "h|".repeat(512), "-|".repeat(512));
+        bomb.push_str(&"|x\n".repeat(512));
+        assert!(bomb.len() < 4096);
+        assert!(matches!(
+            ModelCard::parse(bomb.as_bytes()),
+            Err(CardError::TooComplex)
+        ));
+    }
+
+    #[test]
+    fn languages_are_language_tags_and_license_claims_go_in_any_case() {
+        let card = ModelCard::parse(
+            b"---\nlanguage: [en, pt-BR, license:mit, '<b>', x]\ntags: License:MIT\n---\n",
+        )
+        .unwrap();
+        assert_eq!(card.languages(), ["en", "pt-BR"]);
+        assert!(card.tags().is_empty());
+        let hub = card.hub_card_data("llama-3.2", "https://gw.example/models/a/b");
+        assert_eq!(hub["tags"], serde_json::json!([]));
+        assert_eq!(hub["language"], serde_json::json!(["en", "pt-BR"]));
     }
 
     #[test]

@@ -51,8 +51,8 @@ impl ResponseError for ApiError {
             }
             _ => {}
         }
-        // The message follows the asker's language.
-        response.insert_header((header::VARY, "Accept-Language"));
+        // The message follows the asker's language (its header, or the portal's cookie).
+        response.insert_header((header::VARY, "Accept-Language, Cookie"));
         response.json(self.envelope(crate::web::language::current()))
     }
 }

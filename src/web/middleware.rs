@@ -44,9 +44,8 @@ pub async fn observe_request(
             .map(|s| s.pseudonym_key.clone()),
     };
     let lang = crate::web::language::of_request(req.request(), || {
-        req.app_data::<Data<AppState>>().is_some_and(|state| {
-            crate::web::urls::base_url(state, req.request()).starts_with("https://")
-        })
+        req.app_data::<Data<AppState>>()
+            .is_some_and(|state| crate::web::urls::is_https(state, req.request()))
     });
     let mut response =
         crate::web::language::scope(lang, crate::ledger::context::scope(context, next.call(req)))

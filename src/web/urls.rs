@@ -6,6 +6,14 @@ use actix_web::HttpRequest;
 use crate::domain::Sha256Digest;
 use crate::state::AppState;
 
+/// Whether `req` reached us over https (its `base_url`'s scheme, in any case): cookies
+/// then carry `Secure` and the `__Host-` prefix.
+pub fn is_https(state: &AppState, req: &HttpRequest) -> bool {
+    base_url(state, req)
+        .get(..8)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+}
+
 /// The base URL for links in responses: `server.public_url` when set; else the `Host` the
 /// client used, with the forwarded scheme and host believed only from a trusted proxy.
 pub fn base_url(state: &AppState, req: &HttpRequest) -> String {

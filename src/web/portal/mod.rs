@@ -202,6 +202,8 @@ pub fn error_page(status: StatusCode, code: &str, message: &str) -> HttpResponse
             header::CONTENT_SECURITY_POLICY,
             session::CONTENT_SECURITY_POLICY,
         ))
+        // In the asker's language: never from a shared cache.
+        .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(page.render().unwrap_or_else(|_| message.to_owned()))
 }
 

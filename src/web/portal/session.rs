@@ -16,7 +16,7 @@ use crate::auth::principal::{authenticate, Credential, Principal};
 use crate::auth::same_secret;
 use crate::random::random_hex;
 use crate::state::AppState;
-use crate::web::urls::base_url;
+use crate::web::urls::is_https;
 
 use super::PortalError;
 
@@ -70,7 +70,7 @@ impl Visitor {
     /// Reads the session and CSRF cookies. A stale or revoked session counts as signed out.
     pub async fn of(state: &AppState, req: &HttpRequest) -> Visitor {
         // Over TLS: the public URL (or a trusted proxy) says https.
-        let secure = base_url(state, req).starts_with("https://");
+        let secure = is_https(state, req);
         let session = req
             .cookie(&cookie_name(SESSION_COOKIE, secure))
             .map(|c| c.value().to_owned())
