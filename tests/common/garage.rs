@@ -96,7 +96,50 @@ impl Garage {
             _process: process,
         };
         garage.wait_until_listening();
+        garage.wait_until_the_key_works();
         garage
+    }
+
+    /// Waits until the default key may use the bucket: Garage creates both in the
+    /// background once its port is open, and a request before that is refused with `403`
+    /// (seen once under CI load, from a publish right after the start).
+    fn wait_until_the_key_works(&self) {
+        use object_store::aws::AmazonS3Builder;
+        use object_store::ObjectStore;
+        let store = AmazonS3Builder::new()
+            .with_endpoint(&self.endpoint)
+            .with_region("garage")
+            .with_bucket_name(&self.bucket)
+            .with_access_key_id(&self.access_key)
+            .with_secret_access_key(&self.secret_key)
+            .with_allow_http(true)
+            .build()
+            .unwrap();
+        let probe = object_store::path::Path::from("readiness-probe");
+        // Its own runtime on its own thread: tests call `start` from inside theirs.
+        let log = self.dir.path().join("garage.log");
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                let started = Instant::now();
+                loop {
+                    match store.head(&probe).await {
+                        Err(object_store::Error::NotFound { .. }) | Ok(_) => return,
+                        Err(err) => assert!(
+                            started.elapsed() < Duration::from_secs(30),
+                            "garage's default key never worked ({err}); its log:\n{}",
+                            std::fs::read_to_string(&log).unwrap_or_default()
+                        ),
+                    }
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            });
+        })
+        .join()
+        .unwrap();
     }
 
     fn wait_until_listening(&self) {
