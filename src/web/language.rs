@@ -32,10 +32,7 @@ pub fn of_request(req: &HttpRequest, secure: impl FnOnce() -> bool) -> Lang {
         });
     let chosen = has_cookie
         .then(|| {
-            let name = match secure() {
-                true => format!("__Host-{LANGUAGE_COOKIE}"),
-                false => LANGUAGE_COOKIE.to_owned(),
-            };
+            let name = crate::web::portal::session::cookie_name(LANGUAGE_COOKIE, secure());
             req.cookie(&name)
                 .and_then(|cookie| Lang::from_code(cookie.value()))
         })

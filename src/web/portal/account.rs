@@ -274,7 +274,7 @@ async fn profile(
     error: Option<String>,
 ) -> PageResult {
     let visitor = Visitor::of(state, req).await;
-    let who = visitor.require(req)?;
+    let who = visitor.require()?;
     let current = licensing::attestations_of(&state.db, &who.user_id)
         .await?
         .into_iter()
@@ -333,7 +333,7 @@ pub async fn save_attestation(
 ) -> PageResult {
     let visitor = Visitor::of(&state, &req).await;
     visitor.check_form(&req, &form.csrf)?;
-    let who = visitor.require(&req)?;
+    let who = visitor.require()?;
     let form = form.into_inner();
     let on_behalf = form.on_behalf.as_deref() == Some("yes");
     let filled = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
@@ -364,7 +364,7 @@ async fn tokens(
     error: Option<String>,
 ) -> PageResult {
     let visitor = Visitor::of(state, req).await;
-    let who = visitor.require(req)?;
+    let who = visitor.require()?;
     let rows = accounts::api_tokens_of(&state.db, &who.user_id).await?;
     let tokens = rows
         .into_iter()
@@ -411,7 +411,7 @@ pub async fn create_token(
 ) -> PageResult {
     let visitor = Visitor::of(&state, &req).await;
     visitor.check_form(&req, &form.csrf)?;
-    let who = visitor.require(&req)?;
+    let who = visitor.require()?;
     let form = form.into_inner();
     let scopes = [
         ("read", &form.scope_read),
@@ -459,7 +459,7 @@ pub async fn revoke_token(
 ) -> PageResult {
     let visitor = Visitor::of(&state, &req).await;
     visitor.check_form(&req, &form.csrf)?;
-    let who = visitor.require(&req)?;
+    let who = visitor.require()?;
     revoke_api_token(&state, who, &id).await?;
     Ok(visitor.redirect("/tokens", SessionChange::Keep))
 }

@@ -24,8 +24,8 @@ use super::views::{
 };
 use super::{with_status, PageResult, PortalError, Visitor};
 
-fn admin<'a>(visitor: &'a Visitor, req: &HttpRequest) -> Result<&'a Principal, PortalError> {
-    let who = visitor.require(req)?;
+fn admin(visitor: &Visitor) -> Result<&Principal, PortalError> {
+    let who = visitor.require()?;
     who.authorize(&[Role::Admin], Scope::Admin)?;
     Ok(who)
 }
@@ -37,7 +37,7 @@ async fn render(
     error: Option<String>,
 ) -> PageResult {
     let visitor = Visitor::of(state, req).await;
-    admin(&visitor, req)?;
+    admin(&visitor)?;
     let mut models = Vec::new();
     for summary in catalog::list_models(&state.db).await? {
         let id: ModelId = summary.id.parse()?;
@@ -168,7 +168,7 @@ pub async fn publish_license(
 ) -> PageResult {
     let visitor = Visitor::of(&state, &req).await;
     visitor.check_form(&req, &form.csrf)?;
-    let who = admin(&visitor, &req)?;
+    let who = admin(&visitor)?;
     let form = form.into_inner();
     let mut modalities = Vec::new();
     if form.modality_text.is_some() {
@@ -217,7 +217,7 @@ pub async fn create_partner(
 ) -> PageResult {
     let visitor = Visitor::of(&state, &req).await;
     visitor.check_form(&req, &form.csrf)?;
-    let who = admin(&visitor, &req)?;
+    let who = admin(&visitor)?;
     let new = match (form.country.parse(), form.contact.parse()) {
         (Ok(country), Ok(contact)) => NewPartner {
             name: form.name.clone(),
@@ -253,7 +253,7 @@ pub async fn revoke_acceptance(
 ) -> PageResult {
     let visitor = Visitor::of(&state, &req).await;
     visitor.check_form(&req, &form.csrf)?;
-    let who = admin(&visitor, &req)?;
+    let who = admin(&visitor)?;
     match terminate_acceptance(&state, who, &id, &form.reason).await {
         Ok(_) => Ok(visitor.redirect("/admin#licenses", SessionChange::Keep)),
         Err(err) => refused_or(&state, &req, err.into()).await,

@@ -31,10 +31,9 @@ const PAGE_SIZE: i64 = 100;
 /// The signed-in account, when it has one of `roles`.
 fn staff<'a>(
     visitor: &'a Visitor,
-    req: &HttpRequest,
     roles: &[crate::domain::Role],
 ) -> Result<&'a Principal, PortalError> {
-    let who = visitor.require(req)?;
+    let who = visitor.require()?;
     who.authorize(roles, Scope::Read)?;
     Ok(who)
 }
@@ -128,7 +127,7 @@ pub async fn audit_page(
     form: Query<AuditForm>,
 ) -> PageResult {
     let visitor = Visitor::of(&state, &req).await;
-    staff(&visitor, &req, AUDITORS)?;
+    staff(&visitor, AUDITORS)?;
     let report = verify_stored(
         &state.db,
         state.log_signer.vkey(),
@@ -188,7 +187,7 @@ pub async fn audit_page(
 /// `GET /compliance/audit/export?format=csv|jsonl&…`: the API's streamed export.
 pub async fn export(req: HttpRequest, state: Data<AppState>, form: Query<AuditForm>) -> PageResult {
     let visitor = Visitor::of(&state, &req).await;
-    let who = staff(&visitor, &req, AUDITORS)?;
+    let who = staff(&visitor, AUDITORS)?;
     let export = audit_export::export(&state.db, &state.pseudonym_key, who, &form.query())?;
     Ok(crate::web::body::attachment(
         export.content_type,
@@ -245,7 +244,7 @@ pub async fn reviews_page(
     query: Query<ReviewsQuery>,
 ) -> PageResult {
     let visitor = Visitor::of(&state, &req).await;
-    staff(&visitor, &req, REVIEWERS)?;
+    staff(&visitor, REVIEWERS)?;
     let showing = match query.state.as_deref() {
         None | Some("" | "open") => "open",
         Some("approved") => "approved",
@@ -283,7 +282,7 @@ pub async fn decide(
 ) -> PageResult {
     let visitor = Visitor::of(&state, &req).await;
     visitor.check_form(&req, &form.csrf)?;
-    let who = staff(&visitor, &req, REVIEWERS)?;
+    let who = staff(&visitor, REVIEWERS)?;
     who.authorize(REVIEWERS, Scope::Admin)?;
     let verdict = match form.verdict.as_str() {
         "approve" => Verdict::Approve,
@@ -321,7 +320,7 @@ pub async fn stats_page(
     form: Query<PeriodForm>,
 ) -> PageResult {
     let visitor = Visitor::of(&state, &req).await;
-    staff(&visitor, &req, AUDITORS)?;
+    staff(&visitor, AUDITORS)?;
     let bound = |field: &str, value: &Option<String>| match value.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
         Some(text) => parse_time(field, text).map(Some),

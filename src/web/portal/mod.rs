@@ -126,8 +126,11 @@ impl PortalError {
         match self {
             PortalError::SignIn { .. } => lang.text("portal-sign-in-required"),
             PortalError::Csrf => lang.text("portal-csrf-failed"),
+            // The cause is for the log, never for the page.
+            PortalError::Api(ApiError::Internal(_)) | PortalError::Render(_) => {
+                lang.text("portal-internal")
+            }
             PortalError::Api(err) => err.message_in(lang),
-            PortalError::Render(_) => lang.text("portal-internal"),
         }
     }
 
@@ -159,18 +162,16 @@ impl ResponseError for PortalError {
                 .finish();
         }
         let status = self.status_code();
-        let lang = crate::web::language::current();
-        let message = match self {
+        match self {
             PortalError::Api(ApiError::Internal(cause)) => {
                 tracing::error!(error.cause_chain = ?cause, "portal page failed");
-                lang.text("portal-internal")
             }
             PortalError::Render(cause) => {
                 tracing::error!(error.cause_chain = ?cause, "rendering a portal page failed");
-                lang.text("portal-internal")
             }
-            other => other.message_in(lang),
-        };
+            _ => {}
+        }
+        let message = self.message_in(crate::web::language::current());
         let mut response = error_page(status, self.code(), &message);
         if let PortalError::Api(ApiError::TooManyAttempts { retry_after_secs }) = self {
             if let Ok(value) = header::HeaderValue::from_str(&retry_after_secs.to_string()) {

@@ -24,8 +24,8 @@ use crate::web::extract::ModelInPath;
 use crate::web::urls::{base_url, blob_url};
 
 use super::views::{
-    file_size, Availability, CardView, CatalogPage, DownloadsPage, FileView, LicenseView,
-    ModelPage, ModelRow, Nav, ReasonView, ReviewView,
+    file_size, Availability, CatalogPage, DownloadsPage, FileView, LicenseView, ModelPage,
+    ModelRow, Nav, ReasonView, ReviewView,
 };
 use super::{with_status, PageResult, Visitor};
 
@@ -248,10 +248,7 @@ async fn render_model_page(
             card.as_deref(),
             availability(&preview, visitor.lang),
         ),
-        card: card.map(|card| CardView {
-            tags: card.tags(),
-            html: card.html.clone(),
-        }),
+        card,
         revision: format!("sha256:{}", revision.digest),
         license,
         reasons,
@@ -306,7 +303,7 @@ pub async fn accept(
 ) -> PageResult {
     let visitor = Visitor::of(&state, &req).await;
     visitor.check_form(&req, &form.csrf)?;
-    let who = visitor.require(&req)?;
+    let who = visitor.require()?;
     if form.agree.is_none() {
         let message = visitor.lang.text("portal-tick-to-accept");
         return Err(ApiError::BadRequest(message).into());
@@ -347,7 +344,7 @@ pub async fn request_access(
 ) -> PageResult {
     let visitor = Visitor::of(&state, &req).await;
     visitor.check_form(&req, &form.csrf)?;
-    let who = visitor.require(&req)?;
+    let who = visitor.require()?;
     who.authorize(ANY_ROLE, Scope::Download)?;
     let client_ip = crate::web::extract::client_ip(&req);
     let answer = access::request_access(

@@ -18,7 +18,7 @@ pub async fn download_proof(
     entry: Path<String>,
 ) -> PageResult {
     let visitor = Visitor::of(&state, &req).await;
-    let who = visitor.require(&req)?;
+    let who = visitor.require()?;
     let entry = match entry.as_str() {
         "acceptance" => {
             latest_entry_of(&state.db, &who.user_id, EventKind::LicenseAccepted)

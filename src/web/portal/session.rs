@@ -44,7 +44,7 @@ pub struct Visitor {
 }
 
 /// A cookie's name as sent: `__Host-` prefixed over https.
-fn cookie_name(name: &str, secure: bool) -> String {
+pub(crate) fn cookie_name(name: &str, secure: bool) -> String {
     match secure {
         true => format!("{HOST_PREFIX}{name}"),
         false => name.to_owned(),
@@ -106,16 +106,9 @@ impl Visitor {
 
     /// The signed-in account, or a redirect to the sign-in page that comes back here (to
     /// the catalog after a form, which cannot be replayed by a redirect).
-    pub fn require(&self, req: &HttpRequest) -> Result<&Principal, PortalError> {
+    pub fn require(&self) -> Result<&Principal, PortalError> {
         self.who.as_ref().ok_or_else(|| PortalError::SignIn {
-            next: if req.method() == actix_web::http::Method::GET {
-                req.uri()
-                    .path_and_query()
-                    .map_or("/models", |p| p.as_str())
-                    .to_owned()
-            } else {
-                "/models".to_owned()
-            },
+            next: self.path.clone(),
         })
     }
 

@@ -243,16 +243,9 @@ pub struct ModelPage {
     pub geo_country: String,
     pub geo_attribution: Option<String>,
     pub notice: Option<String>,
-    /// The model card the publisher shipped, rendered.
-    pub card: Option<CardView>,
+    /// The model card the publisher shipped (its HTML sanitised by `store::model_card`).
+    pub card: Option<std::sync::Arc<crate::store::model_card::ModelCard>>,
     pub built_with_llama: bool,
-}
-
-/// A model card: its tags and its Markdown body as sanitised HTML.
-pub struct CardView {
-    pub tags: Vec<String>,
-    /// Sanitised by `store::model_card` (no raw HTML, no scripts, safe links only).
-    pub html: String,
 }
 
 pub struct FileView {
