@@ -62,7 +62,9 @@ pub(super) async fn record(
         created_at,
         expires_at: created_at.saturating_add(ttl_ms),
         acceptance_id: inputs.licensee.acceptance_id.clone(),
-        location_bound: i64::from(inputs.model.multimodal && inputs.signals.review != "approved"),
+        location_bound: i64::from(
+            state.policy.get().restricts(&inputs.model) && inputs.signals.review != "approved",
+        ),
     };
     grants::lock_account(tx, &fresh.user_id).await?;
     let (row, kind) = match grants::reusable(tx, &fresh, created_at).await? {
@@ -311,12 +313,13 @@ fn check_location(
         anonymous_proxy: geo.anonymous_proxy,
         ..Signals::default()
     };
+    let licensee = LicenseeFacts::from_attestation(&grant.licensee_country, None, true, false);
     let licensee = LicenseeFacts {
         kind: grant.licensee_kind.clone(),
-        country: grant.licensee_country.clone(),
-        accepted_current_license: true,
-        entitlement_revoked: false,
+        ..licensee
     };
+    // Only grants on models a regional clause restricts are location-bound, so the
+    // clause reaches this one whatever its modality.
     let model = ModelFacts {
         id: grant.model_id.clone(),
         multimodal: true,

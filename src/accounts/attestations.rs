@@ -11,7 +11,7 @@ use crate::auth::api_tokens::Scope;
 use crate::auth::{Principal, ANY_ROLE};
 use crate::db::licensing::{self, AttestationRow};
 use crate::db::now_ms;
-use crate::domain::{rfc3339, CountryCode, Role};
+use crate::domain::{rfc3339, CountryCode, Role, UserBand};
 use crate::ledger::event::{EventKind, Outcome};
 use crate::random::new_id;
 use crate::state::AppState;
@@ -33,6 +33,14 @@ pub struct Attestation {
     /// ISO 3166-1 alpha-2 code of the organisation's principal place of business.
     #[schema(required = true)]
     pub organisation_country: Option<String>,
+    /// Where the holder (or their organisation) will use or deploy models, ISO 3166-1
+    /// alpha-2 codes; empty when not declared. Licenses with a territory-of-use clause ask.
+    #[schema(example = json!(["US", "CA"]))]
+    pub deployment_territories: Vec<String>,
+    /// The band of monthly active users of the licensee's products and services (`null`
+    /// when not declared). Licenses with a monthly-active-users limit ask.
+    #[schema(required = true)]
+    pub monthly_active_users: Option<UserBand>,
     /// When it was declared (RFC 3339).
     pub created_at: String,
 }
@@ -46,6 +54,8 @@ impl From<&AttestationRow> for Attestation {
             on_behalf_of_organisation: a.on_behalf_of_organisation != 0,
             organisation_name: a.organisation_name.clone(),
             organisation_country: a.organisation_country.clone(),
+            deployment_territories: a.territories(),
+            monthly_active_users: a.user_band(),
             created_at: rfc3339(a.created_at),
         }
     }
@@ -66,7 +76,15 @@ pub struct AttestationBody {
     pub on_behalf_of_organisation: bool,
     pub organisation_name: Option<String>,
     pub organisation_country: Option<String>,
+    /// Territories of use or deployment (ISO codes; omitted or empty: not declared).
+    #[serde(default)]
+    pub deployment_territories: Vec<String>,
+    #[serde(default)]
+    pub monthly_active_users: Option<UserBand>,
 }
+
+/// Most territories one declaration may name.
+pub const MAX_TERRITORIES: usize = 64;
 
 /// Checks and records `body` as the account's current attestation, with its audit event.
 pub async fn record_attestation(
@@ -106,6 +124,18 @@ pub async fn record_attestation(
     } else {
         (None, None)
     };
+    if body.deployment_territories.len() > MAX_TERRITORIES {
+        return Err(AccountError::Invalid(format!(
+            "`deployment_territories` names at most {MAX_TERRITORIES} countries"
+        )));
+    }
+    let mut territories = body
+        .deployment_territories
+        .iter()
+        .map(|code| code.parse::<CountryCode>().map(|c| c.to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
+    territories.sort();
+    territories.dedup();
     let row = AttestationRow {
         id: new_id(),
         user_id: who.user_id.clone(),
@@ -115,6 +145,8 @@ pub async fn record_attestation(
         organisation_name,
         organisation_country,
         created_at: now_ms(),
+        deployment_territories: (!territories.is_empty()).then(|| territories.join(",")),
+        monthly_active_users: body.monthly_active_users.map(|b| b.as_str().to_owned()),
     };
     let current = licensing::attestations_of(&state.db, &who.user_id)
         .await?
@@ -149,4 +181,6 @@ fn says_the_same(a: &AttestationRow, b: &AttestationRow) -> bool {
         && a.on_behalf_of_organisation == b.on_behalf_of_organisation
         && a.organisation_name == b.organisation_name
         && a.organisation_country == b.organisation_country
+        && a.deployment_territories == b.deployment_territories
+        && a.monthly_active_users == b.monthly_active_users
 }

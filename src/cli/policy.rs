@@ -10,8 +10,9 @@ use crate::access::gather;
 use crate::config::Settings;
 use crate::domain::{Email, ModelId};
 use crate::geo::GeoSignal;
+use crate::licensing::documents::LicenseDocuments;
 use crate::policy::decide::{Action, Outcome};
-use crate::policy::table::{parse_table, run_table};
+use crate::policy::table::{parse_table, run_table, table_files};
 use crate::policy::PolicyBundle;
 
 #[derive(Debug, clap::Subcommand)]
@@ -172,31 +173,61 @@ pub fn run(settings: Settings, command: PolicyCommand) -> anyhow::Result<ExitCod
             for id in bundle.policy_ids() {
                 println!("  {id}: {}", bundle.reason(id));
             }
+            let mut problems = Vec::new();
+            for pack in bundle.packs().values() {
+                let folder = dir.join("licenses").join(&pack.id);
+                // A pack is complete with its documents and its expected decisions.
+                if folder.is_dir() {
+                    if let Err(e) = LicenseDocuments::load_dir(&folder) {
+                        problems.push(format!("{e:#}"));
+                    }
+                    match std::fs::read_to_string(folder.join("decisions.toml")) {
+                        Ok(text) => {
+                            if let Err(e) = parse_table(&text) {
+                                problems.push(format!("{}/decisions.toml: {e}", folder.display()));
+                            }
+                        }
+                        Err(_) => problems.push(format!(
+                            "{}: the pack has no decisions.toml",
+                            folder.display()
+                        )),
+                    }
+                }
+                let clause = pack.regional_clause.as_ref().map_or_else(
+                    || "no regional clause".to_owned(),
+                    |c| format!("{} clause on {} ({})", c.predicate, c.regions.join(", "), c.rule),
+                );
+                let users = pack
+                    .monthly_active_users
+                    .as_ref()
+                    .map_or_else(String::new, |u| format!("; over {} monthly active users: review", u.limit));
+                println!("  license {} {}: {clause}{users}", pack.id, pack.version);
+            }
+            if !problems.is_empty() {
+                for problem in problems {
+                    eprintln!("INVALID: {problem}");
+                }
+                return Ok(ExitCode::from(1));
+            }
             Ok(ExitCode::SUCCESS)
         }
         PolicyCommand::Test { dir } => {
             let dir = dir.unwrap_or(settings.policy.dir);
             let bundle = PolicyBundle::load(&dir)?;
-            let tests = dir.join("tests");
-            let mut files: Vec<PathBuf> = std::fs::read_dir(&tests)
-                .with_context(|| format!("reading `{}`", tests.display()))?
-                .flatten()
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-                .collect();
-            files.sort();
+            let files = table_files(&dir)
+                .with_context(|| format!("reading the tables of `{}`", dir.display()))?;
             anyhow::ensure!(
                 !files.is_empty(),
-                "no expected-decision tables in `{}`",
-                tests.display()
+                "no expected-decision tables in `{}` (tests/*.toml, licenses/<id>/decisions.toml)",
+                dir.display()
             );
             let (mut passed, mut failed) = (0, 0);
-            for file in files {
+            for (file, license) in files {
                 let text = std::fs::read_to_string(&file)
                     .with_context(|| format!("reading `{}`", file.display()))?;
                 let table =
                     parse_table(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-                for result in run_table(&bundle, &table) {
+                for result in run_table(&bundle, &table, &license) {
                     let actual = result.actual.map_or("error", Outcome::as_str);
                     let expected = result.expected.as_str();
                     if result.passed {

@@ -89,7 +89,7 @@ pub fn run(mut settings: Settings, args: ServeArgs) -> anyhow::Result<ExitCode> 
             for model in models {
                 let request = PublishRequest {
                     model: model.id.clone(),
-                    license: demo::DEMO_LICENSE.into(),
+                    license: model.license.into(),
                     modality: model.modality,
                     modelcar_base,
                 };

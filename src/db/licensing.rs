@@ -28,6 +28,29 @@ pub struct AttestationRow {
     pub organisation_name: Option<String>,
     pub organisation_country: Option<String>,
     pub created_at: i64,
+    /// The declared territories of use or deployment, comma-separated ISO codes (`None`:
+    /// not declared).
+    pub deployment_territories: Option<String>,
+    /// The declared monthly-active-users band (`None`: not declared).
+    pub monthly_active_users: Option<String>,
+}
+
+impl AttestationRow {
+    /// The declared territories (empty: not declared).
+    pub fn territories(&self) -> Vec<String> {
+        self.deployment_territories
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .filter(|code| !code.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// The declared monthly-active-users band (`None`: not declared).
+    pub fn user_band(&self) -> Option<crate::domain::UserBand> {
+        self.monthly_active_users.as_deref()?.parse().ok()
+    }
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -53,7 +76,7 @@ const VERSION_COLUMNS: &str =
     "license_id, version, digest, title, modalities, license_text, aup_text, notice, published_at, published_by";
 const ATTESTATION_COLUMNS: &str =
     "id, user_id, legal_name, domicile_country, on_behalf_of_organisation, \
-     organisation_name, organisation_country, created_at";
+     organisation_name, organisation_country, created_at, deployment_territories, monthly_active_users";
 const ACCEPTANCE_COLUMNS: &str = "a.id, a.user_id, u.email, a.license_id, a.version, a.digest, a.attestation_id, \
      a.attestation, a.accepted_at, a.client_ip, a.geo_country, a.user_agent, a.revoked_at, a.revoked_by, a.revoke_reason";
 
@@ -113,7 +136,7 @@ pub async fn insert_attestation(
     row: &AttestationRow,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(&format!(
-        "INSERT INTO attestations ({ATTESTATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        "INSERT INTO attestations ({ATTESTATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
     ))
     .bind(&row.id)
     .bind(&row.user_id)
@@ -123,6 +146,8 @@ pub async fn insert_attestation(
     .bind(&row.organisation_name)
     .bind(&row.organisation_country)
     .bind(row.created_at)
+    .bind(&row.deployment_territories)
+    .bind(&row.monthly_active_users)
     .execute(conn)
     .await?;
     Ok(())

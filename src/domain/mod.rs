@@ -11,6 +11,7 @@ mod model_id;
 mod model_path;
 mod role;
 mod time;
+mod user_band;
 
 pub use client::ClientInfo;
 pub use country::{countries, CountryCode};
@@ -22,6 +23,7 @@ pub use model_id::ModelId;
 pub use model_path::ModelPath;
 pub use role::Role;
 pub use time::{parse_time, rfc3339};
+pub use user_band::UserBand;
 
 /// Why a piece of user input is not a valid domain value.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -40,6 +42,8 @@ pub enum DomainError {
     Role(String),
     #[error("`{0}` is not a valid email address")]
     Email(String),
+    #[error("`{0}` is not a monthly-active-users band (expected up_to_1m, up_to_10m, up_to_100m, up_to_700m, up_to_1b or over_1b)")]
+    UserBand(String),
     #[error("`{field}` must be YYYY-MM-DD or RFC 3339")]
     Time { field: String },
 }

@@ -170,21 +170,22 @@ impl Lang {
     /// carry no message for (an operator's own), and whenever it differs from the English
     /// our translations were made from (an operator reworded a shipped rule).
     pub fn rule_reason(self, rule_id: &str, own: &str) -> String {
-        self.rule_part("reason", rule_id, own)
+        self.own_or_translated(&rule_message_id("reason", rule_id), own)
     }
 
-    /// A policy rule's license clause in this language; `own` (its `@clause`) as for
-    /// `rule_reason`.
-    pub fn rule_clause(self, rule_id: &str, own: &str) -> String {
-        self.rule_part("clause", rule_id, own)
+    /// A cited license clause's title in this language (message `id`); `own` (the title
+    /// the license pack gives) as for `rule_reason`.
+    pub fn clause_title(self, id: &str, own: &str) -> String {
+        self.own_or_translated(id, own)
     }
 
-    fn rule_part(self, part: &str, rule_id: &str, own: &str) -> String {
-        let id = rule_message_id(part, rule_id);
-        if self == Lang::En || Lang::En.try_text(&id, &[]).as_deref() != Some(own) {
+    /// The translation of message `id` when the English message is `own` word for word,
+    /// else `own` (an operator's rewording is never replaced by a translation of the old).
+    fn own_or_translated(self, id: &str, own: &str) -> String {
+        if self == Lang::En || Lang::En.try_text(id, &[]).as_deref() != Some(own) {
             return own.to_owned();
         }
-        self.try_text(&id, &[]).unwrap_or_else(|| own.to_owned())
+        self.try_text(id, &[]).unwrap_or_else(|| own.to_owned())
     }
 
     /// The message `id`, or `None` when no language has it.

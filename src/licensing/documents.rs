@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use crate::db::licensing::LicenseVersionRow;
 use crate::domain::valid_license_id;
 use crate::domain::{Modality, Sha256Digest};
+use crate::policy::packs::LicensePack;
 
 /// Prefix of the bytes a license digest is taken over; bump it if the layout changes.
 pub const DIGEST_DOMAIN: &str = "modelgate.license/v1";
@@ -18,15 +19,36 @@ pub const DIGEST_DOMAIN: &str = "modelgate.license/v1";
 /// Longest accepted document, in bytes.
 pub const MAX_DOCUMENT_BYTES: usize = 256 * 1024;
 
-/// The demo license compiled into the binary, used when no `policies/` directory is found.
-const SHIPPED: [(&str, &str, &str, &str); 1] = [(
-    include_str!("../../policies/licenses/llama-3.2/license.toml"),
-    include_str!("../../policies/licenses/llama-3.2/LICENSE.md"),
-    include_str!("../../policies/licenses/llama-3.2/USE_POLICY.md"),
-    include_str!("../../policies/licenses/llama-3.2/NOTICE"),
-)];
+/// The demo licenses compiled into the binary, used when no `policies/` directory is found.
+const SHIPPED: [(&str, &str, &str, &str); 4] = [
+    (
+        include_str!("../../policies/licenses/hunyuan/license.toml"),
+        include_str!("../../policies/licenses/hunyuan/LICENSE.md"),
+        include_str!("../../policies/licenses/hunyuan/USE_POLICY.md"),
+        include_str!("../../policies/licenses/hunyuan/NOTICE"),
+    ),
+    (
+        include_str!("../../policies/licenses/llama-3.1/license.toml"),
+        include_str!("../../policies/licenses/llama-3.1/LICENSE.md"),
+        include_str!("../../policies/licenses/llama-3.1/USE_POLICY.md"),
+        include_str!("../../policies/licenses/llama-3.1/NOTICE"),
+    ),
+    (
+        include_str!("../../policies/licenses/llama-3.2/license.toml"),
+        include_str!("../../policies/licenses/llama-3.2/LICENSE.md"),
+        include_str!("../../policies/licenses/llama-3.2/USE_POLICY.md"),
+        include_str!("../../policies/licenses/llama-3.2/NOTICE"),
+    ),
+    (
+        include_str!("../../policies/licenses/llama-4/license.toml"),
+        include_str!("../../policies/licenses/llama-4/LICENSE.md"),
+        include_str!("../../policies/licenses/llama-4/USE_POLICY.md"),
+        include_str!("../../policies/licenses/llama-4/NOTICE"),
+    ),
+];
 
-/// `license.toml`.
+/// What the documents of a version carry from `license.toml` (its clauses are the policy
+/// bundle's, `policy::packs`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct LicenseMetadata {
@@ -109,9 +131,15 @@ impl LicenseDocuments {
     }
 
     fn from_parts(metadata: &str, license: &str, aup: &str, notice: &str) -> anyhow::Result<Self> {
-        let metadata: LicenseMetadata = toml::from_str(metadata).context("parsing license.toml")?;
+        let pack = LicensePack::parse(metadata)
+            .map_err(|e| anyhow::anyhow!("license.toml: {e}"))?;
         let docs = LicenseDocuments {
-            metadata,
+            metadata: LicenseMetadata {
+                id: pack.id,
+                version: pack.version,
+                title: pack.title,
+                modalities: pack.modalities,
+            },
             license_text: license.into(),
             aup_text: aup.into(),
             notice: notice.into(),
@@ -149,7 +177,7 @@ impl LicenseDocuments {
             .with_context(|| format!("reading `{}`", root.display()))?
             .flatten()
             .map(|e| e.path())
-            .filter(|p| p.is_dir())
+            .filter(|p| p.join("license.toml").is_file())
             .collect();
         dirs.sort();
         dirs.iter().map(|d| Self::load_dir(d)).collect()
@@ -183,8 +211,9 @@ mod tests {
                 .expect("repo");
         let embedded = LicenseDocuments::shipped(Path::new("/nonexistent")).expect("embedded");
         assert_eq!(from_repo, embedded);
-        let demo = &from_repo[0];
-        assert_eq!(demo.metadata.id, "llama-3.2");
+        let ids: Vec<&str> = from_repo.iter().map(|d| d.metadata.id.as_str()).collect();
+        assert_eq!(ids, ["hunyuan", "llama-3.1", "llama-3.2", "llama-4"]);
+        let demo = &from_repo[2];
         assert!(demo.license_text.contains("Built with Llama"));
         assert!(demo.license_text.contains("European Union"));
         assert_eq!(
@@ -197,7 +226,7 @@ mod tests {
     fn digest_covers_every_document_and_their_boundaries() {
         let base = LicenseDocuments::shipped(Path::new("/nonexistent"))
             .expect("embedded")
-            .remove(0);
+            .remove(2);
         let mut aup = base.clone();
         aup.aup_text.push(' ');
         let mut moved = base.clone();

@@ -83,6 +83,10 @@ pub async fn create_partner(
         organisation_name: Some(name.to_owned()),
         organisation_country: Some(country.clone()),
         created_at: now_ms(),
+        // A partner's territory is its place of business (policy::facts), and partners
+        // are not asked about monthly active users.
+        deployment_territories: None,
+        monthly_active_users: None,
     };
     licensing::insert_attestation(&mut tx, &attestation).await?;
     store::insert_partner(&mut tx, &user_id, name, &country, email, created_by).await?;
@@ -146,6 +150,10 @@ pub async fn set_partner_country(
         organisation_name: Some(partner.name.clone()),
         organisation_country: Some(country.clone()),
         created_at: now_ms(),
+        // A partner's territory is its place of business (policy::facts), and partners
+        // are not asked about monthly active users.
+        deployment_territories: None,
+        monthly_active_users: None,
     };
     let mut tx = state.db.begin_write().await?;
     store::set_partner_country(&mut tx, &partner.user_id, &country).await?;

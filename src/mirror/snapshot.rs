@@ -260,11 +260,12 @@ pub fn sign(
 pub fn check_entitled(snapshot: &Snapshot) -> Result<(), SnapshotError> {
     let policy = crate::policy::PolicyBundle::from_sources(&snapshot.policy)
         .map_err(|e| SnapshotError::Malformed(format!("the policy bundle does not load: {e}")))?;
+    let country = &snapshot.partner.country;
     let partner = crate::policy::LicenseeFacts {
         kind: "partner".into(),
-        country: snapshot.partner.country.clone(),
-        accepted_current_license: true,
-        entitlement_revoked: false,
+        // A mirror deploys where the partner does business (as policy::facts has it).
+        deployment_territories: vec![country.clone()],
+        ..crate::policy::LicenseeFacts::from_attestation(country, None, true, false)
     };
     for model in &snapshot.models {
         let manifest: crate::store::manifest::Manifest = serde_json::from_str(&model.manifest)

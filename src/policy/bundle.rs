@@ -6,46 +6,37 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use cedar_policy::{PolicyId, PolicySet, Schema, ValidationMode, Validator};
+use cedar_policy::{
+    EntityId, EntityTypeName, EntityUid, PolicyId, PolicySet, Schema, SlotId, ValidationMode,
+    Validator,
+};
 use sha2::{Digest, Sha256};
 
+use super::decide::ModelFacts;
+use super::packs::{Citation, ClauseKind, LicensePack};
 use crate::domain::{CountryCode, Sha256Digest};
 
 /// The bundle shipped with the binary, used when the configured directory has no schema.
 const EMBEDDED: &[(&str, &str)] = &[
-    (
-        "schema.cedarschema",
-        include_str!("../../policies/schema.cedarschema"),
-    ),
-    (
-        "end-user-carve-out.cedar",
-        include_str!("../../policies/end-user-carve-out.cedar"),
-    ),
-    (
-        "eu-multimodal.cedar",
-        include_str!("../../policies/eu-multimodal.cedar"),
-    ),
-    (
-        "license-acceptance.cedar",
-        include_str!("../../policies/license-acceptance.cedar"),
-    ),
-    (
-        "partner-distribution.cedar",
-        include_str!("../../policies/partner-distribution.cedar"),
-    ),
+    ("schema.cedarschema", include_str!("../../policies/schema.cedarschema")),
+    ("embargo.cedar", include_str!("../../policies/embargo.cedar")),
+    ("end-user-carve-out.cedar", include_str!("../../policies/end-user-carve-out.cedar")),
+    ("license-acceptance.cedar", include_str!("../../policies/license-acceptance.cedar")),
+    ("license-terms.cedar", include_str!("../../policies/license-terms.cedar")),
+    ("partner-distribution.cedar", include_str!("../../policies/partner-distribution.cedar")),
     ("review.cedar", include_str!("../../policies/review.cedar")),
-    (
-        "revocation.cedar",
-        include_str!("../../policies/revocation.cedar"),
-    ),
-    (
-        "regions/eu.txt",
-        include_str!("../../policies/regions/eu.txt"),
-    ),
-    (
-        "regions/iso3166-1-alpha2.txt",
-        include_str!("../../policies/regions/iso3166-1-alpha2.txt"),
-    ),
+    ("revocation.cedar", include_str!("../../policies/revocation.cedar")),
+    ("templates/domicile.cedar", include_str!("../../policies/templates/domicile.cedar")),
+    ("templates/territory.cedar", include_str!("../../policies/templates/territory.cedar")),
+    ("regions/eu.txt", include_str!("../../policies/regions/eu.txt")),
+    ("regions/embargo.txt", include_str!("../../policies/regions/embargo.txt")),
+    ("regions/kr.txt", include_str!("../../policies/regions/kr.txt")),
+    ("regions/uk.txt", include_str!("../../policies/regions/uk.txt")),
+    ("regions/iso3166-1-alpha2.txt", include_str!("../../policies/regions/iso3166-1-alpha2.txt")),
+    ("licenses/hunyuan/license.toml", include_str!("../../policies/licenses/hunyuan/license.toml")),
+    ("licenses/llama-3.1/license.toml", include_str!("../../policies/licenses/llama-3.1/license.toml")),
+    ("licenses/llama-3.2/license.toml", include_str!("../../policies/licenses/llama-3.2/license.toml")),
+    ("licenses/llama-4/license.toml", include_str!("../../policies/licenses/llama-4/license.toml")),
 ];
 
 /// Why a bundle cannot be used; names the file and, where known, the line.
@@ -70,14 +61,35 @@ pub struct PolicyBundle {
     pub(crate) policies: PolicySet,
     /// Policy id → the sentence a person reads.
     reasons: BTreeMap<String, String>,
-    /// Policy id → the license clause it enforces (`@clause`), where it names one.
-    clauses: BTreeMap<String, String>,
+    /// Policy id → which clause of the model's license it enforces (`@cites`, and every
+    /// pack's own rule).
+    cites: BTreeMap<String, ClauseKind>,
+    /// License id → its pack.
+    packs: BTreeMap<String, LicensePack>,
     /// Region name → member codes (`EU` → the member states and territories).
     pub(crate) regions: BTreeMap<String, BTreeSet<String>>,
     digest: Sha256Digest,
     pub(crate) prepared: super::decide::Prepared,
     /// Every file as loaded (name, text), sorted by name: what mirrors receive.
     sources: Vec<(String, String)>,
+}
+
+/// The names of the entries of `folder` that `keep` accepts, sorted.
+fn sorted_names(
+    folder: &Path,
+    keep: impl Fn(&str, &Path) -> bool,
+) -> Result<Vec<String>, BundleError> {
+    let entries = std::fs::read_dir(folder).map_err(|e| BundleError::Read {
+        file: folder.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let mut names: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.file_name().to_str().is_some_and(|n| keep(n, &e.path())))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect();
+    names.sort();
+    Ok(names)
 }
 
 fn line_of(source: &str, offset: usize) -> usize {
@@ -90,6 +102,193 @@ fn first_label_line(source: &str, diagnostic: &dyn miette::Diagnostic) -> usize 
         .and_then(|mut labels| labels.next())
         .map(|label| line_of(source, label.offset()))
         .unwrap_or(1)
+}
+
+/// The policies of a bundle as they are read: static rules from `*.cedar`, templates from
+/// `templates/*.cedar`, and each license pack's rule linked from its predicate's template.
+#[derive(Default)]
+struct Rules {
+    policies: PolicySet,
+    /// Policy id → the sentence a person reads.
+    reasons: BTreeMap<String, String>,
+    cites: BTreeMap<String, ClauseKind>,
+    /// Policy id → the file and line it comes from.
+    sources: BTreeMap<String, (String, usize)>,
+    /// Predicate → the id of the template that enforces it.
+    templates: BTreeMap<String, PolicyId>,
+}
+
+impl Rules {
+    fn claim(&mut self, id: &str, file: &str, line: usize) -> Result<(), BundleError> {
+        if let Some((other, _)) = self.sources.get(id) {
+            return Err(BundleError::Invalid {
+                file: file.to_owned(),
+                line,
+                message: format!("policy id `{id}` is already used in {other}"),
+            });
+        }
+        self.sources.insert(id.to_owned(), (file.to_owned(), line));
+        Ok(())
+    }
+
+    /// Reads one `.cedar` file: rules with `@id` and `@reason`, or, under `templates/`,
+    /// templates with `@predicate`.
+    fn add_file(&mut self, file: &str, text: &str) -> Result<(), BundleError> {
+        let parsed: PolicySet =
+            text.parse()
+                .map_err(|e: cedar_policy::ParseErrors| BundleError::Invalid {
+                    file: file.to_owned(),
+                    line: first_label_line(text, &e),
+                    message: e.to_string(),
+                })?;
+        let line_of_text = |needle: String| text.find(&needle).map_or(1, |o| line_of(text, o));
+        let invalid = |line: usize, message: String| BundleError::Invalid {
+            file: file.to_owned(),
+            line,
+            message,
+        };
+        let cites_of = |annotation: Option<&str>, line: usize| match annotation {
+            None => Ok(None),
+            Some(value) => ClauseKind::of_annotation(value).map(Some).ok_or_else(|| {
+                invalid(
+                    line,
+                    format!("@cites(\"{value}\") names no clause (expected regional_clause or monthly_active_users)"),
+                )
+            }),
+        };
+        if let Some(name) = file.strip_prefix("templates/") {
+            if parsed.policies().next().is_some() {
+                return Err(invalid(1, format!("`{name}` may hold templates only")));
+            }
+            for template in parsed.templates() {
+                let predicate = template.annotation("predicate").ok_or_else(|| {
+                    invalid(1, "a template has no @predicate annotation".into())
+                })?;
+                let line = line_of_text(format!("@predicate(\"{predicate}\")"));
+                let id = format!("template.{predicate}");
+                self.claim(&id, file, line)?;
+                if let Some(kind) = cites_of(template.annotation("cites"), line)? {
+                    self.cites.insert(id.clone(), kind);
+                }
+                let id = PolicyId::new(&id);
+                self.policies
+                    .add_template(template.new_id(id.clone()))
+                    .map_err(|e| invalid(line, e.to_string()))?;
+                self.templates.insert(predicate.to_owned(), id);
+            }
+            return Ok(());
+        }
+        if parsed.templates().next().is_some() {
+            return Err(invalid(1, "templates belong under templates/".into()));
+        }
+        for policy in parsed.policies() {
+            let id_text = policy.annotation("id").map(str::to_owned);
+            let line = id_text
+                .as_ref()
+                .map_or(1, |id| line_of_text(format!("@id(\"{id}\")")));
+            let id = id_text.ok_or_else(|| invalid(line, "a policy has no @id annotation".into()))?;
+            let reason = policy
+                .annotation("reason")
+                .ok_or_else(|| invalid(line, format!("policy `{id}` has no @reason annotation")))?;
+            self.claim(&id, file, line)?;
+            self.reasons.insert(id.clone(), reason.to_owned());
+            if let Some(kind) = cites_of(policy.annotation("cites"), line)? {
+                self.cites.insert(id.clone(), kind);
+            }
+            self.policies
+                .add(policy.new_id(PolicyId::new(&id)))
+                .map_err(|e| invalid(line, e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    /// Reads one `licenses/<id>/license.toml` and links its regional clause's template.
+    fn add_pack(
+        &mut self,
+        file: &str,
+        text: &str,
+        regions: &BTreeMap<String, BTreeSet<String>>,
+    ) -> Result<LicensePack, BundleError> {
+        let invalid = |message: String| BundleError::Invalid {
+            file: file.to_owned(),
+            line: 1,
+            message,
+        };
+        let pack = LicensePack::parse(text).map_err(invalid)?;
+        let folder = file
+            .trim_start_matches("licenses/")
+            .trim_end_matches("/license.toml");
+        if folder != pack.id {
+            return Err(invalid(format!(
+                "the pack's id `{}` differs from its folder `{folder}`",
+                pack.id
+            )));
+        }
+        let Some(clause) = &pack.regional_clause else {
+            return Ok(pack);
+        };
+        if let Some(unknown) = clause.regions.iter().find(|r| !regions.contains_key(*r)) {
+            return Err(invalid(format!(
+                "region `{unknown}` has no file regions/{}.txt",
+                unknown.to_lowercase()
+            )));
+        }
+        let template = self.templates.get(&clause.predicate).cloned().ok_or_else(|| {
+            invalid(format!(
+                "no template has @predicate(\"{}\") (templates/*.cedar)",
+                clause.predicate
+            ))
+        })?;
+        self.claim(&clause.rule, file, 1)?;
+        let license = EntityUid::from_type_name_and_id(
+            "License".parse::<EntityTypeName>().map_err(|e| invalid(e.to_string()))?,
+            EntityId::new(&pack.id),
+        );
+        self.policies
+            .link(
+                template,
+                PolicyId::new(&clause.rule),
+                std::collections::HashMap::from([(SlotId::resource(), license)]),
+            )
+            .map_err(|e| invalid(e.to_string()))?;
+        self.reasons.insert(clause.rule.clone(), clause.reason.clone());
+        self.cites.insert(clause.rule.clone(), ClauseKind::Regional);
+        Ok(pack)
+    }
+}
+
+/// The regions under `regions/` (all but the ISO list): name (the file's, uppercase) →
+/// member codes, each checked to be an ISO 3166-1 alpha-2 code.
+fn load_regions(
+    files: &[(String, String)],
+) -> Result<BTreeMap<String, BTreeSet<String>>, BundleError> {
+    let mut regions = BTreeMap::new();
+    for (file, text) in files
+        .iter()
+        .filter(|(n, _)| n.starts_with("regions/") && n.ends_with(".txt"))
+    {
+        let name = file.trim_start_matches("regions/").trim_end_matches(".txt");
+        if name.starts_with("iso3166") {
+            continue;
+        }
+        let mut members = BTreeSet::new();
+        for (index, raw) in text.lines().enumerate() {
+            let code = raw.split('#').next().unwrap_or_default().trim();
+            if code.is_empty() {
+                continue;
+            }
+            let parsed: CountryCode =
+                code.parse()
+                    .map_err(|e: crate::domain::DomainError| BundleError::Invalid {
+                        file: file.clone(),
+                        line: index + 1,
+                        message: e.to_string(),
+                    })?;
+            members.insert(parsed.to_string());
+        }
+        regions.insert(name.to_uppercase(), members);
+    }
+    Ok(regions)
 }
 
 impl PolicyBundle {
@@ -117,25 +316,27 @@ impl PolicyBundle {
             &dir.join("schema.cedarschema"),
             "schema.cedarschema".into(),
         )?);
-        for (sub, extension) in [("", "cedar"), ("regions", "txt")] {
+        for (sub, extension) in [("", "cedar"), ("templates", "cedar"), ("regions", "txt")] {
             let folder = dir.join(sub);
-            let entries = std::fs::read_dir(&folder).map_err(|e| BundleError::Read {
-                file: folder.display().to_string(),
-                message: e.to_string(),
-            })?;
-            let mut names: Vec<String> = entries
-                .flatten()
-                .filter_map(|e| e.file_name().into_string().ok())
-                .filter(|n| n.ends_with(&format!(".{extension}")))
-                .collect();
-            names.sort();
-            for name in names {
+            if sub == "templates" && !folder.is_dir() {
+                continue;
+            }
+            for name in sorted_names(&folder, |name, path| {
+                path.is_file() && name.ends_with(&format!(".{extension}"))
+            })? {
                 let relative = if sub.is_empty() {
                     name.clone()
                 } else {
                     format!("{sub}/{name}")
                 };
                 files.push(read(&folder.join(&name), relative)?);
+            }
+        }
+        let licenses = dir.join("licenses");
+        if licenses.is_dir() {
+            for id in sorted_names(&licenses, |_, path| path.join("license.toml").is_file())? {
+                let path = licenses.join(&id).join("license.toml");
+                files.push(read(&path, format!("licenses/{id}/license.toml"))?);
             }
         }
         Self::from_files(files)
@@ -177,52 +378,38 @@ impl PolicyBundle {
                 message: e.to_string(),
             })?;
 
-        let mut policies = PolicySet::new();
-        let mut reasons = BTreeMap::new();
-        let mut clauses = BTreeMap::new();
-        let mut sources: BTreeMap<String, (String, usize)> = BTreeMap::new();
+        let mut rules = Rules::default();
         for (file, text) in files.iter().filter(|(n, _)| n.ends_with(".cedar")) {
-            let parsed: PolicySet =
-                text.parse()
-                    .map_err(|e: cedar_policy::ParseErrors| BundleError::Invalid {
-                        file: file.clone(),
-                        line: first_label_line(text, &e),
-                        message: e.to_string(),
-                    })?;
-            for policy in parsed.policies() {
-                let id_text = policy.annotation("id").map(str::to_owned);
-                let line = id_text
-                    .as_ref()
-                    .and_then(|id| text.find(&format!("@id(\"{id}\")")))
-                    .map_or(1, |offset| line_of(text, offset));
-                let invalid = |message: String| BundleError::Invalid {
-                    file: file.clone(),
-                    line,
-                    message,
-                };
-                let id = id_text.ok_or_else(|| invalid("a policy has no @id annotation".into()))?;
-                let reason = policy
-                    .annotation("reason")
-                    .ok_or_else(|| invalid(format!("policy `{id}` has no @reason annotation")))?;
-                if let Some((other, _)) = sources.get(&id) {
-                    return Err(invalid(format!(
-                        "policy id `{id}` is already used in {other}"
-                    )));
-                }
-                reasons.insert(id.clone(), reason.to_owned());
-                if let Some(clause) = policy.annotation("clause") {
-                    clauses.insert(id.clone(), clause.to_owned());
-                }
-                sources.insert(id.clone(), (file.clone(), line));
-                policies
-                    .add(policy.new_id(PolicyId::new(&id)))
-                    .map_err(|e| invalid(e.to_string()))?;
-            }
+            rules.add_file(file, text)?;
         }
-        if reasons.is_empty() {
+        if rules.reasons.is_empty() {
             return Err(BundleError::Missing("the bundle has no policies".into()));
         }
+        let regions = load_regions(&files)?;
+        for required in ["EU", "EMBARGO"] {
+            if !regions.contains_key(required) {
+                return Err(BundleError::Missing(format!(
+                    "the bundle has no regions/{}.txt",
+                    required.to_lowercase()
+                )));
+            }
+        }
+        let mut packs = BTreeMap::new();
+        for (file, text) in files
+            .iter()
+            .filter(|(n, _)| n.starts_with("licenses/") && n.ends_with("/license.toml"))
+        {
+            let pack = rules.add_pack(file, text, &regions)?;
+            packs.insert(pack.id.clone(), pack);
+        }
 
+        let Rules {
+            policies,
+            reasons,
+            cites,
+            sources,
+            ..
+        } = rules;
         let validation = Validator::new(schema.clone()).validate(&policies, ValidationMode::Strict);
         if let Some(error) = validation.validation_errors().next() {
             let (file, line) = sources
@@ -235,45 +422,14 @@ impl PolicyBundle {
                 message: error.to_string(),
             });
         }
-
-        let mut regions = BTreeMap::new();
-        for (file, text) in files
-            .iter()
-            .filter(|(n, _)| n.starts_with("regions/") && n.ends_with(".txt"))
-        {
-            let name = file.trim_start_matches("regions/").trim_end_matches(".txt");
-            if name.starts_with("iso3166") {
-                continue;
-            }
-            let mut members = BTreeSet::new();
-            for (index, raw) in text.lines().enumerate() {
-                let code = raw.split('#').next().unwrap_or_default().trim();
-                if code.is_empty() {
-                    continue;
-                }
-                let parsed: CountryCode =
-                    code.parse()
-                        .map_err(|e: crate::domain::DomainError| BundleError::Invalid {
-                            file: file.clone(),
-                            line: index + 1,
-                            message: e.to_string(),
-                        })?;
-                members.insert(parsed.to_string());
-            }
-            regions.insert(name.to_uppercase(), members);
-        }
-        if !regions.contains_key("EU") {
-            return Err(BundleError::Missing(
-                "the bundle has no regions/eu.txt".into(),
-            ));
-        }
-        let prepared = super::decide::Prepared::new(&schema, &regions)
+        let prepared = super::decide::Prepared::new(&schema, &regions, &packs)
             .map_err(|e| BundleError::Missing(e.to_string()))?;
         Ok(PolicyBundle {
             schema,
             policies,
             reasons,
-            clauses,
+            cites,
+            packs,
             regions,
             digest,
             prepared,
@@ -296,9 +452,28 @@ impl PolicyBundle {
         self.reasons.get(policy_id).map_or("", String::as_str)
     }
 
-    /// The license clause a policy enforces, as its `@clause` annotation names it.
-    pub fn clause(&self, policy_id: &str) -> Option<&str> {
-        self.clauses.get(policy_id).map(String::as_str)
+    /// The clause of `license` that rule `policy_id` enforces, where it cites one.
+    pub fn citation(&self, policy_id: &str, license: &str) -> Option<Citation> {
+        let kind = self.cites.get(policy_id)?;
+        self.packs.get(license)?.cite(*kind)
+    }
+
+    /// Whether a regional clause of its license reaches `model` (as the rules'
+    /// `resource.terms.clause != "none" && (resource.multimodal ||
+    /// resource.terms.all_models)`): such grants are bound to the location they were
+    /// decided from. A license without a pack counts as restricting.
+    pub fn restricts(&self, model: &ModelFacts) -> bool {
+        match self.packs.get(&model.license) {
+            None => true,
+            Some(pack) => pack.regional_clause.as_ref().is_some_and(|clause| {
+                model.multimodal || clause.models == super::packs::Reach::All
+            }),
+        }
+    }
+
+    /// The license packs, by license id.
+    pub fn packs(&self) -> &BTreeMap<String, LicensePack> {
+        &self.packs
     }
 
     /// Every policy id, sorted.

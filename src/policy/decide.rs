@@ -14,6 +14,8 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::bundle::PolicyBundle;
+use super::packs::{Citation, LicensePack, Reach};
+use crate::domain::UserBand;
 
 /// What the principal asks to do with a model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -54,6 +56,15 @@ pub struct LicenseeFacts {
     pub kind: String,
     /// Domicile, or the organisation's principal place of business.
     pub country: String,
+    /// The declaring person's own domicile (the embargo reaches it too).
+    #[serde(default)]
+    pub domicile: String,
+    /// Where the licensee declared it will use or deploy models (empty: not declared).
+    #[serde(default)]
+    pub deployment_territories: Vec<String>,
+    /// The declared monthly-active-users band (`None`: not declared).
+    #[serde(default)]
+    pub monthly_active_users: Option<UserBand>,
     pub accepted_current_license: bool,
     pub entitlement_revoked: bool,
 }
@@ -73,6 +84,9 @@ impl LicenseeFacts {
         LicenseeFacts {
             kind: kind.into(),
             country: country.into(),
+            domicile: domicile.into(),
+            deployment_territories: Vec::new(),
+            monthly_active_users: None,
             accepted_current_license: accepted,
             entitlement_revoked: revoked,
         }
@@ -164,6 +178,24 @@ pub struct Reason {
     pub policy: String,
     /// What it means, in a sentence.
     pub message: String,
+    /// The clause of the model's license the rule enforces (id, version, title).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clause: Option<Citation>,
+}
+
+impl Reason {
+    /// The reason with its sentence and its clause's title in `lang` (where the bundle's
+    /// own words are the shipped ones; rule ids and license ids stay as they are).
+    pub fn in_lang(&self, lang: crate::i18n::Lang) -> Reason {
+        Reason {
+            policy: self.policy.clone(),
+            message: lang.rule_reason(&self.policy, &self.message),
+            clause: self.clause.as_ref().map(|clause| Citation {
+                title: lang.clause_title(&clause.message_id(), &clause.title),
+                ..clause.clone()
+            }),
+        }
+    }
 }
 
 /// The rule that denies a licensee who has not accepted the current license version.
@@ -212,6 +244,7 @@ pub const NO_PERMIT: &str = "default.deny";
 #[derive(Debug, Clone)]
 pub(crate) struct Prepared {
     model_type: EntityTypeName,
+    license_type: EntityTypeName,
     licensee: EntityUid,
     end_user: EntityUid,
     actions: Vec<(&'static str, EntityUid)>,
@@ -232,16 +265,18 @@ impl Prepared {
     pub(crate) fn new(
         schema: &Schema,
         regions: &BTreeMap<String, BTreeSet<String>>,
+        packs: &BTreeMap<String, LicensePack>,
     ) -> Result<Self, DecideError> {
         let type_name = |name: &str| -> Result<EntityTypeName, DecideError> {
             name.parse()
                 .map_err(|e: cedar_policy::ParseErrors| DecideError(e.to_string()))
         };
-        let regions: Vec<_> = regions
+        let mut entities: Vec<_> = regions
             .iter()
             .map(|(name, members)| json!({ "uid": { "type": "Region", "id": name }, "attrs": { "members": members }, "parents": [] }))
             .collect();
-        let base = Entities::from_json_value(json!(regions), Some(schema))
+        entities.extend(packs.values().map(|pack| license_json(Some(pack), &pack.id, regions)));
+        let base = Entities::from_json_value(json!(entities), Some(schema))
             .map_err(|e| DecideError(e.to_string()))?;
         let actions = [
             "download",
@@ -256,6 +291,7 @@ impl Prepared {
         .collect::<Result<Vec<_>, DecideError>>()?;
         Ok(Prepared {
             model_type: type_name("Model")?,
+            license_type: type_name("License")?,
             licensee: EntityUid::from_type_name_and_id(
                 type_name("Licensee")?,
                 EntityId::new("licensee"),
@@ -278,6 +314,36 @@ impl Prepared {
     }
 }
 
+/// The `License` entity of `pack` (`None`: a license without a pack, whose terms are
+/// unknown), with the member codes of the regions its clause names.
+fn license_json(
+    pack: Option<&LicensePack>,
+    id: &str,
+    regions: &BTreeMap<String, BTreeSet<String>>,
+) -> serde_json::Value {
+    let clause = pack.and_then(|p| p.regional_clause.as_ref());
+    let members: BTreeSet<&String> = clause
+        .iter()
+        .flat_map(|c| &c.regions)
+        .filter_map(|name| regions.get(name))
+        .flatten()
+        .collect();
+    json!({
+        "uid": { "type": "License", "id": id },
+        "attrs": {
+            "known": pack.is_some(),
+            "version": pack.map_or("", |p| p.version.as_str()),
+            "clause": clause.map_or("none", |c| c.predicate.as_str()),
+            "regions": members,
+            "all_models": clause.is_some_and(|c| c.models == Reach::All),
+            "max_monthly_active_users": pack
+                .and_then(|p| p.monthly_active_users.as_ref())
+                .map_or(0, |u| u.limit),
+        },
+        "parents": [],
+    })
+}
+
 fn string(value: &str) -> RestrictedExpression {
     RestrictedExpression::new_string(value.to_owned())
 }
@@ -285,6 +351,13 @@ fn string(value: &str) -> RestrictedExpression {
 impl PolicyBundle {
     fn model_uid(&self, model: &ModelFacts) -> EntityUid {
         EntityUid::from_type_name_and_id(self.prepared.model_type.clone(), EntityId::new(&model.id))
+    }
+
+    fn license_uid(&self, license: &str) -> EntityUid {
+        EntityUid::from_type_name_and_id(
+            self.prepared.license_type.clone(),
+            EntityId::new(license),
+        )
     }
 
     fn entities(
@@ -298,6 +371,13 @@ impl PolicyBundle {
             HashMap::from([
                 ("kind".to_owned(), string(&licensee.kind)),
                 ("country".to_owned(), string(&licensee.country)),
+                ("domicile".to_owned(), string(&licensee.domicile)),
+                (
+                    "deployment_territories".to_owned(),
+                    RestrictedExpression::new_set(
+                        licensee.deployment_territories.iter().map(|c| string(c)),
+                    ),
+                ),
                 (
                     "accepted_current_license".to_owned(),
                     RestrictedExpression::new_bool(licensee.accepted_current_license),
@@ -306,11 +386,20 @@ impl PolicyBundle {
                     "entitlement_revoked".to_owned(),
                     RestrictedExpression::new_bool(licensee.entitlement_revoked),
                 ),
-            ]),
+            ])
+            .into_iter()
+            .chain(licensee.monthly_active_users.map(|band| {
+                (
+                    "monthly_active_users".to_owned(),
+                    RestrictedExpression::new_long(band.upper_bound()),
+                )
+            }))
+            .collect(),
             HashSet::new(),
         )
         .map_err(|e| error(&e))?;
-        let model = Entity::new(
+        let license = self.license_uid(&model.license);
+        let model_entity = Entity::new(
             self.model_uid(model),
             HashMap::from([
                 (
@@ -318,16 +407,32 @@ impl PolicyBundle {
                     RestrictedExpression::new_bool(model.multimodal),
                 ),
                 ("license".to_owned(), string(&model.license)),
+                (
+                    "terms".to_owned(),
+                    RestrictedExpression::new_entity_uid(license.clone()),
+                ),
             ]),
-            HashSet::new(),
+            HashSet::from([license]),
         )
         .map_err(|e| error(&e))?;
         let end_user = Entity::new_no_attrs(self.prepared.end_user.clone(), HashSet::new());
-        self.prepared
+        let mut entities = self
+            .prepared
             .base
             .clone()
-            .add_entities([licensee, model, end_user], Some(&self.schema))
-            .map_err(|e| error(&e))
+            .add_entities([licensee, model_entity, end_user], Some(&self.schema))
+            .map_err(|e| error(&e))?;
+        if !self.packs().contains_key(&model.license) {
+            let unknown = license_json(None, &model.license, &self.regions);
+            entities = entities
+                .add_entities(
+                    Entities::from_json_value(json!([unknown]), Some(&self.schema))
+                        .map_err(|e| error(&e))?,
+                    Some(&self.schema),
+                )
+                .map_err(|e| error(&e))?;
+        }
+        Ok(entities)
     }
 
     fn ask(
@@ -375,10 +480,11 @@ impl PolicyBundle {
         Ok((response.decision() == CedarDecision::Allow, ids))
     }
 
-    fn reasons(&self, ids: Vec<String>) -> Vec<Reason> {
+    fn reasons(&self, ids: Vec<String>, model: &ModelFacts) -> Vec<Reason> {
         ids.into_iter()
             .map(|id| Reason {
                 message: self.reason(&id).to_owned(),
+                clause: self.citation(&id, &model.license),
                 policy: id,
             })
             .collect()
@@ -400,9 +506,10 @@ impl PolicyBundle {
                 vec![Reason {
                     policy: NO_PERMIT.into(),
                     message: "no policy grants this request".into(),
+                    clause: None,
                 }]
             } else {
-                self.reasons(ids)
+                self.reasons(ids, model)
             };
             return Ok(Decision {
                 outcome: Outcome::Deny,
@@ -414,7 +521,7 @@ impl PolicyBundle {
         if needs_review {
             return Ok(Decision {
                 outcome: Outcome::Review,
-                reasons: self.reasons(review_ids),
+                reasons: self.reasons(review_ids, model),
                 bundle_digest: digest,
             });
         }
@@ -426,7 +533,7 @@ impl PolicyBundle {
         ids.sort();
         Ok(Decision {
             outcome: Outcome::Allow,
-            reasons: self.reasons(ids),
+            reasons: self.reasons(ids, model),
             bundle_digest: digest,
         })
     }
@@ -443,7 +550,7 @@ impl PolicyBundle {
         let entities = self.entities(licensee, model)?;
         let (needs_review, ids) = self.ask("needs_review", model, signals, &entities)?;
         Ok(if needs_review {
-            self.reasons(ids)
+            self.reasons(ids, model)
         } else {
             Vec::new()
         })
@@ -485,7 +592,8 @@ mod tests {
     #[test]
     fn decisions_carry_reasons_in_words_and_the_bundle_digest() {
         let bundle = PolicyBundle::embedded().expect("bundle");
-        let licensee = LicenseeFacts::from_attestation("DE", None, true, false);
+        let mut licensee = LicenseeFacts::from_attestation("DE", None, true, false);
+        licensee.monthly_active_users = Some(UserBand::UpTo1m);
         let decision = bundle
             .decide(
                 &licensee,
@@ -512,9 +620,10 @@ mod tests {
         let tricky = ModelFacts {
             id: "demo/\"x\\\"".into(),
             multimodal: false,
-            license: "l".into(),
+            license: "llama-3.2".into(),
         };
-        let licensee = LicenseeFacts::from_attestation("US", None, true, false);
+        let mut licensee = LicenseeFacts::from_attestation("US", None, true, false);
+        licensee.monthly_active_users = Some(UserBand::UpTo1m);
         let decision = bundle
             .decide(&licensee, Action::Download, &tricky, &Signals::default())
             .expect("decide");

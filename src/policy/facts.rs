@@ -147,10 +147,17 @@ pub async fn licensee_facts(
         acceptance_id.is_some(),
         revoked,
     );
+    facts.deployment_territories = attestation.territories();
+    facts.monthly_active_users = attestation.user_band();
     if user.role == Role::Partner.as_str() {
         facts.kind = "partner".into();
         match mirror::partner(db, &user.id).await? {
-            Some(partner) => facts.country = partner.country,
+            Some(partner) => {
+                // A mirror deploys where the partner does business.
+                facts.domicile = partner.country.clone();
+                facts.deployment_territories = vec![partner.country.clone()];
+                facts.country = partner.country;
+            }
             None => {
                 // A partner account without its admin record has no place of business.
                 facts.entitlement_revoked = true;

@@ -119,7 +119,7 @@ impl AccessResponse {
         };
         let mut decision = answer.decision.clone();
         for reason in &mut decision.reasons {
-            reason.message = lang.rule_reason(&reason.policy, &reason.message);
+            *reason = reason.in_lang(lang);
         }
         Ok(AccessResponse {
             outcome: answer.decision.outcome,

@@ -12,12 +12,14 @@ use crate::accounts::tokens::{mint_token, revoke_api_token, NewTokenBody};
 use crate::auth::principal::Credential;
 use crate::db::{accounts, licensing};
 use crate::domain::rfc3339;
-use crate::domain::{countries, CountryCode, Email};
+use crate::domain::{countries, CountryCode, Email, UserBand};
 use crate::error::ApiError;
+use crate::policy::LicensePack;
 use crate::state::AppState;
 
 use super::session::SessionChange;
 use super::views::{
+    BandOption, LicenseQuestion,
     AttestationView, CountryOption, Nav, ProfilePage, SignPage, TokenView, TokensPage, VerifyPage,
 };
 use super::{with_status, PageResult, Visitor};
@@ -283,7 +285,35 @@ async fn profile(
         code.parse::<CountryCode>()
             .map_or_else(|_| code.to_owned(), |c| format!("{} ({code})", c.name()))
     };
+    let bundle = state.policy.get();
+    let asked_by = |asks: fn(&LicensePack) -> bool| {
+        let titles: Vec<&str> = bundle
+            .packs()
+            .values()
+            .filter(|pack| asks(pack))
+            .map(|pack| pack.title.as_str())
+            .collect();
+        (!titles.is_empty()).then(|| LicenseQuestion {
+            asked_by: titles.join("; "),
+        })
+    };
+    let band = current.as_ref().and_then(|a| a.user_band());
+    let band_label = |band: UserBand| visitor.lang.text(&format!("band-{}", band.as_str().replace('_', "-")));
     let page = ProfilePage {
+        territory_question: asked_by(LicensePack::asks_territory),
+        territories: current
+            .as_ref()
+            .map(|a| a.territories().join(", "))
+            .unwrap_or_default(),
+        users_question: asked_by(|pack| pack.monthly_active_users.is_some()),
+        bands: UserBand::ALL
+            .into_iter()
+            .map(|b| BandOption {
+                value: b.as_str(),
+                label: band_label(b),
+                selected: band == Some(b),
+            })
+            .collect(),
         nav: Nav::of(&visitor),
         email: who.email.clone(),
         role: who.role.to_string(),
@@ -300,6 +330,8 @@ async fn profile(
                 .as_deref()
                 .map(country_name)
                 .unwrap_or_default(),
+            territories: a.territories().join(", "),
+            users: a.user_band().map(band_label).unwrap_or_default(),
             legal_name: a.legal_name,
             on_behalf: a.on_behalf_of_organisation != 0,
             organisation_name: a.organisation_name.unwrap_or_default(),
@@ -323,6 +355,9 @@ pub struct AttestationForm {
     on_behalf: Option<String>,
     organisation_name: Option<String>,
     organisation_country: Option<String>,
+    /// Comma- or space-separated country codes.
+    deployment_territories: Option<String>,
+    monthly_active_users: Option<String>,
 }
 
 /// Records a new declaration; a refused one shows the profile with the reason.
@@ -343,6 +378,17 @@ pub async fn save_attestation(
         on_behalf_of_organisation: on_behalf,
         organisation_name: filled(form.organisation_name).filter(|_| on_behalf),
         organisation_country: filled(form.organisation_country).filter(|_| on_behalf),
+        deployment_territories: form
+            .deployment_territories
+            .unwrap_or_default()
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|code| !code.is_empty())
+            .map(str::to_uppercase)
+            .collect(),
+        monthly_active_users: match filled(form.monthly_active_users) {
+            Some(band) => Some(band.parse::<UserBand>().map_err(ApiError::from)?),
+            None => None,
+        },
     };
     match record_attestation(&state, who, body)
         .await

@@ -12,11 +12,11 @@ use crate::auth::{Scope, ANY_ROLE};
 use crate::db::catalog::{ModelSummary, RevisionRow};
 use crate::db::{catalog, grants, licensing, reviews::ReviewRow};
 use crate::domain::rfc3339;
-use crate::domain::{ModelId, Sha256Digest};
+use crate::domain::{Modality, ModelId, Sha256Digest};
 use crate::error::ApiError;
 use crate::i18n::Lang;
 use crate::licensing::acceptance::record_acceptance;
-use crate::policy::{Action, Decision, Outcome};
+use crate::policy::{Action, ClauseKind, Decision, ModelFacts, Outcome};
 use crate::state::AppState;
 use crate::store::manifest::Manifest;
 use crate::store::model_card::ModelCard;
@@ -89,12 +89,35 @@ fn availability(preview: &Preview, lang: Lang) -> Availability {
     }
 }
 
+/// Which regional clause of its license reaches the model, in `lang`: the clause's title,
+/// or that none does.
+fn regional_clause(state: &AppState, summary: &ModelSummary, lang: Lang) -> String {
+    let bundle = state.policy.get();
+    let model = ModelFacts {
+        id: summary.id.clone(),
+        multimodal: summary.modality == Modality::Multimodal.as_str(),
+        license: summary.license_id.clone(),
+    };
+    let Some(pack) = bundle.packs().get(&model.license) else {
+        return lang.text("catalog-clause-unknown");
+    };
+    match pack.cite(ClauseKind::Regional) {
+        Some(clause) if bundle.restricts(&model) => lang.text_with(
+            "catalog-clause",
+            &[("clause", lang.clause_title(&clause.message_id(), &clause.title).into())],
+        ),
+        _ => lang.text("catalog-no-clause"),
+    }
+}
+
 fn model_row(
     summary: &ModelSummary,
     card: Option<&ModelCard>,
     availability: Availability,
+    clause: String,
 ) -> ModelRow {
     ModelRow {
+        clause,
         id: summary.id.clone(),
         modality: summary.modality.clone(),
         license: summary.license_id.clone(),
@@ -147,6 +170,7 @@ pub async fn catalog(req: HttpRequest, state: Data<AppState>) -> PageResult {
             summary,
             card.as_deref(),
             availability(&preview, visitor.lang),
+            regional_clause(&state, summary, visitor.lang),
         ));
     }
     let page = CatalogPage {
@@ -199,18 +223,27 @@ async fn render_model_page(
         .ok_or_else(|| ApiError::ModelNotFound(model.to_string()))?;
     let summary = summary_of(&revision)?;
     let preview = preview(state, visitor, req, model).await?;
-    let bundle = state.policy.get();
     let (reasons, review, geo_country) = match &preview {
         Preview::Decided { inputs, decision } => (
             decision
                 .reasons
                 .iter()
-                .map(|r| ReasonView {
-                    policy: r.policy.clone(),
-                    message: visitor.lang.rule_reason(&r.policy, &r.message),
-                    clause: bundle
-                        .clause(&r.policy)
-                        .map(|clause| visitor.lang.rule_clause(&r.policy, clause)),
+                .map(|r| {
+                    let r = r.in_lang(visitor.lang);
+                    ReasonView {
+                        clause: r.clause.map(|c| {
+                            visitor.lang.text_with(
+                                "model-clause-cited",
+                                &[
+                                    ("clause", c.title.into()),
+                                    ("license", c.license.into()),
+                                    ("version", c.version.into()),
+                                ],
+                            )
+                        }),
+                        policy: r.policy,
+                        message: r.message,
+                    }
                 })
                 .collect(),
             inputs.review.as_ref().map(review_view),
@@ -247,6 +280,7 @@ async fn render_model_page(
             &summary,
             card.as_deref(),
             availability(&preview, visitor.lang),
+            regional_clause(state, &summary, visitor.lang),
         ),
         card,
         revision: format!("sha256:{}", revision.digest),

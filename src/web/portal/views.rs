@@ -145,7 +145,23 @@ pub struct AttestationView {
     pub on_behalf: bool,
     pub organisation_name: String,
     pub organisation_country: String,
+    /// The declared territories of use, comma-separated codes (empty: none declared).
+    pub territories: String,
+    /// The declared monthly-active-users band, in words (empty: none declared).
+    pub users: String,
     pub recorded_at: String,
+}
+
+/// A question some licenses ask, with the titles of the licenses that ask it.
+pub struct LicenseQuestion {
+    pub asked_by: String,
+}
+
+/// One choice of the monthly-active-users band.
+pub struct BandOption {
+    pub value: &'static str,
+    pub label: String,
+    pub selected: bool,
 }
 
 #[derive(Template)]
@@ -157,6 +173,13 @@ pub struct ProfilePage {
     pub current: Option<AttestationView>,
     pub countries: Vec<CountryOption>,
     pub organisation_countries: Vec<CountryOption>,
+    /// Asked only when a license pack has a territory-of-use clause.
+    pub territory_question: Option<LicenseQuestion>,
+    /// The territories to prefill (the current declaration's).
+    pub territories: String,
+    /// Asked only when a license pack has a monthly-active-users limit.
+    pub users_question: Option<LicenseQuestion>,
+    pub bands: Vec<BandOption>,
     pub saved: bool,
     pub error: Option<String>,
 }
@@ -198,6 +221,8 @@ pub struct ModelRow {
     /// The languages its model card names.
     pub languages: Vec<String>,
     pub availability: Availability,
+    /// The regional clause of its license that reaches it, or that none does.
+    pub clause: String,
 }
 
 #[derive(Template)]

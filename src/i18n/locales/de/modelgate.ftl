@@ -287,19 +287,17 @@ mail-taken-body =
 
 rule-reason-end-user-carve-out = Endnutzer eines Produkts, in das das Modell integriert ist, unterliegen nicht der EU-Klausel der Lizenz
 rule-reason-eu-multimodal-withheld = die Lizenz gewährt keine Rechte an multimodalen Modellen für natürliche Personen mit Wohnsitz in der EU oder Unternehmen mit Hauptniederlassung dort
-rule-clause-eu-multimodal-withheld = Llama-3.2-Lizenz, Abschnitt 4: Multimodale Modelle und die Europäische Union
+clause-llama-3-2-regional = Llama-3.2-Lizenz, Abschnitt 4: Multimodale Modelle und die Europäische Union
 rule-reason-license-accepted = der Lizenznehmer hat die aktuelle Version der Lizenz und der Richtlinie zur zulässigen Nutzung akzeptiert
 rule-reason-license-acceptance-required = die aktuelle Version der Lizenz und der Richtlinie zur zulässigen Nutzung wurde nicht akzeptiert
 rule-reason-partner-may-mirror = der Partner hat die aktuelle Lizenz akzeptiert und darf dieses Modell verbreiten
 rule-reason-partner-only-partners-mirror = nur Partner dürfen Modelle spiegeln
-rule-reason-review-eu-location = der Lizenznehmer hat einen Wohnsitz außerhalb der EU angegeben, die Anfrage kommt aber von einem Standort in der EU
 rule-reason-review-european-location = die Anfrage kommt von einem nicht näher bestimmten Standort in Europa
 rule-reason-review-anonymising-proxy = die Anfrage kommt über einen anonymisierenden Proxy
 rule-reason-review-approved = das Compliance-Team hat diesen Lizenznehmer für dieses Modell geprüft und genehmigt
 rule-reason-review-denied = das Compliance-Team hat diesen Lizenznehmer für dieses Modell geprüft und abgelehnt
 rule-reason-review-declaration-changed = der Lizenznehmer hat seine Erklärung (Wohnsitz, Organisation oder deren Land) geändert, nachdem eine Compliance-Prüfung ihn abgelehnt hat oder während eine Prüfung offen ist
 rule-reason-review-pending = eine Compliance-Prüfung dieses Lizenznehmers für dieses Modell ist offen
-rule-reason-review-denied-for-another-model = das Compliance-Team hat diesem Lizenznehmer ein anderes multimodales Modell verweigert
 rule-reason-revocation-entitlement-revoked = die Lizenz des Lizenznehmers wurde beendet
 
 ## API-Fehlermeldungen (nach Fehlercode; die Codes ändern sich nie)

@@ -33,6 +33,10 @@ model-revision = Revision
 model-your-access = Your access:
 model-why = Why
 model-rule = Rule
+catalog-clause = Regional clause: { $clause }
+catalog-no-clause = No regional clause of its license reaches this model.
+catalog-clause-unknown = The gateway has no license pack for this model's license: it is not available.
+model-clause-cited = { $clause } ({ $license }, version { $version })
 model-review-case = Compliance review
 model-geo-country = Your request appears to come from { $country }.
 model-get-links = Get download links
@@ -117,6 +121,19 @@ profile-organisation-name = Organisation name (if acting for one)
 profile-organisation-country = Organisation's principal place of business
 profile-history-hint = A new declaration replaces the current one; earlier ones are kept as history.
 profile-save = Save declaration
+profile-territories = Territories of use
+profile-users = Monthly active users
+profile-territories-question = Countries where you will use or deploy the models (ISO codes, comma-separated)
+profile-territories-hint = Asked by licenses that restrict where their models may be used: { $licenses }.
+profile-users-question = Monthly active users of your products and services
+profile-users-hint = Asked by licenses that need a separate agreement above a number of monthly active users: { $licenses }.
+form-choose-band = Choose a range
+band-up-to-1m = Up to 1 million
+band-up-to-10m = 1 to 10 million
+band-up-to-100m = 10 to 100 million
+band-up-to-700m = 100 to 700 million
+band-up-to-1b = 700 million to 1 billion
+band-over-1b = More than 1 billion
 form-choose-country = Choose a country
 
 ## Sign-up, sign-in and address confirmation
@@ -280,19 +297,36 @@ mail-taken-body =
 
 rule-reason-end-user-carve-out = end users of a product that incorporates the model are not restricted by the license's EU clause
 rule-reason-eu-multimodal-withheld = the license does not grant multimodal models to individuals domiciled in the EU or companies with their principal place of business there
-rule-clause-eu-multimodal-withheld = Llama 3.2 license, section 4: Multimodal Models and the European Union
+clause-llama-3-2-regional = Llama 3.2 license, section 4: Multimodal Models and the European Union
 rule-reason-license-accepted = the licensee accepted the current version of the license and acceptable use policy
 rule-reason-license-acceptance-required = the current version of the license and acceptable use policy has not been accepted
 rule-reason-partner-may-mirror = the partner accepted the current license and may distribute this model
 rule-reason-partner-only-partners-mirror = only partners may mirror models
-rule-reason-review-eu-location = the licensee declared a domicile outside the EU but the request comes from an EU location
+rule-reason-review-clause-region-location = the request comes from a location in a region the license's clause restricts, which the declaration does not name
 rule-reason-review-european-location = the request comes from an unspecified European location
 rule-reason-review-anonymising-proxy = the request comes through an anonymising proxy
 rule-reason-review-approved = compliance staff reviewed and approved this licensee for this model
 rule-reason-review-denied = compliance staff reviewed and denied this licensee for this model
 rule-reason-review-declaration-changed = the licensee changed their declaration (domicile, organisation or its country) after a compliance review denied them or while a review is open
 rule-reason-review-pending = a compliance review of this licensee for this model is open
-rule-reason-review-denied-for-another-model = compliance staff denied this licensee another multimodal model
+rule-reason-review-denied-for-another-model = compliance staff denied this licensee another model that a regional clause restricts
+rule-reason-review-monthly-active-users = the licensee's declared monthly active users may exceed the license's limit, above which a separate agreement is required
+rule-reason-license-terms-unknown = the gateway has no license pack for this model's license, so its terms cannot be enforced
+rule-reason-declaration-territory-required = the license restricts where its models may be used; declare the territories where you will use or deploy the model
+rule-reason-declaration-monthly-active-users-required = the license limits the monthly active users of licensees' products; declare yours before receiving its models
+rule-reason-embargo-licensee = the operator does not distribute models to licensees domiciled, established or deploying in an embargoed country
+rule-reason-embargo-location = the request comes from an embargoed country
+rule-reason-eu-llama-4-withheld = the license does not grant its models to individuals domiciled in the EU or companies with their principal place of business there
+rule-reason-territory-hunyuan-excluded = the license grants no rights to use or deploy its models in the European Union, the United Kingdom or South Korea
+
+## The license clauses decisions cite (by license id; shown while the pack's own title is this text)
+
+clause-llama-3-2-users = Llama 3.2 license, section 6: Very large services
+clause-llama-3-1-users = Llama 3.1 license, section 2: Additional Commercial Terms
+clause-llama-4-regional = Llama 4 license, section 3: Multimodal Models and the European Union
+clause-llama-4-users = Llama 4 license, section 2: Additional Commercial Terms
+clause-hunyuan-regional = Hunyuan license, section 3: Excluded Territories
+clause-hunyuan-users = Hunyuan license, section 2: Additional Commercial Terms
 rule-reason-revocation-entitlement-revoked = the licensee's license was terminated
 
 ## API error messages (by error code; the codes never change)

@@ -280,19 +280,17 @@ mail-taken-body =
 
 rule-reason-end-user-carve-out = los usuarios finales de un producto que incorpora el modelo no están restringidos por la cláusula de la licencia sobre la UE
 rule-reason-eu-multimodal-withheld = la licencia no concede modelos multimodales a personas físicas domiciliadas en la UE ni a empresas con su sede principal allí
-rule-clause-eu-multimodal-withheld = Licencia de Llama 3.2, sección 4: Modelos multimodales y la Unión Europea
+clause-llama-3-2-regional = Licencia de Llama 3.2, sección 4: Modelos multimodales y la Unión Europea
 rule-reason-license-accepted = el licenciatario aceptó la versión vigente de la licencia y de la Política de uso aceptable
 rule-reason-license-acceptance-required = no se ha aceptado la versión vigente de la licencia y de la Política de uso aceptable
 rule-reason-partner-may-mirror = el socio aceptó la licencia vigente y puede distribuir este modelo
 rule-reason-partner-only-partners-mirror = solo los socios pueden replicar modelos
-rule-reason-review-eu-location = el licenciatario declaró un domicilio fuera de la UE, pero la solicitud procede de una ubicación en la UE
 rule-reason-review-european-location = la solicitud procede de una ubicación europea no especificada
 rule-reason-review-anonymising-proxy = la solicitud llega a través de un proxy de anonimización
 rule-reason-review-approved = el personal de cumplimiento revisó y aprobó a este licenciatario para este modelo
 rule-reason-review-denied = el personal de cumplimiento revisó y denegó a este licenciatario para este modelo
 rule-reason-review-declaration-changed = el licenciatario cambió su declaración (domicilio, organización o su país) después de que una revisión de cumplimiento lo denegara o mientras hay una revisión abierta
 rule-reason-review-pending = hay abierta una revisión de cumplimiento de este licenciatario para este modelo
-rule-reason-review-denied-for-another-model = el personal de cumplimiento denegó a este licenciatario otro modelo multimodal
 rule-reason-revocation-entitlement-revoked = se rescindió la licencia del licenciatario
 
 ## Mensajes de error de la API (por código de error; los códigos nunca cambian)

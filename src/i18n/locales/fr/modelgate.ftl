@@ -290,19 +290,17 @@ mail-taken-body =
 
 rule-reason-end-user-carve-out = les utilisateurs finaux d'un produit intégrant le modèle ne sont pas soumis à la clause UE de la licence
 rule-reason-eu-multimodal-withheld = la licence n'accorde pas les modèles multimodaux aux personnes physiques domiciliées dans l'UE ni aux sociétés dont l'établissement principal s'y trouve
-rule-clause-eu-multimodal-withheld = Licence Llama 3.2, section 4 : modèles multimodaux et Union européenne
+clause-llama-3-2-regional = Licence Llama 3.2, section 4 : modèles multimodaux et Union européenne
 rule-reason-license-accepted = le licencié a accepté la version actuelle de la licence et de la Politique d'utilisation acceptable
 rule-reason-license-acceptance-required = la version actuelle de la licence et de la Politique d'utilisation acceptable n'a pas été acceptée
 rule-reason-partner-may-mirror = le partenaire a accepté la licence actuelle et peut distribuer ce modèle
 rule-reason-partner-only-partners-mirror = seuls les partenaires peuvent créer des miroirs des modèles
-rule-reason-review-eu-location = le licencié a déclaré un domicile hors de l'UE, mais la requête provient d'un lieu situé dans l'UE
 rule-reason-review-european-location = la requête provient d'un lieu européen non précisé
 rule-reason-review-anonymising-proxy = la requête passe par un proxy d'anonymisation
 rule-reason-review-approved = le service conformité a examiné et approuvé ce licencié pour ce modèle
 rule-reason-review-denied = le service conformité a examiné et refusé ce licencié pour ce modèle
 rule-reason-review-declaration-changed = le licencié a modifié sa déclaration (domicile, organisation ou pays de celle-ci) après un refus à l'issue d'un examen de conformité, ou pendant qu'un examen est en cours
 rule-reason-review-pending = un examen de conformité de ce licencié pour ce modèle est en cours
-rule-reason-review-denied-for-another-model = le service conformité a refusé à ce licencié un autre modèle multimodal
 rule-reason-revocation-entitlement-revoked = la licence du licencié a été résiliée
 
 ## Messages d'erreur de l'API (par code d'erreur ; les codes ne changent jamais)

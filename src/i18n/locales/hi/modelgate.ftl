@@ -280,19 +280,17 @@ mail-taken-body =
 
 rule-reason-end-user-carve-out = मॉडल को शामिल करने वाले उत्पाद के अंतिम उपयोगकर्ता लाइसेंस के EU खंड से प्रतिबंधित नहीं हैं
 rule-reason-eu-multimodal-withheld = लाइसेंस EU में अधिवास वाले व्यक्तियों या वहाँ व्यवसाय का प्रमुख स्थान रखने वाली कंपनियों को मल्टीमोडल मॉडल प्रदान नहीं करता
-rule-clause-eu-multimodal-withheld = Llama 3.2 लाइसेंस, धारा 4: मल्टीमोडल मॉडल और यूरोपीय संघ
+clause-llama-3-2-regional = Llama 3.2 लाइसेंस, धारा 4: मल्टीमोडल मॉडल और यूरोपीय संघ
 rule-reason-license-accepted = लाइसेंसधारी ने लाइसेंस और स्वीकार्य उपयोग नीति का वर्तमान संस्करण स्वीकार किया है
 rule-reason-license-acceptance-required = लाइसेंस और स्वीकार्य उपयोग नीति का वर्तमान संस्करण स्वीकार नहीं किया गया है
 rule-reason-partner-may-mirror = पार्टनर ने वर्तमान लाइसेंस स्वीकार किया है और वह इस मॉडल का वितरण कर सकता है
 rule-reason-partner-only-partners-mirror = केवल पार्टनर ही मॉडल मिरर कर सकते हैं
-rule-reason-review-eu-location = लाइसेंसधारी ने EU के बाहर का अधिवास घोषित किया, पर अनुरोध EU के किसी स्थान से आता है
 rule-reason-review-european-location = अनुरोध किसी अनिर्दिष्ट यूरोपीय स्थान से आता है
 rule-reason-review-anonymising-proxy = अनुरोध किसी पहचान छिपाने वाले प्रॉक्सी से होकर आता है
 rule-reason-review-approved = अनुपालन स्टाफ़ ने समीक्षा करके इस मॉडल के लिए इस लाइसेंसधारी को स्वीकृति दी
 rule-reason-review-denied = अनुपालन स्टाफ़ ने समीक्षा करके इस मॉडल के लिए इस लाइसेंसधारी को अस्वीकार किया
 rule-reason-review-declaration-changed = अनुपालन समीक्षा में अस्वीकार किए जाने के बाद या समीक्षा खुली रहते हुए लाइसेंसधारी ने अपनी घोषणा (अधिवास, संगठन या उसका देश) बदल दी
 rule-reason-review-pending = इस मॉडल के लिए इस लाइसेंसधारी की अनुपालन समीक्षा खुली है
-rule-reason-review-denied-for-another-model = अनुपालन स्टाफ़ ने इस लाइसेंसधारी को एक अन्य मल्टीमोडल मॉडल के लिए अस्वीकार किया
 rule-reason-revocation-entitlement-revoked = लाइसेंसधारी का लाइसेंस समाप्त कर दिया गया
 
 ## API त्रुटि संदेश (त्रुटि कोड के अनुसार; कोड कभी नहीं बदलते)

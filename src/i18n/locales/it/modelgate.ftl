@@ -286,19 +286,17 @@ mail-taken-body =
 
 rule-reason-end-user-carve-out = gli utenti finali di un prodotto che incorpora il modello non sono soggetti alle restrizioni della clausola UE della licenza
 rule-reason-eu-multimodal-withheld = la licenza non concede modelli multimodali alle persone fisiche domiciliate nell'UE né alle società che vi hanno la sede principale di attività
-rule-clause-eu-multimodal-withheld = Licenza Llama 3.2, sezione 4: Modelli multimodali e Unione europea
+clause-llama-3-2-regional = Licenza Llama 3.2, sezione 4: Modelli multimodali e Unione europea
 rule-reason-license-accepted = il licenziatario ha accettato la versione corrente della licenza e della Politica di utilizzo accettabile
 rule-reason-license-acceptance-required = la versione corrente della licenza e della Politica di utilizzo accettabile non è stata accettata
 rule-reason-partner-may-mirror = il partner ha accettato la licenza corrente e può distribuire questo modello
 rule-reason-partner-only-partners-mirror = solo i partner possono creare mirror dei modelli
-rule-reason-review-eu-location = il licenziatario ha dichiarato un domicilio al di fuori dell'UE, ma la richiesta proviene da una località nell'UE
 rule-reason-review-european-location = la richiesta proviene da una località europea non specificata
 rule-reason-review-anonymising-proxy = la richiesta passa attraverso un proxy di anonimizzazione
 rule-reason-review-approved = il personale addetto alla conformità ha esaminato e approvato questo licenziatario per questo modello
 rule-reason-review-denied = il personale addetto alla conformità ha esaminato e respinto questo licenziatario per questo modello
 rule-reason-review-declaration-changed = il licenziatario ha modificato la propria dichiarazione (domicilio, organizzazione o relativo paese) dopo essere stato respinto da una verifica di conformità o mentre una verifica è aperta
 rule-reason-review-pending = è aperta una verifica di conformità di questo licenziatario per questo modello
-rule-reason-review-denied-for-another-model = il personale addetto alla conformità ha negato a questo licenziatario un altro modello multimodale
 rule-reason-revocation-entitlement-revoked = la licenza del licenziatario è stata risolta
 
 ## Messaggi di errore dell'API (per codice di errore; i codici non cambiano mai)

@@ -280,19 +280,17 @@ mail-taken-body =
 
 rule-reason-end-user-carve-out = usuários finais de um produto que incorpora o modelo não são restringidos pela cláusula da licença sobre a União Europeia (UE)
 rule-reason-eu-multimodal-withheld = a licença não concede modelos multimodais a pessoas físicas domiciliadas na União Europeia (UE) nem a empresas com sede principal (estabelecimento principal) lá
-rule-clause-eu-multimodal-withheld = Licença do Llama 3.2, seção 4: Modelos multimodais e a União Europeia (Multimodal Models and the European Union)
+clause-llama-3-2-regional = Licença do Llama 3.2, seção 4: Modelos multimodais e a União Europeia (Multimodal Models and the European Union)
 rule-reason-license-accepted = o licenciado aceitou a versão atual da licença e da Política de Uso Aceitável
 rule-reason-license-acceptance-required = a versão atual da licença e da Política de Uso Aceitável não foi aceita
 rule-reason-partner-may-mirror = o parceiro aceitou a licença atual e pode distribuir este modelo
 rule-reason-partner-only-partners-mirror = somente parceiros podem espelhar modelos
-rule-reason-review-eu-location = o licenciado declarou domicílio fora da União Europeia (UE), mas a requisição vem de um local na UE
 rule-reason-review-european-location = a requisição vem de um local europeu não especificado
 rule-reason-review-anonymising-proxy = a requisição passa por um proxy de anonimização
 rule-reason-review-approved = a equipe de conformidade analisou e aprovou este licenciado para este modelo
 rule-reason-review-denied = a equipe de conformidade analisou e negou este licenciado para este modelo
 rule-reason-review-declaration-changed = o licenciado alterou sua declaração (domicílio, organização ou país dela) depois que uma análise de conformidade o negou ou enquanto uma análise está aberta
 rule-reason-review-pending = há uma análise de conformidade aberta deste licenciado para este modelo
-rule-reason-review-denied-for-another-model = a equipe de conformidade negou a este licenciado outro modelo multimodal
 rule-reason-revocation-entitlement-revoked = a licença do licenciado foi rescindida
 
 ## Mensagens de erro da API (por código de erro; os códigos nunca mudam)
