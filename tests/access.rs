@@ -443,7 +443,7 @@ async fn decisions_grants_and_blob_requests_are_audited_with_their_inputs(backen
     app.publish_demo().await;
     geoip2_database().write(&app.geoip_path());
     let session = app.account("ada@example.com", Role::User).await;
-    let org = json!({ "legal_name": "Ada", "domicile_country": "FR", "on_behalf_of_organisation": true,
+    let org = json!({ "legal_name": "Ada", "domicile_country": "FR", "on_behalf_of_organisation": true, "monthly_active_users": "up_to_1m",
                       "organisation_name": "Engines Inc", "organisation_country": "US" });
     assert_eq!(
         app.put_json("/v1/me/attestation", Some(&session), &org)

@@ -347,7 +347,7 @@ async fn api_tokens_are_shown_once_scoped_listed_and_revocable(backend: Backend)
     );
 
     let attest = app.put_json("/v1/me/attestation", Some(&token),
-        &json!({ "legal_name": "Ada", "domicile_country": "FR", "on_behalf_of_organisation": false })).await;
+        &json!({ "legal_name": "Ada", "domicile_country": "FR", "on_behalf_of_organisation": false, "monthly_active_users": "up_to_1m" })).await;
     assert_eq!(attest.status(), 403, "a read-only token may not attest");
     assert_eq!(error_code(attest).await, "forbidden");
     let mint = app

@@ -836,7 +836,7 @@ async fn an_erased_subject_is_unreadable_while_the_log_still_verifies(backend: B
     // An organisation's licensee: the legal and organisation names go beside the log too.
     let org = app.account("cleo@example.com", Role::User).await;
     let declaration = serde_json::json!({ "legal_name": "Cleo Example", "domicile_country": "FR",
-        "on_behalf_of_organisation": true, "organisation_name": "Engines Inc", "organisation_country": "US" });
+        "on_behalf_of_organisation": true, "monthly_active_users": "up_to_1m", "organisation_name": "Engines Inc", "organisation_country": "US" });
     assert_eq!(
         app.put_json("/v1/me/attestation", Some(&org), &declaration)
             .await

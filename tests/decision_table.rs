@@ -1,8 +1,10 @@
-//! Every row of the expected-decision table (`policies/tests/decisions.toml`), walked
-//! through the HTTP API as real users: an account with the row's role, an attestation, an
-//! acceptance (or none, or a terminated one), a request from an address a real `.mmdb`
-//! file places in the row's GeoIP country, a review decided by compliance staff where the
-//! row says so, and for each allow a real grant that downloads a file.
+//! Every row of the expected-decision tables of the Llama 3.2 pack (a domicile clause) and
+//! the Hunyuan pack (a territory-of-use clause), walked through the HTTP API as real users:
+//! an account with the row's role, a declaration (domicile, organisation, territories of
+//! use, monthly active users), an acceptance of the row's license (or none, or a terminated
+//! one), a request from an address a real `.mmdb` file places in the row's GeoIP country, a
+//! review decided by compliance staff where the row says so, and for each allow a real
+//! grant that downloads a file.
 
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
@@ -12,7 +14,7 @@ use crate::common::mmdb::{geoip2_country, Builder};
 use crate::common::{spawn_app, Backend, TestApp};
 use modelgate::domain::Role;
 use modelgate::policy::table::{parse_table, Case};
-use modelgate::policy::Outcome;
+use modelgate::policy::{LicenseeFacts, Outcome, Signals};
 use serde_json::{json, Value};
 
 /// One `/24` per country code: `20.0.<i>.0` plain, `20.1.<i>.0` behind an anonymising proxy;
@@ -71,11 +73,22 @@ impl GeoPlan {
 /// another model.
 const OTHER_VISION: &str = "demo/Llama-3.2-Tiny-Vision-Copy";
 
-fn model_id(case: &Case) -> &'static str {
+/// The packs walked, with the models their rows ask for: (license, text, multimodal).
+const PACKS: [(&str, &str, &str); 2] = [
+    (
+        "llama-3.2",
+        "demo/Llama-3.2-Tiny",
+        "demo/Llama-3.2-Tiny-Vision",
+    ),
+    ("hunyuan", "demo/Hunyuan-Tiny", "demo/Hunyuan-Tiny-Vision"),
+];
+
+fn model_id(case: &Case, license: &str) -> &'static str {
+    let (_, text, vision) = PACKS.iter().find(|(l, _, _)| *l == license).unwrap();
     if case.model == "multimodal" {
-        "demo/Llama-3.2-Tiny-Vision"
+        vision
     } else {
-        "demo/Llama-3.2-Tiny"
+        text
     }
 }
 
@@ -99,6 +112,8 @@ fn decision_of(body: &Value) -> Value {
 
 struct Walker<'a> {
     app: &'a TestApp,
+    /// The license of the table being walked.
+    license: &'static str,
     admin: String,
     compliance: String,
     plan: GeoPlan,
@@ -108,10 +123,10 @@ struct Walker<'a> {
 impl Walker<'_> {
     /// Sets up a user as the row describes; returns the session (a partner's token for a
     /// partner row: admins record a partner's place of business, partners cannot).
-    async fn user_for(&mut self, case: &Case, domicile: &str) -> String {
+    async fn user_for(&mut self, case: &Case, facts: &LicenseeFacts) -> String {
         self.users += 1;
         let session = if case.partner {
-            let country = case.organisation_country.as_deref().unwrap_or(domicile);
+            let country = facts.country.as_str();
             self.app
                 .create_partner(
                     &self.admin,
@@ -126,8 +141,7 @@ impl Walker<'_> {
                 .app
                 .account(&format!("row{}@example.com", self.users), Role::User)
                 .await;
-            self.declare(&session, &Self::declaration(case, domicile))
-                .await;
+            self.declare(&session, &Self::declaration(facts)).await;
             session
         };
         let accepted = if case.accepted || case.revoked {
@@ -150,16 +164,18 @@ impl Walker<'_> {
         session
     }
 
-    /// The declaration a row describes.
-    fn declaration(case: &Case, domicile: &str) -> Value {
-        match &case.organisation_country {
-            Some(org) => json!({ "legal_name": "Row", "domicile_country": domicile,
-                                 "on_behalf_of_organisation": true, "organisation_name": "Row Ltd",
-                                 "organisation_country": org }),
-            None => {
-                json!({ "legal_name": "Row", "domicile_country": domicile, "on_behalf_of_organisation": false })
-            }
+    /// The declaration behind a row's licensee.
+    fn declaration(facts: &LicenseeFacts) -> Value {
+        let mut declaration = json!({ "legal_name": "Row", "domicile_country": facts.domicile,
+            "on_behalf_of_organisation": false,
+            "deployment_territories": facts.deployment_territories,
+            "monthly_active_users": facts.monthly_active_users });
+        if facts.kind == "organisation" {
+            declaration["on_behalf_of_organisation"] = json!(true);
+            declaration["organisation_name"] = json!("Row Ltd");
+            declaration["organisation_country"] = json!(facts.country);
         }
+        declaration
     }
 
     async fn declare(&self, session: &str, attestation: &Value) {
@@ -172,10 +188,10 @@ impl Walker<'_> {
 
     /// Accepts the current license for the current declaration; returns the acceptance.
     async fn accept(&self, session: &str) -> Value {
-        let digest = self.app.license_digest("llama-3.2").await;
+        let digest = self.app.license_digest(self.license).await;
         self.app
             .post_json(
-                "/v1/licenses/llama-3.2/accept",
+                &format!("/v1/licenses/{}/accept", self.license),
                 Some(session),
                 &json!({ "digest": digest }),
             )
@@ -216,7 +232,8 @@ impl Walker<'_> {
     }
 
     async fn ask(&self, case: &Case, session: &str, ip: Option<&str>) -> (Outcome, Value) {
-        self.ask_about(case, session, model_id(case), ip).await
+        self.ask_about(case, session, model_id(case, self.license), ip)
+            .await
     }
 
     async fn ask_about(
@@ -234,11 +251,17 @@ impl Walker<'_> {
     }
 
     /// Walks one expanded row; returns a description of the mismatch, if any.
-    async fn walk(&mut self, case: &Case, label: &str, domicile: &str) -> Option<String> {
-        let session = self.user_for(case, domicile).await;
+    async fn walk(
+        &mut self,
+        case: &Case,
+        label: &str,
+        facts: &LicenseeFacts,
+        signals: &Signals,
+    ) -> Option<String> {
+        let session = self.user_for(case, facts).await;
         let ip = self
             .plan
-            .address(&case.signals.geo_country, case.signals.anonymous_proxy);
+            .address(&signals.geo_country, signals.anonymous_proxy);
         // The row's review state comes from a real case, opened by a request from an EU
         // address and decided by compliance staff; a changed declaration is a real change
         // made after that case (from a Brazilian domicile, accepted as such, to the row's).
@@ -247,7 +270,7 @@ impl Walker<'_> {
             "open" => None,
             _ => Some("deny"),
         };
-        let model = model_id(case);
+        let model = model_id(case, self.license);
         if case.signals.denied_for_another_model {
             // A real deny on the second Vision model.
             let denied = self
@@ -258,14 +281,14 @@ impl Walker<'_> {
             }
         }
         if case.signals.declaration_changed {
-            let before = json!({ "legal_name": "Row", "domicile_country": "BR", "on_behalf_of_organisation": false });
+            let before = json!({ "legal_name": "Row", "domicile_country": "BR", "on_behalf_of_organisation": false,
+                "deployment_territories": facts.deployment_territories, "monthly_active_users": "up_to_1m" });
             self.declare(&session, &before).await;
             self.accept(&session).await;
             if let Err(problem) = self.review_case(case, &session, model, verdict).await {
                 return Some(format!("{label}: {problem}"));
             }
-            self.declare(&session, &Self::declaration(case, domicile))
-                .await;
+            self.declare(&session, &Self::declaration(facts)).await;
         } else if case.signals.review != "none" {
             if let Err(problem) = self.review_case(case, &session, model, verdict).await {
                 return Some(format!("{label}: {problem}"));
@@ -321,28 +344,39 @@ impl Walker<'_> {
 }
 
 async fn every_row_of_the_expected_decision_table_holds_through_the_http_api(backend: Backend) {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/policies/tests/decisions.toml"
-    ))
-    .unwrap();
-    let table = parse_table(&text).unwrap();
-    let mut countries: Vec<String> = table
-        .cases
-        .iter()
-        .map(|c| c.signals.geo_country.clone())
-        .filter(|c| !c.is_empty() && c != "EU")
-        .collect();
-    countries.push("US".into());
-    countries.push("DE".into());
-    countries.sort();
-    countries.dedup();
-
     let app = spawn_app(backend).await;
     app.publish_demo().await;
-    let vision = &common::demo_models().1[1];
+    let (_, demo) = common::demo_models();
+    let (text, vision) = (&demo[0], &demo[1]);
     app.publish(&vision.dir, OTHER_VISION, vision.modality)
         .await;
+    for (license, text_id, vision_id) in &PACKS[1..] {
+        app.publish_under(&text.dir, text_id, text.modality, license)
+            .await
+            .unwrap();
+        app.publish_under(&vision.dir, vision_id, vision.modality, license)
+            .await
+            .unwrap();
+    }
+    let mut tables = Vec::new();
+    let mut countries = vec!["US".to_owned(), "DE".to_owned()];
+    for (license, _, _) in PACKS {
+        let text = std::fs::read_to_string(format!(
+            "{}/policies/licenses/{license}/decisions.toml",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let table = parse_table(&text).unwrap();
+        for case in &table.cases {
+            for (_, _, signals) in case.expand().unwrap() {
+                countries.push(signals.geo_country);
+            }
+        }
+        tables.push((license, table));
+    }
+    countries.retain(|c| !c.is_empty() && c != "EU");
+    countries.sort();
+    countries.dedup();
     let plan = GeoPlan::new(&countries);
     plan.database().write(&app.geoip_path());
     let mut walker = Walker {
@@ -351,26 +385,25 @@ async fn every_row_of_the_expected_decision_table_holds_through_the_http_api(bac
             .account("compliance@example.com", Role::Compliance)
             .await,
         app: &app,
+        license: "llama-3.2",
         plan,
         users: 0,
     };
     let mut rows = 0;
     let mut failures = Vec::new();
-    for case in &table.cases {
-        let domiciles = if case.countries.is_empty() {
-            vec![case.domicile.clone()]
-        } else {
-            case.countries.clone()
-        };
-        for domicile in domiciles {
-            let label = format!("{} [{domicile}]", case.name);
-            rows += 1;
-            if let Some(problem) = walker.walk(case, &label, &domicile).await {
-                failures.push(problem);
+    for (license, table) in &tables {
+        walker.license = license;
+        for case in &table.cases {
+            for (label, facts, signals) in case.expand().unwrap() {
+                rows += 1;
+                let label = format!("{license}: {label}");
+                if let Some(problem) = walker.walk(case, &label, &facts, &signals).await {
+                    failures.push(problem);
+                }
             }
         }
     }
-    assert!(rows > 100, "every EU state is its own row");
+    assert!(rows > 400, "every EU state is its own row");
     assert!(failures.is_empty(), "{failures:#?}");
 }
 on_each_backend!(every_row_of_the_expected_decision_table_holds_through_the_http_api);

@@ -331,6 +331,14 @@ async fn main_story(browser: &Browser, lang: Lang, email: &str) {
         .await
         .unwrap();
     browser
+        .client
+        .find(Locator::Css("#monthly_active_users"))
+        .await
+        .unwrap()
+        .select_by_value("up_to_1m")
+        .await
+        .unwrap();
+    browser
         .click("form[action='/profile'] button[type=submit]")
         .await;
     assert!(browser.text().await.contains(&lang.text("profile-saved")));

@@ -126,20 +126,20 @@ async fn attestations_are_validated_and_kept_as_history(backend: Backend) {
     let app = spawn_app(backend).await;
     let user = app.account("ada@example.org", Role::User).await;
     for country in ["EU", "UK", "Germany", "XX", "", "' OR 1=1 --"] {
-        let body = json!({ "legal_name": "Ada", "domicile_country": country, "on_behalf_of_organisation": false });
+        let body = json!({ "legal_name": "Ada", "domicile_country": country, "on_behalf_of_organisation": false, "monthly_active_users": "up_to_1m" });
         let response = app.put_json("/v1/me/attestation", Some(&user), &body).await;
         assert_eq!(response.status(), 400, "{country}");
         assert_eq!(error_code(response).await, "invalid-country");
     }
     let missing_org =
-        json!({ "legal_name": "Ada", "domicile_country": "US", "on_behalf_of_organisation": true });
+        json!({ "legal_name": "Ada", "domicile_country": "US", "on_behalf_of_organisation": true, "monthly_active_users": "up_to_1m" });
     assert_eq!(
         app.put_json("/v1/me/attestation", Some(&user), &missing_org)
             .await
             .status(),
         400
     );
-    let stray_org = json!({ "legal_name": "Ada", "domicile_country": "US", "on_behalf_of_organisation": false, "organisation_country": "FR" });
+    let stray_org = json!({ "legal_name": "Ada", "domicile_country": "US", "on_behalf_of_organisation": false, "monthly_active_users": "up_to_1m", "organisation_country": "FR" });
     assert_eq!(
         app.put_json("/v1/me/attestation", Some(&user), &stray_org)
             .await
@@ -148,7 +148,7 @@ async fn attestations_are_validated_and_kept_as_history(backend: Backend) {
     );
 
     app.attest(&user, "US").await;
-    let org = json!({ "legal_name": "Ada", "domicile_country": "US", "on_behalf_of_organisation": true,
+    let org = json!({ "legal_name": "Ada", "domicile_country": "US", "on_behalf_of_organisation": true, "monthly_active_users": "up_to_1m",
                       "organisation_name": "Analytical Engines SARL", "organisation_country": "fr" });
     assert_eq!(
         app.put_json("/v1/me/attestation", Some(&user), &org)
@@ -192,10 +192,10 @@ async fn the_acceptance_report_filters_exports_and_revocation_terminates(backend
     let compliance = app
         .account("compliance@example.org", Role::Compliance)
         .await;
-    accept_as(&app, "fr@example.org", json!({ "legal_name": "Marie", "domicile_country": "FR", "on_behalf_of_organisation": false })).await;
+    accept_as(&app, "fr@example.org", json!({ "legal_name": "Marie", "domicile_country": "FR", "on_behalf_of_organisation": false, "monthly_active_users": "up_to_1m" })).await;
     let org_acceptance = accept_as(&app, "org@example.org", json!({ "legal_name": "Grace", "domicile_country": "US",
-        "on_behalf_of_organisation": true, "organisation_name": "Acme, \"Vision\" Labs", "organisation_country": "DE" })).await;
-    accept_as(&app, "us@example.org", json!({ "legal_name": "=cmd|' /C calc'!A0", "domicile_country": "US", "on_behalf_of_organisation": false })).await;
+        "on_behalf_of_organisation": true, "monthly_active_users": "up_to_1m", "organisation_name": "Acme, \"Vision\" Labs", "organisation_country": "DE" })).await;
+    accept_as(&app, "us@example.org", json!({ "legal_name": "=cmd|' /C calc'!A0", "domicile_country": "US", "on_behalf_of_organisation": false, "monthly_active_users": "up_to_1m" })).await;
 
     let report = |query: &'static str| {
         let (app, compliance) = (&app, &compliance);
@@ -310,7 +310,7 @@ async fn sql_looking_text_is_stored_verbatim_and_harms_nothing(backend: Backend)
         .await;
     assert_eq!(created.status(), 202);
     let token = app.login(email, "x'; DELETE FROM sessions; --").await;
-    let attestation = json!({ "legal_name": evil, "domicile_country": "US", "on_behalf_of_organisation": true,
+    let attestation = json!({ "legal_name": evil, "domicile_country": "US", "on_behalf_of_organisation": true, "monthly_active_users": "up_to_1m",
                               "organisation_name": "x' OR '1'='1", "organisation_country": "US" });
     assert_eq!(
         app.put_json("/v1/me/attestation", Some(&token), &attestation)

@@ -10,13 +10,18 @@ use super::DomainError;
 
 /// How many monthly active users the licensee's products and services have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
 pub enum UserBand {
+    #[serde(rename = "up_to_1m")]
     UpTo1m,
+    #[serde(rename = "up_to_10m")]
     UpTo10m,
+    #[serde(rename = "up_to_100m")]
     UpTo100m,
+    #[serde(rename = "up_to_700m")]
     UpTo700m,
+    #[serde(rename = "up_to_1b")]
     UpTo1b,
+    #[serde(rename = "over_1b")]
     Over1b,
 }
 

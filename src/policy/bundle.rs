@@ -511,9 +511,10 @@ mod tests {
     }
 
     /// The English rule messages are what translators translate: they must say what the
-    /// rules say, and every shipped rule needs them (the i18n test then asks every language).
+    /// rules and the packs' clause titles say, and every shipped rule and clause needs them
+    /// (the i18n test then asks every language).
     #[test]
-    fn every_shipped_rule_has_its_reason_and_clause_as_messages() {
+    fn every_shipped_rule_and_clause_has_its_messages() {
         use crate::i18n::{rule_message_id, Lang};
         let bundle = PolicyBundle::embedded().expect("embedded");
         let mut rules = 0;
@@ -521,12 +522,52 @@ mod tests {
             rules += 1;
             let reason = Lang::En.try_text(&rule_message_id("reason", rule), &[]);
             assert_eq!(reason.as_deref(), Some(bundle.reason(rule)), "`{rule}`");
-            if let Some(clause) = bundle.clause(rule) {
-                let message = Lang::En.try_text(&rule_message_id("clause", rule), &[]);
-                assert_eq!(message.as_deref(), Some(clause), "the clause of `{rule}`");
+        }
+        assert!(rules > 20);
+        for pack in bundle.packs().values() {
+            for kind in [ClauseKind::Regional, ClauseKind::MonthlyActiveUsers] {
+                if let Some(citation) = pack.cite(kind) {
+                    let message = Lang::En.try_text(&citation.message_id(), &[]);
+                    assert_eq!(message.as_deref(), Some(citation.title.as_str()), "{citation:?}");
+                }
             }
         }
-        assert!(rules > 10);
+    }
+
+    #[test]
+    fn packs_link_their_rules_and_are_checked_against_the_bundle() {
+        let bundle = PolicyBundle::embedded().expect("embedded");
+        assert_eq!(
+            bundle.packs().keys().collect::<Vec<_>>(),
+            ["hunyuan", "llama-3.1", "llama-3.2", "llama-4"]
+        );
+        assert!(bundle.policy_ids().any(|id| id == "territory.hunyuan-excluded"));
+        let cited = bundle.citation("eu.multimodal-withheld", "llama-3.2").expect("cited");
+        assert_eq!((cited.license.as_str(), cited.version.as_str()), ("llama-3.2", "2024-09-25"));
+        let pack = |extra: &str| {
+            format!("id = \"x\"\nversion = \"1\"\ntitle = \"X\"\nmodalities = [\"text\"]\n{extra}")
+        };
+        let clause = |rule: &str, predicate: &str, region: &str| {
+            format!("[regional_clause]\nrule = \"{rule}\"\npredicate = \"{predicate}\"\nregions = [\"{region}\"]\nmodels = \"all\"\ntitle = \"t\"\nreason = \"r\"\n")
+        };
+        for (name, text, problem) in [
+            ("licenses/y/license.toml", pack(""), "differs from its folder"),
+            ("licenses/x/license.toml", pack(&clause("x.rule", "moon", "EU")), "no template"),
+            ("licenses/x/license.toml", pack(&clause("x.rule", "domicile", "MARS")), "no file regions/mars.txt"),
+            ("licenses/x/license.toml", pack(&clause("review.pending", "domicile", "EU")), "already used"),
+        ] {
+            let err = with(name, &text).expect_err(problem);
+            assert!(err.to_string().contains(problem), "{err}");
+        }
+        let added = with("licenses/x/license.toml", &pack(&clause("x.rule", "territory", "KR")))
+            .expect("a new pack");
+        assert!(added.policy_ids().any(|id| id == "x.rule"));
+        let err = with("regions/embargo.txt", "").map(|_| ()).and_then(|_| {
+            let mut files = files();
+            files.retain(|(n, _)| n != "regions/embargo.txt");
+            PolicyBundle::from_files(files).map(|_| ())
+        });
+        assert!(err.expect_err("no embargo list").to_string().contains("embargo.txt"));
     }
 
     #[test]

@@ -100,7 +100,7 @@ pub struct CaseResult {
 
 impl Case {
     /// One (label, licensee, signals) per country, or the case itself without `countries`.
-    fn expand(&self) -> Result<Vec<(String, LicenseeFacts, Signals)>, String> {
+    pub fn expand(&self) -> Result<Vec<(String, LicenseeFacts, Signals)>, String> {
         let band = match self.monthly_active_users.as_str() {
             "none" => None,
             band => Some(band.parse::<UserBand>().map_err(|e| e.to_string())?),

@@ -40,7 +40,8 @@ def licensed(email):
     assert status == 200, signed_in
     token = signed_in["token"]
     call("PUT", "/v1/me/attestation", {"legal_name": "Load Test", "domicile_country": "US",
-                                        "on_behalf_of_organisation": False}, token)
+                                        "on_behalf_of_organisation": False,
+                                        "monthly_active_users": "up_to_1m"}, token)
     _, license = call("GET", "/v1/licenses/llama-3.2")
     status, accepted = call("POST", "/v1/licenses/llama-3.2/accept", {"digest": license["digest"]}, token)
     assert status in (200, 201), accepted

@@ -49,7 +49,7 @@ CRED='{"email":"bench@example.com","password":"correct horse battery staple"}'
 curl -fs -H 'content-type: application/json' -d "$CRED" "$MG/v1/auth/register" >/dev/null
 TOKEN=$(curl -fs -H 'content-type: application/json' -d "$CRED" "$MG/v1/auth/login" | json '["token"]')
 curl -fs -X PUT -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \
-    -d '{"legal_name":"Bench","domicile_country":"US","on_behalf_of_organisation":false}' "$MG/v1/me/attestation" >/dev/null
+    -d '{"legal_name":"Bench","domicile_country":"US","on_behalf_of_organisation":false,"monthly_active_users":"up_to_1m"}' "$MG/v1/me/attestation" >/dev/null
 LICENSE_DIGEST=$(curl -fs "$MG/v1/licenses/llama-3.2" | json '["digest"]')
 curl -fs -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \
     -d "{\"digest\":\"$LICENSE_DIGEST\"}" "$MG/v1/licenses/llama-3.2/accept" >/dev/null

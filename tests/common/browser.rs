@@ -229,6 +229,13 @@ impl Browser {
             .select_by_value(country)
             .await
             .unwrap();
+        self.client
+            .find(Locator::Css("#monthly_active_users"))
+            .await
+            .unwrap()
+            .select_by_value("up_to_1m")
+            .await
+            .unwrap();
         self.click("form[action='/profile'] button[type=submit]")
             .await;
         assert!(self.text().await.contains("Your declaration was recorded"));

@@ -81,7 +81,7 @@ pub async fn licensed_session(
     let attested = client
         .put(format!("{base}/v1/me/attestation"))
         .bearer_auth(&token)
-        .json(&serde_json::json!({ "legal_name": "Ada Lovelace", "domicile_country": country, "on_behalf_of_organisation": false }))
+        .json(&serde_json::json!({ "legal_name": "Ada Lovelace", "domicile_country": country, "on_behalf_of_organisation": false, "monthly_active_users": "up_to_1m" }))
         .send()
         .await
         .unwrap();

@@ -189,9 +189,20 @@ impl TestApp {
         model: &str,
         modality: modelgate::domain::Modality,
     ) -> Result<Published, modelgate::catalog::publish::PublishError> {
+        self.publish_under(dir, model, modality, "llama-3.2").await
+    }
+
+    /// Publishes `dir` as `model` under `license`.
+    pub async fn publish_under(
+        &self,
+        dir: &Path,
+        model: &str,
+        modality: modelgate::domain::Modality,
+        license: &str,
+    ) -> Result<Published, modelgate::catalog::publish::PublishError> {
         let request = PublishRequest {
             model: model.parse().unwrap(),
-            license: "llama-3.2".into(),
+            license: license.into(),
             modality,
             modelcar_base: None,
         };
@@ -351,7 +362,7 @@ impl TestApp {
 
     /// A plain attestation for a person domiciled in `country`.
     pub async fn attest(&self, token: &str, country: &str) -> serde_json::Value {
-        let body = serde_json::json!({ "legal_name": "Ada Lovelace", "domicile_country": country, "on_behalf_of_organisation": false });
+        let body = serde_json::json!({ "legal_name": "Ada Lovelace", "domicile_country": country, "on_behalf_of_organisation": false, "monthly_active_users": "up_to_1m" });
         let response = self
             .put_json("/v1/me/attestation", Some(token), &body)
             .await;

@@ -59,7 +59,7 @@ async fn an_acceptance_binds_the_licensee_it_was_made_for(backend: Backend) {
     let file = smallest_file(&answer);
     let individual_grant = answer["grant"]["token"].as_str().unwrap().to_owned();
     let organisation = json!({ "legal_name": "Ada Lovelace", "domicile_country": "US",
-        "on_behalf_of_organisation": true, "organisation_name": "Engines Inc", "organisation_country": "US" });
+        "on_behalf_of_organisation": true, "monthly_active_users": "up_to_1m", "organisation_name": "Engines Inc", "organisation_country": "US" });
     assert_eq!(
         declare(&app, &session, organisation.clone()).await.status(),
         200
@@ -88,14 +88,14 @@ async fn an_acceptance_binds_the_licensee_it_was_made_for(backend: Backend) {
     // Another organisation is another licensee; the same one by another spelling of
     // case and spaces is not.
     let other = json!({ "legal_name": "Ada Lovelace", "domicile_country": "US",
-        "on_behalf_of_organisation": true, "organisation_name": "Analytical Ltd", "organisation_country": "US" });
+        "on_behalf_of_organisation": true, "monthly_active_users": "up_to_1m", "organisation_name": "Analytical Ltd", "organisation_country": "US" });
     assert_eq!(declare(&app, &session, other).await.status(), 200);
     assert_eq!(
         outcome(&ask(&app, &session, TEXT, UNKNOWN_IP, None).await),
         "deny"
     );
     let respelled = json!({ "legal_name": "Ada Lovelace", "domicile_country": "US",
-        "on_behalf_of_organisation": true, "organisation_name": "  ENGINES inc ", "organisation_country": "US" });
+        "on_behalf_of_organisation": true, "monthly_active_users": "up_to_1m", "organisation_name": "  ENGINES inc ", "organisation_country": "US" });
     assert_eq!(declare(&app, &session, respelled).await.status(), 200);
     assert_eq!(
         outcome(&ask(&app, &session, TEXT, UNKNOWN_IP, None).await),

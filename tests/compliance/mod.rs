@@ -98,7 +98,7 @@ async fn declare(app: &TestApp, session: &str, body: Value) -> reqwest::Response
 }
 
 fn individual(country: &str) -> Value {
-    json!({ "legal_name": "Ada Lovelace", "domicile_country": country, "on_behalf_of_organisation": false })
+    json!({ "legal_name": "Ada Lovelace", "domicile_country": country, "on_behalf_of_organisation": false, "monthly_active_users": "up_to_1m" })
 }
 
 /// Asserts `answer`'s outcome and that `policy` is among its reasons.

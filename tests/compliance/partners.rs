@@ -17,7 +17,7 @@ async fn a_partner_cannot_declare_its_own_place_of_business(backend: Backend) {
     let redeclared = declare(&app, &partner, individual("US")).await;
     assert_eq!(redeclared.status(), 403);
     let organisation = json!({ "legal_name": "Rhein Mirrors", "domicile_country": "US",
-        "on_behalf_of_organisation": true, "organisation_name": "Rhein Mirrors", "organisation_country": "US" });
+        "on_behalf_of_organisation": true, "monthly_active_users": "up_to_1m", "organisation_name": "Rhein Mirrors", "organisation_country": "US" });
     assert_eq!(declare(&app, &partner, organisation).await.status(), 403);
     let mirror = ask(&app, &partner, VISION, UNKNOWN_IP, Some("mirror")).await;
     assert_decided(&mirror, "deny", "eu.multimodal-withheld");

@@ -146,7 +146,7 @@ async fn sign_up_answers_the_same_for_a_taken_address_and_proves_new_ones_by_mai
         .put_json(
             "/v1/me/attestation",
             Some(&token),
-            &json!({ "legal_name": "Nia New", "domicile_country": "US", "on_behalf_of_organisation": false }),
+            &json!({ "legal_name": "Nia New", "domicile_country": "US", "on_behalf_of_organisation": false, "monthly_active_users": "up_to_1m" }),
         )
         .await;
     assert_eq!(declared.status(), 403);
