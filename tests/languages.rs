@@ -383,7 +383,7 @@ async fn main_story(browser: &Browser, lang: Lang, email: &str) {
     for expected in [
         lang.text("availability-deny-label"),
         lang.text("rule-reason-eu-multimodal-withheld"),
-        lang.text("rule-clause-eu-multimodal-withheld"),
+        lang.text("clause-llama-3-2-regional"),
         "eu.multimodal-withheld".to_owned(),
     ] {
         assert!(

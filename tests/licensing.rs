@@ -131,8 +131,7 @@ async fn attestations_are_validated_and_kept_as_history(backend: Backend) {
         assert_eq!(response.status(), 400, "{country}");
         assert_eq!(error_code(response).await, "invalid-country");
     }
-    let missing_org =
-        json!({ "legal_name": "Ada", "domicile_country": "US", "on_behalf_of_organisation": true, "monthly_active_users": "up_to_1m" });
+    let missing_org = json!({ "legal_name": "Ada", "domicile_country": "US", "on_behalf_of_organisation": true, "monthly_active_users": "up_to_1m" });
     assert_eq!(
         app.put_json("/v1/me/attestation", Some(&user), &missing_org)
             .await
@@ -362,9 +361,22 @@ async fn sql_looking_text_is_stored_verbatim_and_harms_nothing(backend: Backend)
         .json()
         .await
         .unwrap();
-    assert_eq!(status["licenses"][0]["status"], "revoked");
     assert_eq!(
-        status["licenses"][0]["revoke_reason"],
+        status["licenses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["license"] == "llama-3.2")
+            .unwrap()["status"],
+        "revoked"
+    );
+    assert_eq!(
+        status["licenses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["license"] == "llama-3.2")
+            .unwrap()["revoke_reason"],
         "1'; UPDATE acceptances SET revoked_at = NULL; --"
     );
     let bad_license = app.get("/v1/licenses/x'%20OR%20'1'='1").await;

@@ -694,27 +694,34 @@ async fn a_sync_killed_mid_way_completes_when_run_again() {
     assert_eq!(catalog["models"].as_array().unwrap().len(), 2);
 }
 
-/// A copy of the repository's policy bundle without the EU rule.
+/// A copy of the repository's policy bundle without the EU rule: the Llama 3.2 pack loses
+/// its regional clause.
 fn weakened_policy_dir() -> TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
-    std::fs::create_dir_all(dir.path().join("regions")).unwrap();
-    for entry in std::fs::read_dir(&source).unwrap().flatten() {
-        let name = entry.file_name().into_string().unwrap();
-        if name.ends_with(".cedar") && name != "eu-multimodal.cedar"
-            || name.ends_with(".cedarschema")
-        {
-            std::fs::copy(entry.path(), dir.path().join(&name)).unwrap();
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap().flatten() {
+            let target = to.join(entry.file_name());
+            if entry.path().is_dir() {
+                copy(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
         }
     }
-    for entry in std::fs::read_dir(source.join("regions")).unwrap().flatten() {
-        std::fs::copy(
-            entry.path(),
-            dir.path().join("regions").join(entry.file_name()),
-        )
-        .unwrap();
-    }
-    modelgate::policy::PolicyBundle::load(dir.path()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    copy(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("policies"),
+        dir.path(),
+    );
+    let pack = dir.path().join("licenses/llama-3.2/license.toml");
+    let text = std::fs::read_to_string(&pack).unwrap();
+    let (head, rest) = text.split_once("[regional_clause]").unwrap();
+    let (_, tail) = rest.split_once("[monthly_active_users]").unwrap();
+    std::fs::write(&pack, format!("{head}[monthly_active_users]{tail}")).unwrap();
+    let weakened = modelgate::policy::PolicyBundle::load(dir.path()).unwrap();
+    assert!(!weakened
+        .policy_ids()
+        .any(|id| id == "eu.multimodal-withheld"));
     dir
 }
 

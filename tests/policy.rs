@@ -226,13 +226,22 @@ async fn a_license_added_as_a_folder_decides_without_code_changes(backend: Backe
         "# Acme Open Weights License 1.0\n\nA test license: no rights for the UK or South Korea.\n",
     )
     .unwrap();
-    std::fs::write(pack.join("USE_POLICY.md"), "# Acme use policy\n\nBe kind.\n").unwrap();
+    std::fs::write(
+        pack.join("USE_POLICY.md"),
+        "# Acme use policy\n\nBe kind.\n",
+    )
+    .unwrap();
     std::fs::write(pack.join("NOTICE"), "Acme models, test wording.\n").unwrap();
     let dir = policies.path().to_str().unwrap();
 
     let (code, out) = crate::common::modelgate_cli(&["policy", "check", "--dir", dir]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("license acme-1.0 2026-12-01: domicile clause on UK, KR (acme.uk-kr-withheld)"), "{out}");
+    assert!(
+        out.contains(
+            "license acme-1.0 2026-12-01: domicile clause on UK, KR (acme.uk-kr-withheld)"
+        ),
+        "{out}"
+    );
     let (code, out) = crate::common::modelgate_cli(&["policy", "test", "--dir", dir]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("ok    deny   the UK and South Korea: withheld from individuals [KR] (acme.uk-kr-withheld)"), "{out}");
@@ -285,9 +294,14 @@ on_each_backend!(a_license_added_as_a_folder_decides_without_code_changes);
 async fn territory_and_user_band_declarations_decide_under_their_license(backend: Backend) {
     let app = spawn_app(backend).await;
     let (_, demo) = crate::common::demo_models();
-    app.publish_under(&demo[0].dir, "demo/Hunyuan-Tiny", demo[0].modality, "hunyuan")
-        .await
-        .unwrap();
+    app.publish_under(
+        &demo[0].dir,
+        "demo/Hunyuan-Tiny",
+        demo[0].modality,
+        "hunyuan",
+    )
+    .await
+    .unwrap();
     let token = app.account("deployer@example.org", Role::User).await;
     let declare = |territories: Value, band: &str| {
         json!({ "legal_name": "Dora Deployer", "domicile_country": "DE",
@@ -295,12 +309,20 @@ async fn territory_and_user_band_declarations_decide_under_their_license(backend
                 "monthly_active_users": band })
     };
     let declared = app
-        .put_json("/v1/me/attestation", Some(&token), &declare(json!([]), "up_to_1m"))
+        .put_json(
+            "/v1/me/attestation",
+            Some(&token),
+            &declare(json!([]), "up_to_1m"),
+        )
         .await;
     assert_eq!(declared.status(), 200);
     let digest = app.license_digest("hunyuan").await;
     let accepted = app
-        .post_json("/v1/licenses/hunyuan/accept", Some(&token), &json!({ "digest": digest }))
+        .post_json(
+            "/v1/licenses/hunyuan/accept",
+            Some(&token),
+            &json!({ "digest": digest }),
+        )
         .await;
     assert_eq!(accepted.status(), 201);
 
@@ -328,19 +350,34 @@ async fn territory_and_user_band_declarations_decide_under_their_license(backend
         (json!(["US"]), (200, "license.accepted")),
     ] {
         let declared = app
-            .put_json("/v1/me/attestation", Some(&token), &declare(territories, "up_to_1m"))
+            .put_json(
+                "/v1/me/attestation",
+                Some(&token),
+                &declare(territories, "up_to_1m"),
+            )
             .await;
         assert_eq!(declared.status(), 200);
         let (status, reason) = ask().await;
-        assert_eq!((status, reason["policy"].as_str().unwrap()), expected, "{reason}");
+        assert_eq!(
+            (status, reason["policy"].as_str().unwrap()),
+            expected,
+            "{reason}"
+        );
     }
 
     let declared = app
-        .put_json("/v1/me/attestation", Some(&token), &declare(json!(["US"]), "up_to_700m"))
+        .put_json(
+            "/v1/me/attestation",
+            Some(&token),
+            &declare(json!(["US"]), "up_to_700m"),
+        )
         .await;
     assert_eq!(declared.status(), 200);
     let (status, reason) = ask().await;
-    assert_eq!((status, &reason["policy"]), (202, &json!("review.monthly-active-users")));
+    assert_eq!(
+        (status, &reason["policy"]),
+        (202, &json!("review.monthly-active-users"))
+    );
     assert_eq!(
         reason["clause"]["title"],
         "Hunyuan license, section 2: Additional Commercial Terms"
@@ -349,7 +386,10 @@ async fn territory_and_user_band_declarations_decide_under_their_license(backend
     let history = app.get_auth_json("/v1/me/attestation", &token).await;
     assert_eq!(history["current"]["deployment_territories"], json!(["US"]));
     assert_eq!(history["current"]["monthly_active_users"], "up_to_700m");
-    assert_eq!(history["history"][2]["deployment_territories"], json!(["GB", "US"]));
+    assert_eq!(
+        history["history"][2]["deployment_territories"],
+        json!(["GB", "US"])
+    );
     assert_eq!(history["history"].as_array().unwrap().len(), 4);
 
     for (bad, code) in [
@@ -365,3 +405,29 @@ async fn territory_and_user_band_declarations_decide_under_their_license(backend
     assert_eq!(unchanged["history"].as_array().unwrap().len(), 4);
 }
 on_each_backend!(territory_and_user_band_declarations_decide_under_their_license);
+
+/// A grant decided from an allowed country opens no blob from an embargoed one, whatever
+/// the model (the text model's grant is not location-bound).
+async fn blobs_are_refused_from_an_embargoed_country_on_every_grant(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.publish_demo().await;
+    app.geolocate(std::net::Ipv4Addr::new(5, 160, 0, 0), 16, "IR", "AS")
+        .await;
+    let session = app.licensed_user("ada@example.org", "US").await;
+    let granted = app
+        .access(&session, "demo/Llama-3.2-Tiny", None, None)
+        .await;
+    assert_eq!(granted.status(), 200);
+    let body: Value = granted.json().await.unwrap();
+    let url = body["files"][0]["url"].as_str().unwrap().to_owned();
+    let fetch = |ip: &'static str| {
+        let request = app.client.get(&url).header("Range", "bytes=0-15");
+        async move { request.header("x-forwarded-for", ip).send().await.unwrap() }
+    };
+    assert_eq!(fetch("198.51.100.7").await.status(), 206);
+    let refused = fetch("5.160.0.9").await;
+    assert_eq!(refused.status(), 403);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "location-changed", "{body}");
+}
+on_each_backend!(blobs_are_refused_from_an_embargoed_country_on_every_grant);

@@ -56,7 +56,7 @@ async fn a_review_is_opened_once_shown_to_the_user_and_decided_by_compliance_sta
     let (status, body) = ask(&app, &session).await;
     assert_eq!(status, 202);
     assert_eq!(body["outcome"], "review");
-    assert_eq!(first_policy(&body), "review.eu-location");
+    assert_eq!(first_policy(&body), "review.clause-region-location");
     assert!(body.get("grant").is_none(), "a review grants nothing");
     let case_id = body["review"]["id"].as_str().unwrap().to_owned();
     assert_eq!(body["review"]["state"], "open");

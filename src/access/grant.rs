@@ -260,10 +260,34 @@ async fn check_standing(
     {
         return Err(AccessError::GrantOutdated);
     }
+    check_embargo(state, client_ip)?;
     if grant.location_bound != 0 {
         check_location(state, &grant, client_ip)?;
     }
     Ok(grant)
+}
+
+/// Refuses a blob request from a country on the operator's embargo list, on every grant
+/// (the decision checked where the request for access came from, not where blobs go).
+fn check_embargo(state: &AppState, client_ip: Option<std::net::IpAddr>) -> Result<(), AccessError> {
+    let policy = state.policy.get();
+    if policy
+        .regions()
+        .get("EMBARGO")
+        .is_none_or(|members| members.is_empty())
+    {
+        return Ok(());
+    }
+    let Some(ip) = client_ip else {
+        return Ok(());
+    };
+    let country = state.geoip.lookup(ip).country.unwrap_or_default();
+    if policy.in_region("EMBARGO", &country) {
+        return Err(AccessError::LocationChanged {
+            reasons: policy.reason("embargo.location").to_owned(),
+        });
+    }
+    Ok(())
 }
 
 /// The verified claims of `token` and its holder's standing: from the verified-grant cache

@@ -195,12 +195,21 @@ pub fn run(settings: Settings, command: PolicyCommand) -> anyhow::Result<ExitCod
                 }
                 let clause = pack.regional_clause.as_ref().map_or_else(
                     || "no regional clause".to_owned(),
-                    |c| format!("{} clause on {} ({})", c.predicate, c.regions.join(", "), c.rule),
+                    |c| {
+                        format!(
+                            "{} clause on {} ({})",
+                            c.predicate,
+                            c.regions.join(", "),
+                            c.rule
+                        )
+                    },
                 );
                 let users = pack
                     .monthly_active_users
                     .as_ref()
-                    .map_or_else(String::new, |u| format!("; over {} monthly active users: review", u.limit));
+                    .map_or_else(String::new, |u| {
+                        format!("; over {} monthly active users: review", u.limit)
+                    });
                 println!("  license {} {}: {clause}{users}", pack.id, pack.version);
             }
             if !problems.is_empty() {

@@ -131,8 +131,8 @@ impl LicenseDocuments {
     }
 
     fn from_parts(metadata: &str, license: &str, aup: &str, notice: &str) -> anyhow::Result<Self> {
-        let pack = LicensePack::parse(metadata)
-            .map_err(|e| anyhow::anyhow!("license.toml: {e}"))?;
+        let pack =
+            LicensePack::parse(metadata).map_err(|e| anyhow::anyhow!("license.toml: {e}"))?;
         let docs = LicenseDocuments {
             metadata: LicenseMetadata {
                 id: pack.id,

@@ -18,25 +18,79 @@ use crate::domain::{CountryCode, Sha256Digest};
 
 /// The bundle shipped with the binary, used when the configured directory has no schema.
 const EMBEDDED: &[(&str, &str)] = &[
-    ("schema.cedarschema", include_str!("../../policies/schema.cedarschema")),
-    ("embargo.cedar", include_str!("../../policies/embargo.cedar")),
-    ("end-user-carve-out.cedar", include_str!("../../policies/end-user-carve-out.cedar")),
-    ("license-acceptance.cedar", include_str!("../../policies/license-acceptance.cedar")),
-    ("license-terms.cedar", include_str!("../../policies/license-terms.cedar")),
-    ("partner-distribution.cedar", include_str!("../../policies/partner-distribution.cedar")),
+    (
+        "schema.cedarschema",
+        include_str!("../../policies/schema.cedarschema"),
+    ),
+    (
+        "embargo.cedar",
+        include_str!("../../policies/embargo.cedar"),
+    ),
+    (
+        "end-user-carve-out.cedar",
+        include_str!("../../policies/end-user-carve-out.cedar"),
+    ),
+    (
+        "license-acceptance.cedar",
+        include_str!("../../policies/license-acceptance.cedar"),
+    ),
+    (
+        "license-terms.cedar",
+        include_str!("../../policies/license-terms.cedar"),
+    ),
+    (
+        "partner-distribution.cedar",
+        include_str!("../../policies/partner-distribution.cedar"),
+    ),
     ("review.cedar", include_str!("../../policies/review.cedar")),
-    ("revocation.cedar", include_str!("../../policies/revocation.cedar")),
-    ("templates/domicile.cedar", include_str!("../../policies/templates/domicile.cedar")),
-    ("templates/territory.cedar", include_str!("../../policies/templates/territory.cedar")),
-    ("regions/eu.txt", include_str!("../../policies/regions/eu.txt")),
-    ("regions/embargo.txt", include_str!("../../policies/regions/embargo.txt")),
-    ("regions/kr.txt", include_str!("../../policies/regions/kr.txt")),
-    ("regions/uk.txt", include_str!("../../policies/regions/uk.txt")),
-    ("regions/iso3166-1-alpha2.txt", include_str!("../../policies/regions/iso3166-1-alpha2.txt")),
-    ("licenses/hunyuan/license.toml", include_str!("../../policies/licenses/hunyuan/license.toml")),
-    ("licenses/llama-3.1/license.toml", include_str!("../../policies/licenses/llama-3.1/license.toml")),
-    ("licenses/llama-3.2/license.toml", include_str!("../../policies/licenses/llama-3.2/license.toml")),
-    ("licenses/llama-4/license.toml", include_str!("../../policies/licenses/llama-4/license.toml")),
+    (
+        "revocation.cedar",
+        include_str!("../../policies/revocation.cedar"),
+    ),
+    (
+        "templates/domicile.cedar",
+        include_str!("../../policies/templates/domicile.cedar"),
+    ),
+    (
+        "templates/territory.cedar",
+        include_str!("../../policies/templates/territory.cedar"),
+    ),
+    (
+        "regions/eu.txt",
+        include_str!("../../policies/regions/eu.txt"),
+    ),
+    (
+        "regions/embargo.txt",
+        include_str!("../../policies/regions/embargo.txt"),
+    ),
+    (
+        "regions/kr.txt",
+        include_str!("../../policies/regions/kr.txt"),
+    ),
+    (
+        "regions/uk.txt",
+        include_str!("../../policies/regions/uk.txt"),
+    ),
+    (
+        "regions/iso3166-1-alpha2.txt",
+        include_str!("../../policies/regions/iso3166-1-alpha2.txt"),
+    ),
+    (
+        "licenses/hunyuan/license.toml",
+        include_str!("../../policies/licenses/hunyuan/license.toml"),
+    ),
+    (
+        "licenses/llama-3.1/license.toml",
+        include_str!("../../policies/licenses/llama-3.1/license.toml"),
+    ),
+    (
+        "licenses/llama-3.2/license.toml",
+        include_str!("../../policies/licenses/llama-3.2/license.toml"),
+    ),
+    (
+        "licenses/llama-4/license.toml",
+        include_str!("../../policies/licenses/llama-4/license.toml"),
+    ),
 ];
 
 /// Why a bundle cannot be used; names the file and, where known, the line.
@@ -147,7 +201,8 @@ impl Rules {
             line,
             message,
         };
-        let cites_of = |annotation: Option<&str>, line: usize| match annotation {
+        let cites_of = |annotation: Option<&str>, line: usize| {
+            match annotation {
             None => Ok(None),
             Some(value) => ClauseKind::of_annotation(value).map(Some).ok_or_else(|| {
                 invalid(
@@ -155,15 +210,22 @@ impl Rules {
                     format!("@cites(\"{value}\") names no clause (expected regional_clause or monthly_active_users)"),
                 )
             }),
+        }
         };
         if let Some(name) = file.strip_prefix("templates/") {
             if parsed.policies().next().is_some() {
                 return Err(invalid(1, format!("`{name}` may hold templates only")));
             }
             for template in parsed.templates() {
-                let predicate = template.annotation("predicate").ok_or_else(|| {
-                    invalid(1, "a template has no @predicate annotation".into())
-                })?;
+                if template.effect() != cedar_policy::Effect::Forbid {
+                    return Err(invalid(
+                        1,
+                        format!("`{name}`: a clause template must forbid"),
+                    ));
+                }
+                let predicate = template
+                    .annotation("predicate")
+                    .ok_or_else(|| invalid(1, "a template has no @predicate annotation".into()))?;
                 let line = line_of_text(format!("@predicate(\"{predicate}\")"));
                 let id = format!("template.{predicate}");
                 self.claim(&id, file, line)?;
@@ -186,7 +248,8 @@ impl Rules {
             let line = id_text
                 .as_ref()
                 .map_or(1, |id| line_of_text(format!("@id(\"{id}\")")));
-            let id = id_text.ok_or_else(|| invalid(line, "a policy has no @id annotation".into()))?;
+            let id =
+                id_text.ok_or_else(|| invalid(line, "a policy has no @id annotation".into()))?;
             let reason = policy
                 .annotation("reason")
                 .ok_or_else(|| invalid(line, format!("policy `{id}` has no @reason annotation")))?;
@@ -216,8 +279,9 @@ impl Rules {
         };
         let pack = LicensePack::parse(text).map_err(invalid)?;
         let folder = file
-            .trim_start_matches("licenses/")
-            .trim_end_matches("/license.toml");
+            .strip_prefix("licenses/")
+            .and_then(|rest| rest.strip_suffix("/license.toml"))
+            .unwrap_or_default();
         if folder != pack.id {
             return Err(invalid(format!(
                 "the pack's id `{}` differs from its folder `{folder}`",
@@ -233,15 +297,21 @@ impl Rules {
                 unknown.to_lowercase()
             )));
         }
-        let template = self.templates.get(&clause.predicate).cloned().ok_or_else(|| {
-            invalid(format!(
-                "no template has @predicate(\"{}\") (templates/*.cedar)",
-                clause.predicate
-            ))
-        })?;
+        let template = self
+            .templates
+            .get(&clause.predicate)
+            .cloned()
+            .ok_or_else(|| {
+                invalid(format!(
+                    "no template has @predicate(\"{}\") (templates/*.cedar)",
+                    clause.predicate
+                ))
+            })?;
         self.claim(&clause.rule, file, 1)?;
         let license = EntityUid::from_type_name_and_id(
-            "License".parse::<EntityTypeName>().map_err(|e| invalid(e.to_string()))?,
+            "License"
+                .parse::<EntityTypeName>()
+                .map_err(|e| invalid(e.to_string()))?,
             EntityId::new(&pack.id),
         );
         self.policies
@@ -251,7 +321,8 @@ impl Rules {
                 std::collections::HashMap::from([(SlotId::resource(), license)]),
             )
             .map_err(|e| invalid(e.to_string()))?;
-        self.reasons.insert(clause.rule.clone(), clause.reason.clone());
+        self.reasons
+            .insert(clause.rule.clone(), clause.reason.clone());
         self.cites.insert(clause.rule.clone(), ClauseKind::Regional);
         Ok(pack)
     }
@@ -286,7 +357,13 @@ fn load_regions(
                     })?;
             members.insert(parsed.to_string());
         }
-        regions.insert(name.to_uppercase(), members);
+        if regions.insert(name.to_uppercase(), members).is_some() {
+            return Err(BundleError::Invalid {
+                file: file.clone(),
+                line: 1,
+                message: format!("a second region named `{}`", name.to_uppercase()),
+            });
+        }
     }
     Ok(regions)
 }
@@ -400,7 +477,13 @@ impl PolicyBundle {
             .filter(|(n, _)| n.starts_with("licenses/") && n.ends_with("/license.toml"))
         {
             let pack = rules.add_pack(file, text, &regions)?;
-            packs.insert(pack.id.clone(), pack);
+            if packs.insert(pack.id.clone(), pack).is_some() {
+                return Err(BundleError::Invalid {
+                    file: file.clone(),
+                    line: 1,
+                    message: "a second pack for the same license".into(),
+                });
+            }
         }
 
         let Rules {
@@ -528,7 +611,11 @@ mod tests {
             for kind in [ClauseKind::Regional, ClauseKind::MonthlyActiveUsers] {
                 if let Some(citation) = pack.cite(kind) {
                     let message = Lang::En.try_text(&citation.message_id(), &[]);
-                    assert_eq!(message.as_deref(), Some(citation.title.as_str()), "{citation:?}");
+                    assert_eq!(
+                        message.as_deref(),
+                        Some(citation.title.as_str()),
+                        "{citation:?}"
+                    );
                 }
             }
         }
@@ -541,9 +628,16 @@ mod tests {
             bundle.packs().keys().collect::<Vec<_>>(),
             ["hunyuan", "llama-3.1", "llama-3.2", "llama-4"]
         );
-        assert!(bundle.policy_ids().any(|id| id == "territory.hunyuan-excluded"));
-        let cited = bundle.citation("eu.multimodal-withheld", "llama-3.2").expect("cited");
-        assert_eq!((cited.license.as_str(), cited.version.as_str()), ("llama-3.2", "2024-09-25"));
+        assert!(bundle
+            .policy_ids()
+            .any(|id| id == "territory.hunyuan-excluded"));
+        let cited = bundle
+            .citation("eu.multimodal-withheld", "llama-3.2")
+            .expect("cited");
+        assert_eq!(
+            (cited.license.as_str(), cited.version.as_str()),
+            ("llama-3.2", "2024-09-25")
+        );
         let pack = |extra: &str| {
             format!("id = \"x\"\nversion = \"1\"\ntitle = \"X\"\nmodalities = [\"text\"]\n{extra}")
         };
@@ -551,23 +645,53 @@ mod tests {
             format!("[regional_clause]\nrule = \"{rule}\"\npredicate = \"{predicate}\"\nregions = [\"{region}\"]\nmodels = \"all\"\ntitle = \"t\"\nreason = \"r\"\n")
         };
         for (name, text, problem) in [
-            ("licenses/y/license.toml", pack(""), "differs from its folder"),
-            ("licenses/x/license.toml", pack(&clause("x.rule", "moon", "EU")), "no template"),
-            ("licenses/x/license.toml", pack(&clause("x.rule", "domicile", "MARS")), "no file regions/mars.txt"),
-            ("licenses/x/license.toml", pack(&clause("review.pending", "domicile", "EU")), "already used"),
+            (
+                "licenses/y/license.toml",
+                pack(""),
+                "differs from its folder",
+            ),
+            (
+                "licenses/x/license.toml",
+                pack(&clause("x.rule", "moon", "EU")),
+                "no template",
+            ),
+            (
+                "licenses/x/license.toml",
+                pack(&clause("x.rule", "domicile", "MARS")),
+                "no file regions/mars.txt",
+            ),
+            (
+                "licenses/x/license.toml",
+                pack(&clause("review.pending", "domicile", "EU")),
+                "already used",
+            ),
         ] {
             let err = with(name, &text).expect_err(problem);
             assert!(err.to_string().contains(problem), "{err}");
         }
-        let added = with("licenses/x/license.toml", &pack(&clause("x.rule", "territory", "KR")))
-            .expect("a new pack");
+        let err = with("regions/EU.txt", "AT\n").expect_err("a second EU");
+        assert!(err.to_string().contains("second region"), "{err}");
+        let err = with(
+            "templates/lenient.cedar",
+            "@predicate(\"lenient\")\npermit (principal, action, resource in ?resource);\n",
+        )
+        .expect_err("a permit template");
+        assert!(err.to_string().contains("must forbid"), "{err}");
+        let added = with(
+            "licenses/x/license.toml",
+            &pack(&clause("x.rule", "territory", "KR")),
+        )
+        .expect("a new pack");
         assert!(added.policy_ids().any(|id| id == "x.rule"));
         let err = with("regions/embargo.txt", "").map(|_| ()).and_then(|_| {
             let mut files = files();
             files.retain(|(n, _)| n != "regions/embargo.txt");
             PolicyBundle::from_files(files).map(|_| ())
         });
-        assert!(err.expect_err("no embargo list").to_string().contains("embargo.txt"));
+        assert!(err
+            .expect_err("no embargo list")
+            .to_string()
+            .contains("embargo.txt"));
     }
 
     #[test]

@@ -275,7 +275,11 @@ impl Prepared {
             .iter()
             .map(|(name, members)| json!({ "uid": { "type": "Region", "id": name }, "attrs": { "members": members }, "parents": [] }))
             .collect();
-        entities.extend(packs.values().map(|pack| license_json(Some(pack), &pack.id, regions)));
+        entities.extend(
+            packs
+                .values()
+                .map(|pack| license_json(Some(pack), &pack.id, regions)),
+        );
         let base = Entities::from_json_value(json!(entities), Some(schema))
             .map_err(|e| DecideError(e.to_string()))?;
         let actions = [
@@ -354,10 +358,7 @@ impl PolicyBundle {
     }
 
     fn license_uid(&self, license: &str) -> EntityUid {
-        EntityUid::from_type_name_and_id(
-            self.prepared.license_type.clone(),
-            EntityId::new(license),
-        )
+        EntityUid::from_type_name_and_id(self.prepared.license_type.clone(), EntityId::new(license))
     }
 
     fn entities(
@@ -606,6 +607,40 @@ mod tests {
         assert_eq!(decision.reasons[0].policy, "eu.multimodal-withheld");
         assert!(decision.reasons[0].message.contains("EU"));
         assert_eq!(decision.bundle_digest, bundle.digest().hex());
+    }
+
+    #[test]
+    fn denies_cite_the_clause_and_unknown_licenses_are_refused() {
+        let bundle = PolicyBundle::embedded().expect("bundle");
+        let mut licensee = LicenseeFacts::from_attestation("FR", None, true, false);
+        licensee.monthly_active_users = Some(UserBand::UpTo1m);
+        let decision = bundle
+            .decide(
+                &licensee,
+                Action::Download,
+                &model(true),
+                &Signals::default(),
+            )
+            .expect("decide");
+        let cited = decision.reasons[0].clause.clone().expect("a citation");
+        assert_eq!(
+            (cited.license.as_str(), cited.version.as_str()),
+            ("llama-3.2", "2024-09-25")
+        );
+        assert!(cited.title.contains("section 4"), "{cited:?}");
+        let unknown = ModelFacts {
+            license: "unpacked".into(),
+            ..model(false)
+        };
+        let decision = bundle
+            .decide(&licensee, Action::Download, &unknown, &Signals::default())
+            .expect("decide");
+        assert_eq!(decision.outcome, Outcome::Deny);
+        assert_eq!(decision.reasons[0].policy, "license.terms-unknown");
+        assert!(
+            bundle.restricts(&unknown),
+            "an unknown license binds grants"
+        );
     }
 
     #[test]

@@ -60,6 +60,9 @@ pub struct DeclaredLicensee {
     /// country when accepting on its behalf.
     pub organisation: Option<(String, String)>,
     pub domicile: String,
+    /// The territories of use and the user band: a review verdict binds to them too.
+    pub territories: Option<String>,
+    pub user_band: Option<String>,
 }
 
 impl DeclaredLicensee {
@@ -78,6 +81,8 @@ impl DeclaredLicensee {
         DeclaredLicensee {
             organisation,
             domicile: attestation.domicile_country.clone(),
+            territories: attestation.deployment_territories.clone(),
+            user_band: attestation.monthly_active_users.clone(),
         }
     }
 

@@ -11,7 +11,7 @@ pub mod packs;
 pub mod table;
 
 pub use bundle::{BundleError, PolicyBundle};
-pub use packs::{Citation, ClauseKind, LicensePack};
 pub use decide::{
     Action, Decision, LicenseeFacts, ModelFacts, Outcome, Reason, Signals, ACCEPTANCE_RULE,
 };
+pub use packs::{Citation, ClauseKind, LicensePack};

@@ -123,7 +123,9 @@ impl LicensePack {
         }
         let text_ok = |text: &str| !text.trim().is_empty() && text.chars().count() <= MAX_TEXT;
         if !text_ok(&self.title) || !text_ok(&self.version) {
-            return Err(format!("`title` and `version` must be 1-{MAX_TEXT} characters"));
+            return Err(format!(
+                "`title` and `version` must be 1-{MAX_TEXT} characters"
+            ));
         }
         if self.modalities.is_empty() {
             return Err("`modalities` must not be empty".into());

@@ -266,7 +266,8 @@ mod tests {
         for (file, license) in files {
             let text = std::fs::read_to_string(&file).expect("table");
             let results = run_table(&bundle, &parse_table(&text).expect("parse"), &license);
-            let is_pack = file.parent().and_then(Path::parent) == Some(&repo_policies().join("licenses"));
+            let is_pack =
+                file.parent().and_then(Path::parent) == Some(&repo_policies().join("licenses"));
             assert!(
                 !is_pack || results.len() > 200,
                 "{}: every EU state expands into its own case",

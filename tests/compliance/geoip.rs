@@ -73,7 +73,7 @@ async fn the_geoip_databases_operators_use_load_and_locate_known_addresses() {
     app.publish_demo().await;
     let session = app.licensed_user("ada@example.com", "US").await;
     let review = ask(&app, &session, VISION, "85.214.132.117", None).await;
-    assert_decided(&review, "review", "review.eu-location");
+    assert_decided(&review, "review", "review.clause-region-location");
 }
 
 #[tokio::test]

@@ -19,8 +19,8 @@ use crate::state::AppState;
 
 use super::session::SessionChange;
 use super::views::{
-    BandOption, LicenseQuestion,
-    AttestationView, CountryOption, Nav, ProfilePage, SignPage, TokenView, TokensPage, VerifyPage,
+    AttestationView, BandOption, CountryOption, LicenseQuestion, Nav, ProfilePage, SignPage,
+    TokenView, TokensPage, VerifyPage,
 };
 use super::{with_status, PageResult, Visitor};
 
@@ -298,7 +298,11 @@ async fn profile(
         })
     };
     let band = current.as_ref().and_then(|a| a.user_band());
-    let band_label = |band: UserBand| visitor.lang.text(&format!("band-{}", band.as_str().replace('_', "-")));
+    let band_label = |band: UserBand| {
+        visitor
+            .lang
+            .text(&format!("band-{}", band.as_str().replace('_', "-")))
+    };
     let page = ProfilePage {
         territory_question: asked_by(LicensePack::asks_territory),
         territories: current

@@ -104,7 +104,11 @@ fn regional_clause(state: &AppState, summary: &ModelSummary, lang: Lang) -> Stri
     match pack.cite(ClauseKind::Regional) {
         Some(clause) if bundle.restricts(&model) => lang.text_with(
             "catalog-clause",
-            &[("clause", lang.clause_title(&clause.message_id(), &clause.title).into())],
+            &[(
+                "clause",
+                lang.clause_title(&clause.message_id(), &clause.title)
+                    .into(),
+            )],
         ),
         _ => lang.text("catalog-no-clause"),
     }
