@@ -320,27 +320,7 @@ async fn main_story(browser: &Browser, lang: Lang, email: &str) {
     browser.click("main button[type=submit]").await;
     assert_eq!(browser.path().await, "/models");
 
-    browser.open("/profile").await;
-    browser.fill("#legal_name", "Dana Deutschland").await;
-    browser
-        .client
-        .find(Locator::Css("#domicile_country"))
-        .await
-        .unwrap()
-        .select_by_value("DE")
-        .await
-        .unwrap();
-    browser
-        .client
-        .find(Locator::Css("#monthly_active_users"))
-        .await
-        .unwrap()
-        .select_by_value("up_to_1m")
-        .await
-        .unwrap();
-    browser
-        .click("form[action='/profile'] button[type=submit]")
-        .await;
+    browser.declare("Dana Deutschland", "DE").await;
     assert!(browser.text().await.contains(&lang.text("profile-saved")));
     browser.shoot(&format!("{code}-profile")).await;
 

@@ -19,8 +19,9 @@ use crate::db::grants::{self, GrantRow};
 use crate::db::{audit, now_ms, WriteTx};
 use crate::domain::Sha256Digest;
 use crate::error::ApiError;
+use crate::geo::GeoSignal;
 use crate::ledger::event::{EventKind, Outcome};
-use crate::policy::{Action, LicenseeFacts, ModelFacts, Signals};
+use crate::policy::{Action, LicenseeFacts, ModelFacts, PolicyBundle, Signals};
 use crate::random::new_id;
 use crate::state::AppState;
 
@@ -260,29 +261,29 @@ async fn check_standing(
     {
         return Err(AccessError::GrantOutdated);
     }
-    check_embargo(state, client_ip)?;
-    if grant.location_bound != 0 {
-        check_location(state, &grant, client_ip)?;
+    let policy = state.policy.get();
+    let embargo = policy
+        .regions()
+        .get("EMBARGO")
+        .is_some_and(|members| !members.is_empty());
+    if embargo || grant.location_bound != 0 {
+        // One GeoIP lookup serves both checks.
+        let geo = client_ip.map(|ip| state.geoip.lookup(ip));
+        if embargo {
+            check_embargo(&policy, geo.as_ref())?;
+        }
+        if grant.location_bound != 0 {
+            check_location(&policy, &grant, geo)?;
+        }
     }
     Ok(grant)
 }
 
 /// Refuses a blob request from a country on the operator's embargo list, on every grant
 /// (the decision checked where the request for access came from, not where blobs go).
-fn check_embargo(state: &AppState, client_ip: Option<std::net::IpAddr>) -> Result<(), AccessError> {
-    let policy = state.policy.get();
-    if policy
-        .regions()
-        .get("EMBARGO")
-        .is_none_or(|members| members.is_empty())
-    {
-        return Ok(());
-    }
-    let Some(ip) = client_ip else {
-        return Ok(());
-    };
-    let country = state.geoip.lookup(ip).country.unwrap_or_default();
-    if policy.in_region("EMBARGO", &country) {
+fn check_embargo(policy: &PolicyBundle, geo: Option<&GeoSignal>) -> Result<(), AccessError> {
+    let country = geo.and_then(|g| g.country.as_deref()).unwrap_or_default();
+    if policy.in_region("EMBARGO", country) {
         return Err(AccessError::LocationChanged {
             reasons: policy.reason("embargo.location").to_owned(),
         });
@@ -321,17 +322,16 @@ async fn verified_grant(state: &AppState, token: &str) -> Result<Arc<VerifiedGra
 /// review signal or an approval) from a location that would send the licensee to review
 /// now: the policy's `needs_review` question, asked with the request's GeoIP signal.
 fn check_location(
-    state: &AppState,
+    policy: &PolicyBundle,
     grant: &GrantRow,
-    client_ip: Option<std::net::IpAddr>,
+    geo: Option<GeoSignal>,
 ) -> Result<(), AccessError> {
-    let Some(ip) = client_ip else {
+    let Some(geo) = geo else {
         // No address, no location: a location-bound grant does not open blobs blind.
         return Err(AccessError::LocationChanged {
             reasons: "no client address".into(),
         });
     };
-    let geo = state.geoip.lookup(ip);
     let signals = Signals {
         geo_country: geo.country.unwrap_or_default(),
         anonymous_proxy: geo.anonymous_proxy,
@@ -349,9 +349,7 @@ fn check_location(
         multimodal: true,
         license: grant.license_id.clone(),
     };
-    let reasons = state
-        .policy
-        .get()
+    let reasons = policy
         .review_reasons(&licensee, &model, &signals)
         .map_err(AccessError::internal)?;
     if reasons.is_empty() {

@@ -260,13 +260,7 @@ pub fn sign(
 pub fn check_entitled(snapshot: &Snapshot) -> Result<(), SnapshotError> {
     let policy = crate::policy::PolicyBundle::from_sources(&snapshot.policy)
         .map_err(|e| SnapshotError::Malformed(format!("the policy bundle does not load: {e}")))?;
-    let country = &snapshot.partner.country;
-    let partner = crate::policy::LicenseeFacts {
-        kind: "partner".into(),
-        // A mirror deploys where the partner does business (as policy::facts has it).
-        deployment_territories: vec![country.clone()],
-        ..crate::policy::LicenseeFacts::from_attestation(country, None, true, false)
-    };
+    let partner = crate::policy::LicenseeFacts::partner(&snapshot.partner.country, true, false);
     for model in &snapshot.models {
         let manifest: crate::store::manifest::Manifest = serde_json::from_str(&model.manifest)
             .map_err(|e| SnapshotError::Malformed(format!("manifest of `{}`: {e}", model.id)))?;

@@ -139,8 +139,10 @@ fn sorted_names(
     })?;
     let mut names: Vec<String> = entries
         .flatten()
-        .filter(|e| e.file_name().to_str().is_some_and(|n| keep(n, &e.path())))
-        .filter_map(|e| e.file_name().into_string().ok())
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            keep(&name, &e.path()).then_some(name)
+        })
         .collect();
     names.sort();
     Ok(names)

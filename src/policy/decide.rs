@@ -93,6 +93,18 @@ impl LicenseeFacts {
     }
 }
 
+impl LicenseeFacts {
+    /// A partner at its admin-recorded place of business, which is also where its mirror
+    /// deploys (its territory of use).
+    pub fn partner(country: &str, accepted: bool, revoked: bool) -> Self {
+        LicenseeFacts {
+            kind: "partner".into(),
+            deployment_territories: vec![country.into()],
+            ..Self::from_attestation(country, None, accepted, revoked)
+        }
+    }
+}
+
 /// Facts about the model revision, from its signed manifest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModelFacts {
@@ -590,11 +602,17 @@ mod tests {
         }
     }
 
+    /// An individual in `domicile` who accepted and answered the users question.
+    fn licensee(domicile: &str) -> LicenseeFacts {
+        let mut licensee = LicenseeFacts::from_attestation(domicile, None, true, false);
+        licensee.monthly_active_users = Some(UserBand::UpTo1m);
+        licensee
+    }
+
     #[test]
     fn decisions_carry_reasons_in_words_and_the_bundle_digest() {
         let bundle = PolicyBundle::embedded().expect("bundle");
-        let mut licensee = LicenseeFacts::from_attestation("DE", None, true, false);
-        licensee.monthly_active_users = Some(UserBand::UpTo1m);
+        let licensee = licensee("DE");
         let decision = bundle
             .decide(
                 &licensee,
@@ -612,8 +630,7 @@ mod tests {
     #[test]
     fn denies_cite_the_clause_and_unknown_licenses_are_refused() {
         let bundle = PolicyBundle::embedded().expect("bundle");
-        let mut licensee = LicenseeFacts::from_attestation("FR", None, true, false);
-        licensee.monthly_active_users = Some(UserBand::UpTo1m);
+        let licensee = licensee("FR");
         let decision = bundle
             .decide(
                 &licensee,
@@ -657,8 +674,7 @@ mod tests {
             multimodal: false,
             license: "llama-3.2".into(),
         };
-        let mut licensee = LicenseeFacts::from_attestation("US", None, true, false);
-        licensee.monthly_active_users = Some(UserBand::UpTo1m);
+        let licensee = licensee("US");
         let decision = bundle
             .decide(&licensee, Action::Download, &tricky, &Signals::default())
             .expect("decide");

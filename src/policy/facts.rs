@@ -158,10 +158,14 @@ pub async fn licensee_facts(
         facts.kind = "partner".into();
         match mirror::partner(db, &user.id).await? {
             Some(partner) => {
-                // A mirror deploys where the partner does business.
-                facts.domicile = partner.country.clone();
-                facts.deployment_territories = vec![partner.country.clone()];
-                facts.country = partner.country;
+                facts = LicenseeFacts {
+                    monthly_active_users: facts.monthly_active_users,
+                    ..LicenseeFacts::partner(
+                        &partner.country,
+                        facts.accepted_current_license,
+                        facts.entitlement_revoked,
+                    )
+                };
             }
             None => {
                 // A partner account without its admin record has no place of business.

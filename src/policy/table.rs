@@ -125,17 +125,21 @@ impl Case {
                         Vary::Location => signals.geo_country = country.clone(),
                     }
                 }
-                let mut facts = LicenseeFacts::from_attestation(
-                    &domicile,
-                    organisation.as_deref(),
-                    self.accepted,
-                    self.revoked,
-                );
-                facts.deployment_territories = territories;
+                let mut facts = if self.partner {
+                    // A partner's country is its organisation's, else the domicile given.
+                    let country = organisation.as_deref().unwrap_or(&domicile);
+                    LicenseeFacts::partner(country, self.accepted, self.revoked)
+                } else {
+                    let mut facts = LicenseeFacts::from_attestation(
+                        &domicile,
+                        organisation.as_deref(),
+                        self.accepted,
+                        self.revoked,
+                    );
+                    facts.deployment_territories = territories;
+                    facts
+                };
                 facts.monthly_active_users = band;
-                if self.partner {
-                    facts.kind = "partner".into();
-                }
                 let label = match country {
                     None => self.name.clone(),
                     Some(country) => format!("{} [{country}]", self.name),

@@ -220,25 +220,30 @@ impl Browser {
 
     /// Declares a domicile on the profile page as an individual.
     pub async fn attest(&self, name: &str, country: &str) {
+        self.declare(name, country).await;
+        assert!(self.text().await.contains("Your declaration was recorded"));
+    }
+
+    /// Fills and sends the profile's declaration as an individual domiciled in `country`
+    /// with up to a million monthly active users, in whatever language the page is.
+    pub async fn declare(&self, name: &str, country: &str) {
         self.open("/profile").await;
         self.fill("#legal_name", name).await;
-        self.client
-            .find(Locator::Css("#domicile_country"))
-            .await
-            .unwrap()
-            .select_by_value(country)
-            .await
-            .unwrap();
-        self.client
-            .find(Locator::Css("#monthly_active_users"))
-            .await
-            .unwrap()
-            .select_by_value("up_to_1m")
-            .await
-            .unwrap();
+        self.choose("#domicile_country", country).await;
+        self.choose("#monthly_active_users", "up_to_1m").await;
         self.click("form[action='/profile'] button[type=submit]")
             .await;
-        assert!(self.text().await.contains("Your declaration was recorded"));
+    }
+
+    /// Selects the option `value` of the `<select>` at `selector`.
+    pub async fn choose(&self, selector: &str, value: &str) {
+        self.client
+            .find(Locator::Css(selector))
+            .await
+            .unwrap()
+            .select_by_value(value)
+            .await
+            .unwrap();
     }
 
     pub async fn accept_license(&self, model: &str) {

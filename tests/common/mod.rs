@@ -370,6 +370,18 @@ impl TestApp {
         response.json().await.unwrap()
     }
 
+    /// The holder of `token`'s line for `llama-3.2` in `GET /v1/me/licenses`.
+    pub async fn my_license(&self, token: &str) -> serde_json::Value {
+        let mine = self.get_auth_json("/v1/me/licenses", token).await;
+        mine["licenses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["license"] == "llama-3.2")
+            .cloned()
+            .unwrap()
+    }
+
     /// Accepts the current version of `llama-3.2`.
     pub async fn accept_current(&self, token: &str) {
         let digest = self.license_digest("llama-3.2").await;

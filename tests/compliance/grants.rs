@@ -66,14 +66,8 @@ async fn an_acceptance_binds_the_licensee_it_was_made_for(backend: Backend) {
     );
     let refused = ask(&app, &session, TEXT, UNKNOWN_IP, None).await;
     assert_decided(&refused, "deny", "license.acceptance-required");
-    let mine = app.get_auth_json("/v1/me/licenses", &session).await;
     assert_eq!(
-        mine["licenses"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|l| l["license"] == "llama-3.2")
-            .unwrap()["status"],
+        app.my_license(&session).await["status"],
         "accepted-for-another-licensee"
     );
     let grant = fetch(&app, &file, &individual_grant, None, UNKNOWN_IP).await;
@@ -84,16 +78,7 @@ async fn an_acceptance_binds_the_licensee_it_was_made_for(backend: Backend) {
     );
 
     app.accept_current(&session).await;
-    let mine = app.get_auth_json("/v1/me/licenses", &session).await;
-    assert_eq!(
-        mine["licenses"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|l| l["license"] == "llama-3.2")
-            .unwrap()["status"],
-        "accepted"
-    );
+    assert_eq!(app.my_license(&session).await["status"], "accepted");
     assert_eq!(
         outcome(&ask(&app, &session, TEXT, UNKNOWN_IP, None).await),
         "allow"
