@@ -112,7 +112,6 @@ pub enum BundleError {
 #[derive(Debug, Clone)]
 pub struct PolicyBundle {
     pub(crate) schema: Schema,
-    pub(crate) policies: PolicySet,
     /// Policy id → the sentence a person reads.
     reasons: BTreeMap<String, String>,
     /// Policy id → which clause of the model's license it enforces (`@cites`, and every
@@ -507,11 +506,10 @@ impl PolicyBundle {
                 message: error.to_string(),
             });
         }
-        let prepared = super::decide::Prepared::new(&schema, &regions, &packs)
+        let prepared = super::decide::Prepared::new(&schema, &policies, &regions, &packs)
             .map_err(|e| BundleError::Missing(e.to_string()))?;
         Ok(PolicyBundle {
             schema,
-            policies,
             reasons,
             cites,
             packs,

@@ -6,8 +6,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use cedar_policy::{
-    Authorizer, Context, Decision as CedarDecision, Entities, Entity, EntityId, EntityTypeName,
-    EntityUid, Request, RestrictedExpression, Schema,
+    ActionConstraint, Authorizer, Context, Decision as CedarDecision, Entities, Entity, EntityId,
+    EntityTypeName, EntityUid, PolicySet, Request, RestrictedExpression, Schema,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -259,8 +259,48 @@ pub(crate) struct Prepared {
     license_type: EntityTypeName,
     licensee: EntityUid,
     end_user: EntityUid,
-    actions: Vec<(&'static str, EntityUid)>,
+    /// Each action with the policies that can apply to it (Cedar evaluates every policy
+    /// of the set it is given, so a question only gets those).
+    actions: Vec<(&'static str, EntityUid, PolicySet)>,
     base: Entities,
+}
+
+/// The policies of `all` whose action scope can include `action`: unconstrained ones, and
+/// those naming it. A scope naming anything that is not one of `known` (an action group)
+/// is kept, so no policy that could apply is ever left out.
+fn policies_for(
+    all: &PolicySet,
+    action: &EntityUid,
+    known: &[EntityUid],
+) -> Result<PolicySet, DecideError> {
+    let error = |e: &dyn std::fmt::Display| DecideError(e.to_string());
+    let mut set = PolicySet::new();
+    for policy in all.policies() {
+        let applies = match policy.action_constraint() {
+            ActionConstraint::Any => true,
+            ActionConstraint::Eq(uid) => &uid == action || !known.contains(&uid),
+            ActionConstraint::In(uids) => {
+                uids.iter().any(|uid| uid == action || !known.contains(uid))
+            }
+        };
+        if !applies {
+            continue;
+        }
+        match (policy.template_id(), policy.template_links()) {
+            (Some(template), Some(links)) => {
+                if set.template(template).is_none() {
+                    let body = all
+                        .template(template)
+                        .ok_or_else(|| DecideError(format!("template `{template}` is missing")))?;
+                    set.add_template(body.clone()).map_err(|e| error(&e))?;
+                }
+                set.link(template.clone(), policy.id().clone(), links)
+                    .map_err(|e| error(&e))?;
+            }
+            _ => set.add(policy.clone()).map_err(|e| error(&e))?,
+        }
+    }
+    Ok(set)
 }
 
 fn action_uid(name: &str) -> Result<EntityUid, DecideError> {
@@ -276,6 +316,7 @@ fn action_uid(name: &str) -> Result<EntityUid, DecideError> {
 impl Prepared {
     pub(crate) fn new(
         schema: &Schema,
+        policies: &PolicySet,
         regions: &BTreeMap<String, BTreeSet<String>>,
         packs: &BTreeMap<String, LicensePack>,
     ) -> Result<Self, DecideError> {
@@ -292,19 +333,29 @@ impl Prepared {
                 .values()
                 .map(|pack| license_json(Some(pack), &pack.id, regions)),
         );
+        // The one end user every question carries (for the carve-out), the same each time.
+        entities.push(
+            json!({ "uid": { "type": "EndUser", "id": END_USER }, "attrs": {}, "parents": [] }),
+        );
         let base = Entities::from_json_value(json!(entities), Some(schema))
             .map_err(|e| DecideError(e.to_string()))?;
-        let actions = [
+        let names = [
             "download",
             "validate",
             "generate",
             "mirror",
             "needs_review",
             "use_product",
-        ]
-        .into_iter()
-        .map(|name| Ok((name, action_uid(name)?)))
-        .collect::<Result<Vec<_>, DecideError>>()?;
+        ];
+        let uids = names
+            .into_iter()
+            .map(action_uid)
+            .collect::<Result<Vec<_>, DecideError>>()?;
+        let actions = names
+            .into_iter()
+            .zip(&uids)
+            .map(|(name, uid)| Ok((name, uid.clone(), policies_for(policies, uid, &uids)?)))
+            .collect::<Result<Vec<_>, DecideError>>()?;
         Ok(Prepared {
             model_type: type_name("Model")?,
             license_type: type_name("License")?,
@@ -321,11 +372,12 @@ impl Prepared {
         })
     }
 
-    fn action(&self, name: &str) -> Result<EntityUid, DecideError> {
+    /// The uid of action `name` and the policies that can apply to it.
+    fn action(&self, name: &str) -> Result<(EntityUid, &PolicySet), DecideError> {
         self.actions
             .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, uid)| uid.clone())
+            .find(|(n, _, _)| *n == name)
+            .map(|(_, uid, policies)| (uid.clone(), policies))
             .ok_or_else(|| DecideError(format!("unknown action `{name}`")))
     }
 }
@@ -428,12 +480,12 @@ impl PolicyBundle {
             HashSet::from([license]),
         )
         .map_err(|e| error(&e))?;
-        let end_user = Entity::new_no_attrs(self.prepared.end_user.clone(), HashSet::new());
+        // Built from typed facts here, so not checked against the schema again.
         let mut entities = self
             .prepared
             .base
             .clone()
-            .add_entities([licensee, model_entity, end_user], Some(&self.schema))
+            .add_entities([licensee, model_entity], None)
             .map_err(|e| error(&e))?;
         if !self.packs().contains_key(&model.license) {
             let unknown = license_json(None, &model.license, &self.regions);
@@ -472,15 +524,17 @@ impl PolicyBundle {
             ),
         ])
         .map_err(|e| DecideError(e.to_string()))?;
+        let (action, policies) = self.prepared.action(action)?;
+        // Also built from typed facts (the policies were validated strictly at load).
         let request = Request::new(
             self.prepared.licensee.clone(),
-            self.prepared.action(action)?,
+            action,
             self.model_uid(model),
             context,
-            Some(&self.schema),
+            None,
         )
         .map_err(|e| DecideError(e.to_string()))?;
-        let response = Authorizer::new().is_authorized(&request, &self.policies, entities);
+        let response = Authorizer::new().is_authorized(&request, policies, entities);
         if let Some(error) = response.diagnostics().errors().next() {
             return Err(DecideError(error.to_string()));
         }
@@ -575,16 +629,17 @@ impl PolicyBundle {
             &LicenseeFacts::from_attestation("", None, false, false),
             model,
         )?;
+        let (action, policies) = self.prepared.action("use_product")?;
         let request = Request::new(
             self.prepared.end_user.clone(),
-            self.prepared.action("use_product")?,
+            action,
             self.model_uid(model),
             Context::empty(),
             Some(&self.schema),
         )
         .map_err(|e| DecideError(e.to_string()))?;
         Ok(Authorizer::new()
-            .is_authorized(&request, &self.policies, &entities)
+            .is_authorized(&request, policies, &entities)
             .decision()
             == CedarDecision::Allow)
     }
