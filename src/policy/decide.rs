@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use cedar_policy::{
     ActionConstraint, Authorizer, Context, Decision as CedarDecision, Entities, Entity, EntityId,
-    EntityTypeName, EntityUid, PolicySet, Request, RestrictedExpression, Schema,
+    EntityTypeName, EntityUid, Policy, PolicySet, Request, ResourceConstraint,
+    RestrictedExpression, Schema,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -251,56 +252,91 @@ const END_USER: &str = "end-user";
 pub const NO_PERMIT: &str = "default.deny";
 
 /// What every decision reuses, built once per bundle: the entity type names, the fixed
-/// entity uids and the region entities (parsing and validating these per decision would
-/// cost more than evaluating the policies).
+/// entity uids, the region and license entities, and the policies each question can need
+/// (parsing and validating these per decision would cost more than evaluating the policies).
 #[derive(Debug, Clone)]
 pub(crate) struct Prepared {
     model_type: EntityTypeName,
     license_type: EntityTypeName,
     licensee: EntityUid,
     end_user: EntityUid,
-    /// Each action with the policies that can apply to it (Cedar evaluates every policy
-    /// of the set it is given, so a question only gets those).
-    actions: Vec<(&'static str, EntityUid, PolicySet)>,
-    base: Entities,
+    actions: Vec<ActionPolicies>,
+    /// For a model under each pack's license: the regions, the end user and that license
+    /// (a question reaches no other license: a model is `in` its own, and its `terms` are
+    /// its own; every entity more costs each question a copy and a closure step).
+    bases: HashMap<String, Entities>,
+    /// For a model under a license without a pack: the regions and the end user (the
+    /// question adds the unknown license).
+    unpacked_base: Entities,
 }
 
-/// The policies of `all` whose action scope can include `action`: unconstrained ones, and
-/// those naming it. A scope naming anything that is not one of `known` (an action group)
-/// is kept, so no policy that could apply is ever left out.
-fn policies_for(
-    all: &PolicySet,
+/// One action's policies, split by the license of the model asked about: Cedar evaluates
+/// every policy of the set it is given, so a question gets only those whose scope can
+/// include it (a pack's clause, linked with `resource in License::"<id>"`, is left out of
+/// every other license's questions).
+#[derive(Debug, Clone)]
+struct ActionPolicies {
+    name: &'static str,
+    uid: EntityUid,
+    /// For a model under each pack's license.
+    by_license: HashMap<String, PolicySet>,
+    /// For a model under a license without a pack.
+    unpacked: PolicySet,
+}
+
+/// Whether `policy`'s scope can include `action` on a model whose `resource in u` is
+/// impossible for every `u` that `outside` names (a model is `in` its own license and
+/// nothing else). A scope naming an action that is not one of `known` (an action group) is
+/// kept, so no policy that could apply is ever left out.
+fn scope_can_include(
+    policy: &Policy,
     action: &EntityUid,
     known: &[EntityUid],
+    outside: &dyn Fn(&EntityUid) -> bool,
+) -> bool {
+    let action_fits = match policy.action_constraint() {
+        ActionConstraint::Any => true,
+        ActionConstraint::Eq(uid) => &uid == action || !known.contains(&uid),
+        ActionConstraint::In(uids) => uids.iter().any(|uid| uid == action || !known.contains(uid)),
+    };
+    let resource_fits = match policy.resource_constraint() {
+        ResourceConstraint::In(uid) | ResourceConstraint::IsIn(_, uid) => !outside(&uid),
+        ResourceConstraint::Any | ResourceConstraint::Eq(_) | ResourceConstraint::Is(_) => true,
+    };
+    action_fits && resource_fits
+}
+
+/// The policies of `all` that `keep` accepts, as static policies (templates linked as in
+/// `all`) with `action`'s scope test answered.
+fn policies_where(
+    all: &PolicySet,
+    action: &EntityUid,
+    keep: impl Fn(&Policy) -> bool,
 ) -> Result<PolicySet, DecideError> {
-    let error = |e: &dyn std::fmt::Display| DecideError(e.to_string());
     let mut set = PolicySet::new();
-    for policy in all.policies() {
-        let applies = match policy.action_constraint() {
-            ActionConstraint::Any => true,
-            ActionConstraint::Eq(uid) => &uid == action || !known.contains(&uid),
-            ActionConstraint::In(uids) => {
-                uids.iter().any(|uid| uid == action || !known.contains(uid))
-            }
-        };
-        if !applies {
-            continue;
-        }
-        match (policy.template_id(), policy.template_links()) {
-            (Some(template), Some(links)) => {
-                if set.template(template).is_none() {
-                    let body = all
-                        .template(template)
-                        .ok_or_else(|| DecideError(format!("template `{template}` is missing")))?;
-                    set.add_template(body.clone()).map_err(|e| error(&e))?;
-                }
-                set.link(template.clone(), policy.id().clone(), links)
-                    .map_err(|e| error(&e))?;
-            }
-            _ => set.add(policy.clone()).map_err(|e| error(&e))?,
-        }
+    for policy in all.policies().filter(|policy| keep(policy)) {
+        set.add(with_action_answered(policy, action)?)
+            .map_err(|e| DecideError(e.to_string()))?;
     }
     Ok(set)
+}
+
+/// `policy` (linked, if it is a template's link) for a set that is only ever asked about
+/// `action`: when its scope names `action` itself, or any action, the scope test is always
+/// true there, so it becomes `action` (any) and Cedar does not build and test it again on
+/// every evaluation. A scope that names `action` only through a group is left as written.
+fn with_action_answered(policy: &Policy, action: &EntityUid) -> Result<Policy, DecideError> {
+    let error = |e: &dyn std::fmt::Display| DecideError(format!("policy `{}`: {e}", policy.id()));
+    let answered = match policy.action_constraint() {
+        ActionConstraint::Any => true,
+        ActionConstraint::Eq(uid) => &uid == action,
+        ActionConstraint::In(uids) => uids.contains(action),
+    };
+    let mut body = policy.to_json().map_err(|e| error(&e))?;
+    if answered {
+        body["action"] = json!({ "op": "All" });
+    }
+    Policy::from_json(Some(policy.id().clone()), body).map_err(|e| error(&e))
 }
 
 fn action_uid(name: &str) -> Result<EntityUid, DecideError> {
@@ -324,21 +360,25 @@ impl Prepared {
             name.parse()
                 .map_err(|e: cedar_policy::ParseErrors| DecideError(e.to_string()))
         };
-        let mut entities: Vec<_> = regions
+        let mut shared: Vec<_> = regions
             .iter()
             .map(|(name, members)| json!({ "uid": { "type": "Region", "id": name }, "attrs": { "members": members }, "parents": [] }))
             .collect();
-        entities.extend(
-            packs
-                .values()
-                .map(|pack| license_json(Some(pack), &pack.id, regions)),
-        );
         // The one end user every question carries (for the carve-out), the same each time.
-        entities.push(
+        shared.push(
             json!({ "uid": { "type": "EndUser", "id": END_USER }, "attrs": {}, "parents": [] }),
         );
-        let base = Entities::from_json_value(json!(entities), Some(schema))
-            .map_err(|e| DecideError(e.to_string()))?;
+        let entities = |extra: Option<serde_json::Value>| {
+            let all: Vec<_> = shared.iter().cloned().chain(extra).collect();
+            Entities::from_json_value(json!(all), Some(schema))
+                .map_err(|e| DecideError(e.to_string()))
+        };
+        let mut bases = HashMap::new();
+        for pack in packs.values() {
+            let license = license_json(Some(pack), &pack.id, regions);
+            bases.insert(pack.id.clone(), entities(Some(license))?);
+        }
+        let unpacked_base = entities(None)?;
         let names = [
             "download",
             "validate",
@@ -351,14 +391,32 @@ impl Prepared {
             .into_iter()
             .map(action_uid)
             .collect::<Result<Vec<_>, DecideError>>()?;
-        let actions = names
-            .into_iter()
-            .zip(&uids)
-            .map(|(name, uid)| Ok((name, uid.clone(), policies_for(policies, uid, &uids)?)))
-            .collect::<Result<Vec<_>, DecideError>>()?;
+        let license_type = type_name("License")?;
+        let license_uid =
+            |id: &str| EntityUid::from_type_name_and_id(license_type.clone(), EntityId::new(id));
+        let pack_licenses: Vec<EntityUid> = packs.keys().map(|id| license_uid(id)).collect();
+        let mut actions = Vec::new();
+        for (name, uid) in names.into_iter().zip(&uids) {
+            let mut by_license = HashMap::new();
+            for (id, own) in packs.keys().zip(&pack_licenses) {
+                let other_license = |u: &EntityUid| u.type_name() == &license_type && u != own;
+                let set = policies_where(policies, uid, |p| {
+                    scope_can_include(p, uid, &uids, &other_license)
+                })?;
+                by_license.insert(id.clone(), set);
+            }
+            let a_pack = |u: &EntityUid| pack_licenses.contains(u);
+            let unpacked =
+                policies_where(policies, uid, |p| scope_can_include(p, uid, &uids, &a_pack))?;
+            actions.push(ActionPolicies {
+                name,
+                uid: uid.clone(),
+                by_license,
+                unpacked,
+            });
+        }
         Ok(Prepared {
             model_type: type_name("Model")?,
-            license_type: type_name("License")?,
             licensee: EntityUid::from_type_name_and_id(
                 type_name("Licensee")?,
                 EntityId::new("licensee"),
@@ -367,17 +425,23 @@ impl Prepared {
                 type_name("EndUser")?,
                 EntityId::new(END_USER),
             ),
+            license_type,
             actions,
-            base,
+            bases,
+            unpacked_base,
         })
     }
 
-    /// The uid of action `name` and the policies that can apply to it.
-    fn action(&self, name: &str) -> Result<(EntityUid, &PolicySet), DecideError> {
+    /// The uid of action `name` and the policies that can apply to it on a model under
+    /// `license`.
+    fn action(&self, name: &str, license: &str) -> Result<(EntityUid, &PolicySet), DecideError> {
         self.actions
             .iter()
-            .find(|(n, _, _)| *n == name)
-            .map(|(_, uid, policies)| (uid.clone(), policies))
+            .find(|action| action.name == name)
+            .map(|action| {
+                let policies = action.by_license.get(license).unwrap_or(&action.unpacked);
+                (action.uid.clone(), policies)
+            })
             .ok_or_else(|| DecideError(format!("unknown action `{name}`")))
     }
 }
@@ -481,33 +545,28 @@ impl PolicyBundle {
         )
         .map_err(|e| error(&e))?;
         // Built from typed facts here, so not checked against the schema again.
-        let mut entities = self
-            .prepared
-            .base
+        let base = self.prepared.bases.get(&model.license);
+        let entities = base
+            .unwrap_or(&self.prepared.unpacked_base)
             .clone()
             .add_entities([licensee, model_entity], None)
             .map_err(|e| error(&e))?;
-        if !self.packs().contains_key(&model.license) {
-            let unknown = license_json(None, &model.license, &self.regions);
-            entities = entities
-                .add_entities(
-                    Entities::from_json_value(json!([unknown]), Some(&self.schema))
-                        .map_err(|e| error(&e))?,
-                    Some(&self.schema),
-                )
-                .map_err(|e| error(&e))?;
+        if base.is_some() {
+            return Ok(entities);
         }
-        Ok(entities)
+        let unknown = license_json(None, &model.license, &self.regions);
+        entities
+            .add_entities(
+                Entities::from_json_value(json!([unknown]), Some(&self.schema))
+                    .map_err(|e| error(&e))?,
+                Some(&self.schema),
+            )
+            .map_err(|e| error(&e))
     }
 
-    fn ask(
-        &self,
-        action: &str,
-        model: &ModelFacts,
-        signals: &Signals,
-        entities: &Entities,
-    ) -> Result<(bool, Vec<String>), DecideError> {
-        let context = Context::from_pairs([
+    /// The request context of `signals` (built once per decision: both questions share it).
+    fn context(signals: &Signals) -> Result<Context, DecideError> {
+        Context::from_pairs([
             ("geo_country".to_owned(), string(&signals.geo_country)),
             (
                 "anonymous_proxy".to_owned(),
@@ -523,14 +582,23 @@ impl PolicyBundle {
                 RestrictedExpression::new_bool(signals.denied_for_another_model),
             ),
         ])
-        .map_err(|e| DecideError(e.to_string()))?;
-        let (action, policies) = self.prepared.action(action)?;
+        .map_err(|e| DecideError(e.to_string()))
+    }
+
+    fn ask(
+        &self,
+        action: &str,
+        model: &ModelFacts,
+        context: &Context,
+        entities: &Entities,
+    ) -> Result<(bool, Vec<String>), DecideError> {
+        let (action, policies) = self.prepared.action(action, &model.license)?;
         // Also built from typed facts (the policies were validated strictly at load).
         let request = Request::new(
             self.prepared.licensee.clone(),
             action,
             self.model_uid(model),
-            context,
+            context.clone(),
             None,
         )
         .map_err(|e| DecideError(e.to_string()))?;
@@ -566,8 +634,9 @@ impl PolicyBundle {
         signals: &Signals,
     ) -> Result<Decision, DecideError> {
         let entities = self.entities(licensee, model)?;
+        let context = Self::context(signals)?;
         let digest = self.digest().hex();
-        let (allowed, ids) = self.ask(action.as_str(), model, signals, &entities)?;
+        let (allowed, ids) = self.ask(action.as_str(), model, &context, &entities)?;
         if !allowed {
             let reasons = if ids.is_empty() {
                 vec![Reason {
@@ -584,7 +653,7 @@ impl PolicyBundle {
                 bundle_digest: digest,
             });
         }
-        let (needs_review, review_ids) = self.ask("needs_review", model, signals, &entities)?;
+        let (needs_review, review_ids) = self.ask("needs_review", model, &context, &entities)?;
         if needs_review {
             return Ok(Decision {
                 outcome: Outcome::Review,
@@ -615,7 +684,8 @@ impl PolicyBundle {
         signals: &Signals,
     ) -> Result<Vec<Reason>, DecideError> {
         let entities = self.entities(licensee, model)?;
-        let (needs_review, ids) = self.ask("needs_review", model, signals, &entities)?;
+        let context = Self::context(signals)?;
+        let (needs_review, ids) = self.ask("needs_review", model, &context, &entities)?;
         Ok(if needs_review {
             self.reasons(ids, model)
         } else {
@@ -629,7 +699,7 @@ impl PolicyBundle {
             &LicenseeFacts::from_attestation("", None, false, false),
             model,
         )?;
-        let (action, policies) = self.prepared.action("use_product")?;
+        let (action, policies) = self.prepared.action("use_product", &model.license)?;
         let request = Request::new(
             self.prepared.end_user.clone(),
             action,
@@ -713,6 +783,35 @@ mod tests {
             bundle.restricts(&unknown),
             "an unknown license binds grants"
         );
+    }
+
+    #[test]
+    fn a_question_gets_its_own_license_clause_and_no_other() {
+        let bundle = PolicyBundle::embedded().expect("bundle");
+        let ids = |action: &str, license: &str| -> Vec<String> {
+            let (_, policies) = bundle.prepared.action(action, license).expect("action");
+            policies.policies().map(|p| p.id().to_string()).collect()
+        };
+        let llama_3_2 = ids("download", "llama-3.2");
+        assert!(
+            llama_3_2.contains(&"eu.multimodal-withheld".to_owned()),
+            "{llama_3_2:?}"
+        );
+        assert!(
+            !llama_3_2.contains(&"eu.llama-4-withheld".to_owned()),
+            "{llama_3_2:?}"
+        );
+        assert!(!llama_3_2.contains(&"territory.hunyuan-excluded".to_owned()));
+        // Rules that are not about one license stay in every set.
+        assert!(llama_3_2.contains(&"license.terms-unknown".to_owned()));
+        assert!(ids("download", "hunyuan").contains(&"territory.hunyuan-excluded".to_owned()));
+        let unpacked = ids("download", "unpacked");
+        assert!(unpacked.contains(&"license.terms-unknown".to_owned()));
+        assert!(!unpacked
+            .iter()
+            .any(|id| id.starts_with("eu.") || id.starts_with("territory.")));
+        // Each action keeps only the rules whose scope names it.
+        assert!(!ids("needs_review", "llama-3.2").contains(&"eu.multimodal-withheld".to_owned()));
     }
 
     #[test]
