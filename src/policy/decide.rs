@@ -261,13 +261,8 @@ pub(crate) struct Prepared {
     licensee: EntityUid,
     end_user: EntityUid,
     actions: Vec<ActionPolicies>,
-    /// For a model under each pack's license: the regions, the end user and that license
-    /// (a question reaches no other license: a model is `in` its own, and its `terms` are
-    /// its own; every entity more costs each question a copy and a closure step).
-    bases: HashMap<String, Entities>,
-    /// For a model under a license without a pack: the regions and the end user (the
-    /// question adds the unknown license).
-    unpacked_base: Entities,
+    /// The regions, every pack's license and the end user (and the schema's actions).
+    base: Entities,
 }
 
 /// One action's policies, split by the license of the model asked about: Cedar evaluates
@@ -284,20 +279,18 @@ struct ActionPolicies {
     unpacked: PolicySet,
 }
 
-/// Whether `policy`'s scope can include `action` on a model whose `resource in u` is
-/// impossible for every `u` that `outside` names (a model is `in` its own license and
-/// nothing else). A scope naming an action that is not one of `known` (an action group) is
-/// kept, so no policy that could apply is ever left out.
+/// Whether `policy`'s scope can include the action asked about (`may_name`: whether a uid
+/// in an action scope can match it) on a model whose `resource in u` is impossible for
+/// every `u` that `outside` names (a model is `in` its own license and nothing else).
 fn scope_can_include(
     policy: &Policy,
-    action: &EntityUid,
-    known: &[EntityUid],
+    may_name: &dyn Fn(&EntityUid) -> bool,
     outside: &dyn Fn(&EntityUid) -> bool,
 ) -> bool {
     let action_fits = match policy.action_constraint() {
         ActionConstraint::Any => true,
-        ActionConstraint::Eq(uid) => &uid == action || !known.contains(&uid),
-        ActionConstraint::In(uids) => uids.iter().any(|uid| uid == action || !known.contains(uid)),
+        ActionConstraint::Eq(uid) => may_name(&uid),
+        ActionConstraint::In(uids) => uids.iter().any(may_name),
     };
     let resource_fits = match policy.resource_constraint() {
         ResourceConstraint::In(uid) | ResourceConstraint::IsIn(_, uid) => !outside(&uid),
@@ -360,25 +353,23 @@ impl Prepared {
             name.parse()
                 .map_err(|e: cedar_policy::ParseErrors| DecideError(e.to_string()))
         };
-        let mut shared: Vec<_> = regions
+        let mut entities: Vec<_> = regions
             .iter()
             .map(|(name, members)| json!({ "uid": { "type": "Region", "id": name }, "attrs": { "members": members }, "parents": [] }))
             .collect();
+        // Every pack's license, whatever the model asked about: a rule may name one
+        // (`License::"x".version`, `License::"x" has …`) and must see it as it is.
+        entities.extend(
+            packs
+                .values()
+                .map(|pack| license_json(Some(pack), &pack.id, regions)),
+        );
         // The one end user every question carries (for the carve-out), the same each time.
-        shared.push(
+        entities.push(
             json!({ "uid": { "type": "EndUser", "id": END_USER }, "attrs": {}, "parents": [] }),
         );
-        let entities = |extra: Option<serde_json::Value>| {
-            let all: Vec<_> = shared.iter().cloned().chain(extra).collect();
-            Entities::from_json_value(json!(all), Some(schema))
-                .map_err(|e| DecideError(e.to_string()))
-        };
-        let mut bases = HashMap::new();
-        for pack in packs.values() {
-            let license = license_json(Some(pack), &pack.id, regions);
-            bases.insert(pack.id.clone(), entities(Some(license))?);
-        }
-        let unpacked_base = entities(None)?;
+        let base = Entities::from_json_value(json!(entities), Some(schema))
+            .map_err(|e| DecideError(e.to_string()))?;
         let names = [
             "download",
             "validate",
@@ -397,17 +388,21 @@ impl Prepared {
         let pack_licenses: Vec<EntityUid> = packs.keys().map(|id| license_uid(id)).collect();
         let mut actions = Vec::new();
         for (name, uid) in names.into_iter().zip(&uids) {
+            // A scope can name the action itself, a group the schema puts it in, or an action
+            // this code does not know (kept: it may be a group).
+            let groups: Vec<&EntityUid> = base.ancestors(uid).into_iter().flatten().collect();
+            let may_name = |u: &EntityUid| u == uid || groups.contains(&u) || !uids.contains(u);
             let mut by_license = HashMap::new();
             for (id, own) in packs.keys().zip(&pack_licenses) {
                 let other_license = |u: &EntityUid| u.type_name() == &license_type && u != own;
                 let set = policies_where(policies, uid, |p| {
-                    scope_can_include(p, uid, &uids, &other_license)
+                    scope_can_include(p, &may_name, &other_license)
                 })?;
                 by_license.insert(id.clone(), set);
             }
             let a_pack = |u: &EntityUid| pack_licenses.contains(u);
             let unpacked =
-                policies_where(policies, uid, |p| scope_can_include(p, uid, &uids, &a_pack))?;
+                policies_where(policies, uid, |p| scope_can_include(p, &may_name, &a_pack))?;
             actions.push(ActionPolicies {
                 name,
                 uid: uid.clone(),
@@ -427,8 +422,7 @@ impl Prepared {
             ),
             license_type,
             actions,
-            bases,
-            unpacked_base,
+            base,
         })
     }
 
@@ -474,6 +468,27 @@ fn license_json(
         },
         "parents": [],
     })
+}
+
+/// Asks Cedar; whether it allowed, and the ids of the policies that decided. A policy that
+/// fails to evaluate is an error, never a policy that did not apply (Cedar skips it: a
+/// forbid that errors would otherwise let the request through).
+fn authorize(
+    request: &Request,
+    policies: &PolicySet,
+    entities: &Entities,
+) -> Result<(bool, Vec<String>), DecideError> {
+    let response = Authorizer::new().is_authorized(request, policies, entities);
+    if let Some(error) = response.diagnostics().errors().next() {
+        return Err(DecideError(error.to_string()));
+    }
+    let mut ids: Vec<String> = response
+        .diagnostics()
+        .reason()
+        .map(ToString::to_string)
+        .collect();
+    ids.sort();
+    Ok((response.decision() == CedarDecision::Allow, ids))
 }
 
 fn string(value: &str) -> RestrictedExpression {
@@ -545,13 +560,13 @@ impl PolicyBundle {
         )
         .map_err(|e| error(&e))?;
         // Built from typed facts here, so not checked against the schema again.
-        let base = self.prepared.bases.get(&model.license);
-        let entities = base
-            .unwrap_or(&self.prepared.unpacked_base)
+        let entities = self
+            .prepared
+            .base
             .clone()
             .add_entities([licensee, model_entity], None)
             .map_err(|e| error(&e))?;
-        if base.is_some() {
+        if self.packs().contains_key(&model.license) {
             return Ok(entities);
         }
         let unknown = license_json(None, &model.license, &self.regions);
@@ -602,17 +617,7 @@ impl PolicyBundle {
             None,
         )
         .map_err(|e| DecideError(e.to_string()))?;
-        let response = Authorizer::new().is_authorized(&request, policies, entities);
-        if let Some(error) = response.diagnostics().errors().next() {
-            return Err(DecideError(error.to_string()));
-        }
-        let mut ids: Vec<String> = response
-            .diagnostics()
-            .reason()
-            .map(ToString::to_string)
-            .collect();
-        ids.sort();
-        Ok((response.decision() == CedarDecision::Allow, ids))
+        authorize(&request, policies, entities)
     }
 
     fn reasons(&self, ids: Vec<String>, model: &ModelFacts) -> Vec<Reason> {
@@ -708,10 +713,7 @@ impl PolicyBundle {
             Some(&self.schema),
         )
         .map_err(|e| DecideError(e.to_string()))?;
-        Ok(Authorizer::new()
-            .is_authorized(&request, policies, &entities)
-            .decision()
-            == CedarDecision::Allow)
+        Ok(authorize(&request, policies, &entities)?.0)
     }
 }
 
@@ -812,6 +814,94 @@ mod tests {
             .any(|id| id.starts_with("eu.") || id.starts_with("territory.")));
         // Each action keeps only the rules whose scope names it.
         assert!(!ids("needs_review", "llama-3.2").contains(&"eu.multimodal-withheld".to_owned()));
+    }
+
+    /// The shipped bundle with `edit` applied to its sources.
+    fn bundle_with(edit: impl FnOnce(&mut BTreeMap<String, String>)) -> PolicyBundle {
+        let mut sources: BTreeMap<String, String> = PolicyBundle::embedded()
+            .expect("bundle")
+            .sources()
+            .iter()
+            .cloned()
+            .collect();
+        edit(&mut sources);
+        PolicyBundle::from_sources(&sources).expect("bundle")
+    }
+
+    #[test]
+    fn a_rule_that_names_another_license_still_sees_it() {
+        let llama_4 = PolicyBundle::embedded().expect("bundle").packs()["llama-4"]
+            .version
+            .clone();
+        let bundle = bundle_with(|sources| {
+            sources.insert(
+                "operator.cedar".into(),
+                format!(
+                    r#"@id("operator.while-llama-4-is-current")
+@reason("held while the Llama 4 terms are the current ones")
+forbid (principal, action == Action::"download", resource)
+when {{ License::"llama-4" has version && License::"llama-4".version == "{llama_4}" }};"#
+                ),
+            );
+        });
+        let decision = bundle
+            .decide(
+                &licensee("US"),
+                Action::Download,
+                &model(false),
+                &Signals::default(),
+            )
+            .expect("decide");
+        assert_eq!(decision.outcome, Outcome::Deny, "{decision:?}");
+        assert_eq!(
+            decision.reasons[0].policy,
+            "operator.while-llama-4-is-current"
+        );
+    }
+
+    #[test]
+    fn a_rule_on_an_action_group_reaches_the_actions_in_it() {
+        let bundle = bundle_with(|sources| {
+            let schema = sources.get_mut("schema.cedarschema").expect("schema");
+            *schema = schema.replace(
+                "action download, validate, generate, mirror appliesTo",
+                "action mirror appliesTo {\n  principal: [Licensee],\n  resource: [Model],\n  context: Signals,\n};\naction download, validate, generate in [mirror] appliesTo",
+            );
+            sources.insert(
+                "operator.cedar".into(),
+                r#"@id("operator.weights-frozen")
+@reason("no weights leave while the freeze lasts")
+forbid (principal, action in Action::"mirror", resource);"#
+                    .into(),
+            );
+        });
+        let decision = bundle
+            .decide(
+                &licensee("US"),
+                Action::Download,
+                &model(false),
+                &Signals::default(),
+            )
+            .expect("decide");
+        assert_eq!(decision.outcome, Outcome::Deny, "{decision:?}");
+        assert!(decision
+            .rule_ids()
+            .contains(&"operator.weights-frozen".to_owned()));
+    }
+
+    #[test]
+    fn a_carve_out_question_whose_rule_fails_is_an_error_not_an_allow() {
+        let bundle = bundle_with(|sources| {
+            sources.insert(
+                "operator.cedar".into(),
+                r#"@id("operator.carve-out-reads-a-missing-license")
+@reason("a rule that cannot be evaluated")
+forbid (principal, action == Action::"use_product", resource)
+when { License::"no-such-license".known };"#
+                    .into(),
+            );
+        });
+        assert!(bundle.end_user_may_use(&model(true)).is_err());
     }
 
     #[test]
