@@ -828,6 +828,18 @@ mod tests {
         PolicyBundle::from_sources(&sources).expect("bundle")
     }
 
+    /// A US individual's download of the Llama 3.2 text model, decided by `bundle`.
+    fn us_text_download(bundle: &PolicyBundle) -> Decision {
+        bundle
+            .decide(
+                &licensee("US"),
+                Action::Download,
+                &model(false),
+                &Signals::default(),
+            )
+            .expect("decide")
+    }
+
     #[test]
     fn a_rule_that_names_another_license_still_sees_it() {
         let llama_4 = PolicyBundle::embedded().expect("bundle").packs()["llama-4"]
@@ -844,14 +856,7 @@ when {{ License::"llama-4" has version && License::"llama-4".version == "{llama_
                 ),
             );
         });
-        let decision = bundle
-            .decide(
-                &licensee("US"),
-                Action::Download,
-                &model(false),
-                &Signals::default(),
-            )
-            .expect("decide");
+        let decision = us_text_download(&bundle);
         assert_eq!(decision.outcome, Outcome::Deny, "{decision:?}");
         assert_eq!(
             decision.reasons[0].policy,
@@ -875,14 +880,7 @@ forbid (principal, action in Action::"mirror", resource);"#
                     .into(),
             );
         });
-        let decision = bundle
-            .decide(
-                &licensee("US"),
-                Action::Download,
-                &model(false),
-                &Signals::default(),
-            )
-            .expect("decide");
+        let decision = us_text_download(&bundle);
         assert_eq!(decision.outcome, Outcome::Deny, "{decision:?}");
         assert!(decision
             .rule_ids()
