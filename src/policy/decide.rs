@@ -279,36 +279,35 @@ struct ActionPolicies {
     unpacked: PolicySet,
 }
 
-/// Whether `policy`'s scope can include the action asked about (`may_name`: whether a uid
-/// in an action scope can match it) on a model whose `resource in u` is impossible for
-/// every `u` that `outside` names (a model is `in` its own license and nothing else).
-fn scope_can_include(
-    policy: &Policy,
-    may_name: &dyn Fn(&EntityUid) -> bool,
-    outside: &dyn Fn(&EntityUid) -> bool,
-) -> bool {
-    let action_fits = match policy.action_constraint() {
+/// Whether `policy`'s action scope can include the action asked about (`may_name`:
+/// whether a uid in an action scope can match it).
+fn action_can_match(policy: &Policy, may_name: &dyn Fn(&EntityUid) -> bool) -> bool {
+    match policy.action_constraint() {
         ActionConstraint::Any => true,
         ActionConstraint::Eq(uid) => may_name(&uid),
         ActionConstraint::In(uids) => uids.iter().any(may_name),
-    };
-    let resource_fits = match policy.resource_constraint() {
-        ResourceConstraint::In(uid) | ResourceConstraint::IsIn(_, uid) => !outside(&uid),
-        ResourceConstraint::Any | ResourceConstraint::Eq(_) | ResourceConstraint::Is(_) => true,
-    };
-    action_fits && resource_fits
+    }
 }
 
-/// The policies of `all` that `keep` accepts, as static policies (templates linked as in
-/// `all`) with `action`'s scope test answered.
-fn policies_where(
-    all: &PolicySet,
-    action: &EntityUid,
-    keep: impl Fn(&Policy) -> bool,
+/// Whether `policy`'s resource scope can include a model whose `resource in u` is
+/// impossible for every `u` that `outside` names (a model is `in` its own license and
+/// nothing else).
+fn resource_can_match(policy: &Policy, outside: &dyn Fn(&EntityUid) -> bool) -> bool {
+    match policy.resource_constraint() {
+        ResourceConstraint::In(uid) | ResourceConstraint::IsIn(_, uid) => !outside(&uid),
+        ResourceConstraint::Any | ResourceConstraint::Eq(_) | ResourceConstraint::Is(_) => true,
+    }
+}
+
+/// The policies of `candidates` whose resource scope can include a model that `outside`
+/// describes (see `resource_can_match`).
+fn set_for_models(
+    candidates: &[Policy],
+    outside: &dyn Fn(&EntityUid) -> bool,
 ) -> Result<PolicySet, DecideError> {
     let mut set = PolicySet::new();
-    for policy in all.policies().filter(|policy| keep(policy)) {
-        set.add(with_action_answered(policy, action)?)
+    for policy in candidates.iter().filter(|p| resource_can_match(p, outside)) {
+        set.add(policy.clone())
             .map_err(|e| DecideError(e.to_string()))?;
     }
     Ok(set)
@@ -392,17 +391,20 @@ impl Prepared {
             // this code does not know (kept: it may be a group).
             let groups: Vec<&EntityUid> = base.ancestors(uid).into_iter().flatten().collect();
             let may_name = |u: &EntityUid| u == uid || groups.contains(&u) || !uids.contains(u);
+            // The action's policies, as static policies with its scope test answered, once;
+            // each license's set then takes those whose resource scope can meet its models.
+            let candidates = policies
+                .policies()
+                .filter(|p| action_can_match(p, &may_name))
+                .map(|p| with_action_answered(p, uid))
+                .collect::<Result<Vec<_>, DecideError>>()?;
             let mut by_license = HashMap::new();
             for (id, own) in packs.keys().zip(&pack_licenses) {
                 let other_license = |u: &EntityUid| u.type_name() == &license_type && u != own;
-                let set = policies_where(policies, uid, |p| {
-                    scope_can_include(p, &may_name, &other_license)
-                })?;
-                by_license.insert(id.clone(), set);
+                by_license.insert(id.clone(), set_for_models(&candidates, &other_license)?);
             }
             let a_pack = |u: &EntityUid| pack_licenses.contains(u);
-            let unpacked =
-                policies_where(policies, uid, |p| scope_can_include(p, &may_name, &a_pack))?;
+            let unpacked = set_for_models(&candidates, &a_pack)?;
             actions.push(ActionPolicies {
                 name,
                 uid: uid.clone(),
@@ -739,15 +741,7 @@ mod tests {
     #[test]
     fn decisions_carry_reasons_in_words_and_the_bundle_digest() {
         let bundle = PolicyBundle::embedded().expect("bundle");
-        let licensee = licensee("DE");
-        let decision = bundle
-            .decide(
-                &licensee,
-                Action::Download,
-                &model(true),
-                &Signals::default(),
-            )
-            .expect("decide");
+        let decision = download(&bundle, "DE", true);
         assert_eq!(decision.outcome, Outcome::Deny);
         assert_eq!(decision.reasons[0].policy, "eu.multimodal-withheld");
         assert!(decision.reasons[0].message.contains("EU"));
@@ -757,15 +751,7 @@ mod tests {
     #[test]
     fn denies_cite_the_clause_and_unknown_licenses_are_refused() {
         let bundle = PolicyBundle::embedded().expect("bundle");
-        let licensee = licensee("FR");
-        let decision = bundle
-            .decide(
-                &licensee,
-                Action::Download,
-                &model(true),
-                &Signals::default(),
-            )
-            .expect("decide");
+        let decision = download(&bundle, "FR", true);
         let cited = decision.reasons[0].clause.clone().expect("a citation");
         assert_eq!(
             (cited.license.as_str(), cited.version.as_str()),
@@ -777,7 +763,12 @@ mod tests {
             ..model(false)
         };
         let decision = bundle
-            .decide(&licensee, Action::Download, &unknown, &Signals::default())
+            .decide(
+                &licensee("FR"),
+                Action::Download,
+                &unknown,
+                &Signals::default(),
+            )
             .expect("decide");
         assert_eq!(decision.outcome, Outcome::Deny);
         assert_eq!(decision.reasons[0].policy, "license.terms-unknown");
@@ -828,13 +819,13 @@ mod tests {
         PolicyBundle::from_sources(&sources).expect("bundle")
     }
 
-    /// A US individual's download of the Llama 3.2 text model, decided by `bundle`.
-    fn us_text_download(bundle: &PolicyBundle) -> Decision {
+    /// A download of a Llama 3.2 model by an individual in `domicile`, decided by `bundle`.
+    fn download(bundle: &PolicyBundle, domicile: &str, multimodal: bool) -> Decision {
         bundle
             .decide(
-                &licensee("US"),
+                &licensee(domicile),
                 Action::Download,
-                &model(false),
+                &model(multimodal),
                 &Signals::default(),
             )
             .expect("decide")
@@ -856,7 +847,7 @@ when {{ License::"llama-4" has version && License::"llama-4".version == "{llama_
                 ),
             );
         });
-        let decision = us_text_download(&bundle);
+        let decision = download(&bundle, "US", false);
         assert_eq!(decision.outcome, Outcome::Deny, "{decision:?}");
         assert_eq!(
             decision.reasons[0].policy,
@@ -880,7 +871,7 @@ forbid (principal, action in Action::"mirror", resource);"#
                     .into(),
             );
         });
-        let decision = us_text_download(&bundle);
+        let decision = download(&bundle, "US", false);
         assert_eq!(decision.outcome, Outcome::Deny, "{decision:?}");
         assert!(decision
             .rule_ids()
