@@ -13,3 +13,33 @@ pub fn random_hex(bytes: usize) -> String {
 pub fn new_id() -> String {
     random_hex(16)
 }
+
+/// A new record id that sorts by creation time, for rows written at a high rate under a
+/// unique index (audit entries): the unix milliseconds (48 bits) then 80 random bits, 32 hex
+/// digits like `new_id`. Each new row then lands at the index's end rather than on a random
+/// page, so a commit rewrites a few index pages, not one per row.
+pub fn new_time_ordered_id() -> String {
+    let mut buffer = [0u8; 16];
+    let millis = u64::try_from(crate::db::now_ms()).unwrap_or_default();
+    buffer[..6].copy_from_slice(&millis.to_be_bytes()[2..]);
+    OsRng.fill_bytes(&mut buffer[6..]);
+    hex::encode(buffer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_ordered_ids_sort_by_time_and_stay_unguessable() {
+        let earlier = new_time_ordered_id();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let (a, b) = (new_time_ordered_id(), new_time_ordered_id());
+        assert!(earlier < a && earlier < b, "{earlier} {a} {b}");
+        assert_ne!(a, b);
+        assert_eq!(a.len(), new_id().len());
+        assert!(a.bytes().all(|c| c.is_ascii_hexdigit()));
+        // Ids of the same millisecond share the time and differ in their 80 random bits.
+        assert_eq!(a[..12], b[..12]);
+    }
+}

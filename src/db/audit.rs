@@ -10,7 +10,6 @@ use super::{now_ms, Backend, Db, WriteTx};
 use crate::ledger::entry::{LegacyLink, MAX_ENTRY_BYTES};
 use crate::ledger::event::{EventKind, Outcome};
 use crate::ledger::{Checkpoint, LogEntry};
-use crate::random::new_id;
 
 pub mod log;
 
@@ -83,9 +82,12 @@ impl From<EntryRow> for LogEntry {
 pub(super) const ENTRY_COLUMNS: &str = "seq, leaf_index, id, occurred_at, kind, actor, subject, \
      outcome, request_id, client_ip_hash, client_ip, data, legacy_seq, legacy_prev_hash, legacy_hash";
 
-/// On PostgreSQL, the sequence that numbers arrivals (created once, after the migrations,
-/// starting after the events carried over); SQLite numbers them inside its single writer.
+/// Readies the log after the migrations: the tree's hashes of earlier releases moved into
+/// rows of 256 (`log::move_hashes_into_chunks`), and on PostgreSQL the sequence that numbers
+/// arrivals (created once, starting after the events carried over; SQLite numbers them
+/// inside its single writer).
 pub(super) async fn prepare(db: &Db) -> Result<(), sqlx::Error> {
+    log::move_hashes_into_chunks(db).await?;
     if db.backend != Backend::Postgres {
         return Ok(());
     }
@@ -140,7 +142,7 @@ impl PendingEntry {
         let entry = LogEntry {
             seq: 0,
             index: None,
-            id: new_id(),
+            id: crate::random::new_time_ordered_id(),
             occurred_at: now_ms(),
             kind: event.kind.as_str().to_owned(),
             actor,

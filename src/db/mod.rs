@@ -271,7 +271,7 @@ impl Db {
             .context("applying database migrations")?;
         audit::prepare(self)
             .await
-            .context("preparing the audit log's arrival counter")?;
+            .context("preparing the audit log (its tree's rows, its arrival counter)")?;
         Ok(())
     }
 

@@ -267,7 +267,7 @@ impl TestApp {
         // A round already under way ends first.
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         for statement in [
-            "DELETE FROM audit_tree_hashes",
+            "DELETE FROM audit_tree_chunks",
             "DELETE FROM audit_log_checkpoints",
             "DELETE FROM audit_cosignatures",
             "UPDATE audit_tree SET size = 0, root_hash = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'",

@@ -3,6 +3,8 @@
 //! signed checkpoint, in one transaction), and the reads that tiles, proofs and
 //! checkpoints are served from.
 
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
 use sqlx::AnyConnection;
 use tlog_tiles::Hash;
 
@@ -95,6 +97,17 @@ pub async fn integrate(
     max_entries: usize,
     lease_ms: i64,
 ) -> Result<Integrated, sqlx::Error> {
+    let lease_holder: Option<String> =
+        sqlx::query_scalar("SELECT holder FROM audit_sequencer WHERE id = 1")
+            .fetch_one(&db.pool)
+            .await?;
+    if lease_holder.as_deref() != Some(holder) {
+        return Ok(Integrated::NotLeader);
+    }
+    // Whatever only reads (the pending entries and their leaf hashes, the new tree hashes,
+    // the signatures) is done before the write turn: blob requests waiting for SQLite's one
+    // writer then wait only for the writes. The transaction checks the tree did not move.
+    let plan = plan_batch(db, signer, max_entries).await?;
     let mut tx = db.begin_write().await?;
     tx.changes_no_standing();
     let now = now_ms();
@@ -108,25 +121,84 @@ pub async fn integrate(
     if held != 1 {
         return Ok(Integrated::NotLeader);
     }
-    let head = read_head(&mut tx).await?;
-    check_head_was_signed(&mut tx, signer, head).await?;
+    if read_head(&mut tx).await? != plan.head {
+        return Err(corrupt("the tree moved under this sequencer"));
+    }
+    let Some(batch) = plan.batch else {
+        store_checkpoint(&mut tx, plan.head, &plan.note).await?;
+        tx.commit().await?;
+        return Ok(Integrated::Nothing);
+    };
+    write_chunks(&mut tx, &batch.chunks).await?;
+    assign_leaf_indexes(&mut tx, &batch.seqs, plan.head.size).await?;
+    let moved =
+        sqlx::query("UPDATE audit_tree SET size = $1, root_hash = $2 WHERE id = 1 AND size = $3")
+            .bind(to_i64(batch.head.size))
+            .bind(hex::encode(batch.head.root.0))
+            .bind(to_i64(plan.head.size))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+    if moved != 1 {
+        return Err(corrupt("the tree moved under this sequencer"));
+    }
+    store_checkpoint(&mut tx, batch.head, &plan.note).await?;
+    tx.commit().await?;
+    Ok(Integrated::Batch {
+        size: batch.head.size,
+        entries: batch.seqs.len(),
+        oldest_at: batch.oldest_at.unwrap_or(now),
+    })
+}
+
+/// What a sequencer round will write, worked out from reads alone.
+struct Plan {
+    /// The tree it extends.
+    head: TreeHead,
+    batch: Option<Batch>,
+    /// The signed checkpoint of the tree the round leaves (`head` when nothing is pending).
+    note: String,
+}
+
+struct Batch {
+    /// The arrival numbers of the entries, in the order they get leaf indexes.
+    seqs: Vec<i64>,
+    oldest_at: Option<i64>,
+    /// The rows of hashes, as they will be.
+    chunks: Vec<((u8, u64), Chunk)>,
+    /// The tree after the batch.
+    head: TreeHead,
+}
+
+/// Plans the integration of up to `max_entries` pending entries (in arrival order) into the
+/// tree as it is now, after checking that this log signed its head.
+async fn plan_batch(db: &Db, signer: &LogSigner, max_entries: usize) -> Result<Plan, sqlx::Error> {
+    let mut conn = db.pool.acquire().await?;
+    let head = read_head(&mut conn).await?;
+    check_head_was_signed(&mut conn, signer, head).await?;
     let rows: Vec<EntryRow> = sqlx::query_as(&format!(
         "SELECT {ENTRY_COLUMNS} FROM audit_log WHERE leaf_index IS NULL ORDER BY seq LIMIT $1"
     ))
     .bind(to_i64(max_entries as u64))
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut *conn)
     .await?;
     if rows.is_empty() {
-        store_checkpoint(&mut tx, signer, head).await?;
-        tx.commit().await?;
-        return Ok(Integrated::Nothing);
+        return Ok(Plan {
+            head,
+            batch: None,
+            note: signer.sign(head.size, head.root),
+        });
     }
     let entries: Vec<LogEntry> = rows.into_iter().map(LogEntry::from).collect();
     let leaves: Vec<Hash> = entries.iter().map(LogEntry::leaf_hash).collect();
 
+    // The rows the new hashes go into; they hold the right edge the append reads.
+    let mut open = read_chunks(&mut conn, &open_chunks(head.size)).await?;
     let mut hashes = Hashes::new();
-    for (level, n, hash) in read_hashes(&mut tx, &right_edge(head.size)).await? {
-        hashes.insert(level, n, hash);
+    for (level, n) in right_edge(head.size) {
+        if let Some(hash) = open.get(&(level, n / CHUNK)).and_then(|c| c.get(n % CHUNK)) {
+            hashes.insert(level, n, hash);
+        }
     }
     let added = match hashes.append(head.size, &leaves).map_err(corrupt)? {
         Needs::Done(added) => added,
@@ -136,65 +208,15 @@ pub async fn integrate(
     };
     let size = head.size + leaves.len() as u64;
     let root = complete(hashes.root(size)).map_err(corrupt)?;
-
-    for chunk in crate::db::row_chunks(&added) {
-        let sql = format!(
-            "INSERT INTO audit_tree_hashes (level, n, hash) VALUES {}",
-            crate::db::value_rows(chunk.len(), 3, "")
-        );
-        let mut insert = sqlx::query(&sql);
-        for (level, n, hash) in chunk {
-            insert = insert
-                .bind(i64::from(*level))
-                .bind(to_i64(*n))
-                .bind(hex::encode(hash.0));
-        }
-        insert.execute(&mut *tx).await?;
-    }
-    let mut chunk_start = 0;
-    for chunk in crate::db::row_chunks(&entries) {
-        // One statement per chunk, rows found through the primary key (`seq IN (…)`),
-        // each given its index by the CASE.
-        let cases: Vec<String> = (0..chunk.len())
-            .map(|i| format!("WHEN ${} THEN ${}", 2 * i + 1, 2 * i + 2))
-            .collect();
-        let places: Vec<String> = (0..chunk.len())
-            .map(|i| format!("${}", 2 * i + 1))
-            .collect();
-        let sql = format!(
-            "UPDATE audit_log SET leaf_index = CASE seq {} END
-             WHERE seq IN ({}) AND leaf_index IS NULL",
-            cases.join(" "),
-            places.join(", ")
-        );
-        let mut update = sqlx::query(&sql);
-        for (offset, entry) in chunk.iter().enumerate() {
-            let index = head.size + (chunk_start + offset) as u64;
-            update = update.bind(entry.seq).bind(to_i64(index));
-        }
-        let updated = update.execute(&mut *tx).await?.rows_affected();
-        if updated != chunk.len() as u64 {
-            return Err(corrupt("a pending entry was sequenced by someone else"));
-        }
-        chunk_start += chunk.len();
-    }
-    let moved =
-        sqlx::query("UPDATE audit_tree SET size = $1, root_hash = $2 WHERE id = 1 AND size = $3")
-            .bind(to_i64(size))
-            .bind(hex::encode(root.0))
-            .bind(to_i64(head.size))
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-    if moved != 1 {
-        return Err(corrupt("the tree moved under this sequencer"));
-    }
-    store_checkpoint(&mut tx, signer, TreeHead { size, root }).await?;
-    tx.commit().await?;
-    Ok(Integrated::Batch {
-        size,
-        entries: entries.len(),
-        oldest_at: entries.iter().map(|e| e.occurred_at).min().unwrap_or(now),
+    Ok(Plan {
+        head,
+        note: signer.sign(size, root),
+        batch: Some(Batch {
+            seqs: entries.iter().map(|e| e.seq).collect(),
+            oldest_at: entries.iter().map(|e| e.occurred_at).min(),
+            chunks: extend_chunks(&mut open, &added)?,
+            head: TreeHead { size, root },
+        }),
     })
 }
 
@@ -235,8 +257,8 @@ async fn read_head(conn: &mut AnyConnection) -> Result<TreeHead, sqlx::Error> {
 
 async fn store_checkpoint(
     conn: &mut AnyConnection,
-    signer: &LogSigner,
     head: TreeHead,
+    note: &str,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO audit_log_checkpoints (size, root_hash, note, created_at)
@@ -244,10 +266,177 @@ async fn store_checkpoint(
     )
     .bind(to_i64(head.size))
     .bind(hex::encode(head.root.0))
-    .bind(signer.sign(head.size, head.root))
+    .bind(note)
     .bind(now_ms())
     .execute(&mut *conn)
     .await?;
+    Ok(())
+}
+
+/// Hashes per row of `audit_tree_chunks`: row `chunk` of a level holds its hashes
+/// `chunk * CHUNK ..`, hex, concatenated (a level's last row may hold fewer).
+const CHUNK: u64 = 32;
+
+/// One stored row of hashes: the hex of its hashes, in order.
+#[derive(Debug, Default, Clone)]
+struct Chunk(String);
+
+impl Chunk {
+    fn len(&self) -> u64 {
+        (self.0.len() / 64) as u64
+    }
+
+    /// Its `i`th hash, when it holds that many.
+    fn get(&self, i: u64) -> Option<Hash> {
+        let at = usize::try_from(i).ok()?.checked_mul(64)?;
+        parse_hash(self.0.get(at..at + 64)?).ok()
+    }
+}
+
+/// The rows a tree of `size` leaves appends its next hashes to: the last row of each level
+/// that is not full. They hold every hash of the right edge.
+fn open_chunks(size: u64) -> Vec<(u8, u64)> {
+    (0..64u8)
+        .map(|level| (level, size >> level))
+        .filter(|(_, width)| *width % CHUNK != 0)
+        .map(|(level, width)| (level, width / CHUNK))
+        .collect()
+}
+
+/// The stored rows among `keys` (`(level, chunk)`).
+async fn read_chunks(
+    conn: &mut AnyConnection,
+    keys: &[(u8, u64)],
+) -> Result<HashMap<(u8, u64), Chunk>, sqlx::Error> {
+    let mut found = HashMap::with_capacity(keys.len());
+    for part in crate::db::row_chunks(keys) {
+        let clauses: Vec<String> = (0..part.len())
+            .map(|i| format!("(level = ${} AND chunk = ${})", 2 * i + 1, 2 * i + 2))
+            .collect();
+        let sql = format!(
+            "SELECT level, chunk, hashes FROM audit_tree_chunks WHERE {}",
+            clauses.join(" OR ")
+        );
+        let mut query = sqlx::query_as::<_, (i64, i64, String)>(&sql);
+        for (level, chunk) in part {
+            query = query.bind(i64::from(*level)).bind(to_i64(*chunk));
+        }
+        for (level, chunk, hashes) in query.fetch_all(&mut *conn).await? {
+            let level = u8::try_from(level).map_err(|_| corrupt("a level over 255"))?;
+            let chunk = u64::try_from(chunk).map_err(|_| corrupt("a negative position"))?;
+            if hashes.len() % 64 != 0 || !hashes.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(corrupt("a stored row of hashes is not hex"));
+            }
+            found.insert((level, chunk), Chunk(hashes));
+        }
+    }
+    Ok(found)
+}
+
+/// The rows of hashes once `added` (a batch's new hashes) are in: the open rows `open`
+/// (`open_chunks`) extended, and new ones. Each level's new hashes must follow on from what
+/// its row holds.
+fn extend_chunks(
+    open: &mut HashMap<(u8, u64), Chunk>,
+    added: &[PlacedHash],
+) -> Result<Vec<((u8, u64), Chunk)>, sqlx::Error> {
+    let mut changed: BTreeMap<(u8, u64), Chunk> = BTreeMap::new();
+    for (level, n, hash) in added {
+        let key = (*level, n / CHUNK);
+        let chunk = changed
+            .entry(key)
+            .or_insert_with(|| open.remove(&key).unwrap_or_default());
+        if chunk.len() != n % CHUNK {
+            return Err(corrupt(format!(
+                "hash {n} of level {level} does not follow on from the {} stored before it",
+                chunk.len()
+            )));
+        }
+        chunk.0.push_str(&hex::encode(hash.0));
+    }
+    Ok(changed.into_iter().collect())
+}
+
+/// Stores `rows` of hashes, replacing those there.
+async fn write_chunks(
+    conn: &mut AnyConnection,
+    rows: &[((u8, u64), Chunk)],
+) -> Result<(), sqlx::Error> {
+    for part in crate::db::row_chunks(rows) {
+        let sql = format!(
+            "INSERT INTO audit_tree_chunks (level, chunk, hashes) VALUES {}
+             ON CONFLICT (level, chunk) DO UPDATE SET hashes = excluded.hashes",
+            crate::db::value_rows(part.len(), 3, "")
+        );
+        let mut upsert = sqlx::query(&sql);
+        for ((level, chunk), hashes) in part {
+            upsert = upsert
+                .bind(i64::from(*level))
+                .bind(to_i64(*chunk))
+                .bind(hashes.0.as_str());
+        }
+        upsert.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Gives the pending `entries` (in arrival order) the leaf indexes from `first`: one
+/// statement when their arrival numbers have no gap (always on SQLite, mostly on
+/// PostgreSQL), else one per chunk of rows.
+async fn assign_leaf_indexes(
+    conn: &mut AnyConnection,
+    seqs: &[i64],
+    first: u64,
+) -> Result<(), sqlx::Error> {
+    let (Some(&low), Some(&high)) = (seqs.first(), seqs.last()) else {
+        return Ok(());
+    };
+    let sequenced_by_someone_else = || corrupt("a pending entry was sequenced by someone else");
+    let gapless = seqs.windows(2).all(|pair| pair[1] == pair[0] + 1);
+    if gapless {
+        // Arrival numbers are unique, so every row in the range is one of `entries`.
+        let updated = sqlx::query(
+            "UPDATE audit_log SET leaf_index = seq + $1
+             WHERE seq >= $2 AND seq <= $3 AND leaf_index IS NULL",
+        )
+        .bind(to_i64(first) - low)
+        .bind(low)
+        .bind(high)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if updated != seqs.len() as u64 {
+            return Err(sequenced_by_someone_else());
+        }
+        return Ok(());
+    }
+    let mut chunk_start = 0;
+    for chunk in crate::db::row_chunks(seqs) {
+        // One statement per chunk, rows found through the primary key (`seq IN (…)`),
+        // each given its index by the CASE.
+        let cases: Vec<String> = (0..chunk.len())
+            .map(|i| format!("WHEN ${} THEN ${}", 2 * i + 1, 2 * i + 2))
+            .collect();
+        let places: Vec<String> = (0..chunk.len())
+            .map(|i| format!("${}", 2 * i + 1))
+            .collect();
+        let sql = format!(
+            "UPDATE audit_log SET leaf_index = CASE seq {} END
+             WHERE seq IN ({}) AND leaf_index IS NULL",
+            cases.join(" "),
+            places.join(", ")
+        );
+        let mut update = sqlx::query(&sql);
+        for (offset, seq) in chunk.iter().enumerate() {
+            let index = first + (chunk_start + offset) as u64;
+            update = update.bind(*seq).bind(to_i64(index));
+        }
+        let updated = update.execute(&mut *conn).await?.rows_affected();
+        if updated != chunk.len() as u64 {
+            return Err(sequenced_by_someone_else());
+        }
+        chunk_start += chunk.len();
+    }
     Ok(())
 }
 
@@ -256,26 +445,44 @@ async fn read_hashes(
     conn: &mut AnyConnection,
     wanted: &[(u8, u64)],
 ) -> Result<Vec<PlacedHash>, sqlx::Error> {
-    let mut found = Vec::with_capacity(wanted.len());
-    for chunk in crate::db::row_chunks(wanted) {
-        let clauses: Vec<String> = (0..chunk.len())
-            .map(|i| format!("(level = ${} AND n = ${})", 2 * i + 1, 2 * i + 2))
-            .collect();
-        let sql = format!(
-            "SELECT level, n, hash FROM audit_tree_hashes WHERE {}",
-            clauses.join(" OR ")
-        );
-        let mut query = sqlx::query_as::<_, (i64, i64, String)>(&sql);
-        for (level, n) in chunk {
-            query = query.bind(i64::from(*level)).bind(to_i64(*n));
-        }
-        for (level, n, hash) in query.fetch_all(&mut *conn).await? {
-            let level = u8::try_from(level).map_err(|_| corrupt("a level over 255"))?;
-            let n = u64::try_from(n).map_err(|_| corrupt("a negative position"))?;
-            found.push((level, n, parse_hash(&hash)?));
-        }
+    let keys: BTreeSet<(u8, u64)> = wanted.iter().map(|(l, n)| (*l, n / CHUNK)).collect();
+    let keys: Vec<_> = keys.into_iter().collect();
+    let chunks = read_chunks(conn, &keys).await?;
+    Ok(wanted
+        .iter()
+        .filter_map(|(level, n)| {
+            let hash = chunks.get(&(*level, n / CHUNK))?.get(n % CHUNK)?;
+            Some((*level, *n, hash))
+        })
+        .collect())
+}
+
+/// Moves the hashes of releases that stored one row per hash (`audit_tree_hashes`) into
+/// rows of `CHUNK` (`audit_tree_chunks`), once, at start; a no-op read afterwards. The
+/// rows are taken with `DELETE … RETURNING`, so two replicas starting at once move them
+/// once.
+pub(crate) async fn move_hashes_into_chunks(db: &Db) -> Result<(), sqlx::Error> {
+    let any: Option<i64> = sqlx::query_scalar("SELECT level FROM audit_tree_hashes LIMIT 1")
+        .fetch_optional(&db.pool)
+        .await?;
+    if any.is_none() {
+        return Ok(());
     }
-    Ok(found)
+    let mut tx = db.begin_write().await?;
+    tx.changes_no_standing();
+    let mut rows: Vec<(i64, i64, String)> =
+        sqlx::query_as("DELETE FROM audit_tree_hashes RETURNING level, n, hash")
+            .fetch_all(&mut *tx)
+            .await?;
+    rows.sort_unstable_by_key(|(level, n, _)| (*level, *n));
+    let mut added = Vec::with_capacity(rows.len());
+    for (level, n, hash) in rows {
+        let level = u8::try_from(level).map_err(|_| corrupt("a level over 255"))?;
+        let n = u64::try_from(n).map_err(|_| corrupt("a negative position"))?;
+        added.push((level, n, parse_hash(&hash)?));
+    }
+    write_chunks(&mut tx, &extend_chunks(&mut HashMap::new(), &added)?).await?;
+    tx.commit().await
 }
 
 /// The tree's size and root now.
@@ -318,15 +525,15 @@ pub async fn hash_range(
     from: u64,
     count: u64,
 ) -> Result<Vec<Hash>, sqlx::Error> {
-    let rows: Vec<(String,)> = sqlx::query_as(
-        "SELECT hash FROM audit_tree_hashes WHERE level = $1 AND n >= $2 AND n < $3 ORDER BY n",
-    )
-    .bind(i64::from(level))
-    .bind(to_i64(from))
-    .bind(to_i64(from.saturating_add(count)))
-    .fetch_all(&db.pool)
-    .await?;
-    rows.iter().map(|(hash,)| parse_hash(hash)).collect()
+    let Some(last) = from.saturating_add(count).checked_sub(1) else {
+        return Ok(Vec::new());
+    };
+    let mut conn = db.pool.acquire().await?;
+    let keys: Vec<(u8, u64)> = (from / CHUNK..=last / CHUNK).map(|c| (level, c)).collect();
+    let chunks = read_chunks(&mut conn, &keys).await?;
+    Ok((from..=last)
+        .map_while(|n| chunks.get(&(level, n / CHUNK))?.get(n % CHUNK))
+        .collect())
 }
 
 /// `count` entries from leaf `from`, in leaf order; fewer when the tree has fewer.
