@@ -570,6 +570,32 @@ async fn hash_tiles(app: &TestApp) -> Vec<(String, Vec<u8>)> {
     tiles
 }
 
+/// The stored rows of the tree's hashes, in order.
+async fn tree_rows(db: &sqlx::AnyPool) -> Vec<(i64, i64, String)> {
+    sqlx::query_as("SELECT level, chunk, hashes FROM audit_tree_chunks ORDER BY level, chunk")
+        .fetch_all(db)
+        .await
+        .unwrap()
+}
+
+/// A consistency proof from size 5 and the receipt of entry `size - 3`, which read every
+/// level of the tree (tiles read levels 0 and 8 only).
+async fn proofs(app: &TestApp, compliance: &str, size: u64) -> (Vec<u8>, Vec<u8>) {
+    let consistency = bytes(app, &format!("/v1/audit/log/consistency?from=5&to={size}"), None).await;
+    let receipt = bytes(app, &format!("/v1/audit/proof/{}", size - 3), Some(compliance)).await;
+    assert_eq!((consistency.0, receipt.0), (200, 200));
+    (consistency.1, receipt.1)
+}
+
+/// Leaf hash 0 stored as releases up to 0009 stored hashes.
+async fn old_row(db: &sqlx::AnyPool, hash: &str) {
+    sqlx::query("INSERT INTO audit_tree_hashes (level, n, hash) VALUES (0, 0, $1)")
+        .bind(hash)
+        .execute(db)
+        .await
+        .unwrap();
+}
+
 async fn a_tree_stored_one_row_per_hash_is_carried_over(backend: Backend) {
     let (app, compliance, _) = app_with_decisions(backend).await;
     let mut tx = app.state.db.begin_write().await.unwrap();
@@ -596,15 +622,11 @@ async fn a_tree_stored_one_row_per_hash_is_carried_over(backend: Backend) {
         .unwrap()
         .size;
     let before = hash_tiles(&app).await;
+    let (rows, proofs_before) = (tree_rows(db).await, proofs(&app, &compliance, size).await);
 
     // The tree as releases up to 0009 stored it: one row per hash.
-    let rows: Vec<(i64, i64, String)> =
-        sqlx::query_as("SELECT level, chunk, hashes FROM audit_tree_chunks")
-            .fetch_all(db)
-            .await
-            .unwrap();
     let mut stored = 0u64;
-    for (level, chunk, hashes) in rows {
+    for (level, chunk, hashes) in rows.clone() {
         for (i, hash) in hashes.as_bytes().chunks(64).enumerate() {
             sqlx::query("INSERT INTO audit_tree_hashes (level, n, hash) VALUES ($1, $2, $3)")
                 .bind(level)
@@ -627,10 +649,24 @@ async fn a_tree_stored_one_row_per_hash_is_carried_over(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(left, 0);
+    assert_eq!(tree_rows(db).await, rows);
     assert_eq!(hash_tiles(&app).await, before);
+    assert_eq!(proofs(&app, &compliance, size).await, proofs_before);
     // A second start finds nothing to move and changes nothing.
     app.state.db.migrate().await.unwrap();
-    assert_eq!(hash_tiles(&app).await, before);
+    assert_eq!(tree_rows(db).await, rows);
+
+    // A row an earlier release's replica wrote meanwhile is merged when it holds the hash
+    // already moved there; one that holds another hash is refused, and nothing moves.
+    let first_leaf = rows[0].2[..64].to_owned();
+    old_row(db, &first_leaf).await;
+    app.state.db.migrate().await.unwrap();
+    assert_eq!(tree_rows(db).await, rows);
+    let other = format!("{}{}", &first_leaf[..63], if first_leaf.ends_with('0') { '1' } else { '0' });
+    old_row(db, &other).await;
+    assert!(app.state.db.migrate().await.is_err());
+    assert_eq!(tree_rows(db).await, rows);
+    db.execute("DELETE FROM audit_tree_hashes").await.unwrap();
 
     // The log grows on from there and verifies.
     db.execute("UPDATE audit_sequencer SET holder = NULL, expires_at = 0 WHERE id = 1")

@@ -83,7 +83,7 @@ pub(super) const ENTRY_COLUMNS: &str = "seq, leaf_index, id, occurred_at, kind, 
      outcome, request_id, client_ip_hash, client_ip, data, legacy_seq, legacy_prev_hash, legacy_hash";
 
 /// Readies the log after the migrations: the tree's hashes of earlier releases moved into
-/// rows of 256 (`log::move_hashes_into_chunks`), and on PostgreSQL the sequence that numbers
+/// rows of 32 (`log::move_hashes_into_chunks`), and on PostgreSQL the sequence that numbers
 /// arrivals (created once, starting after the events carried over; SQLite numbers them
 /// inside its single writer).
 pub(super) async fn prepare(db: &Db) -> Result<(), sqlx::Error> {

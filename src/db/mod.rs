@@ -179,10 +179,6 @@ impl Db {
                         conn.execute("PRAGMA synchronous = NORMAL").await?;
                         // LIKE compares case as PostgreSQL does (audit searches).
                         conn.execute("PRAGMA case_sensitive_like = ON").await?;
-                        // The savepoint of each group-committed writer journals the pages
-                        // it changes: in memory, not in a temporary file (a write syscall
-                        // per page). They are only ever needed to roll that writer back.
-                        conn.execute("PRAGMA temp_store = MEMORY").await?;
                     }
                     Ok(())
                 })

@@ -3,6 +3,7 @@
 //! signed checkpoint, in one transaction), and the reads that tiles, proofs and
 //! checkpoints are served from.
 
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use sqlx::AnyConnection;
@@ -104,6 +105,7 @@ pub async fn integrate(
     if lease_holder.as_deref() != Some(holder) {
         return Ok(Integrated::NotLeader);
     }
+    move_hashes_into_chunks(db).await?;
     // Whatever only reads (the pending entries and their leaf hashes, the new tree hashes,
     // the signatures) is done before the write turn: blob requests waiting for SQLite's one
     // writer then wait only for the writes. The transaction checks the tree did not move.
@@ -199,6 +201,13 @@ async fn plan_batch(db: &Db, signer: &LogSigner, max_entries: usize) -> Result<P
         if let Some(hash) = open.get(&(level, n / CHUNK)).and_then(|c| c.get(n % CHUNK)) {
             hashes.insert(level, n, hash);
         }
+    }
+    // The stored right edge must be the signed tree's: an altered hash there would
+    // otherwise make a root that no earlier checkpoint is consistent with (a fork).
+    if hashes.root(head.size).map_err(corrupt)? != Needs::Done(head.root) {
+        return Err(corrupt(
+            "the stored right edge does not give the signed root; refusing to extend it",
+        ));
     }
     let added = match hashes.append(head.size, &leaves).map_err(corrupt)? {
         Needs::Done(added) => added,
@@ -335,7 +344,7 @@ async fn read_chunks(
 
 /// The rows of hashes once `added` (a batch's new hashes) are in: the open rows `open`
 /// (`open_chunks`) extended, and new ones. Each level's new hashes must follow on from what
-/// its row holds.
+/// its row holds (or be the very hash it holds there already).
 fn extend_chunks(
     open: &mut HashMap<(u8, u64), Chunk>,
     added: &[PlacedHash],
@@ -346,13 +355,17 @@ fn extend_chunks(
         let chunk = changed
             .entry(key)
             .or_insert_with(|| open.remove(&key).unwrap_or_default());
-        if chunk.len() != n % CHUNK {
-            return Err(corrupt(format!(
-                "hash {n} of level {level} does not follow on from the {} stored before it",
-                chunk.len()
-            )));
+        match chunk.len().cmp(&(n % CHUNK)) {
+            Ordering::Equal => chunk.0.push_str(&hex::encode(hash.0)),
+            // Moved before (rows of an earlier release, moved again): the same hash only.
+            Ordering::Greater if chunk.get(n % CHUNK) == Some(*hash) => {}
+            _ => {
+                return Err(corrupt(format!(
+                    "hash {n} of level {level} does not follow on from the {} stored before it",
+                    chunk.len()
+                )))
+            }
         }
-        chunk.0.push_str(&hex::encode(hash.0));
     }
     Ok(changed.into_iter().collect())
 }
@@ -458,32 +471,45 @@ async fn read_hashes(
 }
 
 /// Moves the hashes of releases that stored one row per hash (`audit_tree_hashes`) into
-/// rows of `CHUNK` (`audit_tree_chunks`), once, at start; a no-op read afterwards. The
-/// rows are taken with `DELETE … RETURNING`, so two replicas starting at once move them
-/// once.
+/// rows of `CHUNK` (`audit_tree_chunks`): at start, and before every sequencer round while
+/// any are left (a replica of the earlier release may still have written some during a
+/// rolling upgrade; it can no longer extend the tree once its right edge is gone). A read
+/// when there are none. Rows go in position order, a bounded number per transaction, each
+/// merged into what was moved before it, so a move cut short goes on where it stopped, and
+/// two replicas moving at once take turns on the rows (`DELETE … RETURNING`).
 pub(crate) async fn move_hashes_into_chunks(db: &Db) -> Result<(), sqlx::Error> {
-    let any: Option<i64> = sqlx::query_scalar("SELECT level FROM audit_tree_hashes LIMIT 1")
-        .fetch_optional(&db.pool)
-        .await?;
-    if any.is_none() {
-        return Ok(());
-    }
-    let mut tx = db.begin_write().await?;
-    tx.changes_no_standing();
-    let mut rows: Vec<(i64, i64, String)> =
-        sqlx::query_as("DELETE FROM audit_tree_hashes RETURNING level, n, hash")
-            .fetch_all(&mut *tx)
+    const ROWS_PER_MOVE: i64 = 4096;
+    loop {
+        let any: Option<i64> = sqlx::query_scalar("SELECT level FROM audit_tree_hashes LIMIT 1")
+            .fetch_optional(&db.pool)
             .await?;
-    rows.sort_unstable_by_key(|(level, n, _)| (*level, *n));
-    let mut added = Vec::with_capacity(rows.len());
-    for (level, n, hash) in rows {
-        let level = u8::try_from(level).map_err(|_| corrupt("a level over 255"))?;
-        let n = u64::try_from(n).map_err(|_| corrupt("a negative position"))?;
-        added.push((level, n, parse_hash(&hash)?));
+        if any.is_none() {
+            return Ok(());
+        }
+        let mut tx = db.begin_write().await?;
+        tx.changes_no_standing();
+        let rows: Vec<(i64, i64, String)> = sqlx::query_as(
+            "DELETE FROM audit_tree_hashes WHERE (level, n) IN
+               (SELECT level, n FROM audit_tree_hashes ORDER BY level, n LIMIT $1)
+             RETURNING level, n, hash",
+        )
+        .bind(ROWS_PER_MOVE)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut moved = Vec::with_capacity(rows.len());
+        for (level, n, hash) in rows {
+            let level = u8::try_from(level).map_err(|_| corrupt("a level over 255"))?;
+            let n = u64::try_from(n).map_err(|_| corrupt("a negative position"))?;
+            moved.push((level, n, parse_hash(&hash)?));
+        }
+        moved.sort_unstable_by_key(|(level, n, _)| (*level, *n));
+        let keys: BTreeSet<(u8, u64)> = moved.iter().map(|(l, n, _)| (*l, n / CHUNK)).collect();
+        let mut stored = read_chunks(&mut tx, &keys.into_iter().collect::<Vec<_>>()).await?;
+        write_chunks(&mut tx, &extend_chunks(&mut stored, &moved)?).await?;
+        tx.commit().await?;
     }
-    write_chunks(&mut tx, &extend_chunks(&mut HashMap::new(), &added)?).await?;
-    tx.commit().await
 }
+
 
 /// The tree's size and root now.
 pub async fn head(db: &Db) -> Result<TreeHead, sqlx::Error> {
