@@ -83,11 +83,10 @@ impl tlog_tiles::TileReader for HttpTiles {
     fn save_tiles(&self, _: &[tlog_tiles::Tile], _: &[Vec<u8>]) {}
 }
 
-async fn tiles_are_read_and_verified_by_an_implementation_that_is_not_ours(backend: Backend) {
-    let (app, compliance, _) = app_with_decisions(backend).await;
-    // More than one full tile of entries, so a full tile and a level-1 tile exist.
+/// Appends `count` events in one transaction.
+async fn append_events(app: &TestApp, count: u64) {
     let mut tx = app.state.db.begin_write().await.unwrap();
-    for i in 0..300 {
+    for i in 0..count {
         let event = modelgate::db::audit::NewEvent {
             kind: modelgate::ledger::event::EventKind::PartnerUpdated,
             actor: Some("admin@example.com".into()),
@@ -98,6 +97,12 @@ async fn tiles_are_read_and_verified_by_an_implementation_that_is_not_ours(backe
         modelgate::db::audit::append(&mut tx, &event).await.unwrap();
     }
     tx.commit().await.unwrap();
+}
+
+async fn tiles_are_read_and_verified_by_an_implementation_that_is_not_ours(backend: Backend) {
+    let (app, compliance, _) = app_with_decisions(backend).await;
+    // More than one full tile of entries, so a full tile and a level-1 tile exist.
+    append_events(&app, 300).await;
     let size = app.audit_sequenced().await;
     assert!(size > 256, "{size}");
 
@@ -581,8 +586,18 @@ async fn tree_rows(db: &sqlx::AnyPool) -> Vec<(i64, i64, String)> {
 /// A consistency proof from size 5 and the receipt of entry `size - 3`, which read every
 /// level of the tree (tiles read levels 0 and 8 only).
 async fn proofs(app: &TestApp, compliance: &str, size: u64) -> (Vec<u8>, Vec<u8>) {
-    let consistency = bytes(app, &format!("/v1/audit/log/consistency?from=5&to={size}"), None).await;
-    let receipt = bytes(app, &format!("/v1/audit/proof/{}", size - 3), Some(compliance)).await;
+    let consistency = bytes(
+        app,
+        &format!("/v1/audit/log/consistency?from=5&to={size}"),
+        None,
+    )
+    .await;
+    let receipt = bytes(
+        app,
+        &format!("/v1/audit/proof/{}", size - 3),
+        Some(compliance),
+    )
+    .await;
     assert_eq!((consistency.0, receipt.0), (200, 200));
     (consistency.1, receipt.1)
 }
@@ -598,24 +613,15 @@ async fn old_row(db: &sqlx::AnyPool, hash: &str) {
 
 async fn a_tree_stored_one_row_per_hash_is_carried_over(backend: Backend) {
     let (app, compliance, _) = app_with_decisions(backend).await;
-    let mut tx = app.state.db.begin_write().await.unwrap();
-    for i in 0..600 {
-        let event = modelgate::db::audit::NewEvent {
-            kind: modelgate::ledger::event::EventKind::PartnerUpdated,
-            actor: Some("admin@example.com".into()),
-            subject: Some(format!("partner-{i}")),
-            outcome: Some(modelgate::ledger::event::Outcome::Updated),
-            data: serde_json::json!({ "n": i }),
-        };
-        modelgate::db::audit::append(&mut tx, &event).await.unwrap();
-    }
-    tx.commit().await.unwrap();
+    append_events(&app, 600).await;
     app.audit_sequenced().await;
     // The sequencer is held off from here, as by a release stopped for the upgrade.
     let db = &app.state.db.pool;
-    db.execute("UPDATE audit_sequencer SET holder = 'upgrade', expires_at = 9000000000000 WHERE id = 1")
-        .await
-        .unwrap();
+    db.execute(
+        "UPDATE audit_sequencer SET holder = 'upgrade', expires_at = 9000000000000 WHERE id = 1",
+    )
+    .await
+    .unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     let size = modelgate::db::audit::log::head(&app.state.db)
         .await
@@ -662,7 +668,11 @@ async fn a_tree_stored_one_row_per_hash_is_carried_over(backend: Backend) {
     old_row(db, &first_leaf).await;
     app.state.db.migrate().await.unwrap();
     assert_eq!(tree_rows(db).await, rows);
-    let other = format!("{}{}", &first_leaf[..63], if first_leaf.ends_with('0') { '1' } else { '0' });
+    let other = format!(
+        "{}{}",
+        &first_leaf[..63],
+        if first_leaf.ends_with('0') { '1' } else { '0' }
+    );
     old_row(db, &other).await;
     assert!(app.state.db.migrate().await.is_err());
     assert_eq!(tree_rows(db).await, rows);

@@ -510,7 +510,6 @@ pub(crate) async fn move_hashes_into_chunks(db: &Db) -> Result<(), sqlx::Error> 
     }
 }
 
-
 /// The tree's size and root now.
 pub async fn head(db: &Db) -> Result<TreeHead, sqlx::Error> {
     let mut conn = db.pool.acquire().await?;
