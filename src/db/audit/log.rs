@@ -167,7 +167,7 @@ struct Batch {
     seqs: Vec<i64>,
     oldest_at: Option<i64>,
     /// The rows of hashes, as they will be.
-    chunks: Vec<((u8, u64), Chunk)>,
+    chunks: Vec<PlacedChunk>,
     /// The tree after the batch.
     head: TreeHead,
 }
@@ -290,6 +290,9 @@ const CHUNK: u64 = 32;
 #[derive(Debug, Default, Clone)]
 struct Chunk(String);
 
+/// A row of hashes with its place, `(level, chunk)`.
+type PlacedChunk = ((u8, u64), Chunk);
+
 impl Chunk {
     fn len(&self) -> u64 {
         (self.0.len() / 64) as u64
@@ -348,7 +351,7 @@ async fn read_chunks(
 fn extend_chunks(
     open: &mut HashMap<(u8, u64), Chunk>,
     added: &[PlacedHash],
-) -> Result<Vec<((u8, u64), Chunk)>, sqlx::Error> {
+) -> Result<Vec<PlacedChunk>, sqlx::Error> {
     let mut changed: BTreeMap<(u8, u64), Chunk> = BTreeMap::new();
     for (level, n, hash) in added {
         let key = (*level, n / CHUNK);
@@ -371,10 +374,7 @@ fn extend_chunks(
 }
 
 /// Stores `rows` of hashes, replacing those there.
-async fn write_chunks(
-    conn: &mut AnyConnection,
-    rows: &[((u8, u64), Chunk)],
-) -> Result<(), sqlx::Error> {
+async fn write_chunks(conn: &mut AnyConnection, rows: &[PlacedChunk]) -> Result<(), sqlx::Error> {
     for part in crate::db::row_chunks(rows) {
         let sql = format!(
             "INSERT INTO audit_tree_chunks (level, chunk, hashes) VALUES {}
