@@ -20,7 +20,11 @@ pub fn new_id() -> String {
 /// page, so a commit rewrites a few index pages, not one per row.
 pub fn new_time_ordered_id() -> String {
     let mut buffer = [0u8; 16];
-    let millis = u64::try_from(crate::db::now_ms()).unwrap_or_default();
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)
+        });
     buffer[..6].copy_from_slice(&millis.to_be_bytes()[2..]);
     OsRng.fill_bytes(&mut buffer[6..]);
     hex::encode(buffer)
