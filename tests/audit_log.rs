@@ -684,12 +684,7 @@ async fn a_tree_stored_one_row_per_hash_is_carried_over(backend: Backend) {
         .unwrap();
     app.licensed_user("later@example.com", "US").await;
     assert!(app.audit_sequenced().await > size);
-    let report: Value = app
-        .get_auth("/v1/audit/verify", &compliance)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let report = app.get_auth_json("/v1/audit/verify", &compliance).await;
     assert_eq!(report["ok"], true, "{report}");
 }
 on_each_backend!(a_tree_stored_one_row_per_hash_is_carried_over);
@@ -781,12 +776,7 @@ async fn the_chain_of_an_earlier_release_is_carried_over_and_its_export_still_ve
     .unwrap();
     let expected: Vec<(i64, String)> = (0..5).map(|i| (i, format!("old{}", i + 1))).collect();
     assert_eq!(carried, expected);
-    let report: Value = app
-        .get_auth("/v1/audit/verify", &compliance)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let report = app.get_auth_json("/v1/audit/verify", &compliance).await;
     assert_eq!(report["ok"], true, "{report}");
     assert_eq!(report["legacy_events"], 5);
 
@@ -827,12 +817,7 @@ async fn the_chain_of_an_earlier_release_is_carried_over_and_its_export_still_ve
         .execute("UPDATE audit_log SET actor = 'u2' WHERE id = 'old3'")
         .await
         .unwrap();
-    let report: Value = app
-        .get_auth("/v1/audit/verify", &compliance)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let report = app.get_auth_json("/v1/audit/verify", &compliance).await;
     assert_eq!(report["problem"]["problem"], "altered", "{report}");
 }
 
@@ -872,12 +857,7 @@ async fn two_gateways_on_one_postgresql_keep_one_tree_and_hand_over_the_sequence
     let statuses = futures_util::future::join_all(requests).await;
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
     let size = second.audit_sequenced().await;
-    let report: Value = first
-        .get_auth("/v1/audit/verify", &compliance)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let report = first.get_auth_json("/v1/audit/verify", &compliance).await;
     assert_eq!(report["ok"], true, "{report}");
     assert!(report["entries"].as_u64().unwrap() >= 40 + 2 * 4);
     let (sequenced, distinct): (i64, i64) = sqlx::query_as(
@@ -955,12 +935,7 @@ async fn a_dead_sequencer_is_replaced_and_a_fenced_one_changes_nothing(backend: 
         .account("compliance@example.com", Role::Compliance)
         .await;
     round(db, "replica-b", signer, &settings).await.unwrap();
-    let report: Value = app
-        .get_auth("/v1/audit/verify", &compliance)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let report = app.get_auth_json("/v1/audit/verify", &compliance).await;
     assert_eq!(report["ok"], true, "{report}");
 }
 on_each_backend!(a_dead_sequencer_is_replaced_and_a_fenced_one_changes_nothing);
@@ -1114,12 +1089,7 @@ async fn an_erased_subject_is_unreadable_while_the_log_still_verifies(backend: B
             .unwrap();
     assert_eq!(salt, None);
     app.audit_sequenced().await;
-    let report: Value = app
-        .get_auth("/v1/audit/verify", &compliance)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let report = app.get_auth_json("/v1/audit/verify", &compliance).await;
     assert_eq!(report["ok"], true, "{report}");
     let erasure = app
         .get_auth_json("/v1/audit/events?kind=subject.erased", &compliance)

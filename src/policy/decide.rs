@@ -319,11 +319,7 @@ fn set_for_models(
 /// every evaluation. A scope that names `action` only through a group is left as written.
 fn with_action_answered(policy: &Policy, action: &EntityUid) -> Result<Policy, DecideError> {
     let error = |e: &dyn std::fmt::Display| DecideError(format!("policy `{}`: {e}", policy.id()));
-    let answered = match policy.action_constraint() {
-        ActionConstraint::Any => true,
-        ActionConstraint::Eq(uid) => &uid == action,
-        ActionConstraint::In(uids) => uids.contains(action),
-    };
+    let answered = action_can_match(policy, &|uid| uid == action);
     let mut body = policy.to_json().map_err(|e| error(&e))?;
     if answered {
         body["action"] = json!({ "op": "All" });

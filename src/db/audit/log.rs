@@ -198,7 +198,7 @@ async fn plan_batch(db: &Db, signer: &LogSigner, max_entries: usize) -> Result<P
     let mut open = read_chunks(&mut conn, &open_chunks(head.size)).await?;
     let mut hashes = Hashes::new();
     for (level, n) in right_edge(head.size) {
-        if let Some(hash) = open.get(&(level, n / CHUNK)).and_then(|c| c.get(n % CHUNK)) {
+        if let Some(hash) = stored_hash(&open, level, n) {
             hashes.insert(level, n, hash);
         }
     }
@@ -303,6 +303,17 @@ impl Chunk {
         let at = usize::try_from(i).ok()?.checked_mul(64)?;
         parse_hash(self.0.get(at..at + 64)?).ok()
     }
+}
+
+/// The rows that hold the hashes at `positions` (`(level, n)`), each once, in order.
+fn rows_holding(positions: impl Iterator<Item = (u8, u64)>) -> Vec<(u8, u64)> {
+    let rows: BTreeSet<(u8, u64)> = positions.map(|(level, n)| (level, n / CHUNK)).collect();
+    rows.into_iter().collect()
+}
+
+/// Hash `n` of level `level`, when `rows` hold it.
+fn stored_hash(rows: &HashMap<(u8, u64), Chunk>, level: u8, n: u64) -> Option<Hash> {
+    rows.get(&(level, n / CHUNK))?.get(n % CHUNK)
 }
 
 /// The rows a tree of `size` leaves appends its next hashes to: the last row of each level
@@ -458,15 +469,10 @@ async fn read_hashes(
     conn: &mut AnyConnection,
     wanted: &[(u8, u64)],
 ) -> Result<Vec<PlacedHash>, sqlx::Error> {
-    let keys: BTreeSet<(u8, u64)> = wanted.iter().map(|(l, n)| (*l, n / CHUNK)).collect();
-    let keys: Vec<_> = keys.into_iter().collect();
-    let chunks = read_chunks(conn, &keys).await?;
+    let rows = read_chunks(conn, &rows_holding(wanted.iter().copied())).await?;
     Ok(wanted
         .iter()
-        .filter_map(|(level, n)| {
-            let hash = chunks.get(&(*level, n / CHUNK))?.get(n % CHUNK)?;
-            Some((*level, *n, hash))
-        })
+        .filter_map(|&(level, n)| Some((level, n, stored_hash(&rows, level, n)?)))
         .collect())
 }
 
@@ -503,8 +509,8 @@ pub(crate) async fn move_hashes_into_chunks(db: &Db) -> Result<(), sqlx::Error> 
             moved.push((level, n, parse_hash(&hash)?));
         }
         moved.sort_unstable_by_key(|(level, n, _)| (*level, *n));
-        let keys: BTreeSet<(u8, u64)> = moved.iter().map(|(l, n, _)| (*l, n / CHUNK)).collect();
-        let mut stored = read_chunks(&mut tx, &keys.into_iter().collect::<Vec<_>>()).await?;
+        let holding = rows_holding(moved.iter().map(|&(level, n, _)| (level, n)));
+        let mut stored = read_chunks(&mut tx, &holding).await?;
         write_chunks(&mut tx, &extend_chunks(&mut stored, &moved)?).await?;
         tx.commit().await?;
     }
@@ -554,10 +560,9 @@ pub async fn hash_range(
         return Ok(Vec::new());
     };
     let mut conn = db.pool.acquire().await?;
-    let keys: Vec<(u8, u64)> = (from / CHUNK..=last / CHUNK).map(|c| (level, c)).collect();
-    let chunks = read_chunks(&mut conn, &keys).await?;
+    let rows = read_chunks(&mut conn, &rows_holding((from..=last).map(|n| (level, n)))).await?;
     Ok((from..=last)
-        .map_while(|n| chunks.get(&(level, n / CHUNK))?.get(n % CHUNK))
+        .map_while(|n| stored_hash(&rows, level, n))
         .collect())
 }
 
