@@ -689,6 +689,52 @@ async fn a_tree_stored_one_row_per_hash_is_carried_over(backend: Backend) {
 }
 on_each_backend!(a_tree_stored_one_row_per_hash_is_carried_over);
 
+async fn a_stored_right_edge_that_was_altered_is_not_extended(backend: Backend) {
+    let (app, _, _) = app_with_decisions(backend).await;
+    let size = app.audit_sequenced().await;
+    // An operator with database access alters a hash the next batch builds on (the lowest
+    // of the right edge), hoping the gateway signs a tree on top of it.
+    let (level, n) = modelgate::ledger::tree::right_edge(size)[0];
+    let db = &app.state.db.pool;
+    let (hashes,): (String,) =
+        sqlx::query_as("SELECT hashes FROM audit_tree_chunks WHERE level = $1 AND chunk = $2")
+            .bind(i64::from(level))
+            .bind((n / 32) as i64)
+            .fetch_one(db)
+            .await
+            .unwrap();
+    let at = (n % 32) as usize * 64;
+    let flipped = if &hashes[at..at + 1] == "0" { "1" } else { "0" };
+    let altered = format!("{}{flipped}{}", &hashes[..at], &hashes[at + 1..]);
+    sqlx::query("UPDATE audit_tree_chunks SET hashes = $1 WHERE level = $2 AND chunk = $3")
+        .bind(&altered)
+        .bind(i64::from(level))
+        .bind((n / 32) as i64)
+        .execute(db)
+        .await
+        .unwrap();
+
+    // New entries wait; nothing is signed past the size the log signed before.
+    app.licensed_user("later@example.com", "US").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let log = modelgate::db::audit::log::head(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(log.size, size);
+    assert!(
+        modelgate::db::audit::log::pending_count(&app.state.db)
+            .await
+            .unwrap()
+            > 0
+    );
+    let newest = modelgate::db::audit::log::latest_checkpoint(&app.state.db)
+        .await
+        .unwrap()
+        .map(|(signed, _)| signed);
+    assert_eq!(newest, Some(size));
+}
+on_each_backend!(a_stored_right_edge_that_was_altered_is_not_extended);
+
 #[tokio::test]
 async fn the_chain_of_an_earlier_release_is_carried_over_and_its_export_still_verifies() {
     use modelgate::ledger::chain::{canonical_bytes, chain_hash, GENESIS};
